@@ -1,0 +1,135 @@
+/**
+ * One attention call as the kernels see it: shapes, masks and score modifiers.
+ * Layout (C order): q [B, Hq, Nq, D], k and v [B, Hkv, Nk, D], out [B, Hq, Nq, D].
+ */
+export type DType = 'f32' | 'f16';
+
+export const SUPPORTED_HEAD_DIMS: readonly number[] = [32, 64, 96, 128, 256];
+
+export interface AttentionProblem {
+  batch: number;
+  heads: number; // query heads (Hq)
+  kvHeads: number; // key/value heads (Hkv); Hq % Hkv == 0 (GQA/MQA)
+  seqLenQ: number; // Nq
+  seqLenK: number; // Nk
+  headDim: number; // D
+  dtype: DType;
+  causal: boolean; // bottom-right aligned when Nq < Nk
+  /** Sliding window W: query i sees keys j with i − W < j ≤ i (positions aligned bottom-right). 0 = none. */
+  window: number;
+  /** Softcap C: s ← C·tanh(s/C) after scaling. 0 = none. */
+  softcap: number;
+  /** Score scale; undefined means 1/√D. */
+  scale?: number;
+  /** Per-batch key lengths: keys at positions ≥ kvLens[b] are masked. */
+  kvLens?: Int32Array;
+}
+
+export class ProblemError extends Error {
+  override name = 'ProblemError';
+}
+
+export function effectiveScale(p: AttentionProblem): number {
+  return p.scale ?? 1 / Math.sqrt(p.headDim);
+}
+
+export function elementBytes(dtype: DType): number {
+  return dtype === 'f16' ? 2 : 4;
+}
+
+/** Largest problem we accept at all, whatever the adapter: beyond this a typo is far likelier than intent. */
+const MAX_ELEMENTS = 2 ** 34;
+
+/** Checks the shape alone (no adapter limits); throws ProblemError with one clear sentence. */
+export function validateProblem(p: AttentionProblem): void {
+  const dims: [string, number][] = [
+    ['batch', p.batch],
+    ['query heads', p.heads],
+    ['key/value heads', p.kvHeads],
+    ['query length', p.seqLenQ],
+    ['key length', p.seqLenK],
+    ['head dim', p.headDim],
+  ];
+  for (const [name, v] of dims) {
+    if (!Number.isInteger(v) || v < 1) throw new ProblemError(`${name} must be a positive integer, got ${v}.`);
+  }
+  if (p.heads % p.kvHeads !== 0) {
+    throw new ProblemError(
+      `query heads (${p.heads}) must be a multiple of key/value heads (${p.kvHeads}) for GQA/MQA.`,
+    );
+  }
+  if (!SUPPORTED_HEAD_DIMS.includes(p.headDim)) {
+    throw new ProblemError(`head dim ${p.headDim} is not supported; use one of ${SUPPORTED_HEAD_DIMS.join(', ')}.`);
+  }
+  if (!Number.isInteger(p.window) || p.window < 0) {
+    throw new ProblemError(`window must be a non-negative integer, got ${p.window}.`);
+  }
+  if (!(p.softcap >= 0) || !Number.isFinite(p.softcap)) {
+    throw new ProblemError(`softcap must be a non-negative number, got ${p.softcap}.`);
+  }
+  if (p.scale !== undefined && !Number.isFinite(p.scale)) {
+    throw new ProblemError(`scale must be a finite number, got ${p.scale}.`);
+  }
+  if (p.kvLens) {
+    if (p.kvLens.length !== p.batch) {
+      throw new ProblemError(`kv-lens has ${p.kvLens.length} entries but the batch is ${p.batch}.`);
+    }
+    for (const len of p.kvLens) {
+      if (len < 0) throw new ProblemError(`kv-lens must be non-negative, got ${len}.`);
+    }
+  }
+  const qElems = p.batch * p.heads * p.seqLenQ * p.headDim;
+  const kElems = p.batch * p.kvHeads * p.seqLenK * p.headDim;
+  if (qElems > MAX_ELEMENTS || kElems > MAX_ELEMENTS) {
+    throw new ProblemError(
+      `the shape is absurdly large (${(Math.max(qElems, kElems) / 1e9).toFixed(1)} G elements per tensor); nothing was allocated.`,
+    );
+  }
+}
+
+export const qElements = (p: AttentionProblem): number => p.batch * p.heads * p.seqLenQ * p.headDim;
+export const kvElements = (p: AttentionProblem): number => p.batch * p.kvHeads * p.seqLenK * p.headDim;
+
+/**
+ * Number of (query, key) pairs a query row can see, summed over rows, for one (batch, head).
+ * Counts causal and window masks (flash-attn's convention counts the visible area), ignores kvLens.
+ */
+export function visiblePairs(p: AttentionProblem): number {
+  const nq = p.seqLenQ;
+  const nk = p.seqLenK;
+  const offset = nk - nq; // bottom-right alignment: query i sits at key position i + offset
+  if (!p.causal && p.window === 0) return nq * nk;
+  let total = 0;
+  for (let i = 0; i < nq; i++) {
+    const pos = i + offset;
+    const hi = Math.min(pos, nk - 1); // causal or window: j ≤ i
+    const lo = p.window > 0 ? Math.max(0, pos - p.window + 1) : 0;
+    if (hi >= lo) total += hi - lo + 1;
+  }
+  return total;
+}
+
+/** Forward FLOPs: 4·B·Hq·(visible Nq·Nk)·D — flash-attn's convention (causal ≈ halved; window = visible area). */
+export function attentionFlops(p: AttentionProblem): number {
+  return 4 * p.batch * p.heads * visiblePairs(p) * p.headDim;
+}
+
+/** Bytes that must move at least once: Q, K, V read and O written. */
+export function minimumBytes(p: AttentionProblem): number {
+  return (2 * qElements(p) + 2 * kvElements(p)) * elementBytes(p.dtype);
+}
+
+/** Bytes of a materialised score matrix S = QKᵀ in f32 (what `naive` allocates). */
+export function scoreMatrixBytes(p: AttentionProblem): number {
+  return p.batch * p.heads * p.seqLenQ * p.seqLenK * 4;
+}
+
+export function describeProblem(p: AttentionProblem): string {
+  const parts = [`B=${p.batch} Hq=${p.heads} Hkv=${p.kvHeads} Nq=${p.seqLenQ} Nk=${p.seqLenK} D=${p.headDim} ${p.dtype}`];
+  if (p.causal) parts.push('causal');
+  if (p.window) parts.push(`window=${p.window}`);
+  if (p.softcap) parts.push(`softcap=${p.softcap}`);
+  if (p.scale !== undefined) parts.push(`scale=${p.scale}`);
+  if (p.kvLens) parts.push('kv-lens');
+  return parts.join(' ');
+}
