@@ -1,0 +1,398 @@
+/** Hugging Face config.json → one ModelAttention per attention stack (root, text_config, vision_config). */
+import { checkModel, type SpanOf } from './checks';
+import { FAMILIES, TOWERS, type Family } from './families';
+import { diag, FieldReader } from './fields';
+import type { JsonNode, JsonObject, Span } from './jsonc';
+import type { ConfigDiagnostic, LayerKind, ModelAttention } from './types';
+
+const KEYS = {
+  heads: ['num_attention_heads', 'n_head', 'num_heads', 'n_heads'],
+  layers: ['num_hidden_layers', 'n_layer', 'num_layers', 'n_layers'],
+  hidden: ['hidden_size', 'n_embd', 'd_model', 'dim'],
+  kvHeads: ['num_key_value_heads', 'num_kv_heads', 'n_head_kv'],
+  headDim: ['head_dim'],
+  maxPos: ['max_position_embeddings', 'n_positions', 'max_sequence_length', 'seq_length', 'n_ctx'],
+} as const;
+
+const DTYPE_BYTES: Record<string, number> = { float32: 4, float: 4, float16: 2, half: 2, bfloat16: 2, float64: 8, double: 8 };
+
+const TOWER_KEYS = ['text_config', 'vision_config'] as const;
+
+interface Context {
+  diagnostics: ConfigDiagnostic[];
+  parentDtypeBytes?: number;
+}
+
+export function readHfConfig(root: JsonNode, diagnostics: ConfigDiagnostic[]): ModelAttention[] {
+  if (root.type !== 'object') {
+    diagnostics.push(diag('error', `expected a JSON object with the model's fields, got ${root.type === 'array' ? 'an array' : 'a ' + root.type}`, root));
+    return [];
+  }
+  const top = new FieldReader(root, diagnostics, []);
+  const rootType = top.str('model_type');
+  const towers = rootType ? TOWERS[rootType] : undefined;
+  const hasOwnAttention = KEYS.heads.some((k) => top.member(k)) || (rootType !== undefined && rootType in FAMILIES);
+  const models: ModelAttention[] = [];
+  const dtypeBytes = readDtype(top, diagnostics);
+  const ctx: Context = { diagnostics, parentDtypeBytes: dtypeBytes };
+
+  let nested = false;
+  for (const key of TOWER_KEYS) {
+    const member = top.member(key) ?? top.member(`${key}_dict`);
+    const tower = towers?.[key];
+    if (member && member.value.type === 'object') {
+      nested = true;
+      const sub = member.value;
+      const subType = new FieldReader(sub, diagnostics, []).str('model_type') ?? tower?.family;
+      if (key === 'vision_config' && rootType && /^qwen2(_5)?_vl$/.test(rootType)) {
+        models.push(unsupportedTower(`${rootType} ${key}`, subType ?? rootType, dtypeBytes ?? 2, member.keySpan,
+          'dynamic-resolution vision tower: its token count depends on each image (no fixed image_size)'));
+        continue;
+      }
+      models.push(
+        readOne(sub, ctx, {
+          name: `${rootType ?? 'model'} ${key}`,
+          familyName: subType,
+          tower: key,
+          anchor: member.keySpan,
+          reportOmitted: true,
+        }),
+      );
+    } else if (tower) {
+      nested = true;
+      const family = FAMILIES[tower.family];
+      const at = member?.keySpan ?? root;
+      diagnostics.push(
+        diag('info', `${key} is ${member ? 'null' : 'omitted'}: ${rootType} builds its ${family.label} defaults for this tower`, {
+          line: at.line,
+          column: at.column,
+        }),
+      );
+      models.push(
+        readOne(undefined, ctx, {
+          name: `${rootType} ${key}`,
+          familyName: tower.family,
+          tower: key,
+          anchor: at,
+          override: tower.whenOmitted,
+        }),
+      );
+    }
+  }
+  if (!nested || (hasOwnAttention && !towers)) {
+    models.unshift(readOne(root, ctx, { name: top.firstArchitecture() ?? rootType ?? 'unknown', familyName: rootType, anchor: root, isRoot: true }));
+  }
+  return models;
+}
+
+function unsupportedTower(name: string, modelType: string, dtypeBytes: number, at: Span, reason: string): ModelAttention {
+  return {
+    name,
+    modelType,
+    layers: 0,
+    heads: 0,
+    kvHeads: 0,
+    headDim: 0,
+    hidden: 0,
+    maxSeqLen: 0,
+    seqLen: 0,
+    batch: 1,
+    causal: false,
+    slidingWindow: 0,
+    softcap: 0,
+    unsupported: reason,
+    fields: [{ key: name.split(' ').pop() ?? name, line: at.line, column: at.column, role: 'model' }],
+    dtypeBytes,
+  };
+}
+
+function readDtype(r: FieldReader, diagnostics: ConfigDiagnostic[]): number | undefined {
+  const m = r.find(['torch_dtype', 'dtype']);
+  if (!m) return undefined;
+  r.record(m, 'dtype');
+  if (m.value.type === 'string') {
+    const name = m.value.value.replace(/^torch\./, '');
+    const bytes = DTYPE_BYTES[name];
+    if (bytes !== undefined) return bytes;
+    if (name !== 'auto') diagnostics.push(diag('warning', `unknown torch_dtype "${m.value.value}": assuming 2-byte elements`, m.value));
+  }
+  return undefined;
+}
+
+interface ReadOpts {
+  name: string;
+  familyName: string | undefined;
+  anchor: Span | { line: number; column: number };
+  tower?: string;
+  isRoot?: boolean;
+  reportOmitted?: boolean;
+  override?: Partial<Family>;
+}
+
+function readOne(obj: JsonObject | undefined, ctx: Context, opts: ReadOpts): ModelAttention {
+  const { diagnostics } = ctx;
+  const fields: ModelAttention['fields'] = [];
+  const r = new FieldReader(obj, diagnostics, fields);
+  const spans: SpanOf = {};
+  const anchor = { line: opts.anchor.line, column: opts.anchor.column };
+  const baseFamily = opts.familyName ? FAMILIES[opts.familyName] : undefined;
+  const family: Family | undefined = baseFamily && opts.override ? { ...baseFamily, ...opts.override } : baseFamily;
+  const modelType = opts.familyName ?? 'unknown';
+  const dtypeBytes = (obj ? readDtype(r, diagnostics) : undefined) ?? ctx.parentDtypeBytes ?? 2;
+  const m: ModelAttention = {
+    name: opts.name,
+    modelType,
+    layers: 0,
+    heads: 0,
+    kvHeads: 0,
+    headDim: 0,
+    hidden: 0,
+    maxSeqLen: 0,
+    seqLen: 0,
+    batch: 1,
+    causal: true,
+    slidingWindow: 0,
+    softcap: 0,
+    fields,
+    dtypeBytes,
+  };
+  const impl = r.str('_attn_implementation') ?? r.str('attn_implementation');
+  if (impl) m.attnImplementation = impl;
+
+  if (!family) {
+    const mt = r.member('model_type');
+    const where = mt?.value ?? anchor;
+    diagnostics.push(
+      diag(
+        'warning',
+        opts.familyName
+          ? `unknown model_type "${opts.familyName}": read from the standard field names (num_attention_heads, hidden_size, …) without class defaults`
+          : 'no model_type: read from the standard field names (num_attention_heads, hidden_size, …) without class defaults',
+        where,
+      ),
+    );
+  }
+
+  // Multi-head latent attention compresses K/V into a shared latent: no per-head K/V to profile.
+  const kvLora = r.member('kv_lora_rank');
+  if (kvLora && kvLora.value.type === 'number') {
+    r.record(kvLora, 'kvHeads');
+    const qkNope = r.member('qk_nope_head_dim')?.value;
+    const qkRope = r.member('qk_rope_head_dim')?.value;
+    const vDim = r.member('v_head_dim')?.value;
+    const qk = qkNope?.type === 'number' && qkRope?.type === 'number' ? qkNope.value + qkRope.value : undefined;
+    m.unsupported =
+      `multi-head latent attention (kv_lora_rank ${kvLora.value.raw}` +
+      (qk !== undefined && vDim?.type === 'number' ? `, q/k head dim ${qk} ≠ v head dim ${vDim.value}` : '') +
+      '): K and V are decompressed from a shared latent, which these kernels do not model';
+    diagnostics.push(diag('warning', `${opts.name}: ${m.unsupported}; no cost or profile is given for it`, kvLora.keySpan));
+  }
+
+  const omitted: string[] = [];
+  const pick = (read: ReturnType<FieldReader['int']>, role: keyof SpanOf, fallback: number | undefined, label: string): number | 'invalid' | undefined => {
+    if (read === 'invalid') return 'invalid';
+    if (read) {
+      spans[role] = read.span;
+      return read.value;
+    }
+    if (fallback !== undefined) omitted.push(`${label} ${fallback}`);
+    return fallback;
+  };
+  const invalid: string[] = [];
+  const need = (v: number | 'invalid' | undefined, label: string): number => {
+    if (v === 'invalid') {
+      invalid.push(label);
+      return 0;
+    }
+    if (v === undefined) {
+      invalid.push(label);
+      return 0;
+    }
+    return v;
+  };
+
+  m.heads = need(pick(r.int(KEYS.heads, 'heads'), 'heads', family?.heads, 'num_attention_heads'), 'number of heads');
+  m.layers = need(pick(r.int(KEYS.layers, 'layers'), 'layers', family?.layers, 'num_hidden_layers'), 'number of layers');
+  const hidden = pick(r.int(KEYS.hidden, 'hidden'), 'hidden', family?.hidden, 'hidden_size');
+  const headDimRead = pick(r.int(KEYS.headDim, 'headDim'), 'headDim', family?.headDim, 'head_dim');
+  if (headDimRead === undefined || headDimRead === 'invalid') {
+    m.hidden = need(hidden, 'hidden size');
+    if (headDimRead === 'invalid') invalid.push('head dim');
+    else if (m.heads > 0 && m.hidden > 0) {
+      m.headDim = Math.floor(m.hidden / m.heads);
+      if (m.hidden % m.heads !== 0) {
+        diagnostics.push(
+          diag(
+            'error',
+            `hidden size ${m.hidden} is not divisible by ${m.heads} heads (and no head_dim is given): each head would get ${(m.hidden / m.heads).toFixed(2)} dimensions`,
+            spans.heads ?? spans.hidden ?? anchor,
+          ),
+        );
+      }
+    }
+  } else {
+    m.headDim = headDimRead;
+    m.hidden = hidden === 'invalid' || hidden === undefined ? m.heads * m.headDim : hidden;
+    if (hidden === 'invalid') invalid.push('hidden size');
+  }
+
+  // Key/value heads: Falcon encodes them in flags.
+  if (opts.familyName === 'falcon') {
+    const newArch = r.bool('new_decoder_architecture', 'kvHeads') ?? false;
+    const multiQuery = r.bool('multi_query', 'kvHeads') ?? true;
+    if (newArch) m.kvHeads = need(pick(r.int(['num_kv_heads'], 'kvHeads'), 'kvHeads', m.heads, 'num_kv_heads'), 'key/value heads');
+    else m.kvHeads = multiQuery ? 1 : m.heads;
+  } else {
+    const kv = r.int(KEYS.kvHeads, 'kvHeads');
+    if (kv === 'invalid') invalid.push('key/value heads');
+    else if (kv) {
+      spans.kvHeads = kv.span;
+      m.kvHeads = kv.value;
+    } else if (r.bool('multi_query', 'kvHeads')) m.kvHeads = 1;
+    else m.kvHeads = family?.kvHeads ?? m.heads;
+  }
+  if (r.bool('alibi') === true) {
+    const a = r.member('alibi');
+    if (a) diagnostics.push(diag('warning', 'ALiBi position bias is not modelled by the kernels: timings leave it out', a.value));
+  }
+
+  // Sequence length: image tokens for vision towers, the positions table otherwise.
+  const image = family?.image;
+  if (image || r.member('image_size')) {
+    const size = readSquare(r, 'image_size', 'imageSize', image?.size, diagnostics);
+    const patch = readSquare(r, 'patch_size', 'patchSize', image?.patch, diagnostics);
+    if (size !== undefined && patch !== undefined) {
+      if (size % patch !== 0) {
+        const s = r.member('image_size');
+        diagnostics.push(diag('warning', `image_size ${size} is not a multiple of patch_size ${patch}: the last partial patch is dropped`, s?.value ?? anchor));
+      }
+      const cls = image?.classTokens ?? 1;
+      m.maxSeqLen = Math.floor(size / patch) ** 2 + cls;
+      const s = r.member('image_size');
+      if (s) spans.maxSeqLen = s.value;
+    } else invalid.push('image tokens');
+  } else {
+    const pos = pick(r.int(KEYS.maxPos, 'maxSeqLen'), 'maxSeqLen', family?.maxPos, 'max_position_embeddings');
+    if (pos === 'invalid') invalid.push('max positions');
+    else if (pos === undefined) {
+      diagnostics.push(diag('warning', `${opts.name}: no max_position_embeddings: sequence length unknown, set one to analyse`, anchor));
+    } else {
+      m.maxSeqLen = pos;
+      if (family?.positionOffset) {
+        // RoBERTa numbers positions from padding_idx + 1, so its 514-entry table holds 512 tokens.
+        const pad = r.member('pad_token_id');
+        const padId = pad?.value.type === 'number' ? pad.value.value : 1;
+        m.maxSeqLen = Math.max(0, pos - (padId + 1));
+      }
+    }
+  }
+  m.seqLen = m.maxSeqLen;
+
+  // Causality.
+  const isDecoder = r.bool('is_decoder');
+  if (family) m.causal = family.causal;
+  else if (isDecoder !== undefined) m.causal = isDecoder;
+  else {
+    const arch = r.firstArchitecture() ?? '';
+    m.causal = !/MaskedLM|ImageClassification|Encoder|ForSequenceClassification|ForTokenClassification|VisionModel/.test(arch);
+  }
+
+  readWindow(r, m, family, spans, diagnostics, opts);
+
+  const cap = r.real(['attn_logit_softcapping'], 'softcap');
+  if (cap === 'invalid') invalid.push('softcap');
+  else if (cap) m.softcap = cap.value;
+  else if (!r.member('attn_logit_softcapping')) m.softcap = family?.softcap ?? 0;
+
+  if (invalid.length && !m.unsupported) {
+    m.unsupported = `cannot determine ${invalid.join(', ')} (see the errors above)`;
+  }
+  if (opts.reportOmitted && omitted.length && obj) {
+    diagnostics.push(
+      diag('info', `${opts.name} omits ${omitted.length} field(s); ${family?.label ?? 'class'} defaults used: ${omitted.join(', ')}`, anchor),
+    );
+  }
+  checkModel(m, spans, diagnostics, anchor);
+  return m;
+}
+
+function readSquare(r: FieldReader, key: string, role: 'imageSize' | 'patchSize', fallback: number | undefined, diagnostics: ConfigDiagnostic[]): number | undefined {
+  const m = r.member(key);
+  if (m?.value.type === 'array') {
+    r.record(m, role);
+    const [a, b] = m.value.items;
+    if (a?.type === 'number' && b?.type === 'number' && a.value === b.value && Number.isInteger(a.value) && a.value > 0) return a.value;
+    if (a?.type === 'number' && b?.type === 'number' && Number.isInteger(a.value) && Number.isInteger(b.value)) {
+      diagnostics.push(diag('info', `non-square ${key}: tokens counted for ${a.value}×${b.value}`, m.value));
+      return Math.sqrt(a.value * b.value);
+    }
+    diagnostics.push(diag('error', `"${key}" must be an integer or a pair of integers`, m.value));
+    return undefined;
+  }
+  const v = r.int([key], role);
+  if (v === 'invalid') return undefined;
+  return v ? v.value : fallback;
+}
+
+function readWindow(r: FieldReader, m: ModelAttention, family: Family | undefined, spans: SpanOf, diagnostics: ConfigDiagnostic[], opts: ReadOpts): void {
+  const swMember = r.member('sliding_window');
+  const sw = r.int(['sliding_window'], 'window');
+  if (sw === 'invalid') return;
+  if (sw) spans.window = sw.span;
+  const explicitNull = swMember?.value.type === 'null';
+  const value = sw ? sw.value : explicitNull ? undefined : family?.window;
+  const mode = family?.windowMode ?? (family ? undefined : 'always');
+
+  const layerTypes = r.member('layer_types');
+  if (layerTypes?.value.type === 'array' && value !== undefined) {
+    const kinds: LayerKind[] = layerTypes.value.items.map((n) => (n.type === 'string' && n.value.startsWith('sliding') ? 'local' : 'global'));
+    r.record(layerTypes, 'window');
+    applyPattern(m, kinds, value);
+  } else if (value === undefined || mode === undefined) {
+    if (sw && mode === undefined) {
+      diagnostics.push(diag('info', `sliding_window is not used by ${family?.label ?? 'this model'}`, sw.span));
+    }
+    return;
+  } else if (mode === 'always') {
+    m.slidingWindow = value;
+  } else if (mode === 'flash-left') {
+    m.slidingWindow = value + 1;
+    if (sw) {
+      diagnostics.push(diag('info', `sliding_window ${value} is flash-attn's left window (keys i−${value}…i): ${value + 1} keys visible per query`, sw.span));
+    }
+  } else if (mode === 'alternate') {
+    applyPattern(
+      m,
+      Array.from({ length: m.layers }, (_, i) => (i % 2 === 0 ? 'local' : 'global')),
+      value,
+    );
+  } else if (mode === 'qwen') {
+    const use = r.bool('use_sliding_window', 'window') ?? false;
+    if (!use) {
+      if (sw) diagnostics.push(diag('info', `sliding_window ${sw.value} is not used (use_sliding_window is false): full attention in every layer`, sw.span));
+      return;
+    }
+    const mwl = r.int(['max_window_layers'], 'window');
+    const first = mwl && mwl !== 'invalid' ? mwl.value : 28;
+    // Qwen2 applies the window to layers at or past max_window_layers.
+    applyPattern(
+      m,
+      Array.from({ length: m.layers }, (_, i) => (i >= first ? 'local' : 'global')),
+      value,
+    );
+  }
+  if (m.slidingWindow > 0 && m.maxSeqLen > 0 && m.slidingWindow >= m.maxSeqLen) {
+    diagnostics.push(
+      diag('info', `${opts.name}: sliding window ${m.slidingWindow} ≥ the ${m.maxSeqLen}-token context: it never masks anything`, spans.window ?? opts.anchor),
+    );
+    m.slidingWindow = 0;
+    delete m.layerPattern;
+  }
+}
+
+function applyPattern(m: ModelAttention, kinds: LayerKind[], window: number): void {
+  const locals = kinds.filter((k) => k === 'local').length;
+  if (locals === 0) return;
+  m.slidingWindow = window;
+  if (locals < kinds.length) m.layerPattern = kinds;
+}

@@ -1,0 +1,99 @@
+import type { TrackedAllocator } from './allocator';
+import type { GpuContext } from './device';
+import type { AttentionProblem } from './problem';
+import { effectiveScale } from './problem';
+import type { PipelineCache } from './shader';
+
+/** Q/K/V of one input set; several sets rotate between iterations so caches cannot serve a repeat. */
+export interface InputSet {
+  q: GPUBuffer;
+  k: GPUBuffer;
+  v: GPUBuffer;
+}
+
+export interface KernelIo {
+  sets: InputSet[];
+  out: GPUBuffer;
+  kvLens: GPUBuffer;
+}
+
+export interface KernelPass {
+  /** Pass name as it appears in the flame chart: 'QKᵀ', 'softmax', 'PV', 'fused'. */
+  name: string;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: [number, number, number];
+}
+
+export interface AnalyticBuffer {
+  label: string;
+  role: 'input' | 'output' | 'scores' | 'scratch';
+  bytes: number;
+}
+
+export interface PreparedKernel {
+  passesFor(set: number): KernelPass[];
+  /** What a user should know about how it ran (chunking, tile sizes). */
+  notes: string[];
+}
+
+export interface AttentionKernel {
+  name: string;
+  description: string;
+  /** Adapter-specific fit check, before anything is allocated; throws ProblemError with one clear sentence. */
+  check(ctx: GpuContext, p: AttentionProblem): void;
+  /** Buffers the kernel itself needs beyond Q/K/V/O, as the analytic memory model predicts. */
+  analyticScratch(ctx: GpuContext, p: AttentionProblem): AnalyticBuffer[];
+  prepare(
+    ctx: GpuContext,
+    alloc: TrackedAllocator,
+    cache: PipelineCache,
+    p: AttentionProblem,
+    io: KernelIo,
+  ): Promise<PreparedKernel>;
+}
+
+/** Packs the shared `Params` uniform (see wgsl/params.wgsl; 12 × 4 bytes). */
+export function packParams(p: AttentionProblem, bhOffset: number, bhCount: number): ArrayBuffer {
+  const buf = new ArrayBuffer(48);
+  const u = new Uint32Array(buf);
+  const f = new Float32Array(buf);
+  u[0] = p.batch;
+  u[1] = p.heads;
+  u[2] = p.kvHeads;
+  u[3] = p.seqLenQ;
+  u[4] = p.seqLenK;
+  u[5] = p.window;
+  u[6] = p.causal ? 1 : 0;
+  u[7] = p.kvLens ? 1 : 0;
+  u[8] = bhOffset;
+  u[9] = bhCount;
+  f[10] = effectiveScale(p);
+  f[11] = p.softcap;
+  return buf;
+}
+
+export function uniformBuffer(ctx: GpuContext, alloc: TrackedAllocator, label: string, data: ArrayBuffer): GPUBuffer {
+  const buffer = alloc.create(label, 'params', data.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+  ctx.device.queue.writeBuffer(buffer, 0, data);
+  return buffer;
+}
+
+export function bindGroup(
+  ctx: GpuContext,
+  pipeline: GPUComputePipeline,
+  label: string,
+  buffers: GPUBuffer[],
+): GPUBindGroup {
+  return ctx.device.createBindGroup({
+    label,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+  });
+}
+
+/** Splits a workgroup count over x and y when it exceeds the per-dimension limit. */
+export function split2d(count: number, maxPerDim: number): [number, number] {
+  if (count <= maxPerDim) return [Math.max(1, count), 1];
+  return [maxPerDim, Math.ceil(count / maxPerDim)];
+}

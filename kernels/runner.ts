@@ -1,0 +1,418 @@
+import { TrackedAllocator, MemoryEvent } from './allocator';
+import { GpuContext, GpuError, checked } from './device';
+import { toHalfArray, fromHalfArray } from './f16';
+import { flashKernel } from './flash';
+import type { AnalyticBuffer, AttentionKernel, KernelIo, KernelPass } from './kernel';
+import { naiveKernel } from './naive';
+import {
+  AttentionProblem,
+  ProblemError,
+  attentionFlops,
+  elementBytes,
+  kvElements,
+  minimumBytes,
+  qElements,
+  validateProblem,
+} from './problem';
+import { randomNormal } from './random';
+import { maxRelativeError, referenceRows, sampleRows } from './reference';
+import { PipelineCache } from './shader';
+import { formatBytes } from './units';
+import { summarize, TimingStats } from './stats';
+
+export const KERNELS: readonly AttentionKernel[] = [naiveKernel, flashKernel];
+export const KERNEL_NAMES = KERNELS.map((k) => k.name);
+
+export function kernelByName(name: string): AttentionKernel {
+  const kernel = KERNELS.find((k) => k.name === name);
+  if (!kernel) throw new ProblemError(`unknown kernel '${name}'; available: ${KERNEL_NAMES.join(', ')}.`);
+  return kernel;
+}
+
+export interface PassStats extends TimingStats {
+  name: string;
+  /** How many dispatches of this name one iteration has (naive chunks repeat passes). */
+  perIteration: number;
+}
+
+/** One timed iteration as the GPU saw it, in ms relative to the first iteration's start. */
+export interface IterationTrace {
+  startMs: number;
+  durationMs: number;
+  passes: { name: string; startMs: number; durationMs: number }[];
+}
+
+export interface KernelResult {
+  kernel: string;
+  status: 'ok' | 'failed';
+  error?: string;
+  notes: string[];
+  /** Kernel time per iteration: GPU timestamps (first pass begin → last pass end) when available. */
+  timings?: TimingStats & { source: 'gpu-timestamps' | 'wall-clock' };
+  /** Host wall clock around submit → onSubmittedWorkDone, always measured as a cross-check. */
+  wallTimings?: TimingStats;
+  passes: PassStats[];
+  iterations: IterationTrace[];
+  flops: number;
+  tflops: number;
+  bytesMoved: number;
+  gbps: number;
+  /** Peak live GPU bytes while this kernel ran (tracked allocator). */
+  peakBytes: number;
+  /** What the analytic model predicts we allocate for this kernel (same buffers, computed from the shape). */
+  analyticPeakBytes: number;
+  analyticBuffers: AnalyticBuffer[];
+  maxRelError: number;
+  checkedRows: number;
+  tolerance: number;
+  correct: boolean;
+}
+
+export interface RunOptions {
+  kernels: string[];
+  iterations?: number;
+  warmup?: number;
+  /** Stop timing a kernel after this many seconds (at least 3 iterations). */
+  maxSeconds?: number;
+  seed?: number;
+  /** The user's own tensors (`attnprof run`), in f32; random inputs otherwise. */
+  inputs?: { q: Float32Array; k: Float32Array; v: Float32Array };
+  /** Return the full output of the last kernel (for `attnprof run`). */
+  keepOutput?: boolean;
+  /** Rows of the output checked against the float64 reference. */
+  checkBudget?: number;
+  onProgress?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  results: KernelResult[];
+  memory: MemoryEvent[];
+  inputSets: number;
+  output?: Float32Array;
+}
+
+export class CancelledError extends Error {
+  override name = 'CancelledError';
+}
+
+const TOLERANCE = { f32: 2e-4, f16: 8e-3 } as const;
+/** Inputs smaller than this are copied so iterations rotate through them and no cache serves a repeat. */
+const ROTATE_BELOW_BYTES = 128 * 1024 * 1024;
+const MAX_TIMED_PASSES = 2048; // a query set holds at most 4096 timestamps
+
+/** Checks every buffer against the adapter's limits before anything is allocated. */
+export function checkFits(ctx: GpuContext, p: AttentionProblem, kernels: AttentionKernel[]): void {
+  validateProblem(p);
+  if (p.dtype === 'f16' && !ctx.hasF16) {
+    throw new ProblemError(`this adapter (${ctx.adapter.description}) has no 'shader-f16'; use --dtype f32.`);
+  }
+  const maxBinding = Math.min(ctx.adapter.limits.maxStorageBufferBindingSize, ctx.adapter.limits.maxBufferSize);
+  const tensors: [string, number][] = [
+    ['Q and O', qElements(p) * elementBytes(p.dtype)],
+    ['K and V', kvElements(p) * elementBytes(p.dtype)],
+  ];
+  for (const [name, bytes] of tensors) {
+    if (bytes > maxBinding) {
+      throw new ProblemError(
+        `${name} are ${formatBytes(bytes)} each, over this adapter's largest storage binding (${formatBytes(maxBinding)}); use a smaller batch or sequence.`,
+      );
+    }
+  }
+  if (p.batch * p.heads > 65535 * 65535) throw new ProblemError('batch × heads is over what can be dispatched.');
+  for (const k of kernels) k.check(ctx, p);
+}
+
+function inputSetCount(p: AttentionProblem): number {
+  const bytes = (qElements(p) + 2 * kvElements(p)) * elementBytes(p.dtype);
+  return bytes >= ROTATE_BELOW_BYTES ? 1 : Math.min(4, Math.ceil(ROTATE_BELOW_BYTES / Math.max(bytes, 1)));
+}
+
+function throwIfCancelled(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new CancelledError('the run was cancelled.');
+}
+
+export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: RunOptions): Promise<RunResult> {
+  const kernels = options.kernels.map(kernelByName);
+  checkFits(ctx, p, kernels);
+  if (options.inputs) {
+    const { q, k, v } = options.inputs;
+    if (q.length !== qElements(p) || k.length !== kvElements(p) || v.length !== kvElements(p)) {
+      throw new ProblemError('input tensors do not match the problem shape.');
+    }
+  }
+  const { device } = ctx;
+  const alloc = new TrackedAllocator(device);
+  const cache = new PipelineCache(device);
+  const progress = options.onProgress ?? (() => {});
+  const seed = options.seed ?? (Date.now() & 0x7fffffff);
+
+  // Host inputs, as the GPU will see them (f16 rounding applied, so the reference uses the same values).
+  let hostQ = options.inputs?.q ?? randomNormal(qElements(p), seed);
+  let hostK = options.inputs?.k ?? randomNormal(kvElements(p), seed + 1);
+  let hostV = options.inputs?.v ?? randomNormal(kvElements(p), seed + 2);
+  const upload = (a: Float32Array): ArrayBufferView => (p.dtype === 'f16' ? toHalfArray(a) : a);
+  const uq = upload(hostQ);
+  const uk = upload(hostK);
+  const uv = upload(hostV);
+  if (p.dtype === 'f16') {
+    hostQ = fromHalfArray(uq as Uint16Array);
+    hostK = fromHalfArray(uk as Uint16Array);
+    hostV = fromHalfArray(uv as Uint16Array);
+  }
+
+  const results: KernelResult[] = [];
+  let output: Float32Array | undefined;
+  const sets = options.inputs ? 1 : inputSetCount(p);
+  try {
+    alloc.phase = 'setup';
+    const io = await checked(ctx, 'allocating inputs', (): KernelIo => {
+      const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
+      const make = (label: string, data: ArrayBufferView) => {
+        const buffer = alloc.create(label, 'input', data.byteLength, storage);
+        device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+        return buffer;
+      };
+      const inputSets = Array.from({ length: sets }, (_, s) => {
+        const suffix = sets > 1 ? ` (copy ${s + 1})` : '';
+        return { q: make(`Q${suffix}`, uq), k: make(`K${suffix}`, uk), v: make(`V${suffix}`, uv) };
+      });
+      const out = alloc.create('O', 'output', qElements(p) * elementBytes(p.dtype), GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
+      const lens = new Int32Array(Math.max(4, p.batch));
+      if (p.kvLens) lens.set(p.kvLens);
+      const kvLens = make('kv lengths', lens);
+      return { sets: inputSets, out, kvLens };
+    });
+    const rows = sampleRows(p, options.checkBudget);
+    let want: Float64Array | undefined;
+
+    for (const kernel of kernels) {
+      throwIfCancelled(options.signal);
+      progress(`${kernel.name}: compiling and allocating`);
+      alloc.phase = kernel.name;
+      alloc.resetPeak();
+      try {
+        const r = await runKernel(ctx, alloc, cache, p, kernel, io, options, progress);
+        progress(`${kernel.name}: checking against the float64 reference (${rows.length} rows)`);
+        const got = await readOutput(ctx, alloc, io.out, p);
+        want ??= referenceRows(p, hostQ, hostK, hostV, rows);
+        const gotRows = new Float64Array(rows.length * p.headDim);
+        for (let r2 = 0; r2 < rows.length; r2++) {
+          for (let c = 0; c < p.headDim; c++) gotRows[r2 * p.headDim + c] = got[rows[r2] * p.headDim + c];
+        }
+        r.maxRelError = maxRelativeError(gotRows, want);
+        r.checkedRows = rows.length;
+        r.correct = r.maxRelError <= r.tolerance;
+        if (options.keepOutput) output = got;
+        results.push(r);
+        // Zero the output between kernels so a kernel that writes nothing cannot pass on another's result.
+        device.queue.writeBuffer(io.out, 0, new Uint8Array(io.out.size));
+      } catch (e) {
+        if (e instanceof CancelledError || e instanceof ProblemError) throw e;
+        const message = (e as Error).message;
+        results.push(failedResult(kernel.name, message, p));
+        if (ctx.lost()) throw new GpuError(ctx.lost());
+      }
+    }
+  } finally {
+    alloc.phase = 'teardown';
+    alloc.freeAll();
+  }
+  return { results, memory: alloc.events, inputSets: sets, output };
+}
+
+function failedResult(kernel: string, error: string, p: AttentionProblem): KernelResult {
+  return {
+    kernel,
+    status: 'failed',
+    error,
+    notes: [],
+    passes: [],
+    iterations: [],
+    flops: attentionFlops(p),
+    tflops: 0,
+    bytesMoved: minimumBytes(p),
+    gbps: 0,
+    peakBytes: 0,
+    analyticPeakBytes: 0,
+    analyticBuffers: [],
+    maxRelError: Number.NaN,
+    checkedRows: 0,
+    tolerance: TOLERANCE[p.dtype],
+    correct: false,
+  };
+}
+
+async function runKernel(
+  ctx: GpuContext,
+  alloc: TrackedAllocator,
+  cache: PipelineCache,
+  p: AttentionProblem,
+  kernel: AttentionKernel,
+  io: KernelIo,
+  options: RunOptions,
+  progress: (m: string) => void,
+): Promise<KernelResult> {
+  const { device } = ctx;
+  const prepared = await kernel.prepare(ctx, alloc, cache, p, io);
+  const passCount = prepared.passesFor(0).length;
+  const useTimestamps = ctx.hasTimestamps && passCount <= MAX_TIMED_PASSES;
+  const notes = [...prepared.notes];
+  if (ctx.hasTimestamps && !useTimestamps) notes.push(`${passCount} passes per iteration: timed by wall clock only.`);
+  let querySet: GPUQuerySet | undefined;
+  let resolveBuffer: GPUBuffer | undefined;
+  let readBuffer: GPUBuffer | undefined;
+  if (useTimestamps) {
+    querySet = device.createQuerySet({ label: `${kernel.name} timestamps`, type: 'timestamp', count: 2 * passCount });
+    resolveBuffer = alloc.create('timestamps', 'staging', 16 * passCount, GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC);
+    readBuffer = alloc.create('timestamps readback', 'staging', 16 * passCount, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+  }
+
+  const encodeIteration = (passes: KernelPass[], timed = true): GPUCommandBuffer => {
+    const encoder = device.createCommandEncoder({ label: kernel.name });
+    passes.forEach((pass, i) => {
+      const cp = encoder.beginComputePass({
+        label: pass.name,
+        timestampWrites: querySet && timed
+          ? { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 }
+          : undefined,
+      });
+      cp.setPipeline(pass.pipeline);
+      cp.setBindGroup(0, pass.bindGroup);
+      cp.dispatchWorkgroups(...pass.workgroups);
+      cp.end();
+    });
+    if (querySet && resolveBuffer && readBuffer && timed) {
+      encoder.resolveQuerySet(querySet, 0, 2 * passes.length, resolveBuffer, 0);
+      encoder.copyBufferToBuffer(resolveBuffer, 0, readBuffer, 0, 16 * passes.length);
+    }
+    return encoder.finish();
+  };
+
+  const iterations = Math.max(1, options.iterations ?? 20);
+  const warmup = Math.max(0, options.warmup ?? 3);
+  const maxMs = (options.maxSeconds ?? 30) * 1000;
+  const wallMs: number[] = [];
+  const gpuMs: number[] = [];
+  const traces: IterationTrace[] = [];
+  const passSamples = new Map<string, { ms: number[]; perIteration: number }>();
+  let firstNs: bigint | undefined;
+  const started = performance.now();
+
+  for (let it = -warmup; it < iterations; it++) {
+    throwIfCancelled(options.signal);
+    const passes = prepared.passesFor(it + warmup);
+    const commands = await checked(ctx, `${kernel.name}: encoding`, () => encodeIteration(passes));
+    const t0 = performance.now();
+    device.queue.submit([commands]);
+    await device.queue.onSubmittedWorkDone();
+    const t1 = performance.now();
+    const failure = ctx.lost() ?? ctx.takeError();
+    if (failure) throw new GpuError(failure);
+    let stamps: BigUint64Array | undefined;
+    if (readBuffer) {
+      await readBuffer.mapAsync(GPUMapMode.READ);
+      stamps = new BigUint64Array(readBuffer.getMappedRange().slice(0));
+      readBuffer.unmap();
+    }
+    if (it < 0) continue;
+    wallMs.push(t1 - t0);
+    if (stamps) {
+      firstNs ??= stamps[0];
+      const begin = stamps[0];
+      const end = stamps[2 * passes.length - 1];
+      const trace: IterationTrace = {
+        startMs: Number(begin - firstNs) / 1e6,
+        durationMs: Number(end - begin) / 1e6,
+        passes: [],
+      };
+      const perName = new Map<string, number>();
+      for (let i = 0; i < passes.length; i++) {
+        const s = stamps[2 * i];
+        const e = stamps[2 * i + 1];
+        // Some drivers report an end before its begin for very short passes; such an interval is dropped.
+        const dur = e >= s ? Number(e - s) / 1e6 : 0;
+        trace.passes.push({ name: passes[i].name, startMs: Number(s - firstNs) / 1e6, durationMs: dur });
+        perName.set(passes[i].name, (perName.get(passes[i].name) ?? 0) + dur);
+      }
+      for (const [name, ms] of perName) {
+        const entry = passSamples.get(name) ?? { ms: [], perIteration: passes.filter((x) => x.name === name).length };
+        entry.ms.push(ms);
+        passSamples.set(name, entry);
+      }
+      gpuMs.push(trace.durationMs);
+      traces.push(trace);
+    }
+    const done = it + 1;
+    if (done % 5 === 0 || done === iterations) progress(`${kernel.name}: iteration ${done}/${iterations}`);
+    if (done >= 3 && performance.now() - started > maxMs) {
+      notes.push(`stopped after ${done} iterations (time limit ${maxMs / 1000} s).`);
+      break;
+    }
+  }
+  const peakBytes = alloc.peakBytes;
+  // The correctness check reads the output of input set 0, whose host copy the reference uses.
+  device.queue.submit([encodeIteration(prepared.passesFor(0), false)]);
+  await device.queue.onSubmittedWorkDone();
+
+  if (querySet) querySet.destroy();
+  if (resolveBuffer) alloc.free(resolveBuffer);
+  if (readBuffer) alloc.free(readBuffer);
+
+
+  const wall = summarize(wallMs);
+  const timings = gpuMs.length ? { ...summarize(gpuMs), source: 'gpu-timestamps' as const } : { ...wall, source: 'wall-clock' as const };
+  const flops = attentionFlops(p);
+  const bytesMoved = minimumBytes(p);
+  const scratch = kernel.analyticScratch(ctx, p);
+  const sets = io.sets.length;
+  const harnessBytes = io.kvLens.size + paramsBytes(alloc.events, kernel.name) + (useTimestamps ? 2 * Math.max(16, 16 * passCount) : 0);
+  const analyticBuffers: AnalyticBuffer[] = [
+    { label: 'Q, K, V' + (sets > 1 ? ` (×${sets} rotation copies)` : ''), role: 'input', bytes: (qElements(p) + 2 * kvElements(p)) * elementBytes(p.dtype) * sets },
+    { label: 'O', role: 'output', bytes: qElements(p) * elementBytes(p.dtype) },
+    ...scratch,
+    // The small buffers the harness adds: per-dispatch parameters, key lengths, timestamp resolve/readback.
+    { label: 'params, kv lengths, timestamps', role: 'scratch', bytes: harnessBytes },
+  ];
+  return {
+    kernel: kernel.name,
+    status: 'ok',
+    notes,
+    timings,
+    wallTimings: wall,
+    passes: [...passSamples].map(([name, s]) => ({ name, perIteration: s.perIteration, ...summarize(s.ms) })),
+    iterations: traces,
+    flops,
+    tflops: flops / (timings.medianMs * 1e-3) / 1e12,
+    bytesMoved,
+    gbps: bytesMoved / (timings.medianMs * 1e-3) / 1e9,
+    peakBytes,
+    analyticPeakBytes: analyticBuffers.reduce((a, b) => a + b.bytes, 0),
+    analyticBuffers,
+    maxRelError: Number.NaN,
+    checkedRows: 0,
+    tolerance: TOLERANCE[p.dtype],
+    correct: false,
+  };
+}
+
+function paramsBytes(events: readonly MemoryEvent[], phase: string): number {
+  return events.filter((e) => e.kind === 'alloc' && e.role === 'params' && e.phase === phase).reduce((a, e) => a + e.bytes, 0);
+}
+
+async function readOutput(ctx: GpuContext, alloc: TrackedAllocator, out: GPUBuffer, p: AttentionProblem): Promise<Float32Array> {
+  const { device } = ctx;
+  const staging = alloc.create('O readback', 'staging', out.size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+  try {
+    const encoder = device.createCommandEncoder({ label: 'readback' });
+    encoder.copyBufferToBuffer(out, 0, staging, 0, out.size);
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const bytes = staging.getMappedRange().slice(0);
+    staging.unmap();
+    const n = qElements(p);
+    return p.dtype === 'f16' ? fromHalfArray(new Uint16Array(bytes, 0, n)) : new Float32Array(bytes, 0, n);
+  } finally {
+    alloc.free(staging);
+  }
+}

@@ -1,0 +1,62 @@
+// Builds every bundle with esbuild (after `tsc --noEmit` has type-checked, in `npm test`/`npm run package`).
+//   dist/extension.js  extension host (vscode external)
+//   dist/cli.js        the `attnprof` CLI, also the profiling worker's entry (webgpu external: native addon)
+//   dist/bench.js      `npm run bench`
+//   dist/webview.js    report UI (browser)
+//   dist-test/**       one bundle per test file (`--tests`)
+import * as esbuild from 'esbuild';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: false,
+  loader: { '.wgsl': 'text' },
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', external: ['webgpu', 'vscode'] };
+
+const builds = [];
+const entry = (src, out, extra = {}) => existsSync(src) && builds.push(esbuild.build({ ...node, entryPoints: [src], outfile: out, ...extra }));
+entry('extension/extension.ts', 'dist/extension.js');
+entry('extension/cli/main.ts', 'dist/cli.js', { banner: { js: '#!/usr/bin/env node' } });
+entry('test/bench/bench.ts', 'dist/bench.js');
+if (existsSync('webview/main.ts')) {
+  builds.push(
+    esbuild.build({
+      ...common,
+      entryPoints: ['webview/main.ts'],
+      outfile: 'dist/webview.js',
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      minify: production,
+    }),
+  );
+}
+
+if (args.has('--tests')) {
+  rmSync('dist-test', { recursive: true, force: true });
+  const walk = (dir) =>
+    readdirSync(dir).flatMap((name) => {
+      const path = join(dir, name);
+      if (name === 'node_modules' || name === 'e2e') return [];
+      return statSync(path).isDirectory() ? walk(path) : path.endsWith('.test.ts') ? [path] : [];
+    });
+  const tests = walk('test');
+  builds.push(
+    esbuild.build({
+      ...node,
+      entryPoints: tests,
+      outdir: 'dist-test',
+      outbase: 'test',
+      sourcemap: 'inline',
+    }),
+  );
+  console.log(`build: ${tests.length} test files -> dist-test/ (${tests.map((t) => relative('test', t)).join(', ')})`);
+}
+await Promise.all(builds);
