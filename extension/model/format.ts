@@ -1,0 +1,123 @@
+/** Units and the `attnprof inspect` output (JSON object and text). */
+import { modelCost } from './cost';
+import type { ModelAttention, ParsedConfig } from './types';
+
+/** Two significant digits below 10, whole numbers above: "0.93", "3.1", "56", "117". */
+function compact(v: number): string {
+  if (v >= 10 || v === 0) return String(Math.round(v));
+  return String(Number(v.toPrecision(2)));
+}
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
+
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n)) return `${n} B`;
+  let v = Math.abs(n);
+  let u = 0;
+  while (v >= 1024 && u < BYTE_UNITS.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  // 1023.6 KiB would round to "1024 KiB": step up instead.
+  if (Math.round(v) >= 1024 && u < BYTE_UNITS.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${n < 0 ? '-' : ''}${u === 0 ? String(Math.round(v)) : compact(v)} ${BYTE_UNITS[u]}`;
+}
+
+const FLOP_UNITS = ['FLOP', 'kFLOP', 'MFLOP', 'GFLOP', 'TFLOP', 'PFLOP', 'EFLOP', 'ZFLOP', 'YFLOP'];
+
+/** Steps up a unit from 100 on, so 930 GFLOP reads "0.93 TFLOP". */
+export function formatFlops(n: number): string {
+  if (!Number.isFinite(n)) return `${n} FLOP`;
+  let v = Math.abs(n);
+  let u = 0;
+  while (v >= 100 && u < FLOP_UNITS.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${n < 0 ? '-' : ''}${compact(v)} ${FLOP_UNITS[u]}`;
+}
+
+/** `attnprof inspect --json` for one model: the issue's fields first, extras after. */
+function modelJson(m: ModelAttention) {
+  const kv2 = modelCost(m, { dtypeBytes: 2 });
+  const cost = modelCost(m);
+  return {
+    name: m.name,
+    layers: m.layers,
+    heads: m.heads,
+    kvHeads: m.kvHeads,
+    headDim: m.headDim,
+    hidden: m.hidden,
+    maxSeqLen: m.maxSeqLen,
+    seqLen: m.seqLen,
+    batch: m.batch,
+    causal: m.causal,
+    slidingWindow: m.slidingWindow,
+    softcap: m.softcap,
+    kvCacheBytesPerToken: kv2.kvCacheBytesPerToken,
+    unsupported: m.unsupported ?? null,
+    ...(m.layerPattern ? { layerPattern: m.layerPattern } : {}),
+    modelType: m.modelType,
+    dtypeBytes: m.dtypeBytes,
+    ...(m.attnImplementation ? { attnImplementation: m.attnImplementation } : {}),
+    kvCacheBytesPerTokenMha: kv2.kvCacheBytesPerTokenMha,
+    gqaSaving: kv2.gqaSaving,
+    kvCacheBytesTotal: cost.kvCacheBytesTotal,
+    flopsPerLayerMax: cost.flopsPerLayerMax,
+    totalFlops: cost.totalFlops,
+    scoreBytesPerLayer: cost.scoreBytesPerLayer,
+    fields: m.fields,
+  };
+}
+
+export function inspectJson(parsed: ParsedConfig): unknown {
+  return {
+    file: parsed.file,
+    kind: parsed.kind,
+    models: parsed.models.map(modelJson),
+    diagnostics: parsed.diagnostics.map((d) => ({
+      severity: d.severity,
+      message: d.message,
+      line: d.line,
+      column: d.column,
+      ...(d.endLine !== undefined ? { endLine: d.endLine, endColumn: d.endColumn } : {}),
+    })),
+  };
+}
+
+function modelText(m: ModelAttention): string[] {
+  const head = `${m.name} (${m.modelType})`;
+  if (m.unsupported) return [head, `  unsupported: ${m.unsupported}`];
+  const c = modelCost(m);
+  const c2 = modelCost(m, { dtypeBytes: 2 });
+  const group = m.kvHeads === m.heads ? 'MHA' : m.kvHeads === 1 ? 'MQA' : `GQA ${m.heads}:${m.kvHeads}`;
+  const locals = m.layerPattern?.filter((k) => k === 'local').length;
+  const window =
+    m.slidingWindow > 0
+      ? `sliding window ${m.slidingWindow}${locals !== undefined ? ` on ${locals} of ${m.layers} layers` : ''}`
+      : 'no sliding window';
+  const lines = [
+    head,
+    `  ${m.layers} layers · ${m.heads} heads · ${m.kvHeads} kv heads (${group}) · head dim ${m.headDim} · hidden ${m.hidden}`,
+    `  ${m.causal ? 'causal' : 'bidirectional'} · ${window} · ${m.softcap > 0 ? `softcap ${m.softcap}` : 'no softcap'} · ${m.dtypeBytes}-byte elements`,
+    `  max ${m.maxSeqLen} tokens · analysed: batch ${m.batch} × ${m.seqLen} tokens`,
+    `  KV cache ${formatBytes(c2.kvCacheBytesPerToken)}/token at 2 bytes` +
+      (c2.gqaSaving > 0 ? ` (MHA ${formatBytes(c2.kvCacheBytesPerTokenMha)}, −${Math.round(c2.gqaSaving * 100)} %)` : '') +
+      ` · ${formatBytes(c.kvCacheBytesTotal)} for the analysed batch`,
+    `  attention ${formatFlops(c.flopsPerLayerMax)}/layer · ${formatFlops(c.totalFlops)} total (forward) · score matrix ${formatBytes(c.scoreBytesPerLayer)}/layer if materialised`,
+  ];
+  return lines;
+}
+
+export function inspectText(parsed: ParsedConfig): string {
+  const out = [`${parsed.file} (${parsed.kind}): ${parsed.models.length} attention stack${parsed.models.length === 1 ? '' : 's'}`];
+  for (const m of parsed.models) out.push(...modelText(m));
+  if (parsed.diagnostics.length) {
+    out.push('diagnostics:');
+    for (const d of parsed.diagnostics) out.push(`  ${parsed.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`);
+  }
+  return out.join('\n') + '\n';
+}
