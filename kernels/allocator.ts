@@ -21,7 +21,7 @@ export interface MemoryEvent {
 export class TrackedAllocator {
   readonly events: MemoryEvent[] = [];
   private nextId = 1;
-  private live = new Map<GPUBuffer, { id: number; label: string; role: BufferRole; bytes: number }>();
+  private live = new Map<GPUBuffer, { id: number; label: string; role: BufferRole; bytes: number; phase: string }>();
   private liveBytes = 0;
   private peak = 0;
   private phaseName = 'setup';
@@ -60,7 +60,7 @@ export class TrackedAllocator {
     const size = Math.max(16, Math.ceil(bytes / 16) * 16);
     const buffer = this.device.createBuffer({ label, size, usage, mappedAtCreation });
     const id = this.nextId++;
-    this.live.set(buffer, { id, label, role, bytes: size });
+    this.live.set(buffer, { id, label, role, bytes: size, phase: this.phaseName });
     this.liveBytes += size;
     this.peak = Math.max(this.peak, this.liveBytes);
     this.record('alloc', id, label, role, size);
@@ -74,6 +74,11 @@ export class TrackedAllocator {
     buffer.destroy();
     this.liveBytes -= entry.bytes;
     this.record('free', entry.id, entry.label, entry.role, entry.bytes);
+  }
+
+  /** Frees what was allocated during one phase (a kernel's own buffers once it has run). */
+  freePhase(phase: string): void {
+    for (const [buffer, entry] of [...this.live]) if (entry.phase === phase) this.free(buffer);
   }
 
   freeAll(): void {

@@ -205,12 +205,14 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
         r.correct = r.maxRelError <= r.tolerance;
         if (options.keepOutput) output = got;
         results.push(r);
+        alloc.freePhase(kernel.name);
         // Zero the output between kernels so a kernel that writes nothing cannot pass on another's result.
         device.queue.writeBuffer(io.out, 0, new Uint8Array(io.out.size));
       } catch (e) {
         if (e instanceof CancelledError || e instanceof ProblemError) throw e;
         const message = (e as Error).message;
         results.push(failedResult(kernel.name, message, p));
+        alloc.freePhase(kernel.name);
         if (ctx.lost()) throw new GpuError(ctx.lost());
       }
     }

@@ -39,7 +39,8 @@ export function checkModel(m: ModelAttention, spans: SpanOf, diagnostics: Config
   if (m.unsupported) return;
   const at = (role: keyof SpanOf) => spans[role] ?? fallback;
   for (const role of Object.keys(ABSURD) as (keyof typeof ABSURD)[]) {
-    if (m[role] > ABSURD[role]) {
+    // A defaulted field (no span of its own) repeats another's warning: kv heads default to heads.
+    if (m[role] > ABSURD[role] && (spans[role] !== undefined || role === 'heads' || role === 'layers' || role === 'headDim')) {
       diagnostics.push(
         diag(
           'warning',

@@ -159,7 +159,7 @@ function readOne(obj: JsonObject | undefined, ctx: Context, opts: ReadOpts): Mod
   const impl = r.str('_attn_implementation') ?? r.str('attn_implementation');
   if (impl) m.attnImplementation = impl;
 
-  if (!family) {
+  if (!family && !r.member('kv_lora_rank')) {
     const mt = r.member('model_type');
     const where = mt?.value ?? anchor;
     diagnostics.push(
@@ -249,7 +249,10 @@ function readOne(obj: JsonObject | undefined, ctx: Context, opts: ReadOpts): Mod
       spans.kvHeads = kv.span;
       m.kvHeads = kv.value;
     } else if (r.bool('multi_query', 'kvHeads')) m.kvHeads = 1;
-    else m.kvHeads = family?.kvHeads ?? m.heads;
+    else {
+      m.kvHeads = family?.kvHeads ?? m.heads;
+      omitted.push(`num_key_value_heads ${m.kvHeads}`);
+    }
   }
   if (r.bool('alibi') === true) {
     const a = r.member('alibi');

@@ -293,7 +293,7 @@ export function readPythonModel(fileName: string, text: string, diagnostics: Con
     const c = find(role);
     if (!c) return undefined;
     record(c, role === 'classToken' ? 'seqLen' : role);
-    if (role in spans || ['heads', 'kvHeads', 'headDim', 'layers', 'hidden', 'seqLen', 'batch', 'window'].includes(role)) {
+    if (['heads', 'kvHeads', 'headDim', 'layers', 'hidden', 'seqLen', 'batch', 'window'].includes(role)) {
       (spans as Record<string, Span>)[role] = c.valueSpan;
     }
     if (c.error !== undefined) {
@@ -382,7 +382,7 @@ export function readPythonModel(fileName: string, text: string, diagnostics: Con
     m.hidden = hiddenExplicit;
     m.headDim = Math.floor(hiddenExplicit / m.heads);
     if (hiddenExplicit % m.heads !== 0) {
-      diagnostics.push(diag('error', `${hiddenExplicit} is not divisible by ${m.heads} heads (and no HEAD_DIM is given)`, spans.heads ?? anchor));
+      diagnostics.push(diag('error', `${find('hidden')?.name} ${hiddenExplicit} is not divisible by ${m.heads} heads (and no HEAD_DIM is given)`, spans.heads ?? anchor));
     }
   } else if (!invalid) {
     diagnostics.push(diag('warning', 'no HEAD_DIM or EMBED_DIM constant: the head dimension is unknown', anchor));

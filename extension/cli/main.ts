@@ -1,0 +1,249 @@
+/**
+ * `attnprof`: the headless engine. Exit codes: 0 success; 1 runtime failure (GPU, wrong results);
+ * 2 bad arguments or unreadable input. User errors print one sentence, never a stack trace.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { GpuError, NoAdapterError, listAdapters, openGpu } from '../../kernels/device';
+import { AttentionProblem, DType, ProblemError, describeProblem } from '../../kernels/problem';
+import { CancelledError, KERNEL_NAMES, runProblem } from '../../kernels/runner';
+import { profile, ProfileRequest, WorkloadRequest } from '../engine/profile';
+import { summaryTable } from '../report/summary';
+import { toChromeTrace } from '../report/trace';
+import { ParsedArgs, UsageError, intFlag, numberFlag, parseArgs, parseShape } from './args';
+import { NpyError, encodeNpy, parseNpy } from './npy';
+import { inspectCommand, workloadsFromFile } from './config-commands';
+import { runWorker } from '../engine/worker';
+
+const USAGE = `attnprof — profile Transformer attention kernels on this machine's GPU (WebGPU/Dawn)
+
+usage:
+  attnprof inspect FILE [--json]
+  attnprof profile (FILE | --shape B,Hq,Hkv,N,D) [--kernels naive,flash] [--dtype f32|f16]
+                   [--causal] [--window W] [--softcap C] [--scale S] [--q-len NQ] [--iters N] [--warmup N]
+                   [--batch B] [--seq-len N] [--adapter NAME] [--seed N] [--json OUT] [--trace OUT]
+  attnprof run --kernel NAME --q Q.npy --k K.npy --v V.npy --out O.npy
+               [--causal] [--window W] [--softcap C] [--scale S] [--kv-lens LENS.npy] [--adapter NAME]
+  attnprof adapters
+
+tensors: little-endian float32 .npy, q [B,Hq,N,D], k/v [B,Hkv,Nk,D]; kv-lens int32 [B].
+exit codes: 0 success, 1 runtime failure, 2 bad arguments or unreadable input.`;
+
+type Io = { out: (s: string) => void; err: (s: string) => void };
+
+const PROFILE_FLAGS = {
+  shape: true, kernels: true, dtype: true, causal: false, window: true, softcap: true, scale: true, 'q-len': true,
+  iters: true, warmup: true, json: true, trace: true, adapter: true, seed: true, batch: true, 'seq-len': true,
+  'max-seconds': true, quiet: false,
+};
+
+function kernelsFlag(args: ParsedArgs): string[] {
+  const raw = args.values.get('kernels');
+  const kernels = raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : [...KERNEL_NAMES];
+  for (const k of kernels) {
+    if (!KERNEL_NAMES.includes(k)) throw new UsageError(`unknown kernel '${k}'; available: ${KERNEL_NAMES.join(', ')}.`);
+  }
+  if (kernels.length === 0) throw new UsageError('--kernels is empty.');
+  return kernels;
+}
+
+function dtypeFlag(args: ParsedArgs): DType {
+  const d = args.values.get('dtype') ?? 'f32';
+  if (d !== 'f32' && d !== 'f16') throw new UsageError(`--dtype must be f32 or f16, got '${d}'.`);
+  return d;
+}
+
+function maskFlags(args: ParsedArgs) {
+  return {
+    causal: args.switches.has('causal'),
+    window: intFlag(args, 'window', 0, 0),
+    softcap: numberFlag(args, 'softcap', 0, 0) ?? 0,
+    scale: numberFlag(args, 'scale', undefined),
+  };
+}
+
+function writeOut(path: string, text: string, io: Io): void {
+  if (path === '-') io.out(text);
+  else writeFileSync(path, text);
+}
+
+async function cmdProfile(argv: string[], io: Io): Promise<number> {
+  const args = parseArgs(argv, PROFILE_FLAGS);
+  const kernels = kernelsFlag(args);
+  const dtype = dtypeFlag(args);
+  const masks = maskFlags(args);
+  let request: ProfileRequest;
+  const common = {
+    kernels,
+    iterations: intFlag(args, 'iters', 20, 1, 100000),
+    warmup: intFlag(args, 'warmup', 3, 0, 1000),
+    seed: args.values.has('seed') ? intFlag(args, 'seed', 0, 0) : undefined,
+    adapterName: args.values.get('adapter'),
+    maxSeconds: numberFlag(args, 'max-seconds', undefined, 0.1),
+  };
+  const shapeRaw = args.values.get('shape');
+  if (shapeRaw && args.positional.length) throw new UsageError('give either a config FILE or --shape, not both.');
+  if (shapeRaw) {
+    const s = parseShape(shapeRaw);
+    const problem: AttentionProblem = {
+      batch: s.batch,
+      heads: s.heads,
+      kvHeads: s.kvHeads,
+      seqLenQ: intFlag(args, 'q-len', s.seqLen, 1),
+      seqLenK: s.seqLen,
+      headDim: s.headDim,
+      dtype,
+      ...masks,
+    };
+    request = { title: describeProblem(problem), source: { kind: 'shape' }, workloads: [{ name: 'shape', problem, layers: [0] }], ...common };
+  } else if (args.positional.length === 1) {
+    const file = args.positional[0];
+    const workloads: WorkloadRequest[] = workloadsFromFile(file, {
+      dtype,
+      batch: args.values.has('batch') ? intFlag(args, 'batch', 1, 1) : undefined,
+      seqLen: args.values.has('seq-len') ? intFlag(args, 'seq-len', 1, 1) : undefined,
+    });
+    request = { title: file, source: { kind: 'config', file }, workloads, ...common };
+  } else {
+    throw new UsageError('profile needs a config FILE or --shape B,Hq,Hkv,N,D.');
+  }
+  const quiet = args.switches.has('quiet');
+  const report = await profile(request, { onProgress: (m) => !quiet && io.err(`attnprof: ${m}`) });
+  io.out(summaryTable(report));
+  const json = args.values.get('json');
+  if (json) writeOut(json, JSON.stringify(report, null, 1), io);
+  const trace = args.values.get('trace');
+  if (trace) writeOut(trace, JSON.stringify(toChromeTrace(report)), io);
+  const bad = report.workloads.flatMap((w) => w.results.filter((r) => r.status !== 'ok' || !r.correct).map((r) => ({ w, r })));
+  if (bad.length) {
+    for (const { w, r } of bad) {
+      io.err(
+        r.status === 'failed'
+          ? `attnprof: ${r.kernel} failed on ${w.name}: ${r.error}`
+          : `attnprof: ${r.kernel} produced wrong results on ${w.name} (max relative error ${r.maxRelError.toExponential(2)} > ${r.tolerance}).`,
+      );
+    }
+    return 1;
+  }
+  return 0;
+}
+
+function readNpy(path: string, what: string): ReturnType<typeof parseNpy> {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+  }
+  return parseNpy(bytes, `${what} '${path}'`);
+}
+
+async function cmdRun(argv: string[], io: Io): Promise<number> {
+  const args = parseArgs(argv, {
+    kernel: true, q: true, k: true, v: true, out: true, causal: false, window: true, softcap: true, scale: true,
+    'kv-lens': true, adapter: true, dtype: true,
+  });
+  for (const f of ['kernel', 'q', 'k', 'v', 'out']) if (!args.values.has(f)) throw new UsageError(`run needs --${f}.`);
+  const kernel = args.values.get('kernel') as string;
+  if (!KERNEL_NAMES.includes(kernel)) throw new UsageError(`unknown kernel '${kernel}'; available: ${KERNEL_NAMES.join(', ')}.`);
+  const q = readNpy(args.values.get('q') as string, '--q');
+  const k = readNpy(args.values.get('k') as string, '--k');
+  const v = readNpy(args.values.get('v') as string, '--v');
+  for (const [name, t] of [['q', q], ['k', k], ['v', v]] as const) {
+    if (t.dtype !== '<f4') throw new UsageError(`--${name} must be float32, got int32.`);
+    if (t.shape.length !== 4) throw new UsageError(`--${name} must have 4 dimensions [B,H,N,D], got [${t.shape.join(',')}].`);
+  }
+  const [B, Hq, Nq, D] = q.shape;
+  const [Bk, Hkv, Nk, Dk] = k.shape;
+  if (v.shape.join(',') !== k.shape.join(',')) throw new UsageError(`--v shape [${v.shape}] differs from --k shape [${k.shape}].`);
+  if (Bk !== B) throw new UsageError(`q has batch ${B} but k has batch ${Bk}.`);
+  if (Dk !== D) throw new UsageError(`q has head dim ${D} but k has head dim ${Dk}.`);
+  let kvLens: Int32Array | undefined;
+  const lensPath = args.values.get('kv-lens');
+  if (lensPath) {
+    const lens = readNpy(lensPath, '--kv-lens');
+    if (lens.dtype !== '<i4' || lens.shape.length !== 1 || lens.shape[0] !== B) {
+      throw new UsageError(`--kv-lens must be int32 of shape [${B}], got ${lens.dtype} [${lens.shape.join(',')}].`);
+    }
+    kvLens = lens.data as Int32Array;
+  }
+  const problem: AttentionProblem = {
+    batch: B, heads: Hq, kvHeads: Hkv, seqLenQ: Nq, seqLenK: Nk, headDim: D, dtype: dtypeFlag(args), ...maskFlags(args), kvLens,
+  };
+  const ctx = await openGpu({ adapterName: args.values.get('adapter') });
+  try {
+    io.err(`attnprof: ${kernel} on ${ctx.adapter.description}${ctx.adapter.isFallback ? ' (software fallback)' : ''}: ${describeProblem(problem)}`);
+    const run = await runProblem(ctx, problem, {
+      kernels: [kernel],
+      iterations: 1,
+      warmup: 0,
+      inputs: { q: q.data as Float32Array, k: k.data as Float32Array, v: v.data as Float32Array },
+      keepOutput: true,
+    });
+    const r = run.results[0];
+    if (r.status !== 'ok' || !run.output) throw new GpuError(r.error ?? 'the kernel produced no output');
+    writeFileSync(args.values.get('out') as string, encodeNpy(run.output, [B, Hq, Nq, D]));
+    io.err(`attnprof: wrote ${args.values.get('out')} [${B},${Hq},${Nq},${D}]; max relative error vs float64 reference ${r.maxRelError.toExponential(2)} on ${r.checkedRows} rows`);
+    if (!r.correct) {
+      io.err(`attnprof: ${kernel} output differs from the float64 reference beyond tolerance ${r.tolerance}.`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    ctx.destroy();
+  }
+}
+
+async function cmdAdapters(io: Io): Promise<number> {
+  const adapters = await listAdapters();
+  if (adapters.length === 0) throw new NoAdapterError('no WebGPU adapter found.');
+  for (const a of adapters) {
+    io.out(`${a.description}\t${a.vendor}\t${a.backend}${a.isFallback ? '\tsoftware fallback' : ''}`);
+  }
+  return 0;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'profile':
+        return await cmdProfile(rest, io);
+      case 'run':
+        return await cmdRun(rest, io);
+      case 'inspect':
+        return inspectCommand(rest, io);
+      case 'adapters':
+        return await cmdAdapters(io);
+      case 'worker':
+        return await runWorker();
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command '${command}'. Run 'attnprof help'.`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ProblemError || e instanceof NpyError) {
+      io.err(`attnprof: ${(e as Error).message}`);
+      return 2;
+    }
+    if (e instanceof CancelledError || e instanceof GpuError) {
+      io.err(`attnprof: ${e.message}`);
+      return 1;
+    }
+    io.err(`attnprof: unexpected failure: ${(e as Error).stack ?? String(e)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2), {
+    out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
+    err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}

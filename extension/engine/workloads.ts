@@ -1,0 +1,56 @@
+/**
+ * From a model's attention (config parsing) to the problems the kernels run: one workload per distinct
+ * layer kind (Gemma-2: local and global layers), each standing for its layers in the report.
+ */
+import type { ModelAttention } from '../model';
+import { layerKinds } from '../model';
+import { AttentionProblem, DType, ProblemError, SUPPORTED_HEAD_DIMS } from '../../kernels/problem';
+import type { WorkloadRequest } from './profile';
+
+export interface WorkloadOverrides {
+  dtype: DType;
+  batch?: number;
+  seqLen?: number;
+}
+
+export function workloadsFromModels(models: readonly ModelAttention[], o: WorkloadOverrides): WorkloadRequest[] {
+  const out: WorkloadRequest[] = [];
+  const reasons: string[] = [];
+  for (const m of models) {
+    if (m.unsupported) {
+      reasons.push(`${m.name}: ${m.unsupported}`);
+      continue;
+    }
+    if (!SUPPORTED_HEAD_DIMS.includes(m.headDim)) {
+      reasons.push(`${m.name}: head dim ${m.headDim} is not one of ${SUPPORTED_HEAD_DIMS.join(', ')}`);
+      continue;
+    }
+    const kinds = layerKinds(m);
+    const seq = o.seqLen ?? m.seqLen;
+    const byKind = new Map<string, number[]>();
+    kinds.forEach((k, i) => byKind.set(k, [...(byKind.get(k) ?? []), i]));
+    for (const [kind, layers] of byKind) {
+      const window = kind === 'local' ? m.slidingWindow : 0;
+      const problem: AttentionProblem = {
+        batch: o.batch ?? m.batch,
+        heads: m.heads,
+        kvHeads: m.kvHeads,
+        seqLenQ: seq,
+        seqLenK: seq,
+        headDim: m.headDim,
+        dtype: o.dtype,
+        causal: m.causal,
+        window,
+        softcap: m.softcap,
+      };
+      const label = byKind.size > 1 ? `${m.name} · ${kind} layers` : m.name;
+      out.push({ name: label, problem, layers });
+    }
+  }
+  if (out.length === 0) {
+    throw new ProblemError(
+      reasons.length ? `nothing to profile: ${reasons.join('; ')}.` : 'no attention spec was found in the file.',
+    );
+  }
+  return out;
+}

@@ -1,0 +1,114 @@
+/**
+ * The report: the one versioned JSON document every view, export and the CLI share.
+ * Times in ms, memory in bytes, FLOPs as counts (units are repeated in `units`).
+ * Version 1. Readers must reject a larger major version with a clear message.
+ */
+import type { AdapterSummary } from '../../kernels/device';
+import type { MemoryEvent } from '../../kernels/allocator';
+import type { KernelResult } from '../../kernels/runner';
+import type { AttentionProblem, DType } from '../../kernels/problem';
+import { attentionFlops, effectiveScale, minimumBytes, scoreMatrixBytes, visiblePairs } from '../../kernels/problem';
+
+export const REPORT_SCHEMA = 'attnprof.report';
+export const REPORT_VERSION = 1;
+export const EXPORTER = 'attnprof@0.1.0';
+
+/** An AttentionProblem as JSON, with what the cost model derives from it. */
+export interface SpecJson {
+  batch: number;
+  heads: number;
+  kvHeads: number;
+  seqLenQ: number;
+  seqLenK: number;
+  headDim: number;
+  dtype: DType;
+  causal: boolean;
+  window: number;
+  softcap: number;
+  scale: number;
+  kvLens?: number[];
+  flops: number;
+  visiblePairs: number;
+  minimumBytes: number;
+  scoreMatrixBytes: number;
+}
+
+export interface Workload {
+  /** e.g. "shape", "Qwen2-7B layers 0–27", "Gemma-2 local layers". */
+  name: string;
+  spec: SpecJson;
+  /** Model layer indices this workload stands for (one measurement applies to each). */
+  layers: number[];
+  results: KernelResult[];
+  memory: MemoryEvent[];
+  inputSets: number;
+}
+
+export interface ProfileReport {
+  schema: typeof REPORT_SCHEMA;
+  version: number;
+  exporter: string;
+  id: string;
+  createdAt: string;
+  title: string;
+  source: { kind: 'shape' | 'config' | 'tensors'; file?: string; model?: string };
+  units: { time: 'ms'; memory: 'bytes'; flops: 'FLOP'; throughput: 'TFLOP/s'; bandwidth: 'GB/s' };
+  adapter: Pick<AdapterSummary, 'vendor' | 'architecture' | 'device' | 'description' | 'backend' | 'isFallback'>;
+  timestamps: { available: boolean; quantized: boolean };
+  settings: { iterations: number; warmup: number; seed: number; kernels: string[] };
+  /** The first workload's spec, results and memory trace, at the top level for simple consumers. */
+  spec: SpecJson;
+  results: KernelResult[];
+  memory: MemoryEvent[];
+  workloads: Workload[];
+}
+
+export function specToJson(p: AttentionProblem): SpecJson {
+  return {
+    batch: p.batch,
+    heads: p.heads,
+    kvHeads: p.kvHeads,
+    seqLenQ: p.seqLenQ,
+    seqLenK: p.seqLenK,
+    headDim: p.headDim,
+    dtype: p.dtype,
+    causal: p.causal,
+    window: p.window,
+    softcap: p.softcap,
+    scale: effectiveScale(p),
+    ...(p.kvLens ? { kvLens: [...p.kvLens] } : {}),
+    flops: attentionFlops(p),
+    visiblePairs: visiblePairs(p),
+    minimumBytes: minimumBytes(p),
+    scoreMatrixBytes: scoreMatrixBytes(p),
+  };
+}
+
+export class ReportFormatError extends Error {
+  override name = 'ReportFormatError';
+}
+
+/** Validates an untrusted report (a file, a webview message); throws ReportFormatError with the reason. */
+export function parseReport(value: unknown): ProfileReport {
+  const fail = (why: string): never => {
+    throw new ReportFormatError(`not an attnprof report: ${why}`);
+  };
+  if (typeof value !== 'object' || value === null) fail('not a JSON object');
+  const r = value as Record<string, unknown>;
+  if (r.schema !== REPORT_SCHEMA) fail(`schema is ${JSON.stringify(r.schema)}, expected "${REPORT_SCHEMA}"`);
+  if (typeof r.version !== 'number') fail('no version');
+  if ((r.version as number) > REPORT_VERSION) {
+    fail(`version ${r.version} is newer than this attnprof understands (${REPORT_VERSION}); update the extension`);
+  }
+  if (!Array.isArray(r.workloads) || !Array.isArray(r.results)) fail('no workloads/results');
+  if (typeof r.adapter !== 'object' || r.adapter === null) fail('no adapter');
+  for (const w of r.workloads as unknown[]) {
+    const wl = w as Record<string, unknown>;
+    if (typeof wl.name !== 'string' || !Array.isArray(wl.results) || !Array.isArray(wl.memory)) fail('a malformed workload');
+    for (const k of wl.results as unknown[]) {
+      const kr = k as Record<string, unknown>;
+      if (typeof kr.kernel !== 'string' || (kr.status !== 'ok' && kr.status !== 'failed')) fail('a malformed kernel result');
+    }
+  }
+  return value as ProfileReport;
+}

@@ -1,0 +1,115 @@
+/**
+ * Chrome Trace Event JSON (object form) from a report: opens as is in Perfetto and chrome://tracing.
+ * `X` events for kernel iterations and their passes (GPU timestamps), `C` counters for live GPU bytes
+ * (host clock), `M` metadata naming the tracks. `ts`/`dur` are in µs.
+ */
+import type { ProfileReport } from './schema';
+
+export interface TraceEvent {
+  name: string;
+  ph: 'X' | 'C' | 'M';
+  ts?: number;
+  dur?: number;
+  pid: number;
+  tid?: number;
+  cat?: string;
+  args?: Record<string, string | number | boolean>;
+}
+
+export interface ChromeTrace {
+  traceEvents: TraceEvent[];
+  displayTimeUnit: 'ms';
+  otherData: Record<string, string>;
+}
+
+const GPU_PID = 1;
+const MEMORY_PID = 2;
+const GAP_US = 50;
+
+export function toChromeTrace(report: ProfileReport): ChromeTrace {
+  const events: TraceEvent[] = [
+    { name: 'process_name', ph: 'M', pid: GPU_PID, args: { name: `GPU: ${report.adapter.description}` } },
+    { name: 'process_sort_index', ph: 'M', pid: GPU_PID, args: { sort_index: 0 } },
+    { name: 'process_name', ph: 'M', pid: MEMORY_PID, args: { name: 'GPU memory (tracked allocator, host clock)' } },
+    { name: 'process_sort_index', ph: 'M', pid: MEMORY_PID, args: { sort_index: 1 } },
+  ];
+  let cursorUs = 0;
+  report.workloads.forEach((w, wi) => {
+    const tid = wi + 1;
+    events.push({ name: 'thread_name', ph: 'M', pid: GPU_PID, tid, args: { name: w.name } });
+    for (const r of w.results) {
+      if (r.status !== 'ok' || r.iterations.length === 0) continue;
+      const base = cursorUs;
+      let end = base;
+      r.iterations.forEach((it, i) => {
+        const ts = base + it.startMs * 1000;
+        events.push({
+          name: r.kernel,
+          cat: 'kernel',
+          ph: 'X',
+          ts,
+          dur: it.durationMs * 1000,
+          pid: GPU_PID,
+          tid,
+          args: { iteration: i, workload: w.name, flops: r.flops, 'duration (µs)': it.durationMs * 1000 },
+        });
+        for (const pass of it.passes) {
+          events.push({
+            name: pass.name,
+            cat: 'pass',
+            ph: 'X',
+            ts: base + pass.startMs * 1000,
+            dur: pass.durationMs * 1000,
+            pid: GPU_PID,
+            tid,
+            args: { kernel: r.kernel, iteration: i },
+          });
+        }
+        end = Math.max(end, ts + it.durationMs * 1000);
+      });
+      cursorUs = end + GAP_US;
+    }
+  });
+  let memoryOffsetUs = 0;
+  for (const w of report.workloads) {
+    let last = 0;
+    for (const m of w.memory) {
+      const ts = memoryOffsetUs + m.timeMs * 1000;
+      last = Math.max(last, ts);
+      events.push({
+        name: 'GPU bytes',
+        ph: 'C',
+        ts,
+        pid: MEMORY_PID,
+        tid: 0,
+        args: { live: m.liveBytes },
+      });
+    }
+    memoryOffsetUs = last + GAP_US;
+  }
+  return {
+    traceEvents: events,
+    displayTimeUnit: 'ms',
+    otherData: {
+      exporter: report.exporter,
+      reportVersion: String(report.version),
+      adapter: report.adapter.description,
+      softwareAdapter: String(report.adapter.isFallback),
+      timestampsQuantized: String(report.timestamps.quantized),
+      createdAt: report.createdAt,
+    },
+  };
+}
+
+/** Structural check of a Chrome trace (used by tests and before writing one). */
+export function validateChromeTrace(trace: ChromeTrace): string[] {
+  const problems: string[] = [];
+  if (!Array.isArray(trace.traceEvents)) return ['traceEvents is not an array'];
+  trace.traceEvents.forEach((e, i) => {
+    if (!['X', 'C', 'M'].includes(e.ph)) problems.push(`event ${i}: unknown phase ${e.ph}`);
+    if (typeof e.pid !== 'number') problems.push(`event ${i}: no pid`);
+    if (e.ph !== 'M' && !(typeof e.ts === 'number' && Number.isFinite(e.ts) && e.ts >= 0)) problems.push(`event ${i}: bad ts`);
+    if (e.ph === 'X' && !(typeof e.dur === 'number' && e.dur >= 0)) problems.push(`event ${i}: bad dur`);
+  });
+  return problems;
+}
