@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { GpuError, NoAdapterError, listAdapters, openGpu } from '../../kernels/device';
-import { AttentionProblem, DType, ProblemError, describeProblem } from '../../kernels/problem';
+import { AttentionProblem, DType, ProblemError, describeProblem, validateProblem } from '../../kernels/problem';
 import { CancelledError, KERNEL_NAMES, runProblem } from '../../kernels/runner';
 import { profile, ProfileRequest, WorkloadRequest } from '../engine/profile';
 import { summaryTable } from '../report/summary';
@@ -106,6 +106,8 @@ async function cmdProfile(argv: string[], io: Io): Promise<number> {
   } else {
     throw new UsageError('profile needs a config FILE or --shape B,Hq,Hkv,N,D.');
   }
+  // Bad shapes are argument errors (exit 2) whether or not this machine has a GPU: check before opening one.
+  for (const w of request.workloads) validateProblem(w.problem);
   const quiet = args.switches.has('quiet');
   const report = await profile(request, { onProgress: (m) => !quiet && io.err(`attnprof: ${m}`) });
   io.out(summaryTable(report));
@@ -169,6 +171,7 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
   const problem: AttentionProblem = {
     batch: B, heads: Hq, kvHeads: Hkv, seqLenQ: Nq, seqLenK: Nk, headDim: D, dtype: dtypeFlag(args), ...maskFlags(args), kvLens,
   };
+  validateProblem(problem);
   const ctx = await openGpu({ adapterName: args.values.get('adapter') });
   try {
     io.err(`attnprof: ${kernel} on ${ctx.adapter.description}${ctx.adapter.isFallback ? ' (software fallback)' : ''}: ${describeProblem(problem)}`);
