@@ -16,6 +16,9 @@ const KEYS = {
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, float: 4, float16: 2, half: 2, bfloat16: 2, float64: 8, double: 8 };
 
+/** Families whose class has num_key_value_heads (so omitting it is a choice worth showing). */
+const GQA_FAMILIES = new Set(['llama', 'mistral', 'mixtral', 'starcoder2', 'qwen2', 'qwen2_moe', 'qwen3', 'qwen2_vl', 'gemma', 'gemma2', 'phi3']);
+
 const TOWER_KEYS = ['text_config', 'vision_config'] as const;
 
 interface Context {
@@ -251,7 +254,7 @@ function readOne(obj: JsonObject | undefined, ctx: Context, opts: ReadOpts): Mod
     } else if (r.bool('multi_query', 'kvHeads')) m.kvHeads = 1;
     else {
       m.kvHeads = family?.kvHeads ?? m.heads;
-      omitted.push(`num_key_value_heads ${m.kvHeads}`);
+      if (opts.familyName && GQA_FAMILIES.has(opts.familyName)) omitted.push(`num_key_value_heads ${m.kvHeads}`);
     }
   }
   if (r.bool('alibi') === true) {
