@@ -24,8 +24,9 @@ export function parseFixture(rel: string): ParsedConfig {
 
 /** The spec without field positions (checked separately), for whole-object comparison. */
 export function spec(m: ModelAttention): Omit<ModelAttention, 'fields'> {
-  const { fields: _fields, ...rest } = m;
-  return rest;
+  const rest: Partial<ModelAttention> = { ...m };
+  delete rest.fields;
+  return rest as Omit<ModelAttention, 'fields'>;
 }
 
 export function only(parsed: ParsedConfig): ModelAttention {
