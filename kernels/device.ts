@@ -67,6 +67,11 @@ export interface OpenOptions {
   /** Substring of the adapter name (Dawn's `adapter=` flag); undefined picks the default. */
   adapterName?: string;
   powerPreference?: GPUPowerPreference;
+  /**
+   * Ask the device for a smaller storage binding than the adapter allows: shows how a kernel behaves on
+   * a smaller GPU (naive's chunking, the size checks) without needing one.
+   */
+  maxStorageBufferBindingSize?: number;
 }
 
 /** Names of the adapters Dawn can see, for "Select GPU Adapter…" and `--adapter`. */
@@ -131,6 +136,12 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
     );
   }
   const summary = summarise(adapter);
+  if (options.maxStorageBufferBindingSize !== undefined) {
+    summary.limits.maxStorageBufferBindingSize = Math.min(
+      summary.limits.maxStorageBufferBindingSize,
+      options.maxStorageBufferBindingSize,
+    );
+  }
   const wanted: GPUFeatureName[] = [];
   const hasTimestamps = adapter.features.has('timestamp-query');
   if (hasTimestamps) wanted.push('timestamp-query');
@@ -140,7 +151,7 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
   const device = await adapter.requestDevice({
     requiredFeatures: wanted,
     requiredLimits: {
-      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxStorageBufferBindingSize: summary.limits.maxStorageBufferBindingSize,
       maxBufferSize: l.maxBufferSize,
       maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
       maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,

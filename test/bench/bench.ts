@@ -1,0 +1,124 @@
+/**
+ * `npm run bench`: the shapes of GPU.md on this machine's adapter. Prints a table (adapter, shape, kernel,
+ * median, TFLOP/s, peak bytes, ratio to naive) and can write it as Markdown for BENCHMARKS.md.
+ *   node dist/bench.js [--shapes vit196,vit3136,qwen2-prefill,qwen2-decode] [--kernels naive,flash]
+ *                      [--iters N] [--markdown OUT] [--json OUT] [--sweep rows,keys;rows,keys]
+ * On a software adapter the shapes are scaled down (and the table says so): lavapipe would take hours.
+ */
+import { writeFileSync } from 'node:fs';
+import { openGpu } from '../../kernels/device';
+import { AttentionProblem, describeProblem } from '../../kernels/problem';
+import { runProblem, KernelResult } from '../../kernels/runner';
+import { formatBytes, formatMs } from '../../kernels/units';
+
+interface BenchShape {
+  id: string;
+  label: string;
+  problem: AttentionProblem;
+}
+
+const base = { dtype: 'f32' as const, window: 0, softcap: 0 };
+const SHAPES: BenchShape[] = [
+  { id: 'vit196', label: 'ViT-196 (128,16,16,196,64)', problem: { ...base, batch: 128, heads: 16, kvHeads: 16, seqLenQ: 196, seqLenK: 196, headDim: 64, causal: false } },
+  { id: 'vit3136', label: 'ViT-3136 (8,12,12,3136,64)', problem: { ...base, batch: 8, heads: 12, kvHeads: 12, seqLenQ: 3136, seqLenK: 3136, headDim: 64, causal: false } },
+  { id: 'qwen2-prefill', label: 'Qwen2-7B prefill 4k causal GQA (1,28,4,4096,128)', problem: { ...base, batch: 1, heads: 28, kvHeads: 4, seqLenQ: 4096, seqLenK: 4096, headDim: 128, causal: true } },
+  { id: 'qwen2-decode', label: 'Qwen2-7B decode b8 ctx 4k (8,28,4,1→4096,128)', problem: { ...base, batch: 8, heads: 28, kvHeads: 4, seqLenQ: 1, seqLenK: 4096, headDim: 128, causal: true } },
+];
+
+/** Software adapters get the same shapes with batch and sequence divided down. */
+function scaled(s: BenchShape): BenchShape {
+  const p = { ...s.problem };
+  p.batch = Math.max(1, Math.floor(p.batch / 16));
+  const n = Math.max(64, Math.floor(p.seqLenK / 16));
+  p.seqLenQ = p.seqLenQ === 1 ? 1 : n;
+  p.seqLenK = n;
+  return { id: s.id, label: `${s.id} scaled for software (${p.batch},${p.heads},${p.kvHeads},${p.seqLenQ === 1 ? `1→${n}` : n},${p.headDim})`, problem: p };
+}
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+interface Row {
+  shape: string;
+  kernel: string;
+  result: KernelResult;
+  ratio: number;
+}
+
+async function main(): Promise<void> {
+  const ctx = await openGpu({ adapterName: flag('adapter') });
+  const ids = (flag('shapes') ?? SHAPES.map((s) => s.id).join(',')).split(',');
+  const kernels = (flag('kernels') ?? 'naive,flash').split(',');
+  const iterations = Number(flag('iters') ?? 20);
+  const sweep = flag('sweep')?.split(';');
+  const a = ctx.adapter;
+  const adapterLine = `${a.description} (${a.vendor}${a.backend ? `, ${a.backend}` : ''})${a.isFallback ? ' — software fallback' : ''}`;
+  console.error(`bench: ${adapterLine}; timestamps ${ctx.hasTimestamps ? 'GPU (not quantized)' : 'unavailable: wall clock'}`);
+  const rows: Row[] = [];
+  for (const id of ids) {
+    const def = SHAPES.find((s) => s.id === id);
+    if (!def) throw new Error(`unknown shape ${id}; known: ${SHAPES.map((s) => s.id).join(', ')}`);
+    const shape = a.isFallback ? scaled(def) : def;
+    const variants: { name: string; tiles?: string }[] = [];
+    for (const k of kernels) {
+      if (k === 'flash' && sweep) for (const t of sweep) variants.push({ name: `flash[${t}]`, tiles: t });
+      else variants.push({ name: k });
+    }
+    const results: { name: string; r: KernelResult }[] = [];
+    for (const v of variants) {
+      if (v.tiles) process.env.ATTNPROF_FLASH_TILES = v.tiles;
+      else delete process.env.ATTNPROF_FLASH_TILES;
+      console.error(`bench: ${shape.label} · ${v.name}`);
+      try {
+        const run = await runProblem(ctx, shape.problem, {
+          kernels: [v.name.startsWith('flash') ? 'flash' : v.name],
+          iterations,
+          warmup: 3,
+          maxSeconds: 60,
+        });
+        results.push({ name: v.name, r: run.results[0] });
+      } catch (e) {
+        console.error(`bench: ${v.name} skipped on ${shape.label}: ${(e as Error).message}`);
+      }
+    }
+    const naive = results.find((x) => x.name === 'naive' && x.r.status === 'ok')?.r.timings?.medianMs;
+    for (const { name, r } of results) {
+      rows.push({ shape: shape.label, kernel: name, result: r, ratio: naive && r.timings ? naive / r.timings.medianMs : Number.NaN });
+    }
+  }
+  ctx.destroy();
+
+  const head = ['adapter', 'shape', 'kernel', 'median', 'p10–p90', 'TFLOP/s', 'peak bytes', 'vs naive', 'max rel err', 'status'];
+  const cells = rows.map(({ shape, kernel, result: r, ratio }) => [
+    a.description + (a.isFallback ? ' (software)' : ''),
+    shape,
+    kernel,
+    r.timings ? formatMs(r.timings.medianMs) : '–',
+    r.timings ? `${formatMs(r.timings.p10Ms)}–${formatMs(r.timings.p90Ms)}` : '–',
+    r.tflops ? (r.tflops < 0.1 ? r.tflops.toPrecision(2) : r.tflops.toFixed(2)) : '–',
+    r.peakBytes ? formatBytes(r.peakBytes) : '–',
+    Number.isFinite(ratio) ? `${ratio.toFixed(1)}×` : '–',
+    Number.isFinite(r.maxRelError) ? r.maxRelError.toExponential(1) : '–',
+    r.status === 'ok' ? (r.correct ? 'ok' : 'WRONG') : `failed: ${r.error}`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd();
+  console.log([line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n'));
+  const md = flag('markdown');
+  if (md) {
+    const mdRows = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...cells.map((c) => `| ${c.join(' | ')} |`)];
+    writeFileSync(md, mdRows.join('\n') + '\n');
+  }
+  const json = flag('json');
+  if (json) {
+    writeFileSync(json, JSON.stringify({ adapter: a, rows: rows.map((r) => ({ ...r.result, shape: r.shape, variant: r.kernel, ratio: r.ratio, iterations: undefined })), problems: ids.map((id) => describeProblem(SHAPES.find((s) => s.id === id)!.problem)) }, null, 1));
+  }
+  if (rows.some((r) => r.result.status === 'ok' && !r.result.correct)) process.exitCode = 1;
+}
+
+main().catch((e: Error) => {
+  console.error(`bench: ${e.message}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,200 @@
+/**
+ * Kernel tier: every kernel on the real adapter (lavapipe on CI) against the float64 reference, on fresh
+ * random inputs each run. A missing adapter fails these tests; it never skips them.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GpuContext, openGpu } from '../../kernels/device';
+import { AttentionProblem, ProblemError } from '../../kernels/problem';
+import { CancelledError, KERNEL_NAMES, runProblem } from '../../kernels/runner';
+
+let ctx: GpuContext;
+const seed = Date.now() & 0xffffff;
+
+before(async () => {
+  ctx = await openGpu();
+});
+after(() => ctx?.destroy());
+
+function problem(over: Partial<AttentionProblem>): AttentionProblem {
+  return {
+    batch: 1, heads: 2, kvHeads: 2, seqLenQ: 37, seqLenK: 37, headDim: 64, dtype: 'f32',
+    causal: false, window: 0, softcap: 0, ...over,
+  };
+}
+
+async function expectCorrect(p: AttentionProblem, kernels = [...KERNEL_NAMES]): Promise<void> {
+  const run = await runProblem(ctx, p, { kernels, iterations: 1, warmup: 0, seed, checkBudget: 100000 });
+  assert.equal(run.results.length, kernels.length);
+  for (const r of run.results) {
+    assert.equal(r.status, 'ok', `${r.kernel}: ${r.error}`);
+    assert.ok(r.checkedRows > 0, `${r.kernel} checked no rows`);
+    assert.ok(r.correct, `${r.kernel} max relative error ${r.maxRelError} > ${r.tolerance} (seed ${seed})`);
+    assert.ok(r.timings && r.timings.medianMs > 0, `${r.kernel} has no timing`);
+  }
+}
+
+const cases: [string, Partial<AttentionProblem>][] = [
+  ['N not a multiple of any tile', { seqLenQ: 77, seqLenK: 77 }],
+  ['N = 1', { seqLenQ: 1, seqLenK: 1 }],
+  ['decode: Nq = 1, Nk = 70, causal', { seqLenQ: 1, seqLenK: 70, causal: true }],
+  ['Nq < Nk, causal bottom-right', { seqLenQ: 19, seqLenK: 53, causal: true }],
+  ['Nq > Nk, causal: leading rows see no key', { seqLenQ: 45, seqLenK: 20, causal: true }],
+  ['Nq ≠ Nk, not causal', { seqLenQ: 33, seqLenK: 65 }],
+  ['causal', { seqLenQ: 70, seqLenK: 70, causal: true }],
+  ['GQA 6:2', { heads: 6, kvHeads: 2, seqLenQ: 41, seqLenK: 41, causal: true }],
+  ['MQA 4:1', { heads: 4, kvHeads: 1, seqLenQ: 29, seqLenK: 29 }],
+  ['sliding window 8', { seqLenQ: 66, seqLenK: 66, window: 8 }],
+  ['sliding window + causal, Nq < Nk', { seqLenQ: 20, seqLenK: 50, window: 5, causal: true }],
+  ['window 1 (only itself)', { seqLenQ: 17, seqLenK: 17, window: 1 }],
+  ['softcap 5 (Gemma-2 style)', { seqLenQ: 40, seqLenK: 40, softcap: 5 }],
+  ['custom scale 0.3', { seqLenQ: 40, seqLenK: 40, scale: 0.3 }],
+  ['large scale: peaked softmax', { seqLenQ: 40, seqLenK: 40, scale: 2.5 }],
+  ['kv lengths incl. an empty batch', { batch: 3, seqLenQ: 30, seqLenK: 30, kvLens: Int32Array.from([30, 7, 0]) }],
+  ['kv lengths + causal', { batch: 2, seqLenQ: 30, seqLenK: 30, causal: true, kvLens: Int32Array.from([12, 30]) }],
+  ['everything at once', { batch: 2, heads: 4, kvHeads: 2, seqLenQ: 23, seqLenK: 47, causal: true, window: 11, softcap: 20, scale: 0.2, kvLens: Int32Array.from([40, 47]) }],
+];
+
+describe('kernels match the float64 reference', () => {
+  for (const d of [32, 64, 96, 128, 256]) {
+    test(`head dim ${d}`, async () => expectCorrect(problem({ headDim: d, seqLenQ: 45, seqLenK: 45 })));
+  }
+  for (const [name, over] of cases) {
+    test(name, async () => expectCorrect(problem(over)));
+  }
+  test('f16 storage when the adapter has shader-f16', async () => {
+    if (!ctx.hasF16) {
+      await assert.rejects(runProblem(ctx, problem({ dtype: 'f16' }), { kernels: ['flash'] }), ProblemError);
+      return;
+    }
+    await expectCorrect(problem({ dtype: 'f16', heads: 4, kvHeads: 2, seqLenQ: 50, seqLenK: 50, causal: true }));
+    await expectCorrect(problem({ dtype: 'f16', headDim: 128, seqLenQ: 1, seqLenK: 40 }));
+  });
+});
+
+describe('adapter limits', () => {
+  test('naive runs in chunks when S exceeds the largest binding, and says so', async () => {
+    // 64 KiB binding: one 64×64 f32 score matrix is 16 KiB, so 6 (batch, head) pairs need 2 chunks of 4.
+    const small = await openGpu({ maxStorageBufferBindingSize: 64 * 1024 });
+    try {
+      const p = problem({ batch: 2, heads: 3, kvHeads: 3, seqLenQ: 64, seqLenK: 64, causal: true });
+      const run = await runProblem(small, p, { kernels: ['naive'], iterations: 1, warmup: 0, seed });
+      const r = run.results[0];
+      assert.equal(r.status, 'ok', r.error);
+      assert.ok(r.correct, `max rel error ${r.maxRelError}`);
+      assert.match(r.notes.join(' '), /2 chunks of 4/);
+      assert.equal(r.passes.find((x) => x.name === 'QKᵀ')?.perIteration, 2);
+      const scores = run.memory.find((m) => m.kind === 'alloc' && m.role === 'scores');
+      assert.equal(scores?.bytes, 4 * 64 * 64 * 4);
+    } finally {
+      small.destroy();
+    }
+  });
+
+  test('a score matrix larger than one binding is refused before allocating', async () => {
+    const small = await openGpu({ maxStorageBufferBindingSize: 64 * 1024 });
+    try {
+      const p = problem({ seqLenQ: 200, seqLenK: 200, headDim: 32 });
+      await assert.rejects(runProblem(small, p, { kernels: ['naive'] }), (e: Error) => {
+        assert.ok(e instanceof ProblemError);
+        assert.match(e.message, /score matrix per head .* profile 'flash' instead/);
+        return true;
+      });
+      // flash never materialises S, so the same problem runs.
+      await expectCorrectOn(small, p, ['flash']);
+    } finally {
+      small.destroy();
+    }
+  });
+
+  test('tensors larger than a binding are refused with the sizes', async () => {
+    const small = await openGpu({ maxStorageBufferBindingSize: 64 * 1024 });
+    try {
+      await assert.rejects(
+        runProblem(small, problem({ batch: 4, heads: 8, kvHeads: 8, seqLenQ: 128, seqLenK: 128 }), { kernels: ['flash'] }),
+        /Q and O are 1\.00 MiB each, over this adapter's largest storage binding \(64\.0 KiB\)/,
+      );
+    } finally {
+      small.destroy();
+    }
+  });
+});
+
+async function expectCorrectOn(c: GpuContext, p: AttentionProblem, kernels: string[]): Promise<void> {
+  const run = await runProblem(c, p, { kernels, iterations: 1, warmup: 0, seed });
+  for (const r of run.results) assert.ok(r.status === 'ok' && r.correct, `${r.kernel}: ${r.error ?? r.maxRelError}`);
+}
+
+describe('measurement', () => {
+  test('timings, passes and the memory trace are consistent', async () => {
+    const p = problem({ batch: 2, heads: 2, kvHeads: 1, seqLenQ: 48, seqLenK: 48, causal: true });
+    const run = await runProblem(ctx, p, { kernels: ['naive', 'flash'], iterations: 4, warmup: 1, seed });
+    const [naive, flash] = run.results;
+    assert.deepEqual(naive.passes.map((x) => x.name), ['QKᵀ', 'softmax', 'PV']);
+    assert.deepEqual(flash.passes.map((x) => x.name), ['fused']);
+    for (const r of run.results) {
+      const t = r.timings;
+      assert.ok(t);
+      assert.equal(t.samples.length, 4);
+      assert.ok(t.p10Ms <= t.medianMs && t.medianMs <= t.p90Ms);
+      assert.equal(r.iterations.length, ctx.hasTimestamps ? 4 : 0);
+      assert.ok(r.tflops > 0 && r.gbps > 0);
+      // The tracked allocator and the analytic model agree on what this kernel allocated.
+      assert.ok(Math.abs(r.peakBytes - r.analyticPeakBytes) / r.analyticPeakBytes < 0.02, `${r.kernel}: measured ${r.peakBytes} vs analytic ${r.analyticPeakBytes}`);
+    }
+    // naive's materialised S = B·Hq·Nq·Nk·4 bytes shows in its trace, and flash allocates none.
+    const s = run.memory.filter((m) => m.role === 'scores' && m.kind === 'alloc');
+    assert.equal(s.length, 1);
+    assert.equal(s[0].bytes, 2 * 2 * 48 * 48 * 4);
+    assert.equal(s[0].phase, 'naive');
+    assert.ok(naive.peakBytes > flash.peakBytes);
+    // Every allocation is freed by the end, and live bytes never go negative.
+    assert.equal(run.memory.at(-1)?.liveBytes, 0);
+    assert.ok(run.memory.every((m) => m.liveBytes >= 0));
+    const allocs = run.memory.filter((m) => m.kind === 'alloc').length;
+    const frees = run.memory.filter((m) => m.kind === 'free').length;
+    assert.equal(allocs, frees);
+  });
+
+  test('a cancelled run stops with CancelledError', async () => {
+    const controller = new AbortController();
+    const p = problem({ seqLenQ: 64, seqLenK: 64 });
+    await assert.rejects(
+      runProblem(ctx, p, {
+        kernels: ['naive', 'flash'],
+        iterations: 50,
+        signal: controller.signal,
+        onProgress: () => controller.abort(),
+      }),
+      CancelledError,
+    );
+  });
+
+  test('losing the device mid-run ends in a failed result with a message, not a hang', async () => {
+    const doomed = await openGpu();
+    let destroyed = false;
+    const run = await runProblem(doomed, problem({ seqLenQ: 64, seqLenK: 64 }), {
+      kernels: ['naive', 'flash'],
+      iterations: 20,
+      onProgress: (m) => {
+        if (!destroyed && m.includes('iteration')) {
+          destroyed = true;
+          doomed.device.destroy();
+        }
+      },
+    }).then(
+      (r) => r.results.map((x) => x.status + ':' + (x.error ?? '')).join(' | '),
+      (e: Error) => `threw:${e.name}:${e.message}`,
+    );
+    assert.ok(destroyed);
+    assert.match(run, /failed:.+|threw:GpuError:.+/);
+    doomed.destroy();
+  });
+
+  test('the output buffer is cleared between kernels, so a kernel cannot pass on another one\'s result', async () => {
+    const p = problem({ seqLenQ: 16, seqLenK: 16 });
+    const run = await runProblem(ctx, p, { kernels: ['flash', 'flash'], iterations: 1, warmup: 0, seed, keepOutput: true });
+    assert.ok(run.results.every((r) => r.correct));
+    assert.ok(run.output && run.output.some((x) => x !== 0));
+  });
+});
