@@ -40,7 +40,7 @@ export function parseArgs(argv: string[], spec: FlagSpec): ParsedArgs {
 export function intFlag(args: ParsedArgs, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = args.values.get(name);
   if (raw === undefined) return fallback;
-  const v = Number(raw);
+  const v = raw.trim() === '' ? Number.NaN : Number(raw); // Number('') is 0: an empty value must not pass
   if (!Number.isInteger(v) || v < min || v > max) {
     throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got '${raw}'.`);
   }
@@ -50,7 +50,7 @@ export function intFlag(args: ParsedArgs, name: string, fallback: number, min = 
 export function numberFlag(args: ParsedArgs, name: string, fallback: number | undefined, min = -Infinity): number | undefined {
   const raw = args.values.get(name);
   if (raw === undefined) return fallback;
-  const v = Number(raw);
+  const v = raw.trim() === '' ? Number.NaN : Number(raw);
   if (!Number.isFinite(v) || v < min) throw new UsageError(`--${name} must be a number${min > -Infinity ? ` ≥ ${min}` : ''}, got '${raw}'.`);
   return v;
 }
