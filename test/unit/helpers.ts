@@ -128,3 +128,23 @@ export function tempDir(prefix = 'attnprof-test-'): { dir: string; path: (name: 
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, path: (name) => join(dir, name), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * A .npy file as numpy's `np.save` writes it: magic, version, header length, the header dict, spaces and a
+ * newline up to `total` bytes (numpy ≥ 1.23 pads the dict for growth and aligns to 64: 128 bytes for small
+ * arrays; older writers align to 16), then the raw data. `major: 2` writes format 2.0 (4-byte header length).
+ */
+export function npyFile(dict: string, data: Uint8Array, { total = 128, major = 1 }: { total?: number; major?: 1 | 2 } = {}): Uint8Array {
+  const prefix = major === 1 ? 10 : 12;
+  const headerLen = total - prefix;
+  if (dict.length + 1 > headerLen) throw new Error('header does not fit');
+  const header = dict.padEnd(headerLen - 1, ' ') + '\n';
+  const out = new Uint8Array(total + data.length);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, major, 0]);
+  const view = new DataView(out.buffer);
+  if (major === 1) view.setUint16(8, headerLen, true);
+  else view.setUint32(8, headerLen, true);
+  out.set(Buffer.from(header, 'latin1'), prefix);
+  out.set(data, total);
+  return out;
+}
