@@ -50,8 +50,10 @@ export function parseNpy(bytes: Uint8Array, what = 'the file'): NpyArray {
   if (bytes.length - dataStart < count * 4) {
     throw new NpyError(`${what} is truncated: the header promises ${count} values, the file holds ${Math.floor((bytes.length - dataStart) / 4)}.`);
   }
-  // Copy into an aligned buffer: the data offset in the file need not be a multiple of 4.
-  const copy = bytes.slice(dataStart, dataStart + count * 4);
+  // Copy into an aligned buffer of its own: the data offset in the file need not be a multiple of 4, and
+  // `bytes` may be a Node Buffer, whose slice() is a view into a larger (pooled) ArrayBuffer, not a copy.
+  const copy = new Uint8Array(count * 4);
+  copy.set(bytes.subarray(dataStart, dataStart + count * 4));
   const data = dtype === '<f4' ? new Float32Array(copy.buffer, 0, count) : new Int32Array(copy.buffer, 0, count);
   return { dtype, shape, data };
 }
