@@ -242,7 +242,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
-if (require.main === module) {
+// Only as the entry of its own bundle (dist/cli.js): a test bundle that includes this module is also
+// `require.main`, and must not run the CLI on the test runner's argv.
+if (require.main === module && /(^|[\\/])cli\.js$/.test(__filename)) {
   void main(process.argv.slice(2), {
     out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
     err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
