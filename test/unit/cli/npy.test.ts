@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { NpyError, encodeNpy, parseNpy } from '../../../extension/cli/npy';
-import { npyFile } from '../helpers';
+import { npyFile, tempDir } from '../helpers';
 
 function refuses(bytes: Uint8Array, message: string | RegExp, what?: string): void {
   assert.throws(
@@ -61,6 +62,27 @@ describe('encodeNpy → parseNpy', () => {
     // a 1-D shape is written as a Python 1-tuple
     const one = Buffer.from(encodeNpy(new Int32Array(3), [3])).toString('latin1');
     assert.ok(one.includes("'descr': '<i4'") && one.includes("'shape': (3,), }"), one);
+  });
+
+  test('from a Node Buffer, as readFileSync returns it (Buffer.slice is a view into a shared pool)', () => {
+    const data = Float32Array.from([0.5, -1.25, 3]);
+    const lens = Int32Array.from([8, -1]);
+    // small Buffers are carved out of one pooled ArrayBuffer, at a non-zero offset
+    const pooled = Buffer.from(encodeNpy(data, [3]));
+    assert.deepEqual([...parseNpy(pooled).data], [...data]);
+    assert.deepEqual([...parseNpy(Buffer.from(encodeNpy(lens, [2]))).data], [8, -1]);
+    const tmp = tempDir();
+    try {
+      writeFileSync(tmp.path('x.npy'), encodeNpy(data, [1, 1, 1, 3]));
+      const read = parseNpy(readFileSync(tmp.path('x.npy')));
+      assert.deepEqual(read.shape, [1, 1, 1, 3]);
+      assert.deepEqual([...read.data], [...data]);
+      // the result owns its memory: it is not a window onto the file's bytes
+      assert.equal(read.data.byteOffset, 0);
+      assert.equal(read.data.buffer.byteLength, 12);
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   test('a subarray view encodes only its own elements', () => {
