@@ -117,6 +117,9 @@ function summarise(adapter: GPUAdapter): AdapterSummary {
 export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
   const { create } = await loadDawn();
   const flags = ['disable-dawn-features=timestamp_quantization'];
+  // Diagnostics: extra Dawn toggles for experiments (e.g. "enable-dawn-features=disable_robustness").
+  const extra = typeof process !== 'undefined' ? process.env.ATTNPROF_DAWN_FLAGS : undefined;
+  if (extra) flags.push(...extra.split(' ').filter(Boolean));
   if (options.adapterName) flags.push(`adapter=${options.adapterName}`);
   let adapter: GPUAdapter | null = null;
   // The GPU instance must stay reachable while its device is used: if the garbage collector frees it,
