@@ -8,7 +8,7 @@ export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 [ -d node_modules/webgpu ] || npm ci --no-audit --no-fund
 bash scripts/setup-lavapipe.sh
 echo "== typecheck"; npx tsc --noEmit -p .
-echo "== lint"; npx eslint extension kernels webview test scripts
+echo "== lint"; npm run --silent lint
 echo "== build"; node scripts/build.mjs --tests
 echo "== unit + kernel tests"
 node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
