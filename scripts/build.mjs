@@ -2,7 +2,7 @@
 //   dist/extension.js  extension host (vscode external)
 //   dist/cli.js        the `attnprof` CLI, also the profiling worker's entry (webgpu external: native addon)
 //   dist/bench.js      `npm run bench`
-//   dist/webview.js    report UI (browser)
+//   dist/webview-*.js  one browser bundle per webview (webview/<name>/main.ts)
 //   dist-test/**       one bundle per test file (`--tests`)
 import * as esbuild from 'esbuild';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -25,18 +25,23 @@ const entry = (src, out, extra = {}) => existsSync(src) && builds.push(esbuild.b
 entry('extension/extension.ts', 'dist/extension.js');
 entry('extension/cli/main.ts', 'dist/cli.js', { banner: { js: '#!/usr/bin/env node' } });
 entry('test/bench/bench.ts', 'dist/bench.js');
-if (existsSync('webview/main.ts')) {
-  builds.push(
-    esbuild.build({
-      ...common,
-      entryPoints: ['webview/main.ts'],
-      outfile: 'dist/webview.js',
-      platform: 'browser',
-      format: 'iife',
-      target: 'es2022',
-      minify: production,
-    }),
-  );
+// One browser bundle per webview: webview/<name>/main.ts -> dist/webview-<name>.js (+ .css when it imports CSS).
+if (existsSync('webview')) {
+  for (const name of readdirSync('webview')) {
+    const main = join('webview', name, 'main.ts');
+    if (!existsSync(main)) continue;
+    builds.push(
+      esbuild.build({
+        ...common,
+        entryPoints: [main],
+        outfile: `dist/webview-${name}.js`,
+        platform: 'browser',
+        format: 'iife',
+        target: 'es2022',
+        minify: production,
+      }),
+    );
+  }
 }
 
 if (args.has('--tests')) {
