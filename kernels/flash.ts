@@ -1,6 +1,6 @@
 import flashWgsl from './wgsl/flash.wgsl';
 import { AttentionKernel, bindGroup, packParams, uniformBuffer } from './kernel';
-import { AttentionProblem, ProblemError } from './problem';
+import { ProblemError } from './problem';
 import type { GpuContext } from './device';
 import { assembleShader } from './shader';
 
@@ -27,7 +27,7 @@ function tilesFromEnv(): FlashTiles | undefined {
 export function chooseFlashTiles(headDim: number, ctx: GpuContext, override = tilesFromEnv()): FlashTiles {
   const storage = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
   const maxThreads = ctx.adapter.limits.maxComputeInvocationsPerWorkgroup;
-  const wanted = override ?? (headDim <= 64 ? { rows: 64, keys: 32 } : headDim <= 128 ? { rows: 64, keys: 16 } : { rows: 64, keys: 8 });
+  const wanted = override ?? (headDim <= 64 ? { rows: 64, keys: 8 } : headDim <= 128 ? { rows: 128, keys: 16 } : { rows: 64, keys: 8 });
   let keys = wanted.keys;
   while (keys > 4 && 2 * keys * headDim * 4 > storage) keys /= 2;
   return { rows: Math.min(wanted.rows, maxThreads), keys };
@@ -81,7 +81,3 @@ export const flashKernel: AttentionKernel = {
     };
   },
 };
-
-export function flashTilesFor(p: AttentionProblem, ctx: GpuContext): FlashTiles {
-  return chooseFlashTiles(p.headDim, ctx);
-}

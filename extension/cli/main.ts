@@ -7,6 +7,8 @@ import { GpuError, NoAdapterError, listAdapters, openGpu } from '../../kernels/d
 import { AttentionProblem, DType, ProblemError, describeProblem, validateProblem } from '../../kernels/problem';
 import { CancelledError, KERNEL_NAMES, runProblem } from '../../kernels/runner';
 import { profile, ProfileRequest, WorkloadRequest } from '../engine/profile';
+import { measureCeilings } from '../../kernels/ceilings';
+import { formatBytes } from '../../kernels/units';
 import { summaryTable } from '../report/summary';
 import { toChromeTrace } from '../report/trace';
 import { ParsedArgs, UsageError, intFlag, numberFlag, parseArgs, parseShape } from './args';
@@ -24,6 +26,7 @@ usage:
   attnprof run --kernel NAME --q Q.npy --k K.npy --v V.npy --out O.npy
                [--causal] [--window W] [--softcap C] [--scale S] [--kv-lens LENS.npy] [--adapter NAME]
   attnprof adapters
+  attnprof ceilings [--json]
 
 tensors: little-endian float32 .npy, q [B,Hq,N,D], k/v [B,Hkv,Nk,D]; kv-lens int32 [B].
 exit codes: 0 success, 1 runtime failure, 2 bad arguments or unreadable input.`;
@@ -179,6 +182,7 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
       kernels: [kernel],
       iterations: 1,
       warmup: 0,
+      warmupMs: 0,
       inputs: { q: q.data as Float32Array, k: k.data as Float32Array, v: v.data as Float32Array },
       keepOutput: true,
     });
@@ -205,6 +209,23 @@ async function cmdAdapters(io: Io): Promise<number> {
   return 0;
 }
 
+async function cmdCeilings(argv: string[], io: Io): Promise<number> {
+  const args = parseArgs(argv, { json: false, adapter: true });
+  const ctx = await openGpu({ adapterName: args.values.get('adapter') });
+  try {
+    const c = await measureCeilings(ctx);
+    if (args.switches.has('json')) io.out(JSON.stringify({ adapter: ctx.adapter.description, ...c }, null, 1));
+    else {
+      io.out(`adapter: ${ctx.adapter.description}${ctx.adapter.isFallback ? ' (software fallback)' : ''}`);
+      io.out(`compute: ${c.computeTflops.toFixed(2)} TFLOP/s FP32 · bandwidth: ${c.bandwidthGBps.toFixed(0)} GB/s`);
+      for (const b of c.bandwidthBySize) io.out(`  copy ${formatBytes(b.bytes).padStart(9)}: ${b.gbps.toFixed(0)} GB/s`);
+    }
+    return 0;
+  } finally {
+    ctx.destroy();
+  }
+}
+
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -217,6 +238,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return inspectCommand(rest, io);
       case 'adapters':
         return await cmdAdapters(io);
+      case 'ceilings':
+        return await cmdCeilings(rest, io);
       case 'worker':
         return await runWorker();
       case undefined:

@@ -10,6 +10,7 @@ import { openGpu } from '../../kernels/device';
 import { AttentionProblem, describeProblem } from '../../kernels/problem';
 import { runProblem, KernelResult } from '../../kernels/runner';
 import { formatBytes, formatMs } from '../../kernels/units';
+import { measureCeilings } from '../../kernels/ceilings';
 
 interface BenchShape {
   id: string;
@@ -56,6 +57,9 @@ async function main(): Promise<void> {
   const a = ctx.adapter;
   const adapterLine = `${a.description} (${a.vendor}${a.backend ? `, ${a.backend}` : ''})${a.isFallback ? ' — software fallback' : ''}`;
   console.error(`bench: ${adapterLine}; timestamps ${ctx.hasTimestamps ? 'GPU (not quantized)' : 'unavailable: wall clock'}`);
+  // Ceilings first: they are worth recording, and their sustained load brings the GPU to its working clocks.
+  const ceilings = await measureCeilings(ctx, { maxBytes: a.isFallback ? 64 * 1024 * 1024 : undefined });
+  console.error(`bench: ceilings ${ceilings.computeTflops.toFixed(1)} TFLOP/s FP32 (FMA chains), ${ceilings.bandwidthGBps.toFixed(0)} GB/s (copy)`);
   const rows: Row[] = [];
   for (const id of ids) {
     const def = SHAPES.find((s) => s.id === id);
@@ -109,11 +113,12 @@ async function main(): Promise<void> {
   const md = flag('markdown');
   if (md) {
     const mdRows = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...cells.map((c) => `| ${c.join(' | ')} |`)];
-    writeFileSync(md, mdRows.join('\n') + '\n');
+    const ceilingLine = `Ceilings measured in the same run: ${ceilings.computeTflops.toFixed(1)} TFLOP/s FP32 (register FMA chains), ${ceilings.bandwidthGBps.toFixed(0)} GB/s (vec4 copy of ${formatBytes(ceilings.bandwidthBySize.at(-1)?.bytes ?? 0)}).`;
+    writeFileSync(md, [ceilingLine, '', ...mdRows].join('\n') + '\n');
   }
   const json = flag('json');
   if (json) {
-    writeFileSync(json, JSON.stringify({ adapter: a, rows: rows.map((r) => ({ ...r.result, shape: r.shape, variant: r.kernel, ratio: r.ratio, iterations: undefined })), problems: ids.map((id) => describeProblem(SHAPES.find((s) => s.id === id)!.problem)) }, null, 1));
+    writeFileSync(json, JSON.stringify({ adapter: a, ceilings, rows: rows.map((r) => ({ ...r.result, shape: r.shape, variant: r.kernel, ratio: r.ratio, iterations: undefined })), problems: ids.map((id) => describeProblem(SHAPES.find((s) => s.id === id)!.problem)) }, null, 1));
   }
   if (rows.some((r) => r.result.status === 'ok' && !r.result.correct)) process.exitCode = 1;
 }
