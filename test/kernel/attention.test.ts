@@ -77,7 +77,7 @@ describe('adapter limits', () => {
     // 64 KiB binding: one 64×64 f32 score matrix is 16 KiB, so 6 (batch, head) pairs need 2 chunks of 4.
     const small = await openGpu({ maxStorageBufferBindingSize: 64 * 1024 });
     try {
-      const p = problem({ batch: 2, heads: 3, kvHeads: 3, seqLenQ: 64, seqLenK: 64, causal: true });
+      const p = problem({ batch: 2, heads: 3, kvHeads: 3, seqLenQ: 64, seqLenK: 64, headDim: 32, causal: true });
       const run = await runProblem(small, p, { kernels: ['naive'], iterations: 1, warmup: 0, seed });
       const r = run.results[0];
       assert.equal(r.status, 'ok', r.error);
