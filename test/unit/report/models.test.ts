@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { buildFlameModel } from '../../../extension/report/flame-model';
+import { compareReports, diffBucket, flameDiff, verdictOf } from '../../../extension/report/compare';
+import { buildMemoryModel, liveBuffersAt, phaseAt } from '../../../extension/report/memory-model';
+import { buildRooflineModel, readCeilings, roofAt } from '../../../extension/report/roofline-model';
+import { kernelResult, sampleReport, workload } from '../helpers';
+
+describe('memory model', () => {
+  test('steps stacked by role, phases with their analytic expectation, the peak', () => {
+    const report = sampleReport([workload('shape', [kernelResult('naive', [['QKᵀ', 1]], { analyticPeakBytes: 6000 })])]);
+    const m = buildMemoryModel(report);
+    assert.deepEqual(
+      m.steps.map((s) => `${s.timeMs} input=${s.byRole.input} scores=${s.byRole.scores} total=${s.totalBytes}`),
+      ['0 input=1024 scores=0 total=1024', '1.5 input=1024 scores=4096 total=5120', '7.25 input=1024 scores=0 total=1024', '9 input=0 scores=0 total=0'],
+    );
+    assert.deepEqual(m.roles, ['input', 'scores']);
+    assert.deepEqual(
+      m.phases.map((p) => `${p.name} ${p.startMs}–${p.endMs} peak=${p.peakBytes} analytic=${p.analyticPeakBytes ?? '-'}`),
+      ['setup 0–1.5 peak=1024 analytic=-', 'naive 1.5–9 peak=5120 analytic=6000', 'teardown 9–9 peak=0 analytic=-'],
+    );
+    assert.deepEqual(m.peak, { timeMs: 1.5, bytes: 5120, workload: 'shape' });
+    assert.equal(m.maxBytes, 6000, 'the y-domain holds the analytic line too');
+    assert.deepEqual(m.warnings, []);
+  });
+
+  test('live buffers at a time; workloads laid end to end', () => {
+    const report = sampleReport([workload('a', [kernelResult('naive', [['QKᵀ', 1]])]), workload('b', [kernelResult('naive', [['QKᵀ', 1]])])]);
+    const m = buildMemoryModel(report);
+    assert.deepEqual(liveBuffersAt(m, 2).map((b) => `${b.label} ${b.role} ${b.bytes}`), ['S scores 4096', 'Q input 1024']);
+    assert.deepEqual(liveBuffersAt(m, 8).map((b) => b.label), ['Q']);
+    assert.equal(m.endMs, 9 + 1 + 9, 'b starts 1 ms after a ends');
+    assert.equal(phaseAt(m, 12)?.workload, 'b');
+    assert.equal(phaseAt(m, 12)?.name, 'naive');
+  });
+
+  test('an inconsistent trace is reported, not hidden', () => {
+    const w = workload('w', []);
+    w.memory[1] = { ...w.memory[1], liveBytes: 999 };
+    assert.match(buildMemoryModel(sampleReport([w])).warnings.join('\n'), /live bytes 999 ≠ sum of roles 5120/);
+  });
+});
+
+describe('roofline model', () => {
+  test('points at FLOP/byte and TFLOP/s; no ceilings → none drawn', () => {
+    const m = buildRooflineModel(sampleReport());
+    assert.equal(m.points.length, 2);
+    const flash = m.points.find((p) => p.kernel === 'flash');
+    assert.ok(flash);
+    assert.equal(flash.intensity, (4 * 2 * 8 * 256 * 256 * 64) / 1_048_576);
+    assert.equal(m.ceilings, undefined);
+    assert.ok(m.xDomain[0] < flash.intensity && flash.intensity < m.xDomain[1]);
+  });
+
+  test('ceilings give the ridge and each point its fraction of the roof; bad ceilings are ignored', () => {
+    const report = { ...sampleReport(), ceilings: { computeTflops: 50, bandwidthGBps: 2000, measuredAt: 'x', method: 'fma + copy' } };
+    const m = buildRooflineModel(report);
+    assert.equal(m.ridge, 25);
+    assert.equal(roofAt(m.ceilings!, 10), 20);
+    assert.equal(roofAt(m.ceilings!, 100), 50);
+    const p = m.points[0];
+    assert.equal(p.ofRoof, p.tflops / roofAt(m.ceilings!, p.intensity));
+    assert.equal(readCeilings({ ...sampleReport(), ceilings: { computeTflops: -1, bandwidthGBps: 1 } } as never), undefined);
+  });
+});
+
+describe('compare', () => {
+  const a = sampleReport();
+  const b = sampleReport([
+    workload('shape', [kernelResult('naive', [['QKᵀ', 0.4], ['softmax', 0.1], ['PV', 0.4]]), kernelResult('flash', [['fused', 0.5]]), kernelResult('new', [['fused', 1]])]),
+  ]);
+
+  test('per-kernel ratios B/A with verdicts; kernels on one side only are kept', () => {
+    assert.deepEqual(
+      compareReports(a, b).map((r) => `${r.kernel} ${Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : '-'} ${r.verdict}`),
+      ['naive 0.90 faster', 'flash 2.00 slower', 'new - only-b'],
+    );
+    assert.equal(verdictOf(1.01), 'same');
+    assert.equal(verdictOf(Number.NaN), 'failed');
+  });
+
+  test('differential flame: each box of B against the same key in A', () => {
+    const fa = buildFlameModel(a);
+    const fb = buildFlameModel(b);
+    const change = flameDiff(fa, fb);
+    const byLabel = (label: string) => fb.boxes.find((x) => x.label === label)!;
+    assert.ok(Math.abs(change[byLabel('softmax').id] - -0.5) < 1e-9);
+    assert.ok(Math.abs(change[byLabel('fused').id] - 1) < 1e-9);
+    assert.ok(Number.isNaN(change[byLabel('new').id]));
+    assert.equal(diffBucket(-0.6), 0);
+    assert.equal(diffBucket(0), 3);
+    assert.equal(diffBucket(1), 6);
+    assert.equal(diffBucket(Number.NaN), -1);
+  });
+});
