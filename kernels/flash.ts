@@ -1,36 +1,75 @@
-import flashWgsl from './wgsl/flash.wgsl';
+import flashRowsWgsl from './wgsl/flash.wgsl';
+import flashTiledWgsl from './wgsl/flash_tiled.wgsl';
 import { AttentionKernel, bindGroup, packParams, uniformBuffer } from './kernel';
 import { ProblemError } from './problem';
 import type { GpuContext } from './device';
 import { assembleShader } from './shader';
 
-export interface FlashTiles {
-  /** Query rows per workgroup (one per thread). */
+/**
+ * flash: fused online-softmax attention, never materialising S. Two variants of one algorithm:
+ * - tiled: 4×4 register blocks of S per thread, P staged in workgroup memory (FlashAttention-2 style);
+ * - rows: one query row per thread (for head dims whose tiles do not fit the adapter's workgroup memory).
+ * The plan picks the tiled variant when its tiles fit, with tile sizes from the sweep in BENCHMARKS.md.
+ */
+export type FlashVariant = 'tiled' | 'rows';
+
+export interface FlashPlan {
+  variant: FlashVariant;
+  /** Query rows per workgroup. */
   rows: number;
   /** Keys per K/V tile staged in workgroup memory. */
   keys: number;
+  threads: number;
+  workgroupBytes: number;
 }
 
-/** Tile override for sweeps: ATTNPROF_FLASH_TILES="rows,keys" (e.g. "64,32"). */
-function tilesFromEnv(): FlashTiles | undefined {
-  const raw = typeof process !== 'undefined' ? process.env.ATTNPROF_FLASH_TILES : undefined;
-  if (!raw) return undefined;
-  const [rows, keys] = raw.split(',').map(Number);
-  if (!(rows > 0 && keys > 0)) return undefined;
-  return { rows, keys };
+function envOverride(): { variant?: FlashVariant; rows?: number; keys?: number } {
+  const env = typeof process !== 'undefined' ? process.env : {};
+  const variant = env.ATTNPROF_FLASH_VARIANT === 'rows' || env.ATTNPROF_FLASH_VARIANT === 'tiled' ? env.ATTNPROF_FLASH_VARIANT : undefined;
+  const [rows, keys] = (env.ATTNPROF_FLASH_TILES ?? '').split(',').map(Number);
+  return { variant, ...(rows > 0 && keys > 0 ? { rows, keys } : {}) };
 }
 
-/**
- * Tile sizes per head dim, within the adapter's workgroup storage (K and V tiles in f32:
- * 2·keys·D·4 bytes). Chosen from the sweep recorded in BENCHMARKS.md.
- */
-export function chooseFlashTiles(headDim: number, ctx: GpuContext, override = tilesFromEnv()): FlashTiles {
-  const storage = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
-  const maxThreads = ctx.adapter.limits.maxComputeInvocationsPerWorkgroup;
-  const wanted = override ?? (headDim <= 64 ? { rows: 64, keys: 8 } : headDim <= 128 ? { rows: 128, keys: 16 } : { rows: 64, keys: 8 });
-  let keys = wanted.keys;
-  while (keys > 4 && 2 * keys * headDim * 4 > storage) keys /= 2;
-  return { rows: Math.min(wanted.rows, maxThreads), keys };
+function tiledBytes(d: number, rows: number, keys: number): number {
+  const kp = Math.max(d * keys, keys * rows);
+  return 4 * (kp + keys * d + (rows / 4) * (keys / 4) * 4);
+}
+
+function tiledPlan(d: number, ctx: GpuContext, rows: number, keys: number): FlashPlan | undefined {
+  const threads = (rows / 4) * (keys / 4);
+  const bytes = tiledBytes(d, rows, keys);
+  const ok =
+    rows % 4 === 0 &&
+    keys % 4 === 0 &&
+    (d / 4) % (keys / 4) === 0 &&
+    (d / 4) / (keys / 4) <= 8 && // O columns per thread: more would spill registers
+    threads <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup &&
+    bytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize;
+  return ok ? { variant: 'tiled', rows, keys, threads, workgroupBytes: bytes } : undefined;
+}
+
+function rowsPlan(d: number, ctx: GpuContext, rows: number, keys: number): FlashPlan {
+  let k = keys;
+  while (k > 4 && 2 * k * d * 4 > ctx.adapter.limits.maxComputeWorkgroupStorageSize) k /= 2;
+  const r = Math.min(rows, ctx.adapter.limits.maxComputeInvocationsPerWorkgroup);
+  return { variant: 'rows', rows: r, keys: k, threads: r, workgroupBytes: 2 * k * d * 4 };
+}
+
+/** Tile sizes per head dim, within the adapter's workgroup storage and invocation limits. */
+export function planFlash(headDim: number, ctx: GpuContext): FlashPlan {
+  const o = envOverride();
+  if (o.variant !== 'rows') {
+    const candidates: [number, number][] = o.rows && o.keys ? [[o.rows, o.keys]] : [[64, 32], [64, 16], [32, 16], [32, 8]];
+    for (const [rows, keys] of candidates) {
+      const plan = tiledPlan(headDim, ctx, rows, keys);
+      if (plan) return plan;
+    }
+    if (o.variant === 'tiled') {
+      throw new ProblemError(`the tiled flash variant does not fit head dim ${headDim} on this adapter.`);
+    }
+  }
+  const [rows, keys] = o.rows && o.keys ? [o.rows, o.keys] : headDim <= 64 ? [64, 8] : headDim <= 128 ? [128, 16] : [64, 8];
+  return rowsPlan(headDim, ctx, rows, keys);
 }
 
 export const flashKernel: AttentionKernel = {
@@ -38,13 +77,13 @@ export const flashKernel: AttentionKernel = {
   description: 'fused online-softmax attention (FlashAttention-2 style), K/V tiles in workgroup memory',
 
   check(ctx, p) {
-    const tiles = chooseFlashTiles(p.headDim, ctx);
-    if (2 * tiles.keys * p.headDim * 4 > ctx.adapter.limits.maxComputeWorkgroupStorageSize) {
+    const plan = planFlash(p.headDim, ctx);
+    if (plan.workgroupBytes > ctx.adapter.limits.maxComputeWorkgroupStorageSize) {
       throw new ProblemError(`head dim ${p.headDim} needs more workgroup memory than this adapter has for flash.`);
     }
     const maxDim = ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
-    if (Math.ceil(p.seqLenQ / tiles.rows) > maxDim) {
-      throw new ProblemError(`query length ${p.seqLenQ} is over what flash can dispatch on this adapter (${maxDim * tiles.rows}).`);
+    if (Math.ceil(p.seqLenQ / plan.rows) > maxDim) {
+      throw new ProblemError(`query length ${p.seqLenQ} is over what flash can dispatch on this adapter (${maxDim * plan.rows}).`);
     }
   },
 
@@ -53,17 +92,19 @@ export const flashKernel: AttentionKernel = {
   },
 
   async prepare(ctx, alloc, cache, p, io) {
-    const tiles = chooseFlashTiles(p.headDim, ctx);
-    const consts = { HEAD_DIM: p.headDim, BQ: tiles.rows, BK: tiles.keys };
+    const plan = planFlash(p.headDim, ctx);
+    const tiled = plan.variant === 'tiled';
+    const consts: Record<string, number> = { HEAD_DIM: p.headDim, BQ: plan.rows, BK: plan.keys };
+    if (tiled) consts.KP_VEC4 = Math.max(p.headDim * plan.keys, plan.keys * plan.rows) / 4;
     const pipeline = await cache.get(
-      `flash:${p.dtype}:${p.headDim}:${tiles.rows}:${tiles.keys}`,
-      assembleShader(flashWgsl, { dtype: p.dtype, consts, mask: true }),
-      'flash',
+      `flash-${plan.variant}:${p.dtype}:${p.headDim}:${plan.rows}:${plan.keys}`,
+      assembleShader(tiled ? flashTiledWgsl : flashRowsWgsl, { dtype: p.dtype, consts, mask: true }),
+      `flash (${plan.variant})`,
     );
     const params = uniformBuffer(ctx, alloc, 'params', packParams(p, 0, p.batch * p.heads));
     const pairs = p.batch * p.heads;
     const workgroups: [number, number, number] = [
-      Math.ceil(p.seqLenQ / tiles.rows),
+      Math.ceil(p.seqLenQ / plan.rows),
       Math.min(pairs, 65535),
       Math.ceil(pairs / 65535),
     ];
@@ -77,7 +118,7 @@ export const flashKernel: AttentionKernel = {
     ]);
     return {
       passesFor: (set: number) => passesBySet[set % passesBySet.length],
-      notes: [`tiles: ${tiles.rows} query rows × ${tiles.keys} keys per workgroup`],
+      notes: [`${plan.variant} variant: ${plan.rows} query rows × ${plan.keys} keys per workgroup, ${plan.threads} threads`],
     };
   },
 };

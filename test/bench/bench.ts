@@ -2,7 +2,7 @@
  * `npm run bench`: the shapes of GPU.md on this machine's adapter. Prints a table (adapter, shape, kernel,
  * median, TFLOP/s, peak bytes, ratio to naive) and can write it as Markdown for BENCHMARKS.md.
  *   node dist/bench.js [--shapes vit196,vit3136,qwen2-prefill,qwen2-decode] [--kernels naive,flash]
- *                      [--iters N] [--markdown OUT] [--json OUT] [--sweep rows,keys;rows,keys]
+ *                      [--iters N] [--markdown OUT] [--json OUT] [--sweep tiled:64,32;rows:64,8]
  * On a software adapter the shapes are scaled down (and the table says so): lavapipe would take hours.
  */
 import { writeFileSync } from 'node:fs';
@@ -72,8 +72,12 @@ async function main(): Promise<void> {
     }
     const results: { name: string; r: KernelResult }[] = [];
     for (const v of variants) {
-      if (v.tiles) process.env.ATTNPROF_FLASH_TILES = v.tiles;
+      // Sweep entries are "variant:rows,keys" (variant tiled or rows) or just "rows,keys".
+      const [variant, tiles] = v.tiles?.includes(':') ? v.tiles.split(':') : [undefined, v.tiles];
+      if (tiles) process.env.ATTNPROF_FLASH_TILES = tiles;
       else delete process.env.ATTNPROF_FLASH_TILES;
+      if (variant) process.env.ATTNPROF_FLASH_VARIANT = variant;
+      else delete process.env.ATTNPROF_FLASH_VARIANT;
       console.error(`bench: ${shape.label} · ${v.name}`);
       try {
         const run = await runProblem(ctx, shape.problem, {

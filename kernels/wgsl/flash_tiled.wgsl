@@ -1,0 +1,168 @@
+// flash (tiled variant): fused online-softmax attention with register blocking, FlashAttention-2 style.
+// Each thread owns a 4-row × 4-key block of the score tile S and 4 rows × (D/TX) columns of O, so every
+// value loaded from workgroup memory feeds 4–16 FMAs instead of 4. Per K/V tile of BK keys:
+//   load Kᵀ and V → S = Q·Kᵀ (Q rows read through L1) → row max across the TX threads of a row
+//   → rescale O once → P = exp(S − m) into workgroup memory (reusing Kᵀ's space) → O += P·V.
+// Row sums stay per thread (all share the row's max) and are reduced once at the end.
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> q: array<vec4<elem>>;
+@group(0) @binding(2) var<storage, read> k: array<vec4<elem>>;
+@group(0) @binding(3) var<storage, read> v: array<vec4<elem>>;
+@group(0) @binding(4) var<storage, read> kvLens: array<i32>;
+@group(0) @binding(5) var<storage, read_write> o: array<vec4<elem>>;
+
+const D4: u32 = HEAD_DIM / 4u;
+const TX: u32 = BK / 4u;       // threads across the keys of a tile (and across O's columns)
+const TY: u32 = BQ / 4u;       // threads across query rows
+const THREADS: u32 = TX * TY;
+const TD4: u32 = D4 / TX;      // vec4 columns of O per thread: d4 = c·TX + tx (interleaved: no bank conflicts)
+
+// Kᵀ as kp[d·TX + keyGroup] (4 keys per vec4) while S is computed, then P as kp[key·TY + rowGroup].
+var<workgroup> kp: array<vec4<f32>, KP_VEC4>;
+var<workgroup> vs: array<vec4<f32>, BK * D4>;
+var<workgroup> red: array<vec4<f32>, TY * TX>;
+
+@compute @workgroup_size(THREADS, 1, 1)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let bh = wg.y + wg.z * 65535u;
+  if (bh >= P.batch * P.heads) { return; }
+  let b = bh / P.heads;
+  let h = bh % P.heads;
+  let kvh = h / (P.heads / P.kvHeads);
+  let kvBase = (b * P.kvHeads + kvh) * P.nk * D4;
+  let tx = lid % TX;
+  let ty = lid / TX;
+  let row0 = wg.x * BQ;
+  let rowBase = row0 + ty * 4u;
+  let last = P.nq - 1u;
+  let rows = vec4<u32>(min(rowBase, last), min(rowBase + 1u, last), min(rowBase + 2u, last), min(rowBase + 3u, last));
+  let q0 = (bh * P.nq + rows.x) * D4;
+  let q1 = (bh * P.nq + rows.y) * D4;
+  let q2 = (bh * P.nq + rows.z) * D4;
+  let q3 = (bh * P.nq + rows.w) * D4;
+  let r0 = visibleRange(b, rows.x);
+  let r1 = visibleRange(b, rows.y);
+  let r2 = visibleRange(b, rows.z);
+  let r3 = visibleRange(b, rows.w);
+  let lo = vec4<u32>(r0.x, r1.x, r2.x, r3.x);
+  let hi = vec4<u32>(r0.y, r1.y, r2.y, r3.y);
+
+  var acc: array<vec4<f32>, 4u * TD4>;
+  var m = vec4<f32>(MASKED);
+  var l = vec4<f32>(0.0);
+
+  let first = visibleRange(b, row0);
+  let lastRange = visibleRange(b, min(row0 + BQ, P.nq) - 1u);
+  for (var t0 = (first.x / BK) * BK; t0 < lastRange.y; t0 += BK) {
+    workgroupBarrier();
+    // Kᵀ: each item reads 4 keys × one vec4 of dims (coalesced along D) and writes 4 transposed vec4s.
+    for (var item = lid; item < TX * D4; item += THREADS) {
+      let d4 = item % D4;
+      let kg = item / D4;
+      var kk: array<vec4<f32>, 4>;
+      for (var e = 0u; e < 4u; e++) {
+        let key = t0 + kg * 4u + e;
+        if (key < P.nk) { kk[e] = vec4<f32>(k[kvBase + key * D4 + d4]); }
+      }
+      for (var c = 0u; c < 4u; c++) {
+        kp[(d4 * 4u + c) * TX + kg] = vec4<f32>(kk[0][c], kk[1][c], kk[2][c], kk[3][c]);
+      }
+    }
+    for (var item = lid; item < BK * D4; item += THREADS) {
+      let key = t0 + item / D4;
+      var vv = vec4<f32>(0.0);
+      if (key < P.nk) { vv = vec4<f32>(v[kvBase + key * D4 + item % D4]); }
+      vs[item] = vv;
+    }
+    workgroupBarrier();
+
+    // S block: s_r holds row r's scores for keys t0 + tx·4 + (0..3).
+    var s0 = vec4<f32>(0.0);
+    var s1 = vec4<f32>(0.0);
+    var s2 = vec4<f32>(0.0);
+    var s3 = vec4<f32>(0.0);
+    for (var d4 = 0u; d4 < D4; d4++) {
+      let k0 = kp[(d4 * 4u + 0u) * TX + tx];
+      let k1 = kp[(d4 * 4u + 1u) * TX + tx];
+      let k2 = kp[(d4 * 4u + 2u) * TX + tx];
+      let k3 = kp[(d4 * 4u + 3u) * TX + tx];
+      let a = vec4<f32>(q[q0 + d4]);
+      let bq = vec4<f32>(q[q1 + d4]);
+      let c = vec4<f32>(q[q2 + d4]);
+      let d = vec4<f32>(q[q3 + d4]);
+      s0 = fma(vec4<f32>(a.x), k0, fma(vec4<f32>(a.y), k1, fma(vec4<f32>(a.z), k2, fma(vec4<f32>(a.w), k3, s0))));
+      s1 = fma(vec4<f32>(bq.x), k0, fma(vec4<f32>(bq.y), k1, fma(vec4<f32>(bq.z), k2, fma(vec4<f32>(bq.w), k3, s1))));
+      s2 = fma(vec4<f32>(c.x), k0, fma(vec4<f32>(c.y), k1, fma(vec4<f32>(c.z), k2, fma(vec4<f32>(c.w), k3, s2))));
+      s3 = fma(vec4<f32>(d.x), k0, fma(vec4<f32>(d.y), k1, fma(vec4<f32>(d.z), k2, fma(vec4<f32>(d.w), k3, s3))));
+    }
+    var s = array<vec4<f32>, 4>(s0, s1, s2, s3);
+    var partMax = vec4<f32>(MASKED);
+    let keyBase = t0 + tx * 4u;
+    for (var r = 0u; r < 4u; r++) {
+      var row = s[r];
+      for (var c = 0u; c < 4u; c++) {
+        let key = keyBase + c;
+        var score = capScore(row[c] * P.scale);
+        if (key < lo[r] || key >= hi[r]) { score = MASKED; }
+        row[c] = score;
+      }
+      s[r] = row;
+      partMax[r] = max(max(row.x, row.y), max(row.z, row.w));
+    }
+    red[ty * TX + tx] = partMax;
+    workgroupBarrier();   // also: every thread is done reading Kᵀ, so P may overwrite it
+
+    var tileMax = vec4<f32>(MASKED);
+    for (var t = 0u; t < TX; t++) { tileMax = max(tileMax, red[ty * TX + t]); }
+    let mNew = max(m, tileMax);
+    let correction = exp(m - mNew);
+    m = mNew;
+    l *= correction;
+    for (var c = 0u; c < TD4; c++) {
+      acc[c] *= correction.x;
+      acc[TD4 + c] *= correction.y;
+      acc[2u * TD4 + c] *= correction.z;
+      acc[3u * TD4 + c] *= correction.w;
+    }
+    // A row with no visible key so far has m = MASKED; its masked scores must give p = 0, not exp(0).
+    let live = mNew > vec4<f32>(MASKED);
+    var pr: array<vec4<f32>, 4>;
+    for (var r = 0u; r < 4u; r++) {
+      pr[r] = select(vec4<f32>(0.0), exp(s[r] - vec4<f32>(mNew[r])), live[r]);
+      l[r] += pr[r].x + pr[r].y + pr[r].z + pr[r].w;
+    }
+    for (var c = 0u; c < 4u; c++) {
+      kp[(tx * 4u + c) * TY + ty] = vec4<f32>(pr[0][c], pr[1][c], pr[2][c], pr[3][c]);
+    }
+    workgroupBarrier();
+
+    for (var kk2 = 0u; kk2 < BK; kk2++) {
+      let p4 = kp[kk2 * TY + ty];
+      for (var c = 0u; c < TD4; c++) {
+        let vv = vs[kk2 * D4 + c * TX + tx];
+        acc[c] = fma(vec4<f32>(p4.x), vv, acc[c]);
+        acc[TD4 + c] = fma(vec4<f32>(p4.y), vv, acc[TD4 + c]);
+        acc[2u * TD4 + c] = fma(vec4<f32>(p4.z), vv, acc[2u * TD4 + c]);
+        acc[3u * TD4 + c] = fma(vec4<f32>(p4.w), vv, acc[3u * TD4 + c]);
+      }
+    }
+  }
+
+  // Row sums: reduce the TX partial sums of each row once.
+  workgroupBarrier();
+  red[ty * TX + tx] = l;
+  workgroupBarrier();
+  var total = vec4<f32>(0.0);
+  for (var t = 0u; t < TX; t++) { total += red[ty * TX + t]; }
+  // A row that sees no key outputs 0, as the reference does.
+  let inv = select(vec4<f32>(0.0), vec4<f32>(1.0) / total, total > vec4<f32>(0.0));
+  for (var r = 0u; r < 4u; r++) {
+    let row = rowBase + r;
+    if (row < P.nq) {
+      let oBase = (bh * P.nq + row) * D4;
+      for (var c = 0u; c < TD4; c++) {
+        o[oBase + c * TX + tx] = vec4<elem>(acc[r * TD4 + c] * inv[r]);
+      }
+    }
+  }
+}
