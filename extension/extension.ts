@@ -1,0 +1,50 @@
+/** Wiring only: every feature lives in extension/vscode (editor side) or extension/hints (pure). */
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { ReportPanels } from './webview-host/reportPanels';
+import { ConfigLensProvider } from './vscode/codeLens';
+import { registerCommands } from './vscode/commands';
+import { CONFIG_SELECTOR, ConfigDocuments } from './vscode/configDocuments';
+import { ConfigDiagnostics } from './vscode/diagnostics';
+import { ConfigHoverProvider } from './vscode/hover';
+import { createLog } from './vscode/log';
+import { Profiler } from './vscode/profiler';
+import { ReportStore } from './vscode/reportStore';
+import { REPORTS_VIEW_ID, ReportsViewProvider } from './vscode/sidebarView';
+import { WorkerClient } from './vscode/workerClient';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
+  const { channel, log } = createLog();
+  const storage = context.storageUri ?? context.globalStorageUri;
+  const store = new ReportStore(join(storage.fsPath, 'reports'), log);
+  const client = new WorkerClient({ cliPath: context.asAbsolutePath(join('dist', 'cli.js')), log });
+  const panels = new ReportPanels(context);
+  const profiler = new Profiler(client, store, panels, log, () => channel.show(true));
+  const docs = new ConfigDocuments();
+  const lenses = new ConfigLensProvider(docs, store);
+  const sidebar = new ReportsViewProvider(context.extensionUri, store, log);
+
+  context.subscriptions.push(
+    channel,
+    client,
+    panels,
+    ReportPanels.registerSerializer(context, panels),
+    profiler,
+    docs,
+    lenses,
+    vscode.languages.registerCodeLensProvider(CONFIG_SELECTOR, lenses),
+    vscode.languages.registerHoverProvider(CONFIG_SELECTOR, new ConfigHoverProvider(docs)),
+    new ConfigDiagnostics(docs),
+    sidebar,
+    vscode.window.registerWebviewViewProvider(REPORTS_VIEW_ID, sidebar),
+    ...registerCommands({ context, client, store, profiler, panels, log }),
+  );
+  // The history is read in the background: activation does not wait for the disk.
+  void store.load();
+  log(`activated in ${(performance.now() - started).toFixed(1)} ms (reports in ${store.dir})`);
+}
+
+export function deactivate(): void {
+  // Everything, the worker included, is disposed through context.subscriptions.
+}

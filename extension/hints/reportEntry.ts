@@ -1,0 +1,118 @@
+/**
+ * A finished report reduced to what a list row and a CodeLens show: which kernel won and how fast.
+ * Only kernels that ran and matched the float64 reference compete: a fast wrong kernel is a bug, not a result.
+ */
+import type { KernelResult } from '../../kernels/runner';
+import type { ProfileReport, Workload } from '../report/schema';
+import { shortMs, shortRatio } from './units';
+
+export interface KernelTime {
+  kernel: string;
+  medianMs: number;
+}
+
+export interface WorkloadBest {
+  name: string;
+  /** Model layers this workload's one measurement stands for. */
+  layerCount: number;
+  best?: KernelTime;
+  naiveMs?: number;
+  /** Kernels that failed or disagreed with the reference. */
+  broken: string[];
+}
+
+export interface ReportEntry {
+  id: string;
+  title: string;
+  createdAt: string;
+  sourceKind: ProfileReport['source']['kind'];
+  /** The config file profiled (a path, or a URI string for unsaved documents). */
+  sourceFile?: string;
+  model?: string;
+  adapter: string;
+  isFallback: boolean;
+  /** Kernel with the least time over all layers, and that time (Σ median × layers). */
+  best?: KernelTime & { layers: number };
+  workloads: WorkloadBest[];
+}
+
+const usable = (r: KernelResult): boolean => r.status === 'ok' && r.correct && r.timings !== undefined && Number.isFinite(r.timings.medianMs);
+
+function workloadBest(w: Workload): WorkloadBest {
+  let best: KernelTime | undefined;
+  for (const r of w.results) {
+    if (!usable(r) || !r.timings) continue;
+    if (!best || r.timings.medianMs < best.medianMs) best = { kernel: r.kernel, medianMs: r.timings.medianMs };
+  }
+  const naive = w.results.find((r) => r.kernel === 'naive' && usable(r));
+  return {
+    name: w.name,
+    layerCount: Math.max(1, w.layers.length),
+    best,
+    naiveMs: naive?.timings?.medianMs,
+    broken: w.results.filter((r) => !(r.status === 'ok' && r.correct)).map((r) => r.kernel),
+  };
+}
+
+export function entryOf(report: ProfileReport): ReportEntry {
+  const workloads = report.workloads.map(workloadBest);
+  // The overall winner must have run on every workload, or its total would look cheaper than it is.
+  const totals = new Map<string, number>();
+  for (const w of report.workloads) {
+    const layers = Math.max(1, w.layers.length);
+    for (const r of w.results) {
+      if (usable(r) && r.timings) totals.set(r.kernel, (totals.get(r.kernel) ?? 0) + r.timings.medianMs * layers);
+    }
+  }
+  const complete = [...totals].filter(([k]) => report.workloads.every((w) => w.results.some((r) => r.kernel === k && usable(r))));
+  complete.sort((a, b) => a[1] - b[1]);
+  const layers = workloads.reduce((s, w) => s + w.layerCount, 0);
+  const a = report.adapter;
+  return {
+    id: report.id,
+    title: report.title,
+    createdAt: report.createdAt,
+    sourceKind: report.source.kind,
+    sourceFile: report.source.file,
+    model: report.source.model,
+    adapter: a.description || a.device || a.vendor || 'unknown adapter',
+    isFallback: a.isFallback,
+    best: complete.length ? { kernel: complete[0][0], medianMs: complete[0][1], layers } : undefined,
+    workloads,
+  };
+}
+
+/** "flash 3.1 ms/layer, 24× naive" for one workload. */
+function workloadText(w: WorkloadBest): string {
+  if (!w.best) return w.broken.length ? `no kernel passed (${w.broken.join(', ')} failed)` : 'no result';
+  let s = `${w.best.kernel} ${shortMs(w.best.medianMs)}/layer`;
+  if (w.best.kernel !== 'naive' && w.naiveMs !== undefined) s += `, ${shortRatio(w.naiveMs / w.best.medianMs)} naive`;
+  return s;
+}
+
+/**
+ * The "measured: …" CodeLens for one model: its workloads are those named after it (a model with local and
+ * global layers has one per kind, see engine/workloads.ts).
+ */
+export function measuredText(entry: ReportEntry, modelName?: string): string | undefined {
+  const mine = entry.workloads.filter(
+    (w) => modelName === undefined || entry.workloads.length === 1 || w.name === modelName || w.name.startsWith(`${modelName} · `),
+  );
+  if (mine.length === 0) return undefined;
+  const parts = mine.map((w) => {
+    const kind = modelName !== undefined && w.name.startsWith(`${modelName} · `) ? `${w.name.slice(modelName.length + 3)}: ` : '';
+    return kind + workloadText(w);
+  });
+  const broken = [...new Set(mine.flatMap((w) => w.broken))];
+  let s = `measured: ${parts.join(' · ')}`;
+  if (broken.length && mine.some((w) => w.best)) s += ` · ⚠ ${broken.join(', ')} failed or wrong`;
+  if (entry.isFallback) s += ' (software adapter)';
+  return s;
+}
+
+/** The side panel's "best" cell: "flash 86 ms (28 layers)". */
+export function bestText(entry: ReportEntry): string {
+  if (!entry.best) return 'no kernel passed';
+  const layers = entry.best.layers > 1 ? ` (${entry.best.layers} layers)` : '';
+  return `${entry.best.kernel} ${shortMs(entry.best.medianMs)}${layers}`;
+}

@@ -1,0 +1,103 @@
+/**
+ * The `attnprof.*` settings as the profiler uses them. The manifest bounds them, but settings.json is
+ * hand-edited text: every value is re-checked here and falls back to its default rather than reaching the GPU.
+ */
+import { describeProblem, type AttentionProblem, type DType } from '../../kernels/problem';
+import type { ProfileRequest } from '../engine/profile';
+import { workloadsFromModels } from '../engine/workloads';
+import type { ModelAttention } from '../model';
+
+export const KNOWN_KERNELS = ['naive', 'flash'] as const;
+
+export interface ProfileSettings {
+  kernels: string[];
+  iterations: number;
+  warmup: number;
+  dtype: DType;
+  /** 0 = from the config. */
+  batch: number;
+  /** 0 = from the config. */
+  seqLen: number;
+  /** Substring of the adapter name; '' = Dawn's default. */
+  adapter: string;
+  /** Per-kernel timing budget in seconds. */
+  maxSeconds: number;
+  codeLensEnabled: boolean;
+}
+
+export const DEFAULT_SETTINGS: ProfileSettings = {
+  kernels: [...KNOWN_KERNELS],
+  iterations: 20,
+  warmup: 3,
+  dtype: 'f32',
+  batch: 0,
+  seqLen: 0,
+  adapter: '',
+  maxSeconds: 30,
+  codeLensEnabled: true,
+};
+
+const int = (v: unknown, min: number, max: number, fallback: number): number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? v : fallback;
+
+/** `get(key)` reads one `attnprof.<key>` value (undefined when unset). */
+export function readSettings(get: (key: string) => unknown): ProfileSettings {
+  const d = DEFAULT_SETTINGS;
+  const rawKernels = get('kernels');
+  const kernels = Array.isArray(rawKernels)
+    ? [...new Set(rawKernels.filter((k): k is string => typeof k === 'string' && (KNOWN_KERNELS as readonly string[]).includes(k)))]
+    : [];
+  const dtype = get('dtype');
+  const adapter = get('adapter');
+  const maxSeconds = get('maxSeconds');
+  const lens = get('codeLens.enabled');
+  return {
+    kernels: kernels.length ? kernels : [...d.kernels],
+    iterations: int(get('iterations'), 1, 10_000, d.iterations),
+    warmup: int(get('warmup'), 0, 1000, d.warmup),
+    dtype: dtype === 'f16' || dtype === 'f32' ? dtype : d.dtype,
+    batch: int(get('batch'), 0, 65_536, d.batch),
+    seqLen: int(get('seqLen'), 0, 1 << 20, d.seqLen),
+    adapter: typeof adapter === 'string' ? adapter.trim() : d.adapter,
+    maxSeconds: typeof maxSeconds === 'number' && Number.isFinite(maxSeconds) && maxSeconds >= 0.1 && maxSeconds <= 3600 ? maxSeconds : d.maxSeconds,
+    codeLensEnabled: typeof lens === 'boolean' ? lens : d.codeLensEnabled,
+  };
+}
+
+function common(s: ProfileSettings) {
+  return {
+    kernels: s.kernels,
+    iterations: s.iterations,
+    warmup: s.warmup,
+    maxSeconds: s.maxSeconds,
+    ...(s.adapter ? { adapterName: s.adapter } : {}),
+  };
+}
+
+/**
+ * A profile of the models in a config file. Throws ProblemError (from workloadsFromModels) when nothing in
+ * the file can be profiled, with each model's reason.
+ */
+export function configRequest(file: string, displayName: string, models: readonly ModelAttention[], s: ProfileSettings): ProfileRequest {
+  const workloads = workloadsFromModels(models, {
+    dtype: s.dtype,
+    batch: s.batch || undefined,
+    seqLen: s.seqLen || undefined,
+  });
+  const first = models.find((m) => !m.unsupported);
+  return {
+    title: first && models.length === 1 ? `${first.name} — ${displayName}` : displayName,
+    source: { kind: 'config', file, ...(first ? { model: first.name } : {}) },
+    workloads,
+    ...common(s),
+  };
+}
+
+export function shapeRequest(problem: AttentionProblem, s: ProfileSettings): ProfileRequest {
+  return {
+    title: describeProblem(problem),
+    source: { kind: 'shape' },
+    workloads: [{ name: 'shape', problem, layers: [0] }],
+    ...common(s),
+  };
+}

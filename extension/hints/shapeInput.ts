@@ -1,0 +1,58 @@
+/**
+ * The "Profile Shape…" input: "B,Hq,Hkv,N,D" plus optional words "causal", "window=W", "softcap=C",
+ * checked while the user types with the same rules the kernels apply (kernels/problem.ts validateProblem).
+ */
+import { AttentionProblem, DType, ProblemError, validateProblem } from '../../kernels/problem';
+
+export type ShapeParse = { ok: true; problem: AttentionProblem } | { ok: false; message: string };
+
+const DIMS = ['B', 'Hq', 'Hkv', 'N', 'D'];
+
+export const SHAPE_PLACEHOLDER = 'B,Hq,Hkv,N,D [causal] [window=W] [softcap=C] — e.g. 1,32,8,4096,128 causal';
+
+export function parseShapeInput(raw: string, dtype: DType): ShapeParse {
+  const text = raw.trim();
+  if (!text) return { ok: false, message: 'Type the shape as B,Hq,Hkv,N,D, e.g. 1,32,8,4096,128.' };
+  const [shape, ...words] = text.split(/\s+/);
+  const parts = shape.split(',').map((s) => s.trim());
+  if (parts.length !== 5 || parts.some((p) => p === '')) {
+    return { ok: false, message: `Five integers B,Hq,Hkv,N,D are needed, got ${parts.filter((p) => p !== '').length}.` };
+  }
+  const nums: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    if (!/^\d+$/.test(parts[i])) return { ok: false, message: `${DIMS[i]} must be a positive integer, got '${parts[i]}'.` };
+    nums.push(Number(parts[i]));
+  }
+  const [batch, heads, kvHeads, seqLen, headDim] = nums;
+  const problem: AttentionProblem = { batch, heads, kvHeads, seqLenQ: seqLen, seqLenK: seqLen, headDim, dtype, causal: false, window: 0, softcap: 0 };
+  for (const w of words) {
+    const m = /^(causal|window|softcap)(?:=(.*))?$/i.exec(w);
+    if (!m) return { ok: false, message: `Unknown option '${w}': use causal, window=W or softcap=C.` };
+    const name = m[1].toLowerCase();
+    if (name === 'causal') {
+      if (m[2] !== undefined) return { ok: false, message: "'causal' takes no value." };
+      problem.causal = true;
+      continue;
+    }
+    const value = m[2] ?? '';
+    if (name === 'window') {
+      if (!/^\d+$/.test(value)) return { ok: false, message: `window must be a non-negative integer, got '${value}'.` };
+      problem.window = Number(value);
+    } else {
+      const c = Number(value);
+      if (value === '' || !Number.isFinite(c) || c < 0) return { ok: false, message: `softcap must be a non-negative number, got '${value}'.` };
+      problem.softcap = c;
+    }
+  }
+  try {
+    validateProblem(problem);
+  } catch (e) {
+    if (e instanceof ProblemError) return { ok: false, message: capitalise(e.message) };
+    throw e;
+  }
+  return { ok: true, problem };
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

@@ -1,0 +1,326 @@
+/** The command palette commands (category "Attention Profiler") and the side panel's actions. */
+import { readFileSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import * as vscode from 'vscode';
+import { ProblemError, validateProblem } from '../../kernels/problem';
+import type { ProfileRequest } from '../engine/profile';
+import { analyseConfig } from '../hints/analysis';
+import { bestText, type ReportEntry } from '../hints/reportEntry';
+import { configRequest, KNOWN_KERNELS, shapeRequest } from '../hints/settings';
+import { parseShapeInput, SHAPE_PLACEHOLDER } from '../hints/shapeInput';
+import type { ProfileReport } from '../report/schema';
+import type { ReportPanels } from '../webview-host/reportPanels';
+import { documentKey } from './configDocuments';
+import type { Log } from './log';
+import type { Profiler } from './profiler';
+import type { ReportStore } from './reportStore';
+import { currentSettings, saveSetting } from './settings';
+import { ProfileFailure, type WorkerClient } from './workerClient';
+
+export const COMMANDS = {
+  profileConfig: 'attnprof.profileConfig',
+  profileShape: 'attnprof.profileShape',
+  selectKernels: 'attnprof.selectKernels',
+  selectAdapter: 'attnprof.selectAdapter',
+  showReports: 'attnprof.showReports',
+  openReport: 'attnprof.openReport',
+  deleteReport: 'attnprof.deleteReport',
+  compareReports: 'attnprof.compareReports',
+  exportReport: 'attnprof.exportReport',
+  cancelProfile: 'attnprof.cancelProfile',
+} as const;
+
+export interface CommandDeps {
+  context: vscode.ExtensionContext;
+  client: WorkerClient;
+  store: ReportStore;
+  profiler: Profiler;
+  panels: ReportPanels;
+  log: Log;
+}
+
+const LAST_SHAPE_KEY = 'attnprof.lastShape';
+const MAX_SIBLING_BYTES = 4 << 20;
+
+/** Command arguments come from menus, CodeLens, the side panel, or other extensions: check them. */
+const asUri = (v: unknown): vscode.Uri | undefined => (v instanceof vscode.Uri ? v : undefined);
+const asId = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 && v.length <= 128 ? v : undefined);
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const { store, profiler } = deps;
+  const guarded =
+    (name: string, fn: (...args: unknown[]) => Promise<void>) =>
+    async (...args: unknown[]): Promise<void> => {
+      try {
+        await fn(...args);
+      } catch (e) {
+        // The last line of defence: a bug in a command is a message, not a dead extension.
+        deps.log(`${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        void vscode.window.showErrorMessage(`Attention Profiler: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    };
+  const reg = (id: string, fn: (...args: unknown[]) => Promise<void>) => vscode.commands.registerCommand(id, guarded(id, fn));
+
+  return [
+    reg(COMMANDS.profileConfig, async (arg) => {
+      const request = await configRequestFor(asUri(arg));
+      if (request) await profiler.run(request);
+    }),
+    reg(COMMANDS.profileShape, async () => {
+      const request = await askShape(deps.context);
+      if (request) await profiler.run(request);
+    }),
+    reg(COMMANDS.selectKernels, selectKernels),
+    reg(COMMANDS.selectAdapter, () => selectAdapter(deps.client)),
+    reg(COMMANDS.showReports, async () => {
+      await vscode.commands.executeCommand('attnprof.reports.focus');
+    }),
+    reg(COMMANDS.openReport, async (arg) => {
+      const report = await pickReport(store, asId(arg), 'Open which report?');
+      if (report) deps.panels.show(report);
+    }),
+    reg(COMMANDS.deleteReport, async (arg) => {
+      const id = asId(arg) ?? (await pickEntry(store, 'Delete which report?'))?.id;
+      const entry = id ? store.entry(id) : undefined;
+      if (!entry) return;
+      const yes = await vscode.window.showWarningMessage(
+        `Delete the report "${entry.title}" (${new Date(entry.createdAt).toLocaleString()})?`,
+        { modal: true, detail: 'Its JSON file is removed from the extension storage. This cannot be undone.' },
+        'Delete',
+      );
+      if (yes === 'Delete') await store.delete(entry.id);
+    }),
+    reg(COMMANDS.compareReports, async (a, b) => {
+      let ids = [asId(a), asId(b)].filter((x): x is string => x !== undefined);
+      if (ids.length !== 2 || ids[0] === ids[1]) ids = await pickTwo(store);
+      if (ids.length !== 2) return;
+      const [ra, rb] = await Promise.all(ids.map((id) => loadReport(store, id)));
+      if (ra && rb) deps.panels.compare(ra, rb);
+    }),
+    reg(COMMANDS.exportReport, async (arg) => {
+      const report = await pickReport(store, asId(arg), 'Export which report?');
+      if (report) await exportJson(report);
+    }),
+    reg(COMMANDS.cancelProfile, async () => profiler.cancel()),
+  ];
+}
+
+/** Parses the document the way the CLI parses a file, reading a sibling model config when the file names one. */
+async function configRequestFor(uri: vscode.Uri | undefined): Promise<ProfileRequest | undefined> {
+  const doc = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
+  if (!doc) {
+    void vscode.window.showErrorMessage(
+      'Open a model config first (a Hugging Face config.json, a Python script with NUM_HEADS/HEAD_DIM constants, or LLaMA-Factory training arguments), then run "Profile Open Model Config" again.',
+    );
+    return undefined;
+  }
+  const name = doc.isUntitled ? doc.uri.path : basename(doc.fileName);
+  const dir = doc.uri.scheme === 'file' ? dirname(doc.uri.fsPath) : undefined;
+  const analysis = analyseConfig(doc.fileName, doc.getText(), (rel) => {
+    if (!dir) return undefined;
+    const path = resolve(dir, rel);
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === path);
+    if (open) return open.getText();
+    try {
+      return statSync(path).size <= MAX_SIBLING_BYTES ? readFileSync(path, 'utf8') : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  if (analysis.kind === 'none') {
+    void vscode.window.showErrorMessage(
+      `${name} is not a model config attnprof recognises. Open a Hugging Face config.json (with num_attention_heads or model_type), a Python script defining NUM_HEADS/HEAD_DIM, or LLaMA-Factory training arguments — or use "Profile Shape…".`,
+    );
+    return undefined;
+  }
+  if (analysis.kind === 'error') {
+    const go = await vscode.window.showErrorMessage(
+      `${name}:${analysis.line}:${analysis.column}: ${analysis.message}. Fix the file and run "Profile Open Model Config" again.`,
+      'Go to Error',
+    );
+    if (go) {
+      const editor = await vscode.window.showTextDocument(doc);
+      const pos = doc.validatePosition(new vscode.Position(analysis.line - 1, analysis.column - 1));
+      editor.selection = new vscode.Selection(pos, pos);
+      editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenter);
+    }
+    return undefined;
+  }
+  const settings = currentSettings(doc.uri);
+  const parsed = analysis.parsed;
+  try {
+    if (parsed.models.length === 0) {
+      const first = parsed.diagnostics.find((d) => d.severity !== 'info');
+      throw new ProblemError(first ? `${first.message} (line ${first.line})` : 'no attention spec was found in the file');
+    }
+    const request = configRequest(documentKey(doc), name, parsed.models, settings);
+    for (const w of request.workloads) validateProblem(w.problem);
+    return request;
+  } catch (e) {
+    if (!(e instanceof ProblemError)) throw e;
+    const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
+    const where = errors.length ? ` (${errors.length} problem${errors.length > 1 ? 's' : ''} in the Problems panel, first at line ${errors[0].line})` : '';
+    void vscode.window.showErrorMessage(
+      `Cannot profile ${name}: ${e.message.replace(/\.$/, '')}${where}. Fix the config, set attnprof.batch / attnprof.seqLen, or use "Profile Shape…".`,
+    );
+    return undefined;
+  }
+}
+
+async function askShape(context: vscode.ExtensionContext): Promise<ProfileRequest | undefined> {
+  const settings = currentSettings();
+  const raw = await vscode.window.showInputBox({
+    title: 'Attention Profiler: Profile Shape',
+    prompt: `Batch, query heads, key/value heads, sequence length, head dim (${settings.dtype}, kernels ${settings.kernels.join(', ')})`,
+    placeHolder: SHAPE_PLACEHOLDER,
+    value: context.globalState.get<string>(LAST_SHAPE_KEY) ?? '1,32,8,1024,128 causal',
+    ignoreFocusOut: true,
+    validateInput: (text) => {
+      const r = parseShapeInput(text, settings.dtype);
+      return r.ok ? undefined : r.message;
+    },
+  });
+  if (raw === undefined) return undefined;
+  const parsed = parseShapeInput(raw, settings.dtype);
+  if (!parsed.ok) {
+    void vscode.window.showErrorMessage(`Profile Shape: ${parsed.message}`);
+    return undefined;
+  }
+  await context.globalState.update(LAST_SHAPE_KEY, raw.trim());
+  return shapeRequest(parsed.problem, settings);
+}
+
+const KERNEL_TEXT: Record<string, string> = {
+  naive: 'three passes: S = QKᵀ materialised, softmax, O = PV (memory grows as N²)',
+  flash: 'one fused pass with an online softmax over key tiles (FlashAttention-style, memory grows as N)',
+};
+
+async function selectKernels(): Promise<void> {
+  const current = currentSettings().kernels;
+  const items = KNOWN_KERNELS.map((k) => ({ label: k, description: KERNEL_TEXT[k], picked: current.includes(k) }));
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Attention Profiler: kernels to profile',
+    canPickMany: true,
+    placeHolder: 'Every selected kernel runs on the same inputs and is checked against a float64 reference',
+  });
+  if (!picked) return;
+  if (picked.length === 0) {
+    void vscode.window.showWarningMessage('Pick at least one kernel; the setting was left as it was.');
+    return;
+  }
+  await saveSetting('kernels', picked.map((p) => p.label));
+}
+
+async function selectAdapter(client: WorkerClient): Promise<void> {
+  let adapters;
+  try {
+    adapters = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Looking for GPU adapters…' },
+      () => client.adapters(),
+    );
+  } catch (e) {
+    if (e instanceof ProfileFailure) {
+      void vscode.window.showErrorMessage(e.message);
+      return;
+    }
+    throw e;
+  }
+  if (adapters.length === 0) {
+    void vscode.window.showErrorMessage(
+      'No GPU adapter found. Install a Vulkan driver for your GPU; on a machine without a GPU, install Mesa lavapipe (see the README).',
+    );
+    return;
+  }
+  const current = currentSettings().adapter;
+  type Item = vscode.QuickPickItem & { value: string };
+  const items: Item[] = [
+    { label: 'Default', description: "Dawn's choice (high performance)", value: '', picked: current === '' },
+    ...adapters.map((a) => ({
+      label: a.description,
+      description: [a.vendor, a.backend, a.isFallback ? 'software: timings not representative of a GPU' : ''].filter(Boolean).join(' · '),
+      detail: a.architecture || a.device || undefined,
+      value: a.description,
+    })),
+  ];
+  const pick = await vscode.window.showQuickPick(items, {
+    title: 'Attention Profiler: GPU adapter',
+    placeHolder: current ? `Now: ${current}` : 'Now: default',
+  });
+  if (!pick) return;
+  await saveSetting('adapter', pick.value);
+  // The worker opened Dawn with the old choice: the next profile should start fresh.
+  client.stop('cancelled', 'The adapter changed.');
+}
+
+function entryItem(e: ReportEntry) {
+  return {
+    label: e.title,
+    description: `${bestText(e)}${e.isFallback ? ' · software' : ''}`,
+    detail: `${new Date(e.createdAt).toLocaleString()} · ${e.adapter}`,
+    id: e.id,
+  };
+}
+
+async function pickEntry(store: ReportStore, placeHolder: string): Promise<ReportEntry | undefined> {
+  await store.load();
+  const entries = store.list();
+  if (entries.length === 0) {
+    void vscode.window.showInformationMessage('No reports yet: run "Profile Open Model Config" or "Profile Shape…" first.');
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(entries.map(entryItem), { title: 'Attention Profiler: reports', placeHolder });
+  return pick ? store.entry(pick.id) : undefined;
+}
+
+async function pickTwo(store: ReportStore): Promise<string[]> {
+  await store.load();
+  const entries = store.list();
+  if (entries.length < 2) {
+    void vscode.window.showInformationMessage('Comparing needs two reports: profile again (another kernel set, adapter or shape) first.');
+    return [];
+  }
+  const picked = await vscode.window.showQuickPick(entries.map(entryItem), {
+    title: 'Attention Profiler: compare two reports (first picked = baseline)',
+    canPickMany: true,
+  });
+  if (!picked) return [];
+  if (picked.length !== 2) {
+    void vscode.window.showWarningMessage(`Pick exactly two reports to compare (you picked ${picked.length}).`);
+    return [];
+  }
+  return picked.map((p) => p.id);
+}
+
+async function loadReport(store: ReportStore, id: string): Promise<ProfileReport | undefined> {
+  try {
+    await store.load();
+    return await store.get(id);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Cannot open the report: ${(e as Error).message}. Delete it from the Reports panel and profile again.`);
+    return undefined;
+  }
+}
+
+async function pickReport(store: ReportStore, id: string | undefined, placeHolder: string): Promise<ProfileReport | undefined> {
+  const chosen = id ?? (await pickEntry(store, placeHolder))?.id;
+  return chosen ? loadReport(store, chosen) : undefined;
+}
+
+function fileStem(report: ProfileReport): string {
+  const stem = report.title.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'report';
+  return `attnprof-${stem}-${report.createdAt.slice(0, 10)}`;
+}
+
+async function exportJson(report: ProfileReport): Promise<void> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const target = await vscode.window.showSaveDialog({
+    title: 'Export attnprof report (JSON)',
+    saveLabel: 'Export',
+    filters: { 'attnprof report': ['json'] },
+    ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${fileStem(report)}.json`) } : {}),
+  });
+  if (!target) return;
+  await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(JSON.stringify(report, null, 1)));
+  const open = await vscode.window.showInformationMessage(`Report exported to ${vscode.workspace.asRelativePath(target)}.`, 'Open');
+  if (open) await vscode.window.showTextDocument(target);
+}

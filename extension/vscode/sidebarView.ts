@@ -1,0 +1,129 @@
+/**
+ * The "Reports" side panel (activity bar → Attention Profiler): the runs of this workspace, the one in
+ * progress, open/delete/compare/export. The webview is not retained when hidden: it asks for its state
+ * (`ready`) each time it loads, and the host answers from the store.
+ */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { bestText } from '../hints/reportEntry';
+import { COMMANDS } from './commands';
+import type { Log } from './log';
+import type { ReportStore } from './reportStore';
+import { isFromSidebar, type FromSidebar, type RunRow, type ToSidebar } from './sidebarProtocol';
+
+export const REPORTS_VIEW_ID = 'attnprof.reports';
+
+export class ReportsViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | undefined;
+  /** Messages posted before the webview listens are lost: hold them until `ready`. */
+  private listening = false;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private viewSubscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly store: ReportStore,
+    private readonly log: Log,
+  ) {
+    this.subscriptions.push(store.onDidChange(() => this.post()));
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    for (const s of this.viewSubscriptions) s.dispose();
+    this.view = view;
+    this.listening = false;
+    view.webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+    };
+    view.webview.html = this.html(view.webview);
+    this.viewSubscriptions = [
+      view.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)),
+      view.onDidChangeVisibility(() => {
+        if (view.visible) this.post();
+      }),
+      view.onDidDispose(() => {
+        if (this.view === view) this.view = undefined;
+        this.listening = false;
+      }),
+    ];
+    void this.store.load();
+  }
+
+  private onMessage(raw: unknown): void {
+    if (!isFromSidebar(raw)) {
+      this.log(`reports view: ignored a malformed message`);
+      return;
+    }
+    const msg: FromSidebar = raw;
+    const run = (command: string, ...args: unknown[]) => void vscode.commands.executeCommand(command, ...args);
+    switch (msg.type) {
+      case 'ready':
+        this.listening = true;
+        this.post();
+        return;
+      case 'open':
+        return run(COMMANDS.openReport, msg.id);
+      case 'delete':
+        return run(COMMANDS.deleteReport, msg.id);
+      case 'export':
+        return run(COMMANDS.exportReport, msg.id);
+      case 'compare':
+        return run(COMMANDS.compareReports, msg.ids[0], msg.ids[1]);
+      case 'profile':
+        return run(msg.what === 'config' ? COMMANDS.profileConfig : COMMANDS.profileShape);
+      case 'cancel':
+        return run(COMMANDS.cancelProfile);
+    }
+  }
+
+  private state(): ToSidebar {
+    const runs: RunRow[] = this.store.list().map((e) => ({
+      id: e.id,
+      title: e.title,
+      adapter: e.adapter,
+      isFallback: e.isFallback,
+      createdAt: e.createdAt,
+      best: bestText(e),
+      broken: [...new Set(e.workloads.flatMap((w) => w.broken))],
+    }));
+    const r = this.store.running;
+    return { type: 'state', runs, running: r ? { title: r.title, message: r.message, fraction: r.fraction } : null, loaded: true };
+  }
+
+  private post(): void {
+    if (!this.view || !this.listening) return;
+    void this.view.webview.postMessage(this.state());
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview-sidebar.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'sidebar.css'));
+    const csp = [
+      "default-src 'none'",
+      `style-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
+<title>Attention Profiler reports</title>
+</head>
+<body>
+<div id="root" aria-live="polite"></div>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    for (const s of [...this.viewSubscriptions, ...this.subscriptions]) s.dispose();
+  }
+}
