@@ -13,7 +13,10 @@ export const SHAPE_PLACEHOLDER = 'B,Hq,Hkv,N,D [causal] [window=W] [softcap=C] â
 export function parseShapeInput(raw: string, dtype: DType): ShapeParse {
   const text = raw.trim();
   if (!text) return { ok: false, message: 'Type the shape as B,Hq,Hkv,N,D, e.g. 1,32,8,4096,128.' };
-  const [shape, ...words] = text.split(/\s+/);
+  // Spaces may sit inside the shape ("1, 32, 8, â€¦"): options start at the first word.
+  const optionsAt = text.search(/\s[A-Za-z]/);
+  const shape = optionsAt < 0 ? text : text.slice(0, optionsAt);
+  const words = optionsAt < 0 ? [] : text.slice(optionsAt).trim().split(/\s+/);
   const parts = shape.split(',').map((s) => s.trim());
   if (parts.length !== 5 || parts.some((p) => p === '')) {
     return { ok: false, message: `Five integers B,Hq,Hkv,N,D are needed, got ${parts.filter((p) => p !== '').length}.` };

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { lensHints, type LensHint } from '../../../extension/hints/lenses';
+import { entryOf } from '../../../extension/hints/reportEntry';
+import { parseConfigText } from '../../../extension/model/index';
+import { exampleText, gemmaReport, parseConfig } from './helpers';
+
+/** "line: title" per lens, as a reader scans them. */
+const dump = (hints: LensHint[]) => hints.map((h) => `${h.line}: ${h.title}${h.action ? ` [${h.action}]` : ''}`);
+
+test('Qwen2-7B: GQA and KV cache above num_key_value_heads, FLOPs and ▶ Profile above the heads field', () => {
+  const text = exampleText('qwen2-7b/config.json');
+  const parsed = parseConfigText('config.json', text);
+  const lines = text.split('\n');
+  const headsLine = lines.findIndex((l) => l.includes('"num_attention_heads"')) + 1;
+  const kvLine = lines.findIndex((l) => l.includes('"num_key_value_heads"')) + 1;
+  const hints = lensHints(parsed);
+  assert.deepEqual(dump(hints), [
+    `${headsLine}: attention 0.12 PFLOP/layer @ 128k`,
+    `${headsLine}: ▶ Profile [profile]`,
+    `${kvLine}: GQA 28:4 · KV cache 56 KiB/token (\u221286 % vs MHA)`,
+  ]);
+});
+
+test('sequence length and batch overrides change the FLOP lens, not the KV cache per token', () => {
+  const parsed = parseConfig('qwen2-7b.json');
+  const titles = lensHints(parsed, { seqLen: 4096, batch: 2 }).map((h) => h.title);
+  // 4·B·Hq·(N(N+1)/2)·D = 4·2·28·8390656·128 = 240.6 GFLOP (causal: visible pairs only)
+  assert.ok(titles.includes('attention 0.24 TFLOP/layer @ 2×4k'), titles.join(' | '));
+  assert.ok(titles.includes('GQA 28:4 · KV cache 56 KiB/token (\u221286 % vs MHA)'));
+});
+
+test('an encoder (ViT) gets no KV-cache lens; a Python script gets its lenses on NUM_HEADS', () => {
+  const vit = lensHints(parseConfig('vit-base-patch16-224.json')).map((h) => h.title);
+  assert.deepEqual(vit, ['attention 0.12 GFLOP/layer @ 197', '▶ Profile']);
+  const text = exampleText('vit_train.py');
+  const py = lensHints(parseConfigText('vit_train.py', text));
+  const numHeadsLine = text.split('\n').findIndex((l) => /^NUM_HEADS\s*=/.test(l)) + 1;
+  assert.ok(numHeadsLine > 0);
+  assert.deepEqual(dump(py), [`${numHeadsLine}: attention 15 GFLOP/layer @ 128×196`, `${numHeadsLine}: ▶ Profile [profile]`]);
+});
+
+test('a VLM labels each tower', () => {
+  const titles = lensHints(parseConfig('llava-1.5-7b-hf.json')).map((h) => h.title);
+  const towers = new Set(titles.filter((t) => t !== '▶ Profile').map((t) => t.split(': ')[0]));
+  assert.equal(towers.size, 2, titles.join(' | '));
+  assert.ok(titles.every((t) => t === '▶ Profile' || /^[^:]+: (attention|MHA|GQA|MQA)/.test(t)), titles.join(' | '));
+});
+
+test('unsupported attention (DeepSeek-V2 MLA) says so instead of numbers', () => {
+  const titles = lensHints(parseConfig('deepseek-v2-lite.json')).map((h) => h.title);
+  assert.equal(titles.length, 1);
+  assert.match(titles[0], /^attention not supported: .*(latent|kv_lora_rank)/);
+});
+
+test('after a profile: "measured" lens per layer kind with the speed-up over naive and the software note', () => {
+  const parsed = parseConfig('gemma-2-9b.json');
+  const entry = entryOf(gemmaReport());
+  const hints = lensHints(parsed, { measured: entry });
+  const measured = hints.filter((h) => h.title.startsWith('measured:'));
+  assert.equal(measured.length, 1);
+  const w = gemmaReport().workloads;
+  const ms = (i: number, k: string) => w[i].results.find((r) => r.kernel === k)?.timings?.medianMs ?? NaN;
+  assert.ok(ms(0, 'flash') < ms(0, 'naive') && ms(1, 'flash') < ms(1, 'naive'), 'fixture: flash wins both');
+  assert.match(
+    measured[0].title,
+    /^measured: local layers: flash \d+(\.\d)? ms\/layer, \d+(\.\d)?× naive · global layers: flash \d+(\.\d)? ms\/layer, \d+(\.\d)?× naive \(software adapter\)$/,
+  );
+  // The measured lens sits with the others on the heads field.
+  assert.equal(measured[0].line, hints.find((h) => h.action === 'profile')?.line);
+});

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ProblemError } from '../../../kernels/problem';
+import { configRequest, DEFAULT_SETTINGS, readSettings, shapeRequest } from '../../../extension/hints/settings';
+import { parseShapeInput } from '../../../extension/hints/shapeInput';
+import { parseConfig } from './helpers';
+
+const from = (values: Record<string, unknown>) => readSettings((k) => values[k]);
+
+test('unset settings are the defaults', () => {
+  assert.deepEqual(from({}), DEFAULT_SETTINGS);
+});
+
+test('hand-edited settings out of bounds fall back to the default, one by one', () => {
+  const s = from({
+    kernels: ['flash', 'flash', 'cuda', 3],
+    iterations: 0,
+    warmup: 2.5,
+    dtype: 'bf16',
+    batch: -1,
+    seqLen: 2048,
+    adapter: '  NVIDIA ',
+    maxSeconds: 1e9,
+    'codeLens.enabled': 'no',
+  });
+  assert.deepEqual(s, { ...DEFAULT_SETTINGS, kernels: ['flash'], seqLen: 2048, adapter: 'NVIDIA' });
+  assert.deepEqual(from({ kernels: [] }).kernels, ['naive', 'flash']);
+  assert.equal(from({ iterations: 10000 }).iterations, 10000);
+  assert.equal(from({ iterations: 10001 }).iterations, 20);
+  assert.equal(from({ 'codeLens.enabled': false }).codeLensEnabled, false);
+});
+
+test('a config request applies the settings to every workload', () => {
+  const parsed = parseConfig('gemma-2-9b.json');
+  const s = { ...DEFAULT_SETTINGS, kernels: ['flash'], seqLen: 512, batch: 2, dtype: 'f16' as const, adapter: 'llvmpipe' };
+  const r = configRequest('/w/gemma/config.json', 'config.json', parsed.models, s);
+  assert.equal(r.title, 'Gemma2ForCausalLM — config.json');
+  assert.deepEqual(r.source, { kind: 'config', file: '/w/gemma/config.json', model: 'Gemma2ForCausalLM' });
+  assert.deepEqual(r.kernels, ['flash']);
+  assert.equal(r.adapterName, 'llvmpipe');
+  assert.deepEqual(
+    r.workloads.map((w) => [w.name, w.layers.length, w.problem.batch, w.problem.seqLenQ, w.problem.dtype, w.problem.window, w.problem.softcap]),
+    [
+      ['Gemma2ForCausalLM · local layers', 21, 2, 512, 'f16', 4096, 50],
+      ['Gemma2ForCausalLM · global layers', 21, 2, 512, 'f16', 0, 50],
+    ],
+  );
+  // 0 = from the config
+  const fromConfig = configRequest('f', 'f', parsed.models, DEFAULT_SETTINGS);
+  assert.equal(fromConfig.workloads[0].problem.seqLenQ, 8192);
+  assert.equal('adapterName' in fromConfig, false);
+});
+
+test('a config with nothing to profile throws the model reasons', () => {
+  const parsed = parseConfig('deepseek-v2-lite.json');
+  assert.throws(() => configRequest('f', 'f', parsed.models, DEFAULT_SETTINGS), (e: unknown) => e instanceof ProblemError && /nothing to profile/.test(e.message));
+});
+
+test('a shape request carries the problem as typed', () => {
+  const p = parseShapeInput('1,8,8,256,64 causal', 'f32');
+  assert.ok(p.ok);
+  const r = shapeRequest(p.problem, { ...DEFAULT_SETTINGS, iterations: 7 });
+  assert.equal(r.title, 'B=1 Hq=8 Hkv=8 Nq=256 Nk=256 D=64 f32 causal');
+  assert.deepEqual(r.source, { kind: 'shape' });
+  assert.equal(r.iterations, 7);
+  assert.equal(r.workloads[0].problem, p.problem);
+});

@@ -1,0 +1,177 @@
+/**
+ * The host's worker client against a scripted fake worker (crashes, bad messages, hangs) and against the
+ * real `dist/cli.js worker` on this machine's adapter (lavapipe on CI).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { ProfileRequest } from '../../../extension/engine/profile';
+import { ProfileFailure, WorkerClient } from '../../../extension/vscode/workerClient';
+import { repoPath } from '../model/helpers';
+import { shapeReport } from './helpers';
+
+const dir = mkdtempSync(join(tmpdir(), 'attnprof-worker-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const reportFile = join(dir, 'report.json');
+writeFileSync(reportFile, JSON.stringify(shapeReport()));
+
+const FAKE = join(dir, 'fake-cli.js');
+writeFileSync(
+  FAKE,
+  `
+const mode = process.env.FAKE_MODE;
+if (process.argv[2] !== 'worker') process.exit(2);
+if (mode === 'silent') { setInterval(() => {}, 1000); return; }
+process.on('disconnect', () => process.exit(0));
+process.on('message', (m) => {
+  if (m.type === 'adapters') return process.send({ type: 'adapters', id: m.id, adapters: [{ description: 'Fake GPU', vendor: 'x', isFallback: false }, { nope: 1 }] });
+  process.send({ type: 'bogus', id: m.id });
+  process.send('not an object');
+  process.send({ type: 'progress', id: m.id + 100, message: 'someone else', fraction: 0.5 });
+  process.send({ type: 'progress', id: m.id, message: 'flash: timing', fraction: 0.5 });
+  if (mode === 'ok') process.send({ type: 'result', id: m.id, ok: true, report: JSON.parse(require('fs').readFileSync(process.env.FAKE_REPORT, 'utf8')) });
+  if (mode === 'error') process.send({ type: 'result', id: m.id, ok: false, error: { kind: 'no-adapter', message: 'no WebGPU adapter found' } });
+  if (mode === 'badreport') process.send({ type: 'result', id: m.id, ok: true, report: { schema: 'nope' } });
+  if (mode === 'crash') { process.stderr.write('Dawn: VK_ERROR_DEVICE_LOST while mapping\\n'); setTimeout(() => process.exit(134), 20); }
+  if (mode === 'segv') setTimeout(() => process.kill(process.pid, 'SIGSEGV'), 20);
+  // 'hang': never answers, like a GPU stuck in a long dispatch
+});
+process.send({ type: 'ready' });
+`,
+);
+
+const request: ProfileRequest = {
+  title: 't',
+  source: { kind: 'shape' },
+  workloads: [{ name: 'shape', problem: { batch: 1, heads: 2, kvHeads: 1, seqLenQ: 16, seqLenK: 16, headDim: 32, dtype: 'f32', causal: true, window: 0, softcap: 0 }, layers: [0] }],
+  kernels: ['naive', 'flash'],
+  iterations: 2,
+  warmup: 0,
+  seed: 1,
+};
+
+function fake(mode: string, extra: { startTimeoutMs?: number; idleMs?: number; log?: (l: string) => void } = {}): WorkerClient {
+  return new WorkerClient({ cliPath: FAKE, env: { ...process.env, FAKE_MODE: mode, FAKE_REPORT: reportFile }, ...extra });
+}
+
+async function failure(p: Promise<unknown>): Promise<ProfileFailure> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof ProfileFailure, String(e));
+    return e;
+  }
+  assert.fail('expected a ProfileFailure');
+}
+
+test('a result comes back validated; only this request’s well-formed progress reaches the caller', async () => {
+  const logs: string[] = [];
+  const client = fake('ok', { log: (l) => logs.push(l) });
+  const progress: string[] = [];
+  const report = await client.profile(request, { onProgress: (m, f) => progress.push(`${m} ${f}`) });
+  assert.equal(report.id, shapeReport().id);
+  assert.deepEqual(progress, ['flash: timing 0.5']);
+  assert.ok(logs.some((l) => l.includes('ignored a malformed message')));
+  // The same worker serves the next request.
+  const pid = logs.filter((l) => l.includes('started pid')).length;
+  await client.profile(request);
+  assert.equal(logs.filter((l) => l.includes('started pid')).length, pid);
+  client.dispose();
+  assert.equal(client.running, false);
+});
+
+test('adapters: malformed entries are dropped', async () => {
+  const client = fake('ok');
+  const adapters = await client.adapters();
+  assert.deepEqual(adapters.map((a) => a.description), ['Fake GPU']);
+  client.dispose();
+});
+
+test('a worker error keeps its kind and tells the user what to do', async () => {
+  const client = fake('error');
+  const e = await failure(client.profile(request));
+  assert.equal(e.kind, 'no-adapter');
+  assert.equal(e.message, 'No GPU adapter: no WebGPU adapter found. Install a Vulkan driver for your GPU; on a machine without a GPU, install Mesa lavapipe (see the README).');
+  client.dispose();
+});
+
+test('an invalid report is an internal error, not a crash of the host', async () => {
+  const client = fake('badreport');
+  const e = await failure(client.profile(request));
+  assert.equal(e.kind, 'internal');
+  assert.match(e.message, /invalid report \(not an attnprof report: schema is "nope"/);
+  client.dispose();
+});
+
+test('a worker that exits mid-run: exit code and the stderr tail; the next request starts a new worker', async () => {
+  const client = fake('crash');
+  const e = await failure(client.profile(request));
+  assert.equal(e.kind, 'crash');
+  assert.match(e.message, /^The profiling worker exited with code 134 .* Last output: Dawn: VK_ERROR_DEVICE_LOST while mapping$/);
+  assert.equal(client.running, false);
+  const again = await failure(client.profile(request));
+  assert.equal(again.kind, 'crash');
+  client.dispose();
+});
+
+test('a worker killed by a signal names the signal', async () => {
+  const client = fake('segv');
+  const e = await failure(client.profile(request));
+  assert.match(e.message, /^The profiling worker was killed by SIGSEGV/);
+  client.dispose();
+});
+
+test('cancel kills a hung worker at once; a request already aborted never starts one', async () => {
+  const client = fake('hang');
+  const abort = new AbortController();
+  const run = client.profile(request, { signal: abort.signal, onProgress: () => abort.abort() });
+  const e = await failure(run);
+  assert.equal(e.kind, 'cancelled');
+  assert.equal(e.message, 'Profiling cancelled.');
+  assert.equal(client.running, false);
+  const pre = new AbortController();
+  pre.abort();
+  assert.equal((await failure(client.profile(request, { signal: pre.signal }))).kind, 'cancelled');
+  assert.equal(client.running, false);
+  client.dispose();
+});
+
+test('a worker that never says ready times out with a message', async () => {
+  const client = fake('silent', { startTimeoutMs: 300 });
+  const e = await failure(client.profile(request));
+  assert.equal(e.kind, 'crash');
+  assert.match(e.message, /did not start within/);
+  assert.equal(client.running, false);
+  client.dispose();
+});
+
+test('an idle worker is stopped', async () => {
+  const client = fake('ok', { idleMs: 50 });
+  await client.profile(request);
+  assert.equal(client.running, true);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(client.running, false);
+  client.dispose();
+});
+
+test('the real worker (dist/cli.js) profiles a small shape on this machine, and cancel then re-run works', { timeout: 120_000 }, async () => {
+  const cli = repoPath('dist/cli.js');
+  assert.ok(existsSync(cli), 'build first: node scripts/build.mjs');
+  const client = new WorkerClient({ cliPath: cli });
+  try {
+    const fractions: number[] = [];
+    const report = await client.profile(request, { onProgress: (_m, f) => fractions.push(f) });
+    assert.equal(report.workloads[0].results.length, 2);
+    assert.ok(report.workloads[0].results.every((r) => r.status === 'ok' && r.correct), JSON.stringify(report.workloads[0].results.map((r) => [r.kernel, r.status, r.error])));
+    assert.ok(fractions.length > 0 && fractions.at(-1) === 1, fractions.join(','));
+    const abort = new AbortController();
+    const cancelled = client.profile(request, { signal: abort.signal, onProgress: () => abort.abort() });
+    assert.equal((await failure(cancelled)).kind, 'cancelled');
+    const again = await client.profile(request);
+    assert.ok(again.workloads[0].results.every((r) => r.status === 'ok'));
+  } finally {
+    client.dispose();
+  }
+});
