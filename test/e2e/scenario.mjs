@@ -1,0 +1,568 @@
+// The end-to-end scenario: a person opens examples/ in VS Code (code-server), looks at a model config, profiles it
+// from the command palette, reads the report (summary, flame chart, memory, roofline), finds the run in the side
+// panel and exports a Chrome trace. Every step asserts what would break if the feature broke, and saves a screenshot.
+//
+// Run by test/e2e/run.sh, which starts code-server and passes:
+//   E2E_URL        the workbench URL (workspace folder opened)
+//   E2E_WORKSPACE  the workspace folder on disk (a copy of examples/)
+//   E2E_OUT        where screenshots and the summary go (test-output/e2e)
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const URL = process.env.E2E_URL;
+const WS = process.env.E2E_WORKSPACE;
+const OUT = process.env.E2E_OUT ?? 'test-output/e2e';
+assert.ok(URL && WS, 'E2E_URL and E2E_WORKSPACE must be set (run test/e2e/run.sh)');
+mkdirSync(OUT, { recursive: true });
+
+const SEC = 1000;
+/** Generous but bounded: lavapipe on 2 CI cores is slow, a broken feature must still fail in minutes. */
+const T = {
+  load: 90 * SEC,
+  codeLens: 120 * SEC,
+  profile: Number(process.env.ATTNPROF_E2E_PROFILE_TIMEOUT_S ?? 480) * SEC,
+  view: 30 * SEC,
+  measuredLens: 60 * SEC,
+  export: 60 * SEC,
+};
+const TIME_RE = /\d+(\.\d+)?\s?(ms|µs|μs|us|ns|s)\b/;
+
+const t0 = Date.now();
+const log = (m) => console.log(`e2e [${((Date.now() - t0) / 1000).toFixed(0)}s] ${m}`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let shotNo = 0;
+/** Screenshot of the whole window as test-output/e2e/NN-name.png. */
+async function shot(page, name) {
+  const file = join(OUT, `${String(++shotNo).padStart(2, '0')}-${name}.png`);
+  try {
+    await page.screenshot({ path: file, timeout: 15 * SEC });
+    log(`screenshot ${file}`);
+  } catch (e) {
+    log(`screenshot ${file} failed: ${e.message}`);
+  }
+  return file;
+}
+
+/** Polls `fn` until it returns a truthy value; throws `what` (with the last error) when time runs out. */
+async function until(what, fn, timeout, interval = 500) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      if (e.fatal) throw e;
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeout / SEC}s waiting for ${what}${last ? ` (last error: ${last.message.split('\n')[0]})` : ''}`);
+    await sleep(interval);
+  }
+}
+
+// ---------------------------------------------------------------- workbench helpers (as a person: keyboard first)
+
+async function closeQuickInput(page) {
+  if (await page.locator('.quick-input-widget').isVisible().catch(() => false)) await page.keyboard.press('Escape');
+}
+
+/** Ctrl+P, the file's path, pick the row of that file (name and folder), Enter: it opens in the active group. */
+async function quickOpen(page, relPath) {
+  await closeQuickInput(page);
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible', timeout: 10 * SEC });
+  await page.keyboard.type(relPath, { delay: 10 });
+  const parts = relPath.split('/');
+  const base = parts.pop();
+  let row = page.locator('.quick-input-list .monaco-list-row', { hasText: base });
+  if (parts.length) row = row.filter({ hasText: parts.join('/') });
+  await row.first().waitFor({ timeout: 20 * SEC });
+  await row.first().click();
+  await page.locator('.tabs-container .tab.active', { hasText: base }).waitFor({ timeout: 20 * SEC });
+  await page.locator('.part.editor .monaco-editor').first().waitFor({ timeout: 20 * SEC });
+}
+
+/** The report webview's frame; re-shows the report's editor tab when its webview was hidden (and so discarded). */
+async function reportFrame(page) {
+  if (state.reportFrame && !state.reportFrame.isDetached() && (await state.reportFrame.evaluate(isReportDocument).catch(() => false))) return state.reportFrame;
+  const tab = page.locator('.tabs-container .tab', { hasText: /^\s*Attention:/ }).first();
+  await tab.click({ timeout: 10 * SEC });
+  state.reportFrame = await findFrame(page, 'the report webview after re-showing its tab', isReportDocument, undefined, T.view, 'editor');
+  return state.reportFrame;
+}
+
+/** The labels the command palette lists for `text` (F1, type, read the rows, Escape). */
+async function paletteItems(page, text) {
+  await closeQuickInput(page);
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input.input').waitFor({ state: 'visible', timeout: 10 * SEC });
+  await page.keyboard.type(text, { delay: 5 });
+  await sleep(800);
+  const labels = await page.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts().catch(() => []);
+  await page.keyboard.press('Escape');
+  return labels.map((l) => l.replace(/\s+/g, ' ').trim());
+}
+
+/** F1, the command's full title, wait until the palette shows that exact command, Enter. */
+async function runCommand(page, title) {
+  await closeQuickInput(page);
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input.input').waitFor({ state: 'visible', timeout: 10 * SEC });
+  await page.keyboard.type(title, { delay: 5 });
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  try {
+    await row.waitFor({ timeout: 15 * SEC });
+  } catch {
+    const shown = await page.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts().catch(() => []);
+    await page.keyboard.press('Escape');
+    throw new Error(`the command palette has no "${title}" (it lists: ${shown.slice(0, 8).join(' | ') || 'nothing'})`);
+  }
+  // The first row is the one Enter runs: make sure it is ours (an exact title match sorts first).
+  const first = (await page.locator('.quick-input-list .monaco-list-row .label-name').first().innerText()).replace(/\s+/g, ' ').trim();
+  assert.equal(first, title, `the palette's first match for "${title}" is "${first}"`);
+  await page.keyboard.press('Enter');
+}
+
+/** Texts of the CodeLens decorations in the visible editors. */
+async function codeLensTexts(page) {
+  return (await page.locator('.codelens-decoration').allInnerTexts().catch(() => [])).map((t) => t.replace(/\s+/g, ' ').trim());
+}
+
+/**
+ * The webview frame whose document satisfies `predicate` (evaluated in each frame; webviews sit in nested iframes,
+ * so every frame of the page is tried). `where` ('editor' | 'sidebar' | undefined) restricts to webviews whose outer
+ * iframe lies over the editor area or the side bar.
+ */
+async function findFrame(page, what, predicate, arg, timeout, where) {
+  return until(
+    what,
+    async () => {
+      for (const f of page.frames()) {
+        if (f === page.mainFrame()) continue;
+        let ok = false;
+        try {
+          ok = await f.evaluate(predicate, arg);
+        } catch {
+          continue; // detached, navigating, or not a document we can read
+        }
+        if (!ok) continue;
+        if (where && !(await frameIsIn(page, f, where))) continue;
+        return f;
+      }
+      return undefined;
+    },
+    timeout,
+    1000,
+  );
+}
+
+async function frameIsIn(page, frame, where) {
+  let top = frame;
+  while (top.parentFrame() && top.parentFrame() !== page.mainFrame()) top = top.parentFrame();
+  const el = await top.frameElement();
+  const box = await el.boundingBox();
+  if (!box || box.width < 20 || box.height < 20) return false;
+  const part = await page.locator(where === 'sidebar' ? '.part.sidebar' : '.part.editor').first().boundingBox();
+  if (!part) return false;
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  return cx >= part.x && cx <= part.x + part.width && cy >= part.y && cy <= part.y + part.height;
+}
+
+// ---------------------------------------------------------------- in-webview probes (run inside the frame)
+
+/** Visible text of the document, shadow roots included (the webview toolkit renders into shadow DOM). */
+const DEEP_TEXT = `
+  function deepText(root) {
+    let s = '';
+    const walk = (n) => {
+      if (n.nodeType === 3) s += n.textContent + ' ';
+      if (n.shadowRoot) walk(n.shadowRoot);
+      for (const c of n.childNodes ?? []) walk(c);
+    };
+    walk(root);
+    return s.replace(/\\s+/g, ' ');
+  }`;
+
+/** Rows of the summary table (table rows or ARIA grid rows) as arrays of cell texts. */
+function summaryRows() {
+  const rows = [...document.querySelectorAll('tr, [role=row], vscode-data-grid-row')];
+  return rows
+    .map((r) => [...r.querySelectorAll('td, th, [role=gridcell], [role=cell], [role=columnheader], [role=rowheader], vscode-data-grid-cell')].map((c) => (c.innerText ?? c.textContent ?? '').replace(/\s+/g, ' ').trim()))
+    .filter((cells) => cells.length > 0);
+}
+
+function isReportDocument() {
+  const rows = [...document.querySelectorAll('tr, [role=row], vscode-data-grid-row')].map((r) => (r.innerText ?? r.textContent ?? ''));
+  return rows.some((t) => /\bnaive\b/i.test(t)) && rows.some((t) => /\bflash\b/i.test(t));
+}
+
+/** Clicks the tab whose label matches `re` (role=tab, toolkit panel tabs, or buttons), in the report frame. */
+async function openTab(frame, re) {
+  const candidates = [
+    frame.getByRole('tab', { name: re }),
+    frame.locator('vscode-panel-tab', { hasText: re }),
+    frame.getByRole('button', { name: re }),
+  ];
+  for (const c of candidates) {
+    const n = await c.count().catch(() => 0);
+    for (let i = 0; i < n; i++) {
+      const el = c.nth(i);
+      if (await el.isVisible().catch(() => false)) {
+        await el.click();
+        return;
+      }
+    }
+  }
+  const tabs = await frame.locator('[role=tab], vscode-panel-tab').allInnerTexts().catch(() => []);
+  throw new Error(`the report has no visible tab matching ${re} (tabs: ${tabs.join(' | ') || 'none'})`);
+}
+
+/** The largest visible canvas: its size, its own box count if it exposes one, and how many pixels are not background. */
+function canvasInk() {
+  const visible = (el) => {
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    return r.width > 50 && r.height > 30 && s.visibility !== 'hidden' && s.display !== 'none' && el.offsetParent !== null;
+  };
+  const all = [...document.querySelectorAll('canvas')];
+  for (const host of document.querySelectorAll('*')) if (host.shadowRoot) all.push(...host.shadowRoot.querySelectorAll('canvas'));
+  const canvases = all.filter(visible).sort((a, b) => b.width * b.height - a.width * a.height);
+  if (!canvases.length) return { canvases: all.length, visible: 0 };
+  const c = canvases[0];
+  const ctx = c.getContext('2d');
+  if (!ctx) return { canvases: all.length, visible: canvases.length, error: 'no 2d context' };
+  const { data } = ctx.getImageData(0, 0, c.width, c.height);
+  // Background = the most common colour (transparent or the theme's); ink = pixels that differ from it.
+  const counts = new Map();
+  for (let i = 0; i < data.length; i += 4 * 7) {
+    const k = (data[i] << 24) | (data[i + 1] << 16) | (data[i + 2] << 8) | data[i + 3];
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  const bg = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
+  let ink = 0;
+  const colours = new Set();
+  for (let i = 0; i < data.length; i += 4) {
+    const k = (data[i] << 24) | (data[i + 1] << 16) | (data[i + 2] << 8) | data[i + 3];
+    if (k !== bg) {
+      ink++;
+      if (colours.size < 64) colours.add(k);
+    }
+  }
+  return {
+    canvases: all.length,
+    visible: canvases.length,
+    width: c.width,
+    height: c.height,
+    ink,
+    inkFraction: ink / (c.width * c.height),
+    colours: colours.size,
+    boxCount: c.dataset.boxCount !== undefined ? Number(c.dataset.boxCount) : undefined,
+  };
+}
+
+/** Visible SVG charts: number of paths with real geometry (or rects/circles for points and bars) and their text. */
+function svgCharts() {
+  const all = [...document.querySelectorAll('svg')];
+  for (const host of document.querySelectorAll('*')) if (host.shadowRoot) all.push(...host.shadowRoot.querySelectorAll('svg'));
+  return all
+    .filter((s) => {
+      const r = s.getBoundingClientRect();
+      return r.width > 150 && r.height > 100 && s.closest('[hidden]') === null && getComputedStyle(s).visibility !== 'hidden' && s.getClientRects().length > 0;
+    })
+    .map((s) => ({
+      width: Math.round(s.getBoundingClientRect().width),
+      height: Math.round(s.getBoundingClientRect().height),
+      paths: [...s.querySelectorAll('path')].filter((p) => (p.getAttribute('d') ?? '').length > 12).length,
+      marks: s.querySelectorAll('rect, circle, line, polyline').length,
+      text: [...s.querySelectorAll('text')].map((t) => t.textContent.trim()).filter(Boolean).join(' | '),
+    }));
+}
+
+// ---------------------------------------------------------------- the scenario
+
+const steps = [];
+const state = {};
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: process.env.ATTNPROF_E2E_HEADED !== '1',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const consoleLines = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') consoleLines.push(`[${m.type()}] ${m.text()}`);
+  });
+  page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));
+
+  /** Runs one step; a failed step saves a screenshot and is reported, later steps that need it are skipped. */
+  async function step(id, name, needs, fn) {
+    const missing = needs.filter((n) => !steps.find((s) => s.id === n && s.ok));
+    if (missing.length) {
+      steps.push({ id, name, ok: false, skipped: true, error: `skipped: needs step ${missing.join(', ')}` });
+      log(`SKIP ${id} ${name} (needs ${missing.join(', ')})`);
+      return;
+    }
+    const start = Date.now();
+    log(`STEP ${id} ${name}`);
+    try {
+      await fn();
+      steps.push({ id, name, ok: true, s: (Date.now() - start) / SEC });
+      log(`PASS ${id} ${name} (${((Date.now() - start) / SEC).toFixed(1)}s)`);
+    } catch (e) {
+      steps.push({ id, name, ok: false, s: (Date.now() - start) / SEC, error: e.message.split('\n').slice(0, 6).join('\n') });
+      log(`FAIL ${id} ${name}: ${e.message}`);
+      await shot(page, `FAIL-step${id}`);
+      await closeQuickInput(page).catch(() => {});
+    }
+  }
+
+  try {
+    await step('0', 'workbench loads with the examples folder', [], async () => {
+      await page.goto(URL, { timeout: T.load });
+      await page.locator('.monaco-workbench').waitFor({ timeout: T.load });
+      // The explorer shows the workspace's folders (examples/ copied there).
+      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'qwen2-7b' }).first().waitFor({ timeout: T.load });
+      // Give the workbench a moment to settle (extension host start, layout), then focus it.
+      await sleep(2000);
+      await page.locator('.part.editor').click({ position: { x: 400, y: 300 } }).catch(() => {});
+    });
+
+    await step('1', 'open qwen2-7b/config.json (Ctrl+P); CodeLens "GQA 28:4" and "KV cache"', ['0'], async () => {
+      await quickOpen(page, 'qwen2-7b/config.json');
+      const texts = await until(
+        'a CodeLens with "GQA 28:4" and "KV cache" on qwen2-7b/config.json',
+        async () => {
+          const t = await codeLensTexts(page);
+          state.lensesBefore = t;
+          return t.some((x) => /GQA 28:4/.test(x)) && t.some((x) => /KV cache/.test(x)) ? t : undefined;
+        },
+        T.codeLens,
+      ).catch((e) => {
+        throw new Error(`${e.message}; CodeLens seen: ${JSON.stringify(state.lensesBefore ?? [])}`);
+      });
+      log(`CodeLens: ${texts.join(' ‖ ')}`);
+      await shot(page, 'codelens');
+    });
+
+    await step('2', 'F1 "Attention Profiler: Profile Open Model Config"; the report panel opens', ['1'], async () => {
+      // Focus the config editor so the command profiles it.
+      await page.locator('.editor-instance .monaco-editor .view-lines').first().click({ position: { x: 200, y: 10 } });
+      await runCommand(page, 'Attention Profiler: Profile Open Model Config');
+      const started = Date.now();
+      // A progress notification (or status bar progress) shows while the worker runs.
+      await sleep(3000);
+      await shot(page, 'profiling-progress');
+      const errorToast = page.locator('.notifications-toasts .notification-toast', { hasText: /error|failed|cannot|could not/i });
+      state.reportFrame = await until(
+        'the report webview with a summary table (rows for naive and flash)',
+        async () => {
+          if (await errorToast.first().isVisible().catch(() => false)) {
+            const msg = (await errorToast.first().innerText()).replace(/\s+/g, ' ');
+            throw Object.assign(new Error(`the profile failed with a notification: ${msg}`), { fatal: true });
+          }
+          for (const f of page.frames()) {
+            if (f === page.mainFrame()) continue;
+            if (await f.evaluate(isReportDocument).catch(() => false)) return f;
+          }
+          return undefined;
+        },
+        T.profile,
+        2000,
+      ).catch(async (e) => {
+        const toasts = await page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
+        throw new Error(`${e.message}; notifications: ${JSON.stringify(toasts.map((t) => t.replace(/\s+/g, ' ')))}`);
+      });
+      log(`report opened ${((Date.now() - started) / SEC).toFixed(0)}s after the command`);
+    });
+
+    await step('3', 'report: summary row per kernel with a median time; software-adapter banner', ['2'], async () => {
+      const f = await reportFrame(page);
+      const rows = await until('summary rows with times', async () => {
+        const r = await f.evaluate(summaryRows);
+        const naive = r.find((c) => c.some((x) => /^naive\b/i.test(x)));
+        const flash = r.find((c) => c.some((x) => /^flash\b/i.test(x)));
+        return naive && flash && naive.some((x) => TIME_RE.test(x)) && flash.some((x) => TIME_RE.test(x)) ? r : undefined;
+      }, T.view).catch(async (e) => {
+        throw new Error(`${e.message}; rows seen: ${JSON.stringify(await f.evaluate(summaryRows).catch(() => []))}`);
+      });
+      log(`summary rows: ${rows.map((r) => r.join(' ; ')).join('\n    ')}`);
+      // The software fallback is named, in a visible banner (lavapipe/llvmpipe is a software Vulkan adapter).
+      const banner = await f.evaluate(() => {
+        const els = [...document.querySelectorAll('[role=alert], [role=status], .banner, .warning, .notice, div, p, section, vscode-banner')];
+        const hit = els.find((e) => {
+          const t = (e.innerText ?? '').replace(/\s+/g, ' ');
+          const r = e.getBoundingClientRect();
+          return /software/i.test(t) && /(not representative|fallback|software adapter|software renderer|lavapipe|llvmpipe|CPU)/i.test(t) && t.length < 400 && r.width > 0 && r.height > 0;
+        });
+        return hit ? hit.innerText.replace(/\s+/g, ' ').trim() : undefined;
+      });
+      assert.ok(banner, 'no visible banner says the adapter is a software fallback (timings not representative)');
+      log(`banner: ${banner}`);
+      await shot(page, 'report-summary');
+    });
+
+    await step('4', 'flame chart tab: the canvas has drawn boxes', ['2'], async () => {
+      const f = await reportFrame(page);
+      await openTab(f, /flame/i);
+      const ink = await until('the flame chart canvas to draw boxes', async () => {
+        const r = await f.evaluate(canvasInk);
+        state.flame = r;
+        const enoughInk = r.ink > 2000 && r.inkFraction > 0.01 && r.colours >= 2;
+        return enoughInk && (r.boxCount === undefined || r.boxCount > 0) ? r : undefined;
+      }, T.view).catch((e) => {
+        throw new Error(`${e.message}; canvas: ${JSON.stringify(state.flame)}`);
+      });
+      log(`flame canvas: ${JSON.stringify(ink)}`);
+      await sleep(300);
+      await shot(page, 'flame-chart');
+    });
+
+    for (const [id, tab, unitRe, name] of [
+      ['5a', /memory/i, /\b(B|KB|KiB|MB|MiB|GB|GiB|bytes)\b/, 'memory'],
+      ['5b', /roofline/i, /FLOP/i, 'roofline'],
+    ]) {
+      await step(id, `${name} tab: an SVG chart with paths and axes with units`, ['2'], async () => {
+        const f = await reportFrame(page);
+        await openTab(f, tab);
+        const charts = await until(`the ${name} chart (svg with paths and unit labels)`, async () => {
+          const c = await f.evaluate(svgCharts);
+          state[name] = c;
+          return c.find((x) => x.paths + x.marks >= 2 && x.paths >= 1 && unitRe.test(x.text)) ? c : undefined;
+        }, T.view).catch((e) => {
+          throw new Error(`${e.message}; visible svgs: ${JSON.stringify(state[name])?.slice(0, 800)}`);
+        });
+        log(`${name}: ${JSON.stringify(charts).slice(0, 400)}`);
+        await sleep(300);
+        await shot(page, name);
+      });
+    }
+
+    await step('6', 'after the profile, the CodeLens shows "measured:"', ['2'], async () => {
+      await quickOpen(page, 'qwen2-7b/config.json');
+      const texts = await until('a "measured:" CodeLens on qwen2-7b/config.json', async () => {
+        const t = await codeLensTexts(page);
+        state.lensesAfter = t;
+        return t.some((x) => /measured:/.test(x)) ? t : undefined;
+      }, T.measuredLens).catch((e) => {
+        throw new Error(`${e.message}; CodeLens seen: ${JSON.stringify(state.lensesAfter ?? [])}`);
+      });
+      log(`CodeLens: ${texts.join(' ‖ ')}`);
+      await shot(page, 'codelens-measured');
+    });
+
+    await step('7', 'side panel "Attention Profiler" lists the run', ['2'], async () => {
+      const item = page.locator('.part.activitybar .action-item a[aria-label^="Attention Profiler"], .part.activitybar .action-item[aria-label^="Attention Profiler"]').first();
+      await item.waitFor({ timeout: 10 * SEC }).catch(async () => {
+        const labels = await page.locator('.part.activitybar .action-item a, .part.activitybar .action-item').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')).filter(Boolean));
+        throw new Error(`no "Attention Profiler" item in the activity bar (it has: ${labels.join(' | ')})`);
+      });
+      await item.click();
+      await page.locator('.part.sidebar').waitFor({ state: 'visible', timeout: 10 * SEC });
+      const f = await findFrame(
+        page,
+        'a side-panel webview that lists the Qwen2 run',
+        (src) => {
+          const t = (document.body?.innerText ?? '').replace(/\s+/g, ' ');
+          return new RegExp(src, 'i').test(t) && /(flash|naive)/i.test(t);
+        },
+        'qwen2',
+        T.view,
+        'sidebar',
+      ).catch(async (e) => {
+        const texts = [];
+        for (const fr of page.frames()) texts.push(await fr.evaluate(() => document.body?.innerText?.slice(0, 200)).catch(() => ''));
+        throw new Error(`${e.message}; frame texts: ${JSON.stringify(texts.filter(Boolean))}`);
+      });
+      log(`side panel: ${(await f.evaluate(() => document.body.innerText)).replace(/\s+/g, ' ').slice(0, 300)}`);
+      await shot(page, 'side-panel');
+    });
+
+    await step('8', 'export a Chrome trace (save dialog) and validate the file', ['2'], async () => {
+      const target = join(WS, 'e2e-export.trace.json');
+      rmSync(target, { force: true });
+      // From the palette when the extension has a trace-export command; else the report's own Export control.
+      const items = await paletteItems(page, 'Attention Profiler: Export');
+      const cmd = items.find((l) => /trace/i.test(l));
+      if (cmd) {
+        log(`export via the palette: ${cmd}`);
+        await runCommand(page, cmd);
+      } else {
+        log(`no trace-export command in the palette (${items.join(' | ') || 'none'}); using the report's Export control`);
+        const f = await reportFrame(page);
+        await openTab(f, /summary|table|overview/i).catch(() => {});
+        const btn = f.getByRole('button', { name: /trace/i }).or(f.locator('vscode-button, button', { hasText: /trace/i }));
+        if (await btn.first().isVisible().catch(() => false)) await btn.first().click();
+        else {
+          await f.getByRole('button', { name: /export/i }).or(f.locator('vscode-button, button', { hasText: /export/i })).first().click({ timeout: 10 * SEC });
+          // A menu or dropdown of formats: pick the trace.
+          await f.getByText(/chrome trace|trace/i).first().click({ timeout: 10 * SEC });
+        }
+      }
+      // A quick pick may ask which run to export: the newest is first.
+      // code-server's save dialog is VS Code's simple file dialog (a quick input with the path): replace the path.
+      const input = page.locator('.quick-input-widget input.input');
+      await input.waitFor({ state: 'visible', timeout: 20 * SEC });
+      let value = await input.inputValue();
+      if (!value.startsWith('/')) {
+        log(`a quick pick before the dialog (${value || 'empty'}): taking the first item`);
+        await page.keyboard.press('Enter');
+        await until('the save dialog', async () => (await input.isVisible()) && (await input.inputValue()).startsWith('/'), 20 * SEC);
+        value = await input.inputValue();
+      }
+      log(`save dialog proposed ${value}`);
+      await shot(page, 'export-dialog');
+      await input.fill(target);
+      await sleep(500);
+      await page.keyboard.press('Enter');
+      await until(`${target} to be written`, async () => existsSync(target) && readFileSync(target, 'utf8').trim().endsWith('}'), T.export).catch(async (e) => {
+        const toasts = await page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
+        throw new Error(`${e.message}; notifications: ${JSON.stringify(toasts)}`);
+      });
+      const trace = JSON.parse(readFileSync(target, 'utf8'));
+      writeFileSync(join(OUT, 'exported.trace.json'), JSON.stringify(trace));
+      assert.equal(typeof trace, 'object');
+      assert.ok(!Array.isArray(trace), 'the trace is the JSON object form');
+      assert.ok(Array.isArray(trace.traceEvents) && trace.traceEvents.length > 0, 'traceEvents is a non-empty array');
+      const ev = trace.traceEvents;
+      const xs = ev.filter((e) => e.ph === 'X');
+      const cs = ev.filter((e) => e.ph === 'C');
+      const ms = ev.filter((e) => e.ph === 'M');
+      assert.ok(xs.length > 0, 'X (complete) events for the passes');
+      for (const e of xs) {
+        assert.ok(Number.isFinite(e.ts) && Number.isFinite(e.dur) && e.dur >= 0, `X event with numeric ts/dur: ${JSON.stringify(e)}`);
+        assert.ok(typeof e.name === 'string' && e.name, 'X event with a name');
+        assert.ok(e.pid !== undefined && e.tid !== undefined, 'X event with pid/tid');
+      }
+      assert.ok(xs.some((e) => /naive/i.test(JSON.stringify(e))) && xs.some((e) => /flash/i.test(JSON.stringify(e))), 'X events for both kernels');
+      assert.ok(cs.length > 0, 'C (counter) events for memory');
+      for (const e of cs) assert.ok(Number.isFinite(e.ts) && e.args && Object.values(e.args).every((v) => Number.isFinite(v)), `C event with numeric args: ${JSON.stringify(e)}`);
+      assert.ok(ms.length > 0, 'M (metadata) events');
+      assert.ok(ms.some((e) => /process_name|thread_name/.test(e.name) && e.args?.name), 'M events name processes/threads');
+      log(`trace: ${ev.length} events (${xs.length} X, ${cs.length} C, ${ms.length} M)`);
+      await shot(page, 'exported');
+    });
+  } finally {
+    writeFileSync(join(OUT, 'browser-console.txt'), consoleLines.join('\n') + '\n');
+    await shot(page, 'final');
+    await browser.close().catch(() => {});
+  }
+}
+
+let crashed;
+await main().catch((e) => {
+  crashed = e;
+});
+const pass = steps.filter((s) => s.ok).length;
+const lines = steps.map((s) => `${s.ok ? 'PASS' : s.skipped ? 'SKIP' : 'FAIL'}  ${s.id.padEnd(3)} ${s.name}${s.s !== undefined ? ` (${s.s.toFixed(1)}s)` : ''}${s.ok ? '' : `\n        ${s.error.replace(/\n/g, '\n        ')}`}`);
+const summary = `e2e scenario: ${pass}/${steps.length} steps passed in ${((Date.now() - t0) / SEC).toFixed(0)}s\n${lines.join('\n')}\n${crashed ? `crashed: ${crashed.stack}\n` : ''}`;
+writeFileSync(join(OUT, 'summary.txt'), summary);
+console.log('\n' + summary);
+process.exit(crashed || pass !== steps.length ? 1 : 0);
