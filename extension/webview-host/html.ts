@@ -19,13 +19,16 @@ export function makeNonce(): string {
 
 /**
  * Strict CSP: only our own nonce'd script; styles and fonts only from the extension (the toolkit uses constructable
- * stylesheets, which CSP does not govern, so no 'unsafe-inline'); images from the extension or data: (chart PNGs).
+ * stylesheets, which CSP does not govern, so no 'unsafe-inline'). The nonce is also allowed for styles because FAST
+ * (under the toolkit) probes `:focus-visible` support with one <style> element, nonce'd from
+ * `<meta property="csp-nonce">`; blocked, it falls back to drawing focus rings on every click.
+ * Images from the extension or data: (chart PNGs).
  */
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
-    `style-src ${cspSource}`,
+    `style-src ${cspSource} 'nonce-${nonce}'`,
     `img-src ${cspSource} data:`,
     `font-src ${cspSource}`,
   ].join('; ');
@@ -40,6 +43,7 @@ export function reportHtml(assets: WebviewAssets, nonce: string = makeNonce()): 
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(contentSecurityPolicy(assets.cspSource, nonce))}">
+<meta property="csp-nonce" content="${escapeHtml(nonce)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${escapeHtml(assets.styleUri)}">
 <title>${escapeHtml(assets.title)}</title>

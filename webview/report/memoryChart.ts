@@ -1,0 +1,166 @@
+/**
+ * Memory timeline (d3, SVG: a few hundred allocator events, not thousands of boxes): live GPU bytes over the
+ * allocator's host clock, stacked by buffer role, kernel phases as bands, the measured peak marked and each
+ * kernel's analytic expectation as a dashed line across its phase. Hover lists the live buffers.
+ */
+import { area, axisBottom, axisLeft, curveStepAfter, scaleLinear, select, stack, type Series } from 'd3';
+import type { BufferRole } from '../../kernels/allocator';
+import { liveBuffersAt, phaseAt, type MemoryModel, type MemoryStep } from '../../extension/report/memory-model';
+import { formatBytes, formatMs } from '../../kernels/units';
+import type { ThemeColors } from '../shared/theme';
+import { h } from './dom';
+import { placeTooltip } from './flameChart';
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const M = { top: 28, right: 24, bottom: 46, left: 70 };
+
+export function roleColor(role: BufferRole, t: ThemeColors): string {
+  const map: Record<BufferRole, string> = { input: t.blue, output: t.green, scores: t.red, scratch: t.orange, staging: t.purple, params: t.yellow };
+  return map[role];
+}
+
+/** Bytes → a binary unit for a whole axis, so tick labels are plain numbers. */
+function byteUnit(maxBytes: number): [string, number] {
+  if (maxBytes >= 2 ** 30) return ['GiB', 2 ** 30];
+  if (maxBytes >= 2 ** 20) return ['MiB', 2 ** 20];
+  if (maxBytes >= 2 ** 10) return ['KiB', 2 ** 10];
+  return ['B', 1];
+}
+
+export function renderMemoryChart(model: MemoryModel, t: ThemeColors, width: number): { svg: SVGSVGElement; tooltip: HTMLElement; root: HTMLElement } {
+  const height = 360;
+  const svgEl = document.createElementNS(SVG_NS, 'svg');
+  const tooltip = h('div', { class: 'tooltip', role: 'tooltip', hidden: true });
+  const root = h('div', { class: 'chart-wrap' });
+  root.append(svgEl, tooltip);
+  const svg = select(svgEl)
+    .attr('xmlns', SVG_NS)
+    .attr('width', width)
+    .attr('height', height)
+    .attr('viewBox', `0 0 ${width} ${height}`)
+    .attr('role', 'img')
+    .attr('aria-label', `GPU memory over time; measured peak ${model.peak ? formatBytes(model.peak.bytes) : 'none'}`)
+    .attr('font-family', t.fontFamily)
+    .attr('font-size', t.fontSize);
+  svg.append('rect').attr('width', width).attr('height', height).attr('fill', t.background);
+  if (model.steps.length === 0) {
+    svg.append('text').attr('x', width / 2).attr('y', height / 2).attr('text-anchor', 'middle').attr('fill', t.muted).text('No memory events in this report.');
+    return { svg: svgEl, tooltip, root };
+  }
+  const innerW = Math.max(50, width - M.left - M.right);
+  const innerH = height - M.top - M.bottom;
+  const end = model.endMs > 0 ? model.endMs : 1;
+  const x = scaleLinear().domain([0, end]).range([M.left, M.left + innerW]);
+  const [unit, div] = byteUnit(model.maxBytes);
+  const y = scaleLinear().domain([0, (model.maxBytes * 1.1) / div]).nice().range([M.top + innerH, M.top]);
+
+  // Phase bands, alternating, named at the top when the name fits.
+  const bands = svg.append('g').attr('class', 'phases');
+  model.phases.forEach((p, i) => {
+    const x0 = x(p.startMs);
+    const w = Math.max(1, x(p.endMs) - x0);
+    bands.append('rect').attr('x', x0).attr('y', M.top).attr('width', w).attr('height', innerH).attr('fill', t.foreground).attr('opacity', i % 2 ? 0.1 : 0.04);
+    const label = p.name;
+    if (w > label.length * t.fontSize * 0.6 + 6) {
+      bands.append('text').attr('x', x0 + 4).attr('y', M.top - 8).attr('fill', t.muted).text(label);
+    }
+  });
+
+  // Stacked areas by role (step-after: a buffer's bytes hold until the next event).
+  const steps: MemoryStep[] = [...model.steps, { ...model.steps[model.steps.length - 1], timeMs: end }];
+  const series: Series<MemoryStep, BufferRole>[] = stack<MemoryStep, BufferRole>()
+    .keys(model.roles)
+    .value((d, key) => d.byRole[key] / div)(steps);
+  const areaGen = area<[number, number] & { data: MemoryStep }>()
+    .x((d) => x(d.data.timeMs))
+    .y0((d) => y(d[0]))
+    .y1((d) => y(d[1]))
+    .curve(curveStepAfter);
+  svg
+    .append('g')
+    .selectAll('path')
+    .data(series)
+    .join('path')
+    .attr('fill', (s) => roleColor(s.key, t))
+    .attr('fill-opacity', 0.75)
+    .attr('stroke', (s) => roleColor(s.key, t))
+    .attr('d', (s) => areaGen(s as unknown as ([number, number] & { data: MemoryStep })[]) ?? '');
+
+  // Analytic expectation per kernel phase: dashed, beside the measured area.
+  const analytic = svg.append('g').attr('class', 'analytic');
+  for (const p of model.phases) {
+    if (p.analyticPeakBytes === undefined) continue;
+    const yy = y(p.analyticPeakBytes / div);
+    analytic.append('line').attr('x1', x(p.startMs)).attr('x2', x(p.endMs)).attr('y1', yy).attr('y2', yy).attr('stroke', t.foreground).attr('stroke-width', 2).attr('stroke-dasharray', '6 4');
+  }
+  // Measured peak.
+  if (model.peak) {
+    const px = x(model.peak.timeMs);
+    const py = y(model.peak.bytes / div);
+    svg.append('circle').attr('cx', px).attr('cy', py).attr('r', 5).attr('fill', t.background).attr('stroke', t.error).attr('stroke-width', 2);
+    const label = `measured peak ${formatBytes(model.peak.bytes)}`;
+    const right = px + 8 + label.length * t.fontSize * 0.55 < M.left + innerW;
+    svg.append('text').attr('x', right ? px + 8 : px - 8).attr('y', py - 8).attr('text-anchor', right ? 'start' : 'end').attr('fill', t.foreground).attr('font-weight', 600).text(label);
+  }
+
+  // Axes with units.
+  const xAxis = svg.append('g').attr('transform', `translate(0,${M.top + innerH})`).call(axisBottom(x).ticks(Math.max(2, Math.floor(innerW / 90))));
+  const yAxis = svg.append('g').attr('transform', `translate(${M.left},0)`).call(axisLeft(y).ticks(6));
+  for (const axis of [xAxis, yAxis]) {
+    axis.selectAll('path,line').attr('stroke', t.muted);
+    axis.selectAll('text').attr('fill', t.foreground).attr('font-size', t.fontSize * 0.9).attr('font-family', t.fontFamily);
+  }
+  svg.append('text').attr('x', M.left + innerW / 2).attr('y', height - 8).attr('text-anchor', 'middle').attr('fill', t.foreground).text('host time since the allocator started (ms)');
+  svg.append('text').attr('transform', `translate(16,${M.top + innerH / 2}) rotate(-90)`).attr('text-anchor', 'middle').attr('fill', t.foreground).text(`live GPU memory (${unit})`);
+
+  // Hover: a rule and the live buffers.
+  const rule = svg.append('line').attr('y1', M.top).attr('y2', M.top + innerH).attr('stroke', t.focus).attr('stroke-width', 1).attr('visibility', 'hidden');
+  svg
+    .append('rect')
+    .attr('x', M.left)
+    .attr('y', M.top)
+    .attr('width', innerW)
+    .attr('height', innerH)
+    .attr('fill', 'transparent')
+    .on('pointermove', (e: PointerEvent) => {
+      const mx = e.offsetX;
+      const tm = x.invert(mx);
+      rule.attr('x1', mx).attr('x2', mx).attr('visibility', 'visible');
+      const live = liveBuffersAt(model, tm);
+      const phase = phaseAt(model, tm);
+      const total = live.reduce((s, b) => s + b.bytes, 0);
+      const rows = live.slice(0, 14).map((b) => h('tr', {}, h('td', {}, b.label), h('td', {}, b.role), h('td', { class: 'num' }, formatBytes(b.bytes))));
+      tooltip.replaceChildren(
+        h('div', {}, h('strong', {}, `${formatMs(tm)} · ${formatBytes(total)} live`)),
+        phase ? h('div', {}, `phase ${phase.name} (${phase.workload})${phase.analyticPeakBytes !== undefined ? `, analytic ${formatBytes(phase.analyticPeakBytes)}` : ''}`) : '',
+        h('table', { class: 'mini' }, ...rows),
+        live.length > 14 ? h('div', {}, `… and ${live.length - 14} more`) : '',
+      );
+      tooltip.hidden = false;
+      placeTooltip(tooltip, e.clientX, e.clientY);
+    })
+    .on('pointerleave', () => {
+      rule.attr('visibility', 'hidden');
+      tooltip.hidden = true;
+    });
+  return { svg: svgEl, tooltip, root };
+}
+
+/** The legend as HTML (wraps at 200 % zoom, read by screen readers). */
+export function memoryLegend(model: MemoryModel, t: ThemeColors): HTMLElement {
+  const item = (swatchClass: string, color: string, label: string) => {
+    const sw = document.createElementNS(SVG_NS, 'svg');
+    const s = select(sw).attr('width', 22).attr('height', 12).attr('aria-hidden', 'true');
+    if (swatchClass === 'dash') s.append('line').attr('x1', 0).attr('x2', 22).attr('y1', 6).attr('y2', 6).attr('stroke', color).attr('stroke-width', 2).attr('stroke-dasharray', '6 4');
+    else if (swatchClass === 'dot') s.append('circle').attr('cx', 11).attr('cy', 6).attr('r', 4).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2);
+    else s.append('rect').attr('width', 22).attr('height', 12).attr('fill', color).attr('fill-opacity', 0.75);
+    return h('span', { class: 'legend-item' }, sw, label);
+  };
+  return h(
+    'div',
+    { class: 'legend', 'aria-label': 'Legend' },
+    ...model.roles.map((r) => item('rect', roleColor(r, t), r)),
+    item('dash', t.foreground, 'analytic expectation (per kernel)'),
+    item('dot', t.error, 'measured peak'),
+  );
+}

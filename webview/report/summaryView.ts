@@ -1,0 +1,109 @@
+/** The summary table: one row per (workload, kernel), sortable by clicking (or Enter/Space on) a header. */
+import type { ProfileReport } from '../../extension/report/schema';
+import { summaryRows, type SummaryRow } from '../../extension/report/summary';
+import { formatBytes, formatMs } from '../../kernels/units';
+import { h, rate } from './dom';
+
+export interface SortState {
+  key: keyof SummaryRow;
+  descending: boolean;
+}
+
+interface Column {
+  key: keyof SummaryRow;
+  label: string;
+  title: string;
+  numeric: boolean;
+  cell: (r: SummaryRow) => string;
+}
+
+const ratio = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '–');
+
+const COLUMNS: Column[] = [
+  { key: 'workload', label: 'Workload', title: 'What was measured (a shape, or a group of model layers)', numeric: false, cell: (r) => r.workload },
+  { key: 'kernel', label: 'Kernel', title: 'Attention kernel', numeric: false, cell: (r) => r.kernel },
+  { key: 'medianMs', label: 'Median', title: 'Median GPU time per run of the kernel', numeric: true, cell: (r) => formatMs(r.medianMs) },
+  { key: 'p10Ms', label: 'p10–p90', title: '10th to 90th percentile of the iterations', numeric: true, cell: (r) => `${formatMs(r.p10Ms)} – ${formatMs(r.p90Ms)}` },
+  { key: 'tflops', label: 'TFLOP/s', title: 'Achieved throughput (forward FLOPs, flash-attn convention)', numeric: true, cell: (r) => rate(r.tflops) },
+  { key: 'gbps', label: 'GB/s', title: 'Minimum traffic (Q, K, V read, O written) per median time', numeric: true, cell: (r) => rate(r.gbps) },
+  {
+    key: 'peakBytes',
+    label: 'Peak GPU memory',
+    title: 'Measured by the tracked allocator (analytic expectation in brackets)',
+    numeric: true,
+    cell: (r) => (r.peakBytes ? `${formatBytes(r.peakBytes)} (${formatBytes(r.analyticPeakBytes)})` : '–'),
+  },
+  { key: 'maxRelError', label: 'Max rel. error', title: 'Largest relative error against the float64 CPU reference', numeric: true, cell: (r) => (Number.isFinite(r.maxRelError) ? r.maxRelError.toExponential(1) : '–') },
+  { key: 'speedupVsNaive', label: 'vs naive', title: 'Speed-up over the naive kernel on the same workload', numeric: true, cell: (r) => ratio(r.speedupVsNaive) },
+  { key: 'status', label: 'Status', title: 'ok, WRONG RESULT (over tolerance) or the failure', numeric: false, cell: (r) => r.status },
+];
+
+function compareRows(a: SummaryRow, b: SummaryRow, sort: SortState): number {
+  const x = a[sort.key];
+  const y = b[sort.key];
+  let c: number;
+  if (typeof x === 'number' && typeof y === 'number') {
+    // Missing numbers (failed kernels) sort last whatever the direction.
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return Number.isFinite(x) ? -1 : Number.isFinite(y) ? 1 : 0;
+    c = x - y;
+  } else c = String(x).localeCompare(String(y));
+  return sort.descending ? -c : c;
+}
+
+export function renderSummaryTable(report: ProfileReport, sort: SortState | undefined, onSort: (s: SortState) => void): HTMLElement {
+  const rows = summaryRows(report);
+  const showWorkload = report.workloads.length > 1;
+  const columns = COLUMNS.filter((c) => c.key !== 'workload' || showWorkload);
+  const sorted = sort ? [...rows].sort((a, b) => compareRows(a, b, sort)) : rows;
+  const head = h(
+    'tr',
+    {},
+    ...columns.map((c) => {
+      const active = sort?.key === c.key;
+      const button = h('button', { type: 'button', class: 'sort', title: `${c.title}. Sort by ${c.label}.` }, c.label, h('span', { class: 'arrow', 'aria-hidden': 'true' }, active ? (sort.descending ? ' ▼' : ' ▲') : ''));
+      button.addEventListener('click', () => onSort({ key: c.key, descending: active ? !sort.descending : c.numeric && c.key !== 'medianMs' && c.key !== 'maxRelError' }));
+      return h('th', { scope: 'col', class: c.numeric ? 'num' : undefined, 'aria-sort': active ? (sort.descending ? 'descending' : 'ascending') : 'none' }, button);
+    }),
+  );
+  const body = sorted.map((r) =>
+    h(
+      'tr',
+      { class: r.status === 'ok' ? undefined : 'bad' },
+      ...columns.map((c) => {
+        const cls = [c.numeric ? 'num' : '', c.key === 'maxRelError' && !r.correct ? 'wrong' : '', c.key === 'status' && r.status !== 'ok' ? 'wrong' : '']
+          .filter(Boolean)
+          .join(' ');
+        const text = c.cell(r);
+        return c.key === 'kernel' ? h('th', { scope: 'row', class: cls || undefined }, text) : h('td', { class: cls || undefined, title: c.key === 'status' && r.notes ? r.notes : undefined }, text);
+      }),
+    ),
+  );
+  return h('table', { class: 'summary' }, h('caption', { class: 'visually-hidden' }, 'Kernel timings, throughput, memory and accuracy'), h('thead', {}, head), h('tbody', {}, ...body));
+}
+
+/** Header facts: adapter, fallback banner, timestamps, iterations, seed, shape. */
+export function renderRunFacts(report: ProfileReport): HTMLElement {
+  const a = report.adapter;
+  const t = report.timestamps;
+  const s = report.settings;
+  const spec = report.spec;
+  const fact = (label: string, value: string, title?: string) => h('div', { class: 'fact', title }, h('dt', {}, label), h('dd', {}, value));
+  const facts = h(
+    'dl',
+    { class: 'facts' },
+    fact('Adapter', `${a.description}${a.vendor ? ` (${a.vendor}${a.backend ? `, ${a.backend}` : ''})` : ''}`),
+    fact('Timing', t.available ? `GPU timestamps, ${t.quantized ? 'quantized (coarse: short passes are less exact)' : 'not quantized'}` : 'wall clock (no timestamp queries on this adapter)'),
+    fact('Iterations', `${s.iterations} timed + ${s.warmup} warm-up`),
+    fact('Seed', String(s.seed)),
+    fact('Shape', `B=${spec.batch} Hq=${spec.heads} Hkv=${spec.kvHeads} Nq=${spec.seqLenQ} Nk=${spec.seqLenK} D=${spec.headDim} ${spec.dtype}`),
+    fact('Source', report.source.file ?? report.source.model ?? report.source.kind),
+    fact('Created', new Date(report.createdAt).toLocaleString()),
+  );
+  return h(
+    'section',
+    { class: 'run-facts', 'aria-label': 'Run' },
+    a.isFallback &&
+      h('div', { class: 'banner warning', role: 'alert' }, h('strong', {}, 'Software adapter: '), 'timings are not representative of a GPU. ', `(${a.description})`),
+    facts,
+  );
+}
