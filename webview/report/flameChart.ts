@@ -372,7 +372,7 @@ export class FlameChart {
 
     // Collect visible spans into batches by paint; draw each batch as one path.
     const batches = new Map<string, { paint: Paint; rects: number[] }>();
-    const labelled: { span: VisibleSpan; x0: number; w: number; y: number; color: string }[] = [];
+    const labelled: { span: VisibleSpan; x0: number; w: number; y: number; color: string; alpha: number }[] = [];
     const outlined: { x0: number; w: number; y: number; color: string; width: number }[] = [];
     const searching = this.matches.size > 0 || this.search.trim() !== '';
     this.lastExamined = forEachVisible(this.model, { ...this.view, widthPx: plotW * dpr, minWidthPx: 1 }, (span) => {
@@ -391,7 +391,7 @@ export class FlameChart {
       }
       // A 1 px gap between neighbours once boxes are wide enough to read as separate.
       batch.rects.push(x0, y + 1, w > 3 ? w - 1 : w, ROW_H - 2);
-      if (span.merged === 1 && w > 24) labelled.push({ span, x0, w, y, color: paint.color });
+      if (span.merged === 1 && w > 24) labelled.push({ span, x0, w, y, color: paint.color, alpha: paint.alpha });
       if (matched) outlined.push({ x0, w, y, color: t.searchMatch, width: 2 });
       if (span.first.kind === 'layer' && span.merged === 1 && this.workloads.length > 1) {
         // A strip per workload shows the model's local/global (mask pattern) alternation at any zoom.
@@ -416,7 +416,7 @@ export class FlameChart {
     ctx.font = `${Math.round(t.fontSize * 0.92)}px ${t.fontFamily}`;
     ctx.textBaseline = 'middle';
     const textColors = new Map<string, string>();
-    for (const { span, x0, w, y, color } of labelled) {
+    for (const { span, x0, w, y, color, alpha } of labelled) {
       const avail = w - 2 * LABEL_PAD;
       let text = span.first.label;
       if (this.measure(ctx, text) > avail) {
@@ -426,7 +426,8 @@ export class FlameChart {
         if (n <= 2) continue;
         text = text.slice(0, n) + ellipsis;
       }
-      let tc = textColors.get(color);
+      // A faint fill shows the page through it: read against the theme's foreground, not the fill's own colour.
+      let tc = alpha < 0.6 ? t.foreground : textColors.get(color);
       if (!tc) textColors.set(color, (tc = textOn(color)));
       ctx.fillStyle = searching && !this.matches.has(span.first.id) ? t.foreground : tc;
       ctx.fillText(text, x0 + LABEL_PAD, y + ROW_H / 2);

@@ -142,8 +142,14 @@ export function svgChartView(
   svgButton.addEventListener('click', () => current && shell.exportChart(chart, 'svg', svgText(current)));
   const pngButton = h(TAG.button, { appearance: 'secondary' }, 'Export PNG');
   pngButton.addEventListener('click', () => current && shell.exportChart(chart, 'png', svgToPng(current)));
+  // Render on the next frame: rendering inside the observer resizes what it observes (a "ResizeObserver loop").
+  let frame = 0;
   const observer = new ResizeObserver(() => {
-    if (Math.floor(holder.clientWidth) !== lastWidth) render();
+    if (Math.floor(holder.clientWidth) === lastWidth || frame) return;
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      render();
+    });
   });
   observer.observe(holder);
   shell.onCleanup(() => observer.disconnect());

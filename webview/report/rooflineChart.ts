@@ -82,7 +82,11 @@ export function renderRoofline(model: RooflineModel, t: ThemeColors, width: numb
     g.append('text').attr('x', px).attr('y', py).attr('text-anchor', anchorEnd ? 'end' : 'start').attr('fill', t.foreground).text(label);
   }
 
-  const fmtTick = (v: number) => (Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? (v >= 1 ? String(v) : v.toString()) : '');
+  // Label 1, 2 and 5 of each decade: a log axis spanning one decade would otherwise show two numbers.
+  const fmtTick = (v: number) => {
+    const lead = Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
+    return lead === 1 || lead === 2 || lead === 5 ? String(Number(v.toPrecision(3))) : '';
+  };
   const xAxis = svg.append('g').attr('transform', `translate(0,${M.top + innerH})`).call(axisBottom(x).tickFormat((d) => fmtTick(Number(d))));
   const yAxis = svg.append('g').attr('transform', `translate(${M.left},0)`).call(axisLeft(y).tickFormat((d) => fmtTick(Number(d))));
   for (const axis of [xAxis, yAxis]) {
