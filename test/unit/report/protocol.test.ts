@@ -35,7 +35,9 @@ describe('report view protocol: messages from the webview are validated', () => 
 
 describe('report view HTML', () => {
   test('strict CSP with the nonce; no report data inlined; user text escaped', () => {
-    const html = reportHtml({ cspSource: 'vscode-resource:', scriptUri: 'r/dist/webview-report.js', styleUri: 'r/dist/webview-report.css', title: 'Attention: <img src=x onerror=alert(1)>' }, 'abc123');
+    const raw = reportHtml({ cspSource: 'vscode-resource:', scriptUri: 'r/dist/webview-report.js', styleUri: 'r/dist/webview-report.css', title: 'Attention: <img src=x onerror=alert(1)>' }, 'abc123');
+    // Attribute values are entity-escaped; the browser reads them decoded.
+    const html = raw.replaceAll('&#39;', "'");
     assert.match(html, /default-src 'none'; script-src 'nonce-abc123'; style-src vscode-resource: 'nonce-abc123'; img-src vscode-resource: data:; font-src vscode-resource:/);
     assert.match(html, /<script nonce="abc123" src="r\/dist\/webview-report.js"><\/script>/);
     assert.ok(!html.includes('<img'), 'the title is escaped');
