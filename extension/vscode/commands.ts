@@ -114,7 +114,8 @@ async function configRequestFor(uri: vscode.Uri | undefined): Promise<ProfileReq
     );
     return undefined;
   }
-  const name = doc.isUntitled ? doc.uri.path : basename(doc.fileName);
+  // "vit-b16/config.json" tells runs apart in the history where "config.json" would not.
+  const name = doc.isUntitled ? doc.uri.path : doc.uri.scheme === 'file' ? vscode.workspace.asRelativePath(doc.uri, false) : basename(doc.fileName);
   const dir = doc.uri.scheme === 'file' ? dirname(doc.uri.fsPath) : undefined;
   const analysis = analyseConfig(doc.fileName, doc.getText(), (rel) => {
     if (!dir) return undefined;

@@ -32,6 +32,7 @@ export class ReportStore {
   private readonly cache = new Map<string, ProfileReport>();
   private readonly listeners = new Set<() => void>();
   private loading: Promise<void> | undefined;
+  private loadedFromDisk = false;
   private runningProfile: RunningProfile | undefined;
   /** Files that were not reports (or were damaged), kept out of the list with the reason. */
   readonly skipped: { file: string; reason: string }[] = [];
@@ -48,8 +49,16 @@ export class ReportStore {
 
   /** Reads the folder once; later calls wait for the same read. */
   load(): Promise<void> {
-    this.loading ??= this.readAll().then(() => this.fire());
+    this.loading ??= this.readAll().then(() => {
+      this.loadedFromDisk = true;
+      this.fire();
+    });
     return this.loading;
+  }
+
+  /** The folder has been read (until then an empty list means "not yet", not "none"). */
+  get loaded(): boolean {
+    return this.loadedFromDisk;
   }
 
   /** Newest first. */

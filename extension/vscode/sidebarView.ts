@@ -88,7 +88,7 @@ export class ReportsViewProvider implements vscode.WebviewViewProvider, vscode.D
       broken: [...new Set(e.workloads.flatMap((w) => w.broken))],
     }));
     const r = this.store.running;
-    return { type: 'state', runs, running: r ? { title: r.title, message: r.message, fraction: r.fraction } : null, loaded: true };
+    return { type: 'state', runs, running: r ? { title: r.title, message: r.message, fraction: r.fraction } : null, loaded: this.store.loaded };
   }
 
   private post(): void {

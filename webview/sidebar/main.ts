@@ -207,7 +207,7 @@ function render(): void {
   const ids = new Set(runs.map((r) => r.id));
   state.selected = state.selected.filter((id) => ids.has(id));
 
-  if (!s) {
+  if (!s || (!s.loaded && runs.length === 0)) {
     root.append(el('p', 'empty', 'Loading reports…'));
     return;
   }

@@ -26,7 +26,9 @@ test('reports persist: a new store over the same folder lists them newest first'
 
   const b = new ReportStore(dir);
   assert.deepEqual(b.list(), []);
+  assert.equal(b.loaded, false);
   await b.load();
+  assert.equal(b.loaded, true);
   assert.deepEqual(b.list().map((e) => e.id), ['r-new', 'r-old']);
   assert.equal((await b.get('r-old')).title, older.title);
   assert.equal(b.latestFor('test/fixtures/configs/gemma-2-9b.json')?.id, 'r-new');
