@@ -1,7 +1,7 @@
 import flashRowsWgsl from './wgsl/flash.wgsl';
 import flashTiledWgsl from './wgsl/flash_tiled.wgsl';
 import { AttentionKernel, bindGroup, packParams, uniformBuffer } from './kernel';
-import { ProblemError } from './problem';
+import { AttentionProblem, ProblemError } from './problem';
 import type { GpuContext } from './device';
 import { assembleShader } from './shader';
 
@@ -55,21 +55,35 @@ function rowsPlan(d: number, ctx: GpuContext, rows: number, keys: number): Flash
   return { variant: 'rows', rows: r, keys: k, threads: r, workgroupBytes: 2 * k * d * 4 };
 }
 
-/** Tile sizes per head dim, within the adapter's workgroup storage and invocation limits. */
-export function planFlash(headDim: number, ctx: GpuContext): FlashPlan {
+/**
+ * Tile sizes per head dim and query length, within the adapter's workgroup storage and invocation limits.
+ * From the H100 sweep in BENCHMARKS.md: short sequences (ViT-196) want the tiled variant with the rows
+ * split evenly over the fewest workgroups (100 rows for 196: 2% idle threads instead of 23%); long
+ * D ≤ 64 sequences run best one row per thread; D 96–128 want large tiled blocks (192 × 32).
+ */
+export function planFlash(p: Pick<AttentionProblem, 'headDim' | 'seqLenQ'>, ctx: GpuContext): FlashPlan {
+  const d = p.headDim;
   const o = envOverride();
+  const rowsDefault: [number, number] = d <= 64 ? [64, 8] : d <= 128 ? [128, 16] : [64, 8];
   if (o.variant !== 'rows') {
-    const candidates: [number, number][] = o.rows && o.keys ? [[o.rows, o.keys]] : [[64, 32], [64, 16], [32, 16], [32, 8]];
+    let candidates: [number, number][];
+    if (o.rows && o.keys) candidates = [[o.rows, o.keys]];
+    else if (d <= 64 && p.seqLenQ > 256 && o.variant !== 'tiled') candidates = [];
+    else if (d <= 64) {
+      const blocks = Math.ceil(p.seqLenQ / 128);
+      const even = Math.max(16, Math.ceil(Math.ceil(p.seqLenQ / blocks) / 4) * 4);
+      candidates = [[even, 32], [64, 32], [64, 16], [32, 16]];
+    } else candidates = [[192, 32], [128, 32], [64, 32], [64, 16], [32, 16], [32, 8]];
     for (const [rows, keys] of candidates) {
-      const plan = tiledPlan(headDim, ctx, rows, keys);
+      const plan = tiledPlan(d, ctx, rows, keys);
       if (plan) return plan;
     }
     if (o.variant === 'tiled') {
-      throw new ProblemError(`the tiled flash variant does not fit head dim ${headDim} on this adapter.`);
+      throw new ProblemError(`the tiled flash variant does not fit head dim ${d} on this adapter.`);
     }
   }
-  const [rows, keys] = o.rows && o.keys ? [o.rows, o.keys] : headDim <= 64 ? [64, 8] : headDim <= 128 ? [128, 16] : [64, 8];
-  return rowsPlan(headDim, ctx, rows, keys);
+  const [rows, keys] = o.rows && o.keys ? [o.rows, o.keys] : rowsDefault;
+  return rowsPlan(d, ctx, rows, keys);
 }
 
 export const flashKernel: AttentionKernel = {
@@ -77,7 +91,7 @@ export const flashKernel: AttentionKernel = {
   description: 'fused online-softmax attention (FlashAttention-2 style), K/V tiles in workgroup memory',
 
   check(ctx, p) {
-    const plan = planFlash(p.headDim, ctx);
+    const plan = planFlash(p, ctx);
     if (plan.workgroupBytes > ctx.adapter.limits.maxComputeWorkgroupStorageSize) {
       throw new ProblemError(`head dim ${p.headDim} needs more workgroup memory than this adapter has for flash.`);
     }
@@ -92,7 +106,7 @@ export const flashKernel: AttentionKernel = {
   },
 
   async prepare(ctx, alloc, cache, p, io) {
-    const plan = planFlash(p.headDim, ctx);
+    const plan = planFlash(p, ctx);
     const tiled = plan.variant === 'tiled';
     const consts: Record<string, number> = { HEAD_DIM: p.headDim, BQ: plan.rows, BK: plan.keys };
     if (tiled) consts.KP_VEC4 = Math.max(p.headDim * plan.keys, plan.keys * plan.rows) / 4;
