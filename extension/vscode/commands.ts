@@ -161,9 +161,11 @@ async function configRequestFor(uri: vscode.Uri | undefined): Promise<ProfileReq
     if (!(e instanceof ProblemError)) throw e;
     const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
     const where = errors.length ? ` (${errors.length} problem${errors.length > 1 ? 's' : ''} in the Problems panel, first at line ${errors[0].line})` : '';
-    void vscode.window.showErrorMessage(
-      `Cannot profile ${name}: ${e.message.replace(/\.$/, '')}${where}. Fix the config, set attnprof.batch / attnprof.seqLen, or use "Profile Shape…".`,
-    );
+    const advice =
+      parsed.models.length > 0 && parsed.models.every((m) => m.unsupported)
+        ? 'These kernels cannot run this attention; profile a comparable standard shape with "Profile Shape…"'
+        : 'Fix the config, set attnprof.batch / attnprof.seqLen, or use "Profile Shape…"';
+    void vscode.window.showErrorMessage(`Cannot profile ${name}: ${e.message.replace(/\.$/, '')}${where}. ${advice}.`);
     return undefined;
   }
 }
