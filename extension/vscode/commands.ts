@@ -8,9 +8,10 @@ import { analyseConfig } from '../hints/analysis';
 import { bestText, type ReportEntry } from '../hints/reportEntry';
 import { configRequest, KNOWN_KERNELS, shapeRequest } from '../hints/settings';
 import { parseShapeInput, SHAPE_PLACEHOLDER } from '../hints/shapeInput';
+import { isRecognisedConfig } from '../model';
 import type { ProfileReport } from '../report/schema';
 import type { ReportPanels } from '../webview-host/reportPanels';
-import { documentKey } from './configDocuments';
+import { CONFIG_LANGUAGES, documentKey } from './configDocuments';
 import type { Log } from './log';
 import type { Profiler } from './profiler';
 import type { ReportStore } from './reportStore';
@@ -61,9 +62,19 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     };
   const reg = (id: string, fn: (...args: unknown[]) => Promise<void>) => vscode.commands.registerCommand(id, guarded(id, fn));
 
+  // A report panel or the side panel may have focus when "Profile" is asked for: fall back to the config
+  // the user looked at last rather than answering "open a config first".
+  let lastConfig: vscode.Uri | undefined;
+  const track = (editor: vscode.TextEditor | undefined) => {
+    const doc = editor?.document;
+    if (doc && (CONFIG_LANGUAGES as readonly string[]).includes(doc.languageId) && isRecognisedConfig(doc.fileName, doc.getText())) lastConfig = doc.uri;
+  };
+  track(vscode.window.activeTextEditor);
+
   return [
+    vscode.window.onDidChangeActiveTextEditor(track),
     reg(COMMANDS.profileConfig, async (arg) => {
-      const request = await configRequestFor(asUri(arg));
+      const request = await configRequestFor(asUri(arg) ?? (vscode.window.activeTextEditor ? undefined : lastConfig));
       if (request) await profiler.run(request);
     }),
     reg(COMMANDS.profileShape, async () => {

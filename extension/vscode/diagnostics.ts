@@ -29,8 +29,11 @@ export class ConfigDiagnostics implements vscode.Disposable {
       }),
       docs.onDidChange(() => vscode.workspace.textDocuments.forEach((d) => this.update(d))),
     ];
-    for (const d of vscode.workspace.textDocuments) this.update(d);
+    // Documents already open are parsed after activation returns, so startup does not wait for them.
+    this.initialScan = setTimeout(() => vscode.workspace.textDocuments.forEach((d) => this.update(d)), 0);
   }
+
+  private readonly initialScan: NodeJS.Timeout;
 
   private schedule(doc: vscode.TextDocument): void {
     this.cancel(doc);
@@ -63,6 +66,7 @@ export class ConfigDiagnostics implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.initialScan);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     for (const s of this.subscriptions) s.dispose();
