@@ -11,6 +11,7 @@ import { parseShapeInput, SHAPE_PLACEHOLDER } from '../hints/shapeInput';
 import { isRecognisedConfig } from '../model';
 import type { ProfileReport } from '../report/schema';
 import type { ReportPanels } from '../webview-host/reportPanels';
+import { COMMANDS } from './commandIds';
 import { CONFIG_LANGUAGES, documentKey } from './configDocuments';
 import type { Log } from './log';
 import type { Profiler } from './profiler';
@@ -18,18 +19,7 @@ import type { ReportStore } from './reportStore';
 import { currentSettings, saveSetting } from './settings';
 import { ProfileFailure, type WorkerClient } from './workerClient';
 
-export const COMMANDS = {
-  profileConfig: 'attnprof.profileConfig',
-  profileShape: 'attnprof.profileShape',
-  selectKernels: 'attnprof.selectKernels',
-  selectAdapter: 'attnprof.selectAdapter',
-  showReports: 'attnprof.showReports',
-  openReport: 'attnprof.openReport',
-  deleteReport: 'attnprof.deleteReport',
-  compareReports: 'attnprof.compareReports',
-  exportReport: 'attnprof.exportReport',
-  cancelProfile: 'attnprof.cancelProfile',
-} as const;
+export { COMMANDS };
 
 export interface CommandDeps {
   context: vscode.ExtensionContext;

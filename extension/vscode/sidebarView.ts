@@ -6,12 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { bestText } from '../hints/reportEntry';
-import { COMMANDS } from './commands';
+import { COMMANDS, REPORTS_VIEW_ID } from './commandIds';
 import type { Log } from './log';
 import type { ReportStore } from './reportStore';
 import { isFromSidebar, type FromSidebar, type RunRow, type ToSidebar } from './sidebarProtocol';
 
-export const REPORTS_VIEW_ID = 'attnprof.reports';
+export { REPORTS_VIEW_ID };
 
 export class ReportsViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;

@@ -1,0 +1,67 @@
+/** The manifest is the extension's public surface: command titles (the e2e tests type them), views, settings. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { DEFAULT_SETTINGS } from '../../../extension/hints/settings';
+import { COMMANDS, REPORTS_VIEW_ID } from '../../../extension/vscode/commandIds';
+import { repoPath } from '../model/helpers';
+
+interface Manifest {
+  activationEvents: string[];
+  extensionKind: string[];
+  contributes: {
+    commands: { command: string; title: string; category: string }[];
+    viewsContainers: { activitybar: { id: string; title: string; icon: string }[] };
+    views: Record<string, { type?: string; id: string; name: string }[]>;
+    configuration: { properties: Record<string, { type: string; default: unknown; minimum?: number; maximum?: number; enum?: string[]; items?: { enum?: string[] } }> };
+  };
+}
+
+const pkg = JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as Manifest;
+
+test('every command the host registers is contributed, under the category, with the titles people type', () => {
+  const contributed = new Map(pkg.contributes.commands.map((c) => [c.command, c]));
+  assert.deepEqual([...contributed.keys()].sort(), Object.values(COMMANDS).sort());
+  for (const c of contributed.values()) assert.equal(c.category, 'Attention Profiler', c.command);
+  const title = (id: string) => contributed.get(id)?.title;
+  assert.equal(title(COMMANDS.profileConfig), 'Profile Open Model Config');
+  assert.equal(title(COMMANDS.profileShape), 'Profile Shape…');
+  assert.equal(title(COMMANDS.selectKernels), 'Select Kernels…');
+  assert.equal(title(COMMANDS.selectAdapter), 'Select GPU Adapter…');
+  assert.equal(title(COMMANDS.showReports), 'Show Reports');
+});
+
+test('activation only on config languages and the views: never "*"', () => {
+  assert.ok(!pkg.activationEvents.includes('*'));
+  for (const lang of ['json', 'jsonc', 'python', 'yaml', 'shellscript']) assert.ok(pkg.activationEvents.includes(`onLanguage:${lang}`), lang);
+  assert.ok(pkg.activationEvents.includes(`onView:${REPORTS_VIEW_ID}`));
+  assert.deepEqual(pkg.extensionKind, ['workspace']);
+});
+
+test('the Reports side panel is a webview view in its own activity-bar container', () => {
+  const [container] = pkg.contributes.viewsContainers.activitybar;
+  assert.equal(container.title, 'Attention Profiler');
+  const views = pkg.contributes.views[container.id];
+  assert.deepEqual(views.map((v) => [v.id, v.type]), [[REPORTS_VIEW_ID, 'webview']]);
+  assert.match(readFileSync(repoPath(container.icon), 'utf8'), /currentColor/);
+});
+
+test('settings: defaults agree with the host, numbers are bounded', () => {
+  const p = pkg.contributes.configuration.properties;
+  assert.deepEqual(p['attnprof.kernels'].default, DEFAULT_SETTINGS.kernels);
+  assert.deepEqual(p['attnprof.kernels'].items?.enum, ['naive', 'flash']);
+  assert.deepEqual(p['attnprof.dtype'].enum, ['f32', 'f16']);
+  const expect: Record<string, [unknown, number, number]> = {
+    'attnprof.iterations': [DEFAULT_SETTINGS.iterations, 1, 10000],
+    'attnprof.warmup': [DEFAULT_SETTINGS.warmup, 0, 1000],
+    'attnprof.batch': [DEFAULT_SETTINGS.batch, 0, 65536],
+    'attnprof.seqLen': [DEFAULT_SETTINGS.seqLen, 0, 1048576],
+    'attnprof.maxSeconds': [DEFAULT_SETTINGS.maxSeconds, 0.1, 3600],
+  };
+  for (const [key, [def, min, max]] of Object.entries(expect)) {
+    assert.deepEqual([p[key].default, p[key].minimum, p[key].maximum], [def, min, max], key);
+  }
+  assert.equal(p['attnprof.dtype'].default, DEFAULT_SETTINGS.dtype);
+  assert.equal(p['attnprof.adapter'].default, DEFAULT_SETTINGS.adapter);
+  assert.equal(p['attnprof.codeLens.enabled'].default, DEFAULT_SETTINGS.codeLensEnabled);
+});
