@@ -31,24 +31,28 @@ write_profile() {
       "editor.codeLens": true,
       "window.restoreWindows": "none",
       "workbench.secondarySideBar.defaultVisibility": "hidden",
-      "workbench.auxiliaryBar.visible": false
+      "workbench.auxiliaryBar.visible": false,
+      "remote.autoForwardPorts": false
     };
     process.stdout.write(JSON.stringify({ ...base, ...JSON.parse(process.env.EXTRA) }, null, 2) + "\n");
   ' > "$dir/User/settings.json"
 }
 
 # cs ARGS...: code-server on Node 24, its config and state kept under $CS_HOME (never the user's ~/.config).
-cs() {
+cs_argv() {
   mkdir -p "$CS_HOME/config" "$CS_HOME/data"
   [ -f "$CS_HOME/config/config.yaml" ] || : > "$CS_HOME/config/config.yaml"
-  env XDG_CONFIG_HOME="$CS_HOME/config" XDG_DATA_HOME="$CS_HOME/data" \
-    "$NODE24_DIR/bin/node" "$CODE_SERVER" --config "$CS_HOME/config/config.yaml" "$@"
+  CS_ARGV=(env XDG_CONFIG_HOME="$CS_HOME/config" XDG_DATA_HOME="$CS_HOME/data"
+    "$NODE24_DIR/bin/node" "$CODE_SERVER" --config "$CS_HOME/config/config.yaml")
 }
+cs() { cs_argv; "${CS_ARGV[@]}" "$@"; }
 
-# serve WORKSPACE PORT USER_DATA EXT_DIR: code-server in the foreground (exec it, or run it in the background).
+# serve WORKSPACE PORT USER_DATA EXT_DIR: replaces the calling shell with code-server serving WORKSPACE on
+# 127.0.0.1:PORT (no auth: loopback only), so the caller's PID is code-server's and a signal to it stops it.
 serve() {
-  cs --bind-addr "127.0.0.1:$2" --auth none --disable-telemetry --disable-update-check --disable-workspace-trust \
-    --ignore-last-opened --user-data-dir "$3" --extensions-dir "$4" "$1"
+  cs_argv
+  exec "${CS_ARGV[@]}" --bind-addr "127.0.0.1:$2" --auth none --disable-telemetry --disable-update-check \
+    --disable-workspace-trust --ignore-last-opened --user-data-dir "$3" --extensions-dir "$4" "$1"
 }
 
 # install_vsix VSIX EXT_DIR

@@ -361,12 +361,23 @@ async function main() {
       await sleep(3000);
       await shot(page, 'profiling-progress');
       const errorToast = page.locator('.notifications-toasts .notification-toast', { hasText: /error|failed|cannot|could not/i });
+      const reportTab = page.locator('.tabs-container .tab', { hasText: /^\s*Attention:/ });
+      let tabSince;
       state.reportFrame = await until(
         'the report webview with a summary table (rows for naive and flash)',
         async () => {
           if (await errorToast.first().isVisible().catch(() => false)) {
             const msg = (await errorToast.first().innerText()).replace(/\s+/g, ' ');
             throw Object.assign(new Error(`the profile failed with a notification: ${msg}`), { fatal: true });
+          }
+          // The report's tab is open but its webview never shows the table: fail in a minute, not at the timeout.
+          if (await reportTab.first().isVisible().catch(() => false)) {
+            tabSince ??= Date.now();
+            if (Date.now() - tabSince > 60 * SEC) {
+              const texts = [];
+              for (const fr of page.frames()) if (fr !== page.mainFrame()) texts.push(await fr.evaluate(() => document.body?.innerText?.replace(/\s+/g, ' ').slice(0, 300)).catch(() => ''));
+              throw Object.assign(new Error(`the report tab "${(await reportTab.first().innerText()).trim()}" opened but after 60 s its webview shows no summary table with naive and flash rows; webview texts: ${JSON.stringify(texts.filter(Boolean))}`), { fatal: true });
+            }
           }
           for (const f of page.frames()) {
             if (f === page.mainFrame()) continue;
