@@ -48,6 +48,13 @@ interface DawnModule {
 
 let dawn: DawnModule | undefined;
 
+/**
+ * Every GPU instance and adapter we create stays reachable for the life of the process: when the garbage
+ * collector frees one while Dawn's threads still use it, the process aborts (seen on lavapipe as a futex
+ * error, intermittently, whenever a GC ran mid-run). Node still exits once the devices are destroyed.
+ */
+const keepAlive: unknown[] = [];
+
 async function loadDawn(): Promise<DawnModule> {
   if (dawn) return dawn;
   try {
@@ -81,6 +88,7 @@ export async function listAdapters(): Promise<AdapterSummary[]> {
   for (const pref of ['high-performance', 'low-power'] as const) {
     const gpu = create([]);
     const adapter = await gpu.requestAdapter({ powerPreference: pref });
+    keepAlive.push(gpu, adapter);
     if (adapter) {
       const s = summarise(adapter);
       if (!found.some((f) => f.description === s.description && f.backend === s.backend)) found.push(s);
@@ -122,12 +130,11 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
   if (extra) flags.push(...extra.split(' ').filter(Boolean));
   if (options.adapterName) flags.push(`adapter=${options.adapterName}`);
   let adapter: GPUAdapter | null = null;
-  // The GPU instance must stay reachable while its device is used: if the garbage collector frees it,
-  // Dawn's threads crash the process (seen on lavapipe as a futex abort). The context holds it until destroy().
-  let gpu: GPU | undefined;
   try {
-    gpu = create(flags);
+    const gpu = create(flags);
+    keepAlive.push(gpu);
     adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+    keepAlive.push(adapter);
   } catch (e) {
     throw new NoAdapterError(`no WebGPU adapter: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -164,7 +171,7 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
   });
   // Dawn's node binding does not hold the event loop open while its promises (error scopes, mapAsync) are
   // pending, so Node could exit mid-await; a timer keeps it alive until the context is destroyed.
-  const keepAlive = setInterval(() => {}, 60_000);
+  const timer = setInterval(() => {}, 60_000);
   let lostMessage: string | undefined;
   let uncaptured: string | undefined;
   void device.lost.then((info) => {
@@ -174,7 +181,7 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
     const err = (ev as GPUUncapturedErrorEvent).error;
     uncaptured ??= `GPU error: ${err.message.split('\n')[0]}`;
   });
-  let instance: GPU | undefined = gpu;
+  let destroyed = false;
   return {
     device,
     adapter: summary,
@@ -182,16 +189,16 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
     // We pass disable-dawn-features=timestamp_quantization; Dawn honours it in this node binding.
     timestampsQuantized: false,
     hasF16,
-    lost: () => (instance ? lostMessage : 'the GPU context was destroyed'),
+    lost: () => (destroyed ? 'the GPU context was destroyed' : lostMessage),
     takeError: () => {
       const e = uncaptured;
       uncaptured = undefined;
       return e;
     },
     destroy: () => {
-      clearInterval(keepAlive);
+      clearInterval(timer);
+      destroyed = true;
       device.destroy();
-      instance = undefined; // dropping the instance lets Node exit (node-webgpu README)
     },
   };
 }

@@ -1,6 +1,7 @@
 import flashRowsWgsl from './wgsl/flash.wgsl';
 import flashTiledWgsl from './wgsl/flash_tiled.wgsl';
-import { AttentionKernel, bindGroup, packParams, uniformBuffer } from './kernel';
+import flashCombineWgsl from './wgsl/flash_combine.wgsl';
+import { AnalyticBuffer, AttentionKernel, KernelPass, bindGroup, packParams, split2d, uniformBuffer } from './kernel';
 import { AttentionProblem, ProblemError } from './problem';
 import type { GpuContext } from './device';
 import { assembleShader } from './shader';
@@ -23,11 +24,12 @@ export interface FlashPlan {
   workgroupBytes: number;
 }
 
-function envOverride(): { variant?: FlashVariant; rows?: number; keys?: number } {
+function envOverride(): { variant?: FlashVariant; rows?: number; keys?: number; splits?: number } {
   const env = typeof process !== 'undefined' ? process.env : {};
+  const splits = Number(env.ATTNPROF_FLASH_SPLITS);
   const variant = env.ATTNPROF_FLASH_VARIANT === 'rows' || env.ATTNPROF_FLASH_VARIANT === 'tiled' ? env.ATTNPROF_FLASH_VARIANT : undefined;
   const [rows, keys] = (env.ATTNPROF_FLASH_TILES ?? '').split(',').map(Number);
-  return { variant, ...(rows > 0 && keys > 0 ? { rows, keys } : {}) };
+  return { variant, ...(rows > 0 && keys > 0 ? { rows, keys } : {}), ...(splits >= 1 ? { splits: Math.floor(splits) } : {}) };
 }
 
 function tiledBytes(d: number, rows: number, keys: number): number {
@@ -86,6 +88,53 @@ export function planFlash(p: Pick<AttentionProblem, 'headDim' | 'seqLenQ'>, ctx:
   return rowsPlan(d, ctx, rows, keys);
 }
 
+/** Workgroups wanted in flight: below this, split the keys (decode: one query row per head). */
+const TARGET_WORKGROUPS = 512;
+
+export interface FlashGrid {
+  workgroups: [number, number, number];
+  /** Key splits (wg.z); 1 = no split. */
+  splits: number;
+  /** Keys per split, a multiple of the key tile; 0 when not split. */
+  splitKeys: number;
+}
+
+/**
+ * The tiled variant's grid: x over BQ-row blocks of the (GQA group × query) slots of a KV head, y over
+ * (batch, KV head), z over key splits when there are too few workgroups to fill the GPU.
+ */
+export function flashGrid(p: AttentionProblem, plan: FlashPlan): FlashGrid {
+  if (plan.variant === 'rows') {
+    const pairs = p.batch * p.heads;
+    return { workgroups: [Math.ceil(p.seqLenQ / plan.rows), Math.min(pairs, 65535), Math.ceil(pairs / 65535)], splits: 1, splitKeys: 0 };
+  }
+  const slots = (p.heads / p.kvHeads) * p.seqLenQ;
+  const x = Math.ceil(slots / plan.rows);
+  const y = p.batch * p.kvHeads;
+  const forced = envOverride().splits;
+  let splits = forced ?? (x * y >= TARGET_WORKGROUPS ? 1 : Math.min(Math.ceil(TARGET_WORKGROUPS / (x * y)), Math.floor(p.seqLenK / (4 * plan.keys))));
+  splits = Math.max(1, Math.min(splits, Math.ceil(p.seqLenK / plan.keys)));
+  if (splits === 1) return { workgroups: [x, y, 1], splits: 1, splitKeys: 0 };
+  const splitKeys = Math.ceil(Math.ceil(p.seqLenK / splits) / plan.keys) * plan.keys;
+  splits = Math.ceil(p.seqLenK / splitKeys);
+  return { workgroups: [x, y, splits], splits, splitKeys };
+}
+
+function splitScratch(p: AttentionProblem, grid: FlashGrid): AnalyticBuffer[] {
+  const rows = p.batch * p.heads * p.seqLenQ;
+  if (grid.splits === 1) {
+    // Unused by the un-split kernel but bound all the same: the smallest buffers WebGPU allows.
+    return [
+      { label: 'split partials (unused)', role: 'scratch', bytes: 16 },
+      { label: 'split stats (unused)', role: 'scratch', bytes: 16 },
+    ];
+  }
+  return [
+    { label: `split partials (${grid.splits} splits)`, role: 'scratch', bytes: grid.splits * rows * p.headDim * 4 },
+    { label: 'split stats (max, sum)', role: 'scratch', bytes: grid.splits * rows * 8 },
+  ];
+}
+
 export const flashKernel: AttentionKernel = {
   name: 'flash',
   description: 'fused online-softmax attention (FlashAttention-2 style), K/V tiles in workgroup memory',
@@ -96,17 +145,20 @@ export const flashKernel: AttentionKernel = {
       throw new ProblemError(`head dim ${p.headDim} needs more workgroup memory than this adapter has for flash.`);
     }
     const maxDim = ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
-    if (Math.ceil(p.seqLenQ / plan.rows) > maxDim) {
-      throw new ProblemError(`query length ${p.seqLenQ} is over what flash can dispatch on this adapter (${maxDim * plan.rows}).`);
+    const grid = flashGrid(p, plan);
+    if (grid.workgroups.some((n) => n > maxDim)) {
+      throw new ProblemError(`this shape needs more workgroups than the adapter dispatches per dimension (${maxDim}) for flash.`);
     }
   },
 
-  analyticScratch() {
-    return [];
+  analyticScratch(ctx, p) {
+    const plan = planFlash(p, ctx);
+    return plan.variant === 'tiled' ? splitScratch(p, flashGrid(p, plan)) : [];
   },
 
   async prepare(ctx, alloc, cache, p, io) {
     const plan = planFlash(p, ctx);
+    const grid = flashGrid(p, plan);
     const tiled = plan.variant === 'tiled';
     const consts: Record<string, number> = { HEAD_DIM: p.headDim, BQ: plan.rows, BK: plan.keys };
     if (tiled) consts.KP_VEC4 = Math.max(p.headDim * plan.keys, plan.keys * plan.rows) / 4;
@@ -115,24 +167,37 @@ export const flashKernel: AttentionKernel = {
       assembleShader(tiled ? flashTiledWgsl : flashRowsWgsl, { dtype: p.dtype, consts, mask: true }),
       `flash (${plan.variant})`,
     );
-    const params = uniformBuffer(ctx, alloc, 'params', packParams(p, 0, p.batch * p.heads));
-    const pairs = p.batch * p.heads;
-    const workgroups: [number, number, number] = [
-      Math.ceil(p.seqLenQ / plan.rows),
-      Math.min(pairs, 65535),
-      Math.ceil(pairs / 65535),
-    ];
-    const passesBySet = io.sets.map((set, si) => [
-      {
-        name: 'fused',
+    const params = uniformBuffer(ctx, alloc, 'params', packParams(p, 0, p.batch * p.heads, grid.splitKeys));
+    const scratch = tiled
+      ? splitScratch(p, grid).map((b) => alloc.create(b.label, 'scratch', b.bytes, GPUBufferUsage.STORAGE))
+      : [];
+    let combine: KernelPass | undefined;
+    if (grid.splits > 1) {
+      const combinePipeline = await cache.get(
+        `flash-combine:${p.dtype}:${p.headDim}:${grid.splits}`,
+        assembleShader(flashCombineWgsl, { dtype: p.dtype, consts: { HEAD_DIM: p.headDim, SPLITS: grid.splits }, mask: false }),
+        'flash combine',
+      );
+      const items = p.batch * p.heads * p.seqLenQ * (p.headDim / 4);
+      const [cx, cy] = split2d(Math.ceil(items / 64), ctx.adapter.limits.maxComputeWorkgroupsPerDimension);
+      combine = {
+        name: 'combine',
+        pipeline: combinePipeline,
+        bindGroup: bindGroup(ctx, combinePipeline, 'flash combine', [params, scratch[0], scratch[1], io.out]),
+        workgroups: [cx, cy, 1],
+      };
+    }
+    const passesBySet = io.sets.map((set, si) => {
+      const fused: KernelPass = {
+        name: grid.splits > 1 ? 'partial' : 'fused',
         pipeline,
-        bindGroup: bindGroup(ctx, pipeline, `flash set ${si}`, [params, set.q, set.k, set.v, io.kvLens, io.out]),
-        workgroups,
-      },
-    ]);
-    return {
-      passesFor: (set: number) => passesBySet[set % passesBySet.length],
-      notes: [`${plan.variant} variant: ${plan.rows} query rows × ${plan.keys} keys per workgroup, ${plan.threads} threads`],
-    };
+        bindGroup: bindGroup(ctx, pipeline, `flash set ${si}`, [params, set.q, set.k, set.v, io.kvLens, io.out, ...scratch]),
+        workgroups: grid.workgroups,
+      };
+      return combine ? [fused, combine] : [fused];
+    });
+    const notes = [`${plan.variant} variant: ${plan.rows} query rows × ${plan.keys} keys per workgroup, ${plan.threads} threads`];
+    if (grid.splits > 1) notes.push(`keys split ${grid.splits} ways (${grid.splitKeys} keys each) to fill the GPU, then combined`);
+    return { passesFor: (set: number) => passesBySet[set % passesBySet.length], notes };
   },
 };

@@ -53,9 +53,9 @@ export interface AttentionKernel {
   ): Promise<PreparedKernel>;
 }
 
-/** Packs the shared `Params` uniform (see wgsl/params.wgsl; 12 × 4 bytes). */
-export function packParams(p: AttentionProblem, bhOffset: number, bhCount: number): ArrayBuffer {
-  const buf = new ArrayBuffer(48);
+/** Packs the shared `Params` uniform (see wgsl/params.wgsl; 16 × 4 bytes). */
+export function packParams(p: AttentionProblem, bhOffset: number, bhCount: number, splitKeys = 0): ArrayBuffer {
+  const buf = new ArrayBuffer(64);
   const u = new Uint32Array(buf);
   const f = new Float32Array(buf);
   u[0] = p.batch;
@@ -70,6 +70,7 @@ export function packParams(p: AttentionProblem, bhOffset: number, bhCount: numbe
   u[9] = bhCount;
   f[10] = effectiveScale(p);
   f[11] = p.softcap;
+  u[12] = splitKeys;
   return buf;
 }
 

@@ -4,12 +4,18 @@
 //   load Kᵀ and V → S = Q·Kᵀ (Q rows read through L1) → row max across the TX threads of a row
 //   → rescale O once → P = exp(S − m) into workgroup memory (reusing Kᵀ's space) → O += P·V.
 // Row sums stay per thread (all share the row's max) and are reduced once at the end.
+// Rows are packed per key/value head: a workgroup takes BQ consecutive (query head of the GQA group, query
+// position) slots of one KV head, so the heads sharing K/V read the same tiles. For short queries (decode)
+// the keys are also split over workgroups (wg.z); each split writes an unnormalised partial result and
+// its (max, sum), and flash_combine.wgsl merges them.
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<elem>>;
 @group(0) @binding(2) var<storage, read> k: array<vec4<elem>>;
 @group(0) @binding(3) var<storage, read> v: array<vec4<elem>>;
 @group(0) @binding(4) var<storage, read> kvLens: array<i32>;
 @group(0) @binding(5) var<storage, read_write> o: array<vec4<elem>>;
+@group(0) @binding(6) var<storage, read_write> partial: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> stats: array<vec2<f32>>;
 
 const D4: u32 = HEAD_DIM / 4u;
 const TX: u32 = BK / 4u;       // threads across the keys of a tile (and across O's columns)
@@ -24,36 +30,54 @@ var<workgroup> red: array<vec4<f32>, TY * TX>;
 
 @compute @workgroup_size(THREADS, 1, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let bh = wg.y + wg.z * 65535u;
-  if (bh >= P.batch * P.heads) { return; }
-  let b = bh / P.heads;
-  let h = bh % P.heads;
-  let kvh = h / (P.heads / P.kvHeads);
+  let bkv = wg.y;
+  if (bkv >= P.batch * P.kvHeads) { return; }
+  let b = bkv / P.kvHeads;
+  let kvh = bkv % P.kvHeads;
+  let group = P.heads / P.kvHeads;
+  let slots = group * P.nq;
   let kvBase = (b * P.kvHeads + kvh) * P.nk * D4;
   let tx = lid % TX;
   let ty = lid / TX;
-  let row0 = wg.x * BQ;
-  let rowBase = row0 + ty * 4u;
-  let last = P.nq - 1u;
-  let rows = vec4<u32>(min(rowBase, last), min(rowBase + 1u, last), min(rowBase + 2u, last), min(rowBase + 3u, last));
-  let q0 = (bh * P.nq + rows.x) * D4;
-  let q1 = (bh * P.nq + rows.y) * D4;
-  let q2 = (bh * P.nq + rows.z) * D4;
-  let q3 = (bh * P.nq + rows.w) * D4;
-  let r0 = visibleRange(b, rows.x);
-  let r1 = visibleRange(b, rows.y);
-  let r2 = visibleRange(b, rows.z);
-  let r3 = visibleRange(b, rows.w);
-  let lo = vec4<u32>(r0.x, r1.x, r2.x, r3.x);
-  let hi = vec4<u32>(r0.y, r1.y, r2.y, r3.y);
+  let slot0 = wg.x * BQ;
+  let slotLast = min(slot0 + BQ, slots) - 1u;
+  // My 4 rows: slot → (query head kvh·group + slot / nq, position slot % nq) → flat row of [B, Hq, Nq].
+  var qrow: vec4<u32>;
+  var lo: vec4<u32>;
+  var hi: vec4<u32>;
+  for (var r = 0u; r < 4u; r++) {
+    let slot = min(slot0 + ty * 4u + r, slots - 1u);
+    let i = slot % P.nq;
+    qrow[r] = (b * P.heads + kvh * group + slot / P.nq) * P.nq + i;
+    let range = visibleRange(b, i);
+    lo[r] = range.x;
+    hi[r] = range.y;
+  }
+  let q0 = qrow.x * D4;
+  let q1 = qrow.y * D4;
+  let q2 = qrow.z * D4;
+  let q3 = qrow.w * D4;
+
+  // Keys any row of this workgroup sees: lo and hi never decrease with the position, so the hull is
+  // spanned by the first and last slot — or by positions 0 and nq−1 when the block spans two heads.
+  let iFirst = select(slot0 % P.nq, 0u, slot0 / P.nq != slotLast / P.nq);
+  let iLast = select(slotLast % P.nq, P.nq - 1u, slot0 / P.nq != slotLast / P.nq);
+  var kStart = visibleRange(b, iFirst).x;
+  var kEnd = visibleRange(b, iLast).y;
+  if (P.splitKeys > 0u) {
+    let splitLo = wg.z * P.splitKeys;
+    let splitHi = splitLo + P.splitKeys;
+    kStart = max(kStart, splitLo);
+    kEnd = min(kEnd, splitHi);
+    lo = max(lo, vec4<u32>(splitLo));
+    hi = min(hi, vec4<u32>(splitHi));
+  }
 
   var acc: array<vec4<f32>, 4u * TD4>;
   var m = vec4<f32>(MASKED);
   var l = vec4<f32>(0.0);
 
-  let first = visibleRange(b, row0);
-  let lastRange = visibleRange(b, min(row0 + BQ, P.nq) - 1u);
-  for (var t0 = (first.x / BK) * BK; t0 < lastRange.y; t0 += BK) {
+  for (var t0 = (kStart / BK) * BK; t0 < kEnd; t0 += BK) {
     workgroupBarrier();
     // Kᵀ: each item reads 4 keys × one vec4 of dims (coalesced along D) and writes 4 transposed vec4s.
     for (var item = lid; item < TX * D4; item += THREADS) {
@@ -154,12 +178,25 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   workgroupBarrier();
   var total = vec4<f32>(0.0);
   for (var t = 0u; t < TX; t++) { total += red[ty * TX + t]; }
+  if (P.splitKeys > 0u) {
+    // Unnormalised partial result of this split; flash_combine.wgsl rescales by the splits' maxima.
+    let rows = P.batch * P.heads * P.nq;
+    for (var r = 0u; r < 4u; r++) {
+      if (slot0 + ty * 4u + r < slots) {
+        let at = wg.z * rows + qrow[r];
+        for (var c = 0u; c < TD4; c++) {
+          partial[at * D4 + c * TX + tx] = acc[r * TD4 + c];
+        }
+        if (tx == 0u) { stats[at] = vec2<f32>(m[r], total[r]); }
+      }
+    }
+    return;
+  }
   // A row that sees no key outputs 0, as the reference does.
   let inv = select(vec4<f32>(0.0), vec4<f32>(1.0) / total, total > vec4<f32>(0.0));
   for (var r = 0u; r < 4u; r++) {
-    let row = rowBase + r;
-    if (row < P.nq) {
-      let oBase = (bh * P.nq + row) * D4;
+    if (slot0 + ty * 4u + r < slots) {
+      let oBase = qrow[r] * D4;
       for (var c = 0u; c < TD4; c++) {
         o[oBase + c * TX + tx] = vec4<elem>(acc[r * TD4 + c] * inv[r]);
       }

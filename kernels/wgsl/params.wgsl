@@ -13,6 +13,10 @@ struct Params {
   bhCount: u32,
   scale: f32,
   softcap: f32,     // 0 = none
+  splitKeys: u32,   // flash split-K: keys per split (a multiple of the key tile); 0 = no split
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
 }
 
 // Masked scores: far below any real score, but finite so exp(MASKED - m) is a clean 0 and never NaN.

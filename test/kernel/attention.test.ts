@@ -23,15 +23,21 @@ function problem(over: Partial<AttentionProblem>): AttentionProblem {
   };
 }
 
-/** Runs each kernel; flash once per variant (tiled register blocks, and one row per thread). */
+/**
+ * Runs each kernel; flash once per variant: tiled register blocks as planned, tiled with the keys forced
+ * into 3 splits (the decode path: partial results + combine pass), and one row per thread.
+ */
 async function expectCorrect(p: AttentionProblem, kernels = [...KERNEL_NAMES]): Promise<void> {
   const results = [];
-  const runs: { kernels: string[]; variant?: string }[] = [
+  const runs: { kernels: string[]; variant?: string; splits?: string }[] = [
     ...kernels.filter((k) => k !== 'flash').map((k) => ({ kernels: [k] })),
-    ...(kernels.includes('flash') ? ['tiled', 'rows'].map((variant) => ({ kernels: ['flash'], variant })) : []),
+    ...(kernels.includes('flash')
+      ? [{ variant: 'tiled' }, { variant: 'tiled', splits: '3' }, { variant: 'rows' }].map((v) => ({ kernels: ['flash'], ...v }))
+      : []),
   ];
-  for (const { kernels: ks, variant } of runs) {
+  for (const { kernels: ks, variant, splits } of runs) {
     if (variant) process.env.ATTNPROF_FLASH_VARIANT = variant;
+    if (splits) process.env.ATTNPROF_FLASH_SPLITS = splits;
     try {
       const run = await runProblem(ctx, p, { kernels: ks, iterations: 1, warmup: 0, seed, checkBudget: 100000 });
       assert.equal(run.results.length, ks.length);
@@ -41,12 +47,13 @@ async function expectCorrect(p: AttentionProblem, kernels = [...KERNEL_NAMES]): 
       if (!(variant === 'tiled' && /tiled flash variant does not fit/.test((e as Error).message))) throw e;
     } finally {
       delete process.env.ATTNPROF_FLASH_VARIANT;
+      delete process.env.ATTNPROF_FLASH_SPLITS;
     }
   }
   for (const r of results) {
-    assert.equal(r.status, 'ok', `${r.kernel}: ${r.error}`);
+    assert.equal(r.status, 'ok', `${r.kernel} (${r.notes.join('; ')}): ${r.error}`);
     assert.ok(r.checkedRows > 0, `${r.kernel} checked no rows`);
-    assert.ok(r.correct, `${r.kernel} max relative error ${r.maxRelError} > ${r.tolerance} (seed ${seed})`);
+    assert.ok(r.correct, `${r.kernel} (${r.notes.join('; ')}) max relative error ${r.maxRelError} > ${r.tolerance} (seed ${seed})`);
     assert.ok(r.timings && r.timings.medianMs > 0, `${r.kernel} has no timing`);
   }
 }
@@ -141,6 +148,19 @@ async function expectCorrectOn(c: GpuContext, p: AttentionProblem, kernels: stri
   const run = await runProblem(c, p, { kernels, iterations: 1, warmup: 0, seed });
   for (const r of run.results) assert.ok(r.status === 'ok' && r.correct, `${r.kernel}: ${r.error ?? r.maxRelError}`);
 }
+
+describe('decode split-K', () => {
+  test('decode with few workgroups splits the keys and combines them, matching the reference', async () => {
+    const p = problem({ batch: 2, heads: 8, kvHeads: 2, seqLenQ: 1, seqLenK: 1000, headDim: 64, causal: true, kvLens: Int32Array.from([1000, 333]) });
+    const run = await runProblem(ctx, p, { kernels: ['flash'], iterations: 2, warmup: 0, seed });
+    const r = run.results[0];
+    assert.ok(r.correct, `max rel error ${r.maxRelError}`);
+    assert.match(r.notes.join(' '), /keys split \d+ ways/);
+    assert.deepEqual(r.passes.map((x) => x.name), ['partial', 'combine']);
+    const partials = run.memory.find((m) => m.kind === 'alloc' && m.label.startsWith('split partials ('));
+    assert.ok(partials && partials.bytes >= 2 * 2 * 8 * 64 * 4, 'the partial results are in the memory trace');
+  });
+});
 
 describe('measurement', () => {
   test('timings, passes and the memory trace are consistent', async () => {
