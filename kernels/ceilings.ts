@@ -13,7 +13,7 @@ export interface Ceilings {
   measuredAt: string;
   method: string;
   /** Copy bandwidth per buffer size (bytes → GB/s), to show where caches stop helping. */
-  bandwidthBySize: { bytes: number; gbps: number }[];
+  bandwidthBySize?: { bytes: number; gbps: number }[];
 }
 
 async function timeDispatch(

@@ -36,7 +36,7 @@ type Io = { out: (s: string) => void; err: (s: string) => void };
 const PROFILE_FLAGS = {
   shape: true, kernels: true, dtype: true, causal: false, window: true, softcap: true, scale: true, 'q-len': true,
   iters: true, warmup: true, json: true, trace: true, adapter: true, seed: true, batch: true, 'seq-len': true,
-  'max-seconds': true, quiet: false,
+  'max-seconds': true, quiet: false, 'no-ceilings': false,
 };
 
 function kernelsFlag(args: ParsedArgs): string[] {
@@ -82,6 +82,7 @@ async function cmdProfile(argv: string[], io: Io): Promise<number> {
     seed: args.values.has('seed') ? intFlag(args, 'seed', 0, 0) : undefined,
     adapterName: args.values.get('adapter'),
     maxSeconds: numberFlag(args, 'max-seconds', undefined, 0.1),
+    ceilings: !args.switches.has('no-ceilings'),
   };
   const shapeRaw = args.values.get('shape');
   if (shapeRaw && args.positional.length) throw new UsageError('give either a config FILE or --shape, not both.');
@@ -218,7 +219,7 @@ async function cmdCeilings(argv: string[], io: Io): Promise<number> {
     else {
       io.out(`adapter: ${ctx.adapter.description}${ctx.adapter.isFallback ? ' (software fallback)' : ''}`);
       io.out(`compute: ${c.computeTflops.toFixed(2)} TFLOP/s FP32 · bandwidth: ${c.bandwidthGBps.toFixed(0)} GB/s`);
-      for (const b of c.bandwidthBySize) io.out(`  copy ${formatBytes(b.bytes).padStart(9)}: ${b.gbps.toFixed(0)} GB/s`);
+      for (const b of c.bandwidthBySize ?? []) io.out(`  copy ${formatBytes(b.bytes).padStart(9)}: ${b.gbps.toFixed(0)} GB/s`);
     }
     return 0;
   } finally {

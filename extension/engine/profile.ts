@@ -6,6 +6,8 @@
 import { GpuContext, openGpu } from '../../kernels/device';
 import type { AttentionProblem } from '../../kernels/problem';
 import { runProblem } from '../../kernels/runner';
+import type { Ceilings } from '../../kernels/ceilings';
+import { cachedCeilings } from './ceilings-cache';
 import { EXPORTER, ProfileReport, REPORT_SCHEMA, REPORT_VERSION, Workload, specToJson } from '../report/schema';
 
 export interface WorkloadRequest {
@@ -24,6 +26,8 @@ export interface ProfileRequest {
   seed?: number;
   adapterName?: string;
   maxSeconds?: number;
+  /** Measure (or read cached) compute and bandwidth ceilings for the roofline. Default true. */
+  ceilings?: boolean;
 }
 
 export interface ProfileHooks {
@@ -68,6 +72,15 @@ export async function profileOn(ctx: GpuContext, request: ProfileRequest, hooks:
       inputSets: run.inputSets,
     });
   }
+  let ceilings: Ceilings | undefined;
+  if (request.ceilings !== false) {
+    hooks.onProgress?.('measuring the adapter\'s ceilings (once per adapter)', 1);
+    try {
+      ceilings = await cachedCeilings(ctx);
+    } catch {
+      ceilings = undefined; // the roofline then says "not measured"; the profile itself stands
+    }
+  }
   const first = workloads[0];
   return {
     schema: REPORT_SCHEMA,
@@ -92,5 +105,6 @@ export async function profileOn(ctx: GpuContext, request: ProfileRequest, hooks:
     results: first.results,
     memory: first.memory,
     workloads,
+    ...(ceilings ? { ceilings } : {}),
   };
 }

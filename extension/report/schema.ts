@@ -4,6 +4,7 @@
  * Version 1. Readers must reject a larger major version with a clear message.
  */
 import type { AdapterSummary } from '../../kernels/device';
+import type { Ceilings } from '../../kernels/ceilings';
 import type { MemoryEvent } from '../../kernels/allocator';
 import type { KernelResult } from '../../kernels/runner';
 import type { AttentionProblem, DType } from '../../kernels/problem';
@@ -61,6 +62,8 @@ export interface ProfileReport {
   results: KernelResult[];
   memory: MemoryEvent[];
   workloads: Workload[];
+  /** The adapter's measured ceilings for the roofline (absent when not measured). */
+  ceilings?: Ceilings;
 }
 
 export function specToJson(p: AttentionProblem): SpecJson {
