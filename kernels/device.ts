@@ -104,11 +104,16 @@ function summarise(adapter: GPUAdapter): AdapterSummary {
     Boolean(info.isFallbackAdapter) ||
     Boolean((adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter) ||
     /llvmpipe|lavapipe|swiftshader|software/i.test(`${info.device} ${info.description}`);
+  // NVIDIA's Vulkan driver describes itself only by driver version ("NVIDIA: 580.159.04 …"); name the
+  // device first so reports say which GPU it was.
+  const driverOnly = /^\w+: [\d. ]+$/.test(info.description ?? '');
+  const description =
+    driverOnly && info.device ? `${info.device} (driver ${info.description.split(': ')[1].split(' ')[0]})` : info.description || info.device || 'unknown adapter';
   return {
     vendor: info.vendor || 'unknown',
     architecture: info.architecture || '',
     device: info.device || '',
-    description: info.description || info.device || 'unknown adapter',
+    description,
     backend: info.backendType ?? '',
     isFallback,
     features: [...adapter.features].sort(),
