@@ -12,7 +12,7 @@ export default tseslint.config(
   },
   {
     // Pure logic must stay free of the VS Code API so the CLI, the worker and the tests can use it.
-    files: ['kernels/**/*.ts', 'extension/model/**/*.ts', 'extension/report/**/*.ts', 'extension/engine/**/*.ts', 'extension/cli/**/*.ts'],
+    files: ['kernels/**/*.ts', 'extension/model/**/*.ts', 'extension/report/**/*.ts', 'extension/engine/**/*.ts', 'extension/cli/**/*.ts', 'extension/hints/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'pure modules must not import vscode' }] }] },
   },
 );
