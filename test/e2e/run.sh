@@ -86,5 +86,6 @@ wait_http "http://127.0.0.1:$PORT/healthz" 90 "$CS_PID" || { echo "e2e: FAIL: co
 
 step "scenario (Chromium + playwright-core)"
 E2E_URL="http://127.0.0.1:$PORT/?folder=$WS" E2E_WORKSPACE="$WS" E2E_OUT="$OUT" E2E_USER_DATA="$UDD" \
-  timeout --kill-after=20 840 "$NODE24_DIR/bin/node" test/e2e/scenario.mjs
+  timeout --kill-after=20 840 "$NODE24_DIR/bin/node" test/e2e/scenario.mjs 2>&1 | tee "$OUT/scenario.log"
+[ "${PIPESTATUS[0]}" = 0 ] || exit 1
 step "passed"

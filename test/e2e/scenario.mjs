@@ -78,18 +78,20 @@ async function quickOpen(page, relPath) {
   await page.keyboard.type(relPath, { delay: 10 });
   const parts = relPath.split('/');
   const base = parts.pop();
-  let row = page.locator('.quick-input-list .monaco-list-row', { hasText: base });
+  // The row whose name is exactly the file's (editors like "Attention: …/config.json" are listed too).
+  const exact = new RegExp(`^\\s*${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+  let row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) });
   if (parts.length) row = row.filter({ hasText: parts.join('/') });
   await row.first().waitFor({ timeout: 20 * SEC });
   await row.first().click();
-  await page.locator('.tabs-container .tab.active', { hasText: base }).waitFor({ timeout: 20 * SEC });
-  await page.locator('.part.editor .monaco-editor').first().waitFor({ timeout: 20 * SEC });
+  await page.locator(`.tabs-container .tab.active[data-resource-name="${base}"]`).waitFor({ timeout: 20 * SEC });
+  await page.locator('.part.editor .editor-instance .monaco-editor').filter({ visible: true }).first().waitFor({ timeout: 20 * SEC });
 }
 
 /** The report webview's frame; re-shows the report's editor tab when its webview was hidden (and so discarded). */
 async function reportFrame(page) {
   if (state.reportFrame && !state.reportFrame.isDetached() && (await state.reportFrame.evaluate(isReportDocument).catch(() => false))) return state.reportFrame;
-  const tab = page.locator('.tabs-container .tab', { hasText: /^\s*Attention:/ }).first();
+  const tab = page.locator('.tabs-container .tab[aria-label^="Attention:"]').first();
   await tab.click({ timeout: 10 * SEC });
   state.reportFrame = await findFrame(page, 'the report webview after re-showing its tab', isReportDocument, undefined, T.view, 'editor');
   return state.reportFrame;
@@ -196,7 +198,9 @@ function summaryRows() {
     .filter((cells) => cells.length > 0);
 }
 
+/** The report webview: its document is titled "Attention: …" (the panel title) or shows a naive and a flash row. */
 function isReportDocument() {
+  if (/^Attention:/.test(document.title) && document.querySelector('[role=tab], vscode-panel-tab, table')) return true;
   const rows = [...document.querySelectorAll('tr, [role=row], vscode-data-grid-row')].map((r) => (r.innerText ?? r.textContent ?? ''));
   return rows.some((t) => /\bnaive\b/i.test(t)) && rows.some((t) => /\bflash\b/i.test(t));
 }
@@ -361,7 +365,7 @@ async function main() {
       await sleep(3000);
       await shot(page, 'profiling-progress');
       const errorToast = page.locator('.notifications-toasts .notification-toast', { hasText: /error|failed|cannot|could not/i });
-      const reportTab = page.locator('.tabs-container .tab', { hasText: /^\s*Attention:/ });
+      const reportTab = page.locator('.tabs-container .tab[aria-label^="Attention:"]');
       let tabSince;
       state.reportFrame = await until(
         'the report webview with a summary table (rows for naive and flash)',
@@ -381,7 +385,7 @@ async function main() {
           }
           for (const f of page.frames()) {
             if (f === page.mainFrame()) continue;
-            if (await f.evaluate(isReportDocument).catch(() => false)) return f;
+            if (await f.evaluate(isReportDocument).catch(() => false) && (await f.evaluate(summaryRows).catch(() => [])).some((r) => r.some((c) => /^naive\b/i.test(c)))) return f;
           }
           return undefined;
         },
@@ -509,13 +513,11 @@ async function main() {
         log(`no trace-export command in the palette (${items.join(' | ') || 'none'}); using the report's Export control`);
         const f = await reportFrame(page);
         await openTab(f, /summary|table|overview/i).catch(() => {});
-        const btn = f.getByRole('button', { name: /trace/i }).or(f.locator('vscode-button, button', { hasText: /trace/i }));
-        if (await btn.first().isVisible().catch(() => false)) await btn.first().click();
-        else {
-          await f.getByRole('button', { name: /export/i }).or(f.locator('vscode-button, button', { hasText: /export/i })).first().click({ timeout: 10 * SEC });
-          // A menu or dropdown of formats: pick the trace.
-          await f.getByText(/chrome trace|trace/i).first().click({ timeout: 10 * SEC });
-        }
+        const exportBtn = f.getByRole('button', { name: /^export(\s*(▾|…|\.\.\.))?$/i }).filter({ visible: true });
+        await exportBtn.first().click({ timeout: 10 * SEC });
+        // A menu of formats: pick the Chrome trace.
+        const item = f.getByRole('menuitem', { name: /trace/i }).or(f.getByRole('option', { name: /trace/i })).or(f.locator('button, vscode-option', { hasText: /trace/i }));
+        await item.filter({ visible: true }).first().click({ timeout: 10 * SEC });
       }
       // A quick pick may ask which run to export: the newest is first.
       // code-server's save dialog is VS Code's simple file dialog (a quick input with the path): replace the path.
