@@ -7,6 +7,19 @@ import { layerKinds } from '../model';
 import { AttentionProblem, DType, ProblemError, SUPPORTED_HEAD_DIMS } from '../../kernels/problem';
 import type { WorkloadRequest } from './profile';
 
+/**
+ * When a config states only its positions table (Qwen2-7B: 131072) and no training length, profiling and
+ * the cost hints use at most this many tokens: a full-context profile would run for minutes and naive's S
+ * would not fit. An explicit length (training cutoff, SEQ_LEN, the seqLen setting or --seq-len) is used as is.
+ */
+export const DEFAULT_SEQ_CAP = 4096;
+
+/** The sequence length to profile or cost a model at, given an optional explicit override. */
+export function profileSeqLen(m: Pick<ModelAttention, 'seqLen' | 'maxSeqLen'>, override?: number): number {
+  if (override) return override;
+  return m.seqLen === m.maxSeqLen ? Math.min(m.seqLen, DEFAULT_SEQ_CAP) : m.seqLen;
+}
+
 export interface WorkloadOverrides {
   dtype: DType;
   batch?: number;
@@ -26,7 +39,7 @@ export function workloadsFromModels(models: readonly ModelAttention[], o: Worklo
       continue;
     }
     const kinds = layerKinds(m);
-    const seq = o.seqLen ?? m.seqLen;
+    const seq = profileSeqLen(m, o.seqLen);
     const byKind = new Map<string, number[]>();
     kinds.forEach((k, i) => byKind.set(k, [...(byKind.get(k) ?? []), i]));
     for (const [kind, layers] of byKind) {

@@ -2,6 +2,7 @@
  * CodeLens text for a parsed config: analytic cost on the attention fields, then what was measured.
  * Positions are the parser's (1-based); the editor side converts.
  */
+import { profileSeqLen } from '../engine/workloads';
 import { formatBytes, formatFlops, modelCost, type FieldRef, type ModelAttention, type ParsedConfig } from '../model';
 import { measuredText, type ReportEntry } from './reportEntry';
 import { shortTokens } from './units';
@@ -40,7 +41,7 @@ export function kvText(m: ModelAttention): string {
 
 /** "attention 0.93 TFLOP/layer @ 4k" (batch shown only when it is not 1). */
 export function flopsText(m: ModelAttention, o: LensOptions = {}): string {
-  const c = modelCost(m, { batch: o.batch || undefined, seqLen: o.seqLen || undefined });
+  const c = modelCost(m, { batch: o.batch || undefined, seqLen: profileSeqLen(m, o.seqLen || undefined) });
   const at = c.batch > 1 ? `${c.batch}×${shortTokens(c.seqLen)}` : shortTokens(c.seqLen);
   return `attention ${formatFlops(c.flopsPerLayerMax)}/layer @ ${at}`;
 }

@@ -16,7 +16,7 @@ test('Qwen2-7B: GQA and KV cache above num_key_value_heads, FLOPs and ▶ Profil
   const kvLine = lines.findIndex((l) => l.includes('"num_key_value_heads"')) + 1;
   const hints = lensHints(parsed);
   assert.deepEqual(dump(hints), [
-    `${headsLine}: attention 0.12 PFLOP/layer @ 128k`,
+    `${headsLine}: attention 0.12 TFLOP/layer @ 4k`,
     `${headsLine}: ▶ Profile [profile]`,
     `${kvLine}: GQA 28:4 · KV cache 56 KiB/token (\u221286 % vs MHA)`,
   ]);

@@ -1,3 +1,4 @@
+import { DEFAULT_SEQ_CAP, profileSeqLen } from '../../../extension/engine/workloads';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ProblemError } from '../../../kernels/problem';
@@ -45,9 +46,9 @@ test('a config request applies the settings to every workload', () => {
       ['Gemma2ForCausalLM · global layers', 21, 2, 512, 'f16', 0, 50],
     ],
   );
-  // 0 = from the config
+  // 0 = from the config; a positions table alone (Gemma-2: 8192) is capped at DEFAULT_SEQ_CAP = 4096
   const fromConfig = configRequest('f', 'f', parsed.models, DEFAULT_SETTINGS);
-  assert.equal(fromConfig.workloads[0].problem.seqLenQ, 8192);
+  assert.equal(fromConfig.workloads[0].problem.seqLenQ, 4096);
   assert.equal('adapterName' in fromConfig, false);
 });
 
@@ -64,4 +65,11 @@ test('a shape request carries the problem as typed', () => {
   assert.deepEqual(r.source, { kind: 'shape' });
   assert.equal(r.iterations, 7);
   assert.equal(r.workloads[0].problem, p.problem);
+});
+
+test('the profile length: explicit lengths win, a bare positions table is capped at 4096', () => {
+  assert.equal(profileSeqLen({ seqLen: 131072, maxSeqLen: 131072 }), DEFAULT_SEQ_CAP);
+  assert.equal(profileSeqLen({ seqLen: 131072, maxSeqLen: 131072 }, 8192), 8192);
+  assert.equal(profileSeqLen({ seqLen: 8192, maxSeqLen: 32768 }), 8192); // a training cutoff is used as is
+  assert.equal(profileSeqLen({ seqLen: 197, maxSeqLen: 197 }), 197);
 });
