@@ -3,7 +3,13 @@
 # Dawn refuses Debian bookworm's Mesa 22.x, so Mesa >= 25 comes from bookworm-backports.
 # Does nothing when a Vulkan ICD is already installed (a real GPU driver, or an earlier run of this script).
 set -euo pipefail
-has_icd() { ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json /usr/local/nvidia/share/vulkan/icd.d/*.json >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep 'libvulkan.so.1' >/dev/null; }
+has_icd() {
+  local f found=
+  for f in /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json /usr/local/nvidia/share/vulkan/icd.d/*.json; do
+    [ -e "$f" ] && found=1
+  done
+  [ -n "$found" ] && ldconfig -p 2>/dev/null | grep 'libvulkan.so.1' >/dev/null
+}
 mesa_ok() { local v; v=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true); [ -n "$v" ] && dpkg --compare-versions "$v" ge 25; }
 if has_icd && { mesa_ok || ! ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1; }; then
   echo "setup-lavapipe: a Vulkan driver is already installed" >&2; exit 0
