@@ -177,19 +177,6 @@ async function frameIsIn(page, frame, where) {
 
 // ---------------------------------------------------------------- in-webview probes (run inside the frame)
 
-/** Visible text of the document, shadow roots included (the webview toolkit renders into shadow DOM). */
-const DEEP_TEXT = `
-  function deepText(root) {
-    let s = '';
-    const walk = (n) => {
-      if (n.nodeType === 3) s += n.textContent + ' ';
-      if (n.shadowRoot) walk(n.shadowRoot);
-      for (const c of n.childNodes ?? []) walk(c);
-    };
-    walk(root);
-    return s.replace(/\\s+/g, ' ');
-  }`;
-
 /** Rows of the summary table (table rows or ARIA grid rows) as arrays of cell texts. */
 function summaryRows() {
   const rows = [...document.querySelectorAll('tr, [role=row], vscode-data-grid-row')];
@@ -530,6 +517,8 @@ async function main() {
         await until('the save dialog', async () => (await input.isVisible()) && (await input.inputValue()).startsWith('/'), 20 * SEC);
         value = await input.inputValue();
       }
+      await sleep(700); // the dialog fills in the proposed name and fades in
+      value = await input.inputValue();
       log(`save dialog proposed ${value}`);
       await shot(page, 'export-dialog');
       await input.fill(target);
