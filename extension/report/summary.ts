@@ -62,10 +62,9 @@ function header(report: ProfileReport): string[] {
   return lines;
 }
 
-/** Fixed-width table for a terminal. */
-export function summaryTable(report: ProfileReport): string {
-  const cols = ['workload', 'kernel', 'median', 'p10–p90', 'TFLOP/s', 'GB/s', 'peak mem', 'max rel err', 'vs naive', 'status'];
-  const body = summaryRows(report).map((r) => [
+/** One row's display cells, shared by the terminal table and Markdown (same columns, same formatting). */
+function displayCells(r: SummaryRow): string[] {
+  return [
     r.workload,
     r.kernel,
     formatMs(r.medianMs),
@@ -76,7 +75,13 @@ export function summaryTable(report: ProfileReport): string {
     fmtErr(r.maxRelError),
     Number.isFinite(r.speedupVsNaive) ? `${r.speedupVsNaive.toFixed(1)}×` : '–',
     r.status,
-  ]);
+  ];
+}
+
+/** Fixed-width table for a terminal. */
+export function summaryTable(report: ProfileReport): string {
+  const cols = ['workload', 'kernel', 'median', 'p10–p90', 'TFLOP/s', 'GB/s', 'peak mem', 'max rel err', 'vs naive', 'status'];
+  const body = summaryRows(report).map(displayCells);
   const widths = cols.map((c, i) => Math.max(c.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   return [...header(report), '', line(cols), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
@@ -85,20 +90,7 @@ export function summaryTable(report: ProfileReport): string {
 export function summaryMarkdown(report: ProfileReport): string {
   const cols = ['Workload', 'Kernel', 'Median', 'p10–p90', 'TFLOP/s', 'GB/s', 'Peak GPU memory', 'Max rel. error', 'vs naive', 'Status'];
   const esc = (s: string) => s.replace(/\|/g, '\\|');
-  const rows = summaryRows(report).map((r) =>
-    [
-      r.workload,
-      r.kernel,
-      formatMs(r.medianMs),
-      `${formatMs(r.p10Ms)}–${formatMs(r.p90Ms)}`,
-      fmt(r.tflops, 2),
-      fmt(r.gbps, 1),
-      r.peakBytes ? formatBytes(r.peakBytes) : '–',
-      fmtErr(r.maxRelError),
-      Number.isFinite(r.speedupVsNaive) ? `${r.speedupVsNaive.toFixed(1)}×` : '–',
-      r.status,
-    ].map(esc),
-  );
+  const rows = summaryRows(report).map((r) => displayCells(r).map(esc));
   return [
     `### ${esc(report.title)}`,
     '',
