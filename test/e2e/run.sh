@@ -15,18 +15,6 @@ step() { echo "e2e [$(( $(date +%s) - t0 ))s] $*" >&2; }
 step "setup (apt packages, code-server, Chromium driver)"
 bash test/e2e/setup.sh
 
-if [ -n "${ATTNPROF_E2E_VSIX:-}" ]; then
-  VSIX="$(cd "$(dirname "$ATTNPROF_E2E_VSIX")" && pwd)/$(basename "$ATTNPROF_E2E_VSIX")"
-  step "using $VSIX"
-else
-  [ -d node_modules/webgpu ] || npm ci --no-audit --no-fund
-  step "npm run package"
-  rm -f attnprof.vsix
-  npm run --silent package >&2
-  VSIX="$REPO/attnprof.vsix"
-fi
-[ -f "$VSIX" ] || { echo "e2e: FAIL: no .vsix at $VSIX" >&2; exit 1; }
-
 WORK=$(mktemp -d /tmp/attnprof-e2e.XXXXXX)
 CS_HOME="$WORK/cs"
 WS="$WORK/workspace"
@@ -65,6 +53,18 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+if [ -n "${ATTNPROF_E2E_VSIX:-}" ]; then
+  VSIX="$(cd "$(dirname "$ATTNPROF_E2E_VSIX")" && pwd)/$(basename "$ATTNPROF_E2E_VSIX")"
+  step "using $VSIX"
+else
+  [ -d node_modules/webgpu ] || npm ci --no-audit --no-fund
+  step "npm run package"
+  rm -f attnprof.vsix
+  npm run --silent package >&2 || { echo "e2e: FAIL: \`npm run package\` failed (above): no .vsix to test" >&2; exit 1; }
+  VSIX="$REPO/attnprof.vsix"
+fi
+[ -f "$VSIX" ] || { echo "e2e: FAIL: no .vsix at $VSIX" >&2; exit 1; }
 
 step "workspace: a copy of examples/ in $WS"
 cp -r examples "$WS"

@@ -348,9 +348,12 @@ async function main() {
       await page.locator('.editor-instance .monaco-editor .view-lines').first().click({ position: { x: 200, y: 10 } });
       await runCommand(page, 'Attention Profiler: Profile Open Model Config');
       const started = Date.now();
-      // A progress notification (or status bar progress) shows while the worker runs.
-      await sleep(3000);
-      await shot(page, 'profiling-progress');
+      // A progress notification shows while the worker runs (on a fast machine it may be gone within a second).
+      const progress = page.locator('.notifications-toasts .notification-toast', { hasText: /profil|attention/i });
+      if (await progress.first().waitFor({ timeout: 5 * SEC }).then(() => true, () => false)) {
+        log(`progress: ${(await progress.first().innerText().catch(() => '')).replace(/\s+/g, ' ')}`);
+        await shot(page, 'profiling-progress');
+      } else log('no progress notification seen within 5 s');
       const errorToast = page.locator('.notifications-toasts .notification-toast', { hasText: /error|failed|cannot|could not/i });
       const reportTab = page.locator('.tabs-container .tab[aria-label^="Attention:"]');
       let tabSince;
