@@ -270,6 +270,7 @@ function svgCharts() {
       height: Math.round(s.getBoundingClientRect().height),
       paths: [...s.querySelectorAll('path')].filter((p) => (p.getAttribute('d') ?? '').length > 12).length,
       marks: s.querySelectorAll('rect, circle, line, polyline').length,
+      points: s.querySelectorAll('circle, path.point, .point, .dot').length,
       text: [...s.querySelectorAll('text')].map((t) => t.textContent.trim()).filter(Boolean).join(' | '),
     }));
 }
@@ -351,6 +352,7 @@ async function main() {
       // A progress notification shows while the worker runs (on a fast machine it may be gone within a second).
       const progress = page.locator('.notifications-toasts .notification-toast', { hasText: /profil|attention/i });
       if (await progress.first().waitFor({ timeout: 5 * SEC }).then(() => true, () => false)) {
+        await sleep(400); // let the toast finish sliding in
         log(`progress: ${(await progress.first().innerText().catch(() => '')).replace(/\s+/g, ' ')}`);
         await shot(page, 'profiling-progress');
       } else log('no progress notification seen within 5 s');
@@ -420,7 +422,8 @@ async function main() {
       const ink = await until('the flame chart canvas to draw boxes', async () => {
         const r = await f.evaluate(canvasInk);
         state.flame = r;
-        const enoughInk = r.ink > 2000 && r.inkFraction > 0.01 && r.colours >= 2;
+        // Axis and row labels alone ink a few per cent of the canvas; boxes fill a good part of it.
+        const enoughInk = r.ink > 5000 && r.inkFraction > 0.1 && r.colours >= 3;
         return enoughInk && (r.boxCount === undefined || r.boxCount > 0) ? r : undefined;
       }, T.view).catch((e) => {
         throw new Error(`${e.message}; canvas: ${JSON.stringify(state.flame)}`);
@@ -430,17 +433,20 @@ async function main() {
       await shot(page, 'flame-chart');
     });
 
-    for (const [id, tab, unitRe, name] of [
-      ['5a', /memory/i, /\b(B|KB|KiB|MB|MiB|GB|GiB|bytes)\b/, 'memory'],
-      ['5b', /roofline/i, /FLOP/i, 'roofline'],
+    // d3 axes draw a domain path each: a chart needs paths beyond those, or points, to have drawn data.
+    const memoryOk = (c) => c.paths >= 3 && /\b(B|KB|KiB|MB|MiB|GB|GiB|bytes)\b/.test(c.text) && /peak/i.test(c.text);
+    const rooflineOk = (c) => c.points >= 2 && /FLOP/i.test(c.text) && /naive/.test(c.text) && /flash/.test(c.text);
+    for (const [id, tab, ok, name, what] of [
+      ['5a', /memory/i, memoryOk, 'memory', 'stacked areas (paths beyond the axes), a byte unit and the peak marked'],
+      ['5b', /roofline/i, rooflineOk, 'roofline', 'a point per kernel (naive, flash) and FLOP axes'],
     ]) {
-      await step(id, `${name} tab: an SVG chart with paths and axes with units`, ['2'], async () => {
+      await step(id, `${name} tab: an SVG chart with ${what}`, ['2'], async () => {
         const f = await reportFrame(page);
         await openTab(f, tab);
-        const charts = await until(`the ${name} chart (svg with paths and unit labels)`, async () => {
+        const charts = await until(`the ${name} chart (${what})`, async () => {
           const c = await f.evaluate(svgCharts);
           state[name] = c;
-          return c.find((x) => x.paths + x.marks >= 2 && x.paths >= 1 && unitRe.test(x.text)) ? c : undefined;
+          return c.find(ok) ? c : undefined;
         }, T.view).catch((e) => {
           throw new Error(`${e.message}; visible svgs: ${JSON.stringify(state[name])?.slice(0, 800)}`);
         });
