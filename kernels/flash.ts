@@ -191,7 +191,7 @@ export const flashKernel: AttentionKernel = {
       const fused: KernelPass = {
         name: grid.splits > 1 ? 'partial' : 'fused',
         pipeline,
-        bindGroup: bindGroup(ctx, pipeline, `flash set ${si}`, [params, set.q, set.k, set.v, io.kvLens, io.out, ...scratch]),
+        bindGroup: bindGroup(ctx, pipeline, `flash set ${si}`, [params, set.q, set.k, set.v, io.kvLens, io.out, ...scratch, io.docBounds]),
         workgroups: grid.workgroups,
       };
       return combine ? [fused, combine] : [fused];

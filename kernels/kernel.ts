@@ -15,6 +15,8 @@ export interface KernelIo {
   sets: InputSet[];
   out: GPUBuffer;
   kvLens: GPUBuffer;
+  /** [start, end) per (batch, query) for packed documents; a 16-byte dummy when the problem has none. */
+  docBounds: GPUBuffer;
 }
 
 export interface KernelPass {
@@ -71,6 +73,7 @@ export function packParams(p: AttentionProblem, bhOffset: number, bhCount: numbe
   f[10] = effectiveScale(p);
   f[11] = p.softcap;
   u[12] = splitKeys;
+  u[13] = p.docBounds ? 1 : 0;
   return buf;
 }
 

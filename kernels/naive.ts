@@ -74,7 +74,7 @@ export const naiveKernel: AttentionKernel = {
           {
             name: 'QKᵀ',
             pipeline: scores,
-            bindGroup: bindGroup(ctx, scores, `naive QKᵀ set ${si} chunk ${c}`, [params, set.q, set.k, io.kvLens, s]),
+            bindGroup: bindGroup(ctx, scores, `naive QKᵀ set ${si} chunk ${c}`, [params, set.q, set.k, io.kvLens, s, io.docBounds]),
             workgroups: [Math.ceil(p.seqLenK / 16), Math.ceil(p.seqLenQ / 16), count],
           },
           {

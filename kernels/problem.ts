@@ -23,6 +23,13 @@ export interface AttentionProblem {
   scale?: number;
   /** Per-batch key lengths: keys at positions ≥ kvLens[b] are masked. */
   kvLens?: Int32Array;
+  /**
+   * Document masking for packed (varlen) rows: B·Nq pairs [start, end) in key positions — query i of batch
+   * row b sees only keys start ≤ j < end of its own document (then causal, window and kvLens apply as well).
+   * Both bounds must be non-decreasing in i within a batch row (true of documents laid end to end): the flash
+   * kernels take the key range of a block of rows from its first and last row. Build it with `docBoundsFor`.
+   */
+  docBounds?: Int32Array;
 }
 
 export class ProblemError extends Error {
@@ -78,6 +85,7 @@ export function validateProblem(p: AttentionProblem): void {
       if (len < 0) throw new ProblemError(`kv-lens must be non-negative, got ${len}.`);
     }
   }
+  if (p.docBounds) validateDocBounds(p, p.docBounds);
   const qElems = p.batch * p.heads * p.seqLenQ * p.headDim;
   const kElems = p.batch * p.kvHeads * p.seqLenK * p.headDim;
   if (qElems > MAX_ELEMENTS || kElems > MAX_ELEMENTS) {
@@ -87,12 +95,63 @@ export function validateProblem(p: AttentionProblem): void {
   }
 }
 
+function validateDocBounds(p: AttentionProblem, bounds: Int32Array): void {
+  const want = 2 * p.batch * p.seqLenQ;
+  if (bounds.length !== want) {
+    throw new ProblemError(`document bounds have ${bounds.length} entries; B·Nq·2 = ${want} expected.`);
+  }
+  for (let b = 0; b < p.batch; b++) {
+    let prevStart = 0;
+    let prevEnd = 0;
+    for (let i = 0; i < p.seqLenQ; i++) {
+      const at = 2 * (b * p.seqLenQ + i);
+      const start = bounds[at];
+      const end = bounds[at + 1];
+      if (!(start >= 0 && start <= end && end <= p.seqLenK)) {
+        throw new ProblemError(`document bounds of batch ${b} query ${i} are [${start}, ${end}); need 0 ≤ start ≤ end ≤ ${p.seqLenK}.`);
+      }
+      if (start < prevStart || end < prevEnd) {
+        throw new ProblemError(`document bounds of batch ${b} go backwards at query ${i}; documents must be laid end to end.`);
+      }
+      prevStart = start;
+      prevEnd = end;
+    }
+  }
+}
+
+/**
+ * Document bounds for packed rows of `seqLen` tokens (Nq = Nk = seqLen): row b holds documents of the given
+ * lengths end to end from position 0. Positions after the last document are padding and see no key (their
+ * output is 0, as for any row that sees nothing).
+ */
+export function docBoundsFor(rows: readonly (readonly number[])[], seqLen: number): Int32Array {
+  const bounds = new Int32Array(2 * rows.length * seqLen);
+  rows.forEach((docs, b) => {
+    let start = 0;
+    for (const len of docs) {
+      if (!Number.isInteger(len) || len < 1) throw new ProblemError(`a packed document must have at least one token, got ${len}.`);
+      if (start + len > seqLen) throw new ProblemError(`packed row ${b} holds ${start + len} tokens, more than its ${seqLen}.`);
+      for (let i = start; i < start + len; i++) {
+        bounds[2 * (b * seqLen + i)] = start;
+        bounds[2 * (b * seqLen + i) + 1] = start + len;
+      }
+      start += len;
+    }
+    for (let i = start; i < seqLen; i++) {
+      bounds[2 * (b * seqLen + i)] = start;
+      bounds[2 * (b * seqLen + i) + 1] = start;
+    }
+  });
+  return bounds;
+}
+
 export const qElements = (p: AttentionProblem): number => p.batch * p.heads * p.seqLenQ * p.headDim;
 export const kvElements = (p: AttentionProblem): number => p.batch * p.kvHeads * p.seqLenK * p.headDim;
 
 /**
  * Number of (query, key) pairs a query row can see, summed over rows, for one (batch, head).
- * Counts causal and window masks (flash-attn's convention counts the visible area), ignores kvLens.
+ * Counts causal and window masks (flash-attn's convention counts the visible area), ignores kvLens and
+ * document bounds (they differ per batch row; the padding analysis counts packed work itself).
  */
 export function visiblePairs(p: AttentionProblem): number {
   const nq = p.seqLenQ;
@@ -131,5 +190,6 @@ export function describeProblem(p: AttentionProblem): string {
   if (p.softcap) parts.push(`softcap=${p.softcap}`);
   if (p.scale !== undefined) parts.push(`scale=${p.scale}`);
   if (p.kvLens) parts.push('kv-lens');
+  if (p.docBounds) parts.push('doc-masked');
   return parts.join(' ');
 }

@@ -54,7 +54,12 @@ export function visibleKeyRange(p: AttentionProblem, b: number, i: number): [num
   let hi = p.seqLenK;
   if (p.kvLens) hi = Math.min(hi, Math.max(0, p.kvLens[b]));
   if (p.causal || p.window > 0) hi = Math.min(hi, pos + 1);
-  const lo = p.window > 0 ? Math.max(0, pos - p.window + 1) : 0;
+  let lo = p.window > 0 ? Math.max(0, pos - p.window + 1) : 0;
+  if (p.docBounds) {
+    const at = 2 * (b * p.seqLenQ + i);
+    lo = Math.max(lo, p.docBounds[at]);
+    hi = Math.min(hi, p.docBounds[at + 1]);
+  }
   return [lo, Math.max(lo, hi)];
 }
 

@@ -187,7 +187,8 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
       const lens = new Int32Array(Math.max(4, p.batch));
       if (p.kvLens) lens.set(p.kvLens);
       const kvLens = make('kv lengths', lens);
-      return { sets: inputSets, out, kvLens };
+      const docBounds = make('document bounds', p.docBounds ?? new Int32Array(4));
+      return { sets: inputSets, out, kvLens, docBounds };
     });
     const rows = sampleRows(p, options.checkBudget);
     let want: Float64Array | undefined;
@@ -382,13 +383,13 @@ async function runKernel(
   const bytesMoved = minimumBytes(p);
   const scratch = kernel.analyticScratch(ctx, p);
   const sets = io.sets.length;
-  const harnessBytes = io.kvLens.size + paramsBytes(alloc.events, kernel.name) + (useTimestamps ? 2 * Math.max(16, 16 * passCount) : 0);
+  const harnessBytes = io.kvLens.size + io.docBounds.size + paramsBytes(alloc.events, kernel.name) + (useTimestamps ? 2 * Math.max(16, 16 * passCount) : 0);
   const analyticBuffers: AnalyticBuffer[] = [
     { label: 'Q, K, V' + (sets > 1 ? ` (×${sets} rotation copies)` : ''), role: 'input', bytes: (qElements(p) + 2 * kvElements(p)) * elementBytes(p.dtype) * sets },
     { label: 'O', role: 'output', bytes: qElements(p) * elementBytes(p.dtype) },
     ...scratch,
-    // The small buffers the harness adds: per-dispatch parameters, key lengths, timestamp resolve/readback.
-    { label: 'params, kv lengths, timestamps', role: 'scratch', bytes: harnessBytes },
+    // The small buffers the harness adds: per-dispatch parameters, key lengths, document bounds, timestamp resolve/readback.
+    { label: 'params, kv lengths, doc bounds, timestamps', role: 'scratch', bytes: harnessBytes },
   ];
   return {
     kernel: kernel.name,

@@ -7,6 +7,7 @@
 @group(0) @binding(3) var<storage, read> v: array<vec4<elem>>;
 @group(0) @binding(4) var<storage, read> kvLens: array<i32>;
 @group(0) @binding(5) var<storage, read_write> o: array<vec4<elem>>;
+@group(0) @binding(6) var<storage, read> docBounds: array<i32>;
 
 const D4: u32 = HEAD_DIM / 4u;
 
@@ -36,8 +37,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var l = 0.0;
   let range = visibleRange(b, i);
 
-  // Keys any row of this workgroup can see: lo and hi never decrease with the row, so the hull of the
-  // first and last rows' ranges covers them all, and fully masked tiles are skipped.
+  // Keys any row of this workgroup can see: lo and hi never decrease with the row (document bounds of
+  // packed rows included), so the hull of the first and last rows' ranges covers them all, and fully
+  // masked tiles are skipped.
   let first = visibleRange(b, row0);
   let last = visibleRange(b, min(row0 + BQ, P.nq) - 1u);
   let kEnd = last.y;

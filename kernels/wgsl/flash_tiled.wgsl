@@ -16,6 +16,7 @@
 @group(0) @binding(5) var<storage, read_write> o: array<vec4<elem>>;
 @group(0) @binding(6) var<storage, read_write> partial: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> stats: array<vec2<f32>>;
+@group(0) @binding(8) var<storage, read> docBounds: array<i32>;
 
 const D4: u32 = HEAD_DIM / 4u;
 const TX: u32 = BK / 4u;       // threads across the keys of a tile (and across O's columns)
@@ -58,7 +59,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let q2 = qrow.z * D4;
   let q3 = qrow.w * D4;
 
-  // Keys any row of this workgroup sees: lo and hi never decrease with the position, so the hull is
+  // Keys any row of this workgroup sees: lo and hi never decrease with the position (document bounds of
+  // packed rows included), so the hull is
   // spanned by the first and last slot — or by positions 0 and nq−1 when the block spans two heads.
   let iFirst = select(slot0 % P.nq, 0u, slot0 / P.nq != slotLast / P.nq);
   let iLast = select(slotLast % P.nq, P.nq - 1u, slot0 / P.nq != slotLast / P.nq);

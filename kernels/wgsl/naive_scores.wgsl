@@ -4,6 +4,7 @@
 @group(0) @binding(2) var<storage, read> k: array<vec4<elem>>;
 @group(0) @binding(3) var<storage, read> kvLens: array<i32>;
 @group(0) @binding(4) var<storage, read_write> s: array<f32>;
+@group(0) @binding(5) var<storage, read> docBounds: array<i32>;
 
 const D4: u32 = HEAD_DIM / 4u;
 

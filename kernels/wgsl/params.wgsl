@@ -14,7 +14,7 @@ struct Params {
   scale: f32,
   softcap: f32,     // 0 = none
   splitKeys: u32,   // flash split-K: keys per split (a multiple of the key tile); 0 = no split
-  pad0: u32,
+  useDocs: u32,     // 0 / 1: docBounds holds [start, end) per (batch, query) — packed documents
   pad1: u32,
   pad2: u32,
 }
