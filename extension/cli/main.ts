@@ -15,6 +15,7 @@ import { ParsedArgs, UsageError, intFlag, numberFlag, parseArgs, parseShape } fr
 import { NpyError, encodeNpy, parseNpy } from './npy';
 import { inspectCommand, workloadsFromFile } from './config-commands';
 import { runWorker } from '../engine/worker';
+import { PADDING_USAGE, isPaddingInputError, paddingCommand } from '../padding/command';
 
 const USAGE = `attnprof — profile Transformer attention kernels on this machine's GPU (WebGPU/Dawn)
 
@@ -27,6 +28,7 @@ usage:
                [--causal] [--window W] [--softcap C] [--scale S] [--kv-lens LENS.npy] [--adapter NAME]
   attnprof adapters
   attnprof ceilings [--json]
+${PADDING_USAGE}
 
 tensors: little-endian float32 .npy, q [B,Hq,N,D], k/v [B,Hkv,Nk,D]; kv-lens int32 [B].
 exit codes: 0 success, 1 runtime failure, 2 bad arguments or unreadable input.`;
@@ -241,6 +243,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await cmdAdapters(io);
       case 'ceilings':
         return await cmdCeilings(rest, io);
+      case 'padding':
+        return await paddingCommand(rest, io);
       case 'worker':
         return await runWorker();
       case undefined:
@@ -253,7 +257,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         throw new UsageError(`unknown command '${command}'. Run 'attnprof help'.`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ProblemError || e instanceof NpyError) {
+    if (e instanceof UsageError || e instanceof ProblemError || e instanceof NpyError || isPaddingInputError(e)) {
       io.err(`attnprof: ${(e as Error).message}`);
       return 2;
     }

@@ -1,0 +1,154 @@
+/**
+ * `attnprof padding`: the padding analysis of a lengths file, optionally measured on this GPU.
+ *   attnprof padding --lengths FILE [--batch-size B] [--max-length L] [--causal] [--config FILE | --shape B,Hq,Hkv,N,D]
+ *                    [--dtype f32|f16] [--measure] [--samples K] [--iters N] [--warmup N] [--adapter NAME] [--json OUT]
+ * With --shape, its B and N are the defaults of --batch-size and --max-length. Without a model or shape the
+ * arithmetic still runs; --measure needs one.
+ */
+import { writeFileSync } from 'node:fs';
+import { openGpu } from '../../kernels/device';
+import { DType, ProblemError, SUPPORTED_HEAD_DIMS, elementBytes } from '../../kernels/problem';
+import { formatBytes } from '../../kernels/units';
+import { UsageError, intFlag, parseArgs, parseShape } from '../cli/args';
+import { workloadsFromFile } from '../cli/config-commands';
+import { buildPaddingAnalysis, planPadding } from './analysis';
+import { LengthsError, readLengths } from './lengths';
+import { measureStrategies } from './measure';
+import { PaddingError } from './strategies';
+import type { LengthsFormat, PaddingAnalysis, PaddingAttention } from './types';
+
+type Io = { out: (s: string) => void; err: (s: string) => void };
+
+export const PADDING_USAGE = `  attnprof padding --lengths FILE [--batch-size B] [--max-length L] [--causal]
+                   [--config FILE | --shape B,Hq,Hkv,N,D] [--dtype f32|f16] [--measure] [--samples K]
+                   [--iters N] [--warmup N] [--lengths-format text|jsonl|npy|histogram-csv|histogram-json]
+                   [--adapter NAME] [--seed N] [--json OUT]`;
+
+const FLAGS = {
+  lengths: true, 'batch-size': true, 'max-length': true, causal: false, config: true, shape: true, dtype: true,
+  measure: false, samples: true, iters: true, warmup: true, 'lengths-format': true, adapter: true, seed: true, json: true, quiet: false,
+};
+
+const FORMATS: readonly LengthsFormat[] = ['text', 'jsonl', 'npy', 'histogram-csv', 'histogram-json'];
+
+function attentionFrom(args: ReturnType<typeof parseArgs>, dtype: DType): { attention?: PaddingAttention; batch?: number; seqLen?: number } {
+  const shape = args.values.get('shape');
+  const config = args.values.get('config');
+  if (shape && config) throw new UsageError('give either --config or --shape, not both.');
+  const causalFlag = args.switches.has('causal');
+  if (shape) {
+    const s = parseShape(shape);
+    if (s.heads % s.kvHeads !== 0) throw new UsageError(`query heads (${s.heads}) must be a multiple of key/value heads (${s.kvHeads}) for GQA/MQA.`);
+    if (!SUPPORTED_HEAD_DIMS.includes(s.headDim)) throw new UsageError(`head dim ${s.headDim} is not supported; use one of ${SUPPORTED_HEAD_DIMS.join(', ')}.`);
+    return {
+      attention: { name: 'shape', heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim, dtype, dtypeBytes: elementBytes(dtype), causal: causalFlag },
+      batch: s.batch,
+      seqLen: s.seqLen,
+    };
+  }
+  if (config) {
+    // One attention per model: the workload standing for the most layers (Gemma-2: the kind most layers have).
+    const workloads = workloadsFromFile(config, { dtype });
+    const w = workloads.reduce((a, b) => (b.layers.length > a.layers.length ? b : a));
+    const p = w.problem;
+    return {
+      attention: { name: w.name, heads: p.heads, kvHeads: p.kvHeads, headDim: p.headDim, dtype, dtypeBytes: elementBytes(dtype), causal: causalFlag || p.causal },
+    };
+  }
+  return {};
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+
+export function paddingTable(a: PaddingAnalysis): string {
+  const measured = a.strategies.some((s) => s.measuredMs !== undefined);
+  const head = ['strategy', 'token eff.', 'attention eff.', 'unmasked eff.', 'batches', 'padded tokens', ...(a.attention ? ['peak batch (S)'] : []), ...(measured ? ['measured ms', 'ns/token'] : [])];
+  const rows = a.strategies.map((s) => [
+    s.name,
+    pct(s.tokenEfficiency),
+    pct(s.attentionEfficiency),
+    pct(s.unmaskedAttentionEfficiency),
+    String(s.batches),
+    String(s.paddedTokens),
+    ...(a.attention ? [s.memory ? formatBytes(s.memory.peakBytes) : '–'] : []),
+    ...(measured ? [s.measuredMs?.toFixed(2) ?? '–', s.measurement?.nsPerUsefulToken.toFixed(2) ?? '–'] : []),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const d = a.distribution;
+  const lines = [
+    `${a.n} sequences from ${a.lengths.file} (${a.lengths.format}${a.lengths.estimated ? `, ${a.lengths.estimatedCount} token counts estimated from text` : ''}): ` +
+      `length min ${d.minLength}, median ${d.p50Length}, p90 ${d.p90Length}, p99 ${d.p99Length}, max ${d.maxLength}`,
+    `B = ${a.batchSize}, L = ${a.maxLength}, ${a.causal ? 'causal' : 'non-causal'}${a.attention ? `; attention of ${a.attention.name}: Hq ${a.attention.heads}, Hkv ${a.attention.kvHeads}, D ${a.attention.headDim}, ${a.attention.dtype}` : ''}`,
+  ];
+  if (a.lengths.badLines.count) {
+    lines.push(`skipped ${a.lengths.badLines.count} bad lines: ${a.lengths.badLines.first.map((b) => `line ${b.line} (${b.reason})`).join(', ')}`);
+  }
+  lines.push('', line(head), ...rows.map(line), '');
+  if (a.measurement) lines.push(`measured (${a.measurement.adapter}, flash, ms per layer forward for the whole dataset): ${a.measurement.description}`);
+  lines.push(`recommendation: ${a.recommendation.text}`);
+  return lines.join('\n');
+}
+
+export async function paddingCommand(argv: string[], io: Io): Promise<number> {
+  const args = parseArgs(argv, FLAGS);
+  if (args.positional.length) throw new UsageError(`padding takes no positional argument, got '${args.positional[0]}'.`);
+  const file = args.values.get('lengths');
+  if (!file) throw new UsageError('padding needs --lengths FILE.');
+  const dtype = args.values.get('dtype') ?? 'f32';
+  if (dtype !== 'f32' && dtype !== 'f16') throw new UsageError(`--dtype must be f32 or f16, got '${dtype}'.`);
+  const format = args.values.get('lengths-format');
+  if (format !== undefined && !FORMATS.includes(format as LengthsFormat)) {
+    throw new UsageError(`--lengths-format must be one of ${FORMATS.join(', ')}, got '${format}'.`);
+  }
+  const measure = args.switches.has('measure');
+  const samples = intFlag(args, 'samples', 4, 1, 1000);
+  const iterations = intFlag(args, 'iters', 3, 1, 10000);
+  const warmup = intFlag(args, 'warmup', 1, 0, 1000);
+  const { attention, batch, seqLen } = attentionFrom(args, dtype);
+  if (measure && !attention) throw new UsageError('--measure needs the model\'s attention: --config FILE or --shape B,Hq,Hkv,N,D.');
+  const input = await readLengths(file, { format: format as LengthsFormat | undefined });
+  let longest = 0;
+  for (const len of input.lengths) if (len > longest) longest = len;
+  const options = {
+    batchSize: intFlag(args, 'batch-size', batch ?? 8, 1, 65536),
+    maxLength: intFlag(args, 'max-length', seqLen ?? longest, 1, 2 ** 26),
+    causal: attention?.causal ?? args.switches.has('causal'),
+  };
+  const plan = planPadding(input, options);
+  let measured;
+  if (measure && attention) {
+    const ctx = await openGpu({ adapterName: args.values.get('adapter') });
+    try {
+      const quiet = args.switches.has('quiet');
+      measured = await measureStrategies(ctx, plan, attention, {
+        samples,
+        iterations,
+        warmup,
+        seed: args.values.has('seed') ? intFlag(args, 'seed', 0, 0) : undefined,
+        onProgress: (m) => !quiet && io.err(`attnprof: ${m}`),
+      });
+    } finally {
+      ctx.destroy();
+    }
+  }
+  const analysis = buildPaddingAnalysis(plan, attention, measured);
+  io.out(paddingTable(analysis));
+  const json = args.values.get('json');
+  if (json) {
+    const text = JSON.stringify(analysis, null, 1);
+    if (json === '-') io.out(text);
+    else writeFileSync(json, text);
+  }
+  const wrong = analysis.strategies.filter((s) => s.measurement && !s.measurement.correct);
+  if (wrong.length) {
+    io.err(`attnprof: flash produced wrong results on sampled ${wrong.map((s) => s.name).join(', ')} batches (max relative error ${Math.max(...wrong.map((s) => s.measurement?.maxRelError ?? 0)).toExponential(2)}).`);
+    return 1;
+  }
+  return 0;
+}
+
+/** Errors of this command that are the user's input (exit 2). */
+export function isPaddingInputError(e: unknown): boolean {
+  return e instanceof LengthsError || e instanceof PaddingError || e instanceof ProblemError;
+}
