@@ -9,6 +9,7 @@ import type { MemoryEvent } from '../../kernels/allocator';
 import type { KernelResult } from '../../kernels/runner';
 import type { AttentionProblem, DType } from '../../kernels/problem';
 import { attentionFlops, effectiveScale, minimumBytes, scoreMatrixBytes, visiblePairs } from '../../kernels/problem';
+import type { PaddingAnalysis } from '../padding/types';
 
 export const REPORT_SCHEMA = 'attnprof.report';
 export const REPORT_VERSION = 1;
@@ -64,6 +65,11 @@ export interface ProfileReport {
   workloads: Workload[];
   /** The adapter's measured ceilings for the roofline (absent when not measured). */
   ceilings?: Ceilings;
+  /**
+   * Padding efficiency of a lengths file for this model (the Padding tab; extension/padding/types.ts documents
+   * every field). Absent when no lengths were analysed. Additive, so the report version stays 1.
+   */
+  padding?: PaddingAnalysis;
 }
 
 export function specToJson(p: AttentionProblem): SpecJson {
@@ -111,6 +117,20 @@ export function parseReport(value: unknown): ProfileReport {
     for (const k of wl.results as unknown[]) {
       const kr = k as Record<string, unknown>;
       if (typeof kr.kernel !== 'string' || (kr.status !== 'ok' && kr.status !== 'failed')) fail('a malformed kernel result');
+    }
+  }
+  if (r.padding !== undefined) {
+    // The Padding tab reads these without further checks: refuse a section that is not shaped like one.
+    const pad = r.padding as Record<string, unknown> | null;
+    if (typeof pad !== 'object' || pad === null || !Array.isArray(pad.strategies)) fail('a malformed padding section');
+    for (const s of (pad as { strategies: unknown[] }).strategies) {
+      const st = s as Record<string, unknown> | null;
+      if (
+        typeof st !== 'object' || st === null || typeof st.name !== 'string' ||
+        !['tokenEfficiency', 'attentionEfficiency', 'batches', 'paddedTokens'].every((k) => typeof st[k] === 'number')
+      ) {
+        fail('a malformed padding strategy');
+      }
     }
   }
   return value as ProfileReport;

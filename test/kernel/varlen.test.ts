@@ -9,6 +9,12 @@ import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, ProblemError, docBoundsFor } from '../../kernels/problem';
 import { referenceRows, visibleKeyRange } from '../../kernels/reference';
 import { runProblem } from '../../kernels/runner';
+import { buildPaddingAnalysis, planPadding } from '../../extension/padding/analysis';
+import { batchProblem, measureStrategies } from '../../extension/padding/measure';
+import type { PaddingAttention } from '../../extension/padding/types';
+import { main } from '../../extension/cli/main';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../unit/helpers';
 
 let ctx: GpuContext;
 const seed = Date.now() & 0xffffff;
@@ -102,5 +108,59 @@ describe('the document mask is what the reference means', () => {
     await assert.rejects(runProblem(ctx, { ...p, docBounds: bad }, { kernels: ['flash'] }), (e: Error) => e instanceof ProblemError && /go backwards at query 4/.test(e.message));
     await assert.rejects(runProblem(ctx, { ...p, docBounds: new Int32Array(4) }, { kernels: ['flash'] }), /document bounds have 4 entries; B·Nq·2 = 10 expected/);
     assert.throws(() => docBoundsFor([[4, 3]], 6), /packed row 0 holds 7 tokens, more than its 6/);
+  });
+});
+
+describe('measured padding strategies', () => {
+  const attention: PaddingAttention = { name: 'shape', heads: 2, kvHeads: 1, headDim: 32, dtype: 'f32', dtypeBytes: 4, causal: true };
+  const lengths = Int32Array.from([5, 17, 3, 40, 1, 22, 9, 30, 2, 11]);
+  const source = { file: 'l.txt', format: 'text' as const, estimated: false, estimatedCount: 0, order: 'file' as const, badLines: { count: 0, first: [] } };
+
+  test('batch problems: padded batches mask keys per row, packed rows per document', () => {
+    const plan = planPadding({ lengths, source }, { batchSize: 3, maxLength: 32, causal: true });
+    const dyn = batchProblem(attention, plan.strategies[1].batch(1));
+    assert.deepEqual([dyn.batch, dyn.seqLenQ, [...(dyn.kvLens ?? [])]], [3, 32, [32, 1, 22]]); // 40 truncated to L = 32
+    const packedLayout = plan.strategies[3].batch(0);
+    const masked = batchProblem(attention, packedLayout);
+    const unmasked = batchProblem(attention, packedLayout, false);
+    assert.ok(masked.docBounds && !unmasked.docBounds && !masked.kvLens);
+    assert.equal(masked.seqLenK, 32);
+  });
+
+  test('each strategy times the same number of sampled batches, correct against the reference, extrapolated', async () => {
+    const plan = planPadding({ lengths, source }, { batchSize: 3, maxLength: 32, causal: true });
+    const m = await measureStrategies(ctx, plan, attention, { samples: 2, iterations: 1, warmup: 0, seed });
+    const a = buildPaddingAnalysis(plan, attention, m);
+    for (const s of a.strategies) {
+      const x = s.measurement;
+      assert.ok(x, s.name);
+      assert.equal(x.sampledBatches.length, Math.min(2, s.batches), s.name);
+      assert.equal(x.sampledBatches[0], 0);
+      assert.equal(x.batchMs.length, x.sampledBatches.length);
+      assert.ok(x.batchMs.every((ms) => ms > 0));
+      assert.ok(x.correct, `${s.name}: max relative error ${x.maxRelError}`);
+      assert.equal(s.measuredMs, x.meanBatchMs * s.batches);
+      assert.equal(x.nsPerUsefulToken, (x.totalMs * 1e6) / s.usefulTokens);
+      assert.equal(x.unmaskedBatchMs?.length, s.name === 'packed' ? x.batchMs.length : undefined);
+    }
+    assert.equal(a.measurement?.samplesPerStrategy, 2);
+    assert.match(a.measurement?.description ?? '', /timed fixed 2 of 4, dynamic 2 of 4, bucketed 2 of 4, packed 2 of \d+ batches/);
+    assert.match(a.recommendation.text, /% faster measured|no strategy does less/);
+  });
+
+  test('attnprof padding --measure prints measured times and writes them to the JSON', async () => {
+    const tmp = tempDir();
+    try {
+      writeFileSync(tmp.path('l.txt'), [...lengths].join('\n'));
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await main(['padding', '--lengths', tmp.path('l.txt'), '--shape', '3,2,1,32,32', '--causal', '--measure', '--samples', '1', '--iters', '1', '--warmup', '0', '--json', tmp.path('o.json')], { out: (s) => out.push(s), err: (s) => err.push(s) });
+      assert.equal(code, 0, err.join('\n'));
+      assert.match(out.join('\n'), /measured ms/);
+      const json = JSON.parse(readFileSync(tmp.path('o.json'), 'utf8')) as { strategies: { name: string; measuredMs?: number }[] };
+      assert.ok(json.strategies.every((s) => typeof s.measuredMs === 'number' && s.measuredMs > 0));
+    } finally {
+      tmp.cleanup();
+    }
   });
 });
