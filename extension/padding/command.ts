@@ -11,6 +11,7 @@ import { DType, ProblemError, SUPPORTED_HEAD_DIMS, elementBytes } from '../../ke
 import { formatBytes } from '../../kernels/units';
 import { UsageError, intFlag, parseArgs, parseShape } from '../cli/args';
 import { workloadsFromFile } from '../cli/config-commands';
+import { parseConfigFile } from '../model';
 import { buildPaddingAnalysis, planPadding } from './analysis';
 import { LengthsError, readLengths } from './lengths';
 import { measureStrategies } from './measure';
@@ -51,8 +52,12 @@ function attentionFrom(args: ReturnType<typeof parseArgs>, dtype: DType): { atte
     const workloads = workloadsFromFile(config, { dtype });
     const w = workloads.reduce((a, b) => (b.layers.length > a.layers.length ? b : a));
     const p = w.problem;
+    // Memory at the model's own precision (torch_dtype: bf16 → 2 bytes) unless --dtype says otherwise; the
+    // measurement runs at --dtype (f32 by default: software adapters rarely have shader-f16).
+    const model = parseConfigFile(config).models.find((m) => w.name.startsWith(m.name));
+    const dtypeBytes = args.values.has('dtype') || !model ? elementBytes(dtype) : model.dtypeBytes;
     return {
-      attention: { name: w.name, heads: p.heads, kvHeads: p.kvHeads, headDim: p.headDim, dtype, dtypeBytes: elementBytes(dtype), causal: causalFlag || p.causal },
+      attention: { name: w.name, heads: p.heads, kvHeads: p.kvHeads, headDim: p.headDim, dtype, dtypeBytes, causal: causalFlag || p.causal },
     };
   }
   return {};

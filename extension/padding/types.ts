@@ -147,8 +147,9 @@ export interface PaddingAttention {
   heads: number;
   kvHeads: number;
   headDim: number;
+  /** Element type the measurement runs at. */
   dtype: DType;
-  /** Bytes per element of Q/K/V/O. */
+  /** Bytes per element of Q/K/V/O in the memory estimate: the model's torch_dtype for a config, else dtype's. */
   dtypeBytes: number;
   causal: boolean;
 }

@@ -81,5 +81,6 @@ describe('attnprof padding', () => {
     assert.equal(r.code, 0, r.err.join('\n'));
     const a = JSON.parse(r.out.at(-1) as string) as PaddingAnalysis;
     assert.deepEqual([a.attention?.heads, a.attention?.kvHeads, a.attention?.headDim, a.causal], [28, 4, 128, true]);
+    assert.deepEqual([a.attention?.dtype, a.attention?.dtypeBytes], ['f32', 2], 'memory at bf16, measured at f32');
   });
 });
