@@ -41,7 +41,11 @@ if [ ! -x "$NODE24_DIR/bin/node" ]; then
   rm -rf "$tmp"
 fi
 "$NODE24_DIR/bin/node" -v | grep -q '^v24\.' || { echo "e2e setup: $NODE24_DIR/bin/node is not Node 24" >&2; exit 1; }
-# 2. Everything, with Node 24 first on PATH and node-gyp pointed at its headers.
+# 2. Everything, with Node 24 first on PATH and node-gyp pointed at its headers. Under `npm test` the outer npm (the
+# machine's Node 20) exports npm_* settings; npm_config_user_agent among them would make code-server's postinstall
+# see "node/v20" and refuse, so the install starts from a clean npm environment.
+while read -r v; do unset "$v"; done < <(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p')
+unset NODE
 export PATH="$NODE24_DIR/bin:$PATH"
 export npm_config_nodedir="$NODE24_DIR"
 export npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
