@@ -5,10 +5,36 @@
 import type { ProfileReport } from '../report/schema';
 import type { AdapterSummary } from '../../kernels/device';
 import type { ProfileRequest } from './profile';
+import type { LengthsFormat, PaddingAttention } from '../padding/types';
+
+/**
+ * A padding analysis of a lengths file (issue 5), run in the worker because the file may hold millions of
+ * lines and measuring needs the GPU. Without `measure` it is arithmetic only (no adapter is opened).
+ */
+export interface PaddingRequest {
+  title: string;
+  source: ProfileReport['source'];
+  /** Absolute path of the lengths file; the worker streams it. */
+  lengthsFile: string;
+  /** How the user named the file (workspace-relative), shown in the report; defaults to `lengthsFile`. */
+  lengthsLabel?: string;
+  lengthsFormat?: LengthsFormat;
+  /** Rows per batch; default 8. */
+  batchSize?: number;
+  /** L; default the longest length in the file. */
+  maxLength?: number;
+  causal: boolean;
+  /** The model's attention (config or shape): memory per batch, and what is measured. */
+  attention?: PaddingAttention;
+  /** Time a sample of each strategy's batches through flash (needs `attention`). */
+  measure?: { samples: number; iterations: number; warmup: number; seed?: number; adapterName?: string };
+}
 
 export type ToWorker =
   /** Run a profile; answered by progress messages, then one `result`. */
   | { type: 'profile'; id: number; request: ProfileRequest }
+  /** Analyse padding of a lengths file; answered by progress messages, then one `result` whose report has `padding`. */
+  | { type: 'padding'; id: number; request: PaddingRequest }
   /** List the adapters Dawn sees; answered by `adapters`. */
   | { type: 'adapters'; id: number };
 
@@ -19,7 +45,7 @@ export type FromWorker =
   | { type: 'ready' }
   /** What runs now; fraction of kernels done in [0, 1]. */
   | { type: 'progress'; id: number; message: string; fraction: number }
-  /** A profile finished. */
+  /** A profile (or padding analysis) finished. */
   | { type: 'result'; id: number; ok: true; report: ProfileReport }
   /** A request failed; `kind` says whose fault and so what the user should do. */
   | { type: 'result'; id: number; ok: false; error: { kind: WorkerErrorKind; message: string } }
@@ -35,5 +61,32 @@ export function isFromWorker(value: unknown): value is FromWorker {
 export function isToWorker(value: unknown): value is ToWorker {
   if (typeof value !== 'object' || value === null) return false;
   const m = value as { type?: unknown; id?: unknown };
-  return (m.type === 'profile' || m.type === 'adapters') && typeof m.id === 'number';
+  if (typeof m.id !== 'number') return false;
+  if (m.type === 'adapters') return true;
+  if (m.type === 'profile') return typeof (value as { request?: unknown }).request === 'object';
+  if (m.type === 'padding') return isPaddingRequest((value as { request?: unknown }).request);
+  return false;
+}
+
+const isPositiveInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
+
+/** Shape check of a padding request (the worker trusts the host, but a malformed one is a clear error, not a crash). */
+export function isPaddingRequest(v: unknown): v is PaddingRequest {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  if (typeof r.title !== 'string' || typeof r.lengthsFile !== 'string' || r.lengthsFile === '' || typeof r.causal !== 'boolean') return false;
+  if (typeof r.source !== 'object' || r.source === null) return false;
+  if (r.batchSize !== undefined && !isPositiveInt(r.batchSize)) return false;
+  if (r.maxLength !== undefined && !isPositiveInt(r.maxLength)) return false;
+  if (r.attention !== undefined) {
+    const a = r.attention as Record<string, unknown> | null;
+    if (typeof a !== 'object' || a === null || !['heads', 'kvHeads', 'headDim', 'dtypeBytes'].every((k) => isPositiveInt(a[k]))) return false;
+    if (a.dtype !== 'f32' && a.dtype !== 'f16') return false;
+  }
+  if (r.measure !== undefined) {
+    const m = r.measure as Record<string, unknown> | null;
+    if (typeof m !== 'object' || m === null || !isPositiveInt(m.samples) || !isPositiveInt(m.iterations) || typeof m.warmup !== 'number') return false;
+    if (r.attention === undefined) return false;
+  }
+  return true;
 }

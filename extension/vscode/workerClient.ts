@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { AdapterSummary } from '../../kernels/device';
 import type { ProfileRequest } from '../engine/profile';
-import { isFromWorker, type FromWorker, type ToWorker, type WorkerErrorKind } from '../engine/protocol';
+import { isFromWorker, type FromWorker, type PaddingRequest, type ToWorker, type WorkerErrorKind } from '../engine/protocol';
 import { parseReport, ReportFormatError, type ProfileReport } from '../report/schema';
 
 export type ProfileFailureKind = WorkerErrorKind | 'crash' | 'cancelled';
@@ -31,10 +31,24 @@ const ADVICE: Record<WorkerErrorKind, string> = {
   internal: 'This is a bug in attnprof: the "Attention Profiler" output has the details.',
 };
 
-export function failureMessage(kind: WorkerErrorKind, message: string): string {
-  const head = kind === 'no-adapter' ? 'No GPU adapter' : kind === 'gpu' ? 'The GPU failed' : kind === 'input' ? 'Cannot profile this' : 'Profiling failed';
+/** A padding analysis fails on its inputs for other reasons than a profile: say what to check there. */
+const PADDING_ADVICE: Partial<Record<WorkerErrorKind, string>> = {
+  input:
+    'Check the lengths file (one integer per line, JSONL records with length / input_ids / text, an integer .npy array, or a length,count histogram), the batch size and the max length.',
+  gpu: 'Try a smaller batch or max length, or analyse without measuring.',
+};
+
+export function failureMessage(kind: WorkerErrorKind, message: string, what: 'profile' | 'padding' = 'profile'): string {
+  const head =
+    kind === 'no-adapter'
+      ? 'No GPU adapter'
+      : kind === 'gpu'
+        ? 'The GPU failed'
+        : kind === 'input'
+          ? what === 'padding' ? 'Cannot analyse padding' : 'Cannot profile this'
+          : what === 'padding' ? 'Padding analysis failed' : 'Profiling failed';
   const text = message.trim().replace(/\.?$/, '.');
-  return `${head}: ${text} ${ADVICE[kind]}`;
+  return `${head}: ${text} ${(what === 'padding' ? PADDING_ADVICE[kind] : undefined) ?? ADVICE[kind]}`;
 }
 
 export interface WorkerClientOptions {
@@ -54,7 +68,7 @@ export interface ProfileCall {
 }
 
 interface Pending {
-  kind: 'profile' | 'adapters';
+  kind: 'profile' | 'padding' | 'adapters';
   resolve: (value: unknown) => void;
   reject: (e: ProfileFailure) => void;
   onProgress?: (message: string, fraction: number) => void;
@@ -82,6 +96,19 @@ export class WorkerClient {
   profile(request: ProfileRequest, call: ProfileCall = {}): Promise<ProfileReport> {
     if (call.signal?.aborted) return Promise.reject(new ProfileFailure('cancelled', 'Profiling cancelled.'));
     return this.request('profile', (id) => ({ type: 'profile', id, request }), call).then((r) => r as ProfileReport);
+  }
+
+  /**
+   * A padding analysis of a lengths file (the worker reads the file); the report carries `padding`. Same
+   * semantics as `profile`: progress, cancel = kill, typed failures.
+   */
+  padding(request: PaddingRequest, call: ProfileCall = {}): Promise<ProfileReport> {
+    if (call.signal?.aborted) return Promise.reject(new ProfileFailure('cancelled', 'Padding analysis cancelled.'));
+    return this.request('padding', (id) => ({ type: 'padding', id, request }), call).then((r) => {
+      const report = r as ProfileReport;
+      if (!report.padding) throw new ProfileFailure('internal', failureMessage('internal', 'the worker sent a report without its padding section', 'padding'));
+      return report;
+    });
   }
 
   adapters(): Promise<AdapterSummary[]> {
@@ -112,7 +139,7 @@ export class WorkerClient {
     return new Promise((resolve, reject) => {
       const entry: Pending = { kind, resolve, reject, onProgress: call.onProgress };
       this.pending.set(id, entry);
-      const onAbort = () => this.stop('cancelled', 'Profiling cancelled.');
+      const onAbort = () => this.stop('cancelled', kind === 'padding' ? 'Padding analysis cancelled.' : 'Profiling cancelled.');
       call.signal?.addEventListener('abort', onAbort, { once: true });
       const settle = () => {
         call.signal?.removeEventListener('abort', onAbort);
@@ -229,21 +256,23 @@ export class WorkerClient {
         this.pending.delete(msg.id);
         entry.resolve(Array.isArray(msg.adapters) ? msg.adapters.filter((a) => typeof a?.description === 'string') : []);
         return;
-      case 'result':
+      case 'result': {
         this.pending.delete(msg.id);
+        const what = entry.kind === 'padding' ? 'padding' : 'profile';
         if (msg.ok) {
           try {
             entry.resolve(parseReport(msg.report));
           } catch (e) {
             const why = e instanceof ReportFormatError ? e.message : String(e);
-            entry.reject(new ProfileFailure('internal', failureMessage('internal', `the worker sent an invalid report (${why})`)));
+            entry.reject(new ProfileFailure('internal', failureMessage('internal', `the worker sent an invalid report (${why})`, what)));
           }
         } else {
           const kind: WorkerErrorKind = ['input', 'gpu', 'no-adapter', 'internal'].includes(msg.error?.kind) ? msg.error.kind : 'internal';
           const text = typeof msg.error?.message === 'string' ? msg.error.message : 'unknown error';
-          entry.reject(new ProfileFailure(kind, failureMessage(kind, text), text));
+          entry.reject(new ProfileFailure(kind, failureMessage(kind, text, what), text));
         }
         return;
+      }
     }
   }
 

@@ -175,3 +175,71 @@ test('the real worker (dist/cli.js) profiles a small shape on this machine, and 
     client.dispose();
   }
 });
+
+test('the real worker analyses padding of a lengths file: arithmetic only, measured, and typed failures', { timeout: 180_000 }, async () => {
+  const cli = repoPath('dist/cli.js');
+  const client = new WorkerClient({ cliPath: cli });
+  const base = {
+    title: 'padding',
+    source: { kind: 'shape' as const },
+    lengthsFile: repoPath('examples/lengths/lengths.txt'),
+    lengthsLabel: 'examples/lengths/lengths.txt',
+    batchSize: 8,
+    maxLength: 1024,
+    causal: true,
+  };
+  try {
+    const report = await client.padding(base);
+    assert.ok(report.padding);
+    assert.equal(report.padding.n, 2000);
+    assert.equal(report.padding.lengths.file, 'examples/lengths/lengths.txt', 'the label, not the absolute path');
+    assert.deepEqual(report.padding.strategies.map((s) => s.name), ['fixed', 'dynamic', 'bucketed', 'packed']);
+    assert.equal(report.workloads.length, 0);
+    assert.equal(report.padding.measurement, undefined);
+    assert.match(report.adapter.description, /not measured/);
+
+    // A tiny measured run: lengths ≤ 40, B = 2, two batches per strategy timed.
+    const small = join(dir, 'small.txt');
+    writeFileSync(small, '3\n17\n40\n8\n25\n1\nnot-a-number\n');
+    const progress: string[] = [];
+    const measured = await client.padding(
+      {
+        ...base,
+        lengthsFile: small,
+        lengthsLabel: 'small.txt',
+        batchSize: 2,
+        maxLength: 32,
+        attention: { name: 'shape', heads: 2, kvHeads: 1, headDim: 32, dtype: 'f32', dtypeBytes: 4, causal: true },
+        measure: { samples: 2, iterations: 1, warmup: 0, seed: 1 },
+      },
+      { onProgress: (m) => progress.push(m) },
+    );
+    const p = measured.padding;
+    assert.ok(p?.measurement);
+    assert.equal(p.lengths.badLines.count, 1);
+    assert.ok(p.strategies.every((s) => s.measurement && s.measurement.correct && s.measurement.sampledBatches.length === Math.min(2, s.batches)));
+    assert.ok(progress.some((m) => /^packed: batch/.test(m)), progress.join('\n'));
+    assert.equal(measured.settings.kernels[0], 'flash');
+
+    const bad = join(dir, 'bad.txt');
+    writeFileSync(bad, 'x\ny\n');
+    const e = await failure(client.padding({ ...base, lengthsFile: bad }));
+    assert.equal(e.kind, 'input');
+    assert.match(e.message, /^Cannot analyse padding: .*holds no valid sequence length \(2 bad lines; first: line 1: 'x' is not an integer\)\. Check the lengths file/);
+    const missing = await failure(client.padding({ ...base, lengthsFile: join(dir, 'nope.txt') }));
+    assert.equal(missing.kind, 'input');
+    assert.match(missing.message, /no such file/);
+  } finally {
+    client.dispose();
+  }
+});
+
+test('padding requests are checked before they reach the worker’s engine', async () => {
+  const { isToWorker, isPaddingRequest } = await import('../../../extension/engine/protocol');
+  const ok = { title: 't', source: { kind: 'shape' }, lengthsFile: '/x', causal: false };
+  assert.ok(isToWorker({ type: 'padding', id: 1, request: ok }));
+  assert.ok(!isToWorker({ type: 'padding', id: 1, request: { ...ok, lengthsFile: '' } }));
+  assert.ok(!isPaddingRequest({ ...ok, batchSize: 0 }));
+  assert.ok(!isPaddingRequest({ ...ok, measure: { samples: 2, iterations: 1, warmup: 0 } }), 'measuring needs the attention');
+  assert.ok(!isPaddingRequest({ ...ok, attention: { heads: 2, kvHeads: 1, headDim: 32, dtype: 'bf16', dtypeBytes: 2 } }));
+});
