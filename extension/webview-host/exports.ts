@@ -1,6 +1,7 @@
 /** Host side of the report exports: ask where, render the file from the report, write it with workspace.fs. */
 import * as vscode from 'vscode';
 import type { ProfileReport } from '../report/schema';
+import { paddingCsv, paddingMarkdown } from '../report/padding-model';
 import { summaryCsv, summaryMarkdown } from '../report/summary';
 import { toChromeTrace, validateChromeTrace } from '../report/trace';
 import type { ChartName, ReportExportFormat } from './protocol';
@@ -15,6 +16,8 @@ const KINDS: Record<ReportExportFormat | 'svg' | 'png', FileKind> = {
   json: { suffix: '.report.json', filters: { 'attnprof report': ['json'] } },
   csv: { suffix: '.csv', filters: { CSV: ['csv'] } },
   markdown: { suffix: '.md', filters: { Markdown: ['md'] } },
+  'padding-csv': { suffix: '.padding.csv', filters: { CSV: ['csv'] } },
+  'padding-markdown': { suffix: '.padding.md', filters: { Markdown: ['md'] } },
   svg: { suffix: '.svg', filters: { 'SVG image': ['svg'] } },
   png: { suffix: '.png', filters: { 'PNG image': ['png'] } },
 };
@@ -45,7 +48,11 @@ export function renderExport(report: ProfileReport, format: ReportExportFormat):
     case 'csv':
       return text(summaryCsv(report));
     case 'markdown':
-      return text(summaryMarkdown(report));
+      return text(report.padding && report.workloads.length === 0 ? paddingMarkdown(report.padding, report.title) : summaryMarkdown(report));
+    case 'padding-csv':
+    case 'padding-markdown':
+      if (!report.padding) throw new Error('this report has no padding analysis to export.');
+      return text(format === 'padding-csv' ? paddingCsv(report.padding) : paddingMarkdown(report.padding, report.title));
   }
 }
 

@@ -10,9 +10,9 @@
 import type { ProfileReport } from '../report/schema';
 
 /** Formats the host can export a report to (all from the report itself, no webview data needed). */
-export type ReportExportFormat = 'trace' | 'json' | 'csv' | 'markdown';
+export type ReportExportFormat = 'trace' | 'json' | 'csv' | 'markdown' | 'padding-csv' | 'padding-markdown';
 /** Charts the webview can serialise. */
-export type ChartName = 'flame' | 'memory' | 'roofline' | 'diff-flame';
+export type ChartName = 'flame' | 'memory' | 'roofline' | 'diff-flame' | 'padding-lengths' | 'padding-tokens' | 'padding-work' | 'padding-time';
 
 export type ToReportView =
   /** Show one report (the answer to `ready`, or a newer version of the same report). */
@@ -36,8 +36,8 @@ export type FromReportView =
   /** Something failed inside the webview; the host logs it (the webview has no other way to report). */
   | { type: 'log'; level: 'error' | 'warn'; message: string };
 
-const EXPORT_FORMATS: readonly string[] = ['trace', 'json', 'csv', 'markdown'] satisfies ReportExportFormat[];
-const CHARTS: readonly string[] = ['flame', 'memory', 'roofline', 'diff-flame'] satisfies ChartName[];
+const EXPORT_FORMATS: readonly string[] = ['trace', 'json', 'csv', 'markdown', 'padding-csv', 'padding-markdown'] satisfies ReportExportFormat[];
+const CHARTS: readonly string[] = ['flame', 'memory', 'roofline', 'diff-flame', 'padding-lengths', 'padding-tokens', 'padding-work', 'padding-time'] satisfies ChartName[];
 /** A chart is at most this big as a message (a 4k PNG is a few MB; anything far bigger is a bug or hostile). */
 export const MAX_CHART_CHARS = 64 * 1024 * 1024;
 

@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { parseReport, type ProfileReport } from '../report/schema';
+import { paddingMarkdown } from '../report/padding-model';
 import { summaryMarkdown } from '../report/summary';
 import { exportChart, exportReport } from './exports';
 import { reportHtml } from './html';
@@ -111,7 +112,9 @@ class ReportPanel implements vscode.Disposable {
     try {
       let message: string | undefined;
       if (m.type === 'copyMarkdown') {
-        await vscode.env.clipboard.writeText(summaryMarkdown(this.reportFor(m.side)));
+        const r = this.reportFor(m.side);
+        // A padding analysis has no kernel table: its Markdown is the strategies table.
+        await vscode.env.clipboard.writeText(r.padding && r.workloads.length === 0 ? paddingMarkdown(r.padding, r.title) : summaryMarkdown(r));
         message = 'Summary copied as Markdown.';
       } else {
         const uri =

@@ -1,5 +1,6 @@
 /**
- * Report webview entry: tabs Summary, Flame chart, Memory, Roofline for one report, or an A/B comparison.
+ * Report webview entry: tabs Summary, Flame chart, Memory, Roofline (and Padding when the report has a padding
+ * analysis) for one report, or an A/B comparison.
  * Lifecycle: post `ready`, receive the report(s) (validated), render; UI state (tab, sort, zoom, search) goes to
  * setState so a hidden panel, or one restored after a reload, comes back as it was.
  */
@@ -17,6 +18,7 @@ import { renderCompare } from './compareView';
 import { h, statusLine } from './dom';
 import { FlameChart } from './flameChart';
 import { memoryLegend, renderMemoryChart } from './memoryChart';
+import { renderPaddingView } from './paddingView';
 import { HostRequests, parseToReportView } from './messages';
 import { rooflineLegend, renderRoofline } from './rooflineChart';
 import { persisted, readUiState, type UiState } from './state';
@@ -83,7 +85,7 @@ function makeShell(): Shell {
 }
 
 /** Tabs (toolkit panels); the active one is kept in the state. Views render lazily when first shown. */
-export function tabs(shell: Shell, items: { id: string; title: string; render: () => HTMLElement; onShow?: () => void }[]): HTMLElement {
+export function tabs(shell: Shell, items: { id: string; title: string; render: () => HTMLElement; onShow?: () => void }[], initialId?: string): HTMLElement {
   const panels = h(TAG.panels, { 'aria-label': 'Report views' });
   const rendered = new Map<string, HTMLElement>();
   const views = new Map<string, HTMLElement>();
@@ -104,7 +106,8 @@ export function tabs(shell: Shell, items: { id: string; title: string; render: (
     }
     requestAnimationFrame(() => item.onShow?.());
   };
-  const initial = items.some((i) => i.id === shell.ui().tab) ? (shell.ui().tab as string) : items[0].id;
+  // The saved tab wins (a restored panel comes back as it was); else the caller's pick, else the first.
+  const initial = items.some((i) => i.id === shell.ui().tab) ? (shell.ui().tab as string) : items.some((i) => i.id === initialId) ? (initialId as string) : items[0].id;
   panels.setAttribute('activeid', `tab-${initial}`);
   show(initial);
   panels.addEventListener('change', (e) => {
@@ -158,7 +161,14 @@ export function svgChartView(
 }
 
 /** Copy as Markdown and the Export ▾ menu (a disclosure of buttons: keyboard and screen-reader friendly). */
-export function reportToolbar(shell: Shell, side?: 'a' | 'b'): HTMLElement {
+const REPORT_FORMATS: [ReportExportFormat, string][] = [
+  ['trace', 'Chrome trace (.json, Perfetto)'],
+  ['json', 'Report (.json)'],
+  ['csv', 'Summary (.csv)'],
+  ['markdown', 'Summary (.md)'],
+];
+
+export function reportToolbar(shell: Shell, side?: 'a' | 'b', formats: [ReportExportFormat, string][] = REPORT_FORMATS): HTMLElement {
   const copy = h(TAG.button, {}, 'Copy as Markdown');
   copy.addEventListener('click', () => shell.copyMarkdown(side));
   const toggle = h(TAG.button, { appearance: 'secondary', 'aria-haspopup': 'true', 'aria-expanded': 'false' }, 'Export ▾');
@@ -167,12 +177,6 @@ export function reportToolbar(shell: Shell, side?: 'a' | 'b'): HTMLElement {
     menu.hidden = true;
     toggle.setAttribute('aria-expanded', 'false');
   };
-  const formats: [ReportExportFormat, string][] = [
-    ['trace', 'Chrome trace (.json, Perfetto)'],
-    ['json', 'Report (.json)'],
-    ['csv', 'Summary (.csv)'],
-    ['markdown', 'Summary (.md)'],
-  ];
   for (const [format, label] of formats) {
     const item = h('button', { type: 'button', role: 'menuitem', class: 'menu-item' }, label);
     item.addEventListener('click', () => {
@@ -218,7 +222,37 @@ export function summaryView(shell: Shell, report: ProfileReport, sortKey: 'sort'
   return h('div', { class: 'summary-view' }, reportToolbar(shell, side), holder, notes.length ? h('ul', { class: 'notes' }, ...notes.map((n) => h('li', {}, n))) : '');
 }
 
+const PADDING_FORMATS: [ReportExportFormat, string][] = [
+  ['json', 'Report (.json)'],
+  ['padding-csv', 'Padding table (.csv)'],
+  ['padding-markdown', 'Padding table (.md)'],
+];
+
+function paddingTab(shell: Shell, report: ProfileReport, alone: boolean) {
+  const padding = report.padding;
+  if (!padding) return [];
+  return [
+    {
+      id: 'padding',
+      title: 'Padding',
+      render: () =>
+        renderPaddingView(
+          shell,
+          report,
+          padding,
+          (chart, build, notes) => svgChartView(shell, chart, build, notes),
+          // A padding-only report has no Summary tab: its toolbar lives here.
+          alone ? reportToolbar(shell, undefined, PADDING_FORMATS) : h('span'),
+        ),
+    },
+  ];
+}
+
 function renderReport(shell: Shell, report: ProfileReport): HTMLElement {
+  if (report.padding && report.workloads.length === 0) {
+    // A padding analysis without kernel runs: no summary, flame, memory or roofline to show.
+    return h('div', { class: 'report' }, h('h1', {}, report.title), tabs(shell, paddingTab(shell, report, true), 'padding'));
+  }
   const flameModel = buildFlameModel(report);
   const memoryModel = buildMemoryModel(report);
   const rooflineModel = buildRooflineModel(report);
@@ -268,7 +302,8 @@ function renderReport(shell: Shell, report: ProfileReport): HTMLElement {
           'Intensity counts the minimum traffic (Q, K, V read once, O written once); a kernel that re-reads K/V sits lower than its point suggests.',
         ]),
     },
-  ]);
+    ...paddingTab(shell, report, false),
+  ], report.padding ? 'padding' : undefined);
   return h('div', { class: 'report' }, h('h1', {}, report.title), renderRunFacts(report), panels);
 }
 
