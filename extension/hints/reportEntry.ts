@@ -34,6 +34,8 @@ export interface ReportEntry {
   /** Kernel with the least time over all layers, and that time (Σ median × layers). */
   best?: KernelTime & { layers: number };
   workloads: WorkloadBest[];
+  /** A padding analysis: the recommended strategy and its line (the side panel shows it instead of a kernel). */
+  padding?: { strategy: string; text: string };
 }
 
 const usable = (r: KernelResult): boolean => r.status === 'ok' && r.correct && r.timings !== undefined && Number.isFinite(r.timings.medianMs);
@@ -79,6 +81,7 @@ export function entryOf(report: ProfileReport): ReportEntry {
     isFallback: a.isFallback,
     best: complete.length ? { kernel: complete[0][0], medianMs: complete[0][1], layers } : undefined,
     workloads,
+    ...(report.padding ? { padding: { strategy: report.padding.recommendation.strategy, text: report.padding.recommendation.text } } : {}),
   };
 }
 
@@ -112,6 +115,7 @@ export function measuredText(entry: ReportEntry, modelName?: string): string | u
 
 /** The side panel's "best" cell: "flash 86 ms (28 layers)". */
 export function bestText(entry: ReportEntry): string {
+  if (entry.padding && entry.workloads.length === 0) return `padding → ${entry.padding.text}`;
   if (!entry.best) return 'no kernel passed';
   const layers = entry.best.layers > 1 ? ` (${entry.best.layers} layers)` : '';
   return `${entry.best.kernel} ${shortMs(entry.best.medianMs)}${layers}`;

@@ -23,6 +23,8 @@ export interface ProfileSettings {
   /** Per-kernel timing budget in seconds. */
   maxSeconds: number;
   codeLensEnabled: boolean;
+  /** Lengths file for the padding CodeLens (workspace-relative or absolute); '' = the last one analysed. */
+  paddingLengthsFile: string;
 }
 
 export const DEFAULT_SETTINGS: ProfileSettings = {
@@ -35,6 +37,7 @@ export const DEFAULT_SETTINGS: ProfileSettings = {
   adapter: '',
   maxSeconds: 30,
   codeLensEnabled: true,
+  paddingLengthsFile: '',
 };
 
 const int = (v: unknown, min: number, max: number, fallback: number): number =>
@@ -51,6 +54,7 @@ export function readSettings(get: (key: string) => unknown): ProfileSettings {
   const adapter = get('adapter');
   const maxSeconds = get('maxSeconds');
   const lens = get('codeLens.enabled');
+  const lengthsFile = get('padding.lengthsFile');
   return {
     kernels: kernels.length ? kernels : [...d.kernels],
     iterations: int(get('iterations'), 1, 10_000, d.iterations),
@@ -61,6 +65,7 @@ export function readSettings(get: (key: string) => unknown): ProfileSettings {
     adapter: typeof adapter === 'string' ? adapter.trim() : d.adapter,
     maxSeconds: typeof maxSeconds === 'number' && Number.isFinite(maxSeconds) && maxSeconds >= 0.1 && maxSeconds <= 3600 ? maxSeconds : d.maxSeconds,
     codeLensEnabled: typeof lens === 'boolean' ? lens : d.codeLensEnabled,
+    paddingLengthsFile: typeof lengthsFile === 'string' && lengthsFile.length <= 1000 ? lengthsFile.trim() : d.paddingLengthsFile,
   };
 }
 

@@ -10,6 +10,7 @@ export const COMMANDS = {
   compareReports: 'attnprof.compareReports',
   exportReport: 'attnprof.exportReport',
   cancelProfile: 'attnprof.cancelProfile',
+  analyzePadding: 'attnprof.analyzePadding',
 } as const;
 
 export const REPORTS_VIEW_ID = 'attnprof.reports';

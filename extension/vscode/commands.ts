@@ -12,7 +12,10 @@ import { isRecognisedConfig } from '../model';
 import type { ProfileReport } from '../report/schema';
 import type { ReportPanels } from '../webview-host/reportPanels';
 import { COMMANDS } from './commandIds';
-import { CONFIG_LANGUAGES, documentKey } from './configDocuments';
+import { CONFIG_LANGUAGES, CONFIG_SELECTOR, ConfigDocuments, documentKey } from './configDocuments';
+import { asAnalyzeArgs } from '../hints/paddingInput';
+import { analyzePadding } from './paddingCommand';
+import { PaddingLensProvider } from './paddingLenses';
 import type { Log } from './log';
 import type { Profiler } from './profiler';
 import type { ReportStore } from './reportStore';
@@ -61,7 +64,18 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   };
   track(vscode.window.activeTextEditor);
 
+  // The padding lenses have their own parse cache and provider so the wiring in extension.ts stays as it is.
+  const paddingDocs = new ConfigDocuments();
+  const paddingLenses = new PaddingLensProvider(deps.context, paddingDocs, deps.client, deps.log);
+
   return [
+    paddingDocs,
+    paddingLenses,
+    vscode.languages.registerCodeLensProvider(CONFIG_SELECTOR, paddingLenses),
+    reg(COMMANDS.analyzePadding, async (arg, options) => {
+      const uri = asUri(arg) ?? (vscode.window.activeTextEditor ? undefined : lastConfig);
+      await analyzePadding(deps.context, profiler, uri, asAnalyzeArgs(options), () => paddingLenses.refresh());
+    }),
     vscode.window.onDidChangeActiveTextEditor(track),
     reg(COMMANDS.profileConfig, async (arg) => {
       const request = await configRequestFor(asUri(arg) ?? (vscode.window.activeTextEditor ? undefined : lastConfig));

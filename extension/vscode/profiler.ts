@@ -4,6 +4,8 @@
  */
 import * as vscode from 'vscode';
 import type { ProfileRequest } from '../engine/profile';
+import type { PaddingRequest } from '../engine/protocol';
+import type { ProfileReport } from '../report/schema';
 import type { ReportPanels } from '../webview-host/reportPanels';
 import type { Log } from './log';
 import type { ReportStore } from './reportStore';
@@ -28,7 +30,22 @@ export class Profiler implements vscode.Disposable {
     this.active?.abort();
   }
 
-  async run(request: ProfileRequest): Promise<void> {
+  run(request: ProfileRequest): Promise<void> {
+    this.log(`profile: ${request.title} (${request.workloads.length} workload(s), kernels ${request.kernels.join(',')}, ${request.iterations} iterations)`);
+    return this.execute(`Profiling ${request.title}`, request.title, (call) => this.client.profile(request, call));
+  }
+
+  /** A padding analysis through the same queue, notification and store; the panel opens on its Padding tab. */
+  runPadding(request: PaddingRequest): Promise<void> {
+    this.log(`padding: ${request.title} (${request.lengthsFile}, B ${request.batchSize ?? 'default'}, L ${request.maxLength ?? 'longest'}${request.measure ? ', measured' : ''})`);
+    return this.execute(`Analyzing padding: ${request.title}`, request.title, (call) => this.client.padding(request, call));
+  }
+
+  private async execute(
+    notificationTitle: string,
+    title: string,
+    start: (call: { signal: AbortSignal; onProgress: (message: string, fraction: number) => void }) => Promise<ProfileReport>,
+  ): Promise<void> {
     if (this.active) {
       void vscode.window.showWarningMessage(
         'A profile is already running. Wait for it, or cancel it from its notification or the Reports panel.',
@@ -37,22 +54,21 @@ export class Profiler implements vscode.Disposable {
     }
     const abort = new AbortController();
     this.active = abort;
-    this.log(`profile: ${request.title} (${request.workloads.length} workload(s), kernels ${request.kernels.join(',')}, ${request.iterations} iterations)`);
-    this.store.setRunning({ title: request.title, message: 'starting the GPU worker…', fraction: 0 });
+    this.store.setRunning({ title, message: 'starting the GPU worker…', fraction: 0 });
     try {
       const report = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Profiling ${request.title}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: notificationTitle, cancellable: true },
         (progress, token) => {
           token.onCancellationRequested(() => abort.abort());
           let done = 0;
           progress.report({ message: 'starting the GPU worker…' });
-          return this.client.profile(request, {
+          return start({
             signal: abort.signal,
             onProgress: (message, fraction) => {
               // `increment` is additive in percent; the worker reports a running fraction.
               progress.report({ message, increment: Math.max(0, fraction - done) * 100 });
               done = Math.max(done, fraction);
-              this.store.setRunning({ title: request.title, message, fraction });
+              this.store.setRunning({ title, message, fraction });
             },
           });
         },
@@ -76,7 +92,7 @@ export class Profiler implements vscode.Disposable {
     if (e instanceof ProfileFailure) {
       if (e.kind === 'cancelled') {
         this.log('profile: cancelled');
-        void vscode.window.showInformationMessage('Profiling cancelled.');
+        void vscode.window.showInformationMessage(e.message || 'Profiling cancelled.');
         return;
       }
       this.log(`profile: ${e.kind}: ${e.message}${e.detail ? `\n${e.detail}` : ''}`);

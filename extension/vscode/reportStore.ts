@@ -70,9 +70,9 @@ export class ReportStore {
     return this.entries.get(id);
   }
 
-  /** The newest report of a config file (the CodeLens's "measured: …"). */
+  /** The newest profile of a config file (the CodeLens's "measured: …"); padding analyses time no kernels, so they do not count. */
   latestFor(sourceFile: string): ReportEntry | undefined {
-    return this.list().find((e) => e.sourceFile === sourceFile);
+    return this.list().find((e) => e.sourceFile === sourceFile && !(e.padding && e.workloads.length === 0));
   }
 
   get running(): RunningProfile | undefined {

@@ -29,6 +29,7 @@ test('every command the host registers is contributed, under the category, with 
   assert.equal(title(COMMANDS.selectKernels), 'Select Kernels…');
   assert.equal(title(COMMANDS.selectAdapter), 'Select GPU Adapter…');
   assert.equal(title(COMMANDS.showReports), 'Show Reports');
+  assert.equal(title(COMMANDS.analyzePadding), 'Analyze Padding Efficiency…');
 });
 
 test('activation only on config languages and the views: never "*"', () => {
@@ -64,4 +65,5 @@ test('settings: defaults agree with the host, numbers are bounded', () => {
   assert.equal(p['attnprof.dtype'].default, DEFAULT_SETTINGS.dtype);
   assert.equal(p['attnprof.adapter'].default, DEFAULT_SETTINGS.adapter);
   assert.equal(p['attnprof.codeLens.enabled'].default, DEFAULT_SETTINGS.codeLensEnabled);
+  assert.equal(p['attnprof.padding.lengthsFile'].default, DEFAULT_SETTINGS.paddingLengthsFile);
 });

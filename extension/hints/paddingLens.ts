@@ -1,0 +1,98 @@
+/**
+ * Padding hints for training configs (issue 5): which fields carry the padding CodeLens (the training length
+ * and batch: `cutoff_len`, `max_length`, `per_device_train_batch_size`, their Python/shell equivalents), the
+ * defaults the "Analyze Padding Efficiency…" command offers, and the lens text from a cached analysis. Pure.
+ */
+import type { DType } from '../../kernels/problem';
+import { workloadsFromModels } from '../engine/workloads';
+import type { ModelAttention, ParsedConfig } from '../model';
+import type { PaddingAnalysis, PaddingAttention } from '../padding/types';
+
+export interface PaddingLensTarget {
+  line: number;
+  column: number;
+  key: string;
+  model: string;
+  /** B from the file's batch field, when it has one. */
+  batchSize?: number;
+  /** L from the file's training length field, when it has one. */
+  maxLength?: number;
+  causal: boolean;
+}
+
+/** A Python class-token flag is reported with role seqLen (it adds a token) but is not a training length. */
+const NOT_A_LENGTH = /cls|class/i;
+
+function lengthField(m: ModelAttention) {
+  return m.fields.find((f) => f.role === 'seqLen' && !NOT_A_LENGTH.test(f.key));
+}
+
+/** B and L a training file states (undefined where it states none: the command then offers 8 / the longest). */
+export function paddingDefaults(m: ModelAttention): { batchSize?: number; maxLength?: number; causal: boolean } {
+  const hasBatch = m.fields.some((f) => f.role === 'batch');
+  return {
+    ...(hasBatch && m.batch > 0 ? { batchSize: m.batch } : {}),
+    ...(lengthField(m) && m.seqLen > 0 ? { maxLength: m.seqLen } : {}),
+    causal: m.causal,
+  };
+}
+
+/** One target per training length / batch field of each model; none in a file without such fields. */
+export function paddingLensTargets(parsed: ParsedConfig): PaddingLensTarget[] {
+  const out: PaddingLensTarget[] = [];
+  for (const m of parsed.models) {
+    if (m.unsupported) continue;
+    const d = paddingDefaults(m);
+    const fields = m.fields.filter((f) => (f.role === 'batch' || f.role === 'seqLen') && !NOT_A_LENGTH.test(f.key));
+    for (const f of fields) {
+      // One lens per line: a field recorded twice (a model and its sibling config) would stack duplicates.
+      if (out.some((o) => o.line === f.line)) continue;
+      out.push({ line: f.line, column: f.column, key: f.key, model: m.name, ...d });
+    }
+  }
+  return out;
+}
+
+/** The attention a padding analysis uses for a model: the workload standing for the most layers (as the CLI does). */
+export function paddingAttention(models: readonly ModelAttention[], dtype: DType): PaddingAttention {
+  const workloads = workloadsFromModels(models, { dtype });
+  const w = workloads.reduce((a, b) => (b.layers.length > a.layers.length ? b : a));
+  const model = models.find((m) => w.name.startsWith(m.name));
+  const p = w.problem;
+  return {
+    name: w.name,
+    heads: p.heads,
+    kvHeads: p.kvHeads,
+    headDim: p.headDim,
+    dtype,
+    // Memory at the model's own precision (bf16: 2 bytes); the measurement runs at the dtype setting.
+    dtypeBytes: model?.dtypeBytes ?? (dtype === 'f16' ? 2 : 4),
+    causal: p.causal,
+  };
+}
+
+const pct = (x: number) => `${Math.round(x * 100)} %`;
+const ratio = (x: number) => `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}×`;
+
+/** "padding: fixed wastes 71 % of tokens · bucketed 2.7× less attention work" (+ measured saving when present). */
+export function paddingLensTitle(a: PaddingAnalysis): string {
+  const fixed = a.strategies.find((s) => s.name === 'fixed');
+  const r = a.recommendation;
+  const parts = [`padding: fixed wastes ${fixed ? pct(1 - fixed.tokenEfficiency) : '–'} of tokens`];
+  if (r.strategy === 'fixed') parts.push('no strategy does less attention work');
+  else {
+    parts.push(`${r.strategy} ${ratio(r.attentionWorkRatioVsFixed)} less attention work`);
+    if (r.measuredSavingVsFixed !== undefined) parts.push(`${pct(r.measuredSavingVsFixed)} faster measured`);
+  }
+  return parts.join(' · ');
+}
+
+/** The tooltip: what the numbers are for. */
+export function paddingLensTooltip(a: PaddingAnalysis): string {
+  return `${a.n.toLocaleString('en-US')} sequences from ${a.lengths.file}, B = ${a.batchSize}, L = ${a.maxLength}${a.causal ? ', causal' : ''}. ${a.recommendation.text}`;
+}
+
+/** Analyses are cached per file version and per (B, L, causal): a key that changes when any of them does. */
+export function paddingCacheKey(file: string, mtimeMs: number, size: number, batchSize: number | undefined, maxLength: number | undefined, causal: boolean): string {
+  return JSON.stringify([file, mtimeMs, size, batchSize ?? 0, maxLength ?? 0, causal]);
+}
