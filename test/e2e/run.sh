@@ -80,6 +80,8 @@ step "code-server on 127.0.0.1:$PORT"
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 # setsid: its own process group, so the cleanup stops code-server and its children through this one PID.
 export REPO CS_HOME
+# The adapter's roofline ceilings are cached per machine (~/.cache/attnprof): measure them afresh, as on a new machine.
+export ATTNPROF_CACHE_DIR="$WORK/cache"
 setsid bash -c '. "$REPO/test/e2e/lib.sh"; serve "$@"' serve "$WS" "$PORT" "$UDD" "$EXT_DIR" > "$LOG" 2>&1 &
 CS_PID=$!
 wait_http "http://127.0.0.1:$PORT/healthz" 90 "$CS_PID" || { echo "e2e: FAIL: code-server did not start (log: test-output/e2e/code-server.log.txt)" >&2; exit 1; }
