@@ -90,6 +90,8 @@ export function planFlash(p: Pick<AttentionProblem, 'headDim' | 'seqLenQ'>, ctx:
 
 /** Workgroups wanted in flight: below this, split the keys (decode: one query row per head). */
 const TARGET_WORKGROUPS = 512;
+/** Query lengths up to this may split their keys. */
+const SPLIT_MAX_QUERIES = 64;
 
 export interface FlashGrid {
   workgroups: [number, number, number];
@@ -112,7 +114,10 @@ export function flashGrid(p: AttentionProblem, plan: FlashPlan): FlashGrid {
   const x = Math.ceil(slots / plan.rows);
   const y = p.batch * p.kvHeads;
   const forced = envOverride().splits;
-  let splits = forced ?? (x * y >= TARGET_WORKGROUPS ? 1 : Math.min(Math.ceil(TARGET_WORKGROUPS / (x * y)), Math.floor(p.seqLenK / (4 * plan.keys))));
+  // Only short queries (decode, speculative steps) split: for a prefill the partial results would cost
+  // as much memory as the output again for little gain.
+  const wantSplit = p.seqLenQ <= SPLIT_MAX_QUERIES && x * y < TARGET_WORKGROUPS;
+  let splits = forced ?? (wantSplit ? Math.min(Math.ceil(TARGET_WORKGROUPS / (x * y)), Math.floor(p.seqLenK / (4 * plan.keys))) : 1);
   splits = Math.max(1, Math.min(splits, Math.ceil(p.seqLenK / plan.keys)));
   if (splits === 1) return { workgroups: [x, y, 1], splits: 1, splitKeys: 0 };
   const splitKeys = Math.ceil(Math.ceil(p.seqLenK / splits) / plan.keys) * plan.keys;
@@ -196,8 +201,8 @@ export const flashKernel: AttentionKernel = {
       };
       return combine ? [fused, combine] : [fused];
     });
-    const notes = [`${plan.variant} variant: ${plan.rows} query rows × ${plan.keys} keys per workgroup, ${plan.threads} threads`];
-    if (grid.splits > 1) notes.push(`keys split ${grid.splits} ways (${grid.splitKeys} keys each) to fill the GPU, then combined`);
+    const notes = [`${plan.variant} variant: ${plan.rows} query rows × ${plan.keys} keys per workgroup, ${plan.threads} threads.`];
+    if (grid.splits > 1) notes.push(`Keys split ${grid.splits} ways (${grid.splitKeys} keys each) to fill the GPU, then combined.`);
     return { passesFor: (set: number) => passesBySet[set % passesBySet.length], notes };
   },
 };

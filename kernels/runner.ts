@@ -201,6 +201,8 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
       try {
         const r = await runKernel(ctx, alloc, cache, p, kernel, io, options, progress);
         progress(`${kernel.name}: checking against the float64 reference (${rows.length} rows)`);
+        // The read-back copy is not the kernel's memory: its own phase keeps it out of the kernel's peak.
+        alloc.phase = `${kernel.name} · check`;
         const got = await readOutput(ctx, alloc, io.out, p);
         want ??= referenceRows(p, hostQ, hostK, hostV, rows);
         const gotRows = new Float64Array(rows.length * p.headDim);
@@ -213,6 +215,7 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
         if (options.keepOutput) output = got;
         results.push(r);
         alloc.freePhase(kernel.name);
+        alloc.freePhase(`${kernel.name} · check`);
         // Zero the output between kernels so a kernel that writes nothing cannot pass on another's result.
         device.queue.writeBuffer(io.out, 0, new Uint8Array(io.out.size));
       } catch (e) {
