@@ -109,12 +109,12 @@ async function paletteItems(page, text) {
   return labels.map((l) => l.replace(/\s+/g, ' ').trim());
 }
 
-/** F1, the command's full title, wait until the palette shows that exact command, Enter. */
-async function runCommand(page, title) {
+/** F1, the command's title (or `typed`, a prefix of it), wait until the palette shows that exact command, Enter. */
+async function runCommand(page, title, typed = title) {
   await closeQuickInput(page);
   await page.keyboard.press('F1');
   await page.locator('.quick-input-widget input.input').waitFor({ state: 'visible', timeout: 10 * SEC });
-  await page.keyboard.type(title, { delay: 5 });
+  await page.keyboard.type(typed, { delay: 5 });
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
   try {
     await row.waitFor({ timeout: 15 * SEC });
@@ -273,6 +273,49 @@ function svgCharts() {
       points: s.querySelectorAll('circle, path.point, .point, .dot').length,
       text: [...s.querySelectorAll('text')].map((t) => t.textContent.trim()).filter(Boolean).join(' | '),
     }));
+}
+
+/** What the report's Padding tab shows: the tab state, the recommendation, each chart's texts and marks, the table. */
+function paddingProbe() {
+  const text = (el) => (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
+  const chart = (prefix) => {
+    const svg = [...document.querySelectorAll('svg')].find((x) => (x.getAttribute('aria-label') ?? '').startsWith(prefix));
+    if (!svg) return undefined;
+    const r = svg.getBoundingClientRect();
+    return { width: Math.round(r.width), height: Math.round(r.height), rects: svg.querySelectorAll('rect').length, texts: [...svg.querySelectorAll('text')].map((t) => t.textContent.trim()).filter(Boolean) };
+  };
+  return {
+    tabSelected: document.querySelector('vscode-panel-tab#tab-padding')?.getAttribute('aria-selected') ?? null,
+    recommendation: text(document.querySelector('.pad-recommendation')),
+    histogram: chart('Histogram of sequence lengths'),
+    tokens: chart('Token slots per strategy'),
+    work: chart('Attention work per strategy'),
+    strategies: [...document.querySelectorAll('table.pad-table tbody th')].map(text),
+    view: text(document.querySelector('.padding-view')),
+  };
+}
+
+/** Waits for the quick input titled like `titleRe` (an input box or a quick pick of a multi-step command). */
+async function quickInputTitled(page, titleRe) {
+  const title = page.locator('.quick-input-widget .quick-input-title');
+  return until(
+    `a quick input titled ${titleRe}`,
+    async () => {
+      if (!(await page.locator('.quick-input-widget').isVisible().catch(() => false))) return undefined;
+      const t = (await title.innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
+      state.lastQuickTitle = t;
+      return titleRe.test(t) ? t : undefined;
+    },
+    20 * SEC,
+    250,
+  ).catch((e) => {
+    throw new Error(`${e.message}; the quick input shows "${state.lastQuickTitle ?? ''}"`);
+  });
+}
+
+/** The first quick pick row's label (what Enter picks). */
+async function firstPick(page) {
+  return (await page.locator('.quick-input-list .monaco-list-row .label-name').first().innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
 }
 
 // ---------------------------------------------------------------- the scenario
@@ -559,6 +602,147 @@ async function main() {
       assert.ok(ms.some((e) => /process_name|thread_name/.test(e.name) && e.args?.name), 'M events name processes/threads');
       log(`trace: ${ev.length} events (${xs.length} X, ${cs.length} C, ${ms.length} M)`);
       await shot(page, 'exported');
+    });
+
+    // ------------------------------------------------ padding (issue 5): the command, the Padding tab, side panel, CodeLens
+    const lengthsFile = join(WS, 'lengths', 'lengths.txt');
+    await step('9', 'F1 "Analyze Padding Efficiency…" on qwen2-7b/config.json; the open dialog takes lengths/lengths.txt', ['0'], async () => {
+      assert.ok(existsSync(lengthsFile), `${lengthsFile} exists in the workspace copy`);
+      // The export's "Saved …" toast would cover the padding report in the screenshots.
+      await runCommand(page, 'Notifications: Clear All Notifications').catch((e) => log(`could not clear notifications: ${e.message}`));
+      await quickOpen(page, 'qwen2-7b/config.json');
+      await page.locator('.editor-instance .monaco-editor .view-lines').filter({ visible: true }).first().click({ position: { x: 200, y: 10 } });
+      await runCommand(page, 'Attention Profiler: Analyze Padding Efficiency…', 'Attention Profiler: Analyze Padding Efficiency');
+      // code-server's open dialog is VS Code's simple file dialog: a quick input holding a path.
+      const input = page.locator('.quick-input-widget input.input');
+      await until('the open dialog (a path in the quick input)', async () => (await input.isVisible()) && (await input.inputValue()).startsWith('/'), 20 * SEC).catch(async (e) => {
+        throw new Error(`${e.message}; the quick input shows "${await input.inputValue().catch(() => '')}"`);
+      });
+      await sleep(700); // the dialog lists the folder and fades in
+      log(`open dialog proposed ${await input.inputValue()}`);
+      await input.click();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type(lengthsFile, { delay: 5 });
+      await sleep(500);
+      await shot(page, 'padding-open-dialog');
+      await page.keyboard.press('Enter');
+      // The dialog closes and step 2 of the command asks for the batch size.
+      await quickInputTitled(page, /Analyze Padding \(2\/5\): batch size/);
+    });
+
+    await step('10', 'B 8, L 1024, causal, arithmetic only; the report opens on its Padding tab', ['9'], async () => {
+      const input = page.locator('.quick-input-widget input.input');
+      for (const [re, value] of [
+        [/Analyze Padding \(2\/5\): batch size/, '8'],
+        [/Analyze Padding \(3\/5\): max length/, '1024'],
+      ]) {
+        await quickInputTitled(page, re);
+        await input.click();
+        await page.keyboard.press('Control+A');
+        await page.keyboard.type(value, { delay: 20 });
+        await sleep(300); // validation runs on input
+        assert.equal(await input.inputValue(), value, `the ${re} input holds ${value}`);
+        if (value === '1024') await shot(page, 'padding-max-length');
+        await page.keyboard.press('Enter');
+      }
+      await quickInputTitled(page, /Analyze Padding \(4\/5\): attention mask/);
+      await until('the mask choices', async () => (await firstPick(page)) !== '', 10 * SEC);
+      assert.equal(await firstPick(page), 'Causal', 'a causal model config proposes "Causal" first');
+      await page.keyboard.press('Enter');
+      await quickInputTitled(page, /Analyze Padding \(5\/5\): measure on the GPU\?/);
+      await until('the measure choices', async () => (await firstPick(page)) !== '', 10 * SEC);
+      assert.equal(await firstPick(page), 'Arithmetic only', '"Arithmetic only" is the default (first)');
+      await page.keyboard.press('Enter');
+      const errorToast = page.locator('.notifications-toasts .notification-toast', { hasText: /error|failed|cannot|could not/i });
+      state.paddingFrame = await findFrame(
+        page,
+        'the padding report webview (.padding-view)',
+        () => {
+          if (document.querySelector('.padding-view')) return true;
+          return false;
+        },
+        undefined,
+        T.view * 2,
+        'editor',
+      ).catch(async (e) => {
+        const toasts = await errorToast.allInnerTexts().catch(() => []);
+        throw new Error(`${e.message}; error notifications: ${JSON.stringify(toasts.map((t) => t.replace(/\s+/g, ' ')))}`);
+      });
+      const tab = await page.locator('.tabs-container .tab.active').first().getAttribute('aria-label');
+      log(`padding report tab: ${tab}`);
+      assert.match(tab ?? '', /Padding/, 'the active editor is the padding report');
+    });
+
+    await step('11', 'Padding tab: recommendation, histogram with L, token and work bars per strategy, table, "Not measured"', ['10'], async () => {
+      const f = state.paddingFrame;
+      const ok = (p) =>
+        p.tabSelected === 'true' &&
+        p.recommendation &&
+        p.histogram?.rects >= 5 &&
+        p.tokens?.texts.length &&
+        p.work?.texts.length &&
+        p.strategies.length >= 4 &&
+        /Not measured/.test(p.view);
+      const p = await until('the Padding tab to render its charts and table', async () => {
+        const r = await f.evaluate(paddingProbe);
+        state.padding = r;
+        return ok(r) ? r : undefined;
+      }, T.view).catch((e) => {
+        throw new Error(`${e.message}; seen: ${JSON.stringify(state.padding)?.slice(0, 1500)}`);
+      });
+      log(`padding: ${JSON.stringify({ ...p, view: p.view.slice(0, 300) }).slice(0, 1500)}`);
+      assert.equal(p.tabSelected, 'true', 'the Padding tab is the selected one');
+      assert.match(p.recommendation, /Recommended:/, 'the recommendation card names a strategy');
+      assert.match(p.recommendation, /less attention work than fixed/, 'the recommendation says how much less attention work than fixed');
+      for (const t of ['L = 1024', 'sequence length (tokens)', 'sequences']) assert.ok(p.histogram.texts.includes(t), `the histogram has the text "${t}" (it has ${JSON.stringify(p.histogram.texts)})`);
+      assert.ok(p.histogram.rects >= 5, `the histogram has bars (${p.histogram.rects} rects)`);
+      for (const [name, c] of [['token slots', p.tokens], ['attention work', p.work]]) {
+        for (const s of ['fixed', 'packed']) assert.ok(c.texts.includes(s), `the ${name} chart names "${s}" (it has ${JSON.stringify(c.texts)})`);
+      }
+      assert.deepEqual(p.strategies, ['fixed', 'dynamic', 'bucketed', 'packed'], 'the table has a row per strategy');
+      assert.match(p.view, /Not measured/, 'an arithmetic-only analysis says it was not measured');
+      await shot(page, 'padding-report');
+      // The rest of the tab (bars and table) below the fold.
+      await f.evaluate(() => document.querySelector('table.pad-table')?.scrollIntoView({ block: 'end' }));
+      await sleep(300);
+      await shot(page, 'padding-report-table');
+      await f.evaluate(() => document.querySelector('.padding-view')?.scrollIntoView({ block: 'start' }));
+    });
+
+    await step('12', 'side panel lists the padding run as "padding → …"', ['10'], async () => {
+      const item = page.locator('.part.activitybar .action-item a[aria-label^="Attention Profiler"], .part.activitybar .action-item[aria-label^="Attention Profiler"]').first();
+      // The activity bar item toggles the side bar: click it only when the side bar does not show the Attention Profiler.
+      const title = (await page.locator('.part.sidebar .title-label').first().innerText({ timeout: 2 * SEC }).catch(() => '')).trim();
+      const visible = await page.locator('.part.sidebar').isVisible().catch(() => false);
+      log(`side bar ${visible ? `shows "${title}"` : 'is hidden'}`);
+      if (!visible || !/attention profiler/i.test(title)) await item.click({ timeout: 10 * SEC });
+      await page.locator('.part.sidebar').waitFor({ state: 'visible', timeout: 10 * SEC });
+      const f = await findFrame(page, 'a side-panel webview with a "padding →" row', () => /padding →/.test(document.body?.innerText ?? ''), undefined, T.view, 'sidebar').catch(async (e) => {
+        const texts = [];
+        for (const fr of page.frames()) texts.push(await fr.evaluate(() => document.body?.innerText?.replace(/\s+/g, ' ').slice(0, 300)).catch(() => ''));
+        throw new Error(`${e.message}; frame texts: ${JSON.stringify(texts.filter(Boolean))}`);
+      });
+      const row = await f.evaluate(() => {
+        const els = [...document.querySelectorAll('tr, [role=row], li, [role=listitem], [role=treeitem], .row, .entry')];
+        const hit = els.filter((e) => /padding →/.test(e.innerText ?? '')).sort((a, b) => (a.innerText ?? '').length - (b.innerText ?? '').length)[0];
+        return hit ? hit.innerText.replace(/\s+/g, ' ').trim() : undefined;
+      });
+      assert.ok(row, 'a row (not just some text) of the side panel contains "padding →"');
+      log(`side panel padding row: ${row}`);
+      await shot(page, 'padding-side-panel');
+    });
+
+    await step('13', 'training YAML: a CodeLens "padding: fixed wastes … · ▶ Analyze"', ['9'], async () => {
+      await quickOpen(page, 'llama-factory/train_qwen2_lora.yaml');
+      const texts = await until('a "padding: fixed wastes" CodeLens with "▶ Analyze" on the training YAML', async () => {
+        const t = await codeLensTexts(page);
+        state.paddingLenses = t;
+        return t.some((x) => /padding: fixed wastes/.test(x) && /▶ Analyze/.test(x)) ? t : undefined;
+      }, T.measuredLens).catch((e) => {
+        throw new Error(`${e.message}; CodeLens seen: ${JSON.stringify(state.paddingLenses ?? [])}`);
+      });
+      log(`CodeLens: ${texts.join(' ‖ ')}`);
+      await shot(page, 'padding-codelens');
     });
   } finally {
     writeFileSync(join(OUT, 'browser-console.txt'), consoleLines.join('\n') + '\n');
