@@ -18,7 +18,9 @@ import {
 import { formatBytes, formatFlops, formatMs } from '../../kernels/units';
 import { TAG } from '../shared/toolkit';
 import { textOn, type ThemeColors } from '../shared/theme';
+import { mixColors } from './colors';
 import { h, rate } from './dom';
+import { kernelColor } from './rooflineChart';
 
 export interface FlameUiState {
   startMs: number;
@@ -48,9 +50,36 @@ const AXIS_H = 28;
 const GUTTER = 70;
 const LABEL_PAD = 4;
 
-const PASS_ORDER = ['QKᵀ', 'softmax', 'PV', 'fused'];
+/**
+ * Pass colours never reuse a kernel's (naive orange, flash green): the kernel row and the pass row under it, and
+ * their legend swatches, must be told apart. Known passes get fixed hues; the two that have no chart colour of
+ * their own are mixed from two neighbours (blue + green = cyan, red + purple = pink), so they follow the theme.
+ */
+export function passColor(label: string, theme: ThemeColors): string {
+  switch (label) {
+    case 'QKᵀ':
+      return theme.blue;
+    case 'softmax':
+      return theme.yellow;
+    case 'PV':
+      return theme.purple;
+    case 'fused':
+      return mixColors(theme.blue, theme.green, 0.5);
+    case 'partial':
+      return mixColors(theme.red, theme.purple, 0.5);
+    case 'combine':
+      return theme.red;
+    default: {
+      // Unknown passes: the pass palette only, never a kernel colour.
+      const palette = [theme.blue, theme.yellow, theme.purple, theme.red, mixColors(theme.blue, theme.green, 0.5), mixColors(theme.red, theme.purple, 0.5)];
+      let hash = 0;
+      for (const ch of label) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+      return palette[hash % palette.length];
+    }
+  }
+}
 
-/** Default colours: passes by name, kernels by name, layers neutral with a strip per workload. */
+/** Default colours: passes by name, kernels by name (as on the roofline), layers neutral with a strip per workload. */
 export function defaultPaint(model: FlameModel): (box: FlameBox, theme: ThemeColors) => Paint {
   const kernels = [...new Set(model.boxes.filter((b) => b.kind === 'kernel').map((b) => b.label))];
   return (box, theme) => {
@@ -58,16 +87,10 @@ export function defaultPaint(model: FlameModel): (box: FlameBox, theme: ThemeCol
       case 'run':
       case 'layer':
         return { color: theme.neutral, alpha: 1 };
-      case 'kernel': {
-        const i = kernels.indexOf(box.label);
-        const named = box.label === 'naive' ? theme.orange : box.label === 'flash' ? theme.green : undefined;
-        return { color: named ?? theme.series[(i + 2) % theme.series.length], alpha: 1 };
-      }
-      case 'pass': {
-        const i = PASS_ORDER.indexOf(box.label);
-        const colors = [theme.blue, theme.yellow, theme.purple, theme.green];
-        return { color: i >= 0 ? colors[i] : theme.series[(box.label.length * 7) % theme.series.length], alpha: 1 };
-      }
+      case 'kernel':
+        return { color: kernelColor(box.label, kernels, theme), alpha: 1 };
+      case 'pass':
+        return { color: passColor(box.label, theme), alpha: 1 };
     }
   };
 }
