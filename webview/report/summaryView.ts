@@ -29,9 +29,9 @@ const COLUMNS: Column[] = [
   {
     key: 'peakBytes',
     label: 'Peak GPU memory',
-    title: 'Measured by the tracked allocator (analytic expectation in brackets)',
+    title: 'Largest live GPU memory while the kernel ran, measured by the tracked allocator; in brackets the analytic expectation (inputs, output and the kernel\'s own buffers, from the shape)',
     numeric: true,
-    cell: (r) => (r.peakBytes ? `${formatBytes(r.peakBytes)} (${formatBytes(r.analyticPeakBytes)})` : '–'),
+    cell: (r) => (r.peakBytes ? `${formatBytes(r.peakBytes)} (analytic ${formatBytes(r.analyticPeakBytes)})` : '–'),
   },
   { key: 'maxRelError', label: 'Max rel. error', title: 'Largest relative error against the float64 CPU reference', numeric: true, cell: (r) => (Number.isFinite(r.maxRelError) ? r.maxRelError.toExponential(1) : '–') },
   { key: 'speedupVsNaive', label: 'vs naive', title: 'Speed-up over the naive kernel on the same workload', numeric: true, cell: (r) => ratio(r.speedupVsNaive) },
