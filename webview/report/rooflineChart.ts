@@ -48,13 +48,26 @@ export function renderRoofline(model: RooflineModel, t: ThemeColors, width: numb
     const clipped = pts.map(([a, b]) => [x(a), y(Math.max(b, model.yDomain[0]))] as const);
     svg.append('polyline').attr('points', clipped.map((p) => p.join(',')).join(' ')).attr('fill', 'none').attr('stroke', t.foreground).attr('stroke-width', 2);
     svg.append('text').attr('x', M.left + innerW - 4).attr('y', y(c.computeTflops) - 6).attr('text-anchor', 'end').attr('fill', t.foreground).text(`compute ${rate(c.computeTflops)} TFLOP/s`);
-    const lx = Math.max(x0 * 1.5, model.ridge / 30);
+    // The bandwidth label runs along the slope, just above it (rotated by the line's on-screen angle) and with a
+    // halo of the background, so the line never strikes it through; it stays left of the ridge.
+    const memLabel = `memory ${rate(c.bandwidthGBps)} GB/s`;
+    const labelW = memLabel.length * t.fontSize * 0.6;
+    const slopeEnd = x(Math.min(model.ridge, x1));
+    const preferred = x(Math.max(x0 * 1.5, model.ridge / 30));
+    const sx = Math.max(x(x0) + 6, Math.min(preferred, slopeEnd - labelW * 1.1 - 6));
+    const lx = x.invert(sx);
+    const ex = x.invert(Math.min(slopeEnd, sx + 40));
+    const angle = (Math.atan2(y(roofAt(c, ex)) - y(roofAt(c, lx)), x(ex) - sx) * 180) / Math.PI;
     svg
       .append('text')
-      .attr('x', x(lx))
-      .attr('y', y(roofAt(c, lx)) - 8)
+      .attr('transform', `translate(${sx},${y(Math.max(roofAt(c, lx), model.yDomain[0]))}) rotate(${Number.isFinite(angle) ? angle.toFixed(2) : 0})`)
+      .attr('y', -6)
       .attr('fill', t.foreground)
-      .text(`memory ${rate(c.bandwidthGBps)} GB/s`);
+      .attr('stroke', t.background)
+      .attr('stroke-width', 4)
+      .attr('stroke-linejoin', 'round')
+      .attr('paint-order', 'stroke')
+      .text(memLabel);
   } else {
     svg.append('text').attr('x', M.left + innerW / 2).attr('y', M.top + 18).attr('text-anchor', 'middle').attr('fill', t.muted).text('ceilings not measured (run `attnprof ceilings`): points only');
   }
