@@ -27,6 +27,52 @@ function byteUnit(maxBytes: number): [string, number] {
   return ['B', 1];
 }
 
+/** A kernel's correctness read-back (a staging copy of O, after timing) runs in its own phase "<kernel> · check". */
+const CHECK_SUFFIX = ' · check';
+
+/** The kernel a "<kernel> · check" phase checks; undefined for any other phase. */
+export function checkedKernel(phase: string): string | undefined {
+  return phase.endsWith(CHECK_SUFFIX) && phase.length > CHECK_SUFFIX.length ? phase.slice(0, -CHECK_SUFFIX.length) : undefined;
+}
+
+/** A phase as a person reads it: "flash · check" → "flash: correctness check (read-back after timing)". */
+export function phaseTitle(phase: string): string {
+  const k = checkedKernel(phase);
+  return k ? `${k}: correctness check (read-back after timing)` : phase;
+}
+
+/** Short band labels, longest first: the first that fits the band is drawn. */
+function bandLabels(phase: string): string[] {
+  const k = checkedKernel(phase);
+  return k ? [`${k} correctness check`, `${k} check`, 'check', '✓'] : [phase];
+}
+
+export interface PeakSource {
+  phase: string;
+  workload: string;
+  /** The allocation that raised live memory to the peak. */
+  buffer?: { label: string; role: BufferRole; bytes: number };
+}
+
+/** Which phase, and which allocation, set the measured peak (the events at the peak's instant). */
+export function peakSource(model: MemoryModel): PeakSource | undefined {
+  const p = model.peak;
+  if (!p) return undefined;
+  const at = model.events.filter((e) => e.workload === p.workload && e.atMs === p.timeMs);
+  const e = [...at].reverse().find((x) => x.kind === 'alloc') ?? at[at.length - 1];
+  if (!e) return undefined;
+  return { phase: e.phase, workload: e.workload, ...(e.kind === 'alloc' ? { buffer: { label: e.label, role: e.role, bytes: e.bytes } } : {}) };
+}
+
+/** One line on the peak: its size, the phase and workload, and the buffer that set it. */
+export function peakText(model: MemoryModel): string | undefined {
+  if (!model.peak) return undefined;
+  const src = peakSource(model);
+  if (!src) return `measured peak ${formatBytes(model.peak.bytes)}`;
+  const buffer = src.buffer ? `; set by allocating ${src.buffer.label} (${src.buffer.role}, ${formatBytes(src.buffer.bytes)})` : '';
+  return `measured peak ${formatBytes(model.peak.bytes)} in ${phaseTitle(src.phase)}, ${src.workload}${buffer}`;
+}
+
 export function renderMemoryChart(model: MemoryModel, t: ThemeColors, width: number): { svg: SVGSVGElement; tooltip: HTMLElement; root: HTMLElement } {
   const height = 360;
   const svgEl = document.createElementNS(SVG_NS, 'svg');
@@ -39,7 +85,7 @@ export function renderMemoryChart(model: MemoryModel, t: ThemeColors, width: num
     .attr('height', height)
     .attr('viewBox', `0 0 ${width} ${height}`)
     .attr('role', 'img')
-    .attr('aria-label', `GPU memory over time; measured peak ${model.peak ? formatBytes(model.peak.bytes) : 'none'}`)
+    .attr('aria-label', `GPU memory over time; ${peakText(model) ?? 'no measured peak'}`)
     .attr('font-family', t.fontFamily)
     .attr('font-size', t.fontSize);
   svg.append('rect').attr('width', width).attr('height', height).attr('fill', t.background);
@@ -56,15 +102,39 @@ export function renderMemoryChart(model: MemoryModel, t: ThemeColors, width: num
 
   // Phase bands, alternating, named at the top when the name fits.
   const bands = svg.append('g').attr('class', 'phases');
+  // A correctness check's band is tinted (not the grey alternation) and labelled as such, never by its raw name.
+  const labels: { x: number; text: string; check: boolean }[] = [];
+  const charW = t.fontSize * 0.6;
   model.phases.forEach((p, i) => {
     const x0 = x(p.startMs);
     const w = Math.max(1, x(p.endMs) - x0);
-    bands.append('rect').attr('x', x0).attr('y', M.top).attr('width', w).attr('height', innerH).attr('fill', t.foreground).attr('opacity', i % 2 ? 0.1 : 0.04);
-    const label = p.name;
-    if (w > label.length * t.fontSize * 0.6 + 6) {
-      bands.append('text').attr('x', x0 + 4).attr('y', M.top - 8).attr('fill', t.muted).text(label);
-    }
+    const check = checkedKernel(p.name) !== undefined;
+    const band = bands
+      .append('rect')
+      .attr('x', x0)
+      .attr('y', M.top)
+      .attr('width', w)
+      .attr('height', innerH)
+      .attr('fill', check ? t.yellow : t.foreground)
+      .attr('opacity', check ? 0.16 : i % 2 ? 0.1 : 0.04);
+    band.append('title').text(`${phaseTitle(p.name)} · ${p.workload}: peak ${formatBytes(p.peakBytes)}`);
+    // Other phases are labelled when the name fits their band.
+    if (!check && w > p.name.length * charW + 6) labels.push({ x: x0 + 4, text: p.name, check });
   });
+  // A check is short: its label may run on over the next bands, up to the next label (or the plot's end).
+  for (const p of model.phases) {
+    if (checkedKernel(p.name) === undefined) continue;
+    const x0 = x(p.startMs) + 4;
+    const prev = labels.filter((l) => l.x <= x0).sort((a, b) => b.x - a.x)[0];
+    if (prev && prev.x + prev.text.length * charW + 8 > x0) continue;
+    const next = labels.filter((l) => l.x > x0).sort((a, b) => a.x - b.x)[0];
+    const room = (next ? next.x - 8 : M.left + innerW) - x0;
+    const text = bandLabels(p.name).find((l) => l.length * charW < room);
+    if (text) labels.push({ x: x0, text, check: true });
+  }
+  for (const l of labels) {
+    bands.append('text').attr('x', l.x).attr('y', M.top - 8).attr('fill', l.check ? t.foreground : t.muted).attr('font-style', l.check ? 'italic' : null).text(l.text);
+  }
 
   // Stacked areas by role (step-after: a buffer's bytes hold until the next event).
   const steps: MemoryStep[] = [...model.steps, { ...model.steps[model.steps.length - 1], timeMs: end }];
@@ -93,14 +163,21 @@ export function renderMemoryChart(model: MemoryModel, t: ThemeColors, width: num
     const yy = y(p.analyticPeakBytes / div);
     analytic.append('line').attr('x1', x(p.startMs)).attr('x2', x(p.endMs)).attr('y1', yy).attr('y2', yy).attr('stroke', t.foreground).attr('stroke-width', 2).attr('stroke-dasharray', '6 4');
   }
-  // Measured peak.
+  // Measured peak, named by the phase that set it ("naive check" when the correctness read-back tops the kernel).
+  const peakSrc = peakSource(model);
+  const peakLine = peakText(model);
+  let peakX: number | undefined;
   if (model.peak) {
     const px = x(model.peak.timeMs);
     const py = y(model.peak.bytes / div);
-    svg.append('circle').attr('cx', px).attr('cy', py).attr('r', 5).attr('fill', t.background).attr('stroke', t.error).attr('stroke-width', 2);
-    const label = `measured peak ${formatBytes(model.peak.bytes)}`;
+    peakX = px;
+    const where = peakSrc ? (checkedKernel(peakSrc.phase) ? `${checkedKernel(peakSrc.phase)} check` : peakSrc.phase) : undefined;
+    const label = `measured peak ${formatBytes(model.peak.bytes)}${where ? ` (${where})` : ''}`;
     const right = px + 8 + label.length * t.fontSize * 0.55 < M.left + innerW;
-    svg.append('text').attr('x', right ? px + 8 : px - 8).attr('y', py - 8).attr('text-anchor', right ? 'start' : 'end').attr('fill', t.foreground).attr('font-weight', 600).text(label);
+    const marker = svg.append('g').attr('class', 'peak');
+    marker.append('circle').attr('cx', px).attr('cy', py).attr('r', 5).attr('fill', t.background).attr('stroke', t.error).attr('stroke-width', 2);
+    marker.append('text').attr('x', right ? px + 8 : px - 8).attr('y', py - 8).attr('text-anchor', right ? 'start' : 'end').attr('fill', t.foreground).attr('font-weight', 600).text(label);
+    if (peakLine) marker.append('title').text(peakLine);
   }
 
   // Axes with units.
@@ -130,9 +207,12 @@ export function renderMemoryChart(model: MemoryModel, t: ThemeColors, width: num
       const phase = phaseAt(model, tm);
       const total = live.reduce((s, b) => s + b.bytes, 0);
       const rows = live.slice(0, 14).map((b) => h('tr', {}, h('td', {}, b.label), h('td', {}, b.role), h('td', { class: 'num' }, formatBytes(b.bytes))));
+      // Near the peak marker the tooltip says first what set the peak (the overlay covers the marker's own title).
+      const nearPeak = peakX !== undefined && peakLine !== undefined && Math.abs(mx - peakX) <= 8;
       tooltip.replaceChildren(
+        nearPeak ? h('div', { class: 'peak-source' }, h('strong', {}, peakLine.replace(/^measured peak/, 'Measured peak'))) : '',
         h('div', {}, h('strong', {}, `${formatMs(tm)} · ${formatBytes(total)} live`)),
-        phase ? h('div', {}, `phase ${phase.name} (${phase.workload})${phase.analyticPeakBytes !== undefined ? `, analytic ${formatBytes(phase.analyticPeakBytes)}` : ''}`) : '',
+        phase ? h('div', {}, `phase ${phaseTitle(phase.name)} (${phase.workload})${phase.analyticPeakBytes !== undefined ? `, analytic ${formatBytes(phase.analyticPeakBytes)}` : ''}`) : '',
         h('table', { class: 'mini' }, ...rows),
         live.length > 14 ? h('div', {}, `… and ${live.length - 14} more`) : '',
       );
@@ -153,6 +233,7 @@ export function memoryLegend(model: MemoryModel, t: ThemeColors): HTMLElement {
     const s = select(sw).attr('width', 22).attr('height', 12).attr('aria-hidden', 'true');
     if (swatchClass === 'dash') s.append('line').attr('x1', 0).attr('x2', 22).attr('y1', 6).attr('y2', 6).attr('stroke', color).attr('stroke-width', 2).attr('stroke-dasharray', '6 4');
     else if (swatchClass === 'dot') s.append('circle').attr('cx', 11).attr('cy', 6).attr('r', 4).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2);
+    else if (swatchClass === 'band') s.append('rect').attr('width', 22).attr('height', 12).attr('fill', color).attr('fill-opacity', 0.35);
     else s.append('rect').attr('width', 22).attr('height', 12).attr('fill', color).attr('fill-opacity', 0.75);
     return h('span', { class: 'legend-item' }, sw, label);
   };
@@ -161,6 +242,7 @@ export function memoryLegend(model: MemoryModel, t: ThemeColors): HTMLElement {
     { class: 'legend', 'aria-label': 'Legend' },
     ...model.roles.map((r) => item('rect', roleColor(r, t), r)),
     item('dash', t.foreground, 'analytic expectation (per kernel)'),
+    ...(model.phases.some((p) => checkedKernel(p.name) !== undefined) ? [item('band', t.yellow, 'correctness check: read-back of O after timing (not in the kernel\'s peak)')] : []),
     item('dot', t.error, 'measured peak'),
   );
 }
