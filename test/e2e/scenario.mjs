@@ -444,6 +444,9 @@ async function main() {
         throw new Error(`${e.message}; rows seen: ${JSON.stringify(await f.evaluate(summaryRows).catch(() => []))}`);
       });
       log(`summary rows: ${rows.map((r) => r.join(' ; ')).join('\n    ')}`);
+      // The bracket beside the measured peak is labelled as the analytic expectation.
+      const kernelRows = rows.filter((c) => c.some((x) => /^(naive|flash)\b/i.test(x)));
+      assert.ok(kernelRows.every((c) => c.some((x) => /\d (B|KiB|MiB|GiB) \(analytic \d/.test(x))), 'each kernel row shows "<peak> (analytic <expected>)"');
       // The software fallback is named, in a visible banner (lavapipe/llvmpipe is a software Vulkan adapter).
       const banner = await f.evaluate(() => {
         const els = [...document.querySelectorAll('[role=alert], [role=status], .banner, .warning, .notice, div, p, section, vscode-banner')];
@@ -472,6 +475,18 @@ async function main() {
         throw new Error(`${e.message}; canvas: ${JSON.stringify(state.flame)}`);
       });
       log(`flame canvas: ${JSON.stringify(ink)}`);
+      // Kernels and passes are told apart by colour: no pass swatch shares a kernel's.
+      const swatches = await f.evaluate(() =>
+        [...document.querySelectorAll('.flame .legend .legend-item')].map((it) => {
+          const d = it.querySelector('canvas')?.getContext('2d')?.getImageData(6, 6, 1, 1).data;
+          return { label: (it.textContent ?? '').trim(), rgb: d ? `${d[0]},${d[1]},${d[2]}` : '' };
+        }),
+      );
+      log(`flame legend: ${swatches.map((x) => `${x.label}=${x.rgb}`).join(' | ')}`);
+      const kernelSw = swatches.filter((x) => x.label.startsWith('kernel '));
+      const passSw = swatches.filter((x) => x.label.startsWith('pass '));
+      assert.ok(kernelSw.length >= 2 && passSw.length >= 2, `the legend lists kernels and passes (${swatches.map((x) => x.label).join(', ')})`);
+      for (const k of kernelSw) for (const ps of passSw) assert.notEqual(ps.rgb, k.rgb, `"${ps.label}" is drawn in the colour of "${k.label}"`);
       await sleep(300);
       await shot(page, 'flame-chart');
     });
