@@ -1,13 +1,40 @@
 /** Value formatters, one place for the CLI, the reports and the UI: bytes in KiB/MiB/GiB, time auto-scaled. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes;
+/** Two significant digits below 10, whole numbers above: "0.93", "3.1", "56", "117". */
+function compact(v: number): string {
+  if (v >= 10 || v === 0) return String(Math.round(v));
+  return String(Number(v.toPrecision(2)));
+}
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
+
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n)) return `${n} B`;
+  let v = Math.abs(n);
   let u = 0;
-  while (Math.abs(v) >= 1024 && u < units.length - 1) {
+  while (v >= 1024 && u < BYTE_UNITS.length - 1) {
     v /= 1024;
     u++;
   }
-  return `${u === 0 ? v.toFixed(0) : v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[u]}`;
+  // 1023.6 KiB would round to "1024 KiB": step up instead.
+  if (Math.round(v) >= 1024 && u < BYTE_UNITS.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${n < 0 ? '-' : ''}${u === 0 ? String(Math.round(v)) : compact(v)} ${BYTE_UNITS[u]}`;
+}
+
+const FLOP_UNITS = ['FLOP', 'kFLOP', 'MFLOP', 'GFLOP', 'TFLOP', 'PFLOP', 'EFLOP', 'ZFLOP', 'YFLOP'];
+
+/** Steps up a unit from 100 on, so 930 GFLOP reads "0.93 TFLOP". */
+export function formatFlops(n: number): string {
+  if (!Number.isFinite(n)) return `${n} FLOP`;
+  let v = Math.abs(n);
+  let u = 0;
+  while (v >= 100 && u < FLOP_UNITS.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${n < 0 ? '-' : ''}${compact(v)} ${FLOP_UNITS[u]}`;
 }
 
 export function formatMs(ms: number): string {
@@ -17,11 +44,4 @@ export function formatMs(ms: number): string {
   if (ns < 1e6) return `${(ns / 1000).toFixed(ns < 1e4 ? 2 : 1)} µs`;
   if (ms < 1000) return `${ms.toFixed(ms < 10 ? 3 : ms < 100 ? 2 : 1)} ms`;
   return `${(ms / 1000).toFixed(2)} s`;
-}
-
-export function formatFlops(flops: number): string {
-  if (flops >= 1e12) return `${(flops / 1e12).toFixed(2)} TFLOP`;
-  if (flops >= 1e9) return `${(flops / 1e9).toFixed(2)} GFLOP`;
-  if (flops >= 1e6) return `${(flops / 1e6).toFixed(2)} MFLOP`;
-  return `${flops.toFixed(0)} FLOP`;
 }

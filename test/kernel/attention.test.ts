@@ -136,7 +136,7 @@ describe('adapter limits', () => {
     try {
       await assert.rejects(
         runProblem(small, problem({ batch: 4, heads: 8, kvHeads: 8, seqLenQ: 128, seqLenK: 128 }), { kernels: ['flash'] }),
-        /Q and O are 1\.00 MiB each, over this adapter's largest storage binding \(64\.0 KiB\)/,
+        /Q and O are 1 MiB each, over this adapter's largest storage binding \(64 KiB\)/,
       );
     } finally {
       small.destroy();

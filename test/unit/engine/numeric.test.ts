@@ -163,8 +163,9 @@ describe('random inputs', () => {
 describe('formatting', () => {
   test('bytes, times and FLOPs', () => {
     assert.equal(formatBytes(512), '512 B');
-    assert.equal(formatBytes(1536), '1.50 KiB');
-    assert.equal(formatBytes(3 * 1024 * 1024), '3.00 MiB');
+    assert.equal(formatBytes(1536), '1.5 KiB');
+    assert.equal(formatBytes(3 * 1024 * 1024), '3 MiB');
+    assert.equal(formatBytes(1023.6 * 1024), '1 MiB'); // never "1024 KiB"
     assert.equal(formatBytes(200 * 1024 ** 3), '200 GiB');
     assert.equal(formatMs(0.0005), '500 ns');
     assert.equal(formatMs(0.25), '250.0 µs');
@@ -172,8 +173,9 @@ describe('formatting', () => {
     assert.equal(formatMs(1.5), '1.500 ms');
     assert.equal(formatMs(2500), '2.50 s');
     assert.equal(formatMs(Number.NaN), '–');
-    assert.equal(formatFlops(2.5e12), '2.50 TFLOP');
-    assert.equal(formatFlops(3e9), '3.00 GFLOP');
-    assert.equal(formatFlops(500), '500 FLOP');
+    assert.equal(formatFlops(2.5e12), '2.5 TFLOP');
+    assert.equal(formatFlops(9.3e11), '0.93 TFLOP');
+    assert.equal(formatFlops(3e9), '3 GFLOP');
+    assert.equal(formatFlops(50), '50 FLOP');
   });
 });
