@@ -3,8 +3,8 @@
  * progress, open/delete/compare/export. The webview is not retained when hidden: it asks for its state
  * (`ready`) each time it loads, and the host answers from the store.
  */
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { webviewShellHtml } from '../webview-host/html';
 import { bestText } from '../hints/reportEntry';
 import { COMMANDS, REPORTS_VIEW_ID } from './commandIds';
 import type { Log } from './log';
@@ -97,30 +97,16 @@ export class ReportsViewProvider implements vscode.WebviewViewProvider, vscode.D
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview-sidebar.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'sidebar.css'));
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Attention Profiler reports</title>
-</head>
-<body>
-<div id="root" aria-live="polite"></div>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+    const uri = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...path)).toString();
+    return webviewShellHtml(
+      {
+        cspSource: webview.cspSource,
+        scriptUri: uri('dist', 'webview-sidebar.js'),
+        styleUri: uri('media', 'sidebar.css'),
+        title: 'Attention Profiler reports',
+      },
+      '<div id="root" aria-live="polite"></div>',
+    );
   }
 
   dispose(): void {

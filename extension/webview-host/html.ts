@@ -37,7 +37,8 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
 const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
-export function reportHtml(assets: WebviewAssets, nonce: string = makeNonce()): string {
+/** The shell every webview of this extension uses (reports, side panel): CSP, nonce, one stylesheet, one script. */
+export function webviewShellHtml(assets: WebviewAssets, bodyHtml: string, nonce: string = makeNonce()): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -49,8 +50,12 @@ export function reportHtml(assets: WebviewAssets, nonce: string = makeNonce()): 
 <title>${escapeHtml(assets.title)}</title>
 </head>
 <body>
-<main id="app" aria-live="polite"><p class="loading">Loading report…</p></main>
+${bodyHtml}
 <script nonce="${escapeHtml(nonce)}" src="${escapeHtml(assets.scriptUri)}"></script>
 </body>
 </html>`;
+}
+
+export function reportHtml(assets: WebviewAssets, nonce: string = makeNonce()): string {
+  return webviewShellHtml(assets, '<main id="app" aria-live="polite"><p class="loading">Loading report…</p></main>', nonce);
 }
