@@ -4,11 +4,16 @@
  */
 import copyWgsl from './wgsl/copy.wgsl';
 import fmaWgsl from './wgsl/fma.wgsl';
+import matmulWgsl from './wgsl/matmul.wgsl';
 import type { GpuContext } from './device';
 import { summarize } from './stats';
 
 export interface Ceilings {
+  /** FP32 peak from register FMA chains: the roof. */
   computeTflops: number;
+  /** What a 64×64-tiled WGSL f32 matmul attains on the same adapter (square, size in `matmulSize`). */
+  matmulTflops?: number;
+  matmulSize?: number;
   bandwidthGBps: number;
   measuredAt: string;
   method: string;
@@ -100,13 +105,69 @@ export async function measureCeilings(ctx: GpuContext, opts: { maxBytes?: number
   } finally {
     sink.destroy();
   }
+  const { tflops: matmulTflops, size: matmulSize } = await measureMatmul(ctx);
+  const gpuError = ctx.takeError();
+  if (gpuError) throw new Error(`measuring the ceilings failed: ${gpuError}`);
   // The largest buffers tell the DRAM bandwidth; smaller ones may be served from cache.
   const bandwidthGBps = bandwidthBySize.length ? bandwidthBySize[bandwidthBySize.length - 1].gbps : 0;
   return {
     computeTflops,
+    matmulTflops,
+    matmulSize,
     bandwidthGBps,
     measuredAt: new Date().toISOString(),
-    method: 'bandwidth: vec4 copy of the largest buffer; compute: FP32 register FMA chains',
+    method: `bandwidth: vec4 copy of the largest buffer; compute: FP32 register FMA chains (peak) and a tiled ${matmulSize}² f32 matmul (attained)`,
     bandwidthBySize,
   };
+}
+
+/** A square f32 matmul: 4096² on a hardware adapter, 256² on a software one (seconds otherwise). */
+async function measureMatmul(ctx: GpuContext): Promise<{ tflops: number; size: number }> {
+  const { device } = ctx;
+  const size = ctx.adapter.isFallback ? 256 : 4096;
+  const bytes = size * size * 4;
+  const module = device.createShaderModule({ code: matmulWgsl });
+  const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
+  const dims = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const a = device.createBuffer({ size: bytes, usage });
+  const b = device.createBuffer({ size: bytes, usage });
+  const c = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+  try {
+    device.queue.writeBuffer(dims, 0, new Uint32Array([size, size, size, 0]));
+    // Non-zero inputs: some GPUs finish multiplications by zero faster.
+    const fill = new Float32Array(size * size).map((_, i) => ((i * 2654435761) % 1000) / 1000 - 0.5);
+    device.queue.writeBuffer(a, 0, fill);
+    device.queue.writeBuffer(b, 0, fill);
+    const bg = device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [dims, a, b, c].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    const ms = await timeDispatch(ctx, pipeline, bg, [size / 64, size / 64, 1], 5);
+    // A ceiling from a wrong kernel would be meaningless: check sampled outputs against float64 dot products.
+    const staging = device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const encoder = device.createCommandEncoder();
+    encoder.copyBufferToBuffer(c, 0, staging, 0, bytes);
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const got = new Float32Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    staging.destroy();
+    let worst = 0;
+    for (let sample = 0; sample < 64; sample++) {
+      const i = (sample * 7919) % size;
+      const j = (sample * 104729) % size;
+      let want = 0;
+      let scale = 0;
+      for (let x = 0; x < size; x++) {
+        want += fill[i * size + x] * fill[x * size + j];
+        scale += Math.abs(fill[i * size + x] * fill[x * size + j]);
+      }
+      worst = Math.max(worst, Math.abs(got[i * size + j] - want) / Math.max(scale, 1e-30));
+    }
+    if (!(worst < 1e-4)) throw new Error(`the matmul ceiling kernel is wrong (relative error ${worst.toExponential(2)}).`);
+    return { tflops: (2 * size ** 3) / (ms * 1e-3) / 1e12, size };
+  } finally {
+    for (const x of [dims, a, b, c]) x.destroy();
+  }
 }

@@ -220,7 +220,7 @@ async function cmdCeilings(argv: string[], io: Io): Promise<number> {
     if (args.switches.has('json')) io.out(JSON.stringify({ adapter: ctx.adapter.description, ...c }, null, 1));
     else {
       io.out(`adapter: ${ctx.adapter.description}${ctx.adapter.isFallback ? ' (software fallback)' : ''}`);
-      io.out(`compute: ${c.computeTflops.toFixed(2)} TFLOP/s FP32 · bandwidth: ${c.bandwidthGBps.toFixed(0)} GB/s`);
+      io.out(`compute: ${c.computeTflops.toFixed(2)} TFLOP/s FP32 peak (FMA chains)${c.matmulTflops ? `, ${c.matmulTflops.toPrecision(3)} TFLOP/s attained by a ${c.matmulSize}² WGSL matmul` : ''} · bandwidth: ${c.bandwidthGBps.toFixed(0)} GB/s`);
       for (const b of c.bandwidthBySize ?? []) io.out(`  copy ${formatBytes(b.bytes).padStart(9)}: ${b.gbps.toFixed(0)} GB/s`);
     }
     return 0;

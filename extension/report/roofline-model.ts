@@ -6,6 +6,8 @@ import type { ProfileReport } from './schema';
 
 export interface Ceilings {
   computeTflops: number;
+  /** What a tiled WGSL matmul attains (a practical compute line below the FMA peak), when measured. */
+  matmulTflops?: number;
   bandwidthGBps: number;
   measuredAt: string;
   method: string;
@@ -38,7 +40,13 @@ export function readCeilings(report: ProfileReport): Ceilings | undefined {
   const x = c as Partial<Ceilings>;
   const ok = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
   if (!ok(x.computeTflops) || !ok(x.bandwidthGBps)) return undefined;
-  return { computeTflops: x.computeTflops, bandwidthGBps: x.bandwidthGBps, measuredAt: String(x.measuredAt ?? ''), method: String(x.method ?? '') };
+  return {
+    computeTflops: x.computeTflops,
+    ...(ok(x.matmulTflops) ? { matmulTflops: x.matmulTflops } : {}),
+    bandwidthGBps: x.bandwidthGBps,
+    measuredAt: String(x.measuredAt ?? ''),
+    method: String(x.method ?? ''),
+  };
 }
 
 /** Attainable TFLOP/s at an intensity: min(compute, bandwidth × intensity). GB/s × FLOP/B = GFLOP/s. */
@@ -70,6 +78,7 @@ export function buildRooflineModel(report: ProfileReport): RooflineModel {
   const ridge = ceilings ? (ceilings.computeTflops * 1000) / ceilings.bandwidthGBps : undefined;
   if (ridge) xs.push(ridge);
   if (ceilings) ys.push(ceilings.computeTflops);
+  if (ceilings?.matmulTflops) ys.push(ceilings.matmulTflops);
   const xDomain: [number, number] = xs.length ? [decadeFloor(Math.min(...xs) / 2), decadeCeil(Math.max(...xs) * 2)] : [0.1, 1000];
   const yDomain: [number, number] = ys.length ? [decadeFloor(Math.min(...ys) / 2), decadeCeil(Math.max(...ys) * 2)] : [1e-3, 100];
   return { points, ...(ceilings ? { ceilings, ridge } : {}), xDomain, yDomain };

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, ProblemError } from '../../kernels/problem';
+import { measureCeilings } from '../../kernels/ceilings';
 import { CancelledError, KERNEL_NAMES, runProblem } from '../../kernels/runner';
 
 let ctx: GpuContext;
@@ -233,5 +234,17 @@ describe('measurement', () => {
     const run = await runProblem(ctx, p, { kernels: ['flash', 'flash'], iterations: 1, warmup: 0, seed, keepOutput: true });
     assert.ok(run.results.every((r) => r.correct));
     assert.ok(run.output && run.output.some((x) => x !== 0));
+  });
+});
+
+describe('ceilings', () => {
+  test('copy bandwidth, FMA peak and a checked matmul are measured on the adapter', async () => {
+    const c = await measureCeilings(ctx, { maxBytes: 16 * 1024 * 1024 });
+    assert.ok(c.computeTflops > 0 && Number.isFinite(c.computeTflops));
+    assert.ok(c.bandwidthGBps > 0 && Number.isFinite(c.bandwidthGBps));
+    // measureMatmul throws when its sampled outputs disagree with float64 dot products.
+    assert.ok(c.matmulTflops !== undefined && c.matmulTflops > 0);
+    assert.deepEqual(c.bandwidthBySize?.map((b) => b.bytes), [4 * 1024 * 1024, 16 * 1024 * 1024]);
+    assert.match(c.method, /matmul/);
   });
 });

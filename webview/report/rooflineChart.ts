@@ -47,7 +47,15 @@ export function renderRoofline(model: RooflineModel, t: ThemeColors, width: numb
     ];
     const clipped = pts.map(([a, b]) => [x(a), y(Math.max(b, model.yDomain[0]))] as const);
     svg.append('polyline').attr('points', clipped.map((p) => p.join(',')).join(' ')).attr('fill', 'none').attr('stroke', t.foreground).attr('stroke-width', 2);
-    svg.append('text').attr('x', M.left + innerW - 4).attr('y', y(c.computeTflops) - 6).attr('text-anchor', 'end').attr('fill', t.foreground).text(`compute ${rate(c.computeTflops)} TFLOP/s`);
+    svg.append('text').attr('x', M.left + innerW - 4).attr('y', y(c.computeTflops) - 6).attr('text-anchor', 'end').attr('fill', t.foreground).text(`compute ${rate(c.computeTflops)} TFLOP/s (FP32 peak)`);
+    if (c.matmulTflops && c.matmulTflops < c.computeTflops) {
+      // What a tiled WGSL matmul attains on this adapter: a practical roof below the FMA peak.
+      const mx = (c.matmulTflops * 1000) / c.bandwidthGBps;
+      svg.append('line').attr('x1', x(Math.max(mx, x0))).attr('x2', x(x1)).attr('y1', y(c.matmulTflops)).attr('y2', y(c.matmulTflops))
+        .attr('stroke', t.muted).attr('stroke-width', 1.5).attr('stroke-dasharray', '6 4');
+      svg.append('text').attr('x', M.left + innerW - 4).attr('y', y(c.matmulTflops) + 14).attr('text-anchor', 'end').attr('fill', t.muted)
+        .text(`WGSL matmul ${rate(c.matmulTflops)} TFLOP/s (attained)`);
+    }
     // The bandwidth label runs along the slope, just above it (rotated by the line's on-screen angle) and with a
     // halo of the background, so the line never strikes it through; it stays left of the ridge.
     const memLabel = `memory ${rate(c.bandwidthGBps)} GB/s`;

@@ -62,6 +62,15 @@ describe('roofline model', () => {
     assert.equal(p.ofRoof, p.tflops / roofAt(m.ceilings!, p.intensity));
     assert.equal(readCeilings({ ...sampleReport(), ceilings: { computeTflops: -1, bandwidthGBps: 1 } } as never), undefined);
   });
+
+  test('an attained matmul line is kept when valid, dropped when not, and widens the y domain', () => {
+    const withMatmul = { ...sampleReport(), ceilings: { computeTflops: 60, matmulTflops: 0.0004, bandwidthGBps: 3000, measuredAt: 'x', method: 'fma + matmul + copy' } };
+    const m = buildRooflineModel(withMatmul);
+    assert.equal(m.ceilings?.matmulTflops, 0.0004);
+    assert.ok(m.yDomain[0] <= 0.0004, `y domain ${m.yDomain} must reach the matmul line`);
+    const bad = readCeilings({ ...sampleReport(), ceilings: { computeTflops: 60, matmulTflops: Number.NaN, bandwidthGBps: 3000 } } as never);
+    assert.ok(bad && !('matmulTflops' in bad));
+  });
 });
 
 describe('compare', () => {
