@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   const md = flag('markdown');
   if (md) {
     const mdRows = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...cells.map((c) => `| ${c.join(' | ')} |`)];
-    const ceilingLine = `Ceilings measured in the same run: ${ceilings.computeTflops.toFixed(1)} TFLOP/s FP32 (register FMA chains), ${ceilings.bandwidthGBps.toFixed(0)} GB/s (vec4 copy of ${formatBytes(ceilings.bandwidthBySize?.at(-1)?.bytes ?? 0)}).`;
+    const ceilingLine = `Ceilings measured in the same run: ${ceilings.computeTflops.toFixed(1)} TFLOP/s FP32 (register FMA chains), ${ceilings.matmulTflops?.toFixed(1) ?? '–'} TFLOP/s attained by a ${ceilings.matmulSize ?? ''}² WGSL matmul, ${ceilings.bandwidthGBps.toFixed(0)} GB/s (vec4 copy of ${formatBytes(ceilings.bandwidthBySize?.at(-1)?.bytes ?? 0)}).`;
     writeFileSync(md, [ceilingLine, '', ...mdRows].join('\n') + '\n');
   }
   const json = flag('json');
