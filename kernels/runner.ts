@@ -148,6 +148,9 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
     }
   }
   const { device } = ctx;
+  // An error left over from an earlier run on this context (e.g. a kernel that failed to compile) must not be
+  // blamed on this one.
+  ctx.takeError();
   const alloc = new TrackedAllocator(device);
   const cache = new PipelineCache(device);
   const progress = options.onProgress ?? (() => {});
@@ -222,6 +225,7 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
         if (e instanceof CancelledError || e instanceof ProblemError) throw e;
         const message = (e as Error).message;
         results.push(failedResult(kernel.name, message, p));
+        ctx.takeError(); // the failure is reported in this result, not in the next kernel's
         alloc.freePhase(kernel.name);
         if (ctx.lost()) throw new GpuError(ctx.lost());
       }

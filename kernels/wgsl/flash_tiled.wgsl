@@ -54,6 +54,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     lo[r] = range.x;
     hi[r] = range.y;
   }
+  let rowsLive = slot0 + ty * 4u < slots;
   let q0 = qrow.x * D4;
   let q1 = qrow.y * D4;
   let q2 = qrow.z * D4;
@@ -107,6 +108,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     var s1 = vec4<f32>(0.0);
     var s2 = vec4<f32>(0.0);
     var s3 = vec4<f32>(0.0);
+    // Threads whose rows lie past the last slot (decode: 7 live rows in a 64-row block) only help load tiles.
+    if (rowsLive) {
     for (var d4 = 0u; d4 < D4; d4++) {
       let k0 = kp[(d4 * 4u + 0u) * TX + tx];
       let k1 = kp[(d4 * 4u + 1u) * TX + tx];
@@ -121,6 +124,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       s2 = fma(vec4<f32>(c.x), k0, fma(vec4<f32>(c.y), k1, fma(vec4<f32>(c.z), k2, fma(vec4<f32>(c.w), k3, s2))));
       s3 = fma(vec4<f32>(d.x), k0, fma(vec4<f32>(d.y), k1, fma(vec4<f32>(d.z), k2, fma(vec4<f32>(d.w), k3, s3))));
     }
+    }
     var s = array<vec4<f32>, 4>(s0, s1, s2, s3);
     var partMax = vec4<f32>(MASKED);
     let keyBase = t0 + tx * 4u;
@@ -129,7 +133,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       for (var c = 0u; c < 4u; c++) {
         let key = keyBase + c;
         var score = capScore(row[c] * P.scale);
-        if (key < lo[r] || key >= hi[r]) { score = MASKED; }
+        if (key < lo[r] || key >= hi[r] || !rowsLive) { score = MASKED; }
         row[c] = score;
       }
       s[r] = row;
@@ -162,6 +166,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     }
     workgroupBarrier();
 
+    if (rowsLive) {
     for (var kk2 = 0u; kk2 < BK; kk2++) {
       let p4 = kp[kk2 * TY + ty];
       for (var c = 0u; c < TD4; c++) {
@@ -171,6 +176,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         acc[2u * TD4 + c] = fma(vec4<f32>(p4.z), vv, acc[2u * TD4 + c]);
         acc[3u * TD4 + c] = fma(vec4<f32>(p4.w), vv, acc[3u * TD4 + c]);
       }
+    }
     }
   }
 
