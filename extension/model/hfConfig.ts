@@ -3,7 +3,7 @@ import { checkModel, type SpanOf } from './checks';
 import { FAMILIES, TOWERS, type Family } from './families';
 import { diag, FieldReader } from './fields';
 import type { JsonNode, JsonObject, Span } from './jsonc';
-import type { ConfigDiagnostic, LayerKind, ModelAttention } from './types';
+import type { ConfigDiagnostic, FieldRef, LayerKind, ModelAttention } from './types';
 
 const KEYS = {
   heads: ['num_attention_heads', 'n_head', 'num_heads', 'n_heads'],
@@ -88,7 +88,8 @@ export function readHfConfig(root: JsonNode, diagnostics: ConfigDiagnostic[]): M
   return models;
 }
 
-function unsupportedTower(name: string, modelType: string, dtypeBytes: number, at: Span, reason: string): ModelAttention {
+/** A model with no attention numbers yet: readers fill in what the config states. */
+function blankModel(name: string, modelType: string, dtypeBytes: number, causal: boolean, fields: FieldRef[]): ModelAttention {
   return {
     name,
     modelType,
@@ -100,13 +101,17 @@ function unsupportedTower(name: string, modelType: string, dtypeBytes: number, a
     maxSeqLen: 0,
     seqLen: 0,
     batch: 1,
-    causal: false,
+    causal,
     slidingWindow: 0,
     softcap: 0,
-    unsupported: reason,
-    fields: [{ key: name.split(' ').pop() ?? name, line: at.line, column: at.column, role: 'model' }],
+    fields,
     dtypeBytes,
   };
+}
+
+function unsupportedTower(name: string, modelType: string, dtypeBytes: number, at: Span, reason: string): ModelAttention {
+  const fields: FieldRef[] = [{ key: name.split(' ').pop() ?? name, line: at.line, column: at.column, role: 'model' }];
+  return { ...blankModel(name, modelType, dtypeBytes, false, fields), unsupported: reason };
 }
 
 function readDtype(r: FieldReader, diagnostics: ConfigDiagnostic[]): number | undefined {
@@ -142,23 +147,7 @@ function readOne(obj: JsonObject | undefined, ctx: Context, opts: ReadOpts): Mod
   const family: Family | undefined = baseFamily && opts.override ? { ...baseFamily, ...opts.override } : baseFamily;
   const modelType = opts.familyName ?? 'unknown';
   const dtypeBytes = (obj ? readDtype(r, diagnostics) : undefined) ?? ctx.parentDtypeBytes ?? 2;
-  const m: ModelAttention = {
-    name: opts.name,
-    modelType,
-    layers: 0,
-    heads: 0,
-    kvHeads: 0,
-    headDim: 0,
-    hidden: 0,
-    maxSeqLen: 0,
-    seqLen: 0,
-    batch: 1,
-    causal: true,
-    slidingWindow: 0,
-    softcap: 0,
-    fields,
-    dtypeBytes,
-  };
+  const m = blankModel(opts.name, modelType, dtypeBytes, true, fields);
   const impl = r.str('_attn_implementation') ?? r.str('attn_implementation');
   if (impl) m.attnImplementation = impl;
 
