@@ -9,9 +9,9 @@ import { liveBuffersAt, phaseAt, type MemoryModel, type MemoryStep } from '../..
 import { formatBytes, formatMs } from '../../kernels/units';
 import type { ThemeColors } from '../shared/theme';
 import { h } from './dom';
+import { SVG_NS, svgRoot } from './svg';
 import { placeTooltip } from './flameChart';
 
-const SVG_NS = 'http://www.w3.org/2000/svg';
 const M = { top: 28, right: 24, bottom: 46, left: 70 };
 
 export function roleColor(role: BufferRole, t: ThemeColors): string {
@@ -75,20 +75,10 @@ export function peakText(model: MemoryModel): string | undefined {
 
 export function renderMemoryChart(model: MemoryModel, t: ThemeColors, width: number): { svg: SVGSVGElement; tooltip: HTMLElement; root: HTMLElement } {
   const height = 360;
-  const svgEl = document.createElementNS(SVG_NS, 'svg');
+  const { el: svgEl, svg } = svgRoot(width, height, t, `GPU memory over time; ${peakText(model) ?? 'no measured peak'}`);
   const tooltip = h('div', { class: 'tooltip', role: 'tooltip', hidden: true });
   const root = h('div', { class: 'chart-wrap' });
   root.append(svgEl, tooltip);
-  const svg = select(svgEl)
-    .attr('xmlns', SVG_NS)
-    .attr('width', width)
-    .attr('height', height)
-    .attr('viewBox', `0 0 ${width} ${height}`)
-    .attr('role', 'img')
-    .attr('aria-label', `GPU memory over time; ${peakText(model) ?? 'no measured peak'}`)
-    .attr('font-family', t.fontFamily)
-    .attr('font-size', t.fontSize);
-  svg.append('rect').attr('width', width).attr('height', height).attr('fill', t.background);
   if (model.steps.length === 0) {
     svg.append('text').attr('x', width / 2).attr('y', height / 2).attr('text-anchor', 'middle').attr('fill', t.muted).text('No memory events in this report.');
     return { svg: svgEl, tooltip, root };

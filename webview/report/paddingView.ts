@@ -12,25 +12,8 @@ import { formatMs } from '../../kernels/units';
 import type { ThemeColors } from '../shared/theme';
 import { TAG } from '../shared/toolkit';
 import { h } from './dom';
+import { SVG_NS, svgRoot, type Svg } from './svg';
 import type { Shell } from './main';
-
-const SVG_NS = 'http://www.w3.org/2000/svg';
-type Svg = Selection<SVGSVGElement, unknown, null, undefined>;
-
-function svgRoot(width: number, height: number, t: ThemeColors, label: string): { el: SVGSVGElement; svg: Svg } {
-  const el = document.createElementNS(SVG_NS, 'svg');
-  const svg = select(el)
-    .attr('xmlns', SVG_NS)
-    .attr('width', width)
-    .attr('height', height)
-    .attr('viewBox', `0 0 ${width} ${height}`)
-    .attr('role', 'img')
-    .attr('aria-label', label)
-    .attr('font-family', t.fontFamily)
-    .attr('font-size', t.fontSize);
-  svg.append('rect').attr('width', width).attr('height', height).attr('fill', t.background);
-  return { el, svg };
-}
 
 function styleAxis(axis: Selection<SVGGElement, unknown, null, undefined>, t: ThemeColors): void {
   axis.selectAll('path,line').attr('stroke', t.muted);

@@ -3,8 +3,8 @@ import { axisBottom, axisLeft, scaleLog, select } from 'd3';
 import { roofAt, type RooflineModel } from '../../extension/report/roofline-model';
 import type { ThemeColors } from '../shared/theme';
 import { h, rate } from './dom';
+import { SVG_NS, svgRoot } from './svg';
 
-const SVG_NS = 'http://www.w3.org/2000/svg';
 const M = { top: 24, right: 30, bottom: 48, left: 72 };
 
 export function kernelColor(kernel: string, kernels: string[], t: ThemeColors): string {
@@ -15,17 +15,7 @@ export function kernelColor(kernel: string, kernels: string[], t: ThemeColors): 
 
 export function renderRoofline(model: RooflineModel, t: ThemeColors, width: number): SVGSVGElement {
   const height = 380;
-  const svgEl = document.createElementNS(SVG_NS, 'svg');
-  const svg = select(svgEl)
-    .attr('xmlns', SVG_NS)
-    .attr('width', width)
-    .attr('height', height)
-    .attr('viewBox', `0 0 ${width} ${height}`)
-    .attr('role', 'img')
-    .attr('aria-label', 'Roofline: achieved TFLOP/s against arithmetic intensity')
-    .attr('font-family', t.fontFamily)
-    .attr('font-size', t.fontSize);
-  svg.append('rect').attr('width', width).attr('height', height).attr('fill', t.background);
+  const { el: svgEl, svg } = svgRoot(width, height, t, 'Roofline: achieved TFLOP/s against arithmetic intensity');
   const innerW = Math.max(50, width - M.left - M.right);
   const innerH = height - M.top - M.bottom;
   const x = scaleLog().domain(model.xDomain).range([M.left, M.left + innerW]);
@@ -53,7 +43,9 @@ export function renderRoofline(model: RooflineModel, t: ThemeColors, width: numb
       const mx = (c.matmulTflops * 1000) / c.bandwidthGBps;
       svg.append('line').attr('x1', x(Math.max(mx, x0))).attr('x2', x(x1)).attr('y1', y(c.matmulTflops)).attr('y2', y(c.matmulTflops))
         .attr('stroke', t.muted).attr('stroke-width', 1.5).attr('stroke-dasharray', '6 4');
-      svg.append('text').attr('x', M.left + innerW - 4).attr('y', y(c.matmulTflops) + 14).attr('text-anchor', 'end').attr('fill', t.muted)
+      // Labelled at the line's left end, above it: kernel points sit at high intensity, on the right.
+      svg.append('text').attr('x', x(Math.max(mx, x0)) + 6).attr('y', y(c.matmulTflops) - 5).attr('text-anchor', 'start').attr('fill', t.muted)
+        .attr('stroke', t.background).attr('stroke-width', 4).attr('stroke-linejoin', 'round').attr('paint-order', 'stroke')
         .text(`WGSL matmul ${rate(c.matmulTflops)} TFLOP/s (attained)`);
     }
     // The bandwidth label runs along the slope, just above it (rotated by the line's on-screen angle) and with a
