@@ -1,5 +1,54 @@
 import { AttentionProblem, effectiveScale } from './problem';
 
+/** Where query row `row` (flat index into [B, Hq, Nq]) lives: its batch, head, position and tensor offsets. */
+export interface RowPlace {
+  b: number;
+  h: number;
+  i: number;
+  /** Offset of the row in Q (and O, dO, dQ). */
+  qBase: number;
+  /** Offset of its key/value head's first key in K and V. */
+  kvBase: number;
+}
+
+export function rowPlace(p: AttentionProblem, row: number): RowPlace {
+  const i = row % p.seqLenQ;
+  const bh = (row - i) / p.seqLenQ;
+  const h = bh % p.heads;
+  const b = (bh - h) / p.heads;
+  const kvh = Math.floor(h / (p.heads / p.kvHeads));
+  return { b, h, i, qBase: row * p.headDim, kvBase: (b * p.kvHeads + kvh) * p.seqLenK * p.headDim };
+}
+
+/**
+ * One row's forward in float64, the single definition both references use: the visible key range from the
+ * shared mask rule, scores s_j = softcap(scale·q·k_j) for lo ≤ j < hi (written to `scores`), and the softmax
+ * normaliser. `sum` is 0 exactly when the row sees no key.
+ */
+export function forwardRow(
+  p: AttentionProblem,
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  at: RowPlace,
+  scores: Float64Array,
+): { lo: number; hi: number; max: number; sum: number } {
+  const d = p.headDim;
+  const scale = effectiveScale(p);
+  const [lo, hi] = visibleKeyRange(p, at.b, at.i);
+  let max = -Infinity;
+  for (let j = lo; j < hi; j++) {
+    let s = 0;
+    for (let c = 0; c < d; c++) s += q[at.qBase + c] * k[at.kvBase + j * d + c];
+    s *= scale;
+    if (p.softcap > 0) s = p.softcap * Math.tanh(s / p.softcap);
+    scores[j] = s;
+    if (s > max) max = s;
+  }
+  let sum = 0;
+  for (let j = lo; j < hi; j++) sum += Math.exp(scores[j] - max);
+  return { lo, hi, max, sum };
+}
+
 /**
  * Float64 CPU reference with exactly the kernels' semantics. Rows are flat indices into
  * [B, Hq, Nq]; the result holds D values per requested row, in that order.
@@ -11,39 +60,18 @@ export function referenceRows(
   v: ArrayLike<number>,
   rows: ArrayLike<number>,
 ): Float64Array {
-  const { heads, kvHeads, seqLenQ: nq, seqLenK: nk, headDim: d } = p;
-  const group = heads / kvHeads;
-  const scale = effectiveScale(p);
+  const d = p.headDim;
   const out = new Float64Array(rows.length * d);
-  const scores = new Float64Array(nk);
-  const acc = new Float64Array(d);
+  const scores = new Float64Array(p.seqLenK);
   for (let r = 0; r < rows.length; r++) {
-    const row = rows[r];
-    const i = row % nq;
-    const bh = (row - i) / nq;
-    const h = bh % heads;
-    const b = (bh - h) / heads;
-    const kvBase = (b * kvHeads + Math.floor(h / group)) * nk * d;
-    const qBase = row * d;
-    const [lo, hi] = visibleKeyRange(p, b, i);
-    let max = -Infinity;
-    for (let j = lo; j < hi; j++) {
-      let s = 0;
-      for (let c = 0; c < d; c++) s += q[qBase + c] * k[kvBase + j * d + c];
-      s *= scale;
-      if (p.softcap > 0) s = p.softcap * Math.tanh(s / p.softcap);
-      scores[j] = s;
-      if (s > max) max = s;
-    }
-    acc.fill(0);
-    let sum = 0;
-    for (let j = lo; j < hi; j++) {
-      const w = Math.exp(scores[j] - max);
-      sum += w;
-      for (let c = 0; c < d; c++) acc[c] += w * v[kvBase + j * d + c];
-    }
+    const at = rowPlace(p, rows[r]);
+    const { lo, hi, max, sum } = forwardRow(p, q, k, at, scores);
     // A row that sees no key outputs 0 (not NaN): the kernels follow the same rule.
-    for (let c = 0; c < d; c++) out[r * d + c] = sum > 0 ? acc[c] / sum : 0;
+    if (sum === 0) continue;
+    for (let j = lo; j < hi; j++) {
+      const w = Math.exp(scores[j] - max) / sum;
+      for (let c = 0; c < d; c++) out[r * d + c] += w * v[at.kvBase + j * d + c];
+    }
   }
   return out;
 }
