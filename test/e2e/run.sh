@@ -84,10 +84,10 @@ export REPO CS_HOME
 export ATTNPROF_CACHE_DIR="$WORK/cache"
 setsid bash -c '. "$REPO/test/e2e/lib.sh"; serve "$@"' serve "$WS" "$PORT" "$UDD" "$EXT_DIR" > "$LOG" 2>&1 &
 CS_PID=$!
-wait_http "http://127.0.0.1:$PORT/healthz" 90 "$CS_PID" || { echo "e2e: FAIL: code-server did not start (log: test-output/e2e/code-server.log.txt)" >&2; exit 1; }
+wait_http "http://127.0.0.1:$PORT/healthz" 180 "$CS_PID" || { echo "e2e: FAIL: code-server did not start (log: test-output/e2e/code-server.log.txt)" >&2; exit 1; }
 
 step "scenario (Chromium + playwright-core)"
 E2E_URL="http://127.0.0.1:$PORT/?folder=$WS" E2E_WORKSPACE="$WS" E2E_OUT="$OUT" E2E_USER_DATA="$UDD" \
-  timeout --kill-after=20 840 "$NODE24_DIR/bin/node" test/e2e/scenario.mjs 2>&1 | tee "$OUT/scenario.log"
+  timeout --kill-after=20 "${ATTNPROF_E2E_TIMEOUT_S:-2400}" "$NODE24_DIR/bin/node" test/e2e/scenario.mjs 2>&1 | tee "$OUT/scenario.log"
 [ "${PIPESTATUS[0]}" = 0 ] || exit 1
 step "passed"

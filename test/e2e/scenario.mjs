@@ -18,27 +18,41 @@ assert.ok(URL && WS, 'E2E_URL and E2E_WORKSPACE must be set (run test/e2e/run.sh
 mkdirSync(OUT, { recursive: true });
 
 const SEC = 1000;
-/** Generous but bounded: lavapipe on 2 CI cores is slow, a broken feature must still fail in minutes. */
+/**
+ * Every wait is for an event (a selector, a frame's text, a file), bounded by these limits. They are sized for a
+ * machine at least twice as slow as CI's 2 busy cores (lavapipe runs the kernels on those cores too), and a broken
+ * feature still fails within minutes. ATTNPROF_E2E_SLOWDOWN (default 1) multiplies them all for slower machines.
+ */
+const SLOW = Math.max(1, Number(process.env.ATTNPROF_E2E_SLOWDOWN ?? 1) || 1);
 const T = {
-  load: 90 * SEC,
-  codeLens: 120 * SEC,
-  profile: Number(process.env.ATTNPROF_E2E_PROFILE_TIMEOUT_S ?? 480) * SEC,
-  view: 30 * SEC,
-  measuredLens: 60 * SEC,
-  export: 60 * SEC,
+  load: 180 * SEC * SLOW,
+  codeLens: 240 * SEC * SLOW,
+  profile: Number(process.env.ATTNPROF_E2E_PROFILE_TIMEOUT_S ?? 900) * SEC * SLOW,
+  view: 60 * SEC * SLOW,
+  measuredLens: 120 * SEC * SLOW,
+  export: 120 * SEC * SLOW,
+  /** A quick input, a dialog, a tab: the workbench's own UI. */
+  ui: 30 * SEC * SLOW,
+  /** Quick open's file search (ripgrep in the search process) on a busy machine. */
+  search: 60 * SEC * SLOW,
 };
 const TIME_RE = /\d+(\.\d+)?\s?(ms|µs|μs|us|ns|s)\b/;
 
 const t0 = Date.now();
 const log = (m) => console.log(`e2e [${((Date.now() - t0) / 1000).toFixed(0)}s] ${m}`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Only `until` pauses, between two looks at the condition it waits for: no step waits a fixed time. */
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let shotNo = 0;
-/** Screenshot of the whole window as test-output/e2e/NN-name.png. */
-async function shot(page, name) {
+/**
+ * Screenshot of the whole window as test-output/e2e/NN-name.png, once the page has painted what the step just
+ * changed (two animation frames of the page and of `frame` when given: a webview renders on its own schedule).
+ */
+async function shot(page, name, frame) {
   const file = join(OUT, `${String(++shotNo).padStart(2, '0')}-${name}.png`);
   try {
-    await page.screenshot({ path: file, timeout: 15 * SEC });
+    await painted(page, frame);
+    await page.screenshot({ path: file, timeout: 30 * SEC * SLOW });
     log(`screenshot ${file}`);
   } catch (e) {
     log(`screenshot ${file} failed: ${e.message}`);
@@ -46,8 +60,14 @@ async function shot(page, name) {
   return file;
 }
 
+/** Resolves after two animation frames of the page (and of `frame`): what was changed before has been painted. */
+async function painted(page, frame) {
+  const twoFrames = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))));
+  for (const f of [frame, page].filter(Boolean)) await f.evaluate(twoFrames).catch(() => {});
+}
+
 /** Polls `fn` until it returns a truthy value; throws `what` (with the last error) when time runs out. */
-async function until(what, fn, timeout, interval = 500) {
+async function until(what, fn, timeout, interval = 250) {
   const end = Date.now() + timeout;
   let last;
   for (;;) {
@@ -59,74 +79,187 @@ async function until(what, fn, timeout, interval = 500) {
       last = e;
     }
     if (Date.now() > end) throw new Error(`timed out after ${timeout / SEC}s waiting for ${what}${last ? ` (last error: ${last.message.split('\n')[0]})` : ''}`);
-    await sleep(interval);
+    await pause(interval);
   }
+}
+
+/**
+ * Waits until `fn` returns the same (JSON-equal, truthy) value on `times` looks in a row: a list that is still
+ * filling, a toast still sliding in, a dialog still listing its folder settle before the step reads them.
+ */
+async function settled(what, fn, timeout, times = 3, interval = 200) {
+  let prev;
+  let same = 0;
+  return until(
+    what,
+    async () => {
+      const v = await fn();
+      const k = v ? JSON.stringify(v) : undefined;
+      same = k !== undefined && k === prev ? same + 1 : 0;
+      prev = k;
+      return same >= times - 1 ? v : undefined;
+    },
+    timeout,
+    interval,
+  );
+}
+
+/** A locator's box once it stops moving (toasts and quick inputs slide and fade in). */
+async function steadyBox(locator, what) {
+  return settled(what, async () => {
+    const b = await locator.boundingBox();
+    return b && b.width > 0 ? { x: Math.round(b.x), y: Math.round(b.y), w: Math.round(b.width), h: Math.round(b.height) } : undefined;
+  }, T.ui);
+}
+
+/**
+ * Runs `fn` up to `attempts` times: for workbench UI that legitimately re-renders under a busy machine (a quick
+ * pick whose rows are replaced while the search process answers, a list that lost its focus). `between` tidies up
+ * (Escape) before the next attempt. The last error is thrown with the number of attempts.
+ */
+async function retry(what, attempts, fn, between) {
+  let last;
+  for (let i = 1; i <= attempts; i++) {
+    try {
+      return await fn(i);
+    } catch (e) {
+      if (e.fatal) throw e;
+      last = e;
+      log(`${what}: attempt ${i}/${attempts} failed: ${e.message.split('\n')[0]}`);
+      await between?.().catch(() => {});
+    }
+  }
+  throw new Error(`${what} failed ${attempts} times; last: ${last.message}`);
 }
 
 // ---------------------------------------------------------------- workbench helpers (as a person: keyboard first)
 
+const quickInput = (page) => page.locator('.quick-input-widget');
+const quickInputBox = (page) => page.locator('.quick-input-widget input.input');
+
 async function closeQuickInput(page) {
-  if (await page.locator('.quick-input-widget').isVisible().catch(() => false)) await page.keyboard.press('Escape');
+  if (await quickInput(page).isVisible().catch(() => false)) {
+    await page.keyboard.press('Escape');
+    await quickInput(page).waitFor({ state: 'hidden', timeout: T.ui }).catch(() => {});
+  }
 }
 
-/** Ctrl+P, the file's path, pick the row of that file (name and folder), Enter: it opens in the active group. */
+/** Replaces the quick input's text with `text` and waits until the box holds it. */
+async function setQuickInput(page, text) {
+  const input = quickInputBox(page);
+  await input.fill(text, { timeout: T.ui });
+  await until(`the quick input to hold "${text}"`, async () => (await input.inputValue()) === text, T.ui);
+}
+
+/** Ctrl+P, the file's path, pick the row of that file (name and folder): it opens in the active group. */
 async function quickOpen(page, relPath) {
-  await closeQuickInput(page);
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible', timeout: 10 * SEC });
-  await page.keyboard.type(relPath, { delay: 10 });
   const parts = relPath.split('/');
   const base = parts.pop();
-  // The row whose name is exactly the file's (editors like "Attention: …/config.json" are listed too).
+  // The row whose name is exactly the file's (report tabs named after the config are listed too).
   const exact = new RegExp(`^\\s*${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
-  let row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) });
-  if (parts.length) row = row.filter({ hasText: parts.join('/') });
-  await row.first().waitFor({ timeout: 20 * SEC });
-  await row.first().click();
-  await page.locator(`.tabs-container .tab.active[data-resource-name="${base}"]`).waitFor({ timeout: 20 * SEC });
-  await page.locator('.part.editor .editor-instance .monaco-editor').filter({ visible: true }).first().waitFor({ timeout: 20 * SEC });
+  const activeTab = page.locator(`.tabs-container .tab.active[data-resource-name="${base}"]`);
+  await retry(
+    `Ctrl+P ${relPath}`,
+    3,
+    async () => {
+      await closeQuickInput(page);
+      await page.keyboard.press('Control+P');
+      await quickInputBox(page).waitFor({ state: 'visible', timeout: T.ui });
+      await setQuickInput(page, relPath);
+      // Quick open lists editor history first and adds file-search results when the search process answers: the
+      // rows are replaced meanwhile, so only a visible row of that file counts.
+      let row = page.locator('.quick-input-list .monaco-list-row').filter({ visible: true }).filter({ has: page.locator('.label-name', { hasText: exact }) });
+      if (parts.length) row = row.filter({ hasText: parts.join('/') });
+      await row.first().waitFor({ state: 'visible', timeout: T.search });
+      await row.first().click({ timeout: T.ui });
+      await activeTab.waitFor({ timeout: T.ui });
+    },
+    () => closeQuickInput(page),
+  );
+  await page.locator('.part.editor .editor-instance .monaco-editor').filter({ visible: true }).first().waitFor({ timeout: T.ui });
 }
 
 /** The report webview's frame; re-shows the report's editor tab when its webview was hidden (and so discarded). */
 async function reportFrame(page) {
   if (state.reportFrame && !state.reportFrame.isDetached() && (await state.reportFrame.evaluate(isReportDocument).catch(() => false))) return state.reportFrame;
-  const tab = page.locator('.tabs-container .tab[aria-label^="Attention:"]').first();
-  await tab.click({ timeout: 10 * SEC });
+  const tab = page.locator('.tabs-container .tab[aria-label^="Attention"]').filter({ hasNotText: /padding|compare/i }).first();
+  await tab.click({ timeout: T.ui });
   state.reportFrame = await findFrame(page, 'the report webview after re-showing its tab', isReportDocument, undefined, T.view, 'editor');
   return state.reportFrame;
 }
 
-/** The labels the command palette lists for `text` (F1, type, read the rows, Escape). */
-async function paletteItems(page, text) {
-  await closeQuickInput(page);
-  await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget input.input').waitFor({ state: 'visible', timeout: 10 * SEC });
-  await page.keyboard.type(text, { delay: 5 });
-  await sleep(800);
-  const labels = await page.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts().catch(() => []);
-  await page.keyboard.press('Escape');
-  return labels.map((l) => l.replace(/\s+/g, ' ').trim());
+/** The command palette's row labels once they stop changing. */
+async function paletteLabels(page) {
+  return settled('the command palette rows to settle', async () => {
+    const labels = await page.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts();
+    return labels.map((l) => l.replace(/\s+/g, ' ').trim());
+  }, T.ui);
 }
 
-/** F1, the command's title (or `typed`, a prefix of it), wait until the palette shows that exact command, Enter. */
-async function runCommand(page, title, typed = title) {
+/** F1 with `text` typed: waits until the palette shows a row for it (the palette filters as it is typed). */
+async function openPalette(page, text) {
   await closeQuickInput(page);
   await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget input.input').waitFor({ state: 'visible', timeout: 10 * SEC });
-  await page.keyboard.type(typed, { delay: 5 });
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  try {
-    await row.waitFor({ timeout: 15 * SEC });
-  } catch {
-    const shown = await page.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts().catch(() => []);
-    await page.keyboard.press('Escape');
-    throw new Error(`the command palette has no "${title}" (it lists: ${shown.slice(0, 8).join(' | ') || 'nothing'})`);
-  }
-  // The first row is the one Enter runs: make sure it is ours (an exact title match sorts first).
-  const first = (await page.locator('.quick-input-list .monaco-list-row .label-name').first().innerText()).replace(/\s+/g, ' ').trim();
-  assert.equal(first, title, `the palette's first match for "${title}" is "${first}"`);
-  await page.keyboard.press('Enter');
+  await quickInputBox(page).waitFor({ state: 'visible', timeout: T.ui });
+  await until('the command palette (">")', async () => (await quickInputBox(page).inputValue()).startsWith('>'), T.ui);
+  await setQuickInput(page, `>${text}`);
+}
+
+/** The labels the command palette lists for `text` (F1, type, read the rows once settled, Escape). */
+async function paletteItems(page, text) {
+  await openPalette(page, text);
+  const labels = await paletteLabels(page).catch(() => []);
+  await closeQuickInput(page);
+  return labels;
+}
+
+/** F1, the command's title (or `typed`, a prefix of it), wait until the palette's first row is that command, Enter. */
+async function runCommand(page, title, typed = title) {
+  await retry(
+    `the command "${title}"`,
+    3,
+    async () => {
+      await openPalette(page, typed);
+      // The first row is the one Enter runs: wait until it is ours (an exact title match sorts first once filtered).
+      const first = page.locator('.quick-input-list .monaco-list-row').first();
+      await until(
+        `the palette's first row to be "${title}"`,
+        async () => (await first.locator('.label-name').innerText()).replace(/\s+/g, ' ').trim() === title && (await first.isVisible()),
+        T.ui,
+      ).catch(async (e) => {
+        const shown = await page.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts().catch(() => []);
+        throw new Error(`${e.message} (it lists: ${shown.slice(0, 8).join(' | ') || 'nothing'})`);
+      });
+      await page.keyboard.press('Enter');
+      // The palette closes (or turns into the command's own quick input): the command ran.
+      await until('the palette to close on Enter', async () => !(await quickInput(page).isVisible()) || !(await quickInputBox(page).inputValue()).startsWith('>'), T.ui);
+    },
+    () => closeQuickInput(page),
+  );
+}
+
+/** The simple file dialog's path once it has stopped changing (it fills in a name and lists the folder first). */
+async function settledDialog(page) {
+  return settled('the file dialog to settle', async () => {
+    const v = await quickInputBox(page).inputValue();
+    const rows = await page.locator('.quick-input-list .monaco-list-row').count();
+    return v.startsWith('/') ? { v, rows } : undefined;
+  }, T.ui).then((x) => x.v);
+}
+
+/** Shows the "Attention Profiler" side bar (its activity bar item toggles it: clicked only when it is not shown). */
+async function showSidePanel(page) {
+  const item = page.locator('.part.activitybar .action-item a[aria-label^="Attention Profiler"], .part.activitybar .action-item[aria-label^="Attention Profiler"]').first();
+  await item.waitFor({ timeout: T.ui }).catch(async () => {
+    const labels = await page.locator('.part.activitybar .action-item a, .part.activitybar .action-item').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')).filter(Boolean));
+    throw new Error(`no "Attention Profiler" item in the activity bar (it has: ${labels.join(' | ')})`);
+  });
+  const title = page.locator('.part.sidebar .title-label').first();
+  const shows = async () => (await page.locator('.part.sidebar').isVisible()) && /attention profiler/i.test(await title.innerText({ timeout: 1000 }).catch(() => ''));
+  await retry('show the Attention Profiler side bar', 3, async () => {
+    if (!(await shows())) await item.click({ timeout: T.ui });
+    await until('the side bar to show "Attention Profiler"', shows, T.ui);
+  });
 }
 
 /** Texts of the CodeLens decorations in the visible editors. */
@@ -306,7 +439,7 @@ async function quickInputTitled(page, titleRe) {
       state.lastQuickTitle = t;
       return titleRe.test(t) ? t : undefined;
     },
-    20 * SEC,
+    T.ui,
     250,
   ).catch((e) => {
     throw new Error(`${e.message}; the quick input shows "${state.lastQuickTitle ?? ''}"`);
@@ -365,8 +498,8 @@ async function main() {
       await page.locator('.monaco-workbench').waitFor({ timeout: T.load });
       // The explorer shows the workspace's folders (examples/ copied there).
       await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'qwen2-7b' }).first().waitFor({ timeout: T.load });
-      // Give the workbench a moment to settle (extension host start, layout), then focus it.
-      await sleep(2000);
+      // The extension's contributions are registered (its activity bar item shows) before anything is typed.
+      await page.locator('.part.activitybar .action-item a[aria-label^="Attention Profiler"], .part.activitybar .action-item[aria-label^="Attention Profiler"]').first().waitFor({ timeout: T.load });
       await page.locator('.part.editor').click({ position: { x: 400, y: 300 } }).catch(() => {});
     });
 
@@ -389,18 +522,20 @@ async function main() {
 
     await step('2', 'F1 "Attention Profiler: Profile Open Model Config"; the report panel opens', ['1'], async () => {
       // Focus the config editor so the command profiles it.
-      await page.locator('.editor-instance .monaco-editor .view-lines').first().click({ position: { x: 200, y: 10 } });
+      await page.locator('.editor-instance .monaco-editor .view-lines').filter({ visible: true }).first().click({ position: { x: 200, y: 10 } });
       await runCommand(page, 'Attention Profiler: Profile Open Model Config');
       const started = Date.now();
-      // A progress notification shows while the worker runs (on a fast machine it may be gone within a second).
+      // A progress notification shows while the worker runs (on a fast machine the report may come first).
       const progress = page.locator('.notifications-toasts .notification-toast', { hasText: /profil|attention/i });
-      if (await progress.first().waitFor({ timeout: 5 * SEC }).then(() => true, () => false)) {
-        await sleep(400); // let the toast finish sliding in
+      const reportTabs = page.locator('.tabs-container .tab[aria-label^="Attention"]');
+      const seen = await until('a progress notification or the report tab', async () => ((await progress.first().isVisible()) ? 'progress' : (await reportTabs.first().isVisible()) ? 'report' : undefined), T.ui).catch(() => undefined);
+      if (seen === 'progress') {
+        await steadyBox(progress.first(), 'the progress notification to finish sliding in').catch(() => {});
         log(`progress: ${(await progress.first().innerText().catch(() => '')).replace(/\s+/g, ' ')}`);
         await shot(page, 'profiling-progress');
-      } else log('no progress notification seen within 5 s');
+      } else log(`no progress notification seen (${seen ?? 'nothing'} came first)`);
       const errorToast = page.locator('.notifications-toasts .notification-toast', { hasText: /error|failed|cannot|could not/i });
-      const reportTab = page.locator('.tabs-container .tab[aria-label^="Attention:"]');
+      const reportTab = reportTabs;
       let tabSince;
       state.reportFrame = await until(
         'the report webview with a summary table (rows for naive and flash)',
@@ -412,10 +547,10 @@ async function main() {
           // The report's tab is open but its webview never shows the table: fail in a minute, not at the timeout.
           if (await reportTab.first().isVisible().catch(() => false)) {
             tabSince ??= Date.now();
-            if (Date.now() - tabSince > 60 * SEC) {
+            if (Date.now() - tabSince > T.view) {
               const texts = [];
               for (const fr of page.frames()) if (fr !== page.mainFrame()) texts.push(await fr.evaluate(() => document.body?.innerText?.replace(/\s+/g, ' ').slice(0, 300)).catch(() => ''));
-              throw Object.assign(new Error(`the report tab "${(await reportTab.first().innerText()).trim()}" opened but after 60 s its webview shows no summary table with naive and flash rows; webview texts: ${JSON.stringify(texts.filter(Boolean))}`), { fatal: true });
+              throw Object.assign(new Error(`the report tab "${(await reportTab.first().innerText()).trim()}" opened but after ${T.view / SEC} s its webview shows no summary table with naive and flash rows; webview texts: ${JSON.stringify(texts.filter(Boolean))}`), { fatal: true });
             }
           }
           for (const f of page.frames()) {
@@ -448,7 +583,7 @@ async function main() {
       const kernelRows = rows.filter((c) => c.some((x) => /^(naive|flash)\b/i.test(x)));
       assert.ok(kernelRows.every((c) => c.some((x) => /\d (B|KiB|MiB|GiB) \(analytic \d/.test(x))), 'each kernel row shows "<peak> (analytic <expected>)"');
       // The software fallback is named, in a visible banner (lavapipe/llvmpipe is a software Vulkan adapter).
-      const banner = await f.evaluate(() => {
+      const banner = await until('a visible software-adapter banner', () => f.evaluate(() => {
         const els = [...document.querySelectorAll('[role=alert], [role=status], .banner, .warning, .notice, div, p, section, vscode-banner')];
         const hit = els.find((e) => {
           const t = (e.innerText ?? '').replace(/\s+/g, ' ');
@@ -456,10 +591,11 @@ async function main() {
           return /software/i.test(t) && /(not representative|fallback|software adapter|software renderer|lavapipe|llvmpipe|CPU)/i.test(t) && t.length < 400 && r.width > 0 && r.height > 0;
         });
         return hit ? hit.innerText.replace(/\s+/g, ' ').trim() : undefined;
+      }), T.view).catch((e) => {
+        throw new Error(`${e.message}: no visible banner says the adapter is a software fallback (timings not representative)`);
       });
-      assert.ok(banner, 'no visible banner says the adapter is a software fallback (timings not representative)');
       log(`banner: ${banner}`);
-      await shot(page, 'report-summary');
+      await shot(page, 'report-summary', f);
     });
 
     await step('4', 'flame chart tab: the canvas has drawn boxes', ['2'], async () => {
@@ -487,8 +623,7 @@ async function main() {
       const passSw = swatches.filter((x) => x.label.startsWith('pass '));
       assert.ok(kernelSw.length >= 2 && passSw.length >= 2, `the legend lists kernels and passes (${swatches.map((x) => x.label).join(', ')})`);
       for (const k of kernelSw) for (const ps of passSw) assert.notEqual(ps.rgb, k.rgb, `"${ps.label}" is drawn in the colour of "${k.label}"`);
-      await sleep(300);
-      await shot(page, 'flame-chart');
+      await shot(page, 'flame-chart', f);
     });
 
     // d3 axes draw a domain path each: a chart needs paths beyond those, or points, to have drawn data.
@@ -509,8 +644,7 @@ async function main() {
           throw new Error(`${e.message}; visible svgs: ${JSON.stringify(state[name])?.slice(0, 800)}`);
         });
         log(`${name}: ${JSON.stringify(charts).slice(0, 400)}`);
-        await sleep(300);
-        await shot(page, name);
+        await shot(page, name, f);
       });
     }
 
@@ -528,13 +662,7 @@ async function main() {
     });
 
     await step('7', 'side panel "Attention Profiler" lists the run', ['2'], async () => {
-      const item = page.locator('.part.activitybar .action-item a[aria-label^="Attention Profiler"], .part.activitybar .action-item[aria-label^="Attention Profiler"]').first();
-      await item.waitFor({ timeout: 10 * SEC }).catch(async () => {
-        const labels = await page.locator('.part.activitybar .action-item a, .part.activitybar .action-item').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')).filter(Boolean));
-        throw new Error(`no "Attention Profiler" item in the activity bar (it has: ${labels.join(' | ')})`);
-      });
-      await item.click();
-      await page.locator('.part.sidebar').waitFor({ state: 'visible', timeout: 10 * SEC });
+      await showSidePanel(page);
       const f = await findFrame(
         page,
         'a side-panel webview that lists the Qwen2 run',
@@ -568,28 +696,26 @@ async function main() {
         const f = await reportFrame(page);
         await openTab(f, /summary|table|overview/i).catch(() => {});
         const exportBtn = f.getByRole('button', { name: /^export(\s*(▾|…|\.\.\.))?$/i }).filter({ visible: true });
-        await exportBtn.first().click({ timeout: 10 * SEC });
+        await exportBtn.first().click({ timeout: T.ui });
         // A menu of formats: pick the Chrome trace.
         const item = f.getByRole('menuitem', { name: /trace/i }).or(f.getByRole('option', { name: /trace/i })).or(f.locator('button, vscode-option', { hasText: /trace/i }));
-        await item.filter({ visible: true }).first().click({ timeout: 10 * SEC });
+        await item.filter({ visible: true }).first().click({ timeout: T.ui });
       }
       // A quick pick may ask which run to export: the newest is first.
       // code-server's save dialog is VS Code's simple file dialog (a quick input with the path): replace the path.
       const input = page.locator('.quick-input-widget input.input');
-      await input.waitFor({ state: 'visible', timeout: 20 * SEC });
+      await input.waitFor({ state: 'visible', timeout: T.ui });
       let value = await input.inputValue();
       if (!value.startsWith('/')) {
         log(`a quick pick before the dialog (${value || 'empty'}): taking the first item`);
         await page.keyboard.press('Enter');
-        await until('the save dialog', async () => (await input.isVisible()) && (await input.inputValue()).startsWith('/'), 20 * SEC);
-        value = await input.inputValue();
+        await until('the save dialog', async () => (await input.isVisible()) && (await input.inputValue()).startsWith('/'), T.ui);
       }
-      await sleep(700); // the dialog fills in the proposed name and fades in
-      value = await input.inputValue();
+      // The dialog fills in the proposed name, lists the folder and fades in: read it once that has settled.
+      value = await settledDialog(page);
       log(`save dialog proposed ${value}`);
       await shot(page, 'export-dialog');
-      await input.fill(target);
-      await sleep(500);
+      await setQuickInput(page, target);
       await page.keyboard.press('Enter');
       await until(`${target} to be written`, async () => existsSync(target) && readFileSync(target, 'utf8').trim().endsWith('}'), T.export).catch(async (e) => {
         const toasts = await page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
@@ -630,15 +756,15 @@ async function main() {
       await runCommand(page, 'Attention Profiler: Analyze Padding Efficiency…', 'Attention Profiler: Analyze Padding Efficiency');
       // code-server's open dialog is VS Code's simple file dialog: a quick input holding a path.
       const input = page.locator('.quick-input-widget input.input');
-      await until('the open dialog (a path in the quick input)', async () => (await input.isVisible()) && (await input.inputValue()).startsWith('/'), 20 * SEC).catch(async (e) => {
+      await until('the open dialog (a path in the quick input)', async () => (await input.isVisible()) && (await input.inputValue()).startsWith('/'), T.ui).catch(async (e) => {
         throw new Error(`${e.message}; the quick input shows "${await input.inputValue().catch(() => '')}"`);
       });
-      await sleep(700); // the dialog lists the folder and fades in
-      log(`open dialog proposed ${await input.inputValue()}`);
+      log(`open dialog proposed ${await settledDialog(page)}`);
       await input.click();
       await page.keyboard.press('Control+A');
       await page.keyboard.type(lengthsFile, { delay: 5 });
-      await sleep(500);
+      // The dialog completes paths as they are typed: go on once it holds exactly the file and has settled.
+      await settled(`the open dialog to hold ${lengthsFile}`, async () => ((await input.inputValue()) === lengthsFile ? lengthsFile : undefined), T.ui);
       await shot(page, 'padding-open-dialog');
       await page.keyboard.press('Enter');
       // The dialog closes and step 2 of the command asks for the batch size.
@@ -655,17 +781,16 @@ async function main() {
         await input.click();
         await page.keyboard.press('Control+A');
         await page.keyboard.type(value, { delay: 20 });
-        await sleep(300); // validation runs on input
-        assert.equal(await input.inputValue(), value, `the ${re} input holds ${value}`);
+        await until(`the ${re} input to hold ${value}`, async () => (await input.inputValue()) === value, T.ui);
         if (value === '1024') await shot(page, 'padding-max-length');
         await page.keyboard.press('Enter');
       }
       await quickInputTitled(page, /Analyze Padding \(4\/5\): attention mask/);
-      await until('the mask choices', async () => (await firstPick(page)) !== '', 10 * SEC);
+      await settled('the mask choices', async () => firstPick(page), T.ui);
       assert.equal(await firstPick(page), 'Causal', 'a causal model config proposes "Causal" first');
       await page.keyboard.press('Enter');
       await quickInputTitled(page, /Analyze Padding \(5\/5\): measure on the GPU\?/);
-      await until('the measure choices', async () => (await firstPick(page)) !== '', 10 * SEC);
+      await settled('the measure choices', async () => firstPick(page), T.ui);
       assert.equal(await firstPick(page), 'Arithmetic only', '"Arithmetic only" is the default (first)');
       await page.keyboard.press('Enter');
       const errorToast = page.locator('.notifications-toasts .notification-toast', { hasText: /error|failed|cannot|could not/i });
@@ -716,22 +841,15 @@ async function main() {
       }
       assert.deepEqual(p.strategies, ['fixed', 'dynamic', 'bucketed', 'packed'], 'the table has a row per strategy');
       assert.match(p.view, /Not measured/, 'an arithmetic-only analysis says it was not measured');
-      await shot(page, 'padding-report');
+      await shot(page, 'padding-report', f);
       // The rest of the tab (bars and table) below the fold.
       await f.evaluate(() => document.querySelector('table.pad-table')?.scrollIntoView({ block: 'end' }));
-      await sleep(300);
-      await shot(page, 'padding-report-table');
+      await shot(page, 'padding-report-table', f);
       await f.evaluate(() => document.querySelector('.padding-view')?.scrollIntoView({ block: 'start' }));
     });
 
     await step('12', 'side panel lists the padding run as "padding → …"', ['10'], async () => {
-      const item = page.locator('.part.activitybar .action-item a[aria-label^="Attention Profiler"], .part.activitybar .action-item[aria-label^="Attention Profiler"]').first();
-      // The activity bar item toggles the side bar: click it only when the side bar does not show the Attention Profiler.
-      const title = (await page.locator('.part.sidebar .title-label').first().innerText({ timeout: 2 * SEC }).catch(() => '')).trim();
-      const visible = await page.locator('.part.sidebar').isVisible().catch(() => false);
-      log(`side bar ${visible ? `shows "${title}"` : 'is hidden'}`);
-      if (!visible || !/attention profiler/i.test(title)) await item.click({ timeout: 10 * SEC });
-      await page.locator('.part.sidebar').waitFor({ state: 'visible', timeout: 10 * SEC });
+      await showSidePanel(page);
       const f = await findFrame(page, 'a side-panel webview with a "padding →" row', () => /padding →/.test(document.body?.innerText ?? ''), undefined, T.view, 'sidebar').catch(async (e) => {
         const texts = [];
         for (const fr of page.frames()) texts.push(await fr.evaluate(() => document.body?.innerText?.replace(/\s+/g, ' ').slice(0, 300)).catch(() => ''));
