@@ -122,8 +122,11 @@ export function maxRelativeError(got: ArrayLike<number>, want: ArrayLike<number>
   const denom = Math.max(maxAbsWant, 1e-30);
   let worst = 0;
   for (let i = 0; i < want.length; i++) {
+    // A non-finite output is a failure even where the reference is non-finite too: never averaged away,
+    // never "equal" because both sides share a rule.
+    if (!Number.isFinite(got[i])) return Number.NaN;
     const e = Math.abs(got[i] - want[i]);
-    if (Number.isNaN(e)) return Number.NaN; // a NaN anywhere is a failure, never averaged away
+    if (Number.isNaN(e)) return Number.NaN;
     if (e > worst) worst = e;
   }
   return worst / denom;

@@ -24,7 +24,7 @@ export function parseArgs(argv: string[], spec: FlagSpec): ParsedArgs {
     }
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (!(name in spec)) throw new UsageError(`unknown option --${name}.`);
+    if (!Object.hasOwn(spec, name)) throw new UsageError(`unknown option --${name}.`);
     if (spec[name]) {
       const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
       if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value.`);

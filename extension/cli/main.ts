@@ -2,7 +2,6 @@
  * `attnprof`: the headless engine. Exit codes: 0 success; 1 runtime failure (GPU, wrong results);
  * 2 bad arguments or unreadable input. User errors print one sentence, never a stack trace.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { GpuError, NoAdapterError, listAdapters, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType, ProblemError, describeProblem, validateProblem } from '../../kernels/problem';
 import { CancelledError, KERNEL_NAMES, runProblem } from '../../kernels/runner';
@@ -12,9 +11,10 @@ import { formatBytes } from '../../kernels/units';
 import { summaryTable } from '../report/summary';
 import { toChromeTrace } from '../report/trace';
 import { ParsedArgs, UsageError, intFlag, numberFlag, parseArgs, parseShape } from './args';
-import { NpyError, encodeNpy, parseNpy } from './npy';
+import { NpyArray, NpyError, encodeNpy, readNpyFile } from './npy';
 import { inspectCommand, workloadsFromFile } from './config-commands';
 import { runWorker } from '../engine/worker';
+import { OutputError, checkOutputPath, writeOutput } from './outputs';
 import { PADDING_USAGE, isPaddingInputError, paddingCommand } from '../padding/command';
 
 const USAGE = `attnprof — profile Transformer attention kernels on this machine's GPU (WebGPU/Dawn)
@@ -66,11 +66,6 @@ function maskFlags(args: ParsedArgs) {
   };
 }
 
-function writeOut(path: string, text: string, io: Io): void {
-  if (path === '-') io.out(text);
-  else writeFileSync(path, text);
-}
-
 async function cmdProfile(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, PROFILE_FLAGS);
   const kernels = kernelsFlag(args);
@@ -86,6 +81,10 @@ async function cmdProfile(argv: string[], io: Io): Promise<number> {
     maxSeconds: numberFlag(args, 'max-seconds', undefined, 0.1),
     ceilings: !args.switches.has('no-ceilings'),
   };
+  const json = args.values.get('json');
+  const trace = args.values.get('trace');
+  if (json !== undefined) checkOutputPath('json', json);
+  if (trace !== undefined) checkOutputPath('trace', trace);
   const shapeRaw = args.values.get('shape');
   if (shapeRaw && args.positional.length) throw new UsageError('give either a config FILE or --shape, not both.');
   if (shapeRaw) {
@@ -117,10 +116,8 @@ async function cmdProfile(argv: string[], io: Io): Promise<number> {
   const quiet = args.switches.has('quiet');
   const report = await profile(request, { onProgress: (m) => !quiet && io.err(`attnprof: ${m}`) });
   io.out(summaryTable(report));
-  const json = args.values.get('json');
-  if (json) writeOut(json, JSON.stringify(report, null, 1), io);
-  const trace = args.values.get('trace');
-  if (trace) writeOut(trace, JSON.stringify(toChromeTrace(report)), io);
+  if (json !== undefined) writeOutput('json', json, JSON.stringify(report, null, 1), io.out);
+  if (trace !== undefined) writeOutput('trace', trace, JSON.stringify(toChromeTrace(report)), io.out);
   const bad = report.workloads.flatMap((w) => w.results.filter((r) => r.status !== 'ok' || !r.correct).map((r) => ({ w, r })));
   if (bad.length) {
     for (const { w, r } of bad) {
@@ -135,14 +132,23 @@ async function cmdProfile(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
-function readNpy(path: string, what: string): ReturnType<typeof parseNpy> {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new UsageError(`cannot read ${what} '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+function readNpy(path: string, what: string): NpyArray {
+  return readNpyFile(path, `${what} '${path}'`);
+}
+
+function firstNonFinite(a: ArrayLike<number>): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
+  return -1;
+}
+
+/** A flat C-order index as its coordinates. */
+function unravel(index: number, shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    out[d] = index % shape[d];
+    index = Math.floor(index / shape[d]);
   }
-  return parseNpy(bytes, `${what} '${path}'`);
+  return out;
 }
 
 async function cmdRun(argv: string[], io: Io): Promise<number> {
@@ -151,6 +157,8 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
     'kv-lens': true, adapter: true, dtype: true,
   });
   for (const f of ['kernel', 'q', 'k', 'v', 'out']) if (!args.values.has(f)) throw new UsageError(`run needs --${f}.`);
+  const outPath = args.values.get('out') as string;
+  checkOutputPath('out', outPath, { stdout: false });
   const kernel = args.values.get('kernel') as string;
   if (!KERNEL_NAMES.includes(kernel)) throw new UsageError(`unknown kernel '${kernel}'; available: ${KERNEL_NAMES.join(', ')}.`);
   const q = readNpy(args.values.get('q') as string, '--q');
@@ -159,6 +167,14 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
   for (const [name, t] of [['q', q], ['k', k], ['v', v]] as const) {
     if (t.dtype !== '<f4') throw new UsageError(`--${name} must be float32, got int32.`);
     if (t.shape.length !== 4) throw new UsageError(`--${name} must have 4 dimensions [B,H,N,D], got [${t.shape.join(',')}].`);
+  }
+  for (const [name, t] of [['q', q], ['k', k], ['v', v]] as const) {
+    const at = firstNonFinite(t.data);
+    if (at >= 0) {
+      throw new UsageError(
+        `--${name} holds ${t.data[at]} at index [${unravel(at, t.shape).join(',')}]: attention of non-finite inputs has no reference to check against; clean the tensor first.`,
+      );
+    }
   }
   const [B, Hq, Nq, D] = q.shape;
   const [Bk, Hkv, Nk, Dk] = k.shape;
@@ -191,8 +207,8 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
     });
     const r = run.results[0];
     if (r.status !== 'ok' || !run.output) throw new GpuError(r.error ?? 'the kernel produced no output');
-    writeFileSync(args.values.get('out') as string, encodeNpy(run.output, [B, Hq, Nq, D]));
-    io.err(`attnprof: wrote ${args.values.get('out')} [${B},${Hq},${Nq},${D}]; max relative error vs float64 reference ${r.maxRelError.toExponential(2)} on ${r.checkedRows} rows`);
+    writeOutput('out', outPath, encodeNpy(run.output, [B, Hq, Nq, D]));
+    io.err(`attnprof: wrote ${outPath} [${B},${Hq},${Nq},${D}]; max relative error vs float64 reference ${r.maxRelError.toExponential(2)} on ${r.checkedRows} rows`);
     if (!r.correct) {
       io.err(`attnprof: ${kernel} output differs from the float64 reference beyond tolerance ${r.tolerance}.`);
       return 1;
@@ -229,7 +245,16 @@ async function cmdCeilings(argv: string[], io: Io): Promise<number> {
   }
 }
 
-export async function main(argv: string[], io: Io): Promise<number> {
+/** Where a bug in attnprof itself (not in the input, not in the GPU) is reported. */
+export const REPORT_BUG = 'please report this bug with the command line that triggered it';
+
+/**
+ * `--debug` (anywhere on the command line) prints the stack of an internal error; without it an internal
+ * error is one line, and a user error never has a stack.
+ */
+export async function main(argvIn: string[], io: Io): Promise<number> {
+  const debug = argvIn.includes('--debug');
+  const argv = argvIn.filter((a) => a !== '--debug');
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -261,18 +286,36 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.err(`attnprof: ${(e as Error).message}`);
       return 2;
     }
-    if (e instanceof CancelledError || e instanceof GpuError) {
+    if (e instanceof CancelledError || e instanceof GpuError || e instanceof OutputError) {
       io.err(`attnprof: ${e.message}`);
       return 1;
     }
-    io.err(`attnprof: unexpected failure: ${(e as Error).stack ?? String(e)}`);
+    io.err(internalErrorLine(e, debug));
     return 1;
   }
+}
+
+/** One line (plus the stack with --debug) for an error attnprof did not expect: a bug, not the user's input. */
+export function internalErrorLine(e: unknown, debug: boolean): string {
+  const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  const firstLine = message.split('\n')[0].slice(0, 300);
+  const line = `attnprof: internal error (${firstLine}); ${REPORT_BUG}${debug ? '' : ' (add --debug for the stack trace)'}.`;
+  return debug && e instanceof Error && e.stack ? `${line}\n${e.stack}` : line;
 }
 
 // Only as the entry of its own bundle (dist/cli.js): a test bundle that includes this module is also
 // `require.main`, and must not run the CLI on the test runner's argv.
 if (require.main === module && /(^|[\\/])cli\.js$/.test(__filename)) {
+  const debug = process.argv.includes('--debug');
+  // Errors outside main's promise (a native callback, a stream event) still end in one line and exit 1.
+  const fatal = (e: unknown) => {
+    process.stderr.write(`${internalErrorLine(e, debug)}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+  // A closed pipe (`attnprof inspect x | head -1`) is the reader's choice, not a failure.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(process.exitCode ?? 0) : fatal(e)));
   void main(process.argv.slice(2), {
     out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
     err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),

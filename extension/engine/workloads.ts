@@ -3,7 +3,7 @@
  * layer kind (Gemma-2: local and global layers), each standing for its layers in the report.
  */
 import type { ModelAttention } from '../model';
-import { layerKinds } from '../model';
+import { ABSURD_SIZES, layerIndices } from '../model';
 import { AttentionProblem, DType, ProblemError, SUPPORTED_HEAD_DIMS } from '../../kernels/problem';
 import type { WorkloadRequest } from './profile';
 
@@ -38,10 +38,12 @@ export function workloadsFromModels(models: readonly ModelAttention[], o: Worklo
       reasons.push(`${m.name}: head dim ${m.headDim} is not one of ${SUPPORTED_HEAD_DIMS.join(', ')}`);
       continue;
     }
-    const kinds = layerKinds(m);
+    if (m.layers > ABSURD_SIZES.layers) {
+      reasons.push(`${m.name}: ${m.layers} layers is more than any real model (${ABSURD_SIZES.layers}); check num_hidden_layers`);
+      continue;
+    }
     const seq = profileSeqLen(m, o.seqLen);
-    const byKind = new Map<string, number[]>();
-    kinds.forEach((k, i) => byKind.set(k, [...(byKind.get(k) ?? []), i]));
+    const byKind = layerIndices(m, ABSURD_SIZES.layers);
     for (const [kind, layers] of byKind) {
       const window = kind === 'local' ? m.slidingWindow : 0;
       const problem: AttentionProblem = {

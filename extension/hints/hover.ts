@@ -1,5 +1,5 @@
 /** Hover text on an attention field: what the key means for attention, with this config's numbers. */
-import { formatBytes, formatFlops, modelCost, type FieldRef, type FieldRole, type ModelAttention, type ParsedConfig } from '../model';
+import { formatBytes, formatFlops, layerCounts, modelCost, type FieldRef, type FieldRole, type ModelAttention, type ParsedConfig } from '../model';
 import { groupText } from './lenses';
 
 function roleText(role: FieldRole, m: ModelAttention): string | undefined {
@@ -22,7 +22,7 @@ function roleText(role: FieldRole, m: ModelAttention): string | undefined {
       return `**Batch (${m.batch}).** Attention cost and the KV cache scale linearly with it. Override with the \`attnprof.batch\` setting.`;
     case 'window':
       return m.slidingWindow > 0
-        ? `**Sliding window (W = ${m.slidingWindow}).** A query sees the last ${m.slidingWindow} keys, itself included${m.layerPattern ? ` (on ${m.layerPattern.filter((k) => k === 'local').length} of ${m.layers} layers)` : ''}: cost grows as N·W instead of N²/2, and the KV cache of those layers is capped at W tokens.`
+        ? `**Sliding window (W = ${m.slidingWindow}).** A query sees the last ${m.slidingWindow} keys, itself included${m.layerPattern ? ` (on ${layerCounts(m).get('local') ?? 0} of ${m.layers} layers)` : ''}: cost grows as N·W instead of N²/2, and the KV cache of those layers is capped at W tokens.`
         : `**Sliding window: not used by this model** — every layer attends over the full sequence.`;
     case 'softcap':
       return m.softcap > 0
@@ -40,6 +40,15 @@ function roleText(role: FieldRole, m: ModelAttention): string | undefined {
   }
 }
 
+/**
+ * User text (model names from `architectures`/`model_type`, file names, reasons quoting config values) as
+ * literal Markdown: a `model_type` of `[click](https://…)` or `![](https://…)` must not become a live link or
+ * a remote image in the hover. Every Markdown punctuation character, `$` (theme icons) and `<` (HTML) escaped.
+ */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~$&:]/g, '\\$&').replace(/[\r\n]+/g, ' ');
+}
+
 /** Markdown for the field(s) whose key is `key` on `line` (1-based), or undefined when it is not an attention field. */
 export function hoverMarkdown(parsed: ParsedConfig, line: number, key: string): string | undefined {
   const parts: string[] = [];
@@ -48,11 +57,11 @@ export function hoverMarkdown(parsed: ParsedConfig, line: number, key: string): 
     const f: FieldRef | undefined = m.fields.find((x) => x.line === line && x.key === key);
     if (!f?.role) continue;
     if (m.unsupported) {
-      parts.push(`${many ? `*${m.name}*: ` : ''}attention not supported: ${m.unsupported}`);
+      parts.push(`${many ? `*${escapeMarkdown(m.name)}*: ` : ''}attention not supported: ${escapeMarkdown(m.unsupported)}`);
       continue;
     }
     const text = roleText(f.role, m);
-    if (text) parts.push(many ? `*${m.name}* — ${text}` : text);
+    if (text) parts.push(many ? `*${escapeMarkdown(m.name)}* — ${text}` : text);
   }
   return parts.length ? parts.join('\n\n') : undefined;
 }

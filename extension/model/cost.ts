@@ -3,6 +3,7 @@
  * pairs)·D, counting query heads under GQA; masks count only what a query can see. Window W follows
  * kernels/problem.ts: query i sees keys j with i − W < j ≤ i (positions bottom-right aligned).
  */
+import { layerCounts } from './layers';
 import type { LayerKind, ModelAttention } from './types';
 
 export interface LayerCost {
@@ -16,8 +17,14 @@ export interface LayerCost {
   visiblePairs: number;
 }
 
+/** The cost of one layer of a kind, and how many layers have that kind. */
+export interface KindCost extends LayerCost {
+  layers: number;
+}
+
 export interface ModelCost {
-  perLayer: LayerCost[];
+  /** One entry per layer kind (not per layer: a config may state billions), in order of first appearance. */
+  perKind: KindCost[];
   totalFlops: number;
   flopsPerLayerMax: number;
   scoreBytesPerLayer: number;
@@ -58,11 +65,6 @@ export function visiblePairs(nq: number, nk: number, causal: boolean, window = 0
   return prefixVisible(nk, window) - prefixVisible(Math.max(0, nk - nq), window);
 }
 
-export function layerKinds(m: ModelAttention): LayerKind[] {
-  if (m.layerPattern && m.layerPattern.length === m.layers) return m.layerPattern;
-  return Array.from({ length: Math.max(0, Math.min(m.layers, 1_000_000)) }, () => (m.slidingWindow > 0 ? 'local' : 'global'));
-}
-
 export function modelCost(m: ModelAttention, opts: CostOptions = {}): ModelCost {
   const batch = opts.batch ?? m.batch;
   const seqLen = opts.seqLen ?? m.seqLen;
@@ -72,36 +74,31 @@ export function modelCost(m: ModelAttention, opts: CostOptions = {}): ModelCost 
   const hkv = empty ? 0 : m.kvHeads;
   const d = empty ? 0 : m.headDim;
 
-  const kinds = empty ? [] : layerKinds(m);
-  const costOf = new Map<LayerKind, LayerCost>();
-  const perLayer = kinds.map((kind) => {
-    const cached = costOf.get(kind);
-    if (cached) return { ...cached };
+  const perKind: KindCost[] = [];
+  for (const [kind, layers] of empty ? [] : layerCounts(m)) {
     const window = kind === 'local' ? m.slidingWindow : 0;
     const pairs = visiblePairs(seqLen, seqLen, m.causal, window);
-    const c: LayerCost = {
+    perKind.push({
       kind,
+      layers,
       visiblePairs: pairs,
       flops: 4 * batch * hq * pairs * d,
       qkvoBytes: batch * (2 * hq * seqLen + 2 * hkv * seqLen) * d * bytes,
       scoreBytes: batch * hq * seqLen * seqLen * bytes,
-    };
-    costOf.set(kind, c);
-    return { ...c };
-  });
-  // Layer counts beyond the materialised list (absurd configs) are scaled, not enumerated.
-  const scale = kinds.length > 0 && m.layers > kinds.length && !m.layerPattern ? m.layers / kinds.length : 1;
-  const totalFlops = perLayer.reduce((s, l) => s + l.flops, 0) * scale;
+    });
+  }
+  const totalFlops = perKind.reduce((s, l) => s + l.flops * l.layers, 0);
   const perTokenLayer = 2 * hkv * d * bytes;
-  const kvCacheBytesTotal =
-    perLayer.reduce((s, l) => s + perTokenLayer * batch * (l.kind === 'local' && m.slidingWindow > 0 ? Math.min(seqLen, m.slidingWindow) : seqLen), 0) *
-    scale;
+  const kvCacheBytesTotal = perKind.reduce(
+    (s, l) => s + l.layers * perTokenLayer * batch * (l.kind === 'local' && m.slidingWindow > 0 ? Math.min(seqLen, m.slidingWindow) : seqLen),
+    0,
+  );
   const layers = empty ? 0 : m.layers;
   const cost: ModelCost = {
-    perLayer,
+    perKind,
     totalFlops,
-    flopsPerLayerMax: perLayer.reduce((s, l) => Math.max(s, l.flops), 0),
-    scoreBytesPerLayer: perLayer.reduce((s, l) => Math.max(s, l.scoreBytes), 0),
+    flopsPerLayerMax: perKind.reduce((s, l) => Math.max(s, l.flops), 0),
+    scoreBytesPerLayer: perKind.reduce((s, l) => Math.max(s, l.scoreBytes), 0),
     kvCacheBytesPerToken: 2 * layers * hkv * d * bytes,
     kvCacheBytesPerTokenMha: 2 * layers * hq * d * bytes,
     gqaSaving: hq > 0 ? 1 - hkv / hq : 0,

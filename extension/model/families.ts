@@ -32,6 +32,8 @@ export interface Family {
   positionOffset?: boolean;
 }
 
+import { table } from './table';
+
 const llama: Family = { label: 'LlamaConfig', causal: true, heads: 32, layers: 32, hidden: 4096, maxPos: 2048 };
 const clipVision: Family = {
   label: 'CLIPVisionConfig',
@@ -44,7 +46,7 @@ const clipVision: Family = {
 const bert: Family = { label: 'BertConfig', causal: false, heads: 12, layers: 12, hidden: 768, maxPos: 512 };
 const roberta: Family = { ...bert, label: 'RobertaConfig', positionOffset: true };
 
-export const FAMILIES: Record<string, Family> = {
+export const FAMILIES = table<Family>({
   llama,
   mistral: { label: 'MistralConfig', causal: true, heads: 32, layers: 32, hidden: 4096, kvHeads: 8, maxPos: 4096 * 32, window: 4096, windowMode: 'always' },
   mixtral: { label: 'MixtralConfig', causal: true, heads: 32, layers: 32, hidden: 4096, kvHeads: 8, maxPos: 4096 * 32, windowMode: 'always' },
@@ -89,10 +91,10 @@ export const FAMILIES: Record<string, Family> = {
     image: { size: 224, patch: 16, classTokens: 0 },
   },
   siglip_text_model: { label: 'SiglipTextConfig', causal: false, heads: 12, layers: 12, hidden: 768, maxPos: 64 },
-};
+});
 
 /** Multimodal configs: which family each nested tower defaults to, and what an omitted tower means. */
-export const TOWERS: Record<string, Partial<Record<'text_config' | 'vision_config', { family: string; whenOmitted?: Partial<Family> }>>> = {
+export const TOWERS = table<Partial<Record<'text_config' | 'vision_config', { family: string; whenOmitted?: Partial<Family> }>>>({
   llava: {
     text_config: { family: 'llama' },
     // LlavaConfig builds CLIP ViT-L/14-336 when vision_config is omitted.
@@ -105,4 +107,4 @@ export const TOWERS: Record<string, Partial<Record<'text_config' | 'vision_confi
   clip: { text_config: { family: 'clip_text_model' }, vision_config: { family: 'clip_vision_model' } },
   siglip: { text_config: { family: 'siglip_text_model' }, vision_config: { family: 'siglip_vision_model' } },
   paligemma: { text_config: { family: 'gemma' }, vision_config: { family: 'siglip_vision_model' } },
-};
+});

@@ -78,6 +78,10 @@ export class FieldReader {
       this.diagnostics.push(diag('error', `"${m.key}" must be a positive integer, got ${describeNode(n)}`, n));
       return 'invalid';
     }
+    if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+      this.diagnostics.push(diag('error', `"${m.key}" is ${describeNode(n)}: too large to be a real size (more than 2^53)`, n));
+      return 'invalid';
+    }
     if (!Number.isFinite(value) || !Number.isInteger(value)) {
       this.diagnostics.push(diag('error', `"${m.key}" must be an integer, got ${describeNode(n)}`, n));
       return 'invalid';

@@ -1,6 +1,7 @@
 /** Units and the `attnprof inspect` output (JSON object and text). */
 import { formatBytes, formatFlops } from '../../kernels/units';
 import { modelCost } from './cost';
+import { layerCounts } from './layers';
 
 export { formatBytes, formatFlops };
 import type { ModelAttention, ParsedConfig } from './types';
@@ -59,7 +60,7 @@ function modelText(m: ModelAttention): string[] {
   const c = modelCost(m);
   const c2 = modelCost(m, { dtypeBytes: 2 });
   const group = m.kvHeads === m.heads ? 'MHA' : m.kvHeads === 1 ? 'MQA' : `GQA ${m.heads}:${m.kvHeads}`;
-  const locals = m.layerPattern?.filter((k) => k === 'local').length;
+  const locals = m.layerPattern ? (layerCounts(m).get('local') ?? 0) : undefined;
   const window =
     m.slidingWindow > 0
       ? `sliding window ${m.slidingWindow}${locals !== undefined ? ` on ${locals} of ${m.layers} layers` : ''}`

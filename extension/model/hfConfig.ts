@@ -1,9 +1,11 @@
 /** Hugging Face config.json → one ModelAttention per attention stack (root, text_config, vision_config). */
 import { checkModel, type SpanOf } from './checks';
 import { FAMILIES, TOWERS, type Family } from './families';
-import { diag, FieldReader } from './fields';
+import { describeNode, diag, FieldReader } from './fields';
+import { table } from './table';
 import type { JsonNode, JsonObject, Span } from './jsonc';
-import type { ConfigDiagnostic, FieldRef, LayerKind, ModelAttention } from './types';
+import { countKinds, runsOf } from './layers';
+import type { ConfigDiagnostic, FieldRef, LayerKind, LayerRun, ModelAttention } from './types';
 
 const KEYS = {
   heads: ['num_attention_heads', 'n_head', 'num_heads', 'n_heads'],
@@ -14,7 +16,7 @@ const KEYS = {
   maxPos: ['max_position_embeddings', 'n_positions', 'max_sequence_length', 'seq_length', 'n_ctx'],
 } as const;
 
-const DTYPE_BYTES: Record<string, number> = { float32: 4, float: 4, float16: 2, half: 2, bfloat16: 2, float64: 8, double: 8 };
+const DTYPE_BYTES = table({ float32: 4, float: 4, float16: 2, half: 2, bfloat16: 2, float64: 8, double: 8 });
 
 /** Families whose class has num_key_value_heads (so omitting it is a choice worth showing). */
 const GQA_FAMILIES = new Set(['llama', 'mistral', 'mixtral', 'starcoder2', 'qwen2', 'qwen2_moe', 'qwen3', 'qwen2_vl', 'gemma', 'gemma2', 'phi3']);
@@ -254,16 +256,17 @@ function readOne(obj: JsonObject | undefined, ctx: Context, opts: ReadOpts): Mod
   // Sequence length: image tokens for vision towers, the positions table otherwise.
   const image = family?.image;
   if (image || r.member('image_size')) {
-    const size = readSquare(r, 'image_size', 'imageSize', image?.size, diagnostics);
-    const patch = readSquare(r, 'patch_size', 'patchSize', image?.patch, diagnostics);
+    const size = readPair(r, 'image_size', 'imageSize', image?.size, diagnostics);
+    const patch = readPair(r, 'patch_size', 'patchSize', image?.patch, diagnostics);
     if (size !== undefined && patch !== undefined) {
-      if (size % patch !== 0) {
-        const s = r.member('image_size');
-        diagnostics.push(diag('warning', `image_size ${size} is not a multiple of patch_size ${patch}: the last partial patch is dropped`, s?.value ?? anchor));
+      const s = r.member('image_size');
+      if (size[0] % patch[0] !== 0 || size[1] % patch[1] !== 0) {
+        diagnostics.push(
+          diag('warning', `image_size ${pairText(size)} is not a multiple of patch_size ${pairText(patch)}: the last partial patch is dropped`, s?.value ?? anchor),
+        );
       }
       const cls = image?.classTokens ?? 1;
-      m.maxSeqLen = Math.floor(size / patch) ** 2 + cls;
-      const s = r.member('image_size');
+      m.maxSeqLen = Math.floor(size[0] / patch[0]) * Math.floor(size[1] / patch[1]) + cls;
       if (s) spans.maxSeqLen = s.value;
     } else invalid.push('image tokens');
   } else {
@@ -275,9 +278,9 @@ function readOne(obj: JsonObject | undefined, ctx: Context, opts: ReadOpts): Mod
       m.maxSeqLen = pos;
       if (family?.positionOffset) {
         // RoBERTa numbers positions from padding_idx + 1, so its 514-entry table holds 512 tokens.
-        const pad = r.member('pad_token_id');
-        const padId = pad?.value.type === 'number' ? pad.value.value : 1;
-        m.maxSeqLen = Math.max(0, pos - (padId + 1));
+        const usable = robertaPositions(r, pos, spans, anchor, diagnostics);
+        if (usable === undefined) invalid.push('max positions');
+        else m.maxSeqLen = usable;
       }
     }
   }
@@ -311,22 +314,57 @@ function readOne(obj: JsonObject | undefined, ctx: Context, opts: ReadOpts): Mod
   return m;
 }
 
-function readSquare(r: FieldReader, key: string, role: 'imageSize' | 'patchSize', fallback: number | undefined, diagnostics: ConfigDiagnostic[]): number | undefined {
+/** [height, width] of an image or patch size: an integer or a pair of integers, each positive. */
+function readPair(r: FieldReader, key: string, role: 'imageSize' | 'patchSize', fallback: number | undefined, diagnostics: ConfigDiagnostic[]): [number, number] | undefined {
   const m = r.member(key);
   if (m?.value.type === 'array') {
     r.record(m, role);
-    const [a, b] = m.value.items;
-    if (a?.type === 'number' && b?.type === 'number' && a.value === b.value && Number.isInteger(a.value) && a.value > 0) return a.value;
-    if (a?.type === 'number' && b?.type === 'number' && Number.isInteger(a.value) && Number.isInteger(b.value)) {
-      diagnostics.push(diag('info', `non-square ${key}: tokens counted for ${a.value}×${b.value}`, m.value));
-      return Math.sqrt(a.value * b.value);
+    const items = m.value.items;
+    const ok = (n: JsonNode | undefined): n is Extract<JsonNode, { type: 'number' }> =>
+      n?.type === 'number' && Number.isSafeInteger(n.value) && n.value > 0;
+    if (items.length === 2 && ok(items[0]) && ok(items[1])) {
+      const pair: [number, number] = [items[0].value, items[1].value];
+      if (pair[0] !== pair[1]) diagnostics.push(diag('info', `non-square ${key}: tokens counted for ${pairText(pair)}`, m.value));
+      return pair;
     }
-    diagnostics.push(diag('error', `"${key}" must be an integer or a pair of integers`, m.value));
+    diagnostics.push(diag('error', `"${key}" must be a positive integer or a pair of positive integers, got ${describeNode(m.value)}`, m.value));
     return undefined;
   }
   const v = r.int([key], role);
   if (v === 'invalid') return undefined;
-  return v ? v.value : fallback;
+  const n = v ? v.value : fallback;
+  return n === undefined ? undefined : [n, n];
+}
+
+const pairText = (p: readonly [number, number]) => (p[0] === p[1] ? String(p[0]) : `${p[0]}×${p[1]}`);
+
+/**
+ * Usable positions of a RoBERTa-family table: positions start at padding_idx + 1 (pad_token_id, default 1),
+ * so `pos` entries hold pos − pad − 1 tokens. A pad id that leaves none is an error, not 0 tokens.
+ */
+function robertaPositions(r: FieldReader, pos: number, spans: SpanOf, anchor: Span | { line: number; column: number }, diagnostics: ConfigDiagnostic[]): number | undefined {
+  const pad = r.member('pad_token_id');
+  let padId = 1;
+  if (pad && pad.value.type !== 'null') {
+    const v = pad.value;
+    if (v.type !== 'number' || !Number.isSafeInteger(v.value) || v.value < 0) {
+      diagnostics.push(diag('error', `"pad_token_id" must be a non-negative integer (RoBERTa numbers positions after it), got ${describeNode(v)}`, v));
+      return undefined;
+    }
+    padId = v.value;
+  }
+  const usable = pos - (padId + 1);
+  if (usable < 1) {
+    diagnostics.push(
+      diag(
+        'error',
+        `pad_token_id ${padId} leaves no position for a token: RoBERTa numbers positions from pad_token_id + 1, and max_position_embeddings is ${pos}`,
+        pad?.value ?? spans.maxSeqLen ?? anchor,
+      ),
+    );
+    return undefined;
+  }
+  return usable;
 }
 
 function readWindow(r: FieldReader, m: ModelAttention, family: Family | undefined, spans: SpanOf, diagnostics: ConfigDiagnostic[], opts: ReadOpts): void {
@@ -340,9 +378,19 @@ function readWindow(r: FieldReader, m: ModelAttention, family: Family | undefine
 
   const layerTypes = r.member('layer_types');
   if (layerTypes?.value.type === 'array' && value !== undefined) {
-    const kinds: LayerKind[] = layerTypes.value.items.map((n) => (n.type === 'string' && n.value.startsWith('sliding') ? 'local' : 'global'));
+    const items = layerTypes.value.items;
+    const runs = runsOf(items.map((n): LayerKind => (n.type === 'string' && n.value.startsWith('sliding') ? 'local' : 'global')));
     r.record(layerTypes, 'window');
-    applyPattern(m, kinds, value);
+    if (items.length !== m.layers && m.layers > 0) {
+      diagnostics.push(
+        diag(
+          'warning',
+          `layer_types lists ${items.length} layers but ${opts.name} has ${m.layers}: transformers refuses this; the listed kinds are repeated to cover every layer`,
+          layerTypes.value,
+        ),
+      );
+    }
+    applyPattern(m, runs, value);
   } else if (value === undefined || mode === undefined) {
     if (sw && mode === undefined) {
       diagnostics.push(diag('info', `sliding_window is not used by ${family?.label ?? 'this model'}`, sw.span));
@@ -356,11 +404,7 @@ function readWindow(r: FieldReader, m: ModelAttention, family: Family | undefine
       diagnostics.push(diag('info', `sliding_window ${value} is flash-attn's left window (keys i−${value}…i): ${value + 1} keys visible per query`, sw.span));
     }
   } else if (mode === 'alternate') {
-    applyPattern(
-      m,
-      Array.from({ length: m.layers }, (_, i) => (i % 2 === 0 ? 'local' : 'global')),
-      value,
-    );
+    applyPattern(m, [{ kind: 'local', count: 1 }, { kind: 'global', count: 1 }], value);
   } else if (mode === 'qwen') {
     const use = r.bool('use_sliding_window', 'window') ?? false;
     if (!use) {
@@ -370,9 +414,13 @@ function readWindow(r: FieldReader, m: ModelAttention, family: Family | undefine
     const mwl = r.int(['max_window_layers'], 'window');
     const first = mwl && mwl !== 'invalid' ? mwl.value : 28;
     // Qwen2 applies the window to layers at or past max_window_layers.
+    const globals = Math.min(first, m.layers);
     applyPattern(
       m,
-      Array.from({ length: m.layers }, (_, i) => (i >= first ? 'local' : 'global')),
+      [
+        { kind: 'global', count: globals },
+        { kind: 'local', count: m.layers - globals },
+      ].filter((run) => run.count > 0) as LayerRun[],
       value,
     );
   }
@@ -385,9 +433,9 @@ function readWindow(r: FieldReader, m: ModelAttention, family: Family | undefine
   }
 }
 
-function applyPattern(m: ModelAttention, kinds: LayerKind[], window: number): void {
-  const locals = kinds.filter((k) => k === 'local').length;
-  if (locals === 0) return;
+function applyPattern(m: ModelAttention, runs: LayerRun[], window: number): void {
+  const counts = countKinds(runs, m.layers);
+  if (!counts.get('local')) return;
   m.slidingWindow = window;
-  if (locals < kinds.length) m.layerPattern = kinds;
+  if (counts.get('global')) m.layerPattern = runs;
 }

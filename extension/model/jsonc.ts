@@ -76,6 +76,10 @@ class JsoncParser {
   private describeHere(): string {
     if (this.pos >= this.text.length) return 'end of file';
     const ch = this.text[this.pos];
+    if (ch === '\0') return "a NUL character (is the file UTF-16? save it as UTF-8)";
+    const code = ch.charCodeAt(0);
+    // Control characters are named by code, never printed raw into a terminal or the Problems view.
+    if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0)) return `the control character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
     return /\s/.test(ch) ? 'whitespace' : `'${ch}'`;
   }
 

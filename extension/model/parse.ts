@@ -1,5 +1,5 @@
 /** Entry points: pick the reader by file kind, collect models and diagnostics. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { diag } from './fields';
 import { readHfConfig } from './hfConfig';
@@ -29,7 +29,19 @@ const LENIENCY_TEXT: Record<Leniency['kind'], string> = {
   'duplicate-key': 'duplicate key: the last value wins',
 };
 
+/**
+ * Model configs and training scripts are kilobytes; beyond this a file is not one (or is hostile), and
+ * parsing it would stall the editor: it is refused before any parsing.
+ */
+export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+
+function tooLarge(size: number): string {
+  return `the file is ${(size / 1048576).toFixed(1)} MiB; attnprof reads configs up to ${MAX_CONFIG_BYTES / 1048576} MiB (a model config or training script is kilobytes)`;
+}
+
 export function parseConfigText(fileName: string, text: string, opts: ParseOptions = {}): ParsedConfig {
+  // UTF-16 code units, not bytes: a 4-byte-per-character file passes here and is still bounded by 4× the limit.
+  if (text.length > MAX_CONFIG_BYTES) throw new ConfigParseError(tooLarge(text.length), 1, 1, fileName);
   const diagnostics: ConfigDiagnostic[] = [];
   const kind = kindOf(fileName, text);
   try {
@@ -100,18 +112,44 @@ function loader(opts: ParseOptions) {
   };
 }
 
-export function parseConfigFile(path: string): ParsedConfig {
-  let text: string;
+/** UTF-8 text of a config file, or a sentence saying why it is not one (folder, size, encoding). */
+export function readConfigText(path: string): string {
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    const st = statSync(path);
+    if (st.isDirectory()) throw new ConfigParseError('this is a folder, not a config file', 1, 1, path);
+    if (!st.isFile()) throw new ConfigParseError('this is not a regular file', 1, 1, path);
+    if (st.size > MAX_CONFIG_BYTES) throw new ConfigParseError(tooLarge(st.size), 1, 1, path);
+    bytes = readFileSync(path);
   } catch (e) {
-    throw new ConfigParseError(`cannot read file: ${(e as Error).message}`, 1, 1, path);
+    if (e instanceof ConfigParseError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigParseError(`cannot read file: ${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)}`, 1, 1, path);
   }
+  if (bytes.length > MAX_CONFIG_BYTES) throw new ConfigParseError(tooLarge(bytes.length), 1, 1, path);
+  const encoding = utf16Encoding(bytes);
+  if (encoding) {
+    throw new ConfigParseError(`the file is ${encoding} encoded; Hugging Face and attnprof read UTF-8: save it as UTF-8`, 1, 1, path);
+  }
+  return bytes.toString('utf8');
+}
+
+/** 'UTF-16 LE' / 'UTF-16 BE' when the bytes carry a UTF-16 byte-order mark or the NUL pattern of ASCII in UTF-16. */
+function utf16Encoding(b: Uint8Array): string | undefined {
+  if (b[0] === 0xff && b[1] === 0xfe) return 'UTF-16 LE';
+  if (b[0] === 0xfe && b[1] === 0xff) return 'UTF-16 BE';
+  if (b.length >= 4 && b[0] !== 0 && b[1] === 0 && b[2] !== 0 && b[3] === 0) return 'UTF-16 LE';
+  if (b.length >= 4 && b[0] === 0 && b[1] !== 0 && b[2] === 0 && b[3] !== 0) return 'UTF-16 BE';
+  return undefined;
+}
+
+export function parseConfigFile(path: string): ParsedConfig {
+  const text = readConfigText(path);
   const dir = dirname(path);
   return parseConfigText(path, text, {
     readSibling: (rel) => {
       try {
-        return readFileSync(resolve(dir, rel), 'utf8');
+        return readConfigText(resolve(dir, rel));
       } catch {
         return undefined;
       }

@@ -18,6 +18,8 @@ export interface PyConstant {
   column: number;
   valueSpan: Span;
   value?: PyValue;
+  /** `NAME += expr` and friends: the operator, the value being the result of applying it. */
+  augmented?: string;
   /** Why the value could not be evaluated. */
   error?: string;
 }
@@ -169,20 +171,26 @@ export function evaluate(toks: Tok[], env: ReadonlyMap<string, PyValue>): PyValu
     return v;
   }
   function unary(d: number): PyValue {
-    const t = peek();
-    if (t?.kind === 'op' && (t.text === '-' || t.text === '+')) {
+    if (d > MAX_DEPTH) throw new Unevaluable('expression nested too deeply');
+    // Signs are counted in a loop, not by recursion: `- - - … 8` must not reach the stack limit.
+    let negate = false;
+    let signs = 0;
+    for (let t = peek(); t?.kind === 'op' && (t.text === '-' || t.text === '+'); t = peek()) {
       take();
-      const v = num(unary(d));
-      return t.text === '-' ? -v : v;
+      signs++;
+      if (t.text === '-') negate = !negate;
     }
-    return power(d);
+    if (signs === 0) return power(d);
+    const v = num(power(d));
+    return negate ? -v : v;
   }
   function power(d: number): PyValue {
     const base = atom(d);
     if (peek()?.kind === 'op' && peek().text === '**') {
       take();
-      // Right-associative and binds tighter than a unary minus on its left: -2**2 == -4.
-      const exp = num(unary(d));
+      // Right-associative and binds tighter than a unary minus on its left: -2**2 == -4. Each `**` is a
+      // level of nesting: a chain of ten thousand is refused like ten thousand parentheses.
+      const exp = num(unary(d + 1));
       return num(base) ** exp;
     }
     return base;
@@ -218,7 +226,7 @@ export function evaluate(toks: Tok[], env: ReadonlyMap<string, PyValue>): PyValu
         if (t.text === 'int') return Math.trunc(args[0]);
         if (t.text === 'abs') return Math.abs(args[0]);
         if (t.text === 'round') return Math.round(args[0]);
-        return t.text === 'min' ? Math.min(...args) : Math.max(...args);
+        return args.reduce((a, b) => (t.text === 'min' ? Math.min(a, b) : Math.max(a, b)));
       }
       const v = env.get(t.text);
       if (v === undefined) throw new Unevaluable(`'${t.text}' is not an earlier numeric constant`);
@@ -232,7 +240,33 @@ export function evaluate(toks: Tok[], env: ReadonlyMap<string, PyValue>): PyValu
   return v;
 }
 
-/** Module-level `NAME = expr` / `NAME: type = expr` assignments, evaluated in file order. */
+const AUGMENTED = new Set(['+=', '-=', '*=', '/=', '//=', '%=', '**=']);
+
+function applyAugmented(op: string, before: PyValue, rhs: PyValue): PyValue {
+  if (op === '+=' && typeof before === 'string' && typeof rhs === 'string') return before + rhs;
+  if (typeof before === 'string' || typeof rhs === 'string') throw new Unevaluable('arithmetic on a string');
+  const a = Number(before);
+  const b = Number(rhs);
+  if ((op === '/=' || op === '//=' || op === '%=') && b === 0) throw new Unevaluable('division by zero');
+  switch (op) {
+    case '+=':
+      return a + b;
+    case '-=':
+      return a - b;
+    case '*=':
+      return a * b;
+    case '/=':
+      return a / b;
+    case '//=':
+      return Math.floor(a / b);
+    case '%=':
+      return a - b * Math.floor(a / b);
+    default:
+      return a ** b;
+  }
+}
+
+/** Module-level `NAME = expr` / `NAME: type = expr` / `NAME += expr` assignments, evaluated in file order. */
 export function readPythonConstants(text: string): PyConstant[] {
   const toks = tokenizePython(text);
   const env = new Map<string, PyValue>();
@@ -248,7 +282,9 @@ export function readPythonConstants(text: string): PyConstant[] {
       eq = lineToks.findIndex((t, idx) => idx > 1 && t.kind === 'op' && t.text === '=');
       if (eq < 0) continue;
     }
-    if (lineToks[eq].kind !== 'op' || lineToks[eq].text !== '=') continue;
+    const op = lineToks[eq];
+    const augmented = op.kind === 'op' && eq === 1 && AUGMENTED.has(op.text) ? op.text : undefined;
+    if (op.kind !== 'op' || (op.text !== '=' && !augmented)) continue;
     const name = lineToks[0].text;
     const expr = lineToks.slice(eq + 1);
     if (expr.length === 0) continue;
@@ -258,11 +294,18 @@ export function readPythonConstants(text: string): PyConstant[] {
       line: lineToks[0].line,
       column: lineToks[0].column,
       valueSpan: { line: expr[0].line, column: expr[0].column, endLine: last.endLine, endColumn: last.endColumn },
+      ...(augmented ? { augmented } : {}),
     };
     try {
-      c.value = evaluate(expr, env);
-      if (typeof c.value === 'number' && !Number.isFinite(c.value)) throw new Unevaluable('not a finite number');
-      env.set(name, c.value);
+      let value = evaluate(expr, env);
+      if (augmented) {
+        const before = env.get(name);
+        if (before === undefined) throw new Unevaluable(`'${name} ${augmented}' changes a value that is not an earlier numeric constant`);
+        value = applyAugmented(augmented, before, value);
+      }
+      if (typeof value === 'number' && !Number.isFinite(value)) throw new Unevaluable('the value is not a finite number (it overflows a double)');
+      c.value = value;
+      env.set(name, value);
     } catch (e) {
       if (!(e instanceof Unevaluable)) throw e;
       c.error = e.message;
@@ -288,7 +331,14 @@ export function readPythonModel(fileName: string, text: string, diagnostics: Con
     }
     return undefined;
   };
-  const record = (c: PyConstant, role: FieldRole) => fields.push({ key: c.name, line: c.line, column: c.column, role });
+  const record = (c: PyConstant, role: FieldRole) => {
+    fields.push({ key: c.name, line: c.line, column: c.column, role });
+    if (c.augmented && c.error === undefined) {
+      diagnostics.push(
+        diag('info', `${c.name} is changed in place (${c.name} ${c.augmented} …): its value after this line, ${String(c.value)}, is the one read`, c.valueSpan),
+      );
+    }
+  };
   const int = (role: keyof typeof ALIASES & keyof SpanOf | 'patchSize' | 'imageSize' | 'classToken', min = 1): number | undefined => {
     const c = find(role);
     if (!c) return undefined;
@@ -350,7 +400,9 @@ export function readPythonModel(fileName: string, text: string, diagnostics: Con
   const capC = find('softcap');
   if (capC) {
     record(capC, 'softcap');
-    if (typeof capC.value === 'number' && capC.value >= 0) softcap = capC.value;
+    if (capC.error !== undefined) {
+      diagnostics.push(diag('error', `cannot evaluate ${capC.name}: ${capC.error}; no softcap is applied`, capC.valueSpan));
+    } else if (typeof capC.value === 'number' && capC.value >= 0) softcap = capC.value;
     else diagnostics.push(diag('error', `${capC.name} must be a non-negative number`, capC.valueSpan));
   }
 

@@ -42,6 +42,12 @@ export interface FieldRef extends SourcePos {
 
 export type LayerKind = 'global' | 'local';
 
+/** Consecutive layers of one kind. */
+export interface LayerRun {
+  kind: LayerKind;
+  count: number;
+}
+
 export interface ModelAttention {
   /** e.g. "Qwen2ForCausalLM", "llava text_config", "clip vision_config". */
   name: string;
@@ -62,8 +68,11 @@ export interface ModelAttention {
   slidingWindow: number;
   /** attn_logit_softcapping; 0 = none. */
   softcap: number;
-  /** Per layer, only when layers differ (Gemma-2: local/global alternating). */
-  layerPattern?: LayerKind[];
+  /**
+   * Only when layers differ (Gemma-2: local/global alternating): runs of layers repeated cyclically until
+   * `layers` are covered (model/layers.ts). Never one entry per layer: a config may claim 2^32 layers.
+   */
+  layerPattern?: LayerRun[];
   /** Why this attention cannot be represented; numbers may then be 0. */
   unsupported?: string;
   fields: FieldRef[];

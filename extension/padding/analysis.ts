@@ -6,7 +6,7 @@
 import { lengthDistribution } from './distribution';
 import type { LengthsInput } from './lengths';
 import { largestBatchMemory } from './memory';
-import { PACKING_POLICY, PaddingOptions, StrategyPlan, planStrategies } from './strategies';
+import { PACKING_POLICY, PaddingOptions, StrategyPlan, planStrategies, sortedLengths } from './strategies';
 import {
   PADDING_ANALYSIS_VERSION,
   PaddingAnalysis,
@@ -24,7 +24,7 @@ export interface PaddingPlan {
 }
 
 export function planPadding(input: LengthsInput, options: PaddingOptions): PaddingPlan {
-  const sorted = Int32Array.from(input.lengths).sort();
+  const sorted = sortedLengths(input.lengths);
   return { options, input, sorted, strategies: planStrategies(input.lengths, options, sorted) };
 }
 
@@ -36,10 +36,7 @@ function* batchShapes(s: StrategyPlan, batchSize: number, maxLength: number): Ge
     yield { rows: Math.min(batchSize, a.rows), seqLen: maxLength };
     return;
   }
-  for (let i = 0; i < a.batches; i++) {
-    const b = s.batch(i);
-    yield { rows: b.kind === 'padded' ? b.rowLengths.length : b.rowDocs.length, seqLen: b.seqLen };
-  }
+  for (let i = 0; i < a.batches; i++) yield s.batchShape(i);
 }
 
 /** Work a kernel does: packed with document masking does the useful pairs only; padded kernels every pair. */

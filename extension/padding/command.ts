@@ -5,11 +5,11 @@
  * With --shape, its B and N are the defaults of --batch-size and --max-length. Without a model or shape the
  * arithmetic still runs; --measure needs one.
  */
-import { writeFileSync } from 'node:fs';
 import { openGpu } from '../../kernels/device';
 import { DType, ProblemError, SUPPORTED_HEAD_DIMS, elementBytes } from '../../kernels/problem';
 import { formatBytes } from '../../kernels/units';
 import { UsageError, intFlag, parseArgs, parseShape } from '../cli/args';
+import { checkOutputPath, writeOutput } from '../cli/outputs';
 import { workloadsFromFile } from '../cli/config-commands';
 import { parseConfigFile } from '../model';
 import { buildPaddingAnalysis, planPadding } from './analysis';
@@ -106,6 +106,8 @@ export async function paddingCommand(argv: string[], io: Io): Promise<number> {
   if (format !== undefined && !FORMATS.includes(format as LengthsFormat)) {
     throw new UsageError(`--lengths-format must be one of ${FORMATS.join(', ')}, got '${format}'.`);
   }
+  const json = args.values.get('json');
+  if (json !== undefined) checkOutputPath('json', json);
   const measure = args.switches.has('measure');
   const samples = intFlag(args, 'samples', 4, 1, 1000);
   const iterations = intFlag(args, 'iters', 3, 1, 10000);
@@ -139,12 +141,7 @@ export async function paddingCommand(argv: string[], io: Io): Promise<number> {
   }
   const analysis = buildPaddingAnalysis(plan, attention, measured);
   io.out(paddingTable(analysis));
-  const json = args.values.get('json');
-  if (json) {
-    const text = JSON.stringify(analysis, null, 1);
-    if (json === '-') io.out(text);
-    else writeFileSync(json, text);
-  }
+  if (json !== undefined) writeOutput('json', json, JSON.stringify(analysis, null, 1), io.out);
   const wrong = analysis.strategies.filter((s) => s.measurement && !s.measurement.correct);
   if (wrong.length) {
     io.err(`attnprof: flash produced wrong results on sampled ${wrong.map((s) => s.name).join(', ')} batches (max relative error ${Math.max(...wrong.map((s) => s.measurement?.maxRelError ?? 0)).toExponential(2)}).`);

@@ -11,7 +11,6 @@
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import { extname } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { BadLine, LengthsFormat, LengthsSource } from './types';
 
@@ -24,6 +23,8 @@ export const MAX_SEQUENCE_LENGTH = 2 ** 26;
 /** A histogram expands to one entry per sequence (4 bytes each): 128 MiB at most. */
 export const MAX_SEQUENCES = 2 ** 25;
 const BAD_LINES_KEPT = 5;
+/** Same bound as cli/npy.ts: numpy's own limit is 10 000 bytes. */
+const MAX_NPY_HEADER_BYTES = 65536;
 /** JSON histograms are read whole (they are small by nature); beyond this the file is not a histogram. */
 const MAX_JSON_HISTOGRAM_BYTES = 64 * 1024 * 1024;
 
@@ -116,28 +117,71 @@ export async function detectFormat(file: string): Promise<LengthsFormat> {
   }
 }
 
+/** Opens a regular file (not a folder, not /dev/zero or a pipe that never ends) or says why not. */
 async function openOrThrow(file: string): Promise<fs.FileHandle> {
+  let handle: fs.FileHandle;
   try {
-    return await fs.open(file, 'r');
+    handle = await fs.open(file, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new LengthsError(`cannot read lengths file '${file}': ${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)}.`);
   }
+  const st = await handle.stat();
+  if (!st.isFile()) {
+    await handle.close();
+    throw new LengthsError(`lengths file '${file}' is ${st.isDirectory() ? 'a folder' : 'not a regular file'}; give a text, JSONL, .npy or histogram file.`);
+  }
+  return handle;
 }
 
-async function* linesOf(stream: Readable): AsyncGenerator<string> {
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+/**
+ * Longest line kept (a JSONL record with its text included). A longer line is counted as bad and skipped
+ * without being held: one 600 MB line must not take the process's memory.
+ */
+export const MAX_LINE_CHARS = 16 * 1024 * 1024;
+
+/** Lines of a text stream (\n or \r\n); a line over `maxChars` comes out as null. */
+export async function* boundedLines(stream: AsyncIterable<string>, maxChars = MAX_LINE_CHARS): AsyncGenerator<string | null> {
+  let carry = '';
+  let skipping = false;
+  const done = (line: string) => (line.endsWith('\r') ? line.slice(0, -1) : line);
+  for await (const chunk of stream) {
+    let start = 0;
+    for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+      const piece = chunk.slice(start, nl);
+      start = nl + 1;
+      if (skipping || carry.length + piece.length > maxChars) {
+        skipping = false;
+        carry = '';
+        yield null;
+      } else {
+        const line = carry + piece;
+        carry = '';
+        yield done(line);
+      }
+    }
+    if (skipping) continue;
+    const rest = chunk.slice(start);
+    if (carry.length + rest.length > maxChars) {
+      carry = '';
+      skipping = true;
+    } else carry += rest;
+  }
+  if (skipping) yield null;
+  else if (carry.length) yield done(carry);
+}
+
+async function* linesOf(stream: Readable): AsyncGenerator<string | null> {
   try {
-    for await (const line of rl) yield line;
+    yield* boundedLines(stream as AsyncIterable<string>);
   } finally {
-    rl.close();
     stream.destroy();
   }
 }
 
 /** Lines → lengths for the line formats. */
 async function lengthsFromLines(
-  lines: AsyncIterable<string>,
+  lines: AsyncIterable<string | null>,
   format: 'text' | 'jsonl' | 'histogram-csv',
 ): Promise<{ lengths: LengthBuffer; bad: BadLines; estimatedCount: number; histogram: Map<number, number> | undefined }> {
   const lengths = new LengthBuffer();
@@ -148,6 +192,10 @@ async function lengthsFromLines(
   let sawData = false;
   for await (const raw of lines) {
     lineNo++;
+    if (raw === null) {
+      bad.add(lineNo, `line longer than ${MAX_LINE_CHARS / 1048576} Mi characters`);
+      continue;
+    }
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     if (format === 'text') {
@@ -168,9 +216,9 @@ async function lengthsFromLines(
       }
       const r = record as Record<string, unknown>;
       let v: number | string;
-      if ('length' in r) v = lengthValue(r.length);
-      else if (Array.isArray(r.input_ids)) v = lengthValue(r.input_ids.length);
-      else if (typeof r.text === 'string') {
+      if (Object.hasOwn(r, 'length')) v = lengthValue(r.length);
+      else if (Object.hasOwn(r, 'input_ids') && Array.isArray(r.input_ids)) v = lengthValue(r.input_ids.length);
+      else if (Object.hasOwn(r, 'text') && typeof r.text === 'string') {
         v = lengthValue(estimateTokens(r.text));
         if (typeof v === 'number') estimatedCount++;
         else v = 'text is empty';
@@ -232,13 +280,20 @@ function expandHistogram(histogram: Map<number, number>): Int32Array {
 }
 
 async function readJsonHistogram(file: string, bad: BadLines): Promise<Map<number, number>> {
-  const stat = await fs.stat(file);
-  if (stat.size > MAX_JSON_HISTOGRAM_BYTES) {
-    throw new LengthsError(`'${file}' is ${stat.size} bytes: too large for a JSON histogram; use JSONL or one length per line.`);
+  const handle = await openOrThrow(file);
+  let text: string;
+  try {
+    const stat = await handle.stat();
+    if (stat.size > MAX_JSON_HISTOGRAM_BYTES) {
+      throw new LengthsError(`'${file}' is ${stat.size} bytes: too large for a JSON histogram; use JSONL or one length per line.`);
+    }
+    text = await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
   let value: unknown;
   try {
-    value = JSON.parse(await fs.readFile(file, 'utf8'));
+    value = JSON.parse(text);
   } catch (e) {
     throw new LengthsError(`'${file}' is not valid JSON (${(e as Error).message}); a histogram is { "length": count, … }.`);
   }
@@ -278,6 +333,10 @@ async function readNpyLengths(file: string, lengths: LengthBuffer, bad: BadLines
     if (major < 1 || major > 3) throw new LengthsError(`'${file}' uses .npy format version ${major}, which attnprof does not read.`);
     const start = major === 1 ? 10 : 12;
     const headerLen = major === 1 ? head.readUInt16LE(8) : head.readUInt32LE(8);
+    const { size } = await handle.stat();
+    // numpy writes headers of a few hundred bytes (np.load refuses over 10 000): a bigger claim is corruption.
+    if (headerLen > MAX_NPY_HEADER_BYTES) throw new LengthsError(`'${file}' has a .npy header of ${headerLen} bytes: the file is corrupt.`);
+    if (start + headerLen > size) throw new LengthsError(`'${file}' is truncated inside its .npy header (${start + headerLen} bytes promised, ${size} present).`);
     const headerBuf = Buffer.alloc(headerLen);
     await handle.read(headerBuf, 0, headerLen, start);
     const header = headerBuf.toString('latin1');
@@ -293,8 +352,8 @@ async function readNpyLengths(file: string, lengths: LengthBuffer, bad: BadLines
     if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new LengthsError(`'${file}' has a malformed shape (${shapeText}).`);
     // Element order does not matter for a flat list of lengths, so Fortran order is as good as C order.
     const count = dims.reduce((a, b) => a * b, 1);
+    if (!Number.isSafeInteger(count)) throw new LengthsError(`'${file}' claims ${dims.join('×')} values: the header is corrupt.`);
     const dataStart = start + headerLen;
-    const { size } = await handle.stat();
     if (size - dataStart < count * kind.bytes) {
       throw new LengthsError(`'${file}' is truncated: the header promises ${count} values, the file holds ${Math.floor((size - dataStart) / kind.bytes)}.`);
     }

@@ -51,6 +51,21 @@ export function failureMessage(kind: WorkerErrorKind, message: string, what: 'pr
   return `${head}: ${text} ${(what === 'padding' ? PADDING_ADVICE[kind] : undefined) ?? ADVICE[kind]}`;
 }
 
+/**
+ * Dawn prints these on every device it opens, crash or not: quoting them as a crashed worker's "last output"
+ * hides the line that says what went wrong.
+ */
+const KNOWN_NOISE = [/artificially reduced from \d+ to \d+/, /^Warning: .*dynamic offset allocation limit/];
+
+/** The last few lines of a worker's output that say something (Dawn's start-up warnings left out), one line. */
+export function lastMeaningfulLines(output: string, count = 3, maxChars = 300): string {
+  const lines = output
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !KNOWN_NOISE.some((re) => re.test(l)));
+  return lines.slice(-count).join(' ').slice(-maxChars);
+}
+
 export interface WorkerClientOptions {
   /** Absolute path of the bundled CLI (`context.asAbsolutePath('dist/cli.js')`). */
   cliPath: string;
@@ -230,7 +245,7 @@ export class WorkerClient {
     const killed = this.killed.get(child);
     if (killed) return new ProfileFailure(killed.kind, killed.message);
     const how = child.signalCode ? `was killed by ${child.signalCode}` : `exited with code ${child.exitCode ?? '?'}`;
-    const tail = this.stderrTail.trim().split('\n').slice(-3).join(' ').slice(-300);
+    const tail = lastMeaningfulLines(this.stderrTail);
     return new ProfileFailure(
       'crash',
       `The profiling worker ${how} (a GPU device loss, out-of-memory or a driver crash). The editor is fine; ` +

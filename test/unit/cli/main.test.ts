@@ -136,9 +136,9 @@ describe('attnprof run: unreadable or mismatched tensors exit 2', () => {
 
   test('a missing file', async () => {
     const missing = tmp.path('missing-q.npy');
-    await usageError(run({ q: missing }), `cannot read --q '${missing}': ENOENT.`);
+    await usageError(run({ q: missing }), `cannot read --q '${missing}': no such file.`);
     const missingK = tmp.path('missing-k.npy');
-    await usageError(run({ k: missingK }), `cannot read --k '${missingK}': ENOENT.`);
+    await usageError(run({ k: missingK }), `cannot read --k '${missingK}': no such file.`);
   });
 
   test('not float32: float64 from numpy, int32, not a .npy at all', async () => {
@@ -187,7 +187,7 @@ describe('attnprof run: unreadable or mismatched tensors exit 2', () => {
     await usageError(run({ 'kv-lens': i32('lens2d.npy', [8, 8], [1, 2]) }), '--kv-lens must be int32 of shape [2], got <i4 [1,2].');
     await usageError(run({ 'kv-lens': i32('lensneg.npy', [8, -1]) }), 'kv-lens must be non-negative, got -1.');
     const missing = tmp.path('no-lens.npy');
-    await usageError(run({ 'kv-lens': missing }), `cannot read --kv-lens '${missing}': ENOENT.`);
+    await usageError(run({ 'kv-lens': missing }), `cannot read --kv-lens '${missing}': no such file.`);
   });
 });
 
@@ -234,6 +234,6 @@ describe('the built CLI process', () => {
       { cwd: root, encoding: 'utf8', timeout: 60_000 },
     );
     assert.equal(run.status, 2, run.stderr);
-    assert.equal(run.stderr, `attnprof: cannot read --q '${missing}': ENOENT.\n`);
+    assert.equal(run.stderr, `attnprof: cannot read --q '${missing}': no such file.\n`);
   });
 });

@@ -39,9 +39,8 @@ test('visible pairs: full, causal triangle, window band, bottom-right alignment'
 
 test('cost of a small causal GQA model, by hand', () => {
   const c = modelCost(model({}));
-  assert.deepEqual(c.perLayer, [
-    { kind: 'global', visiblePairs: 10, flops: 4 * 3 * 4 * 10 * 8, qkvoBytes: 3 * (2 * 4 * 4 + 2 * 2 * 4) * 8 * 2, scoreBytes: 3 * 4 * 4 * 4 * 2 },
-    { kind: 'global', visiblePairs: 10, flops: 3840, qkvoBytes: 2304, scoreBytes: 384 },
+  assert.deepEqual(c.perKind, [
+    { kind: 'global', layers: 2, visiblePairs: 10, flops: 4 * 3 * 4 * 10 * 8, qkvoBytes: 3 * (2 * 4 * 4 + 2 * 2 * 4) * 8 * 2, scoreBytes: 3 * 4 * 4 * 4 * 2 },
   ]);
   assert.equal(c.totalFlops, 7680);
   assert.equal(c.flopsPerLayerMax, 3840);
@@ -55,8 +54,8 @@ test('cost of a small causal GQA model, by hand', () => {
 
 test('non-causal counts the full square; options override batch, length and dtype', () => {
   const c = modelCost(model({ causal: false }), { batch: 1, seqLen: 10, dtypeBytes: 4 });
-  assert.equal(c.perLayer[0].visiblePairs, 100);
-  assert.equal(c.perLayer[0].flops, 4 * 1 * 4 * 100 * 8);
+  assert.equal(c.perKind[0].visiblePairs, 100);
+  assert.equal(c.perKind[0].flops, 4 * 1 * 4 * 100 * 8);
   assert.equal(c.kvCacheBytesPerToken, 2 * 2 * 2 * 8 * 4);
   assert.deepEqual([c.batch, c.seqLen, c.dtypeBytes], [1, 10, 4]);
 });
@@ -83,7 +82,7 @@ test('Mistral-7B: the KV cache of sliding-window layers is capped at the window'
   assert.equal(modelCost(m, { seqLen: 8192 }).kvCacheBytesTotal, perTokenAllLayers * 4096);
   assert.equal(modelCost(m, { seqLen: 2048 }).kvCacheBytesTotal, perTokenAllLayers * 2048);
   assert.equal(modelCost(m, { seqLen: 8192, batch: 2 }).kvCacheBytesTotal, perTokenAllLayers * 4096 * 2);
-  assert.equal(modelCost(m, { seqLen: 8192 }).perLayer[0].visiblePairs, (4096 * 4097) / 2 + 4096 * 4096);
+  assert.equal(modelCost(m, { seqLen: 8192 }).perKind[0].visiblePairs, (4096 * 4097) / 2 + 4096 * 4096);
 });
 
 test('Gemma-2-9B: local layers count the window band, global layers the triangle', () => {
@@ -91,9 +90,9 @@ test('Gemma-2-9B: local layers count the window band, global layers the triangle
   const c = modelCost(m, { dtypeBytes: 2 });
   const local = (4096 * 4097) / 2 + 4096 * 4096;
   const global = (8192 * 8193) / 2;
-  assert.deepEqual(c.perLayer.slice(0, 2).map((l) => [l.kind, l.visiblePairs]), [
-    ['local', local],
-    ['global', global],
+  assert.deepEqual(c.perKind.map((l) => [l.kind, l.layers, l.visiblePairs]), [
+    ['local', 21, local],
+    ['global', 21, global],
   ]);
   assert.equal(c.totalFlops, 21 * 4 * 16 * 256 * (local + global));
   assert.equal(c.flopsPerLayerMax, 4 * 16 * global * 256);
@@ -103,5 +102,5 @@ test('Gemma-2-9B: local layers count the window band, global layers the triangle
 
 test('unsupported attention costs nothing rather than something wrong', () => {
   const c = modelCost(model({ unsupported: 'MLA' }));
-  assert.deepEqual([c.totalFlops, c.kvCacheBytesPerToken, c.perLayer.length, c.gqaSaving], [0, 0, 0, 0]);
+  assert.deepEqual([c.totalFlops, c.kvCacheBytesPerToken, c.perKind.length, c.gqaSaving], [0, 0, 0, 0]);
 });

@@ -119,7 +119,10 @@ test('Qwen1.5-MoE-A2.7B', () => {
 test('Gemma-2-9B: explicit head_dim 256, softcap 50, local/global alternating from layer 0', () => {
   const parsed = parseFixture('gemma-2-9b.json');
   const m = only(parsed);
-  const pattern = Array.from({ length: 42 }, (_, i) => (i % 2 === 0 ? 'local' : 'global'));
+  const pattern = [
+    { kind: 'local', count: 1 },
+    { kind: 'global', count: 1 },
+  ];
   assert.deepEqual(spec(m), {
     ...decoder,
     name: 'Gemma2ForCausalLM',
