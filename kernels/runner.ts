@@ -44,11 +44,18 @@ export interface IterationTrace {
 
 export interface KernelResult {
   kernel: string;
-  status: 'ok' | 'failed';
+  /** `skipped`: the kernel cannot express this problem or mode (`error` says why); nothing ran. */
+  status: 'ok' | 'failed' | 'skipped';
   error?: string;
+  /** Which engine ran it: our WGSL kernels through WebGPU (the default when absent), or PyTorch. */
+  engine?: 'webgpu' | 'pytorch';
+  /** The row's element type when it differs from the workload's (PyTorch rows: bf16, f16 or f32). */
+  dtype?: string;
+  /** fwd: forward only; train: forward + backward (FLOPs 3.5× forward). Absent: fwd. */
+  mode?: 'fwd' | 'train';
   notes: string[];
   /** Kernel time per iteration: GPU timestamps (first pass begin → last pass end) when available. */
-  timings?: TimingStats & { source: 'gpu-timestamps' | 'wall-clock' };
+  timings?: TimingStats & { source: 'gpu-timestamps' | 'wall-clock' | 'cuda-events' };
   /** Host wall clock around submit → onSubmittedWorkDone, always measured as a cross-check. */
   wallTimings?: TimingStats;
   passes: PassStats[];

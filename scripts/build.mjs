@@ -3,9 +3,10 @@
 //   dist/cli.js        the `attnprof` CLI, also the profiling worker's entry (webgpu external: native addon)
 //   dist/bench.js      `npm run bench`
 //   dist/webview-*.js  one browser bundle per webview (webview/<name>/main.ts)
+//   dist/attnprof_torch.py  the PyTorch side, copied as is (the worker and the CLI start it with the user's Python)
 //   dist-test/**       one bundle per test file (`--tests`)
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const args = new Set(process.argv.slice(2));
@@ -65,3 +66,7 @@ if (args.has('--tests')) {
   console.log(`build: ${tests.length} test files -> dist-test/ (${tests.map((t) => relative('test', t)).join(', ')})`);
 }
 await Promise.all(builds);
+if (existsSync('extension/torch/attnprof_torch.py')) {
+  mkdirSync('dist', { recursive: true });
+  copyFileSync('extension/torch/attnprof_torch.py', 'dist/attnprof_torch.py');
+}

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # `npm test`: everything CI runs. Installs what the tests need (Mesa lavapipe when no Vulkan driver is
-# present), type-checks, lints, builds, then runs the unit, kernel (real WebGPU adapter) and end-to-end
+# present, Debian's python3-torch when no Python has PyTorch), type-checks, lints, builds, then runs the unit, kernel (real WebGPU adapter) and end-to-end
 # (real VS Code) tiers. Set ATTNPROF_SKIP_E2E=1 to leave out the VS Code tier while iterating locally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 [ -d node_modules/webgpu ] || npm ci --no-audit --no-fund
 bash scripts/setup-lavapipe.sh
+bash scripts/setup-torch.sh
 echo "== typecheck"; npx tsc --noEmit -p .
 echo "== lint"; npm run --silent lint
 echo "== build"; node scripts/build.mjs --tests

@@ -2,6 +2,7 @@
  * `attnprof`: the headless engine. Exit codes: 0 success; 1 runtime failure (GPU, wrong results);
  * 2 bad arguments or unreadable input. User errors print one sentence, never a stack trace.
  */
+import { readFileSync } from 'node:fs';
 import { GpuError, NoAdapterError, listAdapters, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType, ProblemError, describeProblem, validateProblem } from '../../kernels/problem';
 import { CancelledError, KERNEL_NAMES, runProblem } from '../../kernels/runner';
@@ -16,20 +17,27 @@ import { inspectCommand, workloadsFromFile } from './config-commands';
 import { runWorker } from '../engine/worker';
 import { OutputError, checkOutputPath, writeOutput } from './outputs';
 import { PADDING_USAGE, isPaddingInputError, paddingCommand } from '../padding/command';
+import { TORCH_KERNEL_IDS, isTorchKernel, type ProfileMode, type TorchDType } from '../engine/torchProtocol';
+import { configTorchDtype, parseTorchDtype } from '../engine/torchDtype';
+import { describeHello, discoverPython, type PythonChoice } from '../engine/pythonSession';
 
 const USAGE = `attnprof — profile Transformer attention kernels on this machine's GPU (WebGPU/Dawn)
 
 usage:
   attnprof inspect FILE [--json]
-  attnprof profile (FILE | --shape B,Hq,Hkv,N,D) [--kernels naive,flash] [--dtype f32|f16]
+  attnprof profile (FILE | --shape B,Hq,Hkv,N,D) [--kernels naive,flash,torch:sdpa-flash,...]
+                   [--dtype f32|f16|bf16] [--mode fwd|train] [--python PATH]
                    [--causal] [--window W] [--softcap C] [--scale S] [--q-len NQ] [--iters N] [--warmup N]
                    [--batch B] [--seq-len N] [--adapter NAME] [--seed N] [--json OUT] [--trace OUT]
   attnprof run --kernel NAME --q Q.npy --k K.npy --v V.npy --out O.npy
                [--causal] [--window W] [--softcap C] [--scale S] [--kv-lens LENS.npy] [--adapter NAME]
-  attnprof adapters
+  attnprof adapters [--python PATH]
   attnprof ceilings [--json]
 ${PADDING_USAGE}
 
+kernels: ours (WebGPU) ${KERNEL_NAMES.join(', ')}; PyTorch's ${TORCH_KERNEL_IDS.join(', ')}
+  (run by --python PATH, else $ATTNPROF_PYTHON, else python3 on PATH or /usr/bin/python3, whichever has torch;
+  bf16 is for the PyTorch rows, ours then run f16; a config's torch_dtype is the PyTorch default).
 tensors: little-endian float32 .npy, q [B,Hq,N,D], k/v [B,Hkv,Nk,D]; kv-lens int32 [B].
 exit codes: 0 success, 1 runtime failure, 2 bad arguments or unreadable input.`;
 
@@ -38,14 +46,16 @@ type Io = { out: (s: string) => void; err: (s: string) => void };
 const PROFILE_FLAGS = {
   shape: true, kernels: true, dtype: true, causal: false, window: true, softcap: true, scale: true, 'q-len': true,
   iters: true, warmup: true, json: true, trace: true, adapter: true, seed: true, batch: true, 'seq-len': true,
-  'max-seconds': true, quiet: false, 'no-ceilings': false,
+  'max-seconds': true, quiet: false, 'no-ceilings': false, mode: true, python: true,
 };
+
+const ALL_KERNELS = [...KERNEL_NAMES, ...TORCH_KERNEL_IDS];
 
 function kernelsFlag(args: ParsedArgs): string[] {
   const raw = args.values.get('kernels');
-  const kernels = raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : [...KERNEL_NAMES];
+  const kernels = raw ? [...new Set(raw.split(',').map((s) => s.trim()).filter(Boolean))] : [...KERNEL_NAMES];
   for (const k of kernels) {
-    if (!KERNEL_NAMES.includes(k)) throw new UsageError(`unknown kernel '${k}'; available: ${KERNEL_NAMES.join(', ')}.`);
+    if (!ALL_KERNELS.includes(k)) throw new UsageError(`unknown kernel '${k}'; available: ${ALL_KERNELS.join(', ')}.`);
   }
   if (kernels.length === 0) throw new UsageError('--kernels is empty.');
   return kernels;
@@ -55,6 +65,31 @@ function dtypeFlag(args: ParsedArgs): DType {
   const d = args.values.get('dtype') ?? 'f32';
   if (d !== 'f32' && d !== 'f16') throw new UsageError(`--dtype must be f32 or f16, got '${d}'.`);
   return d;
+}
+
+/**
+ * --dtype for a profile: f32, f16 or bf16. bf16 is PyTorch's only: our kernels then run f16 (their 16-bit type),
+ * and each row says its dtype. Without --dtype the PyTorch rows take the config's torch_dtype.
+ */
+function profileDtypes(args: ParsedArgs, configText: string | undefined): { wgsl: DType; torch: TorchDType } {
+  const raw = args.values.get('dtype');
+  if (raw === undefined) return { wgsl: 'f32', torch: (configText !== undefined ? configTorchDtype(configText) : undefined) ?? 'f32' };
+  const d = parseTorchDtype(raw);
+  if (!d || !['f32', 'f16', 'bf16'].includes(raw.trim())) throw new UsageError(`--dtype must be f32, f16 or bf16, got '${raw}'.`);
+  return { wgsl: d === 'bf16' ? 'f16' : d, torch: d };
+}
+
+export function modeFlag(args: ParsedArgs): ProfileMode {
+  const m = args.values.get('mode') ?? 'fwd';
+  if (m !== 'fwd' && m !== 'train') throw new UsageError(`--mode must be fwd (forward) or train (forward + backward), got '${m}'.`);
+  return m;
+}
+
+function pythonFlag(args: ParsedArgs): PythonChoice {
+  const path = args.values.get('python');
+  if (path === undefined) return {};
+  if (path.trim() === '') throw new UsageError('--python needs the path of a Python interpreter.');
+  return { explicit: { path, source: '--python' } };
 }
 
 function maskFlags(args: ParsedArgs) {
@@ -69,11 +104,25 @@ function maskFlags(args: ParsedArgs) {
 async function cmdProfile(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, PROFILE_FLAGS);
   const kernels = kernelsFlag(args);
-  const dtype = dtypeFlag(args);
+  const file = args.positional.length === 1 ? args.positional[0] : undefined;
+  let configText: string | undefined;
+  if (file && kernels.some(isTorchKernel)) {
+    try {
+      configText = readFileSync(file, 'utf8');
+    } catch {
+      configText = undefined; // the config reader below reports an unreadable file
+    }
+  }
+  const dtypes = profileDtypes(args, configText);
+  const dtype = dtypes.wgsl;
+  const mode = modeFlag(args);
   const masks = maskFlags(args);
   let request: ProfileRequest;
   const common = {
     kernels,
+    mode,
+    torchDtype: dtypes.torch,
+    python: pythonFlag(args),
     iterations: intFlag(args, 'iters', 20, 1, 100000),
     warmup: intFlag(args, 'warmup', 3, 0, 1000),
     seed: args.values.has('seed') ? intFlag(args, 'seed', 0, 0) : undefined,
@@ -101,13 +150,13 @@ async function cmdProfile(argv: string[], io: Io): Promise<number> {
     };
     request = { title: describeProblem(problem), source: { kind: 'shape' }, workloads: [{ name: 'shape', problem, layers: [0] }], ...common };
   } else if (args.positional.length === 1) {
-    const file = args.positional[0];
-    const workloads: WorkloadRequest[] = workloadsFromFile(file, {
+    const configFile = args.positional[0];
+    const workloads: WorkloadRequest[] = workloadsFromFile(configFile, {
       dtype,
       batch: args.values.has('batch') ? intFlag(args, 'batch', 1, 1) : undefined,
       seqLen: args.values.has('seq-len') ? intFlag(args, 'seq-len', 1, 1) : undefined,
     });
-    request = { title: file, source: { kind: 'config', file }, workloads, ...common };
+    request = { title: configFile, source: { kind: 'config', file: configFile }, workloads, ...common };
   } else {
     throw new UsageError('profile needs a config FILE or --shape B,Hq,Hkv,N,D.');
   }
@@ -118,7 +167,15 @@ async function cmdProfile(argv: string[], io: Io): Promise<number> {
   io.out(summaryTable(report));
   if (json !== undefined) writeOutput('json', json, JSON.stringify(report, null, 1), io.out);
   if (trace !== undefined) writeOutput('trace', trace, JSON.stringify(toChromeTrace(report)), io.out);
-  const bad = report.workloads.flatMap((w) => w.results.filter((r) => r.status !== 'ok' || !r.correct).map((r) => ({ w, r })));
+  for (const w of report.workloads) {
+    for (const r of w.results) if (r.status === 'skipped' && !quiet) io.err(`attnprof: ${r.kernel} skipped on ${w.name}: ${r.error}`);
+  }
+  const ran = report.workloads.some((w) => w.results.some((r) => r.status === 'ok'));
+  const bad = report.workloads.flatMap((w) => w.results.filter((r) => r.status === 'failed' || (r.status === 'ok' && !r.correct)).map((r) => ({ w, r })));
+  if (!ran && !bad.length) {
+    io.err('attnprof: no kernel could run (every one was skipped, see above).');
+    return 1;
+  }
   if (bad.length) {
     for (const { w, r } of bad) {
       io.err(
@@ -219,12 +276,23 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
   }
 }
 
-async function cmdAdapters(io: Io): Promise<number> {
+async function cmdAdapters(argv: string[], io: Io): Promise<number> {
+  const args = parseArgs(argv, { python: true });
   const adapters = await listAdapters();
-  if (adapters.length === 0) throw new NoAdapterError('no WebGPU adapter found.');
   for (const a of adapters) {
     io.out(`${a.description}\t${a.vendor}\t${a.backend}${a.isFallback ? '\tsoftware fallback' : ''}`);
   }
+  // PyTorch: every candidate interpreter and what it has, then each backend's availability with the chosen one.
+  const found = await discoverPython(pythonFlag(args), { all: true });
+  const chosen = found.tried.find((t) => t.hello?.torch);
+  io.out(`PyTorch: ${chosen?.hello ? `using ${chosen.candidate.path}` : 'no Python with PyTorch found'}`);
+  for (const t of found.tried) io.out(`  python\t${t.hello ? describeHello(t.candidate, t.hello) : `${t.candidate.path} [${t.candidate.source}]: ${t.error}`}`);
+  const backends = (chosen ?? found.tried.find((t) => t.hello))?.hello?.backends;
+  for (const id of TORCH_KERNEL_IDS) {
+    const b = backends?.[id.slice('torch:'.length)];
+    io.out(`  ${id}\t${b ? (b.available ? 'available' : b.reason ?? 'unavailable') : 'no Python with PyTorch'}`);
+  }
+  if (adapters.length === 0) throw new NoAdapterError('no WebGPU adapter found.');
   return 0;
 }
 
@@ -265,7 +333,7 @@ export async function main(argvIn: string[], io: Io): Promise<number> {
       case 'inspect':
         return inspectCommand(rest, io);
       case 'adapters':
-        return await cmdAdapters(io);
+        return await cmdAdapters(rest, io);
       case 'ceilings':
         return await cmdCeilings(rest, io);
       case 'padding':

@@ -4,11 +4,15 @@
  * take the editor down.
  */
 import { GpuContext, openGpu } from '../../kernels/device';
-import type { AttentionProblem } from '../../kernels/problem';
-import { runProblem } from '../../kernels/runner';
+import { attentionFlops, minimumBytes, type AttentionProblem } from '../../kernels/problem';
+import { runProblem, type KernelResult } from '../../kernels/runner';
+import type { MemoryEvent } from '../../kernels/allocator';
 import type { Ceilings } from '../../kernels/ceilings';
 import { cachedCeilings } from './ceilings-cache';
-import { EXPORTER, ProfileReport, REPORT_SCHEMA, REPORT_VERSION, Workload, specToJson } from '../report/schema';
+import { EXPORTER, ProfileReport, REPORT_SCHEMA, REPORT_VERSION, Workload, specToJson, type EngineInfo } from '../report/schema';
+import { describeHello, discoverPython, noTorchReason, type PythonChoice, type PythonSession } from './pythonSession';
+import { runTorchKernels, skippedTorchResults } from './torchBridge';
+import { isTorchKernel, type ProfileMode, type TorchDType } from './torchProtocol';
 
 export interface WorkloadRequest {
   name: string;
@@ -28,6 +32,45 @@ export interface ProfileRequest {
   maxSeconds?: number;
   /** Measure (or read cached) compute and bandwidth ceilings for the roofline. Default true. */
   ceilings?: boolean;
+  /** fwd (default) or train (forward + backward with a random dO). */
+  mode?: ProfileMode;
+  /** Element type of the `torch:*` kernels; default the workloads' dtype. */
+  torchDtype?: TorchDType;
+  /** Which Python runs the `torch:*` kernels (default: discovery, see pythonSession.ts). */
+  python?: PythonChoice;
+  /** Seconds a PyTorch backend may take beyond maxSeconds (start-up, compilation, profiling); default 300. */
+  torchGraceSeconds?: number;
+}
+
+/**
+ * Whether one of our WGSL kernels can run in this mode. Our kernels have no backward pass yet: in train mode they
+ * report so instead of a forward-only time that would look like a training step.
+ */
+export function wgslModeGap(kernel: string, mode: ProfileMode): string | undefined {
+  return mode === 'train' ? `${kernel}: no backward yet (train mode times forward + backward; run --mode fwd for our kernels).` : undefined;
+}
+
+function skippedWgsl(kernel: string, p: AttentionProblem, reason: string): KernelResult {
+  return {
+    kernel,
+    engine: 'webgpu',
+    status: 'skipped',
+    error: reason,
+    notes: [],
+    passes: [],
+    iterations: [],
+    flops: attentionFlops(p),
+    tflops: 0,
+    bytesMoved: minimumBytes(p),
+    gbps: 0,
+    peakBytes: 0,
+    analyticPeakBytes: 0,
+    analyticBuffers: [],
+    maxRelError: Number.NaN,
+    checkedRows: 0,
+    tolerance: 0,
+    correct: false,
+  };
 }
 
 export interface ProfileHooks {
@@ -35,45 +78,108 @@ export interface ProfileHooks {
   signal?: AbortSignal;
 }
 
+/** The WebGPU adapter is opened only when one of our kernels runs: a PyTorch-only profile needs no WebGPU adapter. */
 export async function profile(request: ProfileRequest, hooks: ProfileHooks = {}, context?: GpuContext): Promise<ProfileReport> {
-  const ctx = context ?? (await openGpu({ adapterName: request.adapterName }));
+  const needsGpu = request.kernels.some((k) => !isTorchKernel(k)) && (request.mode ?? 'fwd') === 'fwd';
+  const ctx = context ?? (needsGpu ? await openGpu({ adapterName: request.adapterName }) : undefined);
   try {
     return await profileOn(ctx, request, hooks);
   } finally {
-    if (!context) ctx.destroy();
+    if (ctx && !context) ctx.destroy();
   }
 }
 
-export async function profileOn(ctx: GpuContext, request: ProfileRequest, hooks: ProfileHooks = {}): Promise<ProfileReport> {
+const NO_WEBGPU: ProfileReport['adapter'] = { vendor: '', architecture: '', device: '', description: 'WebGPU not used (PyTorch backends only)', backend: '', isFallback: false };
+
+export async function profileOn(ctx: GpuContext | undefined, request: ProfileRequest, hooks: ProfileHooks = {}): Promise<ProfileReport> {
   const seed = request.seed ?? (Date.now() & 0x7fffffff);
+  const mode: ProfileMode = request.mode ?? 'fwd';
+  const wgslKernels = request.kernels.filter((k) => !isTorchKernel(k));
+  const torchKernels = request.kernels.filter(isTorchKernel);
+  const runnable = wgslKernels.filter((k) => !wgslModeGap(k, mode));
   const workloads: Workload[] = [];
   const total = request.workloads.length * request.kernels.length;
   let doneKernels = 0;
-  for (const w of request.workloads) {
-    const run = await runProblem(ctx, w.problem, {
-      kernels: request.kernels,
-      iterations: request.iterations,
-      warmup: request.warmup,
-      seed,
-      maxSeconds: request.maxSeconds,
-      signal: hooks.signal,
-      onProgress: (message) => {
-        if (message.includes('checking against')) doneKernels++;
-        const prefix = request.workloads.length > 1 ? `${w.name} · ` : '';
-        hooks.onProgress?.(`${prefix}${message}`, Math.min(1, doneKernels / total));
-      },
-    });
-    workloads.push({
-      name: w.name,
-      spec: specToJson(w.problem),
-      layers: w.layers,
-      results: run.results,
-      memory: run.memory,
-      inputSets: run.inputSets,
-    });
+  const prefixOf = (name: string) => (request.workloads.length > 1 ? `${name} · ` : '');
+
+  let session: PythonSession | undefined;
+  let torchEngine: EngineInfo | undefined;
+  let noTorch: string | undefined;
+  if (torchKernels.length) {
+    hooks.onProgress?.('looking for a Python with PyTorch', 0);
+    const found = await discoverPython(request.python ?? {});
+    session = found.session;
+    const tried = found.tried.map((t) => (t.hello ? describeHello(t.candidate, t.hello) : `${t.candidate.path} [${t.candidate.source}]: ${t.error ?? 'failed'}`));
+    if (session) {
+      const h = session.hello;
+      torchEngine = { id: 'pytorch', label: `PyTorch ${h.torch} · ${deviceLabel(session)}`, python: session.describe(), tried, torch: h.torch, device: deviceLabel(session) };
+    } else {
+      noTorch = noTorchReason(found.tried);
+      torchEngine = { id: 'pytorch', label: 'PyTorch (not found)', tried, torch: null };
+    }
+  }
+  const torchDtype: TorchDType = request.torchDtype ?? request.workloads[0]?.problem.dtype ?? 'f32';
+  try {
+    for (const w of request.workloads) {
+      let results: KernelResult[] = [];
+      let memory: MemoryEvent[] = [];
+      let inputSets = 0;
+      if (runnable.length) {
+        if (!ctx) throw new Error('internal: our kernels need a WebGPU context');
+        const run = await runProblem(ctx, w.problem, {
+          kernels: runnable,
+          iterations: request.iterations,
+          warmup: request.warmup,
+          seed,
+          maxSeconds: request.maxSeconds,
+          signal: hooks.signal,
+          onProgress: (message) => {
+            if (message.includes('checking against')) doneKernels++;
+            hooks.onProgress?.(`${prefixOf(w.name)}${message}`, Math.min(1, doneKernels / total));
+          },
+        });
+        results = run.results.map((r) => ({ ...r, engine: 'webgpu' as const }));
+        memory = run.memory;
+        inputSets = run.inputSets;
+      }
+      for (const k of wgslKernels) {
+        const gap = wgslModeGap(k, mode);
+        if (gap) {
+          results.push(skippedWgsl(k, w.problem, gap));
+          doneKernels++;
+        }
+      }
+      if (torchKernels.length) {
+        const opts = { dtype: torchDtype, mode };
+        let torchResults: KernelResult[];
+        if (!session || !session.alive) {
+          torchResults = skippedTorchResults(torchKernels, w.problem, opts, noTorch ?? 'the Python process is gone (it failed on an earlier workload).');
+        } else {
+          torchResults = await runTorchKernels(session, w.problem, torchKernels, {
+            ...opts,
+            iterations: request.iterations,
+            warmup: request.warmup,
+            maxSeconds: request.maxSeconds ?? 30,
+            graceSeconds: request.torchGraceSeconds,
+            seed,
+            signal: hooks.signal,
+            onProgress: (message) => {
+              if (message.includes('checking against')) doneKernels++;
+              hooks.onProgress?.(`${prefixOf(w.name)}${message}`, Math.min(1, doneKernels / total));
+            },
+          });
+        }
+        results.push(...torchResults);
+      }
+      // Request order: the summary lists kernels as the user named them.
+      results.sort((a, b) => request.kernels.indexOf(a.kernel) - request.kernels.indexOf(b.kernel));
+      workloads.push({ name: w.name, spec: specToJson(w.problem), layers: w.layers, results, memory, inputSets });
+    }
+  } finally {
+    await session?.close();
   }
   let ceilings: Ceilings | undefined;
-  if (request.ceilings !== false) {
+  if (ctx && request.ceilings !== false) {
     hooks.onProgress?.('measuring the adapter\'s ceilings (once per adapter)', 1);
     try {
       ceilings = await cachedCeilings(ctx);
@@ -91,20 +197,42 @@ export async function profileOn(ctx: GpuContext, request: ProfileRequest, hooks:
     title: request.title,
     source: request.source,
     units: { time: 'ms', memory: 'bytes', flops: 'FLOP', throughput: 'TFLOP/s', bandwidth: 'GB/s' },
-    adapter: {
-      vendor: ctx.adapter.vendor,
-      architecture: ctx.adapter.architecture,
-      device: ctx.adapter.device,
-      description: ctx.adapter.description,
-      backend: ctx.adapter.backend,
-      isFallback: ctx.adapter.isFallback,
+    adapter: ctx
+      ? {
+          vendor: ctx.adapter.vendor,
+          architecture: ctx.adapter.architecture,
+          device: ctx.adapter.device,
+          description: ctx.adapter.description,
+          backend: ctx.adapter.backend,
+          isFallback: ctx.adapter.isFallback,
+        }
+      : NO_WEBGPU,
+    timestamps: { available: ctx?.hasTimestamps ?? false, quantized: ctx?.timestampsQuantized ?? false },
+    settings: {
+      iterations: request.iterations,
+      warmup: request.warmup,
+      seed,
+      kernels: request.kernels,
+      ...(mode !== 'fwd' ? { mode } : {}),
+      ...(torchKernels.length ? { torchDtype } : {}),
     },
-    timestamps: { available: ctx.hasTimestamps, quantized: ctx.timestampsQuantized },
-    settings: { iterations: request.iterations, warmup: request.warmup, seed, kernels: request.kernels },
+    ...(wgslKernels.length || torchEngine ? { engines: [...(wgslKernels.length ? [webgpuEngine(ctx)] : []), ...(torchEngine ? [torchEngine] : [])] } : {}),
     spec: first.spec,
     results: first.results,
     memory: first.memory,
     workloads,
     ...(ceilings ? { ceilings } : {}),
   };
+}
+
+function deviceLabel(session: PythonSession): string {
+  const d = session.hello.device;
+  if (d.kind === 'cuda' || d.kind === 'rocm') return d.name;
+  if (d.kind === 'cpu') return `CPU (${d.name})`;
+  return d.name || d.kind;
+}
+
+function webgpuEngine(ctx: GpuContext | undefined): EngineInfo {
+  const a = ctx?.adapter;
+  return { id: 'webgpu', label: a ? `WebGPU · ${a.description}${a.isFallback ? ' (software)' : ''}` : 'WebGPU (not used in this mode)' };
 }

@@ -6,6 +6,18 @@ import type { ProfileReport } from '../report/schema';
 import type { AdapterSummary } from '../../kernels/device';
 import type { ProfileRequest } from './profile';
 import type { LengthsFormat, PaddingAttention } from '../padding/types';
+import type { PythonChoice } from './pythonSession';
+
+/** One interpreter that Python discovery tried, for *Select Kernels…*. */
+export interface PythonProbeSummary {
+  path: string;
+  source: string;
+  /** "/usr/bin/python3 [system] (Python 3.11.2, PyTorch 1.13.0, CPU only (…))" or why it could not be used. */
+  description: string;
+  torch: string | null;
+  /** Per backend (eager, sdpa-flash, …): available, or the sentence saying why not. */
+  backends?: Record<string, { available: boolean; reason?: string }>;
+}
 
 /**
  * A padding analysis of a lengths file (issue 5), run in the worker because the file may hold millions of
@@ -36,7 +48,9 @@ export type ToWorker =
   /** Analyse padding of a lengths file; answered by progress messages, then one `result` whose report has `padding`. */
   | { type: 'padding'; id: number; request: PaddingRequest }
   /** List the adapters Dawn sees; answered by `adapters`. */
-  | { type: 'adapters'; id: number };
+  | { type: 'adapters'; id: number }
+  /** Try the Python candidates (what each has, which backends run); answered by `python`. */
+  | { type: 'python'; id: number; choice: PythonChoice };
 
 export type WorkerErrorKind = 'input' | 'gpu' | 'no-adapter' | 'internal';
 
@@ -50,12 +64,14 @@ export type FromWorker =
   /** A request failed; `kind` says whose fault and so what the user should do. */
   | { type: 'result'; id: number; ok: false; error: { kind: WorkerErrorKind; message: string } }
   /** Adapters found. */
-  | { type: 'adapters'; id: number; adapters: AdapterSummary[] };
+  | { type: 'adapters'; id: number; adapters: AdapterSummary[] }
+  /** Python candidates tried, in order. */
+  | { type: 'python'; id: number; probes: PythonProbeSummary[] };
 
 export function isFromWorker(value: unknown): value is FromWorker {
   if (typeof value !== 'object' || value === null) return false;
   const t = (value as { type?: unknown }).type;
-  return t === 'ready' || t === 'progress' || t === 'result' || t === 'adapters';
+  return t === 'ready' || t === 'progress' || t === 'result' || t === 'adapters' || t === 'python';
 }
 
 export function isToWorker(value: unknown): value is ToWorker {
@@ -63,6 +79,7 @@ export function isToWorker(value: unknown): value is ToWorker {
   const m = value as { type?: unknown; id?: unknown };
   if (typeof m.id !== 'number') return false;
   if (m.type === 'adapters') return true;
+  if (m.type === 'python') return typeof (value as { choice?: unknown }).choice === 'object' && (value as { choice?: unknown }).choice !== null;
   if (m.type === 'profile') return typeof (value as { request?: unknown }).request === 'object';
   if (m.type === 'padding') return isPaddingRequest((value as { request?: unknown }).request);
   return false;

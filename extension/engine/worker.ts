@@ -10,7 +10,20 @@ import { measureStrategies } from '../padding/measure';
 import { PaddingError } from '../padding/strategies';
 import { EXPORTER, REPORT_SCHEMA, REPORT_VERSION, specToJson, type ProfileReport } from '../report/schema';
 import { profile, type ProfileHooks } from './profile';
-import { FromWorker, PaddingRequest, WorkerErrorKind, isToWorker } from './protocol';
+import { FromWorker, PaddingRequest, WorkerErrorKind, isToWorker, type PythonProbeSummary } from './protocol';
+import { describeHello, discoverPython, type PythonChoice } from './pythonSession';
+
+/** Every Python candidate and what it has (none kept running). */
+export async function probePythons(choice: PythonChoice): Promise<PythonProbeSummary[]> {
+  const found = await discoverPython(choice, { all: true });
+  return found.tried.map((t) => ({
+    path: t.candidate.path,
+    source: t.candidate.source,
+    description: t.hello ? describeHello(t.candidate, t.hello) : `${t.candidate.path} [${t.candidate.source}]: ${t.error ?? 'failed'}`,
+    torch: t.hello?.torch ?? null,
+    ...(t.hello ? { backends: t.hello.backends } : {}),
+  }));
+}
 
 function send(message: FromWorker): void {
   process.send?.(message);
@@ -121,6 +134,12 @@ export function runWorker(): Promise<number> {
         return;
       }
       const msg = raw;
+      if (msg.type === 'python') {
+        probePythons(msg.choice)
+          .then((probes) => send({ type: 'python', id: msg.id, probes }))
+          .catch(() => send({ type: 'python', id: msg.id, probes: [] }));
+        return;
+      }
       if (msg.type === 'adapters') {
         listAdapters()
           .then((adapters) => send({ type: 'adapters', id: msg.id, adapters }))

@@ -5,9 +5,13 @@
 import { describeProblem, type AttentionProblem, type DType } from '../../kernels/problem';
 import type { ProfileRequest } from '../engine/profile';
 import { workloadsFromModels } from '../engine/workloads';
+import { configTorchDtype } from '../engine/torchDtype';
+import { TORCH_KERNEL_IDS, type ProfileMode, type TorchDType } from '../engine/torchProtocol';
 import type { ModelAttention } from '../model';
 
-export const KNOWN_KERNELS = ['naive', 'flash'] as const;
+/** Our WGSL kernels, then PyTorch's backends (`torch:NAME`, run by the user's Python). */
+export const KNOWN_KERNELS: readonly string[] = ['naive', 'flash', ...TORCH_KERNEL_IDS];
+export const DEFAULT_KERNELS = ['naive', 'flash'];
 
 export interface ProfileSettings {
   kernels: string[];
@@ -25,10 +29,16 @@ export interface ProfileSettings {
   codeLensEnabled: boolean;
   /** Lengths file for the padding CodeLens (workspace-relative or absolute); '' = the last one analysed. */
   paddingLengthsFile: string;
+  /** Python for the torch:* kernels; '' = the Python extension's interpreter, else python3 on PATH. */
+  python: string;
+  /** fwd, or train (forward + backward). */
+  mode: ProfileMode;
+  /** dtype of the torch:* kernels; auto = the config's torch_dtype, else `dtype`. */
+  torchDtype: 'auto' | TorchDType;
 }
 
 export const DEFAULT_SETTINGS: ProfileSettings = {
-  kernels: [...KNOWN_KERNELS],
+  kernels: [...DEFAULT_KERNELS],
   iterations: 20,
   warmup: 3,
   dtype: 'f32',
@@ -38,6 +48,9 @@ export const DEFAULT_SETTINGS: ProfileSettings = {
   maxSeconds: 30,
   codeLensEnabled: true,
   paddingLengthsFile: '',
+  python: '',
+  mode: 'fwd',
+  torchDtype: 'auto',
 };
 
 const int = (v: unknown, min: number, max: number, fallback: number): number =>
@@ -55,6 +68,9 @@ export function readSettings(get: (key: string) => unknown): ProfileSettings {
   const maxSeconds = get('maxSeconds');
   const lens = get('codeLens.enabled');
   const lengthsFile = get('padding.lengthsFile');
+  const python = get('python');
+  const mode = get('mode');
+  const torchDtype = get('torchDtype');
   return {
     kernels: kernels.length ? kernels : [...d.kernels],
     iterations: int(get('iterations'), 1, 10_000, d.iterations),
@@ -66,15 +82,21 @@ export function readSettings(get: (key: string) => unknown): ProfileSettings {
     maxSeconds: typeof maxSeconds === 'number' && Number.isFinite(maxSeconds) && maxSeconds >= 0.1 && maxSeconds <= 3600 ? maxSeconds : d.maxSeconds,
     codeLensEnabled: typeof lens === 'boolean' ? lens : d.codeLensEnabled,
     paddingLengthsFile: typeof lengthsFile === 'string' && lengthsFile.length <= 1000 ? lengthsFile.trim() : d.paddingLengthsFile,
+    python: typeof python === 'string' && python.length <= 1000 ? python.trim() : d.python,
+    mode: mode === 'train' || mode === 'fwd' ? mode : d.mode,
+    torchDtype: torchDtype === 'bf16' || torchDtype === 'f16' || torchDtype === 'f32' || torchDtype === 'auto' ? torchDtype : d.torchDtype,
   };
 }
 
-function common(s: ProfileSettings) {
+function common(s: ProfileSettings, configText?: string) {
   return {
     kernels: s.kernels,
     iterations: s.iterations,
     warmup: s.warmup,
     maxSeconds: s.maxSeconds,
+    mode: s.mode,
+    torchDtype: s.torchDtype === 'auto' ? ((configText !== undefined ? configTorchDtype(configText) : undefined) ?? s.dtype) : s.torchDtype,
+    ...(s.python ? { python: { explicit: { path: s.python, source: 'attnprof.python' as const } } } : {}),
     ...(s.adapter ? { adapterName: s.adapter } : {}),
   };
 }
@@ -83,7 +105,7 @@ function common(s: ProfileSettings) {
  * A profile of the models in a config file. Throws ProblemError (from workloadsFromModels) when nothing in
  * the file can be profiled, with each model's reason.
  */
-export function configRequest(file: string, displayName: string, models: readonly ModelAttention[], s: ProfileSettings): ProfileRequest {
+export function configRequest(file: string, displayName: string, models: readonly ModelAttention[], s: ProfileSettings, configText?: string): ProfileRequest {
   const workloads = workloadsFromModels(models, {
     dtype: s.dtype,
     batch: s.batch || undefined,
@@ -94,7 +116,7 @@ export function configRequest(file: string, displayName: string, models: readonl
     title: first && models.length === 1 ? `${first.name} — ${displayName}` : displayName,
     source: { kind: 'config', file, ...(first ? { model: first.name } : {}) },
     workloads,
-    ...common(s),
+    ...common(s, configText),
   };
 }
 

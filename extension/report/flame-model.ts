@@ -49,6 +49,8 @@ export interface FlameModel {
 }
 
 export const FLAME_ROWS = ['run', 'layer', 'kernel', 'pass'] as const;
+/** With PyTorch rows in the report, its kernels and their GPU kernels (torch.profiler) get a lane of their own. */
+export const TORCH_FLAME_ROWS = ['PyTorch', 'torch op'] as const;
 
 /** The mask pattern of a workload, as a user reads it in a config. */
 export function maskPattern(spec: SpecJson): string {
@@ -147,7 +149,8 @@ function timedResults(w: Workload): { result: KernelResult; iteration: Iteration
 }
 
 export function buildFlameModel(report: ProfileReport): FlameModel {
-  const b = new FlameModelBuilder(FLAME_ROWS.map((r) => r));
+  const torchLane = report.workloads.some((w) => w.results.some((r) => r.engine === 'pytorch' && r.status === 'ok' && r.iterations.length > 0));
+  const b = new FlameModelBuilder([...FLAME_ROWS, ...(torchLane ? TORCH_FLAME_ROWS : [])]);
   let cursor = 0;
   const layerBoxes: Omit<FlameBox, 'id'>[] = [];
   const kernelBoxes: Omit<FlameBox, 'id'>[] = [];
@@ -159,8 +162,11 @@ export function buildFlameModel(report: ProfileReport): FlameModel {
     for (const { result: r, iteration: it, index } of timedResults(w)) {
       const kernelKey = `${layerKey}|${r.kernel}`;
       const t = r.timings;
+      // One lane per engine: ours in rows 2–3, PyTorch's in rows 4–5 (its boxes come from torch.profiler).
+      const lane = r.engine === 'pytorch' ? 4 : 2;
+      const which = r.engine === 'pytorch' ? `profiled iteration ${index + 1} of ${r.iterations.length} (the median; torch.profiler)` : `iteration ${index + 1} of ${r.iterations.length} (the median)`;
       kernelBoxes.push({
-        row: 2,
+        row: lane,
         startMs: cursor,
         durationMs: it.durationMs,
         label: r.kernel,
@@ -171,14 +177,14 @@ export function buildFlameModel(report: ProfileReport): FlameModel {
         kernel: r.kernel,
         flops: r.flops,
         bytes: r.bytesMoved,
-        detail: `iteration ${index + 1} of ${r.iterations.length} (the median)${t ? `; p10–p90 ${formatMs(t.p10Ms)}–${formatMs(t.p90Ms)}` : ''}`,
+        detail: `${which}${t ? `; timed median ${formatMs(t.medianMs)}, p10–p90 ${formatMs(t.p10Ms)}–${formatMs(t.p90Ms)}` : ''}`,
       });
       const seen = new Map<string, number>();
       for (const pass of it.passes) {
         const n = seen.get(pass.name) ?? 0;
         seen.set(pass.name, n + 1);
         passBoxes.push({
-          row: 3,
+          row: lane + 1,
           startMs: cursor + (pass.startMs - it.startMs),
           durationMs: pass.durationMs,
           label: pass.name,
@@ -190,7 +196,7 @@ export function buildFlameModel(report: ProfileReport): FlameModel {
           pass: pass.name,
           flops: r.flops,
           bytes: r.bytesMoved,
-          detail: `${r.kernel} pass${it.durationMs > 0 ? `, ${((100 * pass.durationMs) / it.durationMs).toFixed(1)} % of the kernel` : ''}`,
+          detail: `${r.kernel} ${r.engine === 'pytorch' ? 'kernel' : 'pass'}${it.durationMs > 0 ? `, ${((100 * pass.durationMs) / it.durationMs).toFixed(1)} % of the kernel` : ''}`,
         });
       }
       cursor += it.durationMs;

@@ -46,6 +46,18 @@ export interface Workload {
   inputSets: number;
 }
 
+/** One engine whose rows a report holds, and what it ran on. */
+export interface EngineInfo {
+  id: 'webgpu' | 'pytorch';
+  /** "WebGPU · NVIDIA H200 (vulkan)", "PyTorch 2.11.0 · CUDA 13.0 NVIDIA H200". */
+  label: string;
+  /** PyTorch: the interpreter used and the ones tried before it, each with what it had. */
+  python?: string;
+  tried?: string[];
+  torch?: string | null;
+  device?: string;
+}
+
 export interface ProfileReport {
   schema: typeof REPORT_SCHEMA;
   version: number;
@@ -57,7 +69,18 @@ export interface ProfileReport {
   units: { time: 'ms'; memory: 'bytes'; flops: 'FLOP'; throughput: 'TFLOP/s'; bandwidth: 'GB/s' };
   adapter: Pick<AdapterSummary, 'vendor' | 'architecture' | 'device' | 'description' | 'backend' | 'isFallback'>;
   timestamps: { available: boolean; quantized: boolean };
-  settings: { iterations: number; warmup: number; seed: number; kernels: string[] };
+  settings: {
+    iterations: number;
+    warmup: number;
+    seed: number;
+    kernels: string[];
+    /** fwd (forward only) or train (forward + backward); absent: fwd. */
+    mode?: 'fwd' | 'train';
+    /** Element type of the PyTorch rows (bf16, f16, f32) when the report has any. */
+    torchDtype?: string;
+  };
+  /** The engines that produced rows (absent in older reports: WebGPU only). */
+  engines?: EngineInfo[];
   /** The first workload's spec, results and memory trace, at the top level for simple consumers. */
   spec: SpecJson;
   results: KernelResult[];
@@ -116,7 +139,7 @@ export function parseReport(value: unknown): ProfileReport {
     if (typeof wl.name !== 'string' || !Array.isArray(wl.results) || !Array.isArray(wl.memory)) fail('a malformed workload');
     for (const k of wl.results as unknown[]) {
       const kr = k as Record<string, unknown>;
-      if (typeof kr.kernel !== 'string' || (kr.status !== 'ok' && kr.status !== 'failed')) fail('a malformed kernel result');
+      if (typeof kr.kernel !== 'string' || !['ok', 'failed', 'skipped'].includes(kr.status as string)) fail('a malformed kernel result');
     }
   }
   if (r.padding !== undefined) {

@@ -5,7 +5,11 @@ import type { ProfileReport, Workload } from './schema';
 
 export interface SummaryRow {
   workload: string;
+  /** "WebGPU", or "PyTorch 2.11.0 · NVIDIA H200" (version and device). */
+  engine: string;
   kernel: string;
+  /** The row's element type (PyTorch rows may differ from the workload's: bf16). */
+  dtype: string;
   status: string;
   medianMs: number;
   p10Ms: number;
@@ -20,21 +24,41 @@ export interface SummaryRow {
   notes: string;
 }
 
+/** Whether the report holds rows of more than our WebGPU kernels (then tables show engine and dtype columns). */
+export function hasTorchRows(report: ProfileReport): boolean {
+  return report.workloads.some((w) => w.results.some((r) => r.engine === 'pytorch'));
+}
+
+/** The engine cell of a row: "WebGPU", or PyTorch with its version and device as the report recorded them. */
+export function engineLabel(report: ProfileReport, r: KernelResult): string {
+  if (r.engine !== 'pytorch') return 'WebGPU';
+  const info = report.engines?.find((e) => e.id === 'pytorch');
+  return info?.torch ? `PyTorch ${info.torch}${info.device ? ` · ${info.device}` : ''}` : 'PyTorch';
+}
+
 export function summaryRows(report: ProfileReport): SummaryRow[] {
   const rows: SummaryRow[] = [];
   for (const w of report.workloads) {
     const naive = w.results.find((r) => r.kernel === 'naive' && r.status === 'ok');
-    for (const r of w.results) rows.push(rowOf(w, r, naive));
+    for (const r of w.results) rows.push(rowOf(report, w, r, naive));
   }
   return rows;
 }
 
-function rowOf(w: Workload, r: KernelResult, naive: KernelResult | undefined): SummaryRow {
+function statusOf(r: KernelResult): string {
+  if (r.status === 'failed') return `failed: ${r.error ?? ''}`;
+  if (r.status === 'skipped') return `skipped: ${r.error ?? ''}`;
+  return r.correct ? 'ok' : 'WRONG RESULT';
+}
+
+function rowOf(report: ProfileReport, w: Workload, r: KernelResult, naive: KernelResult | undefined): SummaryRow {
   const median = r.timings?.medianMs ?? Number.NaN;
   return {
     workload: w.name,
+    engine: engineLabel(report, r),
     kernel: r.kernel,
-    status: r.status === 'failed' ? `failed: ${r.error ?? ''}` : r.correct ? 'ok' : 'WRONG RESULT',
+    dtype: (r.dtype ?? w.spec.dtype) + (r.mode === 'train' ? ' fwd+bwd' : ''),
+    status: statusOf(r),
     medianMs: median,
     p10Ms: r.timings?.p10Ms ?? Number.NaN,
     p90Ms: r.timings?.p90Ms ?? Number.NaN,
@@ -56,17 +80,21 @@ const fmtErr = (v: number): string => (Number.isFinite(v) ? v.toExponential(1) :
 function header(report: ProfileReport): string[] {
   const a = report.adapter;
   const lines = [
-    `adapter: ${a.description} (${a.vendor}${a.backend ? `, ${a.backend}` : ''})${a.isFallback ? ' — SOFTWARE FALLBACK: timings are not representative of a GPU' : ''}`,
-    `timestamps: ${report.timestamps.available ? (report.timestamps.quantized ? 'GPU, quantized' : 'GPU, not quantized') : 'unavailable (wall clock)'} · iterations: ${report.settings.iterations} (+${report.settings.warmup} warm-up)`,
+    `adapter: ${a.description}${a.vendor ? ` (${a.vendor}${a.backend ? `, ${a.backend}` : ''})` : ''}${a.isFallback ? ' — SOFTWARE FALLBACK: timings are not representative of a GPU' : ''}`,
+    `timestamps: ${report.timestamps.available ? (report.timestamps.quantized ? 'GPU, quantized' : 'GPU, not quantized') : 'unavailable (wall clock)'} · iterations: ${report.settings.iterations} (+${report.settings.warmup} warm-up)${report.settings.mode === 'train' ? ' · mode: train (forward + backward)' : ''}`,
   ];
+  const torch = report.engines?.find((e) => e.id === 'pytorch');
+  if (torch) lines.push(`pytorch: ${torch.python ?? torch.label} — CUDA events per iteration on a GPU, wall clock on CPU`);
   return lines;
 }
 
 /** One row's display cells, shared by the terminal table and Markdown (same columns, same formatting). */
-function displayCells(r: SummaryRow): string[] {
+function displayCells(r: SummaryRow, engines: boolean): string[] {
   return [
     r.workload,
+    ...(engines ? [r.engine] : []),
     r.kernel,
+    ...(engines ? [r.dtype] : []),
     formatMs(r.medianMs),
     `${formatMs(r.p10Ms)}–${formatMs(r.p90Ms)}`,
     fmt(r.tflops, 2),
@@ -80,17 +108,19 @@ function displayCells(r: SummaryRow): string[] {
 
 /** Fixed-width table for a terminal. */
 export function summaryTable(report: ProfileReport): string {
-  const cols = ['workload', 'kernel', 'median', 'p10–p90', 'TFLOP/s', 'GB/s', 'peak mem', 'max rel err', 'vs naive', 'status'];
-  const body = summaryRows(report).map(displayCells);
+  const engines = hasTorchRows(report);
+  const cols = ['workload', ...(engines ? ['engine'] : []), 'kernel', ...(engines ? ['dtype'] : []), 'median', 'p10–p90', 'TFLOP/s', 'GB/s', 'peak mem', 'max rel err', 'vs naive', 'status'];
+  const body = summaryRows(report).map((r) => displayCells(r, engines));
   const widths = cols.map((c, i) => Math.max(c.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   return [...header(report), '', line(cols), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
 export function summaryMarkdown(report: ProfileReport): string {
-  const cols = ['Workload', 'Kernel', 'Median', 'p10–p90', 'TFLOP/s', 'GB/s', 'Peak GPU memory', 'Max rel. error', 'vs naive', 'Status'];
+  const engines = hasTorchRows(report);
+  const cols = ['Workload', ...(engines ? ['Engine'] : []), 'Kernel', ...(engines ? ['Dtype'] : []), 'Median', 'p10–p90', 'TFLOP/s', 'GB/s', 'Peak GPU memory', 'Max rel. error', 'vs naive', 'Status'];
   const esc = (s: string) => s.replace(/\|/g, '\\|');
-  const rows = summaryRows(report).map((r) => displayCells(r).map(esc));
+  const rows = summaryRows(report).map((r) => displayCells(r, engines).map(esc));
   return [
     `### ${esc(report.title)}`,
     '',
@@ -104,8 +134,9 @@ export function summaryMarkdown(report: ProfileReport): string {
 }
 
 export function summaryCsv(report: ProfileReport): string {
+  const engines = hasTorchRows(report);
   const cols: (keyof SummaryRow)[] = [
-    'workload', 'kernel', 'status', 'medianMs', 'p10Ms', 'p90Ms', 'tflops', 'gbps', 'peakBytes', 'analyticPeakBytes',
+    'workload', ...(engines ? (['engine'] as const) : []), 'kernel', ...(engines ? (['dtype'] as const) : []), 'status', 'medianMs', 'p10Ms', 'p90Ms', 'tflops', 'gbps', 'peakBytes', 'analyticPeakBytes',
     'maxRelError', 'correct', 'speedupVsNaive', 'notes',
   ];
   const cell = (v: unknown): string => {

@@ -20,6 +20,8 @@ import type { Log } from './log';
 import type { Profiler } from './profiler';
 import type { ReportStore } from './reportStore';
 import { currentSettings, saveSetting } from './settings';
+import { pythonChoice } from './python';
+import { TORCH_BACKEND_TEXT, isTorchKernel, torchBackendOf } from '../engine/torchProtocol';
 import { ProfileFailure, type WorkerClient } from './workerClient';
 
 export { COMMANDS };
@@ -79,13 +81,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.window.onDidChangeActiveTextEditor(track),
     reg(COMMANDS.profileConfig, async (arg) => {
       const request = await configRequestFor(asUri(arg) ?? (vscode.window.activeTextEditor ? undefined : lastConfig));
-      if (request) await profiler.run(request);
+      if (request) await profiler.run(await withPython(request));
     }),
     reg(COMMANDS.profileShape, async () => {
       const request = await askShape(deps.context);
-      if (request) await profiler.run(request);
+      if (request) await profiler.run(await withPython(request));
     }),
-    reg(COMMANDS.selectKernels, selectKernels),
+    reg(COMMANDS.selectKernels, () => selectKernels(deps.client)),
     reg(COMMANDS.selectAdapter, () => selectAdapter(deps.client)),
     reg(COMMANDS.showReports, async () => {
       await vscode.commands.executeCommand('attnprof.reports.focus');
@@ -118,6 +120,14 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
     reg(COMMANDS.cancelProfile, async () => profiler.cancel()),
   ];
+}
+
+/** A request with torch:* kernels learns which Python to use (the setting, else the Python extension's). */
+async function withPython(request: ProfileRequest): Promise<ProfileRequest> {
+  if (!request.kernels.some(isTorchKernel) || request.python?.explicit) return request;
+  const file = request.source.file;
+  const uri = file && !file.includes('://') ? vscode.Uri.file(file) : undefined;
+  return { ...request, python: await pythonChoice(currentSettings(uri), uri) };
 }
 
 /** Parses the document the way the CLI parses a file, reading a sibling model config when the file names one. */
@@ -169,7 +179,7 @@ async function configRequestFor(uri: vscode.Uri | undefined): Promise<ProfileReq
       const first = parsed.diagnostics.find((d) => d.severity !== 'info');
       throw new ProblemError(first ? `${first.message} (line ${first.line})` : 'no attention spec was found in the file');
     }
-    const request = configRequest(documentKey(doc), name, parsed.models, settings);
+    const request = configRequest(documentKey(doc), name, parsed.models, settings, doc.getText());
     for (const w of request.workloads) validateProblem(w.problem);
     return request;
   } catch (e) {
@@ -213,9 +223,34 @@ const KERNEL_TEXT: Record<string, string> = {
   flash: 'one fused pass with an online softmax over key tiles (FlashAttention-style, memory grows as N)',
 };
 
-async function selectKernels(): Promise<void> {
-  const current = currentSettings().kernels;
-  const items = KNOWN_KERNELS.map((k) => ({ label: k, description: KERNEL_TEXT[k], picked: current.includes(k) }));
+async function selectKernels(client: WorkerClient): Promise<void> {
+  const settings = currentSettings();
+  const current = settings.kernels;
+  // What the Python that would run the torch:* kernels has: shown on each of them, and as a separator line.
+  let probes: Awaited<ReturnType<WorkerClient['python']>> = [];
+  try {
+    const choice = await pythonChoice(settings, vscode.window.activeTextEditor?.document.uri);
+    probes = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Looking for Python and PyTorch…' }, () => client.python(choice));
+  } catch {
+    probes = [];
+  }
+  const chosen = probes.find((p) => p.torch) ?? probes[0];
+  const pythonLine = chosen
+    ? `PyTorch: ${chosen.description}${probes.length > 1 ? ` — also tried ${probes.filter((p) => p !== chosen).map((p) => p.path).join(', ')}` : ''}`
+    : 'PyTorch: no Python found (set attnprof.python)';
+  type Item = vscode.QuickPickItem & { kernel?: string };
+  const item = (k: string): Item => {
+    const backend = torchBackendOf(k);
+    const availability = backend ? chosen?.backends?.[backend] : undefined;
+    const detail = backend ? (chosen?.torch ? (availability?.available ? 'available' : availability?.reason) : `unavailable: ${chosen ? chosen.description : 'no Python found'}`) : undefined;
+    return { label: k, kernel: k, description: backend ? TORCH_BACKEND_TEXT[backend] : KERNEL_TEXT[k], detail, picked: current.includes(k) };
+  };
+  const items: Item[] = [
+    { label: 'Our kernels (WGSL through WebGPU)', kind: vscode.QuickPickItemKind.Separator },
+    ...KNOWN_KERNELS.filter((k) => !isTorchKernel(k)).map(item),
+    { label: pythonLine, kind: vscode.QuickPickItemKind.Separator },
+    ...KNOWN_KERNELS.filter(isTorchKernel).map(item),
+  ];
   const picked = await vscode.window.showQuickPick(items, {
     title: 'Attention Profiler: kernels to profile',
     canPickMany: true,
@@ -226,7 +261,7 @@ async function selectKernels(): Promise<void> {
     void vscode.window.showWarningMessage('Pick at least one kernel; the setting was left as it was.');
     return;
   }
-  await saveSetting('kernels', picked.map((p) => p.label));
+  await saveSetting('kernels', picked.map((p) => p.kernel ?? p.label));
 }
 
 async function selectAdapter(client: WorkerClient): Promise<void> {

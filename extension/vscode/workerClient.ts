@@ -6,7 +6,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { AdapterSummary } from '../../kernels/device';
 import type { ProfileRequest } from '../engine/profile';
-import { isFromWorker, type FromWorker, type PaddingRequest, type ToWorker, type WorkerErrorKind } from '../engine/protocol';
+import { isFromWorker, type FromWorker, type PaddingRequest, type PythonProbeSummary, type ToWorker, type WorkerErrorKind } from '../engine/protocol';
+import type { PythonChoice } from '../engine/pythonSession';
 import { parseReport, ReportFormatError, type ProfileReport } from '../report/schema';
 
 export type ProfileFailureKind = WorkerErrorKind | 'crash' | 'cancelled';
@@ -83,7 +84,7 @@ export interface ProfileCall {
 }
 
 interface Pending {
-  kind: 'profile' | 'padding' | 'adapters';
+  kind: 'profile' | 'padding' | 'adapters' | 'python';
   resolve: (value: unknown) => void;
   reject: (e: ProfileFailure) => void;
   onProgress?: (message: string, fraction: number) => void;
@@ -128,6 +129,11 @@ export class WorkerClient {
 
   adapters(): Promise<AdapterSummary[]> {
     return this.request('adapters', (id) => ({ type: 'adapters', id }), {}).then((r) => r as AdapterSummary[]);
+  }
+
+  /** The Python interpreters discovery tries for the torch:* kernels, each with what it has. */
+  python(choice: PythonChoice): Promise<PythonProbeSummary[]> {
+    return this.request('python', (id) => ({ type: 'python', id, choice }), {}).then((r) => r as PythonProbeSummary[]);
   }
 
   /** Kills the worker (a GPU run cannot be interrupted any other way); pending requests fail with `kind`. */
@@ -270,6 +276,10 @@ export class WorkerClient {
       case 'adapters':
         this.pending.delete(msg.id);
         entry.resolve(Array.isArray(msg.adapters) ? msg.adapters.filter((a) => typeof a?.description === 'string') : []);
+        return;
+      case 'python':
+        this.pending.delete(msg.id);
+        entry.resolve(Array.isArray(msg.probes) ? msg.probes.filter((p) => typeof p?.description === 'string') : []);
         return;
       case 'result': {
         this.pending.delete(msg.id);

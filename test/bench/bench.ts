@@ -1,12 +1,19 @@
 /**
  * `npm run bench`: the shapes of GPU.md on this machine's adapter. Prints a table (adapter, shape, kernel,
  * median, TFLOP/s, peak bytes, ratio to naive) and can write it as Markdown for BENCHMARKS.md.
- *   node dist/bench.js [--shapes vit196,vit3136,qwen2-prefill,qwen2-decode] [--kernels naive,flash]
+ *   node dist/bench.js [--shapes vit196,vit3136,qwen2-prefill,qwen2-decode] [--kernels naive,flash,torch:sdpa-flash,…]
  *                      [--iters N] [--markdown OUT] [--json OUT] [--sweep tiled:64,32;rows:64,8]
+ *                      [--dtype f32|f16] [--torch-dtype bf16,f16,f32] [--mode fwd|train] [--python PATH]
  * On a software adapter the shapes are scaled down (and the table says so): lavapipe would take hours.
+ * `torch:*` kernels run in the same process run through the PyTorch bridge (extension/engine/torchBridge.ts), once
+ * per --torch-dtype, beside ours: an absolute time is only comparable inside one run on a shared machine.
  */
 import { writeFileSync } from 'node:fs';
-import { openGpu } from '../../kernels/device';
+import { openGpu, type GpuContext } from '../../kernels/device';
+import { discoverPython, noTorchReason, type PythonSession } from '../../extension/engine/pythonSession';
+import { runTorchKernels } from '../../extension/engine/torchBridge';
+import { isTorchKernel, type TorchDType } from '../../extension/engine/torchProtocol';
+import { parseTorchDtype } from '../../extension/engine/torchDtype';
 import { AttentionProblem, describeProblem } from '../../kernels/problem';
 import { runProblem, KernelResult } from '../../kernels/runner';
 import { formatBytes, formatMs } from '../../kernels/units';
@@ -49,24 +56,51 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const ctx = await openGpu({ adapterName: flag('adapter') });
   const ids = (flag('shapes') ?? SHAPES.map((s) => s.id).join(',')).split(',');
-  const kernels = (flag('kernels') ?? 'naive,flash').split(',');
+  const allKernels = (flag('kernels') ?? 'naive,flash').split(',');
+  const kernels = allKernels.filter((k) => !isTorchKernel(k));
+  const torchKernels = allKernels.filter(isTorchKernel);
   const iterations = Number(flag('iters') ?? 20);
   const sweep = flag('sweep')?.split(';');
-  const a = ctx.adapter;
-  const adapterLine = `${a.description} (${a.vendor}${a.backend ? `, ${a.backend}` : ''})${a.isFallback ? ' — software fallback' : ''}`;
-  console.error(`bench: ${adapterLine}; timestamps ${ctx.hasTimestamps ? 'GPU (not quantized)' : 'unavailable: wall clock'}`);
-  // Ceilings first: they are worth recording, and their sustained load brings the GPU to its working clocks.
-  const ceilings = await measureCeilings(ctx, { maxBytes: a.isFallback ? 64 * 1024 * 1024 : undefined });
-  console.error(`bench: ceilings ${ceilings.computeTflops.toFixed(1)} TFLOP/s FP32 (FMA chains), ${ceilings.bandwidthGBps.toFixed(0)} GB/s (copy)`);
+  const mode = flag('mode') ?? 'fwd';
+  if (mode !== 'fwd' && mode !== 'train') throw new Error(`--mode must be fwd or train, got ${mode}`);
+  const dtype = flag('dtype') ?? 'f32';
+  if (dtype !== 'f32' && dtype !== 'f16') throw new Error(`--dtype (ours) must be f32 or f16, got ${dtype}`);
+  const torchDtypes = (flag('torch-dtype') ?? 'bf16').split(',').map((d) => {
+    const t = parseTorchDtype(d);
+    if (!t) throw new Error(`--torch-dtype takes bf16, f16, f32 (comma-separated), got ${d}`);
+    return t;
+  });
+  // Our kernels have no backward pass yet: in train mode only the PyTorch rows run.
+  const ourKernels = mode === 'train' ? [] : kernels;
+  if (mode === 'train' && kernels.length) console.error(`bench: ${kernels.join(', ')}: no backward yet, not run in train mode`);
+  const ctx: GpuContext | undefined = ourKernels.length ? await openGpu({ adapterName: flag('adapter') }) : undefined;
+  let session: PythonSession | undefined;
+  if (torchKernels.length) {
+    const python = flag('python');
+    const found = await discoverPython(python ? { explicit: { path: python, source: '--python' } } : {});
+    session = found.session;
+    if (!session) throw new Error(noTorchReason(found.tried));
+    console.error(`bench: PyTorch: ${session.describe()}`);
+  }
+  const a = ctx?.adapter;
+  let ceilings: Awaited<ReturnType<typeof measureCeilings>> | undefined;
+  if (ctx && a) {
+    const adapterLine = `${a.description} (${a.vendor}${a.backend ? `, ${a.backend}` : ''})${a.isFallback ? ' — software fallback' : ''}`;
+    console.error(`bench: ${adapterLine}; timestamps ${ctx.hasTimestamps ? 'GPU (not quantized)' : 'unavailable: wall clock'}`);
+    // Ceilings first: they are worth recording, and their sustained load brings the GPU to its working clocks.
+    ceilings = await measureCeilings(ctx, { maxBytes: a.isFallback ? 64 * 1024 * 1024 : undefined });
+    console.error(`bench: ceilings ${ceilings.computeTflops.toFixed(1)} TFLOP/s FP32 (FMA chains), ${ceilings.bandwidthGBps.toFixed(0)} GB/s (copy)`);
+  }
+  const scaleDown = a?.isFallback ?? session?.hello.device.kind === 'cpu';
   const rows: Row[] = [];
   for (const id of ids) {
     const def = SHAPES.find((s) => s.id === id);
     if (!def) throw new Error(`unknown shape ${id}; known: ${SHAPES.map((s) => s.id).join(', ')}`);
-    const shape = a.isFallback ? scaled(def) : def;
+    const base = scaleDown ? scaled(def) : def;
+    const shape = { ...base, problem: { ...base.problem, dtype: dtype as 'f32' | 'f16' } };
     const variants: { name: string; tiles?: string }[] = [];
-    for (const k of kernels) {
+    for (const k of ourKernels) {
       if (k === 'flash' && sweep) for (const t of sweep) variants.push({ name: `flash[${t}]`, tiles: t });
       else variants.push({ name: k });
     }
@@ -80,6 +114,7 @@ async function main(): Promise<void> {
       else delete process.env.ATTNPROF_FLASH_VARIANT;
       console.error(`bench: ${shape.label} · ${v.name}`);
       try {
+        if (!ctx) throw new Error('no WebGPU context');
         const run = await runProblem(ctx, shape.problem, {
           kernels: [v.name.startsWith('flash') ? 'flash' : v.name],
           iterations,
@@ -91,16 +126,34 @@ async function main(): Promise<void> {
         console.error(`bench: ${v.name} skipped on ${shape.label}: ${(e as Error).message}`);
       }
     }
+    if (session) {
+      for (const td of torchDtypes) {
+        console.error(`bench: ${shape.label} · ${torchKernels.join(', ')} ${td} ${mode}`);
+        if (!session.alive) throw new Error('the Python process is gone (see above)');
+        const torchResults = await runTorchKernels(session, shape.problem, torchKernels, {
+          dtype: td as TorchDType,
+          mode,
+          iterations,
+          warmup: 3,
+          maxSeconds: 60,
+          seed: 1,
+          onProgress: (m) => console.error(`bench:   ${m}`),
+        });
+        torchResults.forEach((r) => results.push({ name: `${r.kernel} ${td}${mode === 'train' ? ' fwd+bwd' : ''}`, r }));
+      }
+    }
     const naive = results.find((x) => x.name === 'naive' && x.r.status === 'ok')?.r.timings?.medianMs;
     for (const { name, r } of results) {
       rows.push({ shape: shape.label, kernel: name, result: r, ratio: naive && r.timings ? naive / r.timings.medianMs : Number.NaN });
     }
   }
-  ctx.destroy();
+  ctx?.destroy();
+  await session?.close();
 
-  const head = ['adapter', 'shape', 'kernel', 'median', 'p10–p90', 'TFLOP/s', 'peak bytes', 'vs naive', 'max rel err', 'status'];
+  const torchDevice = session ? `PyTorch ${session.hello.torch} · ${session.hello.device.name}` : '';
+  const head = ['engine', 'shape', 'kernel', 'median', 'p10–p90', 'TFLOP/s', 'peak bytes', 'vs naive', 'max rel err', 'status'];
   const cells = rows.map(({ shape, kernel, result: r, ratio }) => [
-    a.description + (a.isFallback ? ' (software)' : ''),
+    r.engine === 'pytorch' ? torchDevice : a ? a.description + (a.isFallback ? ' (software)' : '') : '',
     shape,
     kernel,
     r.timings ? formatMs(r.timings.medianMs) : '–',
@@ -109,7 +162,7 @@ async function main(): Promise<void> {
     r.peakBytes ? formatBytes(r.peakBytes) : '–',
     Number.isFinite(ratio) ? `${ratio.toFixed(1)}×` : '–',
     Number.isFinite(r.maxRelError) ? r.maxRelError.toExponential(1) : '–',
-    r.status === 'ok' ? (r.correct ? 'ok' : 'WRONG') : `failed: ${r.error}`,
+    r.status === 'ok' ? (r.correct ? 'ok' : 'WRONG') : `${r.status}: ${r.error}`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd();
@@ -117,12 +170,14 @@ async function main(): Promise<void> {
   const md = flag('markdown');
   if (md) {
     const mdRows = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...cells.map((c) => `| ${c.join(' | ')} |`)];
-    const ceilingLine = `Ceilings measured in the same run: ${ceilings.computeTflops.toFixed(1)} TFLOP/s FP32 (register FMA chains), ${ceilings.matmulTflops?.toFixed(1) ?? '–'} TFLOP/s attained by a ${ceilings.matmulSize ?? ''}² WGSL matmul, ${ceilings.bandwidthGBps.toFixed(0)} GB/s (vec4 copy of ${formatBytes(ceilings.bandwidthBySize?.at(-1)?.bytes ?? 0)}).`;
+    const ceilingLine = ceilings
+      ? `Ceilings measured in the same run: ${ceilings.computeTflops.toFixed(1)} TFLOP/s FP32 (register FMA chains), ${ceilings.matmulTflops?.toFixed(1) ?? '–'} TFLOP/s attained by a ${ceilings.matmulSize ?? ''}² WGSL matmul, ${ceilings.bandwidthGBps.toFixed(0)} GB/s (vec4 copy of ${formatBytes(ceilings.bandwidthBySize?.at(-1)?.bytes ?? 0)}).`
+      : `PyTorch only (${torchDevice}), mode ${mode}: no WebGPU ceilings.`;
     writeFileSync(md, [ceilingLine, '', ...mdRows].join('\n') + '\n');
   }
   const json = flag('json');
   if (json) {
-    writeFileSync(json, JSON.stringify({ adapter: a, ceilings, rows: rows.map((r) => ({ ...r.result, shape: r.shape, variant: r.kernel, ratio: r.ratio, iterations: undefined })), problems: ids.map((id) => describeProblem(SHAPES.find((s) => s.id === id)!.problem)) }, null, 1));
+    writeFileSync(json, JSON.stringify({ adapter: a, pytorch: session ? { python: session.describe(), torch: session.hello.torch, device: session.hello.device } : undefined, mode, ceilings, rows: rows.map((r) => ({ ...r.result, shape: r.shape, variant: r.kernel, ratio: r.ratio, iterations: undefined })), problems: ids.map((id) => describeProblem(SHAPES.find((s) => s.id === id)!.problem)) }, null, 1));
   }
   if (rows.some((r) => r.result.status === 'ok' && !r.result.correct)) process.exitCode = 1;
 }

@@ -1,6 +1,6 @@
 /** The summary table: one row per (workload, kernel), sortable by clicking (or Enter/Space on) a header. */
 import type { ProfileReport } from '../../extension/report/schema';
-import { summaryRows, type SummaryRow } from '../../extension/report/summary';
+import { hasTorchRows, summaryRows, type SummaryRow } from '../../extension/report/summary';
 import { formatBytes, formatMs } from '../../kernels/units';
 import { h, rate } from './dom';
 
@@ -21,7 +21,9 @@ const ratio = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '–');
 
 const COLUMNS: Column[] = [
   { key: 'workload', label: 'Workload', title: 'What was measured (a shape, or a group of model layers)', numeric: false, cell: (r) => r.workload },
-  { key: 'kernel', label: 'Kernel', title: 'Attention kernel', numeric: false, cell: (r) => r.kernel },
+  { key: 'engine', label: 'Engine', title: 'Who ran it: our WGSL kernels through WebGPU, or PyTorch (version and device)', numeric: false, cell: (r) => r.engine },
+  { key: 'kernel', label: 'Kernel', title: 'Attention kernel (torch:NAME: a PyTorch backend)', numeric: false, cell: (r) => r.kernel },
+  { key: 'dtype', label: 'Dtype', title: 'Element type of Q, K, V and O in this row; fwd+bwd: a training step', numeric: false, cell: (r) => r.dtype },
   { key: 'medianMs', label: 'Median', title: 'Median GPU time per run of the kernel', numeric: true, cell: (r) => formatMs(r.medianMs) },
   { key: 'p10Ms', label: 'p10–p90', title: '10th to 90th percentile of the iterations', numeric: true, cell: (r) => `${formatMs(r.p10Ms)} – ${formatMs(r.p90Ms)}` },
   { key: 'tflops', label: 'TFLOP/s', title: 'Achieved throughput (forward FLOPs, flash-attn convention)', numeric: true, cell: (r) => rate(r.tflops) },
@@ -31,7 +33,7 @@ const COLUMNS: Column[] = [
     label: 'Peak GPU memory',
     title: 'Largest live GPU memory while the kernel ran, measured by the tracked allocator; in brackets the analytic expectation (inputs, output and the kernel\'s own buffers, from the shape)',
     numeric: true,
-    cell: (r) => (r.peakBytes ? `${formatBytes(r.peakBytes)} (analytic ${formatBytes(r.analyticPeakBytes)})` : '–'),
+    cell: (r) => (r.peakBytes ? (r.analyticPeakBytes ? `${formatBytes(r.peakBytes)} (analytic ${formatBytes(r.analyticPeakBytes)})` : formatBytes(r.peakBytes)) : '–'),
   },
   { key: 'maxRelError', label: 'Max rel. error', title: 'Largest relative error against the float64 CPU reference', numeric: true, cell: (r) => (Number.isFinite(r.maxRelError) ? r.maxRelError.toExponential(1) : '–') },
   { key: 'speedupVsNaive', label: 'vs naive', title: 'Speed-up over the naive kernel on the same workload', numeric: true, cell: (r) => ratio(r.speedupVsNaive) },
@@ -53,7 +55,8 @@ function compareRows(a: SummaryRow, b: SummaryRow, sort: SortState): number {
 export function renderSummaryTable(report: ProfileReport, sort: SortState | undefined, onSort: (s: SortState) => void): HTMLElement {
   const rows = summaryRows(report);
   const showWorkload = report.workloads.length > 1;
-  const columns = COLUMNS.filter((c) => c.key !== 'workload' || showWorkload);
+  const engines = hasTorchRows(report);
+  const columns = COLUMNS.filter((c) => (c.key !== 'workload' || showWorkload) && ((c.key !== 'engine' && c.key !== 'dtype') || engines));
   const sorted = sort ? [...rows].sort((a, b) => compareRows(a, b, sort)) : rows;
   const head = h(
     'tr',
@@ -95,6 +98,8 @@ export function renderRunFacts(report: ProfileReport): HTMLElement {
     fact('Timing', t.available ? `GPU timestamps, ${t.quantized ? 'quantized (coarse: short passes are less exact)' : 'not quantized'}` : 'wall clock (no timestamp queries on this adapter)'),
     fact('Iterations', `${s.iterations} timed + ${s.warmup} warm-up`),
     fact('Seed', String(s.seed)),
+    ...(report.engines ?? []).filter((e) => e.id === 'pytorch').map((e) => fact('PyTorch', e.python ?? e.label, (e.tried ?? []).join('\n') || undefined)),
+    ...(s.mode === 'train' ? [fact('Mode', 'train: forward + backward with a random dO (FLOPs 3.5× forward)')] : []),
     fact('Shape', `B=${spec.batch} Hq=${spec.heads} Hkv=${spec.kvHeads} Nq=${spec.seqLenQ} Nk=${spec.seqLenK} D=${spec.headDim} ${spec.dtype}`),
     fact('Source', report.source.file ?? report.source.model ?? report.source.kind),
     fact('Created', new Date(report.createdAt).toLocaleString()),

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { DEFAULT_SETTINGS } from '../../../extension/hints/settings';
+import { DEFAULT_SETTINGS, KNOWN_KERNELS } from '../../../extension/hints/settings';
 import { COMMANDS, REPORTS_VIEW_ID } from '../../../extension/vscode/commandIds';
 import { repoPath } from '../model/helpers';
 
@@ -50,8 +50,14 @@ test('the Reports side panel is a webview view in its own activity-bar container
 test('settings: defaults agree with the host, numbers are bounded', () => {
   const p = pkg.contributes.configuration.properties;
   assert.deepEqual(p['attnprof.kernels'].default, DEFAULT_SETTINGS.kernels);
-  assert.deepEqual(p['attnprof.kernels'].items?.enum, ['naive', 'flash']);
+  assert.deepEqual(p['attnprof.kernels'].items?.enum, [...KNOWN_KERNELS]);
+  assert.deepEqual(p['attnprof.kernels'].items?.enum?.slice(0, 3), ['naive', 'flash', 'torch:eager']);
   assert.deepEqual(p['attnprof.dtype'].enum, ['f32', 'f16']);
+  assert.deepEqual(p['attnprof.torchDtype'].enum, ['auto', 'bf16', 'f16', 'f32']);
+  assert.equal(p['attnprof.torchDtype'].default, DEFAULT_SETTINGS.torchDtype);
+  assert.deepEqual(p['attnprof.mode'].enum, ['fwd', 'train']);
+  assert.equal(p['attnprof.mode'].default, DEFAULT_SETTINGS.mode);
+  assert.equal(p['attnprof.python'].default, DEFAULT_SETTINGS.python);
   const expect: Record<string, [unknown, number, number]> = {
     'attnprof.iterations': [DEFAULT_SETTINGS.iterations, 1, 10000],
     'attnprof.warmup': [DEFAULT_SETTINGS.warmup, 0, 1000],

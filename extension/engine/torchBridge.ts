@@ -1,0 +1,268 @@
+/**
+ * PyTorch's attention backends as kernel results beside ours: asks the Python side (pythonSession.ts) to time them
+ * on one problem, regenerates the same inputs here (kernels/random.ts; the script uses the same generator and the
+ * checksums prove it), and checks each backend's sampled output rows against our float64 reference
+ * (kernels/reference.ts) at the backend's dtype. Called from the engine (profile.ts), so the CLI and the
+ * extension's worker share it.
+ */
+import { toHalfArray, fromHalfArray } from '../../kernels/f16';
+import { attentionFlops, kvElements, qElements, type AttentionProblem } from '../../kernels/problem';
+import { randomNormal } from '../../kernels/random';
+import { maxRelativeError, referenceRows, sampleRows } from '../../kernels/reference';
+import { CancelledError, type KernelResult, type PassStats } from '../../kernels/runner';
+import { summarize } from '../../kernels/stats';
+import { PythonError, deviceText, type PythonSession } from './pythonSession';
+import { torchBackendOf, type ProfileMode, type TorchBackend, type TorchBackendResult, type TorchDType, type TorchRunRequest } from './torchProtocol';
+
+/**
+ * Max relative error allowed against the float64 reference, per dtype. bf16 keeps 8 mantissa bits to f16's 11, and
+ * eager attention rounds the scores themselves to bf16 before the softmax (as model code does): ~1e-2 is normal there.
+ */
+export const TORCH_TOLERANCE: Record<TorchDType, number> = { f32: 2e-4, f16: 8e-3, bf16: 3e-2 };
+
+/** FLOPs of forward + backward relative to the forward (flash-attn's convention: backward ≈ 2.5× forward). */
+export const TRAIN_FLOP_FACTOR = 3.5;
+
+export interface TorchRunOptions {
+  dtype: TorchDType;
+  mode: ProfileMode;
+  iterations: number;
+  warmup: number;
+  maxSeconds: number;
+  seed: number;
+  checkBudget?: number;
+  /** Extra time a backend may take beyond maxSeconds (start-up, compilation, warm-up, profiling). Default 300 s. */
+  graceSeconds?: number;
+  device?: TorchRunRequest['device'];
+  profile?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (message: string) => void;
+}
+
+export const elementBytesOf = (dtype: TorchDType): number => (dtype === 'f32' ? 4 : 2);
+
+/** Round-to-nearest-even to bfloat16 and back, as PyTorch's float → bfloat16 cast does. */
+export function roundToBf16(src: Float32Array): Float32Array {
+  const out = new Float32Array(src.length);
+  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
+  const outBits = new Uint32Array(out.buffer);
+  for (let i = 0; i < src.length; i++) {
+    const b = bits[i];
+    if ((b & 0x7f800000) === 0x7f800000 && b & 0x7fffff) {
+      outBits[i] = b | 0x400000; // NaN stays NaN
+      continue;
+    }
+    outBits[i] = ((b + 0x7fff + ((b >>> 16) & 1)) >>> 0) & 0xffff0000;
+  }
+  return out;
+}
+
+function roundTo(dtype: TorchDType, a: Float32Array): Float32Array {
+  if (dtype === 'bf16') return roundToBf16(a);
+  if (dtype === 'f16') return fromHalfArray(toHalfArray(a));
+  return a;
+}
+
+function checksum(a: Float32Array): [number, number] {
+  let s = 0;
+  let abs = 0;
+  for (let i = 0; i < a.length; i++) {
+    s += a[i];
+    abs += Math.abs(a[i]);
+  }
+  return [s, abs];
+}
+
+/** Bytes that must move at least once: forward Q, K, V read and O written; training adds O, dO read and dQ, dK, dV written. */
+export function torchBytesMoved(p: AttentionProblem, dtype: TorchDType, mode: ProfileMode): number {
+  const q = qElements(p);
+  const kv = kvElements(p);
+  return (mode === 'train' ? 6 * q + 6 * kv : 2 * q + 2 * kv) * elementBytesOf(dtype);
+}
+
+export function torchFlops(p: AttentionProblem, mode: ProfileMode): number {
+  return attentionFlops(p) * (mode === 'train' ? TRAIN_FLOP_FACTOR : 1);
+}
+
+function blankResult(kernel: string, p: AttentionProblem, o: Pick<TorchRunOptions, 'dtype' | 'mode'>): KernelResult {
+  return {
+    kernel,
+    engine: 'pytorch',
+    dtype: o.dtype,
+    mode: o.mode,
+    status: 'failed',
+    notes: [],
+    passes: [],
+    iterations: [],
+    flops: torchFlops(p, o.mode),
+    tflops: 0,
+    bytesMoved: torchBytesMoved(p, o.dtype, o.mode),
+    gbps: 0,
+    peakBytes: 0,
+    analyticPeakBytes: 0,
+    analyticBuffers: [],
+    maxRelError: Number.NaN,
+    checkedRows: 0,
+    tolerance: TORCH_TOLERANCE[o.dtype],
+    correct: false,
+  };
+}
+
+/** Every requested torch kernel skipped with the same reason (no Python, no PyTorch). */
+export function skippedTorchResults(kernels: readonly string[], p: AttentionProblem, o: Pick<TorchRunOptions, 'dtype' | 'mode'>, reason: string): KernelResult[] {
+  return kernels.map((k) => ({ ...blankResult(k, p, o), status: 'skipped' as const, error: reason }));
+}
+
+function decodeRows(b64: string): Float32Array {
+  const bytes = Buffer.from(b64, 'base64');
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  return new Float32Array(copy.buffer, 0, Math.floor(copy.length / 4));
+}
+
+function passStats(traces: readonly { passes: { name: string; durationMs: number }[] }[]): PassStats[] {
+  const byName = new Map<string, { ms: number[]; perIteration: number }>();
+  for (const t of traces) {
+    const sums = new Map<string, { ms: number; n: number }>();
+    for (const pass of t.passes) {
+      const s = sums.get(pass.name) ?? { ms: 0, n: 0 };
+      s.ms += pass.durationMs;
+      s.n++;
+      sums.set(pass.name, s);
+    }
+    for (const [name, s] of sums) {
+      const e = byName.get(name) ?? { ms: [], perIteration: s.n };
+      e.ms.push(s.ms);
+      byName.set(name, e);
+    }
+  }
+  return [...byName].map(([name, s]) => ({ name, perIteration: s.perIteration, ...summarize(s.ms) }));
+}
+
+/**
+ * Times `kernels` (ids `torch:NAME`) on `p` in the session's Python and returns one result per kernel, in order.
+ * A backend that cannot express the problem is `skipped` with its reason; a Python that dies or runs past its
+ * time limit fails the backend it was running and those after it, and the session is gone (the caller stops
+ * using it). Cancellation throws CancelledError.
+ */
+export async function runTorchKernels(session: PythonSession, p: AttentionProblem, kernels: readonly string[], o: TorchRunOptions): Promise<KernelResult[]> {
+  const results = new Map<string, KernelResult>();
+  const backends: TorchBackend[] = [];
+  for (const k of kernels) {
+    const b = torchBackendOf(k);
+    if (b) backends.push(b);
+    else results.set(k, { ...blankResult(k, p, o), error: `unknown PyTorch backend '${k}'.` });
+  }
+  const rows = sampleRows(p, o.checkBudget);
+  const request: TorchRunRequest = {
+    backends,
+    shape: { batch: p.batch, heads: p.heads, kvHeads: p.kvHeads, seqLenQ: p.seqLenQ, seqLenK: p.seqLenK, headDim: p.headDim },
+    causal: p.causal,
+    window: p.window,
+    softcap: p.softcap,
+    ...(p.scale !== undefined ? { scale: p.scale } : {}),
+    ...(p.kvLens ? { kvLens: [...p.kvLens] } : {}),
+    dtype: o.dtype === 'bf16' ? 'bf16' : o.dtype === 'f16' ? 'fp16' : 'fp32',
+    mode: o.mode,
+    iterations: o.iterations,
+    warmup: o.warmup,
+    maxSeconds: o.maxSeconds,
+    seed: o.seed,
+    checkRows: [...rows],
+    device: o.device ?? 'auto',
+    profile: o.profile ?? true,
+  };
+  if (p.docBounds) {
+    return kernels.map((k) => results.get(k) ?? { ...blankResult(k, p, o), status: 'skipped' as const, error: 'document masking (packed rows) is not wired to the PyTorch backends.' });
+  }
+  const raw = new Map<string, TorchBackendResult>();
+  let theirSums: { q: [number, number]; k: [number, number]; v: [number, number] } | undefined;
+  let failure: PythonError | undefined;
+  try {
+    await session.run(request, {
+      signal: o.signal,
+      backendTimeoutMs: 1000 * (o.maxSeconds + (o.graceSeconds ?? 300)),
+      onProgress: (message, backend) => o.onProgress?.(backend ? `torch:${message}` : `PyTorch: ${message}`),
+      onInputs: (sums) => (theirSums = sums),
+      onBackend: (r) => raw.set(`torch:${r.backend}`, r),
+    });
+  } catch (e) {
+    if (!(e instanceof PythonError)) throw e;
+    if (e.kind === 'cancelled') throw new CancelledError('the run was cancelled.');
+    failure = e;
+  }
+
+  // The same inputs here: generated from the same seed, rounded to the backend's dtype for the reference.
+  const q0 = randomNormal(qElements(p), o.seed);
+  const k0 = randomNormal(kvElements(p), o.seed + 1);
+  const v0 = randomNormal(kvElements(p), o.seed + 2);
+  let inputsDiffer: string | undefined;
+  if (theirSums) {
+    const ours = { q: checksum(q0), k: checksum(k0), v: checksum(v0) };
+    for (const name of ['q', 'k', 'v'] as const) {
+      const [s, abs] = ours[name];
+      const [ts] = theirSums[name];
+      if (!(Math.abs(s - ts) <= 1e-9 * abs + 1e-6)) inputsDiffer = `${name.toUpperCase()} sums to ${ts} in PyTorch but ${s} here`;
+    }
+  }
+  let want: Float64Array | undefined;
+  const reference = () => (want ??= referenceRows(p, roundTo(o.dtype, q0), roundTo(o.dtype, k0), roundTo(o.dtype, v0), rows));
+
+  const device = `${session.hello.torch ? `PyTorch ${session.hello.torch}` : 'PyTorch'} · ${deviceText(session.hello)}`;
+  for (const k of kernels) {
+    if (results.has(k)) continue;
+    const r = raw.get(k);
+    const base = blankResult(k, p, o);
+    if (!r) {
+      results.set(k, { ...base, error: failure ? failure.message : 'the PyTorch side returned no result for it.' });
+      continue;
+    }
+    if (r.status !== 'ok') {
+      results.set(k, { ...base, status: r.status, error: r.status === 'skipped' ? r.reason ?? 'skipped' : r.error ?? 'failed', notes: r.notes });
+      continue;
+    }
+    const samples = (r.samplesMs ?? []).filter((x) => Number.isFinite(x) && x >= 0);
+    if (samples.length === 0) {
+      results.set(k, { ...base, error: 'no timed iteration came back.', notes: r.notes });
+      continue;
+    }
+    const stats = summarize(samples);
+    const traces = (r.iterations ?? []).filter((t) => Number.isFinite(t.durationMs) && t.durationMs >= 0);
+    // Profiled iterations ran one per profiler session; lay them end to end for the flame chart and the trace.
+    let at = 0;
+    const iterations = traces.map((t) => {
+      const it = { startMs: at, durationMs: t.durationMs, passes: t.passes.map((x) => ({ name: x.name, startMs: at + x.startMs, durationMs: x.durationMs })) };
+      at += t.durationMs;
+      return it;
+    });
+    const notes = [device, ...r.notes];
+    if ((r.copies ?? 1) > 1) notes.push(`inputs rotated over ${r.copies} copies`);
+    if (traces.length) notes.push(`kernel breakdown: ${traces.length} iteration(s) under torch.profiler, timed separately from the ${samples.length} measured ones`);
+    const result: KernelResult = {
+      ...base,
+      status: 'ok',
+      notes,
+      timings: { ...stats, source: r.timingSource === 'cuda-events' ? 'cuda-events' : 'wall-clock' },
+      passes: passStats(traces),
+      iterations,
+      tflops: base.flops / (stats.medianMs * 1e-3) / 1e12,
+      gbps: base.bytesMoved / (stats.medianMs * 1e-3) / 1e9,
+      peakBytes: r.peakBytes ?? 0,
+    };
+    if (inputsDiffer) {
+      results.set(k, { ...result, status: 'failed', error: `the inputs PyTorch generated differ from attnprof's (${inputsDiffer}); its output cannot be checked.` });
+      continue;
+    }
+    const got = r.rows ? decodeRows(r.rows) : new Float32Array(0);
+    if (got.length !== rows.length * p.headDim) {
+      results.set(k, { ...result, status: 'failed', error: `PyTorch returned ${got.length} output values for ${rows.length} rows of ${p.headDim}.` });
+      continue;
+    }
+    o.onProgress?.(`${k}: checking against the float64 reference (${rows.length} rows)`);
+    result.maxRelError = maxRelativeError(got, reference());
+    result.checkedRows = rows.length;
+    result.correct = result.maxRelError <= result.tolerance;
+    results.set(k, result);
+  }
+  return kernels.map((k) => results.get(k) as KernelResult);
+}
