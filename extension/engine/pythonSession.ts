@@ -8,7 +8,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, constants, existsSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
-import { parseFromTorch, type FromTorch, type TorchBackendResult, type TorchHello, type TorchRunRequest } from './torchProtocol';
+import { parseFromTorch, type FromTorch, type InputChecksums, type TorchBackendResult, type TorchHello, type TorchRunRequest } from './torchProtocol';
 
 export const TORCH_SCRIPT = 'attnprof_torch.py';
 
@@ -101,7 +101,7 @@ export function pythonCandidates(choice: PythonChoice = {}, env: NodeJS.ProcessE
 
 export interface RunCallbacks {
   onProgress?: (message: string, backend?: string) => void;
-  onInputs?: (checksums: { q: [number, number]; k: [number, number]; v: [number, number] }) => void;
+  onInputs?: (checksums: InputChecksums) => void;
   onBackend?: (result: TorchBackendResult) => void;
   signal?: AbortSignal;
   /** Longest a single backend may take (preparing, compiling, timing, profiling); then Python is killed. */

@@ -9,16 +9,26 @@ import { toHalfArray, fromHalfArray } from '../../kernels/f16';
 import { attentionFlops, kvElements, qElements, type AttentionProblem } from '../../kernels/problem';
 import { randomNormal } from '../../kernels/random';
 import { maxRelativeError, referenceRows, sampleRows } from '../../kernels/reference';
+import { referenceGradients, sampleGradients } from '../../kernels/reference-grad';
 import { CancelledError, type KernelResult, type PassStats } from '../../kernels/runner';
 import { summarize } from '../../kernels/stats';
 import { PythonError, deviceText, type PythonSession } from './pythonSession';
-import { torchBackendOf, type ProfileMode, type TorchBackend, type TorchBackendResult, type TorchDType, type TorchRunRequest } from './torchProtocol';
+import { torchBackendOf, type InputChecksums, type ProfileMode, type TorchBackend, type TorchBackendResult, type TorchDType, type TorchRunRequest } from './torchProtocol';
 
 /**
  * Max relative error allowed against the float64 reference, per dtype. bf16 keeps 8 mantissa bits to f16's 11, and
  * eager attention rounds the scores themselves to bf16 before the softmax (as model code does): ~1e-2 is normal there.
  */
 export const TORCH_TOLERANCE: Record<TorchDType, number> = { f32: 2e-4, f16: 8e-3, bf16: 3e-2 };
+
+/**
+ * Train mode: the largest relative error of O, dQ, dK and dV, each against its own scale. Gradients go through
+ * more rounded products than the output (dS, then dQ/dK sums over whole rows and columns): a looser bound.
+ */
+export const TORCH_TRAIN_TOLERANCE: Record<TorchDType, number> = { f32: 1e-3, f16: 2e-2, bf16: 5e-2 };
+
+/** Float64 multiply-adds the gradient check may spend (keys are checked a whole head at a time). */
+const GRAD_CHECK_BUDGET = 4e8;
 
 /** FLOPs of forward + backward relative to the forward (flash-attn's convention: backward ≈ 2.5× forward). */
 export const TRAIN_FLOP_FACTOR = 3.5;
@@ -103,7 +113,7 @@ function blankResult(kernel: string, p: AttentionProblem, o: Pick<TorchRunOption
     analyticBuffers: [],
     maxRelError: Number.NaN,
     checkedRows: 0,
-    tolerance: TORCH_TOLERANCE[o.dtype],
+    tolerance: o.mode === 'train' ? TORCH_TRAIN_TOLERANCE[o.dtype] : TORCH_TOLERANCE[o.dtype],
     correct: false,
   };
 }
@@ -154,6 +164,7 @@ export async function runTorchKernels(session: PythonSession, p: AttentionProble
     else results.set(k, { ...blankResult(k, p, o), error: `unknown PyTorch backend '${k}'.` });
   }
   const rows = sampleRows(p, o.checkBudget);
+  const grad = o.mode === 'train' ? sampleGradients(p, GRAD_CHECK_BUDGET) : undefined;
   const request: TorchRunRequest = {
     backends,
     shape: { batch: p.batch, heads: p.heads, kvHeads: p.kvHeads, seqLenQ: p.seqLenQ, seqLenK: p.seqLenK, headDim: p.headDim },
@@ -169,6 +180,7 @@ export async function runTorchKernels(session: PythonSession, p: AttentionProble
     maxSeconds: o.maxSeconds,
     seed: o.seed,
     checkRows: [...rows],
+    ...(grad ? { gradRows: [...grad.rows], gradKeys: [...grad.keys] } : {}),
     device: o.device ?? 'auto',
     profile: o.profile ?? true,
   };
@@ -176,7 +188,7 @@ export async function runTorchKernels(session: PythonSession, p: AttentionProble
     return kernels.map((k) => results.get(k) ?? { ...blankResult(k, p, o), status: 'skipped' as const, error: 'document masking (packed rows) is not wired to the PyTorch backends.' });
   }
   const raw = new Map<string, TorchBackendResult>();
-  let theirSums: { q: [number, number]; k: [number, number]; v: [number, number] } | undefined;
+  let theirSums: InputChecksums | undefined;
   let failure: PythonError | undefined;
   try {
     await session.run(request, {
@@ -196,17 +208,30 @@ export async function runTorchKernels(session: PythonSession, p: AttentionProble
   const q0 = randomNormal(qElements(p), o.seed);
   const k0 = randomNormal(kvElements(p), o.seed + 1);
   const v0 = randomNormal(kvElements(p), o.seed + 2);
+  const dO0 = grad ? randomNormal(qElements(p), o.seed + 3) : undefined;
   let inputsDiffer: string | undefined;
   if (theirSums) {
-    const ours = { q: checksum(q0), k: checksum(k0), v: checksum(v0) };
-    for (const name of ['q', 'k', 'v'] as const) {
-      const [s, abs] = ours[name];
-      const [ts] = theirSums[name];
-      if (!(Math.abs(s - ts) <= 1e-9 * abs + 1e-6)) inputsDiffer = `${name.toUpperCase()} sums to ${ts} in PyTorch but ${s} here`;
+    const ours = { q: checksum(q0), k: checksum(k0), v: checksum(v0), ...(dO0 ? { dO: checksum(dO0) } : {}) };
+    for (const name of Object.keys(ours) as (keyof typeof ours)[]) {
+      const mine = ours[name];
+      const theirs = theirSums[name];
+      if (!mine) continue;
+      if (!theirs || !(Math.abs(mine[0] - theirs[0]) <= 1e-9 * mine[1] + 1e-6)) inputsDiffer = `${name} sums to ${theirs?.[0]} in PyTorch but ${mine[0]} here`;
     }
   }
+  const rounded = () => ({ q: roundTo(o.dtype, q0), k: roundTo(o.dtype, k0), v: roundTo(o.dtype, v0) });
+  let inputs: ReturnType<typeof rounded> | undefined;
   let want: Float64Array | undefined;
-  const reference = () => (want ??= referenceRows(p, roundTo(o.dtype, q0), roundTo(o.dtype, k0), roundTo(o.dtype, v0), rows));
+  const reference = () => {
+    inputs ??= rounded();
+    return (want ??= referenceRows(p, inputs.q, inputs.k, inputs.v, rows));
+  };
+  let wantGrads: ReturnType<typeof referenceGradients> | undefined;
+  const referenceGrads = () => {
+    inputs ??= rounded();
+    if (!grad || !dO0) throw new Error('internal: no gradient sample');
+    return (wantGrads ??= referenceGradients(p, inputs.q, inputs.k, inputs.v, roundTo(o.dtype, dO0), grad.rows, grad.keys));
+  };
 
   const device = `${session.hello.torch ? `PyTorch ${session.hello.torch}` : 'PyTorch'} · ${deviceText(session.hello)}`;
   for (const k of kernels) {
@@ -258,9 +283,27 @@ export async function runTorchKernels(session: PythonSession, p: AttentionProble
       results.set(k, { ...result, status: 'failed', error: `PyTorch returned ${got.length} output values for ${rows.length} rows of ${p.headDim}.` });
       continue;
     }
-    o.onProgress?.(`${k}: checking against the float64 reference (${rows.length} rows)`);
+    o.onProgress?.(`${k}: checking against the float64 reference (${rows.length} rows${grad ? `, gradients of ${grad.rows.length} rows and ${grad.keys.length} keys` : ''})`);
     result.maxRelError = maxRelativeError(got, reference());
     result.checkedRows = rows.length;
+    if (grad) {
+      const g = r.grads;
+      const want = referenceGrads();
+      const parts: [string, string | undefined, Float64Array][] = [['dQ', g?.dq, want.dq], ['dK', g?.dk, want.dk], ['dV', g?.dv, want.dv]];
+      const errs: string[] = [`O ${result.maxRelError.toExponential(1)}`];
+      for (const [name, b64, ref] of parts) {
+        const values = b64 ? decodeRows(b64) : new Float32Array(0);
+        if (values.length !== ref.length) {
+          results.set(k, { ...result, status: 'failed', error: `PyTorch returned ${values.length} ${name} values, ${ref.length} expected.` });
+          break;
+        }
+        const e = maxRelativeError(values, ref);
+        errs.push(`${name} ${e.toExponential(1)}`);
+        result.maxRelError = Number.isNaN(e) || Number.isNaN(result.maxRelError) ? Number.NaN : Math.max(result.maxRelError, e);
+      }
+      if (results.has(k)) continue;
+      result.notes.push(`max relative error per tensor: ${errs.join(', ')} (gradients of ${grad.rows.length} dQ rows, ${grad.keys.length} dK/dV keys)`);
+    }
     result.correct = result.maxRelError <= result.tolerance;
     results.set(k, result);
   }

@@ -80,6 +80,9 @@ export interface TorchRunRequest {
   seed: number;
   /** Flat row indices into [B, Hq, Nq] whose outputs come back for the float64 check. */
   checkRows: number[];
+  /** Train mode: rows of dQ (flat [B, Hq, Nq]) and keys of dK/dV (flat [B, Hkv, Nk]) that come back for the check. */
+  gradRows?: number[];
+  gradKeys?: number[];
   device?: 'auto' | 'cpu' | 'cuda' | 'mps';
   profile?: boolean;
 }
@@ -113,15 +116,19 @@ export interface TorchBackendResult {
   baseBytes?: number;
   /** Output rows `checkRows` as little-endian float32, base64. */
   rows?: string;
+  /** Train mode: dQ rows `gradRows`, dK and dV rows `gradKeys`, the same encoding. */
+  grads?: { dq: string; dk: string; dv: string };
   copies?: number;
 }
+
+export type InputChecksums = { q: [number, number]; k: [number, number]; v: [number, number]; dO?: [number, number] };
 
 export type FromTorch =
   | TorchHello
   /** What runs now. */
   | { type: 'progress'; id: number; message: string; backend?: string }
-  /** Checksums [Σx, Σ|x|] (float64) of the float32 tensors generated from the seed, before the dtype cast. */
-  | { type: 'inputs'; id: number; checksums: { q: [number, number]; k: [number, number]; v: [number, number] } }
+  /** Checksums [Σx, Σ|x|] (float64) of the float32 tensors generated from the seed, before the dtype cast (dO: train). */
+  | { type: 'inputs'; id: number; checksums: InputChecksums }
   /** One backend finished (or was skipped, or failed). */
   | { type: 'backend'; id: number; result: TorchBackendResult }
   /** The run ended. */

@@ -36,6 +36,7 @@ import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
+import warnings  # noqa: E402
 
 PROTOCOL = 1
 BACKENDS = ["eager", "sdpa-flash", "sdpa-efficient", "sdpa-cudnn", "sdpa-math", "flex", "flash-attn", "xformers", "te"]
@@ -261,6 +262,11 @@ class Problem:
         return self.upper_bounded or self.kv_lens is not None
 
     @property
+    def sees_everything(self):
+        """Bottom-right causal with one query row at the last position (decode): every key is visible."""
+        return self.causal and self.window == 0 and self.kv_lens is None and self.Nq == 1 and self.offset >= 0
+
+    @property
     def plain_causal(self):
         """Causal only, square: what is_causal=True means everywhere."""
         return self.causal and self.window == 0 and self.kv_lens is None and self.Nq == self.Nk
@@ -375,7 +381,9 @@ def make_sdpa(kind, p, dtype, device):
         kwargs["scale"] = p.scale
     attn_mask = None
     is_causal = False
-    if p.plain_causal:
+    if p.sees_everything:
+        notes.append("one query row against %d keys: bottom-right causal masks nothing" % p.Nk)
+    elif p.plain_causal:
         is_causal = True
     elif p.causal and p.window == 0 and p.kv_lens is None and p.offset > 0 and TV >= (2, 2, 0):
         from torch.nn.attention.bias import causal_lower_right
@@ -403,7 +411,7 @@ def make_sdpa(kind, p, dtype, device):
             try:
                 with context():
                     forward(q, k, v)
-            except RuntimeError as e:
+            except (RuntimeError, TypeError, NotImplementedError) as e:
                 gqa["mode"] = "repeat"
                 log("sdpa-%s: enable_gqa refused (%s); repeating K/V" % (kind, str(e).splitlines()[0]))
 
@@ -664,7 +672,13 @@ def profile_iteration(fn, device):
     }
 
 
-def run_backend(rid, name, p, req, sets, d_out, dtype, device, check_rows, progress, cancelled):
+def _b64_rows(t, index, D):
+    rows = t.reshape(-1, D).index_select(0, index).float().cpu().contiguous()
+    flat = rows.reshape(-1).tolist()
+    return base64.b64encode(struct.pack("<%df" % len(flat), *flat)).decode("ascii")
+
+
+def run_backend(rid, name, p, req, sets, d_out, dtype, device, check_rows, progress, cancelled, grad_index=None):
     result = {"backend": name, "status": "ok", "notes": []}
     mode = req.get("mode", "fwd")
     try:
@@ -709,11 +723,20 @@ def run_backend(rid, name, p, req, sets, d_out, dtype, device, check_rows, progr
                     p.G, "enable_gqa needs PyTorch \u2265 2.5" if TV < (2, 5, 0) else "this SDPA backend refused enable_gqa"))
             elif p.G > 1:
                 result["notes"].append("GQA native (enable_gqa, no K/V copy)")
+        progress("%s: %s" % (name, "compiling%s" % (" forward and backward" if train else "") if backend.compile_first else "first call"))
+        t = time.perf_counter()
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            try:
+                call(0)
+                _sync(device)
+            except RuntimeError as e:
+                # SDPA says why a restricted backend cannot run in warnings, then raises "No available kernel".
+                if "No available kernel" in str(e):
+                    why = "; ".join(sorted({str(w.message).strip().splitlines()[0] for w in said if str(w.message).strip()}))
+                    raise Skip("this backend refused the problem (%s)" % (why[:400] or str(e).splitlines()[0]))
+                raise
         if backend.compile_first:
-            progress("%s: compiling%s" % (name, " forward and backward" if train else ""))
-            t = time.perf_counter()
-            call(0)
-            _sync(device)
             result["notes"].append("compiled in %.1f s (first call, not timed)" % (time.perf_counter() - t))
         progress("%s: warming up" % name)
         started = time.perf_counter()
@@ -785,11 +808,22 @@ def run_backend(rid, name, p, req, sets, d_out, dtype, device, check_rows, progr
             out = backend.forward(q.detach(), k.detach(), v.detach())
             if backend.layout == "bnhd":
                 out = out.transpose(1, 2)
-            rows = out.reshape(-1, p.D).index_select(0, check_rows).float().cpu().contiguous()
-        flat = rows.reshape(-1).tolist()
-        result["rows"] = base64.b64encode(struct.pack("<%df" % len(flat), *flat)).decode("ascii")
+            result["rows"] = _b64_rows(out, check_rows, p.D)
+        if train and grad_index is not None:
+            # The gradients of input set 0 for the float64 check: one more training step on it.
+            q, k, v = inputs[0]
+            q.grad = k.grad = v.grad = None
+            backend.forward(q, k, v).backward(grad)
+            grads = {}
+            for key, t, index in (("dq", q.grad, grad_index[0]), ("dk", k.grad, grad_index[1]), ("dv", v.grad, grad_index[1])):
+                if t is None:
+                    raise RuntimeError("no gradient reached %s" % key[1].upper())
+                if backend.layout == "bnhd":
+                    t = t.transpose(1, 2)
+                grads[key] = _b64_rows(t, index, p.D)
+            result["grads"] = grads
         if train:
-            result["notes"].append("fwd + bwd with a random dO; only the forward output is checked")
+            result["notes"].append("fwd + bwd with a random dO; output and gradients (dQ, dK, dV) checked")
     return result
 
 
@@ -820,7 +854,8 @@ def handle_run(rid, req, cancelled):
         t = random_normal(math.prod(shape), seed + n, gen_device).view(shape)
         sums.append(checksum(t))
         base.append(t.to(device=device, dtype=dtype).contiguous())
-    send({"type": "inputs", "id": rid, "checksums": {"q": sums[0], "k": sums[1], "v": sums[2]}})
+    if req.get("mode") != "train":
+        send({"type": "inputs", "id": rid, "checksums": {"q": sums[0], "k": sums[1], "v": sums[2]}})
     elem = torch.finfo(dtype).bits // 8
     total = elem * (base[0].numel() + base[1].numel() + base[2].numel())
     # Rotate copies of small inputs so no cache serves a repeat (as attnprof's WebGPU runner does).
@@ -828,18 +863,25 @@ def handle_run(rid, req, cancelled):
     sets = [tuple(base)] + [tuple(t.clone() for t in base) for _ in range(copies - 1)]
     d_out = None
     if req.get("mode") == "train":
-        g = torch.Generator(device="cpu").manual_seed(seed + 3)
-        d_out = torch.randn(shapes[0], generator=g).to(device=device, dtype=dtype)
+        # dO from the same generator (seed + 3), so attnprof's float64 reference gradients use the same numbers.
+        g = random_normal(math.prod(shapes[0]), seed + 3, gen_device).view(shapes[0])
+        sums.append(checksum(g))
+        d_out = g.to(device=device, dtype=dtype).contiguous()
+        send({"type": "inputs", "id": rid, "checksums": {"q": sums[0], "k": sums[1], "v": sums[2], "dO": sums[3]}})
     check_rows = torch.tensor([int(r) for r in req.get("checkRows", [])], dtype=torch.int64, device=device)
+    grad_rows = torch.tensor([int(r) for r in req.get("gradRows", [])], dtype=torch.int64, device=device)
+    grad_keys = torch.tensor([int(r) for r in req.get("gradKeys", [])], dtype=torch.int64, device=device)
     for name in req.get("backends", []):
         if cancelled():
             raise Cancelled()
         send({"type": "progress", "id": rid, "message": "%s: preparing" % name, "backend": name})
         try:
             res = run_backend(rid, name, p, req, sets, d_out, dtype, device, check_rows,
-                              lambda m, b=name: progress(m, b), cancelled)
+                              lambda m, b=name: progress(m, b), cancelled, (grad_rows, grad_keys))
         except Cancelled:
             raise
+        except Skip as e:
+            res = {"backend": name, "status": "skipped", "reason": str(e), "notes": []}
         except Exception as e:
             first = (str(e).strip().splitlines() or [type(e).__name__])[0]
             log("%s failed:\n%s" % (name, traceback.format_exc()))

@@ -135,7 +135,7 @@ describe('torch:eager on CPU against the float64 reference', () => {
     assert.ok(ok.maxRelError < 1e-5, `f32 eager agrees to ${ok.maxRelError}`);
   });
 
-  test('train mode: forward + backward timed, FLOPs 3.5× forward, the forward output still checked', async () => {
+  test('train mode: forward + backward timed, FLOPs 3.5× forward, output and gradients checked against float64', async () => {
     const p = problem({ batch: 1, heads: 4, kvHeads: 2, seqLenQ: 32, seqLenK: 32, headDim: 32, causal: true });
     const [fwd] = await runTorchKernels(session, p, ['torch:eager'], { dtype: 'f32', mode: 'fwd', iterations: 2, warmup: 0, maxSeconds: 10, seed: 3, profile: false });
     const [train] = await runTorchKernels(session, p, ['torch:eager'], { dtype: 'f32', mode: 'train', iterations: 2, warmup: 0, maxSeconds: 10, seed: 3 });
@@ -143,8 +143,20 @@ describe('torch:eager on CPU against the float64 reference', () => {
     assert.equal(train.mode, 'train');
     assert.equal(train.flops, 3.5 * fwd.flops);
     assert.ok(train.correct);
-    assert.ok(train.notes.some((n) => /fwd \+ bwd with a random dO/.test(n)));
+    assert.ok(train.notes.some((n) => /fwd \+ bwd with a random dO; output and gradients \(dQ, dK, dV\) checked/.test(n)));
+    const perTensor = train.notes.find((n) => n.startsWith('max relative error per tensor:')) ?? '';
+    const errs = [...perTensor.matchAll(/(O|dQ|dK|dV) ([0-9.e+-]+)/g)].map((m) => [m[1], Number(m[2])] as const);
+    assert.deepEqual(errs.map(([n]) => n), ['O', 'dQ', 'dK', 'dV'], perTensor);
+    for (const [n, e] of errs) assert.ok(e < 1e-5, `f32 ${n} agrees with the float64 gradient to ${e}`);
+    assert.equal(train.tolerance, 1e-3);
     assert.ok(train.iterations[0].passes.some((x) => /Backward/.test(x.name)), 'the breakdown shows backward ops');
+  });
+
+  test('train mode in bf16 with GQA, a window and a softcap: gradients within the bf16 training tolerance', async () => {
+    const p = problem({ batch: 2, heads: 4, kvHeads: 2, seqLenQ: 40, seqLenK: 40, headDim: 32, window: 9, softcap: 8, causal: true });
+    const [r] = await runTorchKernels(session, p, ['torch:eager'], { dtype: 'bf16', mode: 'train', iterations: 1, warmup: 0, maxSeconds: 10, seed: 17, profile: false });
+    assert.equal(r.status, 'ok', r.error);
+    assert.ok(r.correct, `${r.maxRelError} > ${r.tolerance}: ${r.notes.join(' | ')}`);
   });
 
   test('backends this PyTorch lacks are skipped with their reason, beside a backend that runs', async () => {
