@@ -5,7 +5,7 @@
  * without a Python that has PyTorch fails these tests (scripts/setup-torch.sh installs one); they never skip.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { main } from '../../../extension/cli/main';
 import { discoverPython, pythonCandidates, PythonSession, type PythonCandidate } from '../../../extension/engine/pythonSession';
@@ -15,6 +15,9 @@ import { summaryTable } from '../../../extension/report/summary';
 import { buildFlameModel } from '../../../extension/report/flame-model';
 import { CancelledError } from '../../../kernels/runner';
 import { problem, tempDir } from '../helpers';
+import { ProfileFailure, WorkerClient } from '../../../extension/vscode/workerClient';
+import type { ProfileRequest } from '../../../extension/engine/profile';
+import { repoPath } from '../model/helpers';
 
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 const tmp = tempDir();
@@ -313,5 +316,80 @@ describe('attnprof profile with both engines (WebGPU on the real adapter, PyTorc
     assert.match(r.out, new RegExp(`PyTorch: using ${torchPython.path.replace(/[/.]/g, '\\$&')}`));
     assert.match(r.out, /torch:eager\tavailable/);
     if (olderThan2()) assert.match(r.out, /torch:sdpa-flash\tneeds PyTorch ≥ 2\.0/);
+  });
+});
+
+describe('through the extension\'s worker process (dist/cli.js worker)', () => {
+  /** Child processes of `pid`, from /proc (field 4 of /proc/N/stat is the parent). */
+  const childrenOf = (pid: number): number[] =>
+    readdirSync('/proc')
+      .filter((n) => /^\d+$/.test(n))
+      .filter((n) => {
+        try {
+          const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  const request = (kernels: string[], seqLen = 32, iterations = 2): ProfileRequest => ({
+    title: 'torch via worker',
+    source: { kind: 'shape' },
+    workloads: [{ name: 'shape', problem: problem({ batch: 1, heads: 4, kvHeads: 2, seqLenQ: seqLen, seqLenK: seqLen, headDim: 32, causal: true }), layers: [0] }],
+    kernels,
+    iterations,
+    warmup: 0,
+    seed: 4,
+    ceilings: false,
+    torchDtype: 'f32',
+    python: { explicit: { path: torchPython.path, source: 'attnprof.python' } },
+  });
+
+  test('a profile with torch kernels comes back as one report; Python discovery answers Select Kernels', async () => {
+    const client = new WorkerClient({ cliPath: repoPath('dist/cli.js') });
+    try {
+      const progress: string[] = [];
+      const report = await client.profile(request(['flash', 'torch:eager']), { onProgress: (m) => progress.push(m) });
+      assert.deepEqual(report.workloads[0].results.map((r) => [r.kernel, r.status, r.correct]), [['flash', 'ok', true], ['torch:eager', 'ok', true]]);
+      assert.ok(progress.some((m) => m.startsWith('torch:eager: iteration')), progress.join('\n'));
+      const probes = await client.python({ explicit: { path: torchPython.path, source: 'attnprof.python' } });
+      assert.equal(probes.length, 1);
+      assert.equal(probes[0].torch, session.hello.torch);
+      assert.equal(probes[0].backends?.eager.available, true);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  test('Cancel kills the worker, and its Python goes with it', async () => {
+    const client = new WorkerClient({ cliPath: repoPath('dist/cli.js') });
+    const abort = new AbortController();
+    let python: number | undefined;
+    const run = client.profile(request(['torch:eager'], 512, 100000), {
+      signal: abort.signal,
+      onProgress: (m) => {
+        if (!m.includes('iteration 5/') || python) return;
+        const worker = (client as unknown as { child?: { pid?: number } }).child?.pid;
+        python = worker ? childrenOf(worker)[0] : undefined;
+        abort.abort();
+      },
+    });
+    const e = await run.then(() => undefined, (x: unknown) => x);
+    assert.ok(e instanceof ProfileFailure && e.kind === 'cancelled', String(e));
+    assert.ok(python, 'the worker had a Python child while it ran');
+    const pid = python;
+    // The worker died by SIGKILL; Python reads end-of-input on its stdin and leaves within moments.
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.throws(() => process.kill(pid, 0), /ESRCH/, 'Python is gone');
+    client.dispose();
   });
 });
