@@ -1,5 +1,11 @@
 import tseslint from 'typescript-eslint';
 
+const VSCODE = { name: 'vscode', message: 'pure modules must not import vscode' };
+const ABOVE_ENGINE = {
+  group: ['**/engine/*', '**/cli/*', '**/hints/*', '**/vscode/*', '**/webview-host/*', '**/webview/**', '**/extension'],
+  message: 'modules below engine/ must not import the layers above them (engine, cli, hints, vscode, webview-host, webview)',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-test/**', 'node_modules/**', '.e2e/**', '.gpu/**', 'test/e2e/node_modules/**'] },
   ...tseslint.configs.recommended,
@@ -12,7 +18,13 @@ export default tseslint.config(
   },
   {
     // Pure logic must stay free of the VS Code API so the CLI, the worker and the tests can use it.
-    files: ['kernels/**/*.ts', 'extension/model/**/*.ts', 'extension/report/**/*.ts', 'extension/engine/**/*.ts', 'extension/cli/**/*.ts', 'extension/hints/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'pure modules must not import vscode' }] }] },
+    files: ['extension/engine/**/*.ts', 'extension/cli/**/*.ts', 'extension/hints/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [VSCODE] }] },
+  },
+  {
+    // Below the use-case layer (engine/): no vscode, and nothing from the layers that call it. The layer order
+    // is checked as a whole, with import circles, by test/unit/repo/imports.test.ts.
+    files: ['kernels/**/*.ts', 'extension/model/**/*.ts', 'extension/padding/**/*.ts', 'extension/report/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [VSCODE], patterns: [ABOVE_ENGINE] }] },
   },
 );

@@ -19,9 +19,10 @@ import { maxRelativeError, referenceRows, sampleRows } from './reference';
 import { PipelineCache } from './shader';
 import { formatBytes } from './units';
 import { summarize, TimingStats } from './stats';
+import { KERNEL_NAMES } from './names';
 
 export const KERNELS: readonly AttentionKernel[] = [naiveKernel, flashKernel];
-export const KERNEL_NAMES = KERNELS.map((k) => k.name);
+export { KERNEL_NAMES } from './names';
 
 export function kernelByName(name: string): AttentionKernel {
   const kernel = KERNELS.find((k) => k.name === name);

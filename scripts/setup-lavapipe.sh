@@ -16,8 +16,36 @@ if has_icd && { mesa_ok || ! ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null
 fi
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
 . /etc/os-release
+
+# The Debian mirror this machine's apt already uses for the release itself (deb822 .sources first, then
+# one-line sources.list): project files name no package host.
+debian_mirror() {
+  local f uri etc=${APT_ETC:-/etc/apt}
+  for f in "$etc"/sources.list.d/*.sources; do
+    [ -r "$f" ] || continue
+    uri=$(awk -v rel="$VERSION_CODENAME" '
+      function done_stanza() { if (u != "" && s) { print u; found = 1; exit } u = ""; s = 0 }
+      /^[[:space:]]*$/ { done_stanza(); next }
+      /^URIs:/ { u = $2 }
+      /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == rel) s = 1 }
+      END { if (!found && u != "" && s) print u }' "$f")
+    [ -n "$uri" ] && { echo "$uri"; return 0; }
+  done
+  for f in "$etc"/sources.list "$etc"/sources.list.d/*.list; do
+    [ -r "$f" ] || continue
+    uri=$(awk -v rel="$VERSION_CODENAME" '
+      $1 == "deb" { i = 2; if ($2 ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ } if ($(i + 1) == rel) { print $i; exit } }' "$f")
+    [ -n "$uri" ] && { echo "$uri"; return 0; }
+  done
+  return 1
+}
+
 if [ "${VERSION_CODENAME:-}" = bookworm ] && ! mesa_ok; then
-  printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+  if ! mirror=$(debian_mirror); then
+    echo "setup-lavapipe: no Debian $VERSION_CODENAME mirror found in /etc/apt; add $VERSION_CODENAME-backports to apt and install mesa-vulkan-drivers (>= 25) from it" >&2
+    exit 1
+  fi
+  printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror" \
     | $SUDO tee /etc/apt/sources.list.d/backports.sources >/dev/null
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libvulkan1 >/dev/null

@@ -16,7 +16,7 @@ import { NpyArray, NpyError, encodeNpy, readNpyFile } from './npy';
 import { inspectCommand, workloadsFromFile } from './config-commands';
 import { runWorker } from '../engine/worker';
 import { OutputError, checkOutputPath, writeOutput } from './outputs';
-import { PADDING_USAGE, isPaddingInputError, paddingCommand } from '../padding/command';
+import { PADDING_USAGE, isPaddingInputError, paddingCommand } from './padding';
 import { TORCH_KERNEL_IDS, isTorchKernel, type ProfileMode, type TorchDType } from '../engine/torchProtocol';
 import { configTorchDtype, parseTorchDtype } from '../engine/torchDtype';
 import { describeHello, discoverPython, type PythonChoice } from '../engine/pythonSession';

@@ -2,6 +2,7 @@
  * The `attnprof.*` settings as the profiler uses them. The manifest bounds them, but settings.json is
  * hand-edited text: every value is re-checked here and falls back to its default rather than reaching the GPU.
  */
+import { KERNEL_NAMES } from '../../kernels/names';
 import { describeProblem, type AttentionProblem, type DType } from '../../kernels/problem';
 import type { ProfileRequest } from '../engine/profile';
 import { workloadsFromModels } from '../engine/workloads';
@@ -9,9 +10,9 @@ import { configTorchDtype } from '../engine/torchDtype';
 import { TORCH_KERNEL_IDS, type ProfileMode, type TorchDType } from '../engine/torchProtocol';
 import type { ModelAttention } from '../model';
 
-/** Our WGSL kernels, then PyTorch's backends (`torch:NAME`, run by the user's Python). */
-export const KNOWN_KERNELS: readonly string[] = ['naive', 'flash', ...TORCH_KERNEL_IDS];
-export const DEFAULT_KERNELS = ['naive', 'flash'];
+/** Our WGSL kernels (kernels/names.ts), then PyTorch's backends (`torch:NAME`, run by the user's Python). */
+export const KNOWN_KERNELS: readonly string[] = [...KERNEL_NAMES, ...TORCH_KERNEL_IDS];
+export const DEFAULT_KERNELS: readonly string[] = [...KERNEL_NAMES];
 
 export interface ProfileSettings {
   kernels: string[];
@@ -61,7 +62,7 @@ export function readSettings(get: (key: string) => unknown): ProfileSettings {
   const d = DEFAULT_SETTINGS;
   const rawKernels = get('kernels');
   const kernels = Array.isArray(rawKernels)
-    ? [...new Set(rawKernels.filter((k): k is string => typeof k === 'string' && (KNOWN_KERNELS as readonly string[]).includes(k)))]
+    ? [...new Set(rawKernels.filter((k): k is string => typeof k === 'string' && KNOWN_KERNELS.includes(k)))]
     : [];
   const dtype = get('dtype');
   const adapter = get('adapter');

@@ -22,6 +22,8 @@ function kindOf(fileName: string, text: string): Kind | 'yaml' | 'sh' | undefine
   return undefined;
 }
 
+const MAX_DUPLICATE_WARNINGS = 20;
+
 const LENIENCY_TEXT: Record<Leniency['kind'], string> = {
   comment: "comment: Hugging Face's loader (json.loads) rejects comments in config.json",
   'trailing-comma': "trailing comma: Hugging Face's loader (json.loads) rejects it in config.json",
@@ -49,14 +51,21 @@ export function parseConfigText(fileName: string, text: string, opts: ParseOptio
       const { root, leniencies } = parseJsonc(text);
       const strictJson = !/\.jsonc$/i.test(fileName);
       const reported = new Set<string>();
+      let duplicates = 0;
       for (const l of leniencies) {
         if (l.kind === 'duplicate-key') {
-          diagnostics.push(diag('warning', `${LENIENCY_TEXT[l.kind]} ("${l.detail}")`, l));
+          // A warning each for the first few; a file of a hundred thousand duplicates gets one more line, not
+          // a hundred thousand Problems entries.
+          if (++duplicates <= MAX_DUPLICATE_WARNINGS) diagnostics.push(diag('warning', `${LENIENCY_TEXT[l.kind]} ("${l.detail}")`, l));
         } else if (strictJson && !reported.has(l.kind)) {
           // One note per kind: the file is read either way, and a note per comment is noise.
           reported.add(l.kind);
           diagnostics.push(diag('info', LENIENCY_TEXT[l.kind], l));
         }
+      }
+      if (duplicates > MAX_DUPLICATE_WARNINGS) {
+        const first = leniencies.find((l) => l.kind === 'duplicate-key') ?? { line: 1, column: 1 };
+        diagnostics.push(diag('warning', `${duplicates - MAX_DUPLICATE_WARNINGS} more duplicate keys (${duplicates} in all): the last value of each wins`, first));
       }
       const args = jsonArgs(root);
       if (args && isTrainingArgsText(args)) {

@@ -358,6 +358,11 @@ export function readPythonModel(fileName: string, text: string, diagnostics: Con
       invalid = true;
       return undefined;
     }
+    if (Number.isInteger(v) && !Number.isSafeInteger(v)) {
+      diagnostics.push(diag('error', `${c.name} is ${v}: too large to be a real size (more than 2^53)`, c.valueSpan));
+      invalid = true;
+      return undefined;
+    }
     if (!Number.isInteger(v)) {
       diagnostics.push(diag('error', `${c.name} must be an integer, got ${v}`, c.valueSpan));
       invalid = true;

@@ -7,6 +7,7 @@ import type { ProfileRequest } from '../engine/profile';
 import { analyseConfig } from '../hints/analysis';
 import { bestText, type ReportEntry } from '../hints/reportEntry';
 import { configRequest, KNOWN_KERNELS, shapeRequest } from '../hints/settings';
+import { kernelDescription } from '../../kernels/names';
 import { parseShapeInput, SHAPE_PLACEHOLDER } from '../hints/shapeInput';
 import { isRecognisedConfig } from '../model';
 import type { ProfileReport } from '../report/schema';
@@ -218,11 +219,6 @@ async function askShape(context: vscode.ExtensionContext): Promise<ProfileReques
   return shapeRequest(parsed.problem, settings);
 }
 
-const KERNEL_TEXT: Record<string, string> = {
-  naive: 'three passes: S = QKᵀ materialised, softmax, O = PV (memory grows as N²)',
-  flash: 'one fused pass with an online softmax over key tiles (FlashAttention-style, memory grows as N)',
-};
-
 async function selectKernels(client: WorkerClient): Promise<void> {
   const settings = currentSettings();
   const current = settings.kernels;
@@ -243,7 +239,7 @@ async function selectKernels(client: WorkerClient): Promise<void> {
     const backend = torchBackendOf(k);
     const availability = backend ? chosen?.backends?.[backend] : undefined;
     const detail = backend ? (chosen?.torch ? (availability?.available ? 'available' : availability?.reason) : `unavailable: ${chosen ? chosen.description : 'no Python found'}`) : undefined;
-    return { label: k, kernel: k, description: backend ? TORCH_BACKEND_TEXT[backend] : KERNEL_TEXT[k], detail, picked: current.includes(k) };
+    return { label: k, kernel: k, description: backend ? TORCH_BACKEND_TEXT[backend] : kernelDescription(k), detail, picked: current.includes(k) };
   };
   const items: Item[] = [
     { label: 'Our kernels (WGSL through WebGPU)', kind: vscode.QuickPickItemKind.Separator },

@@ -1,5 +1,7 @@
 /** The manifest is the extension's public surface: command titles (the e2e tests type them), views, settings. */
 import assert from 'node:assert/strict';
+import { KERNEL_NAMES } from '../../../kernels/names';
+import { KERNELS } from '../../../kernels/runner';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { DEFAULT_SETTINGS, KNOWN_KERNELS } from '../../../extension/hints/settings';
@@ -13,7 +15,7 @@ interface Manifest {
     commands: { command: string; title: string; category: string }[];
     viewsContainers: { activitybar: { id: string; title: string; icon: string }[] };
     views: Record<string, { type?: string; id: string; name: string }[]>;
-    configuration: { properties: Record<string, { type: string; default: unknown; minimum?: number; maximum?: number; enum?: string[]; items?: { enum?: string[] } }> };
+    configuration: { properties: Record<string, { type: string; default: unknown; minimum?: number; maximum?: number; enum?: string[]; items?: { enum?: string[]; enumDescriptions?: string[] } }> };
   };
 }
 
@@ -52,6 +54,10 @@ test('settings: defaults agree with the host, numbers are bounded', () => {
   assert.deepEqual(p['attnprof.kernels'].default, DEFAULT_SETTINGS.kernels);
   assert.deepEqual(p['attnprof.kernels'].items?.enum, [...KNOWN_KERNELS]);
   assert.deepEqual(p['attnprof.kernels'].items?.enum?.slice(0, 3), ['naive', 'flash', 'torch:eager']);
+  // One list of kernel names: the runner's kernels are kernels/names.ts's, and the setting lists them first.
+  assert.deepEqual(KERNELS.map((k) => k.name), [...KERNEL_NAMES]);
+  assert.deepEqual(KNOWN_KERNELS.slice(0, KERNEL_NAMES.length), [...KERNEL_NAMES]);
+  assert.deepEqual(p['attnprof.kernels'].items?.enumDescriptions?.length, KNOWN_KERNELS.length);
   assert.deepEqual(p['attnprof.dtype'].enum, ['f32', 'f16']);
   assert.deepEqual(p['attnprof.torchDtype'].enum, ['auto', 'bf16', 'f16', 'f32']);
   assert.equal(p['attnprof.torchDtype'].default, DEFAULT_SETTINGS.torchDtype);

@@ -8,15 +8,15 @@
 import { openGpu } from '../../kernels/device';
 import { DType, ProblemError, SUPPORTED_HEAD_DIMS, elementBytes } from '../../kernels/problem';
 import { formatBytes } from '../../kernels/units';
-import { UsageError, intFlag, parseArgs, parseShape } from '../cli/args';
-import { checkOutputPath, writeOutput } from '../cli/outputs';
-import { workloadsFromFile } from '../cli/config-commands';
+import { UsageError, intFlag, parseArgs, parseShape } from './args';
+import { checkOutputPath, writeOutput } from './outputs';
+import { workloadsFromFile } from './config-commands';
 import { parseConfigFile } from '../model';
-import { buildPaddingAnalysis, planPadding } from './analysis';
-import { LengthsError, readLengths } from './lengths';
-import { measureStrategies } from './measure';
-import { PaddingError } from './strategies';
-import type { LengthsFormat, PaddingAnalysis, PaddingAttention } from './types';
+import { buildPaddingAnalysis, planPadding } from '../padding/analysis';
+import { LengthsError, readLengths } from '../padding/lengths';
+import { measureStrategies } from '../padding/measure';
+import { PaddingError } from '../padding/strategies';
+import type { LengthsFormat, PaddingAnalysis, PaddingAttention } from '../padding/types';
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
 

@@ -1,0 +1,22 @@
+/**
+ * The attention kernels by name: the one list the runner, the CLI (`--kernels`), the `attnprof.kernels`
+ * setting (and its manifest enum) and the kernel picker share. Kept free of GPU code so the extension host
+ * can read it without bundling the kernels. Adding a kernel: its entry here, its `AttentionKernel` in
+ * runner.ts's KERNELS (a unit test checks the two agree), and the manifest enum.
+ */
+export const KERNEL_INFO = [
+  { name: 'naive', description: 'three passes: S = QKᵀ materialised, softmax, O = PV (memory grows as N²)' },
+  { name: 'flash', description: 'one fused pass with an online softmax over key tiles (FlashAttention-style, memory grows as N)' },
+] as const;
+
+export type KernelName = (typeof KERNEL_INFO)[number]['name'];
+
+export const KERNEL_NAMES: readonly string[] = KERNEL_INFO.map((k) => k.name);
+
+export function isKernelName(name: unknown): name is KernelName {
+  return typeof name === 'string' && KERNEL_NAMES.includes(name);
+}
+
+export function kernelDescription(name: string): string | undefined {
+  return KERNEL_INFO.find((k) => k.name === name)?.description;
+}
