@@ -62,8 +62,9 @@ function rowOf(report: ProfileReport, w: Workload, r: KernelResult, naive: Kerne
     medianMs: median,
     p10Ms: r.timings?.p10Ms ?? Number.NaN,
     p90Ms: r.timings?.p90Ms ?? Number.NaN,
-    tflops: r.tflops,
-    gbps: r.gbps,
+    // Only a run has a rate: a failed or skipped row shows none rather than 0.
+    tflops: r.status === 'ok' ? r.tflops : Number.NaN,
+    gbps: r.status === 'ok' ? r.gbps : Number.NaN,
     peakBytes: r.peakBytes,
     analyticPeakBytes: r.analyticPeakBytes,
     maxRelError: r.maxRelError,

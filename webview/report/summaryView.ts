@@ -26,7 +26,7 @@ const COLUMNS: Column[] = [
   { key: 'dtype', label: 'Dtype', title: 'Element type of Q, K, V and O in this row; fwd+bwd: a training step', numeric: false, cell: (r) => r.dtype },
   { key: 'medianMs', label: 'Median', title: 'Median GPU time per run of the kernel', numeric: true, cell: (r) => formatMs(r.medianMs) },
   { key: 'p10Ms', label: 'p10–p90', title: '10th to 90th percentile of the iterations', numeric: true, cell: (r) => `${formatMs(r.p10Ms)} – ${formatMs(r.p90Ms)}` },
-  { key: 'tflops', label: 'TFLOP/s', title: 'Achieved throughput (forward FLOPs, flash-attn convention)', numeric: true, cell: (r) => rate(r.tflops) },
+  { key: 'tflops', label: 'TFLOP/s', title: 'Achieved throughput (forward FLOPs, flash-attn convention; a fwd+bwd row counts 3.5× forward)', numeric: true, cell: (r) => rate(r.tflops) },
   { key: 'gbps', label: 'GB/s', title: 'Minimum traffic (Q, K, V read, O written) per median time', numeric: true, cell: (r) => rate(r.gbps) },
   {
     key: 'peakBytes',
