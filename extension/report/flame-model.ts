@@ -49,8 +49,11 @@ export interface FlameModel {
 }
 
 export const FLAME_ROWS = ['run', 'layer', 'kernel', 'pass'] as const;
-/** With PyTorch rows in the report, its kernels and their GPU kernels (torch.profiler) get a lane of their own. */
-export const TORCH_FLAME_ROWS = ['PyTorch', 'torch op'] as const;
+/**
+ * With PyTorch rows in the report, each engine has a lane of two rows: ours ('WebGPU', its passes) and PyTorch's
+ * (its backends, and their GPU kernels or CPU ops from torch.profiler).
+ */
+export const ENGINE_FLAME_ROWS = ['run', 'layer', 'WebGPU', 'pass', 'PyTorch', 'torch op'] as const;
 
 /** The mask pattern of a workload, as a user reads it in a config. */
 export function maskPattern(spec: SpecJson): string {
@@ -150,7 +153,7 @@ function timedResults(w: Workload): { result: KernelResult; iteration: Iteration
 
 export function buildFlameModel(report: ProfileReport): FlameModel {
   const torchLane = report.workloads.some((w) => w.results.some((r) => r.engine === 'pytorch' && r.status === 'ok' && r.iterations.length > 0));
-  const b = new FlameModelBuilder([...FLAME_ROWS, ...(torchLane ? TORCH_FLAME_ROWS : [])]);
+  const b = new FlameModelBuilder(torchLane ? [...ENGINE_FLAME_ROWS] : [...FLAME_ROWS]);
   let cursor = 0;
   const layerBoxes: Omit<FlameBox, 'id'>[] = [];
   const kernelBoxes: Omit<FlameBox, 'id'>[] = [];

@@ -24,6 +24,8 @@ export interface ChromeTrace {
 
 const GPU_PID = 1;
 const MEMORY_PID = 2;
+/** PyTorch's rows (their kernels from torch.profiler) in a process of their own. */
+const TORCH_PID = 3;
 const GAP_US = 50;
 
 export function toChromeTrace(report: ProfileReport): ChromeTrace {
@@ -33,12 +35,22 @@ export function toChromeTrace(report: ProfileReport): ChromeTrace {
     { name: 'process_name', ph: 'M', pid: MEMORY_PID, args: { name: 'GPU memory (tracked allocator, host clock)' } },
     { name: 'process_sort_index', ph: 'M', pid: MEMORY_PID, args: { sort_index: 1 } },
   ];
+  const torch = report.workloads.some((w) => w.results.some((r) => r.engine === 'pytorch' && r.status === 'ok'));
+  if (torch) {
+    const label = report.engines?.find((e) => e.id === 'pytorch')?.label ?? 'PyTorch';
+    events.push(
+      { name: 'process_name', ph: 'M', pid: TORCH_PID, args: { name: `${label} (torch.profiler)` } },
+      { name: 'process_sort_index', ph: 'M', pid: TORCH_PID, args: { sort_index: 2 } },
+    );
+  }
   let cursorUs = 0;
   report.workloads.forEach((w, wi) => {
     const tid = wi + 1;
     events.push({ name: 'thread_name', ph: 'M', pid: GPU_PID, tid, args: { name: w.name } });
+    if (torch) events.push({ name: 'thread_name', ph: 'M', pid: TORCH_PID, tid, args: { name: w.name } });
     for (const r of w.results) {
       if (r.status !== 'ok' || r.iterations.length === 0) continue;
+      const pid = r.engine === 'pytorch' ? TORCH_PID : GPU_PID;
       const base = cursorUs;
       let end = base;
       r.iterations.forEach((it, i) => {
@@ -49,7 +61,7 @@ export function toChromeTrace(report: ProfileReport): ChromeTrace {
           ph: 'X',
           ts,
           dur: it.durationMs * 1000,
-          pid: GPU_PID,
+          pid,
           tid,
           args: { iteration: i, workload: w.name, flops: r.flops, 'duration (µs)': it.durationMs * 1000 },
         });
@@ -60,7 +72,7 @@ export function toChromeTrace(report: ProfileReport): ChromeTrace {
             ph: 'X',
             ts: base + pass.startMs * 1000,
             dur: pass.durationMs * 1000,
-            pid: GPU_PID,
+            pid,
             tid,
             args: { kernel: r.kernel, iteration: i },
           });

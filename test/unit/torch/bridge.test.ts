@@ -13,6 +13,7 @@ import { runTorchKernels, TORCH_TOLERANCE } from '../../../extension/engine/torc
 import { parseReport } from '../../../extension/report/schema';
 import { summaryTable } from '../../../extension/report/summary';
 import { buildFlameModel } from '../../../extension/report/flame-model';
+import { toChromeTrace, validateChromeTrace } from '../../../extension/report/trace';
 import { CancelledError } from '../../../kernels/runner';
 import { problem, tempDir } from '../helpers';
 import { ProfileFailure, WorkerClient } from '../../../extension/vscode/workerClient';
@@ -266,7 +267,14 @@ describe('attnprof profile with both engines (WebGPU on the real adapter, PyTorc
     assert.match(table, /WebGPU\s+flash\s+f16/);
     if (olderThan2()) assert.match(r.err, /torch:sdpa-math skipped on shape: needs PyTorch ≥ 2\.0/);
     const flame = buildFlameModel(report);
-    assert.deepEqual(flame.rows.map((x) => x.label), ['run', 'layer', 'kernel', 'pass', 'PyTorch', 'torch op']);
+    assert.deepEqual(flame.rows.map((x) => x.label), ['run', 'layer', 'WebGPU', 'pass', 'PyTorch', 'torch op']);
+    const trace = toChromeTrace(report);
+    assert.deepEqual(validateChromeTrace(trace), []);
+    const names = trace.traceEvents.filter((e) => e.name === 'process_name').map((e) => e.args?.name);
+    assert.ok(names.some((n) => String(n).startsWith(`PyTorch ${session.hello.torch}`)), names.join(', '));
+    const torchPid = trace.traceEvents.find((e) => e.ph === 'X' && e.name === 'torch:eager')?.pid;
+    const flashPid = trace.traceEvents.find((e) => e.ph === 'X' && e.name === 'flash')?.pid;
+    assert.ok(torchPid !== undefined && flashPid !== undefined && torchPid !== flashPid, 'each engine has its own process in the trace');
     assert.deepEqual(flame.rows[2].boxes.map((b) => b.label), ['flash']);
     assert.deepEqual(flame.rows[4].boxes.map((b) => b.label), ['torch:eager']);
     assert.ok(flame.rows[5].boxes.length > 0);
