@@ -32,19 +32,30 @@ function envOverride(): { variant?: FlashVariant; rows?: number; keys?: number; 
   return { variant, ...(rows > 0 && keys > 0 ? { rows, keys } : {}), ...(splits >= 1 ? { splits: Math.floor(splits) } : {}) };
 }
 
+/** V's vec4 columns per row in workgroup memory: D/4 rounded up to a multiple of the threads across keys. */
+export function paddedVec4Cols(d: number, keys: number): number {
+  const tx = keys / 4;
+  return Math.ceil(d / 4 / tx) * tx;
+}
+
 function tiledBytes(d: number, rows: number, keys: number): number {
   const kp = Math.max(d * keys, keys * rows);
-  return 4 * (kp + keys * d + (rows / 4) * (keys / 4) * 4);
+  return 4 * (kp + keys * 4 * paddedVec4Cols(d, keys) + (rows / 4) * (keys / 4) * 4);
 }
+
+/** Padding V's columns wastes P·V work on zeros: above this share a smaller key tile (or rows) is better. */
+const MAX_PAD_SHARE = 0.25;
 
 function tiledPlan(d: number, ctx: GpuContext, rows: number, keys: number): FlashPlan | undefined {
   const threads = (rows / 4) * (keys / 4);
   const bytes = tiledBytes(d, rows, keys);
+  const dp4 = paddedVec4Cols(d, keys);
   const ok =
     rows % 4 === 0 &&
     keys % 4 === 0 &&
-    (d / 4) % (keys / 4) === 0 &&
-    (d / 4) / (keys / 4) <= 8 && // O columns per thread: more would spill registers
+    d % 4 === 0 &&
+    (dp4 - d / 4) / dp4 <= MAX_PAD_SHARE &&
+    dp4 / (keys / 4) <= 8 && // O columns per thread: more would spill registers
     threads <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup &&
     bytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize;
   return ok ? { variant: 'tiled', rows, keys, threads, workgroupBytes: bytes } : undefined;
@@ -166,7 +177,10 @@ export const flashKernel: AttentionKernel = {
     const grid = flashGrid(p, plan);
     const tiled = plan.variant === 'tiled';
     const consts: Record<string, number> = { HEAD_DIM: p.headDim, BQ: plan.rows, BK: plan.keys };
-    if (tiled) consts.KP_VEC4 = Math.max(p.headDim * plan.keys, plan.keys * plan.rows) / 4;
+    if (tiled) {
+      consts.KP_VEC4 = Math.max(p.headDim * plan.keys, plan.keys * plan.rows) / 4;
+      consts.DP4 = paddedVec4Cols(p.headDim, plan.keys);
+    }
     const pipeline = await cache.get(
       `flash-${plan.variant}:${p.dtype}:${p.headDim}:${plan.rows}:${plan.keys}`,
       assembleShader(tiled ? flashTiledWgsl : flashRowsWgsl, { dtype: p.dtype, consts, mask: true }),

@@ -4,7 +4,17 @@
  */
 export type DType = 'f32' | 'f16';
 
-export const SUPPORTED_HEAD_DIMS: readonly number[] = [32, 64, 96, 128, 256];
+/** Head dims the kernels run: any multiple of HEAD_DIM_MULTIPLE up to MAX_HEAD_DIM (tiles and vector widths adapt). */
+export const HEAD_DIM_MULTIPLE = 8;
+export const MAX_HEAD_DIM = 256;
+
+/** Why a head dim cannot run (one sentence without the final period), or undefined when it can. */
+export function headDimIssue(d: number): string | undefined {
+  if (d % HEAD_DIM_MULTIPLE !== 0 || d > MAX_HEAD_DIM) {
+    return `head dim ${d} is not supported; the kernels take a multiple of ${HEAD_DIM_MULTIPLE} up to ${MAX_HEAD_DIM}`;
+  }
+  return undefined;
+}
 
 export interface AttentionProblem {
   batch: number;
@@ -65,9 +75,8 @@ export function validateProblem(p: AttentionProblem): void {
       `query heads (${p.heads}) must be a multiple of key/value heads (${p.kvHeads}) for GQA/MQA.`,
     );
   }
-  if (!SUPPORTED_HEAD_DIMS.includes(p.headDim)) {
-    throw new ProblemError(`head dim ${p.headDim} is not supported; use one of ${SUPPORTED_HEAD_DIMS.join(', ')}.`);
-  }
+  const dimIssue = headDimIssue(p.headDim);
+  if (dimIssue) throw new ProblemError(`${dimIssue}.`);
   if (!Number.isInteger(p.window) || p.window < 0) {
     throw new ProblemError(`window must be a non-negative integer, got ${p.window}.`);
   }

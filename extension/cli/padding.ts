@@ -6,7 +6,7 @@
  * arithmetic still runs; --measure needs one.
  */
 import { openGpu } from '../../kernels/device';
-import { DType, ProblemError, SUPPORTED_HEAD_DIMS, elementBytes } from '../../kernels/problem';
+import { DType, ProblemError, elementBytes, headDimIssue } from '../../kernels/problem';
 import { formatBytes } from '../../kernels/units';
 import { UsageError, intFlag, parseArgs, parseShape } from './args';
 import { checkOutputPath, writeOutput } from './outputs';
@@ -40,7 +40,8 @@ function attentionFrom(args: ReturnType<typeof parseArgs>, dtype: DType): { atte
   if (shape) {
     const s = parseShape(shape);
     if (s.heads % s.kvHeads !== 0) throw new UsageError(`query heads (${s.heads}) must be a multiple of key/value heads (${s.kvHeads}) for GQA/MQA.`);
-    if (!SUPPORTED_HEAD_DIMS.includes(s.headDim)) throw new UsageError(`head dim ${s.headDim} is not supported; use one of ${SUPPORTED_HEAD_DIMS.join(', ')}.`);
+    const dimIssue = headDimIssue(s.headDim);
+    if (dimIssue) throw new UsageError(`${dimIssue}.`);
     return {
       attention: { name: 'shape', heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim, dtype, dtypeBytes: elementBytes(dtype), causal: causalFlag },
       batch: s.batch,

@@ -4,7 +4,7 @@
  */
 import type { ModelAttention } from '../model';
 import { ABSURD_SIZES, layerIndices } from '../model';
-import { AttentionProblem, DType, ProblemError, SUPPORTED_HEAD_DIMS } from '../../kernels/problem';
+import { AttentionProblem, DType, ProblemError, headDimIssue } from '../../kernels/problem';
 import type { WorkloadRequest } from './profile';
 
 /**
@@ -34,8 +34,9 @@ export function workloadsFromModels(models: readonly ModelAttention[], o: Worklo
       reasons.push(`${m.name}: ${m.unsupported}`);
       continue;
     }
-    if (!SUPPORTED_HEAD_DIMS.includes(m.headDim)) {
-      reasons.push(`${m.name}: head dim ${m.headDim} is not one of ${SUPPORTED_HEAD_DIMS.join(', ')}`);
+    const dimIssue = headDimIssue(m.headDim);
+    if (dimIssue) {
+      reasons.push(`${m.name}: ${dimIssue}`);
       continue;
     }
     if (m.layers > ABSURD_SIZES.layers) {

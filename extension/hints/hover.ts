@@ -10,7 +10,7 @@ function roleText(role: FieldRole, m: ModelAttention): string | undefined {
     case 'kvHeads':
       return `**Key/value heads (Hkv = ${m.kvHeads}).** ${groupText(m)}: ${m.kvHeads === m.heads ? 'every query head has its own K and V' : `${m.heads / Math.max(1, m.kvHeads)} query heads share one K/V head`}. KV cache ${formatBytes(c.kvCacheBytesPerToken)} per token (2·layers·Hkv·D·${m.dtypeBytes} bytes)${c.gqaSaving > 0 ? `, ${Math.round(c.gqaSaving * 100)} % less than MHA's ${formatBytes(c.kvCacheBytesPerTokenMha)}` : ''}. FLOPs do not shrink: they count query heads.`;
     case 'headDim':
-      return `**Head dim (D = ${m.headDim}).** Width of each head's Q·Kᵀ dot product; the score scale is 1/√${m.headDim}. FLOPs and KV cache grow linearly in D; the kernels support D ∈ {32, 64, 96, 128, 256}.`;
+      return `**Head dim (D = ${m.headDim}).** Width of each head's Q·Kᵀ dot product; the score scale is 1/√${m.headDim}. FLOPs and KV cache grow linearly in D; the kernels take any multiple of 8 up to 256.`;
     case 'layers':
       return `**Layers (${m.layers}).** One attention call per layer: ${formatFlops(c.totalFlops)} forward for the whole model at ${m.batch}×${m.seqLen} tokens; KV cache ${formatBytes(c.kvCacheBytesTotal)} for that batch.`;
     case 'hidden':

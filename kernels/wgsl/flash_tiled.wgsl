@@ -22,11 +22,14 @@ const D4: u32 = HEAD_DIM / 4u;
 const TX: u32 = BK / 4u;       // threads across the keys of a tile (and across O's columns)
 const TY: u32 = BQ / 4u;       // threads across query rows
 const THREADS: u32 = TX * TY;
-const TD4: u32 = D4 / TX;      // vec4 columns of O per thread: d4 = c·TX + tx (interleaved: no bank conflicts)
+// DP4 (from the host) is D4 rounded up to a multiple of TX: head dims such as 40, 72 or 80 pad V's rows in
+// workgroup memory with zero columns, so every thread owns the same number of O columns; padded columns are
+// computed on zeros and never written. DP4 = D4 for the head dims that are multiples of 4·TX (64, 128, …).
+const TD4: u32 = DP4 / TX;     // vec4 columns of O per thread: d4 = c·TX + tx (interleaved: no bank conflicts)
 
 // Kᵀ as kp[d·TX + keyGroup] (4 keys per vec4) while S is computed, then P as kp[key·TY + rowGroup].
 var<workgroup> kp: array<vec4<f32>, KP_VEC4>;
-var<workgroup> vs: array<vec4<f32>, BK * D4>;
+var<workgroup> vs: array<vec4<f32>, BK * DP4>;
 var<workgroup> red: array<vec4<f32>, TY * TX>;
 
 @compute @workgroup_size(THREADS, 1, 1)
@@ -95,10 +98,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         kp[(d4 * 4u + c) * TX + kg] = vec4<f32>(kk[0][c], kk[1][c], kk[2][c], kk[3][c]);
       }
     }
-    for (var item = lid; item < BK * D4; item += THREADS) {
-      let key = t0 + item / D4;
+    for (var item = lid; item < BK * DP4; item += THREADS) {
+      let key = t0 + item / DP4;
+      let col = item % DP4;
       var vv = vec4<f32>(0.0);
-      if (key < P.nk) { vv = vec4<f32>(v[kvBase + key * D4 + item % D4]); }
+      if (key < P.nk && col < D4) { vv = vec4<f32>(v[kvBase + key * D4 + col]); }
       vs[item] = vv;
     }
     workgroupBarrier();
@@ -170,7 +174,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     for (var kk2 = 0u; kk2 < BK; kk2++) {
       let p4 = kp[kk2 * TY + ty];
       for (var c = 0u; c < TD4; c++) {
-        let vv = vs[kk2 * D4 + c * TX + tx];
+        let vv = vs[kk2 * DP4 + c * TX + tx];
         acc[c] = fma(vec4<f32>(p4.x), vv, acc[c]);
         acc[TD4 + c] = fma(vec4<f32>(p4.y), vv, acc[TD4 + c]);
         acc[2u * TD4 + c] = fma(vec4<f32>(p4.z), vv, acc[2u * TD4 + c]);
@@ -193,7 +197,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       if (slot0 + ty * 4u + r < slots) {
         let at = wg.z * rows + qrow[r];
         for (var c = 0u; c < TD4; c++) {
-          partial[at * D4 + c * TX + tx] = acc[r * TD4 + c];
+          if (c * TX + tx < D4) { partial[at * D4 + c * TX + tx] = acc[r * TD4 + c]; }
         }
         if (tx == 0u) { stats[at] = vec2<f32>(m[r], total[r]); }
       }
@@ -206,7 +210,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     if (slot0 + ty * 4u + r < slots) {
       let oBase = qrow[r] * D4;
       for (var c = 0u; c < TD4; c++) {
-        o[oBase + c * TX + tx] = vec4<elem>(acc[r * TD4 + c] * inv[r]);
+        if (c * TX + tx < D4) { o[oBase + c * TX + tx] = vec4<elem>(acc[r * TD4 + c] * inv[r]); }
       }
     }
   }

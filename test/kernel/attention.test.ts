@@ -81,9 +81,7 @@ const cases: [string, Partial<AttentionProblem>][] = [
 ];
 
 describe('kernels match the float64 reference', () => {
-  for (const d of [32, 64, 96, 128, 256]) {
-    test(`head dim ${d}`, async () => expectCorrect(problem({ headDim: d, seqLenQ: 45, seqLenK: 45 })));
-  }
+  // Head dims × mask kinds × dtypes: shapes.test.ts.
   for (const [name, over] of cases) {
     test(name, async () => expectCorrect(problem(over)));
   }

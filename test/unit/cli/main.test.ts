@@ -78,7 +78,7 @@ describe('attnprof profile: bad arguments exit 2', () => {
 
   test('shapes the kernels cannot run', async () => {
     await usageError([...SHAPE, '1,3,2,64,64'], 'query heads (3) must be a multiple of key/value heads (2) for GQA/MQA.');
-    await usageError([...SHAPE, '1,2,1,64,48'], 'head dim 48 is not supported; use one of 32, 64, 96, 128, 256.');
+    await usageError([...SHAPE, '1,2,1,64,52'], 'head dim 52 is not supported; the kernels take a multiple of 8 up to 256.');
     await usageError([...SHAPE, '1024,128,8,1048576,128'], /^attnprof: the shape is absurdly large \(.* G elements per tensor\); nothing was allocated\.$/);
   });
 
@@ -175,8 +175,8 @@ describe('attnprof run: unreadable or mismatched tensors exit 2', () => {
   test('shapes the kernels cannot run (checked before any GPU is opened)', async () => {
     await usageError(run({ k: f32('k3.npy', [2, 3, 8, 64]), v: f32('v3.npy', [2, 3, 8, 64]) }), 'query heads (4) must be a multiple of key/value heads (3) for GQA/MQA.');
     await usageError(
-      run({ q: f32('q48.npy', [2, 4, 8, 48]), k: f32('k48.npy', [2, 2, 8, 48]), v: f32('v48.npy', [2, 2, 8, 48]) }),
-      'head dim 48 is not supported; use one of 32, 64, 96, 128, 256.',
+      run({ q: f32('q44.npy', [2, 4, 8, 44]), k: f32('k44.npy', [2, 2, 8, 44]), v: f32('v44.npy', [2, 2, 8, 44]) }),
+      'head dim 44 is not supported; the kernels take a multiple of 8 up to 256.',
     );
     await usageError(run({}, '--window', '-1'), `--window must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got '-1'.`);
   });

@@ -30,7 +30,7 @@ describe('validateProblem', () => {
     validateProblem(problem({}));
     validateProblem(problem({ heads: 32, kvHeads: 8, headDim: 128, causal: true, window: 4096, softcap: 50 }));
     validateProblem(problem({ heads: 16, kvHeads: 1, headDim: 256, scale: 0.125, kvLens: Int32Array.from([0, 3]) , batch: 2 }));
-    for (const d of [32, 64, 96, 128, 256]) validateProblem(problem({ headDim: d }));
+    for (const d of [8, 32, 40, 64, 72, 80, 96, 128, 160, 200, 256]) validateProblem(problem({ headDim: d }));
   });
 
   test('GQA: query heads must be a multiple of key/value heads', () => {
@@ -38,9 +38,9 @@ describe('validateProblem', () => {
     rejects(problem({ heads: 2, kvHeads: 4 }), 'query heads (2) must be a multiple of key/value heads (4) for GQA/MQA.');
   });
 
-  test('unsupported head dims name the supported ones', () => {
-    rejects(problem({ headDim: 48 }), 'head dim 48 is not supported; use one of 32, 64, 96, 128, 256.');
-    rejects(problem({ headDim: 512 }), 'head dim 512 is not supported; use one of 32, 64, 96, 128, 256.');
+  test('unsupported head dims say which ones run', () => {
+    rejects(problem({ headDim: 36 }), 'head dim 36 is not supported; the kernels take a multiple of 8 up to 256.');
+    rejects(problem({ headDim: 512 }), 'head dim 512 is not supported; the kernels take a multiple of 8 up to 256.');
   });
 
   test('every dimension must be a positive integer', () => {

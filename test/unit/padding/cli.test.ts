@@ -37,7 +37,7 @@ describe('attnprof padding', () => {
     await usageError(['--lengths', lengths, '--measure'], "--measure needs the model's attention: --config FILE or --shape B,Hq,Hkv,N,D.");
     await usageError(['--lengths', lengths, '--shape', '8,4,2,64,64', '--config', 'x.json'], 'give either --config or --shape, not both.');
     await usageError(['--lengths', lengths, '--shape', '8,4,3,64,64'], 'query heads (4) must be a multiple of key/value heads (3) for GQA/MQA.');
-    await usageError(['--lengths', lengths, '--shape', '8,4,2,64,48'], 'head dim 48 is not supported; use one of 32, 64, 96, 128, 256.');
+    await usageError(['--lengths', lengths, '--shape', '8,4,2,64,44'], 'head dim 44 is not supported; the kernels take a multiple of 8 up to 256.');
     await usageError(['--lengths', lengths, '--lengths-format', 'xml'], "--lengths-format must be one of text, jsonl, npy, histogram-csv, histogram-json, got 'xml'.");
     await usageError(['--lengths', lengths, '--bogus'], 'unknown option --bogus.');
     await usageError(['--lengths', lengths, '--config', tmp.path('missing.json')], /^attnprof: .*missing\.json.*cannot read file/);

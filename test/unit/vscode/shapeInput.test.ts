@@ -24,7 +24,7 @@ test('what the user is told while typing', () => {
   assert.equal(message('1,32,8,0,128'), 'Query length must be a positive integer, got 0.');
   // The kernels' own rules (kernels/problem.ts validateProblem), word for word.
   assert.equal(message('1,32,5,4096,128'), 'Query heads (32) must be a multiple of key/value heads (5) for GQA/MQA.');
-  assert.equal(message('1,32,8,4096,100'), 'Head dim 100 is not supported; use one of 32, 64, 96, 128, 256.');
+  assert.equal(message('1,32,8,4096,100'), 'Head dim 100 is not supported; the kernels take a multiple of 8 up to 256.');
   assert.match(message('4096,4096,4096,4096,128'), /^The shape is absurdly large/);
   assert.equal(message('1,32,8,4096,128 causl'), "Unknown option 'causl': use causal, window=W or softcap=C.");
   assert.equal(message('1,32,8,4096,128 window=-3'), "window must be a non-negative integer, got '-3'.");

@@ -1,0 +1,86 @@
+/**
+ * Kernel tier: every kernel (naive; flash tiled as planned, tiled with the keys split 3 ways, one row per
+ * thread) × every mask kind × the head dims of common models × f32/f16, against the float64 reference on the
+ * real adapter. One sequence length for all mask kinds of a head dim, so each (head dim, dtype) compiles its
+ * pipelines once: lavapipe compiles slowly and CI has two cores.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GpuContext, openGpu } from '../../kernels/device';
+import { AttentionProblem, DType, ProblemError, docBoundsFor, validateProblem } from '../../kernels/problem';
+import { runProblem } from '../../kernels/runner';
+
+let ctx: GpuContext;
+const seed = Date.now() & 0xffffff;
+
+before(async () => {
+  ctx = await openGpu();
+});
+after(() => ctx?.destroy());
+
+const HEAD_DIMS = [32, 40, 64, 72, 80, 96, 128, 160, 256];
+
+const VARIANTS: { kernel: string; variant?: string; splits?: string }[] = [
+  { kernel: 'naive' },
+  { kernel: 'flash', variant: 'tiled' },
+  { kernel: 'flash', variant: 'tiled', splits: '3' },
+  { kernel: 'flash', variant: 'rows' },
+];
+
+// 37 tokens: not a multiple of any tile; batch 2 so key lengths and documents differ per row; GQA 4:2 so the
+// tiled variant packs two query heads per key/value head.
+const N = 37;
+const base = (d: number, dtype: DType): AttentionProblem => ({
+  batch: 2, heads: 4, kvHeads: 2, seqLenQ: N, seqLenK: N, headDim: d, dtype, causal: false, window: 0, softcap: 0,
+});
+
+const MASK_KINDS: [string, Partial<AttentionProblem>][] = [
+  ['no mask', {}],
+  ['causal', { causal: true }],
+  ['sliding window 7', { window: 7 }],
+  ['key lengths (one empty row)', { kvLens: Int32Array.from([23, 0]) }],
+  ['packed documents, causal', { causal: true, docBounds: docBoundsFor([[1, 20, 9], [37]], N) }],
+];
+
+/** Runs every variant of every kernel on p; the tiled variant may not fit a head dim on this adapter (then flash says so). */
+async function expectAllCorrect(c: GpuContext, p: AttentionProblem, what: string): Promise<void> {
+  for (const { kernel, variant, splits } of VARIANTS) {
+    if (variant) process.env.ATTNPROF_FLASH_VARIANT = variant;
+    if (splits) process.env.ATTNPROF_FLASH_SPLITS = splits;
+    const label = `${what} · ${kernel}${variant ? ` ${variant}` : ''}${splits ? ` splits=${splits}` : ''}`;
+    try {
+      const run = await runProblem(c, p, { kernels: [kernel], iterations: 1, warmup: 0, seed, checkBudget: 100000 });
+      const r = run.results[0];
+      assert.equal(r.status, 'ok', `${label}: ${r.error}`);
+      assert.equal(r.checkedRows, p.batch * p.heads * p.seqLenQ, `${label}: every row is checked`);
+      assert.ok(r.correct, `${label} (${r.notes.join('; ')}): max relative error ${r.maxRelError} > ${r.tolerance} (seed ${seed})`);
+    } catch (e) {
+      if (!(variant === 'tiled' && e instanceof ProblemError && /tiled flash variant does not fit/.test(e.message))) throw e;
+    } finally {
+      delete process.env.ATTNPROF_FLASH_VARIANT;
+      delete process.env.ATTNPROF_FLASH_SPLITS;
+    }
+  }
+}
+
+describe('every kernel × mask kind × head dim × dtype matches the float64 reference', () => {
+  for (const dtype of ['f32', 'f16'] as const) {
+    for (const d of HEAD_DIMS) {
+      test(`head dim ${d}, ${dtype}`, async () => {
+        if (dtype === 'f16' && !ctx.hasF16) {
+          await assert.rejects(runProblem(ctx, base(d, dtype), { kernels: ['flash'] }), ProblemError);
+          return;
+        }
+        for (const [name, over] of MASK_KINDS) await expectAllCorrect(ctx, { ...base(d, dtype), ...over }, `D=${d} ${dtype} ${name}`);
+      });
+    }
+  }
+});
+
+describe('head dims that cannot run', () => {
+  test('a head dim that is not a multiple of 8, or over 256, is refused in one sentence', () => {
+    for (const d of [36, 100, 264, 512]) {
+      assert.throws(() => validateProblem(base(d, 'f32')), new RegExp(`^ProblemError: head dim ${d} is not supported; the kernels take a multiple of 8 up to 256\\.$`));
+    }
+  });
+});
