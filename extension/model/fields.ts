@@ -1,11 +1,11 @@
 /** Reads typed attention fields out of a positioned JSON object, recording diagnostics and field positions. */
 import type { JsonMember, JsonNode, JsonObject, Span } from './jsonc';
-import type { ConfigDiagnostic, FieldRef, FieldRole, Severity } from './types';
+import { printable, type ConfigDiagnostic, type FieldRef, type FieldRole, type Severity } from './types';
 
 export type IntRead = { value: number; key: string; span: Span } | undefined | 'invalid';
 
 export function diag(severity: Severity, message: string, at: Span | { line: number; column: number }): ConfigDiagnostic {
-  const d: ConfigDiagnostic = { severity, message, line: at.line, column: at.column };
+  const d: ConfigDiagnostic = { severity, message: printable(message), line: at.line, column: at.column };
   if ('endLine' in at) {
     d.endLine = at.endLine;
     d.endColumn = at.endColumn;

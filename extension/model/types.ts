@@ -89,6 +89,15 @@ export interface ParsedConfig {
   diagnostics: ConfigDiagnostic[];
 }
 
+/**
+ * Text from a config quoted in a message, made safe to print: control characters (a terminal escape, a NUL,
+ * a backspace) and bidirectional overrides are written as \u{…} escapes, never emitted raw into a terminal,
+ * the Problems view or a hover.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${c.charCodeAt(0).toString(16).toUpperCase()}}`);
+}
+
 /** The file cannot be read or parsed at all (CLI exit 2). `message` is the bare reason. */
 export class ConfigParseError extends Error {
   override name = 'ConfigParseError';
@@ -97,7 +106,7 @@ export class ConfigParseError extends Error {
   file: string;
 
   constructor(message: string, line: number, column: number, file = '') {
-    super(message);
+    super(printable(message));
     this.line = line;
     this.column = column;
     this.file = file;

@@ -12,6 +12,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
+import { printable } from '../model/types';
 import type { BadLine, LengthsFormat, LengthsSource } from './types';
 
 export class LengthsError extends Error {
@@ -66,7 +67,8 @@ class BadLines {
 
   add(line: number, reason: string): void {
     this.count++;
-    if (this.first.length < BAD_LINES_KEPT) this.first.push({ line, reason });
+    // Reasons quote the file's text: control characters are escaped before they reach a terminal or a view.
+    if (this.first.length < BAD_LINES_KEPT) this.first.push({ line, reason: printable(reason) });
   }
 }
 

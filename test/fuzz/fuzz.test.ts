@@ -49,7 +49,12 @@ function badNumbers(text: string): string | undefined {
   return undefined;
 }
 
+const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
 function exercise(parsed: ParsedConfig): void {
+  for (const d of parsed.diagnostics) {
+    if (RAW_CONTROL.test(d.message) || d.message.includes('\n')) throw new Error(`a raw control character in a diagnostic: ${JSON.stringify(d.message)}`);
+  }
   const text = inspectText(parsed);
   const bad = badNumbers(text);
   if (bad) throw new Error(`a wrong number in the inspect text: ${bad.trim()}`);
@@ -87,7 +92,7 @@ describe(`fuzz: ${IN_PROCESS} mutated configs in process`, () => {
           exercise(parseConfigText(c.name, text, { readSibling }));
         } catch (e) {
           if (!(e instanceof ConfigParseError)) throw e;
-          if (/[\u0000-\u0008\u001b]/.test(e.message)) throw new Error(`a raw control character in the message: ${JSON.stringify(e.message)}`);
+          if (RAW_CONTROL.test(e.message)) throw new Error(`a raw control character in the message: ${JSON.stringify(e.message)}`);
         }
         // What the editor does with the same text.
         problemEntries(analyseConfig(c.name, text, readSibling));

@@ -154,6 +154,13 @@ describe('file size and encoding are checked before parsing', () => {
     assert.throws(() => parseConfigText('config.json', '{"a": \u001b[31m}'), /the control character U\+001B/);
   });
 
+  test('config text quoted in a message has its control characters escaped (a terminal escape, a backspace)', () => {
+    const p = json({ model_type: '\u001b[31mred\u202e', num_attention_heads: 8, hidden_size: 512, num_hidden_layers: 2, max_position_embeddings: 64 });
+    const warning = severities(p, 'warning').join('\n');
+    assert.match(warning, /unknown model_type "\\u\{1B\}\[31mred\\u\{202E\}"/);
+    assert.throws(() => parseConfigText('config.json', '{"\bidden_size" 3}'), (e: unknown) => e instanceof Error && e.message.includes('key "\\u{8}idden_size"') && !e.message.includes('\b'));
+  });
+
   test('a folder given as the config file', () => {
     assert.throws(() => parseConfigFile(tmp.path('')), /this is a folder, not a config file/);
   });
