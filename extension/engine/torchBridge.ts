@@ -243,7 +243,7 @@ export async function runTorchKernels(session: PythonSession, p: AttentionProble
       continue;
     }
     if (r.status !== 'ok') {
-      results.set(k, { ...base, status: r.status, error: r.status === 'skipped' ? r.reason ?? 'skipped' : r.error ?? 'failed', notes: r.notes });
+      results.set(k, { ...base, status: r.status, error: r.status === 'skipped' ? (r.reason ?? 'skipped') : (r.error ?? 'failed'), notes: r.notes.map((n) => (/[.!?]$/.test(n) ? n : `${n}.`)) });
       continue;
     }
     const samples = (r.samplesMs ?? []).filter((x) => Number.isFinite(x) && x >= 0);
@@ -260,9 +260,10 @@ export async function runTorchKernels(session: PythonSession, p: AttentionProble
       at += t.durationMs;
       return it;
     });
-    const notes = [device, ...r.notes];
-    if ((r.copies ?? 1) > 1) notes.push(`inputs rotated over ${r.copies} copies`);
-    if (traces.length) notes.push(`kernel breakdown: ${traces.length} iteration(s) under torch.profiler, timed separately from the ${samples.length} measured ones`);
+    // Sentences, so the summary's one-line join of a row's notes reads as such.
+    const notes = [device, ...r.notes].map((n) => (/[.!?]$/.test(n) ? n : `${n}.`));
+    if ((r.copies ?? 1) > 1) notes.push(`inputs rotated over ${r.copies} copies.`);
+    if (traces.length) notes.push(`kernel breakdown: ${traces.length} iteration(s) under torch.profiler, timed separately from the ${samples.length} measured ones.`);
     const result: KernelResult = {
       ...base,
       status: 'ok',
@@ -302,7 +303,7 @@ export async function runTorchKernels(session: PythonSession, p: AttentionProble
         result.maxRelError = Number.isNaN(e) || Number.isNaN(result.maxRelError) ? Number.NaN : Math.max(result.maxRelError, e);
       }
       if (results.has(k)) continue;
-      result.notes.push(`max relative error per tensor: ${errs.join(', ')} (gradients of ${grad.rows.length} dQ rows, ${grad.keys.length} dK/dV keys)`);
+      result.notes.push(`max relative error per tensor: ${errs.join(', ')} (gradients of ${grad.rows.length} dQ rows, ${grad.keys.length} dK/dV keys).`);
     }
     result.correct = result.maxRelError <= result.tolerance;
     results.set(k, result);

@@ -423,7 +423,7 @@ def make_sdpa(kind, p, dtype, device):
 
 def _mask_words(p):
     parts = []
-    if p.causal and not p.plain_causal:
+    if p.causal:
         parts.append("causal bottom-right" if p.offset != 0 else "causal")
     if p.window:
         parts.append("a %d-token window" % p.window)

@@ -256,6 +256,7 @@ function renderReport(shell: Shell, report: ProfileReport): HTMLElement {
   const flameModel = buildFlameModel(report);
   const memoryModel = buildMemoryModel(report);
   const rooflineModel = buildRooflineModel(report);
+  const torchEngine = report.engines?.find((e) => e.id === 'pytorch' && e.torch);
   let flame: FlameChart | undefined;
   const panels = tabs(shell, [
     { id: 'summary', title: 'Summary', render: () => summaryView(shell, report) },
@@ -276,7 +277,10 @@ function renderReport(shell: Shell, report: ProfileReport): HTMLElement {
           report.source.kind === 'config'
             ? 'Each model layer runs every kernel once, at that kernel’s median iteration; widths are GPU timestamps.'
             : 'Each kernel at its median iteration; widths are GPU timestamps.';
-        return h('div', {}, h('p', { class: 'note' }, desc), chart.el, ...flameModel.warnings.slice(0, 5).map((w) => h('p', { class: 'note warning-text' }, w)));
+        const torchNote = torchEngine
+          ? [h('p', { class: 'note' }, `PyTorch lane: one iteration of each backend under torch.profiler (its GPU kernels, or its operators on a CPU), on ${torchEngine.label}; the summary's times are the timed iterations.`)]
+          : [];
+        return h('div', {}, h('p', { class: 'note' }, desc), ...torchNote, chart.el, ...flameModel.warnings.slice(0, 5).map((w) => h('p', { class: 'note warning-text' }, w)));
       },
       onShow: () => flame?.scheduleDraw(),
     },
@@ -300,6 +304,7 @@ function renderReport(shell: Shell, report: ProfileReport): HTMLElement {
       render: () =>
         svgChartView(shell, 'roofline', (t, width) => ({ svg: renderRoofline(rooflineModel, t, width), legend: rooflineLegend(rooflineModel, t) }), [
           'Intensity counts the minimum traffic (Q, K, V read once, O written once); a kernel that re-reads K/V sits lower than its point suggests.',
+          ...(torchEngine ? [`The torch:* points ran on ${torchEngine.label}; the ceilings are the WebGPU adapter's (FP32, no tensor cores), so a PyTorch point can sit above them.`] : []),
         ]),
     },
     ...paddingTab(shell, report, false),

@@ -15,7 +15,7 @@ export interface UiState {
 /** Same limit as the host's MAX_PERSISTED_CHARS (the protocol is imported as types only). */
 const MAX_PERSISTED_CHARS = 8 * 1024 * 1024;
 
-const SORT_KEYS: readonly (keyof SummaryRow)[] = ['workload', 'kernel', 'status', 'medianMs', 'p10Ms', 'p90Ms', 'tflops', 'gbps', 'peakBytes', 'analyticPeakBytes', 'maxRelError', 'correct', 'speedupVsNaive', 'notes'];
+const SORT_KEYS: readonly (keyof SummaryRow)[] = ['workload', 'engine', 'kernel', 'dtype', 'status', 'medianMs', 'p10Ms', 'p90Ms', 'tflops', 'gbps', 'peakBytes', 'analyticPeakBytes', 'maxRelError', 'correct', 'speedupVsNaive', 'notes'];
 
 function sortState(v: unknown): SortState | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
