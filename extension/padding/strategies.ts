@@ -162,24 +162,23 @@ export function packRows(lengths: ArrayLike<number>, L: number): Packing {
     fullRows += Math.floor(len / L);
     if (len % L) restCount++;
   }
-  const rest = new Int32Array(restCount);
-  let r = 0;
-  for (let i = 0; i < lengths.length; i++) if (lengths[i] % L) rest[r++] = lengths[i] % L;
-  const ascending = sortedLengths(rest);
-  for (let i = 0; i < restCount; i++) rest[i] = ascending[restCount - 1 - i];
-
   const pieceCount = fullRows + restCount;
   const pieces = new Int32Array(pieceCount);
   const rowOfPiece = new Int32Array(pieceCount);
   pieces.fill(L, 0, fullRows);
   for (let i = 0; i < fullRows; i++) rowOfPiece[i] = i;
+  // The remainders are placed in order longest first, so they are sorted where they end up: in `pieces`.
+  const rest = pieces.subarray(fullRows);
+  let r = 0;
+  for (let i = 0; i < lengths.length; i++) if (lengths[i] % L) rest[r++] = lengths[i] % L;
+  sortDescendingInPlace(rest, L);
 
-  // Leaves: free space of rows fullRows.. (at most one row per piece); every unopened row has L free.
+  // Leaves: free space of rows fullRows.. (at most one row per piece); every unopened row has L free. A
+  // row's fill is L minus its leaf, so no separate array of fills is kept (10M lengths: 40 MB less).
   let size = 1;
   while (size < Math.max(1, restCount)) size *= 2;
   const tree = new Int32Array(2 * size).fill(L);
   let opened = 0;
-  const used = new Int32Array(Math.max(1, restCount));
   for (let p = 0; p < restCount; p++) {
     const len = rest[p];
     if (2 * len > L && tree[1] < len) {
@@ -190,9 +189,7 @@ export function packRows(lengths: ArrayLike<number>, L: number): Packing {
       while (end < restCount && rest[end] === len) end++;
       for (let q = p; q < end; q++) {
         const leaf = opened + q - p;
-        used[leaf] = len;
         tree[size + leaf] = L - len;
-        pieces[fullRows + q] = len;
         rowOfPiece[fullRows + q] = fullRows + leaf;
       }
       let lo = size + opened;
@@ -209,18 +206,35 @@ export function packRows(lengths: ArrayLike<number>, L: number): Packing {
     let node = 1;
     while (node < size) node = tree[2 * node] >= len ? 2 * node : 2 * node + 1;
     const leaf = node - size;
-    used[leaf] += len;
     tree[node] -= len;
     for (node >>= 1; node >= 1; node >>= 1) tree[node] = Math.max(tree[2 * node], tree[2 * node + 1]);
     if (leaf + 1 > opened) opened = leaf + 1;
-    pieces[fullRows + p] = len;
     rowOfPiece[fullRows + p] = fullRows + leaf;
   }
   const rows = fullRows + opened;
   const rowFill = new Int32Array(rows);
   rowFill.fill(L, 0, fullRows);
-  rowFill.set(used.subarray(0, opened), fullRows);
+  for (let leaf = 0; leaf < opened; leaf++) rowFill[fullRows + leaf] = L - tree[size + leaf];
   return { rows, pieces, rowOfPiece, rowFill, splitSequences };
+}
+
+/** Sorts values in [0, max] descending, in place: counting when max is small next to their number. */
+function sortDescendingInPlace(a: Int32Array, max: number): void {
+  if (a.length < 4096 || max > 4 * a.length || max > 1 << 24) {
+    a.sort();
+    a.reverse();
+    return;
+  }
+  const counts = new Int32Array(max + 1);
+  for (let i = 0; i < a.length; i++) counts[a[i]]++;
+  let at = 0;
+  for (let v = max; v >= 0; v--) {
+    const c = counts[v];
+    if (c) {
+      a.fill(v, at, at + c);
+      at += c;
+    }
+  }
 }
 
 function packedStrategy(lengths: Int32Array, o: PaddingOptions): StrategyPlan {
