@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { ProblemError } from '../../../kernels/problem';
 import { configRequest, DEFAULT_SETTINGS, readSettings, shapeRequest } from '../../../extension/hints/settings';
 import { parseShapeInput } from '../../../extension/hints/shapeInput';
-import { parseConfig } from './helpers';
+import { parseConfig } from '../vscode/helpers';
 
 const from = (values: Record<string, unknown>) => readSettings((k) => values[k]);
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { lensHints, type LensHint } from '../../../extension/hints/lenses';
 import { entryOf } from '../../../extension/hints/reportEntry';
 import { parseConfigText } from '../../../extension/model/index';
-import { exampleText, gemmaReport, parseConfig } from './helpers';
+import { exampleText, gemmaReport, parseConfig } from '../vscode/helpers';
 
 /** "line: title" per lens, as a reader scans them. */
 const dump = (hints: LensHint[]) => hints.map((h) => `${h.line}: ${h.title}${h.action ? ` [${h.action}]` : ''}`);
