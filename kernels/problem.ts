@@ -40,6 +40,25 @@ export interface AttentionProblem {
    * kernels take the key range of a block of rows from its first and last row. Build it with `docBoundsFor`.
    */
   docBounds?: Int32Array;
+  /**
+   * The seed's 2-D neighbourhood mask (a ViT's patch grid, FlexAttention's `mask_mod`): positions are laid out row
+   * by row on a grid `gridWidth` wide, and query position i (bottom-right aligned) sees key j only when
+   * |row(i) − row(j)| < radius and |col(i) − col(j)| < radius (combined with every other mask). Our WGSL kernels
+   * have no such mask (they refuse it); PyTorch's backends run it.
+   */
+  neighborhood?: Neighborhood;
+}
+
+export interface Neighborhood {
+  gridWidth: number;
+  radius: number;
+}
+
+/** Whether key j is inside query position `pos`'s 2-D neighbourhood. */
+export function inNeighborhood(n: Neighborhood, pos: number, j: number): boolean {
+  const dr = Math.floor(pos / n.gridWidth) - Math.floor(j / n.gridWidth);
+  const dc = (pos % n.gridWidth) - (j % n.gridWidth);
+  return Math.abs(dr) < n.radius && Math.abs(dc) < n.radius;
 }
 
 export class ProblemError extends Error {
@@ -95,6 +114,12 @@ export function validateProblem(p: AttentionProblem): void {
     }
   }
   if (p.docBounds) validateDocBounds(p, p.docBounds);
+  if (p.neighborhood) {
+    const { gridWidth, radius } = p.neighborhood;
+    if (!Number.isInteger(gridWidth) || gridWidth < 1 || !Number.isInteger(radius) || radius < 1) {
+      throw new ProblemError(`neighborhood needs a positive integer grid width and radius, got ${gridWidth}:${radius}.`);
+    }
+  }
   const qElems = p.batch * p.heads * p.seqLenQ * p.headDim;
   const kElems = p.batch * p.kvHeads * p.seqLenK * p.headDim;
   if (qElems > MAX_ELEMENTS || kElems > MAX_ELEMENTS) {
@@ -166,6 +191,17 @@ export function visiblePairs(p: AttentionProblem): number {
   const nq = p.seqLenQ;
   const nk = p.seqLenK;
   const offset = nk - nq; // bottom-right alignment: query i sits at key position i + offset
+  if (p.neighborhood) {
+    // Not a contiguous range per row: count it (Nq·Nk tests, cheap next to any run).
+    let total = 0;
+    for (let i = 0; i < nq; i++) {
+      const pos = i + offset;
+      const hi = p.causal || p.window > 0 ? Math.min(pos, nk - 1) : nk - 1;
+      const lo = p.window > 0 ? Math.max(0, pos - p.window + 1) : 0;
+      for (let j = lo; j <= hi; j++) if (inNeighborhood(p.neighborhood, pos, j)) total++;
+    }
+    return total;
+  }
   if (!p.causal && p.window === 0) return nq * nk;
   let total = 0;
   for (let i = 0; i < nq; i++) {
@@ -200,5 +236,6 @@ export function describeProblem(p: AttentionProblem): string {
   if (p.scale !== undefined) parts.push(`scale=${p.scale}`);
   if (p.kvLens) parts.push('kv-lens');
   if (p.docBounds) parts.push('doc-masked');
+  if (p.neighborhood) parts.push(`neighborhood=${p.neighborhood.gridWidth}:${p.neighborhood.radius}`);
   return parts.join(' ');
 }

@@ -60,7 +60,8 @@ function backwardRow(
     }
   }
   for (let j = lo; j < hi; j++) {
-    dx[j] = probs[j] * (dx[j] - rowDot) * (p.softcap > 0 ? slope[j] : 1);
+    // A masked-out key (2-D neighbourhood: score −∞, weight 0) has no gradient; its softcap slope is −∞.
+    dx[j] = probs[j] === 0 ? 0 : probs[j] * (dx[j] - rowDot) * (p.softcap > 0 ? slope[j] : 1);
   }
   return { lo, hi };
 }

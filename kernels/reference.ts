@@ -1,4 +1,4 @@
-import { AttentionProblem, effectiveScale } from './problem';
+import { AttentionProblem, effectiveScale, inNeighborhood } from './problem';
 
 /** Where query row `row` (flat index into [B, Hq, Nq]) lives: its batch, head, position and tensor offsets. */
 export interface RowPlace {
@@ -35,8 +35,14 @@ export function forwardRow(
   const d = p.headDim;
   const scale = effectiveScale(p);
   const [lo, hi] = visibleKeyRange(p, at.b, at.i);
+  const pos = at.i + p.seqLenK - p.seqLenQ;
   let max = -Infinity;
   for (let j = lo; j < hi; j++) {
+    // Inside the range but outside a 2-D neighbourhood: weight exactly 0 (score −∞).
+    if (p.neighborhood && !inNeighborhood(p.neighborhood, pos, j)) {
+      scores[j] = -Infinity;
+      continue;
+    }
     let s = 0;
     for (let c = 0; c < d; c++) s += q[at.qBase + c] * k[at.kvBase + j * d + c];
     s *= scale;
@@ -45,6 +51,7 @@ export function forwardRow(
     if (s > max) max = s;
   }
   let sum = 0;
+  if (max === -Infinity) return { lo, hi, max, sum }; // no visible key (every score −∞): sum 0
   for (let j = lo; j < hi; j++) sum += Math.exp(scores[j] - max);
   return { lo, hi, max, sum };
 }

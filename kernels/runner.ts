@@ -106,6 +106,9 @@ export interface RunResult {
   output?: Float32Array;
 }
 
+/** Our WGSL kernels' word on the 2-D neighbourhood mask (PyTorch's backends run it). */
+export const NO_NEIGHBORHOOD = 'our WGSL kernels have no 2-D neighbourhood mask; time it with torch:flex or torch:sdpa-* (--kernels torch:flex,…).';
+
 export class CancelledError extends Error {
   override name = 'CancelledError';
 }
@@ -118,6 +121,7 @@ const MAX_TIMED_PASSES = 2048; // a query set holds at most 4096 timestamps
 /** Checks every buffer against the adapter's limits before anything is allocated. */
 export function checkFits(ctx: GpuContext, p: AttentionProblem, kernels: AttentionKernel[]): void {
   validateProblem(p);
+  if (p.neighborhood) throw new ProblemError(NO_NEIGHBORHOOD);
   if (p.dtype === 'f16' && !ctx.hasF16) {
     throw new ProblemError(`this adapter (${ctx.adapter.description}) has no 'shader-f16'; use --dtype f32.`);
   }

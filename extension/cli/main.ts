@@ -26,7 +26,7 @@ const USAGE = `attnprof — profile Transformer attention kernels on this machin
 usage:
   attnprof inspect FILE [--json]
   attnprof profile (FILE | --shape B,Hq,Hkv,N,D) [--kernels naive,flash,torch:sdpa-flash,...]
-                   [--dtype f32|f16|bf16] [--mode fwd|train] [--python PATH]
+                   [--dtype f32|f16|bf16] [--mode fwd|train] [--python PATH] [--neighborhood W:R]
                    [--causal] [--window W] [--softcap C] [--scale S] [--q-len NQ] [--iters N] [--warmup N]
                    [--batch B] [--seq-len N] [--adapter NAME] [--seed N] [--json OUT] [--trace OUT]
   attnprof run --kernel NAME --q Q.npy --k K.npy --v V.npy --out O.npy
@@ -46,7 +46,7 @@ type Io = { out: (s: string) => void; err: (s: string) => void };
 const PROFILE_FLAGS = {
   shape: true, kernels: true, dtype: true, causal: false, window: true, softcap: true, scale: true, 'q-len': true,
   iters: true, warmup: true, json: true, trace: true, adapter: true, seed: true, batch: true, 'seq-len': true,
-  'max-seconds': true, quiet: false, 'no-ceilings': false, mode: true, python: true,
+  'max-seconds': true, quiet: false, 'no-ceilings': false, mode: true, python: true, neighborhood: true,
 };
 
 const ALL_KERNELS = [...KERNEL_NAMES, ...TORCH_KERNEL_IDS];
@@ -83,6 +83,17 @@ export function modeFlag(args: ParsedArgs): ProfileMode {
   const m = args.values.get('mode') ?? 'fwd';
   if (m !== 'fwd' && m !== 'train') throw new UsageError(`--mode must be fwd (forward) or train (forward + backward), got '${m}'.`);
   return m;
+}
+
+/** --neighborhood W:R — the seed's 2-D neighbourhood mask on a grid W positions wide (|Δrow| < R and |Δcol| < R). */
+function neighborhoodFlag(args: ParsedArgs): { gridWidth: number; radius: number } | undefined {
+  const raw = args.values.get('neighborhood');
+  if (raw === undefined) return undefined;
+  const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(raw);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) {
+    throw new UsageError(`--neighborhood takes W:R (grid width and radius, e.g. 14:5 for a 224-pixel ViT with 16-pixel patches), got '${raw}'.`);
+  }
+  return { gridWidth: Number(m[1]), radius: Number(m[2]) };
 }
 
 function pythonFlag(args: ParsedArgs): PythonChoice {
@@ -148,6 +159,7 @@ async function cmdProfile(argv: string[], io: Io): Promise<number> {
       dtype,
       ...masks,
     };
+
     request = { title: describeProblem(problem), source: { kind: 'shape' }, workloads: [{ name: 'shape', problem, layers: [0] }], ...common };
   } else if (args.positional.length === 1) {
     const configFile = args.positional[0];
@@ -160,6 +172,8 @@ async function cmdProfile(argv: string[], io: Io): Promise<number> {
   } else {
     throw new UsageError('profile needs a config FILE or --shape B,Hq,Hkv,N,D.');
   }
+  const neighborhood = neighborhoodFlag(args);
+  if (neighborhood) for (const w of request.workloads) w.problem.neighborhood = neighborhood;
   // Bad shapes are argument errors (exit 2) whether or not this machine has a GPU: check before opening one.
   for (const w of request.workloads) validateProblem(w.problem);
   const quiet = args.switches.has('quiet');

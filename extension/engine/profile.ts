@@ -5,7 +5,7 @@
  */
 import { GpuContext, openGpu } from '../../kernels/device';
 import { attentionFlops, minimumBytes, type AttentionProblem } from '../../kernels/problem';
-import { runProblem, type KernelResult } from '../../kernels/runner';
+import { NO_NEIGHBORHOOD, runProblem, type KernelResult } from '../../kernels/runner';
 import type { MemoryEvent } from '../../kernels/allocator';
 import type { Ceilings } from '../../kernels/ceilings';
 import { cachedCeilings } from './ceilings-cache';
@@ -46,8 +46,10 @@ export interface ProfileRequest {
  * Whether one of our WGSL kernels can run in this mode. Our kernels have no backward pass yet: in train mode they
  * report so instead of a forward-only time that would look like a training step.
  */
-export function wgslModeGap(kernel: string, mode: ProfileMode): string | undefined {
-  return mode === 'train' ? `${kernel}: no backward yet (train mode times forward + backward; run --mode fwd for our kernels).` : undefined;
+export function wgslModeGap(kernel: string, mode: ProfileMode, p?: AttentionProblem): string | undefined {
+  if (mode === 'train') return `${kernel}: no backward yet (train mode times forward + backward; run --mode fwd for our kernels).`;
+  if (p?.neighborhood) return `${kernel}: ${NO_NEIGHBORHOOD}`;
+  return undefined;
 }
 
 function skippedWgsl(kernel: string, p: AttentionProblem, reason: string): KernelResult {
@@ -80,7 +82,8 @@ export interface ProfileHooks {
 
 /** The WebGPU adapter is opened only when one of our kernels runs: a PyTorch-only profile needs no WebGPU adapter. */
 export async function profile(request: ProfileRequest, hooks: ProfileHooks = {}, context?: GpuContext): Promise<ProfileReport> {
-  const needsGpu = request.kernels.some((k) => !isTorchKernel(k)) && (request.mode ?? 'fwd') === 'fwd';
+  const needsGpu =
+    request.kernels.some((k) => !isTorchKernel(k)) && (request.mode ?? 'fwd') === 'fwd' && request.workloads.some((w) => !w.problem.neighborhood);
   const ctx = context ?? (needsGpu ? await openGpu({ adapterName: request.adapterName }) : undefined);
   try {
     return await profileOn(ctx, request, hooks);
@@ -96,7 +99,7 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
   const mode: ProfileMode = request.mode ?? 'fwd';
   const wgslKernels = request.kernels.filter((k) => !isTorchKernel(k));
   const torchKernels = request.kernels.filter(isTorchKernel);
-  const runnable = wgslKernels.filter((k) => !wgslModeGap(k, mode));
+
   const workloads: Workload[] = [];
   const total = request.workloads.length * request.kernels.length;
   let doneKernels = 0;
@@ -124,6 +127,7 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
       let results: KernelResult[] = [];
       let memory: MemoryEvent[] = [];
       let inputSets = 0;
+      const runnable = wgslKernels.filter((k) => !wgslModeGap(k, mode, w.problem));
       if (runnable.length) {
         if (!ctx) throw new Error('internal: our kernels need a WebGPU context');
         const run = await runProblem(ctx, w.problem, {
@@ -143,7 +147,7 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
         inputSets = run.inputSets;
       }
       for (const k of wgslKernels) {
-        const gap = wgslModeGap(k, mode);
+        const gap = wgslModeGap(k, mode, w.problem);
         if (gap) {
           results.push(skippedWgsl(k, w.problem, gap));
           doneKernels++;

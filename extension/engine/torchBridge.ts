@@ -173,6 +173,7 @@ export async function runTorchKernels(session: PythonSession, p: AttentionProble
     softcap: p.softcap,
     ...(p.scale !== undefined ? { scale: p.scale } : {}),
     ...(p.kvLens ? { kvLens: [...p.kvLens] } : {}),
+    ...(p.neighborhood ? { neighborhood: { ...p.neighborhood } } : {}),
     dtype: o.dtype === 'bf16' ? 'bf16' : o.dtype === 'f16' ? 'fp16' : 'fp32',
     mode: o.mode,
     iterations: o.iterations,

@@ -71,6 +71,8 @@ export interface TorchRunRequest {
   /** Absent: 1/√D. */
   scale?: number;
   kvLens?: number[];
+  /** The 2-D neighbourhood mask: grid width and radius (|Δrow| < radius and |Δcol| < radius). */
+  neighborhood?: { gridWidth: number; radius: number };
   dtype: 'bf16' | 'fp16' | 'fp32';
   mode: ProfileMode;
   iterations: number;

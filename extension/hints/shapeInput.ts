@@ -1,5 +1,6 @@
 /**
  * The "Profile Shape…" input: "B,Hq,Hkv,N,D" plus optional words "causal", "window=W", "softcap=C",
+ * "neighborhood=W:R" (the 2-D patch-grid mask; PyTorch's backends only),
  * checked while the user types with the same rules the kernels apply (kernels/problem.ts validateProblem).
  */
 import { AttentionProblem, DType, ProblemError, validateProblem } from '../../kernels/problem';
@@ -29,8 +30,8 @@ export function parseShapeInput(raw: string, dtype: DType): ShapeParse {
   const [batch, heads, kvHeads, seqLen, headDim] = nums;
   const problem: AttentionProblem = { batch, heads, kvHeads, seqLenQ: seqLen, seqLenK: seqLen, headDim, dtype, causal: false, window: 0, softcap: 0 };
   for (const w of words) {
-    const m = /^(causal|window|softcap)(?:=(.*))?$/i.exec(w);
-    if (!m) return { ok: false, message: `Unknown option '${w}': use causal, window=W or softcap=C.` };
+    const m = /^(causal|window|softcap|neighborhood)(?:=(.*))?$/i.exec(w);
+    if (!m) return { ok: false, message: `Unknown option '${w}': use causal, window=W, softcap=C or neighborhood=W:R.` };
     const name = m[1].toLowerCase();
     if (name === 'causal') {
       if (m[2] !== undefined) return { ok: false, message: "'causal' takes no value." };
@@ -38,7 +39,11 @@ export function parseShapeInput(raw: string, dtype: DType): ShapeParse {
       continue;
     }
     const value = m[2] ?? '';
-    if (name === 'window') {
+    if (name === 'neighborhood') {
+      const n = /^(\d+):(\d+)$/.exec(value);
+      if (!n) return { ok: false, message: `neighborhood takes W:R (grid width and radius, e.g. 14:5), got '${value}'.` };
+      problem.neighborhood = { gridWidth: Number(n[1]), radius: Number(n[2]) };
+    } else if (name === 'window') {
       if (!/^\d+$/.test(value)) return { ok: false, message: `window must be a non-negative integer, got '${value}'.` };
       problem.window = Number(value);
     } else {

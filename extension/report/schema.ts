@@ -29,6 +29,8 @@ export interface SpecJson {
   softcap: number;
   scale: number;
   kvLens?: number[];
+  /** The 2-D neighbourhood mask (grid width, radius), when the problem has one. */
+  neighborhood?: { gridWidth: number; radius: number };
   flops: number;
   visiblePairs: number;
   minimumBytes: number;
@@ -109,6 +111,7 @@ export function specToJson(p: AttentionProblem): SpecJson {
     softcap: p.softcap,
     scale: effectiveScale(p),
     ...(p.kvLens ? { kvLens: [...p.kvLens] } : {}),
+    ...(p.neighborhood ? { neighborhood: { ...p.neighborhood } } : {}),
     flops: attentionFlops(p),
     visiblePairs: visiblePairs(p),
     minimumBytes: minimumBytes(p),

@@ -250,6 +250,9 @@ class Problem:
         self.scale = float(r["scale"]) if r.get("scale") is not None else 1.0 / math.sqrt(self.D)
         self.default_scale = r.get("scale") is None or abs(self.scale - 1.0 / math.sqrt(self.D)) < 1e-12
         self.kv_lens = [int(x) for x in r["kvLens"]] if r.get("kvLens") is not None else None
+        n = r.get("neighborhood")
+        # The seed's 2-D neighbourhood: positions row by row on a grid_width-wide grid, |drow| < radius, |dcol| < radius.
+        self.grid = (int(n["gridWidth"]), int(n["radius"])) if n else None
         self.G = self.Hq // self.Hkv
         self.offset = self.Nk - self.Nq
 
@@ -259,17 +262,17 @@ class Problem:
 
     @property
     def masked(self):
-        return self.upper_bounded or self.kv_lens is not None
+        return self.upper_bounded or self.kv_lens is not None or self.grid is not None
 
     @property
     def sees_everything(self):
         """Bottom-right causal with one query row at the last position (decode): every key is visible."""
-        return self.causal and self.window == 0 and self.kv_lens is None and self.Nq == 1 and self.offset >= 0
+        return self.causal and self.window == 0 and self.kv_lens is None and self.grid is None and self.Nq == 1 and self.offset >= 0
 
     @property
     def plain_causal(self):
         """Causal only, square: what is_causal=True means everywhere."""
-        return self.causal and self.window == 0 and self.kv_lens is None and self.Nq == self.Nk
+        return self.causal and self.window == 0 and self.kv_lens is None and self.grid is None and self.Nq == self.Nk
 
     def bool_mask(self, device):
         """True where a query may see a key: [Nq, Nk], or [B, 1, Nq, Nk] with key lengths."""
@@ -280,6 +283,9 @@ class Problem:
             m &= j <= i
         if self.window > 0:
             m &= j > i - self.window
+        if self.grid is not None:
+            w, r = self.grid
+            m &= ((torch.div(i, w, rounding_mode="floor") - torch.div(j, w, rounding_mode="floor")).abs() < r) & (((i % w) - (j % w)).abs() < r)
         if self.kv_lens is not None:
             lens = torch.tensor(self.kv_lens, device=device).view(-1, 1, 1, 1)
             m = m.view(1, 1, self.Nq, self.Nk) & (j.view(1, 1, 1, -1) < lens)
@@ -427,6 +433,8 @@ def _mask_words(p):
         parts.append("causal bottom-right" if p.offset != 0 else "causal")
     if p.window:
         parts.append("a %d-token window" % p.window)
+    if p.grid is not None:
+        parts.append("a 2-D neighbourhood (grid %d wide, radius %d)" % p.grid)
     if p.kv_lens is not None:
         parts.append("per-batch key lengths")
     return ", ".join(parts) or "no mask"
@@ -444,12 +452,17 @@ def make_flex(p, dtype, device):
         offset, window = p.offset, p.window
         upper = p.upper_bounded
         lens = torch.tensor(p.kv_lens, device=device, dtype=torch.int32) if p.kv_lens is not None else None
+        grid = p.grid
 
         def mask_mod(b, h, q_idx, kv_idx):
             pos = q_idx + offset
             ok = None
+            if grid is not None:
+                gw, gr = grid
+                ok = (torch.abs(pos // gw - kv_idx // gw) < gr) & (torch.abs(pos % gw - kv_idx % gw) < gr)
             if upper:
-                ok = kv_idx <= pos
+                u = kv_idx <= pos
+                ok = u if ok is None else ok & u
             if window > 0:
                 w = kv_idx > pos - window
                 ok = w if ok is None else ok & w
@@ -485,6 +498,8 @@ def make_flash_attn(p, dtype, device):
         raise Skip("no fp32: FlashAttention runs fp16 and bf16 only")
     if p.kv_lens is not None:
         raise Skip("no per-batch key lengths in flash_attn_func (they need the varlen API and packed inputs)")
+    if p.grid is not None:
+        raise Skip("no 2-D neighbourhood mask: flash_attn takes causal and a 1-D window only")
     import inspect
     fa3 = None
     if PACKAGES.get("flash_attn_3") and DEVICE.get("capability", "").startswith("9."):
@@ -520,6 +535,8 @@ def make_xformers(p, dtype, device):
         raise Skip("no softcap in xformers' memory_efficient_attention")
     if p.kv_lens is not None:
         raise Skip("per-batch key lengths need xformers' block-diagonal biases and packed inputs (not wired)")
+    if p.grid is not None:
+        raise Skip("no 2-D neighbourhood mask among xformers' attention biases")
     from xformers.ops import fmha, memory_efficient_attention
     bias = None
     notes = ["inputs laid out [B, N, H, D] before timing"]
@@ -553,6 +570,8 @@ def make_te(p, dtype, device):
         raise Skip("no softcap in Transformer Engine's DotProductAttention")
     if p.kv_lens is not None:
         raise Skip("per-batch key lengths need Transformer Engine's padding masks with cu_seqlens (not wired)")
+    if p.grid is not None:
+        raise Skip("no 2-D neighbourhood mask in Transformer Engine's mask types")
     import transformer_engine.pytorch as te
     mask_type = "causal_bottom_right" if p.upper_bounded else "no_mask"
     kwargs = dict(num_attention_heads=p.Hq, kv_channels=p.D, num_gqa_groups=p.Hkv, attention_dropout=0.0,

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the shapes of GPU.md on this machine's adapter. Prints a table (adapter, shape, kernel,
  * median, TFLOP/s, peak bytes, ratio to naive) and can write it as Markdown for BENCHMARKS.md.
- *   node dist/bench.js [--shapes vit196,vit3136,qwen2-prefill,qwen2-decode] [--kernels naive,flash,torch:sdpa-flash,…]
+ *   node dist/bench.js [--shapes vit196,vit3136,qwen2-prefill,qwen2-decode (default),vit3136-softcap,vit3136-nbhd] [--kernels naive,flash,torch:sdpa-flash,…]
  *                      [--iters N] [--markdown OUT] [--json OUT] [--sweep tiled:64,32;rows:64,8]
  *                      [--dtype f32|f16] [--torch-dtype bf16,f16,f32] [--mode fwd|train] [--python PATH]
  * On a software adapter the shapes are scaled down (and the table says so): lavapipe would take hours.
@@ -31,7 +31,11 @@ const SHAPES: BenchShape[] = [
   { id: 'vit3136', label: 'ViT-3136 (8,12,12,3136,64)', problem: { ...base, batch: 8, heads: 12, kvHeads: 12, seqLenQ: 3136, seqLenK: 3136, headDim: 64, causal: false } },
   { id: 'qwen2-prefill', label: 'Qwen2-7B prefill 4k causal GQA (1,28,4,4096,128)', problem: { ...base, batch: 1, heads: 28, kvHeads: 4, seqLenQ: 4096, seqLenK: 4096, headDim: 128, causal: true } },
   { id: 'qwen2-decode', label: 'Qwen2-7B decode b8 ctx 4k (8,28,4,1→4096,128)', problem: { ...base, batch: 8, heads: 28, kvHeads: 4, seqLenQ: 1, seqLenK: 4096, headDim: 128, causal: true } },
+  // The seed article's FlexAttention cases (PyTorch backends; ours skip the neighbourhood mask): ask with --shapes.
+  { id: 'vit3136-softcap', label: 'ViT-3136 softcap 30 (8,12,12,3136,64)', problem: { ...base, batch: 8, heads: 12, kvHeads: 12, seqLenQ: 3136, seqLenK: 3136, headDim: 64, causal: false, softcap: 30 } },
+  { id: 'vit3136-nbhd', label: 'ViT-3136 2-D neighbourhood 56:5 (8,12,12,3136,64)', problem: { ...base, batch: 8, heads: 12, kvHeads: 12, seqLenQ: 3136, seqLenK: 3136, headDim: 64, causal: false, neighborhood: { gridWidth: 56, radius: 5 } } },
 ];
+const DEFAULT_SHAPES = ['vit196', 'vit3136', 'qwen2-prefill', 'qwen2-decode'];
 
 /** Software adapters get the same shapes with batch and sequence divided down. */
 function scaled(s: BenchShape): BenchShape {
@@ -56,7 +60,7 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const ids = (flag('shapes') ?? SHAPES.map((s) => s.id).join(',')).split(',');
+  const ids = (flag('shapes') ?? DEFAULT_SHAPES.join(',')).split(',');
   const allKernels = (flag('kernels') ?? 'naive,flash').split(',');
   const kernels = allKernels.filter((k) => !isTorchKernel(k));
   const torchKernels = allKernels.filter(isTorchKernel);

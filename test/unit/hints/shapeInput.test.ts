@@ -26,7 +26,7 @@ test('what the user is told while typing', () => {
   assert.equal(message('1,32,5,4096,128'), 'Query heads (32) must be a multiple of key/value heads (5) for GQA/MQA.');
   assert.equal(message('1,32,8,4096,100'), 'Head dim 100 is not supported; the kernels take a multiple of 8 up to 256.');
   assert.match(message('4096,4096,4096,4096,128'), /^The shape is absurdly large/);
-  assert.equal(message('1,32,8,4096,128 causl'), "Unknown option 'causl': use causal, window=W or softcap=C.");
+  assert.equal(message('1,32,8,4096,128 causl'), "Unknown option 'causl': use causal, window=W, softcap=C or neighborhood=W:R.");
   assert.equal(message('1,32,8,4096,128 window=-3'), "window must be a non-negative integer, got '-3'.");
   assert.equal(message('1,32,8,4096,128 softcap='), "softcap must be a non-negative number, got ''.");
   assert.equal(message('1,32,8,4096,128 causal=1'), "'causal' takes no value.");
