@@ -1,6 +1,6 @@
 /** Value formatters, one place for the CLI, the reports and the UI: bytes in KiB/MiB/GiB, time auto-scaled. */
 /** Two significant digits below 10, whole numbers above: "0.93", "3.1", "56", "117". */
-function compact(v: number): string {
+export function compact(v: number): string {
   if (v >= 10 || v === 0) return String(Math.round(v));
   return String(Number(v.toPrecision(2)));
 }
@@ -44,4 +44,40 @@ export function formatMs(ms: number): string {
   if (ns < 1e6) return `${(ns / 1000).toFixed(ns < 1e4 ? 2 : 1)} µs`;
   if (ms < 1000) return `${ms.toFixed(ms < 10 ? 3 : ms < 100 ? 2 : 1)} ms`;
   return `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** A fraction as a percentage: 0.713 → "71 %" (digits after the point on request); "–" when not finite. */
+export function formatPercent(x: number, digits = 0): string {
+  if (!Number.isFinite(x)) return '–';
+  const t = (x * 100).toFixed(digits);
+  return `${/^-0(\.0*)?$/.test(t) ? t.slice(1) : t} %`;
+}
+
+/** A relative change with its sign: +0.05 → "+5.0 %", −0.1 → "−10.0 %" (a true minus sign). */
+export function formatChange(x: number, digits = 1): string {
+  if (!Number.isFinite(x)) return '–';
+  return `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x * 100).toFixed(digits)} %`;
+}
+
+// Short forms for one-line editor hints (CodeLens), where "3.100 ms" would crowd the line.
+
+export function shortMs(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '–';
+  if (ms >= 1000) return `${compact(ms / 1000)} s`;
+  if (ms >= 1) return `${compact(ms)} ms`;
+  if (ms >= 1e-3) return `${compact(ms * 1e3)} µs`;
+  return `${compact(ms * 1e6)} ns`;
+}
+
+/** Token counts as people say them: 4096 → "4k", 131072 → "128k", 197 → "197". */
+export function shortTokens(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024}k`;
+  if (n >= 10_000) return `${Math.round(n / 1000)}k`;
+  return String(n);
+}
+
+export function shortRatio(r: number): string {
+  if (!Number.isFinite(r) || r <= 0) return '–';
+  return `${compact(r)}×`;
 }

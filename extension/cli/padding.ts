@@ -7,7 +7,7 @@
  */
 import { openGpu } from '../../kernels/device';
 import { DType, ProblemError, elementBytes, headDimIssue } from '../../kernels/problem';
-import { formatBytes } from '../../kernels/units';
+import { formatBytes, formatPercent } from '../../kernels/units';
 import { UsageError, intFlag, parseArgs, parseShape } from './args';
 import { checkOutputPath, writeOutput } from './outputs';
 import { workloadsFromFile } from './config-commands';
@@ -64,16 +64,15 @@ function attentionFrom(args: ReturnType<typeof parseArgs>, dtype: DType): { atte
   return {};
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 export function paddingTable(a: PaddingAnalysis): string {
   const measured = a.strategies.some((s) => s.measuredMs !== undefined);
   const head = ['strategy', 'token eff.', 'attention eff.', 'unmasked eff.', 'batches', 'padded tokens', ...(a.attention ? ['peak batch (S)'] : []), ...(measured ? ['measured ms', 'ns/token'] : [])];
   const rows = a.strategies.map((s) => [
     s.name,
-    pct(s.tokenEfficiency),
-    pct(s.attentionEfficiency),
-    pct(s.unmaskedAttentionEfficiency),
+    formatPercent(s.tokenEfficiency, 1),
+    formatPercent(s.attentionEfficiency, 1),
+    formatPercent(s.unmaskedAttentionEfficiency, 1),
     String(s.batches),
     String(s.paddedTokens),
     ...(a.attention ? [s.memory ? formatBytes(s.memory.peakBytes) : '–'] : []),

@@ -5,7 +5,7 @@
 import { profileSeqLen } from '../engine/workloads';
 import { formatBytes, formatFlops, modelCost, type FieldRef, type ModelAttention, type ParsedConfig } from '../model';
 import { measuredText, type ReportEntry } from './reportEntry';
-import { shortTokens } from './units';
+import { shortTokens } from '../../kernels/units';
 
 export interface LensHint {
   line: number;

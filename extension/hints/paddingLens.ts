@@ -4,6 +4,7 @@
  * defaults the "Analyze Padding Efficiency…" command offers, and the lens text from a cached analysis. Pure.
  */
 import type { DType } from '../../kernels/problem';
+import { formatPercent } from '../../kernels/units';
 import { workloadsFromModels } from '../engine/workloads';
 import type { ModelAttention, ParsedConfig } from '../model';
 import type { PaddingAnalysis, PaddingAttention } from '../padding/types';
@@ -71,18 +72,17 @@ export function paddingAttention(models: readonly ModelAttention[], dtype: DType
   };
 }
 
-const pct = (x: number) => `${Math.round(x * 100)} %`;
 const ratio = (x: number) => `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}×`;
 
 /** "padding: fixed wastes 71 % of tokens · bucketed 2.7× less attention work" (+ measured saving when present). */
 export function paddingLensTitle(a: PaddingAnalysis): string {
   const fixed = a.strategies.find((s) => s.name === 'fixed');
   const r = a.recommendation;
-  const parts = [`padding: fixed wastes ${fixed ? pct(1 - fixed.tokenEfficiency) : '–'} of tokens`];
+  const parts = [`padding: fixed wastes ${fixed ? formatPercent(1 - fixed.tokenEfficiency) : '–'} of tokens`];
   if (r.strategy === 'fixed') parts.push('no strategy does less attention work');
   else {
     parts.push(`${r.strategy} ${ratio(r.attentionWorkRatioVsFixed)} less attention work`);
-    if (r.measuredSavingVsFixed !== undefined) parts.push(`${pct(r.measuredSavingVsFixed)} faster measured`);
+    if (r.measuredSavingVsFixed !== undefined) parts.push(`${formatPercent(r.measuredSavingVsFixed)} faster measured`);
   }
   return parts.join(' · ');
 }

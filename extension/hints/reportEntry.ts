@@ -4,7 +4,7 @@
  */
 import type { KernelResult } from '../../kernels/runner';
 import type { ProfileReport, Workload } from '../report/schema';
-import { shortMs, shortRatio } from './units';
+import { shortMs, shortRatio } from '../../kernels/units';
 
 export interface KernelTime {
   kernel: string;

@@ -3,7 +3,7 @@
  * L, a stacked bar per strategy for token slots and for attention work, measured time per strategy, the
  * recommendation with its numbers, and the table. Pure: the webview draws it, the host exports it, tests read it.
  */
-import { formatBytes, formatMs } from '../../kernels/units';
+import { formatBytes, formatMs, formatPercent } from '../../kernels/units';
 import type { LengthBin, PaddingAnalysis, StrategyAnalysis, StrategyName } from '../padding/types';
 
 /** What each strategy does, one line (the table's tooltips, the README). */
@@ -99,7 +99,6 @@ export interface PaddingModel {
   warnings: string[];
 }
 
-const pct = (x: number, digits = 0): string => (Number.isFinite(x) ? `${(x * 100).toFixed(digits)} %` : '–');
 const ratioText = (x: number): string => (!Number.isFinite(x) || x <= 0 ? '–' : `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}×`);
 
 /** Counts as people read them on an axis or in a bar label: 1234 → "1.23k", 5.6e9 → "5.6G". */
@@ -124,9 +123,9 @@ function headline(a: PaddingAnalysis): PaddingHeadline {
     strategy: r.strategy,
     text: r.text,
     workRatio: ratioText(r.attentionWorkRatioVsFixed),
-    ...(r.measuredSavingVsFixed !== undefined ? { measuredSaving: pct(r.measuredSavingVsFixed) } : {}),
-    tokenEfficiency: pct(best?.tokenEfficiency ?? Number.NaN),
-    fixedTokenEfficiency: pct(fixed?.tokenEfficiency ?? Number.NaN),
+    ...(r.measuredSavingVsFixed !== undefined ? { measuredSaving: formatPercent(r.measuredSavingVsFixed) } : {}),
+    tokenEfficiency: formatPercent(best?.tokenEfficiency ?? Number.NaN),
+    fixedTokenEfficiency: formatPercent(fixed?.tokenEfficiency ?? Number.NaN),
   };
 }
 
@@ -204,9 +203,9 @@ function table(a: PaddingAnalysis): PaddingTable {
   ];
   const rows = a.strategies.map((s) => [
     s.name,
-    pct(s.tokenEfficiency, 1),
-    pct(s.attentionEfficiency, 1),
-    pct(s.unmaskedAttentionEfficiency, 1),
+    formatPercent(s.tokenEfficiency, 1),
+    formatPercent(s.attentionEfficiency, 1),
+    formatPercent(s.unmaskedAttentionEfficiency, 1),
     s.batches.toLocaleString('en-US'),
     s.rows.toLocaleString('en-US'),
     s.paddedTokens.toLocaleString('en-US'),

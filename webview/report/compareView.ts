@@ -2,14 +2,13 @@
 import { buildFlameModel } from '../../extension/report/flame-model';
 import { DIFF_BUCKETS, compareReports, diffBucket, flameDiff, type CompareRow } from '../../extension/report/compare';
 import type { ProfileReport } from '../../extension/report/schema';
-import { formatMs } from '../../kernels/units';
+import { formatChange, formatMs } from '../../kernels/units';
 import type { ThemeColors } from '../shared/theme';
 import { h } from './dom';
 import { FlameChart, type Paint } from './flameChart';
 import { summaryView, tabs, type Shell } from './main';
 import { renderRunFacts } from './summaryView';
 
-const pct = (v: number) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v * 100).toFixed(1)} %`;
 
 function verdictText(r: CompareRow): string {
   switch (r.verdict) {
@@ -96,7 +95,7 @@ export function renderCompare(shell: Shell, a: ProfileReport, b: ProfileReport):
             return i < 0 ? { color: t.muted, alpha: 0.3 } : diffPaints(t)[i];
           },
           legend: (t) => [...diffLegendLabels().map((label, i) => ({ label, paint: diffPaints(t)[i] })), { label: 'not in A', paint: { color: t.muted, alpha: 0.3 } }],
-          extraTooltip: (box) => (Number.isFinite(change[box.id]) ? `A → B: ${pct(change[box.id])}` : 'not in A'),
+          extraTooltip: (box) => (Number.isFinite(change[box.id]) ? `A → B: ${formatChange(change[box.id])}` : 'not in A'),
           ...(shell.ui().diff ? { state: shell.ui().diff } : {}),
           onState: (s) => shell.save({ diff: s }),
           onExport: (png) => shell.exportChart('diff-flame', 'png', png),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bestText, entryOf, measuredText } from '../../../extension/hints/reportEntry';
-import { shortMs, shortTokens } from '../../../extension/hints/units';
+import { shortMs, shortTokens } from '../../../kernels/units';
 import { gemmaReport, shapeReport } from '../vscode/helpers';
 
 test('best kernel of a shape run is the fastest correct one, with its speed-up over naive', () => {
