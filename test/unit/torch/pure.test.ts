@@ -1,7 +1,7 @@
 /** The PyTorch bridge's pure parts: dtype from configs, bf16 rounding, the protocol parser, the report's two engines. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { roundToBf16, torchBytesMoved, torchFlops } from '../../../extension/engine/torchBridge';
+import { gradientSample, roundToBf16, torchBytesMoved, torchFlops } from '../../../extension/engine/torchBridge';
 import { configTorchDtype, parseTorchDtype } from '../../../extension/engine/torchDtype';
 import { parseFromTorch, torchBackendOf } from '../../../extension/engine/torchProtocol';
 import { entryOf, measuredText } from '../../../extension/hints/reportEntry';
@@ -120,4 +120,16 @@ describe('a report with both engines', () => {
     const kernels = buildRooflineModel(report()).points.map((p) => p.kernel);
     assert.deepEqual(kernels, ['naive', 'flash', 'torch:sdpa-cudnn', 'torch:eager']);
   });
+});
+
+test('train-mode gradient sample: dK/dV keys only while one head of keys is affordable in float64', () => {
+  const small = gradientSample(problem({ batch: 1, heads: 4, kvHeads: 2, seqLenQ: 64, seqLenK: 64, headDim: 64 }));
+  assert.equal(small.keysSkipped, false);
+  assert.ok(small.keys.length > 0 && small.rows.length > 0);
+  const qwenPrefill = gradientSample(problem({ batch: 1, heads: 28, kvHeads: 4, seqLenQ: 4096, seqLenK: 4096, headDim: 128, causal: true }));
+  assert.equal(qwenPrefill.keysSkipped, true);
+  assert.equal(qwenPrefill.keys.length, 0);
+  assert.ok(qwenPrefill.rows.length >= 16, 'dQ rows are still checked');
+  const vit3136 = gradientSample(problem({ batch: 8, heads: 12, kvHeads: 12, seqLenQ: 3136, seqLenK: 3136, headDim: 64 }));
+  assert.equal(vit3136.keysSkipped, false);
 });
