@@ -2,7 +2,13 @@
  * Every GPU buffer of a profile goes through here, so the report has a true memory timeline:
  * label, role, bytes, and when it was allocated and freed (host clock, ms since the allocator started).
  */
-export type BufferRole = 'input' | 'output' | 'scores' | 'scratch' | 'staging' | 'params';
+/**
+ * `profiler`: buffers the profiler adds around the kernel (rotating input copies, timestamp resolve/read-back, the
+ * output read-back of the check). They are outside the kernel's working set: the peak a user compares with
+ * `torch.cuda.max_memory_allocated` leaves them out, and the memory chart shows them apart.
+ * `staging` is what older reports called the timestamp and read-back buffers.
+ */
+export type BufferRole = 'input' | 'output' | 'scores' | 'scratch' | 'staging' | 'params' | 'profiler';
 
 export interface MemoryEvent {
   kind: 'alloc' | 'free';
@@ -24,6 +30,9 @@ export class TrackedAllocator {
   private live = new Map<GPUBuffer, { id: number; label: string; role: BufferRole; bytes: number; phase: string }>();
   private liveBytes = 0;
   private peak = 0;
+  private liveOverhead = 0;
+  private workingPeak = 0;
+  private overheadPeak = 0;
   private phaseName = 'setup';
   private readonly t0: number;
 
@@ -50,9 +59,21 @@ export class TrackedAllocator {
     return this.peak;
   }
 
+  /** Peak live bytes without the profiler's own buffers: the kernel's working set. */
+  get workingPeakBytes(): number {
+    return this.workingPeak;
+  }
+
+  /** Peak live bytes of the profiler's own buffers (role `profiler`). */
+  get overheadPeakBytes(): number {
+    return this.overheadPeak;
+  }
+
   /** Restarts peak tracking (e.g. at the start of each kernel) without forgetting live buffers. */
   resetPeak(): void {
     this.peak = this.liveBytes;
+    this.workingPeak = this.liveBytes - this.liveOverhead;
+    this.overheadPeak = this.liveOverhead;
   }
 
   create(label: string, role: BufferRole, bytes: number, usage: GPUBufferUsageFlags, mappedAtCreation = false): GPUBuffer {
@@ -62,7 +83,10 @@ export class TrackedAllocator {
     const id = this.nextId++;
     this.live.set(buffer, { id, label, role, bytes: size, phase: this.phaseName });
     this.liveBytes += size;
+    if (role === 'profiler') this.liveOverhead += size;
     this.peak = Math.max(this.peak, this.liveBytes);
+    this.workingPeak = Math.max(this.workingPeak, this.liveBytes - this.liveOverhead);
+    this.overheadPeak = Math.max(this.overheadPeak, this.liveOverhead);
     this.record('alloc', id, label, role, size);
     return buffer;
   }
@@ -73,6 +97,7 @@ export class TrackedAllocator {
     this.live.delete(buffer);
     buffer.destroy();
     this.liveBytes -= entry.bytes;
+    if (entry.role === 'profiler') this.liveOverhead -= entry.bytes;
     this.record('free', entry.id, entry.label, entry.role, entry.bytes);
   }
 

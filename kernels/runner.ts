@@ -65,9 +65,14 @@ export interface KernelResult {
   tflops: number;
   bytesMoved: number;
   gbps: number;
-  /** Peak live GPU bytes while this kernel ran (tracked allocator). */
+  /**
+   * Peak live GPU bytes of the kernel's working set while it ran (tracked allocator): inputs once, output, its own
+   * scratch (S for naive), parameters. Comparable to `torch.cuda.max_memory_allocated` around one call.
+   */
   peakBytes: number;
-  /** What the analytic model predicts we allocate for this kernel (same buffers, computed from the shape). */
+  /** The profiler's own bytes live meanwhile (rotating input copies, timestamp buffers): apart from the peak. */
+  overheadBytes?: number;
+  /** What the analytic model predicts for the same working set (computed from the shape). */
   analyticPeakBytes: number;
   analyticBuffers: AnalyticBuffer[];
   maxRelError: number;
@@ -189,14 +194,16 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
     alloc.phase = 'setup';
     const io = await checked(ctx, 'allocating inputs', (): KernelIo => {
       const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
-      const make = (label: string, data: ArrayBufferView) => {
-        const buffer = alloc.create(label, 'input', data.byteLength, storage);
+      const make = (label: string, data: ArrayBufferView, role: 'input' | 'profiler' = 'input') => {
+        const buffer = alloc.create(label, role, data.byteLength, storage);
         device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
         return buffer;
       };
       const inputSets = Array.from({ length: sets }, (_, s) => {
-        const suffix = sets > 1 ? ` (copy ${s + 1})` : '';
-        return { q: make(`Q${suffix}`, uq), k: make(`K${suffix}`, uk), v: make(`V${suffix}`, uv) };
+        // Set 0 is the kernel's input; the others exist only so iterations rotate past the caches: profiler overhead.
+        const suffix = s > 0 ? ` (rotation copy ${s + 1})` : '';
+        const role = s > 0 ? 'profiler' : 'input';
+        return { q: make(`Q${suffix}`, uq, role), k: make(`K${suffix}`, uk, role), v: make(`V${suffix}`, uv, role) };
       });
       const out = alloc.create('O', 'output', qElements(p) * elementBytes(p.dtype), GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
       const lens = new Int32Array(Math.max(4, p.batch));
@@ -292,8 +299,8 @@ async function runKernel(
   let readBuffer: GPUBuffer | undefined;
   if (useTimestamps) {
     querySet = device.createQuerySet({ label: `${kernel.name} timestamps`, type: 'timestamp', count: 2 * passCount });
-    resolveBuffer = alloc.create('timestamps', 'staging', 16 * passCount, GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC);
-    readBuffer = alloc.create('timestamps readback', 'staging', 16 * passCount, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+    resolveBuffer = alloc.create('timestamps', 'profiler', 16 * passCount, GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC);
+    readBuffer = alloc.create('timestamps readback', 'profiler', 16 * passCount, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
   }
 
   const encodeIteration = (passes: KernelPass[], timed = true): GPUCommandBuffer => {
@@ -386,7 +393,8 @@ async function runKernel(
     }
   }
   if (warmIterations > warmup) notes.push(`warm-up: ${warmIterations} iterations (≥ ${warmupMs} ms of GPU load before timing).`);
-  const peakBytes = alloc.peakBytes;
+  const peakBytes = alloc.workingPeakBytes;
+  const overheadBytes = alloc.overheadPeakBytes;
   // The correctness check reads the output of input set 0, whose host copy the reference uses.
   device.queue.submit([encodeIteration(prepared.passesFor(0), false)]);
   await device.queue.onSubmittedWorkDone();
@@ -401,14 +409,14 @@ async function runKernel(
   const flops = attentionFlops(p);
   const bytesMoved = minimumBytes(p);
   const scratch = kernel.analyticScratch(ctx, p);
-  const sets = io.sets.length;
-  const harnessBytes = io.kvLens.size + io.docBounds.size + paramsBytes(alloc.events, kernel.name) + (useTimestamps ? 2 * Math.max(16, 16 * passCount) : 0);
+  const harnessBytes = io.kvLens.size + io.docBounds.size + paramsBytes(alloc.events, kernel.name);
+  // The working set only: rotation copies and timestamp buffers are the profiler's (overheadBytes), not the kernel's.
   const analyticBuffers: AnalyticBuffer[] = [
-    { label: 'Q, K, V' + (sets > 1 ? ` (×${sets} rotation copies)` : ''), role: 'input', bytes: (qElements(p) + 2 * kvElements(p)) * elementBytes(p.dtype) * sets },
+    { label: 'Q, K, V', role: 'input', bytes: (qElements(p) + 2 * kvElements(p)) * elementBytes(p.dtype) },
     { label: 'O', role: 'output', bytes: qElements(p) * elementBytes(p.dtype) },
     ...scratch,
-    // The small buffers the harness adds: per-dispatch parameters, key lengths, document bounds, timestamp resolve/readback.
-    { label: 'params, kv lengths, doc bounds, timestamps', role: 'scratch', bytes: harnessBytes },
+    // The small buffers the kernel reads besides Q, K, V: per-dispatch parameters, key lengths, document bounds.
+    { label: 'params, kv lengths, doc bounds', role: 'scratch', bytes: harnessBytes },
   ];
   return {
     kernel: kernel.name,
@@ -423,6 +431,7 @@ async function runKernel(
     bytesMoved,
     gbps: bytesMoved / (timings.medianMs * 1e-3) / 1e9,
     peakBytes,
+    overheadBytes,
     analyticPeakBytes: analyticBuffers.reduce((a, b) => a + b.bytes, 0),
     analyticBuffers,
     maxRelError: Number.NaN,
@@ -438,7 +447,7 @@ function paramsBytes(events: readonly MemoryEvent[], phase: string): number {
 
 async function readOutput(ctx: GpuContext, alloc: TrackedAllocator, out: GPUBuffer, p: AttentionProblem): Promise<Float32Array> {
   const { device } = ctx;
-  const staging = alloc.create('O readback', 'staging', out.size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+  const staging = alloc.create('O readback', 'profiler', out.size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
   try {
     const encoder = device.createCommandEncoder({ label: 'readback' });
     encoder.copyBufferToBuffer(out, 0, staging, 0, out.size);

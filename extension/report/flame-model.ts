@@ -46,6 +46,11 @@ export interface FlameModel {
   totalMs: number;
   /** Intervals dropped or clamped while building (negative/NaN GPU durations, overlapping passes). */
   warnings: string[];
+  /**
+   * The time axis is built, not recorded: every model layer shows the same median iteration of each kernel laid
+   * end to end (one iteration was measured per workload, not one per layer). Said on the axis and in tooltips.
+   */
+  synthetic?: boolean;
 }
 
 export const FLAME_ROWS = ['run', 'layer', 'kernel', 'pass'] as const;
@@ -222,7 +227,10 @@ export function buildFlameModel(report: ProfileReport): FlameModel {
     b.add({ row: 0, startMs: 0, durationMs: cursor, label: report.title, kind: 'run', key: 'run', detail: report.adapter.description });
   }
   for (const box of [...layerBoxes, ...kernelBoxes, ...passBoxes]) b.add(box);
-  return b.build();
+  const model = b.build();
+  const slots = layerSlots(report);
+  if (slots.length > report.workloads.length) model.synthetic = true;
+  return model;
 }
 
 /** Index of the first box in `boxes` whose end is after `timeMs` (ends are monotonic in a row). */
@@ -272,14 +280,68 @@ export interface FlameView {
 
 /**
  * A box to draw: a real box, or (`merged` > 1) a run of consecutive boxes each narrower than the minimum width,
- * drawn as one rectangle spanning them (`first` is the first of the run, for its colour).
+ * drawn as one rectangle spanning them. `first` is the first box of the run; `index` its position in its row, so
+ * the run is `row.boxes[index … index + merged)` (its colours come from `spanShares`, never from `first` alone).
  */
 export interface VisibleSpan {
   first: FlameBox;
   row: number;
+  index: number;
   startMs: number;
   endMs: number;
   merged: number;
+}
+
+/**
+ * Per row, the running total of box durations for each category (a paint: a pass, a kernel, a diff bucket):
+ * `sums[(i) * categories + c]` is the time of category c in boxes [0, i). Built once per model and colouring, so a
+ * merged span's make-up costs O(categories), not O(boxes in it): the overview stays as cheap as before.
+ */
+export interface CategoryPrefix {
+  categories: number;
+  /** Category of each box, by box id. */
+  categoryOf: Uint32Array;
+  rows: Float64Array[];
+}
+
+export function buildCategoryPrefix(model: FlameModel, categoryOf: (box: FlameBox) => number, categories: number): CategoryPrefix {
+  const of = new Uint32Array(model.boxes.length);
+  for (const box of model.boxes) of[box.id] = categoryOf(box);
+  const rows = model.rows.map((row) => {
+    const sums = new Float64Array((row.boxes.length + 1) * categories);
+    row.boxes.forEach((box, i) => {
+      const base = i * categories;
+      for (let c = 0; c < categories; c++) sums[base + categories + c] = sums[base + c];
+      sums[base + categories + of[box.id]] += box.durationMs;
+    });
+    return sums;
+  });
+  return { categories, categoryOf: of, rows };
+}
+
+/**
+ * What a span is made of: [category, fraction of the span's box time] for each category present, largest first.
+ * A box's colour never depends on zoom: a merged span is drawn as these shares (stacked), so a pass that takes
+ * 45 % of the kernel shows as 45 % of the ink at any zoom, not as the colour of whichever box came first.
+ */
+export function spanShares(prefix: CategoryPrefix, span: Pick<VisibleSpan, 'row' | 'index' | 'merged' | 'first'>): [number, number][] {
+  if (span.merged === 1) return [[prefix.categoryOf[span.first.id], 1]];
+  const sums = prefix.rows[span.row];
+  const k = prefix.categories;
+  const a = span.index * k;
+  const b = (span.index + span.merged) * k;
+  let total = 0;
+  const out: [number, number][] = [];
+  for (let c = 0; c < k; c++) {
+    const t = sums[b + c] - sums[a + c];
+    if (t > 0) {
+      out.push([c, t]);
+      total += t;
+    }
+  }
+  // Zero-length boxes only: the first one's category.
+  if (total <= 0) return [[prefix.categoryOf[span.first.id], 1]];
+  return out.map(([c, t]) => [c, t / total] as [number, number]).sort((x, y) => y[1] - x[1]);
 }
 
 /**
@@ -302,14 +364,14 @@ export function forEachVisible(model: FlameModel, view: FlameView, visit: (span:
       if (box.startMs >= view.endMs) break;
       const end = box.startMs + box.durationMs;
       if (box.durationMs >= minMs) {
-        visit({ first: box, row: r, startMs: box.startMs, endMs: end, merged: 1 });
+        visit({ first: box, row: r, index: i, startMs: box.startMs, endMs: end, merged: 1 });
         i++;
         continue;
       }
       // A sliver: merge everything that starts before the next pixel boundary into one span.
       const next = firstStartingAt(boxes, box.startMs + minMs, i + 1, count);
       const last = boxes[next - 1];
-      visit({ first: box, row: r, startMs: box.startMs, endMs: Math.max(end, last.startMs + last.durationMs), merged: next - i });
+      visit({ first: box, row: r, index: i, startMs: box.startMs, endMs: Math.max(end, last.startMs + last.durationMs), merged: next - i });
       i = next;
     }
   });

@@ -7,7 +7,8 @@
 import type { BufferRole, MemoryEvent } from '../../kernels/allocator';
 import type { ProfileReport } from './schema';
 
-export const BUFFER_ROLES: readonly BufferRole[] = ['input', 'output', 'scores', 'scratch', 'staging', 'params'];
+/** Stacking order, bottom up: the profiler's own buffers last, on top of the kernel's working set. */
+export const BUFFER_ROLES: readonly BufferRole[] = ['input', 'output', 'scores', 'scratch', 'staging', 'params', 'profiler'];
 
 /** Gap between two workloads' allocator clocks on the shared axis (ms). */
 const WORKLOAD_GAP_MS = 1;
@@ -25,8 +26,10 @@ export interface MemoryPhase {
   workload: string;
   startMs: number;
   endMs: number;
-  /** Largest live total inside the phase. */
+  /** Largest live working set inside the phase (the profiler's own buffers left out). */
   peakBytes: number;
+  /** Largest live total of the profiler's own buffers inside the phase. */
+  overheadBytes: number;
   /** The kernel's analytic expectation, for kernel phases. */
   analyticPeakBytes?: number;
 }
@@ -41,7 +44,10 @@ export interface MemoryModel {
   steps: MemoryStep[];
   phases: MemoryPhase[];
   events: PlacedEvent[];
+  /** The peak of the working set (every role but `profiler`): what a kernel needs, comparable across tools. */
   peak: { timeMs: number; bytes: number; workload: string } | undefined;
+  /** Largest live total of the profiler's own buffers (rotating input copies, timestamps, read-backs). */
+  overheadPeakBytes: number;
   endMs: number;
   /** Largest of the measured peak and every analytic expectation: the y-domain. */
   maxBytes: number;
@@ -50,7 +56,7 @@ export interface MemoryModel {
   warnings: string[];
 }
 
-const zeroRoles = (): Record<BufferRole, number> => ({ input: 0, output: 0, scores: 0, scratch: 0, staging: 0, params: 0 });
+const zeroRoles = (): Record<BufferRole, number> => ({ input: 0, output: 0, scores: 0, scratch: 0, staging: 0, params: 0, profiler: 0 });
 
 export function buildMemoryModel(report: ProfileReport): MemoryModel {
   const steps: MemoryStep[] = [];
@@ -62,6 +68,7 @@ export function buildMemoryModel(report: ProfileReport): MemoryModel {
   let offset = 0;
   let peak: MemoryModel['peak'];
   let maxBytes = 0;
+  let overheadPeakBytes = 0;
   for (const w of report.workloads) {
     const analytic = new Map(w.results.map((r) => [r.kernel, r.analyticPeakBytes] as const));
     let lastMs = 0;
@@ -87,22 +94,25 @@ export function buildMemoryModel(report: ProfileReport): MemoryModel {
       // Several events at one instant: keep only the state after the last of them.
       if (steps.length && steps[steps.length - 1].timeMs === atMs) steps.pop();
       steps.push({ timeMs: atMs, byRole: { ...byRole }, totalBytes });
-      if (!peak || totalBytes > peak.bytes) peak = { timeMs: atMs, bytes: totalBytes, workload: w.name };
+      const working = totalBytes - byRole.profiler;
+      overheadPeakBytes = Math.max(overheadPeakBytes, byRole.profiler);
+      if (!peak || working > peak.bytes) peak = { timeMs: atMs, bytes: working, workload: w.name };
       if (!phase || phase.name !== e.phase) {
         if (phase) phase.endMs = atMs;
         const a = analytic.get(e.phase);
-        phase = { name: e.phase, workload: w.name, startMs: atMs, endMs: atMs, peakBytes: 0, ...(a ? { analyticPeakBytes: a } : {}) };
+        phase = { name: e.phase, workload: w.name, startMs: atMs, endMs: atMs, peakBytes: 0, overheadBytes: 0, ...(a ? { analyticPeakBytes: a } : {}) };
         phases.push(phase);
         if (a) maxBytes = Math.max(maxBytes, a);
       }
-      phase.peakBytes = Math.max(phase.peakBytes, totalBytes);
+      phase.peakBytes = Math.max(phase.peakBytes, working);
+      phase.overheadBytes = Math.max(phase.overheadBytes, byRole.profiler);
       phase.endMs = atMs;
       maxBytes = Math.max(maxBytes, totalBytes);
     }
     offset += lastMs + WORKLOAD_GAP_MS;
   }
   const endMs = steps.length ? steps[steps.length - 1].timeMs : 0;
-  return { steps, phases, events, peak, endMs, maxBytes, roles: BUFFER_ROLES.filter((r) => used.has(r)), warnings };
+  return { steps, phases, events, peak, overheadPeakBytes, endMs, maxBytes, roles: BUFFER_ROLES.filter((r) => used.has(r)), warnings };
 }
 
 export interface LiveBuffer {

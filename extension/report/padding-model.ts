@@ -193,7 +193,7 @@ function table(a: PaddingAnalysis): PaddingTable {
   const head = [
     'Strategy', 'Token efficiency', 'Attention efficiency', 'Unmasked kernel efficiency', 'Batches', 'Rows', 'Padded tokens', 'Truncated tokens', 'Padded length (min / median / max)',
     ...(memory ? ['Largest batch (S materialised)'] : []),
-    ...(measured ? ['Measured (ms / layer, whole dataset)', 'ns / useful token', 'Batches timed', 'Max rel. error'] : []),
+    ...(measured ? ['Measured time per layer (whole dataset)', 'ns / useful token', 'Batches timed', 'Max rel. error'] : []),
   ];
   const rawHead = [
     'strategy', 'tokenEfficiency', 'attentionEfficiency', 'unmaskedAttentionEfficiency', 'batches', 'rows', 'usefulTokens', 'paddedTokens', 'truncatedTokens', 'splitSequences',

@@ -54,8 +54,6 @@ export function roofAt(c: Ceilings, intensity: number): number {
   return Math.min(c.computeTflops, (c.bandwidthGBps * intensity) / 1000);
 }
 
-const decadeFloor = (v: number) => 10 ** Math.floor(Math.log10(v));
-const decadeCeil = (v: number) => 10 ** Math.ceil(Math.log10(v));
 
 export function buildRooflineModel(report: ProfileReport): RooflineModel {
   const ceilings = readCeilings(report);
@@ -79,7 +77,9 @@ export function buildRooflineModel(report: ProfileReport): RooflineModel {
   if (ridge) xs.push(ridge);
   if (ceilings) ys.push(ceilings.computeTflops);
   if (ceilings?.matmulTflops) ys.push(ceilings.matmulTflops);
-  const xDomain: [number, number] = xs.length ? [decadeFloor(Math.min(...xs) / 2), decadeCeil(Math.max(...xs) * 2)] : [0.1, 1000];
-  const yDomain: [number, number] = ys.length ? [decadeFloor(Math.min(...ys) / 2), decadeCeil(Math.max(...ys) * 2)] : [1e-3, 100];
+  // The axes span the data (points and ceilings) with a margin, not whole decades: a software adapter's points sit
+  // decades below its ceilings already, and empty decades of ticks beyond them only push the data together.
+  const xDomain: [number, number] = xs.length ? [Math.min(...xs) / 2, Math.max(...xs) * 2] : [0.1, 1000];
+  const yDomain: [number, number] = ys.length ? [Math.min(...ys) / 2, Math.max(...ys) * 2] : [1e-3, 100];
   return { points, ...(ceilings ? { ceilings, ridge } : {}), xDomain, yDomain };
 }

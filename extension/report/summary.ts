@@ -1,7 +1,27 @@
 /** Text renderings of a report: the CLI's table, Markdown and CSV exports. Pure. */
 import type { KernelResult } from '../../kernels/runner';
 import { formatBytes, formatMs } from '../../kernels/units';
-import type { ProfileReport, Workload } from './schema';
+import type { ProfileReport, SpecJson, Workload } from './schema';
+
+/** Every mask option a spec ran with, as a user writes them: "causal, window=4096, softcap=30, kv-lens". */
+export function maskOptions(spec: SpecJson): string[] {
+  const parts: string[] = [spec.causal ? 'causal' : 'bidirectional'];
+  if (spec.window > 0) parts.push(`window=${spec.window}`);
+  if (spec.softcap > 0) parts.push(`softcap=${spec.softcap}`);
+  // The default scale is 1/√D; another one was asked for and changes the result.
+  if (Number.isFinite(spec.scale) && Math.abs(spec.scale - 1 / Math.sqrt(spec.headDim)) > 1e-6 * spec.scale) parts.push(`scale=${Number(spec.scale.toPrecision(4))}`);
+  if (spec.kvLens?.length) parts.push('kv-lens');
+  return parts;
+}
+
+/** The Shape line of a report: dimensions, dtype and every mask option; per workload when they differ. */
+export function describeShape(report: Pick<ProfileReport, 'spec' | 'workloads'>): string {
+  const specs = report.workloads.length ? report.workloads.map((w) => ({ name: w.name, spec: w.spec })) : [{ name: '', spec: report.spec }];
+  const dims = (s: SpecJson) => `B=${s.batch} Hq=${s.heads} Hkv=${s.kvHeads} Nq=${s.seqLenQ} Nk=${s.seqLenK} D=${s.headDim} ${s.dtype}`;
+  const distinct = [...new Set(specs.map((x) => `${dims(x.spec)} ${maskOptions(x.spec).join(', ')}`))];
+  if (distinct.length === 1) return `${dims(specs[0].spec)} ${maskOptions(specs[0].spec).join(', ')}`;
+  return specs.map((x) => `${x.name}: ${dims(x.spec)} ${maskOptions(x.spec).join(', ')}`).join(' · ');
+}
 
 export interface SummaryRow {
   workload: string;
@@ -17,6 +37,8 @@ export interface SummaryRow {
   tflops: number;
   gbps: number;
   peakBytes: number;
+  /** The profiler's own bytes live while the kernel ran (rotating input copies, timestamps): not in the peak. */
+  overheadBytes: number;
   analyticPeakBytes: number;
   maxRelError: number;
   correct: boolean;
@@ -66,6 +88,7 @@ function rowOf(report: ProfileReport, w: Workload, r: KernelResult, naive: Kerne
     tflops: r.status === 'ok' ? r.tflops : Number.NaN,
     gbps: r.status === 'ok' ? r.gbps : Number.NaN,
     peakBytes: r.peakBytes,
+    overheadBytes: r.overheadBytes ?? 0,
     analyticPeakBytes: r.analyticPeakBytes,
     maxRelError: r.maxRelError,
     correct: r.correct,
@@ -83,6 +106,7 @@ function header(report: ProfileReport): string[] {
   const lines = [
     `adapter: ${a.description}${a.vendor ? ` (${a.vendor}${a.backend ? `, ${a.backend}` : ''})` : ''}${a.isFallback ? ' — SOFTWARE FALLBACK: timings are not representative of a GPU' : ''}`,
     `timestamps: ${report.timestamps.available ? (report.timestamps.quantized ? 'GPU, quantized' : 'GPU, not quantized') : 'unavailable (wall clock)'} · iterations: ${report.settings.iterations} (+${report.settings.warmup} warm-up)${report.settings.mode === 'train' ? ' · mode: train (forward + backward)' : ''}`,
+    `shape: ${describeShape(report)}`,
   ];
   const torch = report.engines?.find((e) => e.id === 'pytorch');
   if (torch) lines.push(`pytorch: ${torch.python ?? torch.label} — CUDA events per iteration on a GPU, wall clock on CPU`);

@@ -11,6 +11,7 @@ import { kernelDescription } from '../../kernels/names';
 import { parseShapeInput, SHAPE_PLACEHOLDER } from '../hints/shapeInput';
 import { isRecognisedConfig } from '../model';
 import type { ProfileReport } from '../report/schema';
+import { whyNotComparable } from '../report/compare';
 import type { ReportPanels } from '../webview-host/reportPanels';
 import { COMMANDS } from './commandIds';
 import { CONFIG_LANGUAGES, CONFIG_SELECTOR, ConfigDocuments, documentKey } from './configDocuments';
@@ -113,7 +114,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (ids.length !== 2 || ids[0] === ids[1]) ids = await pickTwo(store);
       if (ids.length !== 2) return;
       const [ra, rb] = await Promise.all(ids.map((id) => loadReport(store, id)));
-      if (ra && rb) deps.panels.compare(ra, rb);
+      if (!ra || !rb) return;
+      const refused = whyNotComparable(ra, rb);
+      if (refused) {
+        void vscode.window.showWarningMessage(refused);
+        return;
+      }
+      deps.panels.compare(ra, rb);
     }),
     reg(COMMANDS.exportReport, async (arg) => {
       const report = await pickReport(store, asId(arg), 'Export which report?');
@@ -328,16 +335,17 @@ async function pickTwo(store: ReportStore): Promise<string[]> {
     void vscode.window.showInformationMessage('Comparing needs two reports: profile again (another kernel set, adapter or shape) first.');
     return [];
   }
-  const picked = await vscode.window.showQuickPick(entries.map(entryItem), {
-    title: 'Attention Profiler: compare two reports (first picked = baseline)',
-    canPickMany: true,
+  // Two picks in turn, so the baseline is the one picked first whatever the list order (newest first).
+  const base = await vscode.window.showQuickPick(entries.map(entryItem), {
+    title: 'Compare Reports (1/2): the baseline A',
+    placeHolder: 'Pick the report to compare against',
   });
-  if (!picked) return [];
-  if (picked.length !== 2) {
-    void vscode.window.showWarningMessage(`Pick exactly two reports to compare (you picked ${picked.length}).`);
-    return [];
-  }
-  return picked.map((p) => p.id);
+  if (!base) return [];
+  const other = await vscode.window.showQuickPick(
+    entries.filter((e) => e.id !== base.id).map(entryItem),
+    { title: `Compare Reports (2/2): B, set against A = ${base.label}`, placeHolder: 'Pick the report to compare with the baseline' },
+  );
+  return other ? [base.id, other.id] : [];
 }
 
 async function loadReport(store: ReportStore, id: string): Promise<ProfileReport | undefined> {

@@ -184,6 +184,16 @@ describe('measurement', () => {
     assert.equal(s[0].bytes, 2 * 2 * 48 * 48 * 4);
     assert.equal(s[0].phase, 'naive');
     assert.ok(naive.peakBytes > flash.peakBytes);
+    // The peak is the working set: Q, K, V once, O, S for naive, and the small parameter buffers; the rotating input
+    // copies and timestamp buffers are the profiler's, counted apart.
+    const qkvo = (2 * (2 * 2 * 48 * 64) + 2 * (2 * 1 * 48 * 64)) * 4;
+    assert.ok(flash.peakBytes >= qkvo && flash.peakBytes < qkvo + 4096, `flash working set ${flash.peakBytes} vs Q+K+V+O ${qkvo}`);
+    assert.ok(naive.peakBytes >= qkvo + s[0].bytes && naive.peakBytes < qkvo + s[0].bytes + 4096, `naive working set ${naive.peakBytes}`);
+    assert.equal(run.inputSets, 4, 'small inputs rotate through copies');
+    const copies = run.memory.filter((m) => m.kind === 'alloc' && /rotation copy/.test(m.label));
+    assert.equal(copies.length, 9, 'Q, K and V have three rotation copies each');
+    assert.ok(copies.every((m) => m.role === 'profiler'), 'rotation copies are profiler overhead');
+    for (const r of run.results) assert.ok((r.overheadBytes ?? 0) >= copies.reduce((a, m) => a + m.bytes, 0), `${r.kernel}: overhead ${r.overheadBytes} holds the copies`);
     // Every allocation is freed by the end, and live bytes never go negative.
     assert.equal(run.memory.at(-1)?.liveBytes, 0);
     assert.ok(run.memory.every((m) => m.liveBytes >= 0));

@@ -1,6 +1,6 @@
 /** A/B comparison: per-kernel ratios of median time, a differential flame chart, and both summaries. */
 import { buildFlameModel } from '../../extension/report/flame-model';
-import { DIFF_BUCKETS, compareReports, diffBucket, flameDiff, type CompareRow } from '../../extension/report/compare';
+import { DIFF_BUCKETS, compareReports, diffBucket, flameDiff, matchSummary, noiseHalfWidth, whyNotComparable, type CompareRow } from '../../extension/report/compare';
 import type { ProfileReport } from '../../extension/report/schema';
 import { formatChange, formatMs } from '../../kernels/units';
 import type { ThemeColors } from '../shared/theme';
@@ -10,14 +10,18 @@ import { summaryView, tabs, type Shell } from './main';
 import { renderRunFacts } from './summaryView';
 
 
+const span = (r: CompareRow) => (r.interval ? ` (95 %: ${r.interval[0].toFixed(3)}–${r.interval[1].toFixed(3)})` : '');
+
 function verdictText(r: CompareRow): string {
   switch (r.verdict) {
     case 'faster':
-      return `${(1 / r.ratio).toFixed(2)}× faster`;
+      return `${(1 / r.ratio).toFixed(2)}× faster${span(r)}`;
     case 'slower':
-      return `${r.ratio.toFixed(2)}× slower`;
+      return `${r.ratio.toFixed(2)}× slower${span(r)}`;
+    case 'noise':
+      return `within noise (±${(100 * noiseHalfWidth(r.interval ?? [r.ratio, r.ratio])).toFixed(1)} %)`;
     case 'same':
-      return 'same (within 3 %)';
+      return 'same (within 3 %, too few samples for an interval)';
     case 'only-a':
       return 'only in A';
     case 'only-b':
@@ -29,7 +33,7 @@ function verdictText(r: CompareRow): string {
 
 function compareTable(a: ProfileReport, b: ProfileReport): HTMLElement {
   const rows = compareReports(a, b);
-  const multi = new Set(rows.map((r) => r.workload)).size > 1;
+  const multi = new Set(rows.map((r) => r.workload)).size > 1 || rows.some((r) => r.workloadA);
   const head = ['Kernel', ...(multi ? ['Workload'] : []), 'A median', 'B median', 'B / A', 'Change'];
   return h(
     'table',
@@ -44,7 +48,7 @@ function compareTable(a: ProfileReport, b: ProfileReport): HTMLElement {
           'tr',
           {},
           h('th', { scope: 'row' }, r.kernel),
-          multi && h('td', {}, r.workload),
+          multi && h('td', {}, r.workloadA ? `${r.workloadA} ↔ ${r.workload}` : r.workload),
           h('td', { class: 'num' }, formatMs(r.aMs)),
           h('td', { class: 'num' }, formatMs(r.bMs)),
           h('td', { class: 'num' }, Number.isFinite(r.ratio) ? r.ratio.toFixed(3) : '–'),
@@ -68,6 +72,11 @@ function diffPaints(t: ThemeColors): Paint[] {
   ];
 }
 
+/** Boxes B has and A has not: blue, never the grey of "within 3 %" (a change too small to matter). */
+function notInA(t: ThemeColors): Paint {
+  return { color: t.blue, alpha: 0.55 };
+}
+
 function diffLegendLabels(): string[] {
   const [b0, b1, b2, b3, b4, b5] = DIFF_BUCKETS.map((x) => Math.round(Math.abs(x) * 100));
   return [`≥ ${b0} % faster`, `${b1}–${b0} % faster`, `${b2}–${b1} % faster`, `within ${b3} %`, `${b3}–${b4} % slower`, `${b4}–${b5} % slower`, `≥ ${b5} % slower`];
@@ -78,12 +87,24 @@ function header(label: string, r: ProfileReport): HTMLElement {
 }
 
 export function renderCompare(shell: Shell, a: ProfileReport, b: ProfileReport): HTMLElement {
+  const refused = whyNotComparable(a, b);
+  if (refused) return h('div', { class: 'report compare-report' }, h('h1', {}, 'A/B comparison'), h('p', { class: 'banner warning', role: 'alert' }, refused));
   const fa = buildFlameModel(a);
   const fb = buildFlameModel(b);
   const change = flameDiff(fa, fb);
   let chart: FlameChart | undefined;
   const panels = tabs(shell, [
-    { id: 'compare', title: 'Comparison', render: () => h('div', {}, h('p', { class: 'note' }, 'B / A below 1: B is faster. Kernels matched by workload name and kernel.'), compareTable(a, b)) },
+    {
+      id: 'compare',
+      title: 'Comparison',
+      render: () =>
+        h(
+          'div',
+          {},
+          h('p', { class: 'note' }, `B / A below 1: B is faster. A change counts only when the 95 % bootstrap interval of the ratio of medians (from each run's iterations) leaves 1; else it reads "within noise". ${matchSummary(compareReports(a, b))}`),
+          compareTable(a, b),
+        ),
+    },
     {
       id: 'diff',
       title: 'Differential flame',
@@ -92,9 +113,9 @@ export function renderCompare(shell: Shell, a: ProfileReport, b: ProfileReport):
           ariaLabel: 'Differential flame chart: B’s timeline coloured by change against A',
           paint: (box, t) => {
             const i = diffBucket(change[box.id]);
-            return i < 0 ? { color: t.muted, alpha: 0.3 } : diffPaints(t)[i];
+            return i < 0 ? notInA(t) : diffPaints(t)[i];
           },
-          legend: (t) => [...diffLegendLabels().map((label, i) => ({ label, paint: diffPaints(t)[i] })), { label: 'not in A', paint: { color: t.muted, alpha: 0.3 } }],
+          legend: (t) => [...diffLegendLabels().map((label, i) => ({ label, paint: diffPaints(t)[i] })), { label: 'not in A (new in B)', paint: notInA(t) }],
           extraTooltip: (box) => (Number.isFinite(change[box.id]) ? `A → B: ${formatChange(change[box.id])}` : 'not in A'),
           ...(shell.ui().diff ? { state: shell.ui().diff } : {}),
           onState: (s) => shell.save({ diff: s }),

@@ -7,6 +7,9 @@ import { scaleLinear } from 'd3';
 import {
   FLAME_ROWS,
   boxAt,
+  buildCategoryPrefix,
+  spanShares,
+  type CategoryPrefix,
   clampView,
   forEachVisible,
   searchBoxes,
@@ -95,6 +98,19 @@ export function defaultPaint(model: FlameModel): (box: FlameBox, theme: ThemeCol
   };
 }
 
+/** Each pass's share of the pass row's total time (what the overview's pass row should show in its colour). */
+export function passTimeShares(model: FlameModel): Record<string, number> {
+  const row = model.rows[FLAME_ROWS.indexOf('pass')];
+  const byLabel: Record<string, number> = {};
+  let total = 0;
+  for (const b of row?.boxes ?? []) {
+    byLabel[b.label] = (byLabel[b.label] ?? 0) + b.durationMs;
+    total += b.durationMs;
+  }
+  for (const k of Object.keys(byLabel)) byLabel[k] = total > 0 ? byLabel[k] / total : 0;
+  return byLabel;
+}
+
 /** Tooltips are fixed to the viewport so a short chart never clips them; flipped to stay on screen. */
 export function placeTooltip(tooltip: HTMLElement, clientX: number, clientY: number): void {
   const tw = tooltip.offsetWidth;
@@ -123,6 +139,9 @@ export class FlameChart {
   private readonly textWidths = new Map<string, number>();
   private workloads: string[];
   private lastExamined = 0;
+  /** Distinct paints of this model under the current theme, and each row's running time per paint. */
+  private paints: Paint[] = [];
+  private prefix!: CategoryPrefix;
 
   constructor(
     private readonly model: FlameModel,
@@ -131,9 +150,12 @@ export class FlameChart {
   ) {
     this.paint = options.paint ?? defaultPaint(model);
     this.workloads = [...new Set(model.boxes.map((b) => b.workload).filter((w): w is string => !!w))];
+    this.indexPaints();
     const s = options.state;
     this.view = clampView(s?.startMs ?? 0, s?.endMs ?? model.totalMs, model.totalMs);
     this.canvas = h('canvas', { tabindex: 0, role: 'img', 'aria-label': options.ariaLabel, class: 'flame-canvas' });
+    // Geometry and each pass's share of the pass row's time, for checks that read the drawn pixels (the e2e test).
+    Object.assign(this.canvas.dataset, { rowHeight: String(ROW_H), axisHeight: String(AXIS_H), gutter: String(GUTTER), passShares: JSON.stringify(passTimeShares(model)) });
     this.tooltip = h('div', { class: 'tooltip', role: 'tooltip', hidden: true });
     this.matchCount = h('span', { class: 'match-count', 'aria-live': 'polite' });
     this.searchField = h(TAG.textField, { placeholder: 'Search kernels, passes, layers', 'aria-label': 'Search the flame chart', class: 'search' }) as HTMLElement & { value: string };
@@ -158,6 +180,7 @@ export class FlameChart {
 
   setTheme(theme: ThemeColors): void {
     this.theme = theme;
+    this.indexPaints();
     this.renderLegend(this.el.querySelector('.legend') as HTMLElement);
     this.scheduleDraw();
   }
@@ -175,6 +198,25 @@ export class FlameChart {
   destroy(): void {
     this.resizeObserver.disconnect();
     cancelAnimationFrame(this.frame);
+  }
+
+  /** Paints depend on the theme: index them (and the per-row running times) again when it changes. */
+  private indexPaints(): void {
+    const index = new Map<string, number>();
+    this.paints = [];
+    const categoryOf = (box: FlameBox) => {
+      const p = this.paint(box, this.theme);
+      const key = `${p.color}|${p.alpha}`;
+      let i = index.get(key);
+      if (i === undefined) {
+        index.set(key, (i = this.paints.length));
+        this.paints.push(p);
+      }
+      return i;
+    };
+    // Two passes: the first finds the categories, the second builds the sums with their final count.
+    for (const box of this.model.boxes) categoryOf(box);
+    this.prefix = buildCategoryPrefix(this.model, categoryOf, Math.max(1, this.paints.length));
   }
 
   private renderLegend(legend: HTMLElement): void {
@@ -345,6 +387,7 @@ export class FlameChart {
       if (box.kind === 'kernel' && box.durationMs > 0) lines.push(`${rate(box.flops / (box.durationMs * 1e-3) / 1e12)} TFLOP/s`);
     }
     if (box.detail) lines.push(box.detail);
+    if (this.model.synthetic && box.kind !== 'run') lines.push(h('em', {}, 'Synthetic timeline: each layer repeats its workload’s median iteration; the start time is not a measurement.'));
     const extra = this.options.extraTooltip?.(box);
     if (extra) lines.push(h('span', { class: 'tooltip-extra' }, extra));
     this.tooltip.replaceChildren(...lines.map((l) => h('div', {}, l)));
@@ -403,17 +446,25 @@ export class FlameChart {
       const x1 = Math.min(GUTTER + plotW, x(span.endMs));
       const w = Math.max(x1 - x0, 1 / dpr);
       const y = AXIS_H + span.row * ROW_H;
-      const paint = this.paint(span.first, t);
       const matched = searching && span.merged === 1 && this.matches.has(span.first.id);
       const dim = searching && !matched;
-      const key = `${paint.color}|${dim ? paint.alpha * 0.25 : paint.alpha}`;
-      let batch = batches.get(key);
-      if (!batch) {
-        batch = { paint: { color: paint.color, alpha: dim ? paint.alpha * 0.25 : paint.alpha }, rects: [] };
-        batches.set(key, batch);
-      }
-      // A 1 px gap between neighbours once boxes are wide enough to read as separate.
-      batch.rects.push(x0, y + 1, w > 3 ? w - 1 : w, ROW_H - 2);
+      // A merged span (boxes narrower than a pixel) is stacked from the paints of the boxes in it, each as tall as
+      // its share of their time: the overview shows what the boxes are made of, whatever the zoom.
+      const shares = spanShares(this.prefix, span);
+      let top = y + 1;
+      const full = ROW_H - 2;
+      shares.forEach(([category, share], k) => {
+        const paint = this.paints[category] ?? this.paint(span.first, t);
+        const alpha = dim ? paint.alpha * 0.25 : paint.alpha;
+        const key = `${paint.color}|${alpha}`;
+        let batch = batches.get(key);
+        if (!batch) batches.set(key, (batch = { paint: { color: paint.color, alpha }, rects: [] }));
+        const bottom = k === shares.length - 1 ? y + 1 + full : top + share * full;
+        // A 1 px gap between neighbours once boxes are wide enough to read as separate.
+        if (bottom > top) batch.rects.push(x0, top, w > 3 ? w - 1 : w, bottom - top);
+        top = bottom;
+      });
+      const paint = this.paints[shares[0][0]] ?? this.paint(span.first, t);
       if (span.merged === 1 && w > 24) labelled.push({ span, x0, w, y, color: paint.color, alpha: paint.alpha });
       if (matched) outlined.push({ x0, w, y, color: t.searchMatch, width: 2 });
       if (span.first.kind === 'layer' && span.merged === 1 && this.workloads.length > 1) {
@@ -507,6 +558,10 @@ export class FlameChart {
     ctx.fillStyle = t.background;
     ctx.fillRect(0, 0, GUTTER - 2, AXIS_H);
     ctx.fillStyle = t.muted;
-    ctx.fillText(`GPU time (${unit})`, 4, AXIS_H / 2);
+    if (this.model.synthetic) {
+      // Two short lines fit the gutter: the axis is laid out from median iterations, not a recorded timeline.
+      ctx.fillText('synthetic', 4, AXIS_H / 2 - 6);
+      ctx.fillText(`time (${unit})`, 4, AXIS_H / 2 + 7);
+    } else ctx.fillText(`GPU time (${unit})`, 4, AXIS_H / 2);
   }
 }

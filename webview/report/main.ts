@@ -275,7 +275,7 @@ function renderReport(shell: Shell, report: ProfileReport): HTMLElement {
         shell.onCleanup(() => chart.destroy());
         const desc =
           report.source.kind === 'config'
-            ? 'Each model layer runs every kernel once, at that kernel’s median iteration; widths are GPU timestamps.'
+            ? 'Synthetic time axis: one median iteration of each kernel was measured per workload and is repeated for every model layer, so the axis adds up what the model would take; box widths are GPU timestamps.'
             : 'Each kernel at its median iteration; widths are GPU timestamps.';
         const torchNote = torchEngine
           ? [h('p', { class: 'note' }, `PyTorch lane: one iteration of each backend under torch.profiler (its GPU kernels, or its operators on a CPU), on ${torchEngine.label}; the summary's times are the timed iterations.`)]

@@ -6,7 +6,7 @@
 import { area, axisBottom, axisLeft, curveStepAfter, scaleLinear, select, stack, type Series } from 'd3';
 import type { BufferRole } from '../../kernels/allocator';
 import { liveBuffersAt, phaseAt, type MemoryModel, type MemoryStep } from '../../extension/report/memory-model';
-import { formatBytes, formatMs } from '../../kernels/units';
+import { formatBytes } from '../../kernels/units';
 import type { ThemeColors } from '../shared/theme';
 import { h } from './dom';
 import { SVG_NS, svgRoot } from './svg';
@@ -14,8 +14,17 @@ import { placeTooltip } from './flameChart';
 
 const M = { top: 28, right: 24, bottom: 46, left: 70 };
 
+const ROLE_LABELS: Partial<Record<BufferRole, string>> = {
+  input: 'input (Q, K, V, key lengths)',
+  output: 'output (O)',
+  scores: 'scores (S, naive)',
+  scratch: 'scratch',
+  staging: 'staging (read-back)',
+  params: 'params',
+};
+
 export function roleColor(role: BufferRole, t: ThemeColors): string {
-  const map: Record<BufferRole, string> = { input: t.blue, output: t.green, scores: t.red, scratch: t.orange, staging: t.purple, params: t.yellow };
+  const map: Record<BufferRole, string> = { input: t.blue, output: t.green, scores: t.red, scratch: t.orange, staging: t.purple, params: t.yellow, profiler: t.neutral };
   return map[role];
 }
 
@@ -44,7 +53,7 @@ export function phaseTitle(phase: string): string {
 /** Short band labels, longest first: the first that fits the band is drawn. */
 function bandLabels(phase: string): string[] {
   const k = checkedKernel(phase);
-  return k ? [`${k} correctness check`, `${k} check`, 'check', '✓'] : [phase];
+  return k ? [`${k} correctness check`, `${k} check`, 'check'] : [phase];
 }
 
 export interface PeakSource {
@@ -107,7 +116,7 @@ export function renderMemoryChart(model: MemoryModel, t: ThemeColors, width: num
       .attr('height', innerH)
       .attr('fill', check ? t.yellow : t.foreground)
       .attr('opacity', check ? 0.16 : i % 2 ? 0.1 : 0.04);
-    band.append('title').text(`${phaseTitle(p.name)} · ${p.workload}: peak ${formatBytes(p.peakBytes)}`);
+    band.append('title').text(`${phaseTitle(p.name)} · ${p.workload}: working-set peak ${formatBytes(p.peakBytes)}${p.overheadBytes ? `; profiler overhead ${formatBytes(p.overheadBytes)} apart` : ''}`);
     // Other phases are labelled when the name fits their band.
     if (!check && w > p.name.length * charW + 6) labels.push({ x: x0 + 4, text: p.name, check });
   });
@@ -142,8 +151,10 @@ export function renderMemoryChart(model: MemoryModel, t: ThemeColors, width: num
     .data(series)
     .join('path')
     .attr('fill', (s) => roleColor(s.key, t))
-    .attr('fill-opacity', 0.75)
+    // The profiler's own buffers sit on top, faint and dashed: present on the GPU, not part of the kernel's peak.
+    .attr('fill-opacity', (s) => (s.key === 'profiler' ? 0.3 : 0.75))
     .attr('stroke', (s) => roleColor(s.key, t))
+    .attr('stroke-dasharray', (s) => (s.key === 'profiler' ? '4 3' : null))
     .attr('d', (s) => areaGen(s as unknown as ([number, number] & { data: MemoryStep })[]) ?? '');
 
   // Analytic expectation per kernel phase: dashed, beside the measured area.
@@ -201,7 +212,8 @@ export function renderMemoryChart(model: MemoryModel, t: ThemeColors, width: num
       const nearPeak = peakX !== undefined && peakLine !== undefined && Math.abs(mx - peakX) <= 8;
       tooltip.replaceChildren(
         nearPeak ? h('div', { class: 'peak-source' }, h('strong', {}, peakLine.replace(/^measured peak/, 'Measured peak'))) : '',
-        h('div', {}, h('strong', {}, `${formatMs(tm)} · ${formatBytes(total)} live`)),
+        // The axis is in ms: so is the tooltip (formatMs would switch to s past 1000 ms).
+        h('div', {}, h('strong', {}, `${Number(tm.toPrecision(4)).toLocaleString('en-US')} ms · ${formatBytes(total)} live`)),
         phase ? h('div', {}, `phase ${phaseTitle(phase.name)} (${phase.workload})${phase.analyticPeakBytes !== undefined ? `, analytic ${formatBytes(phase.analyticPeakBytes)}` : ''}`) : '',
         h('table', { class: 'mini' }, ...rows),
         live.length > 14 ? h('div', {}, `… and ${live.length - 14} more`) : '',
@@ -221,7 +233,8 @@ export function memoryLegend(model: MemoryModel, t: ThemeColors): HTMLElement {
   const item = (swatchClass: string, color: string, label: string) => {
     const sw = document.createElementNS(SVG_NS, 'svg');
     const s = select(sw).attr('width', 22).attr('height', 12).attr('aria-hidden', 'true');
-    if (swatchClass === 'dash') s.append('line').attr('x1', 0).attr('x2', 22).attr('y1', 6).attr('y2', 6).attr('stroke', color).attr('stroke-width', 2).attr('stroke-dasharray', '6 4');
+    if (swatchClass === 'overhead') s.append('rect').attr('x', 1).attr('y', 1).attr('width', 20).attr('height', 10).attr('fill', color).attr('fill-opacity', 0.3).attr('stroke', color).attr('stroke-dasharray', '4 3');
+    else if (swatchClass === 'dash') s.append('line').attr('x1', 0).attr('x2', 22).attr('y1', 6).attr('y2', 6).attr('stroke', color).attr('stroke-width', 2).attr('stroke-dasharray', '6 4');
     else if (swatchClass === 'dot') s.append('circle').attr('cx', 11).attr('cy', 6).attr('r', 4).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2);
     else if (swatchClass === 'band') s.append('rect').attr('width', 22).attr('height', 12).attr('fill', color).attr('fill-opacity', 0.35);
     else s.append('rect').attr('width', 22).attr('height', 12).attr('fill', color).attr('fill-opacity', 0.75);
@@ -230,9 +243,14 @@ export function memoryLegend(model: MemoryModel, t: ThemeColors): HTMLElement {
   return h(
     'div',
     { class: 'legend', 'aria-label': 'Legend' },
-    ...model.roles.map((r) => item('rect', roleColor(r, t), r)),
-    item('dash', t.foreground, 'analytic expectation (per kernel)'),
+    ...model.roles.map((r) =>
+      r === 'profiler'
+        ? item('overhead', roleColor(r, t), `profiler overhead: rotating input copies, timestamp and read-back buffers (up to ${formatBytes(model.overheadPeakBytes)}; not in the peak)`)
+        : item('rect', roleColor(r, t), ROLE_LABELS[r] ?? r),
+    ),
+    item('band', t.foreground, 'phase: setup, a kernel, teardown (hover a band for its peak)'),
+    item('dash', t.foreground, 'analytic working set (per kernel)'),
     ...(model.phases.some((p) => checkedKernel(p.name) !== undefined) ? [item('band', t.yellow, 'correctness check: read-back of O after timing (not in the kernel\'s peak)')] : []),
-    item('dot', t.error, 'measured peak'),
+    item('dot', t.error, 'measured peak of the working set'),
   );
 }

@@ -13,6 +13,13 @@ export function kernelColor(kernel: string, kernels: string[], t: ThemeColors): 
   return t.series[(kernels.indexOf(kernel) + 2) % t.series.length];
 }
 
+/** A FLOP/s unit for an axis whose largest value is `maxTflops` TFLOP/s, and the factor from TFLOP/s to it. */
+export function rateUnit(maxTflops: number): [string, number] {
+  if (maxTflops >= 1) return ['TFLOP/s', 1];
+  if (maxTflops >= 1e-3) return ['GFLOP/s', 1e3];
+  return ['MFLOP/s', 1e6];
+}
+
 export function renderRoofline(model: RooflineModel, t: ThemeColors, width: number): SVGSVGElement {
   const height = 380;
   const { el: svgEl, svg } = svgRoot(width, height, t, 'Roofline: achieved TFLOP/s against arithmetic intensity');
@@ -100,14 +107,16 @@ export function renderRoofline(model: RooflineModel, t: ThemeColors, width: numb
     const lead = Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
     return lead === 1 || lead === 2 || lead === 5 ? String(Number(v.toPrecision(3))) : '';
   };
+  // The y unit follows the data (a software adapter reaches GFLOP/s, not TFLOP/s): ticks never read 0.00001.
+  const [yUnit, yFactor] = rateUnit(model.yDomain[1]);
   const xAxis = svg.append('g').attr('transform', `translate(0,${M.top + innerH})`).call(axisBottom(x).tickFormat((d) => fmtTick(Number(d))));
-  const yAxis = svg.append('g').attr('transform', `translate(${M.left},0)`).call(axisLeft(y).tickFormat((d) => fmtTick(Number(d))));
+  const yAxis = svg.append('g').attr('transform', `translate(${M.left},0)`).call(axisLeft(y).tickFormat((d) => fmtTick(Number(d) * yFactor)));
   for (const axis of [xAxis, yAxis]) {
     axis.selectAll('path,line').attr('stroke', t.muted);
     axis.selectAll('text').attr('fill', t.foreground).attr('font-size', t.fontSize * 0.9).attr('font-family', t.fontFamily);
   }
   svg.append('text').attr('x', M.left + innerW / 2).attr('y', height - 8).attr('text-anchor', 'middle').attr('fill', t.foreground).text('arithmetic intensity (FLOP/byte, minimum traffic)');
-  svg.append('text').attr('transform', `translate(18,${M.top + innerH / 2}) rotate(-90)`).attr('text-anchor', 'middle').attr('fill', t.foreground).text('achieved TFLOP/s');
+  svg.append('text').attr('transform', `translate(18,${M.top + innerH / 2}) rotate(-90)`).attr('text-anchor', 'middle').attr('fill', t.foreground).text(`achieved ${yUnit}`);
   return svgEl;
 }
 

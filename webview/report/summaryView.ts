@@ -1,6 +1,6 @@
 /** The summary table: one row per (workload, kernel), sortable by clicking (or Enter/Space on) a header. */
 import type { ProfileReport } from '../../extension/report/schema';
-import { hasTorchRows, summaryRows, type SummaryRow } from '../../extension/report/summary';
+import { describeShape, hasTorchRows, summaryRows, type SummaryRow } from '../../extension/report/summary';
 import { formatBytes, formatMs } from '../../kernels/units';
 import { h, rate } from './dom';
 
@@ -31,7 +31,7 @@ const COLUMNS: Column[] = [
   {
     key: 'peakBytes',
     label: 'Peak GPU memory',
-    title: 'Largest live GPU memory while the kernel ran, measured by the tracked allocator; in brackets the analytic expectation (inputs, output and the kernel\'s own buffers, from the shape)',
+    title: 'The kernel\'s working set at its largest (Q, K, V once, O, its own scratch such as S), measured by the tracked allocator — comparable to torch.cuda.max_memory_allocated around one call; in brackets the analytic expectation from the shape. The profiler\'s own buffers are left out (Memory tab)',
     numeric: true,
     cell: (r) => (r.peakBytes ? (r.analyticPeakBytes ? `${formatBytes(r.peakBytes)} (analytic ${formatBytes(r.analyticPeakBytes)})` : formatBytes(r.peakBytes)) : '–'),
   },
@@ -77,7 +77,13 @@ export function renderSummaryTable(report: ProfileReport, sort: SortState | unde
           .filter(Boolean)
           .join(' ');
         const text = c.cell(r);
-        return c.key === 'kernel' ? h('th', { scope: 'row', class: cls || undefined }, text) : h('td', { class: cls || undefined, title: c.key === 'status' && r.notes ? r.notes : undefined }, text);
+        const title =
+          c.key === 'status' && r.notes
+            ? r.notes
+            : c.key === 'peakBytes' && r.overheadBytes
+              ? `The kernel's working set. The profiler held ${formatBytes(r.overheadBytes)} more meanwhile (rotating input copies, timestamp buffers): the Memory tab shows it apart.`
+              : undefined;
+        return c.key === 'kernel' ? h('th', { scope: 'row', class: cls || undefined }, text) : h('td', { class: cls || undefined, title }, text);
       }),
     ),
   );
@@ -89,7 +95,6 @@ export function renderRunFacts(report: ProfileReport): HTMLElement {
   const a = report.adapter;
   const t = report.timestamps;
   const s = report.settings;
-  const spec = report.spec;
   const fact = (label: string, value: string, title?: string) => h('div', { class: 'fact', title }, h('dt', {}, label), h('dd', {}, value));
   const facts = h(
     'dl',
@@ -100,7 +105,7 @@ export function renderRunFacts(report: ProfileReport): HTMLElement {
     fact('Seed', String(s.seed)),
     ...(report.engines ?? []).filter((e) => e.id === 'pytorch').map((e) => fact('PyTorch', e.python ?? e.label, (e.tried ?? []).join('\n') || undefined)),
     ...(s.mode === 'train' ? [fact('Mode', 'train: forward + backward with a random dO (FLOPs 3.5× forward)')] : []),
-    fact('Shape', `B=${spec.batch} Hq=${spec.heads} Hkv=${spec.kvHeads} Nq=${spec.seqLenQ} Nk=${spec.seqLenK} D=${spec.headDim} ${spec.dtype}`),
+    fact('Shape', describeShape(report)),
     fact('Source', report.source.file ?? report.source.model ?? report.source.kind),
     fact('Created', new Date(report.createdAt).toLocaleString()),
   );

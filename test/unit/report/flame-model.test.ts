@@ -4,12 +4,14 @@ import {
   FlameModelBuilder,
   MIN_SPAN_MS,
   boxAt,
+  buildCategoryPrefix,
   buildFlameModel,
   clampView,
   dumpFlameModel,
   forEachVisible,
   medianIteration,
   searchBoxes,
+  spanShares,
   zoomView,
   type FlameModel,
   type VisibleSpan,
@@ -153,6 +155,51 @@ describe('visible-box query on 100k boxes', () => {
     const gapAfter = model.rows[2].boxes[5];
     assert.equal(boxAt(model, 2, gapAfter.startMs + gapAfter.durationMs + 0.0001), undefined);
     assert.equal(boxAt(model, 9, 0), undefined);
+  });
+});
+
+describe('colours of merged spans (the overview)', () => {
+  // 2000 layers of three passes (QKᵀ 25 %, softmax 30 %, PV 45 %), far more than there are pixels.
+  function periodic(): FlameModel {
+    const b = new FlameModelBuilder(['pass']);
+    let t = 0;
+    for (let layer = 0; layer < 2000; layer++) {
+      for (const [label, d] of [['QKᵀ', 0.25], ['softmax', 0.3], ['PV', 0.45]] as const) {
+        b.add({ row: 0, startMs: t, durationMs: d * 0.01, label, kind: 'pass', key: `${layer}|${label}` });
+        t += d * 0.01;
+      }
+    }
+    return b.build();
+  }
+  const categories = ['QKᵀ', 'softmax', 'PV'];
+  const inkShares = (model: FlameModel, widthPx: number, startMs = 0, endMs = model.totalMs) => {
+    const prefix = buildCategoryPrefix(model, (box) => categories.indexOf(box.label), categories.length);
+    const ink = [0, 0, 0];
+    forEachVisible(model, { startMs, endMs, widthPx }, (span) => {
+      const px = Math.min(endMs, span.endMs) - Math.max(startMs, span.startMs);
+      for (const [c, share] of spanShares(prefix, span)) ink[c] += share * px;
+    });
+    const total = ink.reduce((a, x) => a + x, 0);
+    return ink.map((x) => x / total);
+  };
+
+  test('a pass that takes 45 % of the time takes 45 % of the ink at any zoom', () => {
+    const model = periodic();
+    for (const [widthPx, span] of [[500, 1], [1000, 1], [1733, 1], [1000, 0.1], [1000, 0.01]] as const) {
+      const shares = inkShares(model, widthPx, 0, model.totalMs * span);
+      assert.ok(Math.abs(shares[2] - 0.45) < 0.02, `PV ${shares[2].toFixed(3)} at ${widthPx} px over ${span * 100} %`);
+      assert.ok(Math.abs(shares[1] - 0.3) < 0.02, `softmax ${shares[1].toFixed(3)} at ${widthPx} px over ${span * 100} %`);
+    }
+  });
+
+  test('a merged span lists each category once, largest first; a single box is its own category', () => {
+    const model = periodic();
+    const prefix = buildCategoryPrefix(model, (box) => categories.indexOf(box.label), categories.length);
+    const row = model.rows[0].boxes;
+    const merged = spanShares(prefix, { row: 0, index: 0, merged: 6, first: row[0] });
+    assert.deepEqual(merged.map(([c]) => categories[c]), ['PV', 'softmax', 'QKᵀ']);
+    assert.ok(Math.abs(merged[0][1] - 0.45) < 1e-9);
+    assert.deepEqual(spanShares(prefix, { row: 0, index: 4, merged: 1, first: row[4] }), [[1, 1]]);
   });
 });
 

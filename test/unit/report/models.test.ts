@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildFlameModel } from '../../../extension/report/flame-model';
-import { compareReports, diffBucket, flameDiff, verdictOf } from '../../../extension/report/compare';
+import { bootstrapRatio, compareReports, diffBucket, flameDiff, matchSummary, verdictOf, whyNotComparable } from '../../../extension/report/compare';
 import { buildMemoryModel, liveBuffersAt, phaseAt } from '../../../extension/report/memory-model';
 import { buildRooflineModel, readCeilings, roofAt } from '../../../extension/report/roofline-model';
+import { summarize } from '../../../kernels/stats';
 import { kernelResult, sampleReport, workload } from '../helpers';
+
+const naive = () => kernelResult('naive', [['QKᵀ', 0.4], ['softmax', 0.2], ['PV', 0.4]]);
+const flashK = () => kernelResult('flash', [['fused', 0.25]]);
 
 describe('memory model', () => {
   test('steps stacked by role, phases with their analytic expectation, the peak', () => {
@@ -86,6 +90,40 @@ describe('compare', () => {
     );
     assert.equal(verdictOf(1.01), 'same');
     assert.equal(verdictOf(Number.NaN), 'failed');
+  });
+
+  test('two runs whose iterations overlap are "within noise", however far apart their medians; a clear change is not', () => {
+    const noisy = (seed: number, scale: number) => Array.from({ length: 20 }, (_, i) => scale * (1 + 0.3 * Math.sin(i * 12.9898 + seed)));
+    const withSamples = (samples: number[]) => kernelResult('flash', [['fused', 1]], { timings: { ...summarize(samples), source: 'gpu-timestamps' } });
+    const ra = sampleReport([workload('shape', [withSamples(noisy(1, 1))])]);
+    const rb = sampleReport([workload('shape', [withSamples(noisy(2, 1.15))])]);
+    const [row] = compareReports(ra, rb);
+    assert.ok(row.ratio > 1.03, `medians differ by ${row.ratio}`);
+    assert.equal(row.verdict, 'noise');
+    assert.ok(row.interval && row.interval[0] < 1 && row.interval[1] > 1, `interval ${row.interval}`);
+    const rc = sampleReport([workload('shape', [withSamples(noisy(2, 3))])]);
+    assert.equal(compareReports(ra, rc)[0].verdict, 'slower');
+    assert.deepEqual(bootstrapRatio([1, 2], [1, 2, 3]), undefined, 'fewer than 3 samples: no interval');
+    assert.deepEqual(bootstrapRatio(noisy(1, 1), noisy(2, 1.15)), bootstrapRatio(noisy(1, 1), noisy(2, 1.15)), 'seeded: the same interval every time');
+    assert.equal(verdictOf(1.2, [0.9, 1.4]), 'noise');
+  });
+
+  test('two models: workloads paired by layer kind and kernel, and the note says so', () => {
+    const ra = sampleReport([workload('Qwen2ForCausalLM', [naive(), flashK()])]);
+    const rb = sampleReport([workload('LlamaForCausalLM', [naive(), flashK()])]);
+    const rows = compareReports(ra, rb);
+    assert.deepEqual(rows.map((r) => `${r.kernel} ${r.matchedBy} ${r.workloadA} → ${r.workload} ${r.verdict}`), [
+      'naive kind Qwen2ForCausalLM → LlamaForCausalLM noise',
+      'flash kind Qwen2ForCausalLM → LlamaForCausalLM noise',
+    ]);
+    assert.match(matchSummary(rows), /Matched by kernel and layer kind .*A "Qwen2ForCausalLM" ↔ B "LlamaForCausalLM"/);
+  });
+
+  test('a profile against a padding analysis is refused with a sentence', () => {
+    const padding = { ...sampleReport(), workloads: [], title: 'Padding: lengths.txt' };
+    const why = whyNotComparable(sampleReport(), padding);
+    assert.match(why ?? '', /"Padding: lengths.txt" is a padding analysis with no kernel timings.*compare two profiles/);
+    assert.equal(whyNotComparable(sampleReport(), sampleReport()), undefined);
   });
 
   test('differential flame: each box of B against the same key in A', () => {

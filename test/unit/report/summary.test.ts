@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ReportFormatError, parseReport, specToJson } from '../../../extension/report/schema';
-import { summaryCsv, summaryMarkdown, summaryRows, summaryTable } from '../../../extension/report/summary';
+import { describeShape, summaryCsv, summaryMarkdown, summaryRows, summaryTable } from '../../../extension/report/summary';
 import { kernelResult, problem, sampleReport, workload } from '../helpers';
 
 const naive = () => kernelResult('naive', [['QKᵀ', 0.4], ['softmax', 0.2], ['PV', 0.4]]);
@@ -95,6 +95,17 @@ describe('summaryTable', () => {
     const at = lines[head].indexOf('kernel');
     assert.equal(naiveLine.indexOf('naive'), at);
     assert.equal(flashLine.indexOf('flash'), at);
+  });
+
+  test('the shape line names every mask option that was run, per workload when they differ', () => {
+    const report = sampleReport();
+    report.workloads[0].spec = { ...report.workloads[0].spec, causal: true, softcap: 30 };
+    assert.match(summaryTable(report).split('\n')[2], /^shape: B=2 Hq=8 Hkv=2 Nq=256 Nk=256 D=64 f32 causal, softcap=30$/);
+    const local = { ...report.workloads[0], name: 'local layers', spec: { ...report.workloads[0].spec, window: 4096 } };
+    report.workloads.push(local);
+    assert.equal(describeShape(report), 'shape: B=2 Hq=8 Hkv=2 Nq=256 Nk=256 D=64 f32 causal, softcap=30 · local layers: B=2 Hq=8 Hkv=2 Nq=256 Nk=256 D=64 f32 causal, window=4096, softcap=30');
+    report.workloads = [{ ...report.workloads[0], spec: { ...report.workloads[0].spec, causal: false, softcap: 0, scale: 0.5 } }];
+    assert.equal(describeShape(report), 'B=2 Hq=8 Hkv=2 Nq=256 Nk=256 D=64 f32 bidirectional, scale=0.5');
   });
 
   test('says so when the adapter is a software fallback or timestamps are missing', () => {
