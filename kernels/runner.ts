@@ -101,6 +101,8 @@ export interface RunOptions {
   /** Rows of the output checked against the float64 reference. */
   checkBudget?: number;
   onProgress?: (message: string) => void;
+  /** Every warm-up and timed iteration of a kernel: `done` of `total` (warm-up included), for a moving progress bar. */
+  onStep?: (kernel: string, done: number, total: number) => void;
   signal?: AbortSignal;
 }
 
@@ -342,6 +344,7 @@ async function runKernel(
     // Extend the warm-up (bounded) until the GPU has been busy for warmupMs.
     if (it === 0 && performance.now() - started < warmupMs && warmIterations < 1000) it = -1;
     if (it < 0) warmIterations++;
+    options.onStep?.(kernel.name, warmIterations + Math.max(it, 0), warmIterations + iterations);
     const passes = prepared.passesFor(warmIterations + Math.max(it, 0));
     const commands = await checked(ctx, `${kernel.name}: encoding`, () => encodeIteration(passes));
     const t0 = performance.now();

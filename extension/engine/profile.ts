@@ -9,6 +9,7 @@ import { NO_NEIGHBORHOOD, runProblem, type KernelResult } from '../../kernels/ru
 import type { MemoryEvent } from '../../kernels/allocator';
 import type { Ceilings } from '../../kernels/ceilings';
 import { cachedCeilings } from './ceilings-cache';
+import { planFirstRun, timeLeftText } from './estimate';
 import { EXPORTER, ProfileReport, REPORT_SCHEMA, REPORT_VERSION, Workload, specToJson, type EngineInfo } from '../report/schema';
 import { describeHello, discoverPython, noTorchReason, type PythonChoice, type PythonSession } from './pythonSession';
 import { runTorchKernels, skippedTorchResults } from './torchBridge';
@@ -40,6 +41,11 @@ export interface ProfileRequest {
   python?: PythonChoice;
   /** Seconds a PyTorch backend may take beyond maxSeconds (start-up, compilation, profiling); default 300. */
   torchGraceSeconds?: number;
+  /**
+   * The sequence length came from the config, not from the user: the engine may profile a shorter one where the
+   * full one would not finish in time (a software adapter, an estimate over maxSeconds), and says so.
+   */
+  autoSeqLen?: boolean;
 }
 
 /**
@@ -101,9 +107,58 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
   const torchKernels = request.kernels.filter(isTorchKernel);
 
   const workloads: Workload[] = [];
-  const total = request.workloads.length * request.kernels.length;
-  let doneKernels = 0;
-  const prefixOf = (name: string) => (request.workloads.length > 1 ? `${name} · ` : '');
+  // The ceilings first (cached per adapter): they give every kernel's estimated time, hence the plan and the ETA.
+  let ceilings: Ceilings | undefined;
+  if (ctx && request.ceilings !== false) {
+    hooks.onProgress?.('measuring the adapter\'s ceilings (once per adapter)', 0);
+    try {
+      ceilings = await cachedCeilings(ctx);
+    } catch {
+      ceilings = undefined; // the roofline then says "not measured"; the profile itself stands
+    }
+  }
+  const plan = ceilings && ctx
+    ? planFirstRun(request.workloads, request.kernels, ceilings, {
+        iterations: request.iterations,
+        warmup: request.warmup,
+        maxSeconds: request.maxSeconds ?? 30,
+        software: ctx.adapter.isFallback,
+        autoSeqLen: request.autoSeqLen === true,
+      })
+    : { workloads: request.workloads, notes: [], estimates: [] };
+  const prefixOf = (name: string) => (plan.workloads.length > 1 ? `${name} · ` : '');
+  // Progress weighted by each kernel's estimated time; it moves with every warm-up and timed iteration.
+  const estimateOf = (workload: string, kernel: string) => plan.estimates.find((e) => e.workload === workload && e.kernel === kernel)?.totalMs ?? 1;
+  const totalEstimate = plan.workloads.reduce((s, w) => s + request.kernels.reduce((t, k) => t + estimateOf(w.name, k), 0), 0);
+  let doneEstimate = 0;
+  const started = Date.now();
+  const lead = plan.notes.length ? `${plan.notes[0]} ` : '';
+  let current = { workload: '', kernel: '', fraction: 0, message: '' };
+  const finishCurrent = () => {
+    if (current.kernel) doneEstimate += estimateOf(current.workload, current.kernel);
+    current = { workload: '', kernel: '', fraction: 0, message: '' };
+  };
+  const tell = () => {
+    const done = doneEstimate + (current.kernel ? estimateOf(current.workload, current.kernel) * current.fraction : 0);
+    hooks.onProgress?.(`${lead}${prefixOf(current.workload)}${current.message} · ${timeLeftText(totalEstimate, done, Date.now() - started)}`, Math.min(0.99, done / totalEstimate));
+  };
+  const onMessage = (workload: string) => (message: string) => {
+    // Messages start with the kernel's name ("naive: compiling and allocating", "torch:sdpa: …").
+    const kernel = request.kernels.find((k) => message.startsWith(`${k}:`)) ?? current.kernel;
+    if (kernel !== current.kernel || workload !== current.workload) {
+      finishCurrent();
+      current = { workload, kernel, fraction: 0, message };
+    }
+    current.message = message;
+    tell();
+  };
+  const onStep = (workload: string) => (kernel: string, done: number, total: number) => {
+    if (kernel !== current.kernel || workload !== current.workload) return;
+    current.fraction = total > 0 ? done / total : 0;
+    const warm = total - request.iterations;
+    current.message = `${kernel}: ${done <= warm ? `warm-up ${done}/${warm}` : `iteration ${done - warm}/${request.iterations}`}`;
+    tell();
+  };
 
   let session: PythonSession | undefined;
   let torchEngine: EngineInfo | undefined;
@@ -123,7 +178,7 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
   }
   const torchDtype: TorchDType = request.torchDtype ?? request.workloads[0]?.problem.dtype ?? 'f32';
   try {
-    for (const w of request.workloads) {
+    for (const w of plan.workloads) {
       let results: KernelResult[] = [];
       let memory: MemoryEvent[] = [];
       let inputSets = 0;
@@ -137,10 +192,8 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
           seed,
           maxSeconds: request.maxSeconds,
           signal: hooks.signal,
-          onProgress: (message) => {
-            if (message.includes('checking against')) doneKernels++;
-            hooks.onProgress?.(`${prefixOf(w.name)}${message}`, Math.min(1, doneKernels / total));
-          },
+          onProgress: onMessage(w.name),
+          onStep: onStep(w.name),
         });
         results = run.results.map((r) => ({ ...r, engine: 'webgpu' as const }));
         memory = run.memory;
@@ -150,7 +203,7 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
         const gap = wgslModeGap(k, mode, w.problem);
         if (gap) {
           results.push(skippedWgsl(k, w.problem, gap));
-          doneKernels++;
+          doneEstimate += estimateOf(w.name, k);
         }
       }
       if (torchKernels.length) {
@@ -167,10 +220,7 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
             graceSeconds: request.torchGraceSeconds,
             seed,
             signal: hooks.signal,
-            onProgress: (message) => {
-              if (message.includes('checking against')) doneKernels++;
-              hooks.onProgress?.(`${prefixOf(w.name)}${message}`, Math.min(1, doneKernels / total));
-            },
+            onProgress: onMessage(w.name),
           });
         }
         results.push(...torchResults);
@@ -182,15 +232,8 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
   } finally {
     await session?.close();
   }
-  let ceilings: Ceilings | undefined;
-  if (ctx && request.ceilings !== false) {
-    hooks.onProgress?.('measuring the adapter\'s ceilings (once per adapter)', 1);
-    try {
-      ceilings = await cachedCeilings(ctx);
-    } catch {
-      ceilings = undefined; // the roofline then says "not measured"; the profile itself stands
-    }
-  }
+  finishCurrent();
+  hooks.onProgress?.(`${lead}every kernel ran; writing the report`, 1);
   const first = workloads[0];
   return {
     schema: REPORT_SCHEMA,
@@ -226,6 +269,7 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
     memory: first.memory,
     workloads,
     ...(ceilings ? { ceilings } : {}),
+    ...(plan.notes.length ? { notes: plan.notes } : {}),
   };
 }
 

@@ -20,6 +20,19 @@ export function profileSeqLen(m: Pick<ModelAttention, 'seqLen' | 'maxSeqLen'>, o
   return m.seqLen === m.maxSeqLen ? Math.min(m.seqLen, DEFAULT_SEQ_CAP) : m.seqLen;
 }
 
+/**
+ * Where the profile length comes from, in a few words for a CodeLens or hover: "attnprof.seqLen", the config's
+ * field ("cutoff_len", "SEQ_LEN"), "image tokens", or "max positions 131072, capped". Same rule as profileSeqLen.
+ */
+export function seqLenOrigin(m: Pick<ModelAttention, 'seqLen' | 'maxSeqLen' | 'fields'>, override?: number): string {
+  if (override) return 'attnprof.seqLen';
+  const field = (role: 'seqLen' | 'maxSeqLen' | 'imageSize') => m.fields.find((f) => f.role === role)?.key;
+  if (m.seqLen !== m.maxSeqLen) return field('seqLen') ?? 'the config';
+  if (field('imageSize')) return 'image tokens';
+  if (m.seqLen > DEFAULT_SEQ_CAP) return `max positions ${m.maxSeqLen}, capped`;
+  return field('maxSeqLen') ?? 'the config';
+}
+
 export interface WorkloadOverrides {
   dtype: DType;
   batch?: number;
@@ -44,7 +57,11 @@ export function workloadsFromModels(models: readonly ModelAttention[], o: Worklo
       continue;
     }
     const seq = profileSeqLen(m, o.seqLen);
-    const byKind = layerIndices(m, ABSURD_SIZES.layers);
+    const kinds = layerIndices(m, ABSURD_SIZES.layers);
+    // A sliding window at least as long as the sequence hides no key: local layers then compute exactly what global
+    // ones do, so they are one workload (measured once), named so the report says why.
+    const merged = m.slidingWindow > 0 && seq <= m.slidingWindow && kinds.size > 1;
+    const byKind: Map<string, number[]> = merged ? new Map([['all', [...kinds.values()].flat().sort((a, b) => a - b)]]) : kinds;
     for (const [kind, layers] of byKind) {
       const window = kind === 'local' ? m.slidingWindow : 0;
       const problem: AttentionProblem = {
@@ -59,7 +76,11 @@ export function workloadsFromModels(models: readonly ModelAttention[], o: Worklo
         window,
         softcap: m.softcap,
       };
-      const label = byKind.size > 1 ? `${m.name} · ${kind} layers` : m.name;
+      const label = merged
+        ? `${m.name} · local = global layers (window ${m.slidingWindow} ≥ N ${seq})`
+        : byKind.size > 1
+          ? `${m.name} · ${kind} layers`
+          : m.name;
       out.push({ name: label, problem, layers });
     }
   }

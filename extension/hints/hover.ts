@@ -1,23 +1,36 @@
 /** Hover text on an attention field: what the key means for attention, with this config's numbers. */
 import { formatBytes, formatFlops, layerCounts, modelCost, type FieldRef, type FieldRole, type ModelAttention, type ParsedConfig } from '../model';
+import { profileSeqLen, seqLenOrigin } from '../engine/workloads';
 import { groupText } from './lenses';
 
-function roleText(role: FieldRole, m: ModelAttention): string | undefined {
-  const c = modelCost(m);
+/** The attnprof.batch / attnprof.seqLen settings (0 or absent: from the config), as the CodeLens and profile use them. */
+export interface HoverOptions {
+  batch?: number;
+  seqLen?: number;
+}
+
+function roleText(role: FieldRole, m: ModelAttention, o: HoverOptions): string | undefined {
+  // One length for a config everywhere: the one the CodeLens shows and a profile runs at.
+  const n = profileSeqLen(m, o.seqLen || undefined);
+  const b = o.batch || m.batch;
+  // The origin can name a key of the file (a Python constant): literal Markdown.
+  const origin = escapeMarkdown(seqLenOrigin(m, o.seqLen || undefined));
+  const at = `${b}×${n} tokens (${origin})`;
+  const c = modelCost(m, { batch: b, seqLen: n });
   switch (role) {
     case 'heads':
-      return `**Query heads (Hq = ${m.heads}).** Each head attends independently over head dim ${m.headDim}; attention FLOPs grow linearly in Hq: ${formatFlops(c.flopsPerLayerMax)} per layer at ${m.batch}×${m.seqLen} tokens (4·B·Hq·visible pairs·D).`;
+      return `**Query heads (Hq = ${m.heads}).** Each head attends independently over head dim ${m.headDim}; attention FLOPs grow linearly in Hq: ${formatFlops(c.flopsPerLayerMax)} per layer at ${at} (4·B·Hq·visible pairs·D).`;
     case 'kvHeads':
       return `**Key/value heads (Hkv = ${m.kvHeads}).** ${groupText(m)}: ${m.kvHeads === m.heads ? 'every query head has its own K and V' : `${m.heads / Math.max(1, m.kvHeads)} query heads share one K/V head`}. KV cache ${formatBytes(c.kvCacheBytesPerToken)} per token (2·layers·Hkv·D·${m.dtypeBytes} bytes)${c.gqaSaving > 0 ? `, ${Math.round(c.gqaSaving * 100)} % less than MHA's ${formatBytes(c.kvCacheBytesPerTokenMha)}` : ''}. FLOPs do not shrink: they count query heads.`;
     case 'headDim':
       return `**Head dim (D = ${m.headDim}).** Width of each head's Q·Kᵀ dot product; the score scale is 1/√${m.headDim}. FLOPs and KV cache grow linearly in D; the kernels take any multiple of 8 up to 256.`;
     case 'layers':
-      return `**Layers (${m.layers}).** One attention call per layer: ${formatFlops(c.totalFlops)} forward for the whole model at ${m.batch}×${m.seqLen} tokens; KV cache ${formatBytes(c.kvCacheBytesTotal)} for that batch.`;
+      return `**Layers (${m.layers}).** One attention call per layer: ${formatFlops(c.totalFlops)} forward for the whole model at ${at}; KV cache ${formatBytes(c.kvCacheBytesTotal)} for that batch.`;
     case 'hidden':
       return `**Hidden size (${m.hidden}).** When no explicit head dim is given, D = hidden / heads = ${m.headDim}.`;
     case 'maxSeqLen':
     case 'seqLen':
-      return `**Sequence length (${role === 'seqLen' ? m.seqLen : m.maxSeqLen} tokens).** Attention is quadratic in it: a materialised score matrix (naive kernel) takes ${formatBytes(c.scoreBytesPerLayer)} per layer at ${m.seqLen} tokens, which the flash kernel never allocates. Override with the \`attnprof.seqLen\` setting.`;
+      return `**Sequence length (${role === 'seqLen' ? m.seqLen : m.maxSeqLen} tokens).** Hints and profiles use ${n} tokens (${origin}). Attention is quadratic in it: a materialised score matrix (naive kernel) takes ${formatBytes(c.scoreBytesPerLayer)} per layer at ${n} tokens, which the flash kernel never allocates. Override with the \`attnprof.seqLen\` setting.`;
     case 'batch':
       return `**Batch (${m.batch}).** Attention cost and the KV cache scale linearly with it. Override with the \`attnprof.batch\` setting.`;
     case 'window':
@@ -50,7 +63,7 @@ export function escapeMarkdown(text: string): string {
 }
 
 /** Markdown for the field(s) whose key is `key` on `line` (1-based), or undefined when it is not an attention field. */
-export function hoverMarkdown(parsed: ParsedConfig, line: number, key: string): string | undefined {
+export function hoverMarkdown(parsed: ParsedConfig, line: number, key: string, o: HoverOptions = {}): string | undefined {
   const parts: string[] = [];
   const many = parsed.models.length > 1;
   for (const m of parsed.models) {
@@ -60,7 +73,7 @@ export function hoverMarkdown(parsed: ParsedConfig, line: number, key: string): 
       parts.push(`${many ? `*${escapeMarkdown(m.name)}*: ` : ''}attention not supported: ${escapeMarkdown(m.unsupported)}`);
       continue;
     }
-    const text = roleText(f.role, m);
+    const text = roleText(f.role, m, o);
     if (text) parts.push(many ? `*${escapeMarkdown(m.name)}* — ${text}` : text);
   }
   return parts.length ? parts.join('\n\n') : undefined;

@@ -2,7 +2,7 @@
  * CodeLens text for a parsed config: analytic cost on the attention fields, then what was measured.
  * Positions are the parser's (1-based); the editor side converts.
  */
-import { profileSeqLen } from '../engine/workloads';
+import { profileSeqLen, seqLenOrigin } from '../engine/workloads';
 import { formatBytes, formatFlops, modelCost, type FieldRef, type ModelAttention, type ParsedConfig } from '../model';
 import { measuredText, type ReportEntry } from './reportEntry';
 import { shortTokens } from '../../kernels/units';
@@ -11,8 +11,8 @@ export interface LensHint {
   line: number;
   column: number;
   title: string;
-  /** A lens that starts a profile of this file when clicked. */
-  action?: 'profile';
+  /** A lens that starts a profile of this file when clicked: prefill, or one decode step against the KV cache. */
+  action?: 'profile' | 'profile-decode';
   /** The hint's text without the click action, for the tooltip. */
   tooltip?: string;
 }
@@ -39,11 +39,14 @@ export function kvText(m: ModelAttention): string {
   return s;
 }
 
-/** "attention 0.93 TFLOP/layer @ 4k" (batch shown only when it is not 1). */
+/**
+ * "attention 0.93 TFLOP/layer @ 4k (max positions 131072, capped)": the length a profile runs at, and where it came
+ * from (batch shown only when it is not 1). The hover and the profile use the same length.
+ */
 export function flopsText(m: ModelAttention, o: LensOptions = {}): string {
   const c = modelCost(m, { batch: o.batch || undefined, seqLen: profileSeqLen(m, o.seqLen || undefined) });
   const at = c.batch > 1 ? `${c.batch}×${shortTokens(c.seqLen)}` : shortTokens(c.seqLen);
-  return `attention ${formatFlops(c.flopsPerLayerMax)}/layer @ ${at}`;
+  return `attention ${formatFlops(c.flopsPerLayerMax)}/layer @ ${at} (${seqLenOrigin(m, o.seqLen || undefined)})`;
 }
 
 function fieldOf(m: ModelAttention, ...roles: NonNullable<FieldRef['role']>[]): FieldRef | undefined {
@@ -71,6 +74,11 @@ export function lensHints(parsed: ParsedConfig, o: LensOptions = {}): LensHint[]
     const flops = prefix + flopsText(m, o);
     out.push({ ...at, title: flops });
     out.push({ ...at, title: '▶ Profile', action: 'profile', tooltip: `Profile ${m.name} on this machine's GPU (Attention Profiler)` });
+    // Decoders generate token by token: one query against the cache is the other shape that matters.
+    if (m.causal) {
+      const n = profileSeqLen(m, o.seqLen || undefined);
+      out.push({ ...at, title: `▶ Profile decode (KV cache ${shortTokens(n)})`, action: 'profile-decode', tooltip: `Profile one decode step of ${m.name}: 1 query token per sequence against ${n} cached keys` });
+    }
     const kvField = fieldOf(m, 'kvHeads');
     // KV cache matters for decoders; an encoder (ViT, BERT) caches nothing unless the file names KV heads.
     if (kvField) out.push({ line: kvField.line, column: kvField.column, title: prefix + kvText(m) });

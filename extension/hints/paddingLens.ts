@@ -38,18 +38,21 @@ export function paddingDefaults(m: ModelAttention): { batchSize?: number; maxLen
   };
 }
 
-/** One target per training length / batch field of each model; none in a file without such fields. */
+/**
+ * One target per model whose sequence lengths vary (text: a training length or batch field), on its training length
+ * field (else its batch field); none for image models, whose every sequence has the same number of patches, and
+ * none in a file without such fields.
+ */
 export function paddingLensTargets(parsed: ParsedConfig): PaddingLensTarget[] {
   const out: PaddingLensTarget[] = [];
   for (const m of parsed.models) {
     if (m.unsupported) continue;
+    if (m.fields.some((f) => f.role === 'imageSize' || f.role === 'patchSize')) continue;
     const d = paddingDefaults(m);
-    const fields = m.fields.filter((f) => (f.role === 'batch' || f.role === 'seqLen') && !NOT_A_LENGTH.test(f.key));
-    for (const f of fields) {
-      // One lens per line: a field recorded twice (a model and its sibling config) would stack duplicates.
-      if (out.some((o) => o.line === f.line)) continue;
-      out.push({ line: f.line, column: f.column, key: f.key, model: m.name, ...d });
-    }
+    const f = lengthField(m) ?? m.fields.find((x) => x.role === 'batch');
+    // One lens per line: a field recorded twice (a model and its sibling config) would stack duplicates.
+    if (!f || out.some((o) => o.line === f.line)) continue;
+    out.push({ line: f.line, column: f.column, key: f.key, model: m.name, ...d });
   }
   return out;
 }

@@ -4,6 +4,7 @@
  */
 import type { KernelResult } from '../../kernels/runner';
 import type { ProfileReport, Workload } from '../report/schema';
+import { shortShape } from '../report/summary';
 import { shortMs, shortRatio } from '../../kernels/units';
 
 export interface KernelTime {
@@ -38,6 +39,8 @@ export interface ReportEntry {
   /** Kernel with the least time over all layers, and that time (Σ median × layers). */
   best?: KernelTime & { layers: number };
   workloads: WorkloadBest[];
+  /** "B=1 N=128 f32": the shape profiled (absent in entries stored by older versions). */
+  shape?: string;
   /** A padding analysis: the recommended strategy and its line (the side panel shows it instead of a kernel). */
   padding?: { strategy: string; text: string };
 }
@@ -93,6 +96,7 @@ export function entryOf(report: ProfileReport): ReportEntry {
     model: report.source.model,
     adapter: a.description || a.device || a.vendor || 'unknown adapter',
     isFallback: a.isFallback,
+    ...(report.workloads.length ? { shape: shortShape(report) } : {}),
     best: complete.length ? { kernel: complete[0][0], medianMs: complete[0][1], layers } : undefined,
     workloads,
     ...(report.padding ? { padding: { strategy: report.padding.recommendation.strategy, text: report.padding.recommendation.text } } : {}),

@@ -106,17 +106,30 @@ function common(s: ProfileSettings, configText?: string) {
  * A profile of the models in a config file. Throws ProblemError (from workloadsFromModels) when nothing in
  * the file can be profiled, with each model's reason.
  */
-export function configRequest(file: string, displayName: string, models: readonly ModelAttention[], s: ProfileSettings, configText?: string): ProfileRequest {
-  const workloads = workloadsFromModels(models, {
+export function configRequest(
+  file: string,
+  displayName: string,
+  models: readonly ModelAttention[],
+  s: ProfileSettings,
+  configText?: string,
+  mode: 'prefill' | 'decode' = 'prefill',
+): ProfileRequest {
+  const prefill = workloadsFromModels(models, {
     dtype: s.dtype,
     batch: s.batch || undefined,
     seqLen: s.seqLen || undefined,
   });
+  // Decode: one new token per sequence attends to a KV cache of the profile length (every cached key is visible,
+  // so the causal mask changes nothing for it).
+  const workloads = mode === 'decode' ? prefill.map((w) => ({ ...w, name: `${w.name} · decode`, problem: { ...w.problem, seqLenQ: 1 } })) : prefill;
   const first = models.find((m) => !m.unsupported);
+  const title = first && models.length === 1 ? `${first.name} — ${displayName}` : displayName;
   return {
-    title: first && models.length === 1 ? `${first.name} — ${displayName}` : displayName,
+    title: mode === 'decode' ? `${title} (decode)` : title,
     source: { kind: 'config', file, ...(first ? { model: first.name } : {}) },
     workloads,
+    // 0 = the config's length: the engine may shorten it on a software adapter (and says so); a set one is kept.
+    ...(s.seqLen ? {} : { autoSeqLen: true }),
     ...common(s, configText),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The "Profile Shape…" input: "B,Hq,Hkv,N,D" plus optional words "causal", "window=W", "softcap=C",
- * "neighborhood=W:R" (the 2-D patch-grid mask; PyTorch's backends only),
+ * "neighborhood=W:R" (the 2-D patch-grid mask; PyTorch's backends only), "q=Q" (queries against the N keys: q=1 is
+ * a decode step),
  * checked while the user types with the same rules the kernels apply (kernels/problem.ts validateProblem).
  */
 import { AttentionProblem, DType, ProblemError, validateProblem } from '../../kernels/problem';
@@ -9,7 +10,13 @@ export type ShapeParse = { ok: true; problem: AttentionProblem } | { ok: false; 
 
 const DIMS = ['B', 'Hq', 'Hkv', 'N', 'D'];
 
-export const SHAPE_PLACEHOLDER = 'B,Hq,Hkv,N,D [causal] [window=W] [softcap=C] — e.g. 1,32,8,4096,128 causal';
+export const SHAPE_PLACEHOLDER = 'B,Hq,Hkv,N,D [causal] [window=W] [softcap=C] [q=Q] — e.g. 1,32,8,4096,128 causal; decode: … q=1';
+
+/** The shape text with its N replaced by `seqLen` (when set): the Profile Shape… input honours attnprof.seqLen. */
+export function withSeqLen(text: string, seqLen: number): string {
+  if (!seqLen) return text;
+  return text.replace(/^(\s*\d+\s*,\s*\d+\s*,\s*\d+\s*,\s*)\d+/, `$1${seqLen}`);
+}
 
 export function parseShapeInput(raw: string, dtype: DType): ShapeParse {
   const text = raw.trim();
@@ -30,8 +37,8 @@ export function parseShapeInput(raw: string, dtype: DType): ShapeParse {
   const [batch, heads, kvHeads, seqLen, headDim] = nums;
   const problem: AttentionProblem = { batch, heads, kvHeads, seqLenQ: seqLen, seqLenK: seqLen, headDim, dtype, causal: false, window: 0, softcap: 0 };
   for (const w of words) {
-    const m = /^(causal|window|softcap|neighborhood)(?:=(.*))?$/i.exec(w);
-    if (!m) return { ok: false, message: `Unknown option '${w}': use causal, window=W, softcap=C or neighborhood=W:R.` };
+    const m = /^(causal|window|softcap|neighborhood|q)(?:=(.*))?$/i.exec(w);
+    if (!m) return { ok: false, message: `Unknown option '${w}': use causal, window=W, softcap=C, neighborhood=W:R or q=Q (query length, e.g. q=1 for decode).` };
     const name = m[1].toLowerCase();
     if (name === 'causal') {
       if (m[2] !== undefined) return { ok: false, message: "'causal' takes no value." };
@@ -39,7 +46,12 @@ export function parseShapeInput(raw: string, dtype: DType): ShapeParse {
       continue;
     }
     const value = m[2] ?? '';
-    if (name === 'neighborhood') {
+    if (name === 'q') {
+      // Queries against N keys: q=1 is one decode step with a KV cache of N tokens.
+      if (!/^\d+$/.test(value) || Number(value) < 1) return { ok: false, message: `q (the query length) must be a positive integer, got '${value}'.` };
+      if (Number(value) > seqLen) return { ok: false, message: `q=${value} is longer than N=${seqLen} (the keys): the queries attend to the last N positions.` };
+      problem.seqLenQ = Number(value);
+    } else if (name === 'neighborhood') {
       const n = /^(\d+):(\d+)$/.exec(value);
       if (!n) return { ok: false, message: `neighborhood takes W:R (grid width and radius, e.g. 14:5), got '${value}'.` };
       problem.neighborhood = { gridWidth: Number(n[1]), radius: Number(n[2]) };

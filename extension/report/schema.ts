@@ -95,6 +95,11 @@ export interface ProfileReport {
    * every field). Absent when no lengths were analysed. Additive, so the report version stays 1.
    */
   padding?: PaddingAnalysis;
+  /**
+   * What the engine changed or wants said before anyone reads the numbers ("software adapter: profiled at N = 256
+   * (the config gives 4096); set attnprof.seqLen to change."). Additive.
+   */
+  notes?: string[];
 }
 
 export function specToJson(p: AttentionProblem): SpecJson {

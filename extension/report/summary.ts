@@ -14,6 +14,34 @@ export function maskOptions(spec: SpecJson): string[] {
   return parts;
 }
 
+/** A short shape for titles and lists: "B=1 N=128 f32", "B=1 Nq=1 Nk=4096 f32" (decode), per the first workload. */
+export function shortShape(report: Pick<ProfileReport, 'spec' | 'workloads'>): string {
+  const s = report.workloads[0]?.spec ?? report.spec;
+  if (!s) return '';
+  return `B=${s.batch} ${s.seqLenQ === s.seqLenK ? `N=${s.seqLenQ}` : `Nq=${s.seqLenQ} Nk=${s.seqLenK}`} ${s.dtype}`;
+}
+
+/** A report's time of day for titles, "08:12:16" (seconds: two runs of one config in a minute stay apart). */
+export function reportTime(createdAt: string): string {
+  const d = new Date(createdAt);
+  if (Number.isNaN(d.getTime())) return createdAt;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+/**
+ * The editor tab title of a report: it reads as a report, carries the shape and the time ("Attention report ·
+ * Qwen2ForCausalLM B=1 N=128 f32 · 08:12:16"), and does not repeat the config's file name (Ctrl+P would rank the tab
+ * above the file).
+ */
+export function reportTabTitle(report: ProfileReport): string {
+  if (report.padding && report.workloads.length === 0) {
+    return `Attention report · padding ${report.title.replace(/^Padding:\s*/i, '').replace(/\s*—.*$/, '')} · ${reportTime(report.createdAt)}`;
+  }
+  const name = report.source.model ?? (report.source.kind === 'shape' ? 'shape' : report.title.replace(/\s*—.*$/, ''));
+  return `Attention report · ${name} ${shortShape(report)} · ${reportTime(report.createdAt)}`;
+}
+
 /** The Shape line of a report: dimensions, dtype and every mask option; per workload when they differ. */
 export function describeShape(report: Pick<ProfileReport, 'spec' | 'workloads'>): string {
   const specs = report.workloads.length ? report.workloads.map((w) => ({ name: w.name, spec: w.spec })) : [{ name: '', spec: report.spec }];
@@ -107,6 +135,7 @@ function header(report: ProfileReport): string[] {
     `adapter: ${a.description}${a.vendor ? ` (${a.vendor}${a.backend ? `, ${a.backend}` : ''})` : ''}${a.isFallback ? ' — SOFTWARE FALLBACK: timings are not representative of a GPU' : ''}`,
     `timestamps: ${report.timestamps.available ? (report.timestamps.quantized ? 'GPU, quantized' : 'GPU, not quantized') : 'unavailable (wall clock)'} · iterations: ${report.settings.iterations} (+${report.settings.warmup} warm-up)${report.settings.mode === 'train' ? ' · mode: train (forward + backward)' : ''}`,
     `shape: ${describeShape(report)}`,
+    ...(report.notes ?? []).map((n) => `note: ${n}`),
   ];
   const torch = report.engines?.find((e) => e.id === 'pytorch');
   if (torch) lines.push(`pytorch: ${torch.python ?? torch.label} — CUDA events per iteration on a GPU, wall clock on CPU`);

@@ -44,8 +44,8 @@ export class ConfigLensProvider implements vscode.CodeLensProvider, vscode.Dispo
       (h) =>
         new vscode.CodeLens(
           at(h.line, h.column),
-          h.action === 'profile'
-            ? { title: h.title, command: 'attnprof.profileConfig', arguments: [doc.uri], tooltip: h.tooltip }
+          h.action === 'profile' || h.action === 'profile-decode'
+            ? { title: h.title, command: 'attnprof.profileConfig', arguments: h.action === 'profile-decode' ? [doc.uri, 'decode'] : [doc.uri], tooltip: h.tooltip }
             : // An empty command id makes a lens plain text: nothing to click.
               { title: h.title, command: '' },
         ),

@@ -8,10 +8,13 @@ import { analyseConfig } from '../hints/analysis';
 import { bestText, type ReportEntry } from '../hints/reportEntry';
 import { configRequest, KNOWN_KERNELS, shapeRequest } from '../hints/settings';
 import { kernelDescription } from '../../kernels/names';
-import { parseShapeInput, SHAPE_PLACEHOLDER } from '../hints/shapeInput';
+import { parseShapeInput, SHAPE_PLACEHOLDER, withSeqLen } from '../hints/shapeInput';
 import { isRecognisedConfig } from '../model';
 import type { ProfileReport } from '../report/schema';
 import { whyNotComparable } from '../report/compare';
+import { reportTabTitle } from '../report/summary';
+import { exportReport } from '../webview-host/exports';
+import type { ReportExportFormat } from '../webview-host/protocol';
 import type { ReportPanels } from '../webview-host/reportPanels';
 import { COMMANDS } from './commandIds';
 import { CONFIG_LANGUAGES, CONFIG_SELECTOR, ConfigDocuments, documentKey } from './configDocuments';
@@ -81,8 +84,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       await analyzePadding(deps.context, profiler, uri, asAnalyzeArgs(options), () => paddingLenses.refresh());
     }),
     vscode.window.onDidChangeActiveTextEditor(track),
-    reg(COMMANDS.profileConfig, async (arg) => {
-      const request = await configRequestFor(asUri(arg) ?? (vscode.window.activeTextEditor ? undefined : lastConfig));
+    reg(COMMANDS.profileConfig, async (arg, mode) => {
+      const request = await configRequestFor(asUri(arg) ?? (vscode.window.activeTextEditor ? undefined : lastConfig), mode === 'decode' ? 'decode' : 'prefill');
       if (request) await profiler.run(await withPython(request));
     }),
     reg(COMMANDS.profileShape, async () => {
@@ -124,7 +127,32 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
     reg(COMMANDS.exportReport, async (arg) => {
       const report = await pickReport(store, asId(arg), 'Export which report?');
-      if (report) await exportJson(report);
+      if (!report) return;
+      // The same formats as the report's own Export ▾ menu.
+      const padOnly = report.padding !== undefined && report.workloads.length === 0;
+      const formats: { label: string; description: string; format: ReportExportFormat }[] = padOnly
+        ? [
+            { label: 'Report (.json)', description: 'the whole report, to open again or diff', format: 'json' },
+            { label: 'Padding table (.csv)', description: 'one row per strategy', format: 'padding-csv' },
+            { label: 'Padding table (.md)', description: 'for a pull request or notes', format: 'padding-markdown' },
+          ]
+        : [
+            { label: 'Chrome trace (.json, Perfetto)', description: 'passes and memory on a timeline', format: 'trace' },
+            { label: 'Report (.json)', description: 'the whole report, to open again or diff', format: 'json' },
+            { label: 'Summary (.csv)', description: 'one row per kernel', format: 'csv' },
+            { label: 'Summary (.md)', description: 'for a pull request or notes', format: 'markdown' },
+          ];
+      const pick = await vscode.window.showQuickPick(formats, { title: `Export ${reportTabTitle(report)}`, placeHolder: 'Export as' });
+      if (!pick) return;
+      try {
+        const uri = await exportReport(report, pick.format);
+        if (uri) {
+          const open = await vscode.window.showInformationMessage(`Report exported to ${vscode.workspace.asRelativePath(uri)}.`, 'Open');
+          if (open) await vscode.window.showTextDocument(uri);
+        }
+      } catch (e) {
+        void vscode.window.showErrorMessage(`Export failed: ${(e as Error).message}`);
+      }
     }),
     reg(COMMANDS.cancelProfile, async () => profiler.cancel()),
   ];
@@ -139,7 +167,7 @@ async function withPython(request: ProfileRequest): Promise<ProfileRequest> {
 }
 
 /** Parses the document the way the CLI parses a file, reading a sibling model config when the file names one. */
-async function configRequestFor(uri: vscode.Uri | undefined): Promise<ProfileRequest | undefined> {
+async function configRequestFor(uri: vscode.Uri | undefined, mode: 'prefill' | 'decode' = 'prefill'): Promise<ProfileRequest | undefined> {
   const doc = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
   if (!doc) {
     void vscode.window.showErrorMessage(
@@ -187,7 +215,7 @@ async function configRequestFor(uri: vscode.Uri | undefined): Promise<ProfileReq
       const first = parsed.diagnostics.find((d) => d.severity !== 'info');
       throw new ProblemError(first ? `${first.message} (line ${first.line})` : 'no attention spec was found in the file');
     }
-    const request = configRequest(documentKey(doc), name, parsed.models, settings, doc.getText());
+    const request = configRequest(documentKey(doc), name, parsed.models, settings, doc.getText(), mode);
     for (const w of request.workloads) validateProblem(w.problem);
     return request;
   } catch (e) {
@@ -204,12 +232,13 @@ async function configRequestFor(uri: vscode.Uri | undefined): Promise<ProfileReq
 }
 
 async function askShape(context: vscode.ExtensionContext): Promise<ProfileRequest | undefined> {
+  // attnprof.seqLen, when set, is the N the input starts from (the last shape typed keeps its other fields).
   const settings = currentSettings();
   const raw = await vscode.window.showInputBox({
     title: 'Attention Profiler: Profile Shape',
     prompt: `Batch, query heads, key/value heads, sequence length, head dim (${settings.dtype}, kernels ${settings.kernels.join(', ')})`,
     placeHolder: SHAPE_PLACEHOLDER,
-    value: context.globalState.get<string>(LAST_SHAPE_KEY) ?? '1,32,8,1024,128 causal',
+    value: withSeqLen(context.globalState.get<string>(LAST_SHAPE_KEY) ?? '1,32,8,1024,128 causal', settings.seqLen),
     ignoreFocusOut: true,
     validateInput: (text) => {
       const r = parseShapeInput(text, settings.dtype);
@@ -311,7 +340,7 @@ async function selectAdapter(client: WorkerClient): Promise<void> {
 function entryItem(e: ReportEntry) {
   return {
     label: e.title,
-    description: `${bestText(e)}${e.isFallback ? ' · software' : ''}`,
+    description: `${e.shape ? `${e.shape} · ` : ''}${bestText(e)}${e.isFallback ? ' · software' : ''}`,
     detail: `${new Date(e.createdAt).toLocaleString()} · ${e.adapter}`,
     id: e.id,
   };
@@ -363,21 +392,3 @@ async function pickReport(store: ReportStore, id: string | undefined, placeHolde
   return chosen ? loadReport(store, chosen) : undefined;
 }
 
-function fileStem(report: ProfileReport): string {
-  const stem = report.title.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'report';
-  return `attnprof-${stem}-${report.createdAt.slice(0, 10)}`;
-}
-
-async function exportJson(report: ProfileReport): Promise<void> {
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const target = await vscode.window.showSaveDialog({
-    title: 'Export attnprof report (JSON)',
-    saveLabel: 'Export',
-    filters: { 'attnprof report': ['json'] },
-    ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${fileStem(report)}.json`) } : {}),
-  });
-  if (!target) return;
-  await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(JSON.stringify(report, null, 1)));
-  const open = await vscode.window.showInformationMessage(`Report exported to ${vscode.workspace.asRelativePath(target)}.`, 'Open');
-  if (open) await vscode.window.showTextDocument(target);
-}

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { hoverMarkdown } from '../hints/hover';
 import type { ConfigDocuments } from './configDocuments';
+import { currentSettings } from './settings';
 
 const KEY = /[A-Za-z_][\w.-]*/;
 
@@ -13,7 +14,8 @@ export class ConfigHoverProvider implements vscode.HoverProvider {
     if (analysis.kind !== 'parsed') return undefined;
     const range = doc.getWordRangeAtPosition(position, KEY);
     if (!range) return undefined;
-    const text = hoverMarkdown(analysis.parsed, position.line + 1, doc.getText(range));
+    const settings = currentSettings(doc.uri);
+    const text = hoverMarkdown(analysis.parsed, position.line + 1, doc.getText(range), { batch: settings.batch, seqLen: settings.seqLen });
     if (!text) return undefined;
     // Model names are user text: no command links, no HTML.
     const md = new vscode.MarkdownString(`$(pulse) Attention Profiler\n\n${text}`, true);

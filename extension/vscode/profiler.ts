@@ -80,6 +80,8 @@ export class Profiler implements vscode.Disposable {
         void vscode.window.showWarningMessage(`The report could not be saved to the history (${(e as Error).message}); it is shown but will not be kept.`);
       }
       this.panels.show(report);
+      // What the engine changed on its own (a shorter sequence on a software adapter) is said once more, at the end.
+      for (const note of report.notes ?? []) void vscode.window.showInformationMessage(`Attention Profiler: ${note}`);
     } catch (e) {
       this.report(e);
     } finally {

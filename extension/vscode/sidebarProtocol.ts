@@ -11,6 +11,8 @@ export interface RunRow {
   isFallback: boolean;
   /** ISO date. */
   createdAt: string;
+  /** "B=1 N=128 f32"; empty for a padding analysis. */
+  shape: string;
   /** "flash 86 ms (28 layers)", or why there is none. */
   best: string;
   /** Kernels that failed or disagreed with the reference. */

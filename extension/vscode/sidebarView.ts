@@ -84,6 +84,7 @@ export class ReportsViewProvider implements vscode.WebviewViewProvider, vscode.D
       adapter: e.adapter,
       isFallback: e.isFallback,
       createdAt: e.createdAt,
+      shape: e.shape ?? '',
       best: bestText(e),
       broken: [...new Set(e.workloads.flatMap((w) => w.broken))],
     }));

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { parseReport, type ProfileReport } from '../report/schema';
 import { paddingMarkdown } from '../report/padding-model';
-import { summaryMarkdown } from '../report/summary';
+import { reportTabTitle, reportTime, summaryMarkdown } from '../report/summary';
 import { exportChart, exportReport } from './exports';
 import { reportHtml } from './html';
 import { isFromReportView, type FromReportView, type PersistedReportView, type ToReportView } from './protocol';
@@ -17,7 +17,7 @@ type PanelContent = { kind: 'report'; report: ProfileReport } | { kind: 'compare
 
 const keyOf = (c: PanelContent): string => (c.kind === 'report' ? `report:${c.report.id}` : `compare:${c.a.id}:${c.b.id}`);
 const titleOf = (c: PanelContent): string =>
-  c.kind === 'report' ? `Attention: ${c.report.title}` : `Compare: ${c.a.title} ↔ ${c.b.title}`;
+  c.kind === 'report' ? reportTabTitle(c.report) : `Attention comparison · A ${reportTime(c.a.createdAt)} ↔ B ${reportTime(c.b.createdAt)}`;
 
 function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
   return {

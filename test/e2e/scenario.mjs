@@ -14,6 +14,8 @@ import { chromium } from 'playwright-core';
 const URL = process.env.E2E_URL;
 const WS = process.env.E2E_WORKSPACE;
 const OUT = process.env.E2E_OUT ?? 'test-output/e2e';
+/** The code-server user-data dir: the settings edited through the UI are read back from its User/settings.json. */
+const USER_DATA = process.env.E2E_USER_DATA;
 assert.ok(URL && WS, 'E2E_URL and E2E_WORKSPACE must be set (run test/e2e/run.sh)');
 mkdirSync(OUT, { recursive: true });
 
@@ -36,6 +38,12 @@ const T = {
   /** Quick open's file search (ripgrep in the search process) on a busy machine. */
   search: 60 * SEC * SLOW,
 };
+/** "4.00 MiB" → bytes (NaN when the text holds no size). */
+const toBytes = (t) => {
+  const m = /([\d.,]+)\s?(B|KiB|MiB|GiB)\b/.exec(t ?? '');
+  return m ? Number(m[1].replace(/,/g, '')) * { B: 1, KiB: 1024, MiB: 2 ** 20, GiB: 2 ** 30 }[m[2]] : Number.NaN;
+};
+const pct = (x) => `${(100 * x).toFixed(1)} %`;
 const TIME_RE = /\d+(\.\d+)?\s?(ms|µs|μs|us|ns|s)\b/;
 
 const t0 = Date.now();
@@ -135,6 +143,14 @@ async function retry(what, attempts, fn, between) {
 // ---------------------------------------------------------------- workbench helpers (as a person: keyboard first)
 
 const quickInput = (page) => page.locator('.quick-input-widget');
+
+/**
+ * The label of each row of the quick input's list (its first `.label-name`: a row's detail line is an icon label too,
+ * and a reused row keeps the detail of the quick pick it last showed).
+ */
+async function rowLabels(page) {
+  return page.locator('.quick-input-list .monaco-list-row').evaluateAll((rows) => rows.map((r) => (r.querySelector('.label-name')?.textContent ?? '').replace(/\s+/g, ' ').trim()));
+}
 const quickInputBox = (page) => page.locator('.quick-input-widget input.input');
 
 async function closeQuickInput(page) {
@@ -168,7 +184,7 @@ async function quickOpen(page, relPath) {
       await setQuickInput(page, relPath);
       // Quick open lists editor history first and adds file-search results when the search process answers: the
       // rows are replaced meanwhile, so only a visible row of that file counts.
-      let row = page.locator('.quick-input-list .monaco-list-row').filter({ visible: true }).filter({ has: page.locator('.label-name', { hasText: exact }) });
+      let row = page.locator('.quick-input-list .monaco-list-row').filter({ visible: true }).filter({ has: page.locator('.label-name', { hasText: exact }).first() });
       if (parts.length) row = row.filter({ hasText: parts.join('/') });
       await row.first().waitFor({ state: 'visible', timeout: T.search });
       await row.first().click({ timeout: T.ui });
@@ -182,7 +198,7 @@ async function quickOpen(page, relPath) {
 /** The report webview's frame; re-shows the report's editor tab when its webview was hidden (and so discarded). */
 async function reportFrame(page) {
   if (state.reportFrame && !state.reportFrame.isDetached() && (await state.reportFrame.evaluate(isReportDocument).catch(() => false))) return state.reportFrame;
-  const tab = page.locator('.tabs-container .tab[aria-label^="Attention"]').filter({ hasNotText: /padding|compare/i }).first();
+  const tab = page.locator('.tabs-container .tab[aria-label^="Attention report"]').filter({ hasNotText: /padding/i }).first();
   await tab.click({ timeout: T.ui });
   state.reportFrame = await findFrame(page, 'the report webview after re-showing its tab', isReportDocument, undefined, T.view, 'editor');
   return state.reportFrame;
@@ -191,8 +207,7 @@ async function reportFrame(page) {
 /** The command palette's row labels once they stop changing. */
 async function paletteLabels(page) {
   return settled('the command palette rows to settle', async () => {
-    const labels = await page.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts();
-    return labels.map((l) => l.replace(/\s+/g, ' ').trim());
+    return rowLabels(page);
   }, T.ui);
 }
 
@@ -220,22 +235,79 @@ async function runCommand(page, title, typed = title) {
     3,
     async () => {
       await openPalette(page, typed);
-      // The first row is the one Enter runs: wait until it is ours (an exact title match sorts first once filtered).
-      const first = page.locator('.quick-input-list .monaco-list-row').first();
-      await until(
-        `the palette's first row to be "${title}"`,
-        async () => (await first.locator('.label-name').innerText()).replace(/\s+/g, ' ').trim() === title && (await first.isVisible()),
-        T.ui,
-      ).catch(async (e) => {
-        const shown = await page.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts().catch(() => []);
+      // The row with exactly that title, once the list has settled (an exact match usually sorts first, but not
+      // always: "Preferences: Color Theme" lists "… Browse Color Themes in Marketplace" above it): Enter when it is
+      // the first row, else a click on it.
+      const index = await settled(`the palette to list "${title}"`, async () => {
+        const i = (await rowLabels(page)).indexOf(title);
+        return i >= 0 ? { i } : undefined;
+      }, T.ui, 2).catch(async (e) => {
+        const shown = await rowLabels(page).catch(() => []);
         throw new Error(`${e.message} (it lists: ${shown.slice(0, 8).join(' | ') || 'nothing'})`);
       });
-      await page.keyboard.press('Enter');
+      if (index.i === 0) await page.keyboard.press('Enter');
+      else await page.locator('.quick-input-list .monaco-list-row').nth(index.i).click({ timeout: T.ui });
       // The palette closes (or turns into the command's own quick input): the command ran.
       await until('the palette to close on Enter', async () => !(await quickInput(page).isVisible()) || !(await quickInputBox(page).inputValue()).startsWith('>'), T.ui);
     },
     () => closeQuickInput(page),
   );
+}
+
+/** Switches VS Code's colour theme as a person does (F1 "Preferences: Color Theme", the theme's name, Enter). */
+async function setColorTheme(page, theme, workbenchClass) {
+  const isOn = () => page.locator('.monaco-workbench').first().evaluate((el, c) => el.classList.contains(c), workbenchClass);
+  if (await isOn()) return;
+  await retry(`the colour theme ${theme}`, 3, async () => {
+    await runCommand(page, 'Preferences: Color Theme');
+    await quickInputBox(page).waitFor({ state: 'visible', timeout: T.ui });
+    await setQuickInput(page, theme);
+    // The picker groups themes under light/dark headings: click the row of that name wherever it sits.
+    const index = await settled(`the theme picker to list "${theme}"`, async () => {
+      const i = (await rowLabels(page)).indexOf(theme);
+      return i >= 0 ? { i } : undefined;
+    }, T.ui, 2).catch(async (e) => {
+      throw new Error(`${e.message} (it lists: ${(await rowLabels(page).catch(() => [])).slice(0, 8).join(' | ')})`);
+    });
+    await page.locator('.quick-input-list .monaco-list-row').nth(index.i).click({ timeout: T.ui });
+    await until(`the workbench to switch to ${theme}`, isOn, T.ui);
+  }, () => closeQuickInput(page));
+}
+
+/** Hovers the config key `key` in the visible editor and returns the hover's text (the extension's part of it). */
+async function hoverKey(page, key) {
+  const token = page.locator('.editor-instance .monaco-editor .view-lines span', { hasText: new RegExp(`^"?${key}"?$`) }).filter({ visible: true }).first();
+  return retry(`hover on ${key}`, 3, async () => {
+    await token.hover({ timeout: T.ui });
+    const hover = page.locator('.monaco-hover', { hasText: 'Attention Profiler' }).filter({ visible: true }).first();
+    await hover.waitFor({ timeout: T.ui });
+    return (await hover.innerText()).replace(/\s+/g, ' ');
+  }, async () => {
+    await page.mouse.move(5, 5);
+  });
+}
+
+/**
+ * Removes one user setting as a person does: F1 "Open User Settings (JSON)" (VS Code 1.139 shows it in a modal
+ * editor), a click on the setting's line, Ctrl+Shift+K (delete line), Ctrl+S, close. Done once the file on disk says so.
+ */
+async function deleteUserSetting(page, key) {
+  await runCommand(page, 'Preferences: Open User Settings (JSON)');
+  const editor = page.locator('.monaco-editor').filter({ hasText: '"security.workspace.trust.enabled"' }).filter({ visible: true }).first();
+  await editor.waitFor({ timeout: T.ui });
+  const file = join(USER_DATA, 'User', 'settings.json');
+  await retry(`delete the line of ${key}`, 3, async () => {
+    await editor.locator('.view-line', { hasText: `"${key}"` }).first().click({ timeout: T.ui });
+    await page.keyboard.press('Control+Shift+K');
+    await until(`the line of ${key} to go`, async () => !(await editor.locator('.view-line', { hasText: `"${key}"` }).count()), T.ui);
+  });
+  await page.keyboard.press('Control+S');
+  await until(`${file} to lose ${key}`, async () => {
+    const settings = JSON.parse(readFileSync(file, 'utf8'));
+    return !(key in settings);
+  }, T.ui);
+  await runCommand(page, 'View: Close Editor');
+  await editor.waitFor({ state: 'hidden', timeout: T.ui });
 }
 
 /** The simple file dialog's path once it has stopped changing (it fills in a name and lists the folder first). */
@@ -320,7 +392,9 @@ function summaryRows() {
 
 /** The report webview: its document is titled "Attention: …" (the panel title) or shows a naive and a flash row. */
 function isReportDocument() {
-  if (/^Attention:/.test(document.title) && document.querySelector('[role=tab], vscode-panel-tab, table')) return true;
+  // A profile's report (not a padding analysis, not a comparison): "Attention report · <model> <shape> · <time>".
+  if (/^Attention report · (?!padding)/.test(document.title) && document.querySelector('[role=tab], vscode-panel-tab, table')) return true;
+  if (/^Attention (report · padding|comparison)/.test(document.title)) return false;
   const rows = [...document.querySelectorAll('tr, [role=row], vscode-data-grid-row')].map((r) => (r.innerText ?? r.textContent ?? ''));
   return rows.some((t) => /\bnaive\b/i.test(t)) && rows.some((t) => /\bflash\b/i.test(t));
 }
@@ -408,6 +482,98 @@ function svgCharts() {
     }));
 }
 
+/**
+ * The flame chart's pass row read from its pixels: for each pass in the legend, its share of the row's pass-coloured
+ * pixels, against its share of the pass row's time (the chart's data-pass-shares). Anti-aliased edges and labels,
+ * which match no legend colour exactly, are left out.
+ */
+function flamePassPixels() {
+  const canvas = document.querySelector('.flame canvas.flame-canvas');
+  if (!canvas || !canvas.width) return undefined;
+  const d = canvas.dataset;
+  const dpr = canvas.width / canvas.clientWidth;
+  const rowH = Number(d.rowHeight);
+  const y0 = Math.round((Number(d.axisHeight) + 3 * rowH + 2) * dpr);
+  const y1 = Math.round((Number(d.axisHeight) + 4 * rowH - 2) * dpr);
+  const x0 = Math.round(Number(d.gutter) * dpr) + 1;
+  const legend = [...document.querySelectorAll('.flame .legend .legend-item')]
+    .map((it) => {
+      const px = it.querySelector('canvas')?.getContext('2d')?.getImageData(6, 6, 1, 1).data;
+      return { label: (it.textContent ?? '').trim(), key: px ? `${px[0]},${px[1]},${px[2]}` : '' };
+    })
+    .filter((x) => x.label.startsWith('pass '));
+  const { data } = canvas.getContext('2d').getImageData(x0, y0, canvas.width - x0, Math.max(1, y1 - y0));
+  const counts = new Map(legend.map((l) => [l.key, 0]));
+  let matched = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    const k = `${data[i]},${data[i + 1]},${data[i + 2]}`;
+    if (counts.has(k)) {
+      counts.set(k, counts.get(k) + 1);
+      matched++;
+    }
+  }
+  const time = JSON.parse(d.passShares ?? '{}');
+  return {
+    matched,
+    passes: legend.map((l) => ({ pass: l.label.slice(5), pixels: matched ? counts.get(l.key) / matched : 0, time: time[l.label.slice(5)] ?? 0 })),
+  };
+}
+
+/**
+ * Colours of the visible chart against its background, as WCAG contrast ratios: every text and every point mark.
+ * Each colour is resolved through a canvas, so an rgba() with alpha < 1 is caught.
+ */
+function chartContrast() {
+  const ctx = document.createElement('canvas').getContext('2d');
+  const rgba = (c) => {
+    ctx.fillStyle = '#010203';
+    ctx.fillStyle = c;
+    const v = ctx.fillStyle;
+    if (v.startsWith('#')) return [1, 3, 5].map((i) => parseInt(v.slice(i, i + 2), 16)).concat(1);
+    const m = v.match(/[\d.]+/g).map(Number);
+    return [m[0], m[1], m[2], m[3] ?? 1];
+  };
+  const lum = (c) => {
+    const [r, g, b] = rgba(c).slice(0, 3).map((x) => x / 255).map((x) => (x <= 0.04045 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ratio = (a, b) => {
+    const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+  };
+  const svg = [...document.querySelectorAll('svg')].filter((x) => x.getBoundingClientRect().width > 300 && x.getClientRects().length).sort((a, b) => b.getBoundingClientRect().width - a.getBoundingClientRect().width)[0];
+  if (!svg) return undefined;
+  const bg = svg.querySelector(':scope > rect')?.getAttribute('fill') ?? getComputedStyle(document.body).backgroundColor;
+  const texts = [...svg.querySelectorAll('text')].filter((t) => t.textContent.trim()).map((t) => ({ text: t.textContent.trim().slice(0, 40), fill: getComputedStyle(t).fill }));
+  // A hollow marker (filled with the background, like the memory peak) is seen by its stroke.
+  const marks = [...svg.querySelectorAll('circle')]
+    .map((c) => {
+      const fill = c.getAttribute('fill');
+      const hollow = !fill || fill === 'none' || fill === bg;
+      const color = hollow ? c.getAttribute('stroke') : fill;
+      return { fill: color, alpha: color ? rgba(color)[3] : 1 };
+    })
+    .filter((m) => m.fill && m.fill !== 'none');
+  return {
+    body: document.body.className,
+    bg,
+    worstText: texts.map((t) => ({ ...t, contrast: ratio(t.fill, bg) })).sort((a, b) => a.contrast - b.contrast)[0],
+    marks: marks.map((m) => ({ ...m, contrast: ratio(m.fill, bg) })),
+  };
+}
+
+/** The roofline's point labels: their boxes, the plot area inside the axes, and the point circles. */
+function rooflineLabels() {
+  const svg = [...document.querySelectorAll('svg[aria-label^="Roofline"]')].find((x) => x.getClientRects().length);
+  if (!svg) return undefined;
+  const box = (el) => {
+    const r = el.getBoundingClientRect();
+    return { x0: r.left, y0: r.top, x1: r.right, y1: r.bottom };
+  };
+  const domains = [...svg.querySelectorAll('.domain')].map(box);
+  return { labels: [...svg.querySelectorAll('text.point-label')].map((t) => ({ text: t.textContent, ...box(t) })), domains };
+}
+
 /** What the report's Padding tab shows: the tab state, the recommendation, each chart's texts and marks, the table. */
 function paddingProbe() {
   const text = (el) => (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
@@ -448,7 +614,7 @@ async function quickInputTitled(page, titleRe) {
 
 /** The first quick pick row's label (what Enter picks). */
 async function firstPick(page) {
-  return (await page.locator('.quick-input-list .monaco-list-row .label-name').first().innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
+  return ((await rowLabels(page).catch(() => []))[0] ?? '');
 }
 
 // ---------------------------------------------------------------- the scenario
@@ -582,6 +748,17 @@ async function main() {
       // The bracket beside the measured peak is labelled as the analytic expectation.
       const kernelRows = rows.filter((c) => c.some((x) => /^(naive|flash)\b/i.test(x)));
       assert.ok(kernelRows.every((c) => c.some((x) => /\d (B|KiB|MiB|GiB) \(analytic \d/.test(x))), 'each kernel row shows "<peak> (analytic <expected>)"');
+      // The peak is the kernel's working set (Q, K, V once, O, S for naive), as the analytic model counts it: the
+      // profiler's rotating input copies and timestamp buffers are not in it.
+      for (const c of kernelRows) {
+        const cell = c.find((x) => /\(analytic /.test(x));
+        const [peak, analytic] = cell.split('(analytic').map(toBytes);
+        assert.ok(Math.abs(peak - analytic) <= 0.05 * analytic, `${c[0]}: measured peak ${cell} is the working set (within 5 % of the analytic one)`);
+      }
+      // The Shape line names every mask option that ran: Qwen2 is causal.
+      const shapeFact = await f.evaluate(() => [...document.querySelectorAll('.facts .fact')].find((x) => x.querySelector('dt')?.textContent === 'Shape')?.querySelector('dd')?.textContent ?? '');
+      log(`Shape: ${shapeFact}`);
+      assert.match(shapeFact, /^B=1 Hq=28 Hkv=4 Nq=\d+ Nk=\d+ D=128 f32 causal$/, 'the Shape line says causal');
       // The software fallback is named, in a visible banner (lavapipe/llvmpipe is a software Vulkan adapter).
       const banner = await until('a visible software-adapter banner', () => f.evaluate(() => {
         const els = [...document.querySelectorAll('[role=alert], [role=status], .banner, .warning, .notice, div, p, section, vscode-banner')];
@@ -624,14 +801,55 @@ async function main() {
       assert.ok(kernelSw.length >= 2 && passSw.length >= 2, `the legend lists kernels and passes (${swatches.map((x) => x.label).join(', ')})`);
       for (const k of kernelSw) for (const ps of passSw) assert.notEqual(ps.rgb, k.rgb, `"${ps.label}" is drawn in the colour of "${k.label}"`);
       await shot(page, 'flame-chart', f);
+      // A box's colour never depends on zoom: read the pass row's pixels in the overview and zoomed in; each pass
+      // owns about the share of the ink that it has of the time (PV 45 % of naive must not look like softmax).
+      const canvas = f.locator('.flame canvas.flame-canvas');
+      const passInk = async (when) => {
+        const px = await until(`the pass row's pixels (${when})`, async () => {
+          const r = await f.evaluate(flamePassPixels);
+          return r && r.matched > 500 ? r : undefined;
+        }, T.view);
+        log(`flame pass row, ${when}: ${px.passes.map((p) => `${p.pass} ink ${pct(p.pixels)} / time ${pct(p.time)}`).join(' · ')}`);
+        for (const p of px.passes) assert.ok(Math.abs(p.pixels - p.time) < 0.1, `${when}: pass ${p.pass} has ${pct(p.pixels)} of the pass row's ink but ${pct(p.time)} of its time`);
+        return px;
+      };
+      await passInk('overview');
+      await canvas.focus();
+      for (let i = 0; i < 6; i++) await canvas.press('w');
+      await painted(page, f);
+      await passInk('zoomed in 4×');
+      await shot(page, 'flame-zoomed', f);
+      await canvas.press('Escape');
     });
 
     // d3 axes draw a domain path each: a chart needs paths beyond those, or points, to have drawn data.
     const memoryOk = (c) => c.paths >= 3 && /\b(B|KB|KiB|MB|MiB|GB|GiB|bytes)\b/.test(c.text) && /peak/i.test(c.text);
+    // Every mark of a chart is in its legend (or has a tooltip): no cryptic "✓"; the profiler's own buffers apart.
+    const memoryExtra = async (f) => {
+      const legend = await f.evaluate(() => (document.querySelector('.chart-view .legend')?.textContent ?? '').replace(/\s+/g, ' '));
+      log(`memory legend: ${legend}`);
+      for (const want of [/profiler overhead: rotating input copies, timestamp and read-back buffers \(up to [\d.]+ (B|KiB|MiB|GiB); not in the peak\)/, /analytic working set/, /measured peak of the working set/, /phase: setup, a kernel, teardown/, /input \(Q, K, V/]) {
+        assert.match(legend, want, 'the memory legend names every mark');
+      }
+      const texts = await f.evaluate(() => [...document.querySelectorAll('svg text')].map((t) => t.textContent.trim()));
+      assert.ok(!texts.includes('✓'), 'no bare "✓" label in the memory chart');
+    };
+    // Point labels never collide, and never sit on an axis.
+    const rooflineExtra = async (f) => {
+      const r = await f.evaluate(rooflineLabels);
+      const hit = (a, b) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+      assert.ok(r && r.labels.length >= 2, `roofline point labels: ${JSON.stringify(r)}`);
+      r.labels.forEach((a, i) => {
+        r.labels.forEach((b, j) => j < i && assert.ok(!hit(a, b), `roofline labels "${a.text}" and "${b.text}" collide`));
+        for (const d of r.domains) assert.ok(!hit(a, d), `roofline label "${a.text}" sits on an axis`);
+      });
+      const ticks = await f.evaluate(() => [...document.querySelectorAll('svg[aria-label^="Roofline"] .tick text')].map((t) => t.textContent).filter(Boolean));
+      assert.ok(ticks.every((t) => !/^0\.0000/.test(t)), `roofline ticks stay over the data's range, in a unit that reads (${ticks.join(' ')})`);
+    };
     const rooflineOk = (c) => c.points >= 2 && /FLOP/i.test(c.text) && /naive/.test(c.text) && /flash/.test(c.text);
-    for (const [id, tab, ok, name, what] of [
-      ['5a', /memory/i, memoryOk, 'memory', 'stacked areas (paths beyond the axes), a byte unit and the peak marked'],
-      ['5b', /roofline/i, rooflineOk, 'roofline', 'a point per kernel (naive, flash) and FLOP axes'],
+    for (const [id, tab, ok, name, what, extra] of [
+      ['5a', /memory/i, memoryOk, 'memory', 'stacked areas (paths beyond the axes), a byte unit, the peak marked, a legend entry per mark', memoryExtra],
+      ['5b', /roofline/i, rooflineOk, 'roofline', 'a point per kernel (naive, flash), FLOP axes, labels clear of each other and the axes', rooflineExtra],
     ]) {
       await step(id, `${name} tab: an SVG chart with ${what}`, ['2'], async () => {
         const f = await reportFrame(page);
@@ -644,9 +862,53 @@ async function main() {
           throw new Error(`${e.message}; visible svgs: ${JSON.stringify(state[name])?.slice(0, 800)}`);
         });
         log(`${name}: ${JSON.stringify(charts).slice(0, 400)}`);
+        await extra(f);
         await shot(page, name, f);
       });
     }
+
+    await step('5c', 'themes: Light Modern, Dark Modern, High Contrast, High Contrast Light — opaque marks, readable text, a screenshot of each tab', ['2'], async () => {
+      const themes = [
+        ['Default Light Modern', 'vs', 'vscode-light'],
+        ['Default Dark Modern', 'vs-dark', 'vscode-dark'],
+        ['Default High Contrast', 'hc-black', 'vscode-high-contrast'],
+        ['Default High Contrast Light', 'hc-light', 'vscode-high-contrast-light'],
+      ];
+      const original = await page.locator('.monaco-workbench').first().evaluate((el) => ['vs', 'vs-dark', 'hc-black', 'hc-light'].find((c) => el.classList.contains(c)));
+      try {
+        for (const [theme, workbenchClass, bodyClass] of themes) {
+          await setColorTheme(page, theme, workbenchClass);
+          const f = await reportFrame(page);
+          await until(`the report webview to take ${theme} (body.${bodyClass})`, () => f.evaluate((c) => document.body.classList.contains(c), bodyClass), T.ui);
+          const slug = theme.replace(/^Default /, '').toLowerCase().replace(/\s+/g, '-');
+          for (const [tab, name] of [[/summary/i, 'summary'], [/flame/i, 'flame'], [/memory/i, 'memory'], [/roofline/i, 'roofline']]) {
+            await openTab(f, tab);
+            if (name === 'memory' || name === 'roofline') {
+              // Theme colours are made opaque before use, and text is picked to read on the chart's background.
+              const c = await until(`the ${name} chart in ${theme}`, async () => {
+                const r = await f.evaluate(chartContrast);
+                return r && r.worstText && r.body.includes(bodyClass) ? r : undefined;
+              }, T.view);
+              log(`${theme} ${name}: background ${c.bg}, least contrast text "${c.worstText.text}" ${c.worstText.contrast.toFixed(2)}:1, marks ${c.marks.map((m) => `${m.fill} ${m.contrast.toFixed(2)}:1`).join(', ')}`);
+              assert.ok(c.worstText.contrast >= 4.5, `${theme} ${name}: the text "${c.worstText.text}" (${c.worstText.fill} on ${c.bg}) has a contrast of ${c.worstText.contrast.toFixed(2)}:1, under 4.5:1`);
+              for (const m of c.marks) {
+                assert.equal(m.alpha, 1, `${theme} ${name}: a mark is drawn translucent (${m.fill})`);
+                assert.ok(m.contrast >= 1.5, `${theme} ${name}: a mark (${m.fill}) nearly vanishes on ${c.bg} (${m.contrast.toFixed(2)}:1)`);
+              }
+            }
+            if (name === 'flame') {
+              await until(`the flame chart in ${theme}`, async () => ((await f.evaluate(canvasInk))?.inkFraction ?? 0) > 0.1, T.view);
+            }
+            await shot(page, `theme-${slug}-${name}`, f);
+          }
+        }
+      } finally {
+        // Back to the theme the scenario started in, for the screenshots that follow.
+        const back = themes.find((t) => t[1] === original);
+        if (back) await setColorTheme(page, back[0], back[1]).catch((e) => log(`could not restore ${back[0]}: ${e.message}`));
+      }
+      await openTab(await reportFrame(page), /summary/i).catch(() => {});
+    });
 
     await step('6', 'after the profile, the CodeLens shows "measured:"', ['2'], async () => {
       await quickOpen(page, 'qwen2-7b/config.json');
@@ -678,8 +940,21 @@ async function main() {
         for (const fr of page.frames()) texts.push(await fr.evaluate(() => document.body?.innerText?.slice(0, 200)).catch(() => ''));
         throw new Error(`${e.message}; frame texts: ${JSON.stringify(texts.filter(Boolean))}`);
       });
-      log(`side panel: ${(await f.evaluate(() => document.body.innerText)).replace(/\s+/g, ' ').slice(0, 300)}`);
+      const panelText = (await f.evaluate(() => document.body.innerText)).replace(/\s+/g, ' ');
+      log(`side panel: ${panelText.slice(0, 300)}`);
+      assert.match(panelText, /B=1 N=\d+ f32/, 'a run in the side panel shows its shape');
       await shot(page, 'side-panel');
+      // Export… from the side panel offers the report's formats, not JSON only.
+      await f.locator('li.run button', { hasText: 'Export…' }).first().click({ timeout: T.ui });
+      await quickInputTitled(page, /^Export Attention report · /);
+      const formats = await settled('the export formats', async () => {
+        const l = await rowLabels(page);
+        return l.length ? l : undefined;
+      }, T.ui);
+      log(`side-panel export formats: ${formats.join(' | ')}`);
+      assert.deepEqual(formats, ['Chrome trace (.json, Perfetto)', 'Report (.json)', 'Summary (.csv)', 'Summary (.md)']);
+      await shot(page, 'side-panel-export-formats');
+      await closeQuickInput(page);
     });
 
     await step('8', 'export a Chrome trace (save dialog) and validate the file', ['2'], async () => {
@@ -743,6 +1018,59 @@ async function main() {
       assert.ok(ms.some((e) => /process_name|thread_name/.test(e.name) && e.args?.name), 'M events name processes/threads');
       log(`trace: ${ev.length} events (${xs.length} X, ${cs.length} C, ${ms.length} M)`);
       await shot(page, 'exported');
+    });
+
+    await step('8b', 'profile again, Compare Reports…: the baseline is the one picked first; differences within noise say so', ['2'], async () => {
+      await closeQuickInput(page);
+      await runCommand(page, 'Notifications: Clear All Notifications').catch((e) => log(`could not clear notifications: ${e.message}`));
+      const tabs = page.locator('.tabs-container .tab[aria-label^="Attention report"]');
+      const before = new Set(await tabs.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label'))));
+      await quickOpen(page, 'qwen2-7b/config.json');
+      await page.locator('.editor-instance .monaco-editor .view-lines').filter({ visible: true }).first().click({ position: { x: 200, y: 10 } });
+      await runCommand(page, 'Attention Profiler: Profile Open Model Config');
+      const second = await until('a second report tab (its own time in the title)', async () => {
+        const now = await tabs.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+        return now.find((l) => l && !before.has(l) && /Qwen2/.test(l));
+      }, T.profile, 1000);
+      log(`second report: ${second}`);
+      await runCommand(page, 'Attention Profiler: Compare Reports…', 'Attention Profiler: Compare Reports');
+      await quickInputTitled(page, /^Compare Reports \(1\/2\): the baseline A/);
+      // The list is newest first: pick the older run as the baseline, then the newer as B.
+      const rows = page.locator('.quick-input-list .monaco-list-row');
+      await settled('the reports listed', async () => rows.count(), T.ui);
+      const older = rows.nth(1);
+      const olderText = (await older.innerText()).replace(/\s+/g, ' ');
+      await shot(page, 'compare-pick-baseline');
+      await older.click({ timeout: T.ui });
+      await quickInputTitled(page, /^Compare Reports \(2\/2\): B, set against A = /);
+      await settled('the remaining reports', async () => rows.count(), T.ui);
+      await page.keyboard.press('Enter');
+      const f = await findFrame(page, 'the comparison webview', () => document.querySelector('table.compare') !== null && /A\/B comparison/.test(document.body.innerText), undefined, T.view, 'editor');
+      const view = await f.evaluate(() => {
+        const created = [...document.querySelectorAll('.sides .side')].map((s) => [...s.querySelectorAll('.fact')].find((x) => x.querySelector('dt')?.textContent === 'Created')?.querySelector('dd')?.textContent ?? '');
+        const changes = [...document.querySelectorAll('table.compare tbody tr')].map((tr) => tr.lastElementChild?.textContent?.trim() ?? '');
+        return { created, changes, note: document.querySelector('.note')?.textContent ?? '' };
+      });
+      log(`compare: baseline picked "${olderText}"; A created ${view.created[0]}, B created ${view.created[1]}; changes: ${view.changes.join(' | ')}`);
+      assert.ok(new Date(view.created[0]) < new Date(view.created[1]), `A (${view.created[0]}) is the older run picked first, B (${view.created[1]}) the newer`);
+      assert.ok(view.changes.length >= 2, 'a row per kernel');
+      for (const c of view.changes) assert.match(c, /^(within noise \(±[\d.]+ %\)|[\d.]+× (faster|slower) \(95 %: [\d.]+–[\d.]+\))$/, 'a change is significant only with its interval, else "within noise"');
+      assert.match(view.note, /bootstrap interval/);
+      assert.match(view.note, /Matched by workload name and kernel/);
+      await shot(page, 'compare-table', f);
+      await openTab(f, /differential/i);
+      const legend = await until('the differential flame legend', async () => {
+        const l = await f.evaluate(() => [...document.querySelectorAll('.flame .legend .legend-item')].map((it) => {
+          const d = it.querySelector('canvas')?.getContext('2d')?.getImageData(6, 6, 1, 1).data;
+          return { label: (it.textContent ?? '').trim(), rgb: d ? `${d[0]},${d[1]},${d[2]},${d[3]}` : '' };
+        }));
+        return l.length ? l : undefined;
+      }, T.view);
+      const same = legend.find((x) => /^within \d+ %$/.test(x.label));
+      const notInA = legend.find((x) => /^not in A/.test(x.label));
+      assert.ok(same && notInA, `the legend has "within 3 %" and "not in A" (${legend.map((x) => x.label).join(', ')})`);
+      assert.notEqual(same.rgb, notInA.rgb, '"within 3 %" and "not in A" are drawn differently');
+      await shot(page, 'compare-diff-flame', f);
     });
 
     // ------------------------------------------------ padding (issue 5): the command, the Padding tab, side panel, CodeLens
@@ -810,7 +1138,7 @@ async function main() {
       });
       const tab = await page.locator('.tabs-container .tab.active').first().getAttribute('aria-label');
       log(`padding report tab: ${tab}`);
-      assert.match(tab ?? '', /Padding/, 'the active editor is the padding report');
+      assert.match(tab ?? '', /^Attention report · padding /, 'the active editor is the padding report, titled as a report');
     });
 
     await step('11', 'Padding tab: recommendation, histogram with L, token and work bars per strategy, table, "Not measured"', ['10'], async () => {
@@ -865,6 +1193,25 @@ async function main() {
       await shot(page, 'padding-side-panel');
     });
 
+    await step('12b', 'Compare Reports… with a padding analysis and a profile is refused with a sentence', ['10', '8b'], async () => {
+      await runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
+      await runCommand(page, 'Attention Profiler: Compare Reports…', 'Attention Profiler: Compare Reports');
+      await quickInputTitled(page, /^Compare Reports \(1\/2\)/);
+      const padRow = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: /padding →/ }).first();
+      await padRow.click({ timeout: T.ui });
+      await quickInputTitled(page, /^Compare Reports \(2\/2\)/);
+      await settled('the remaining reports', async () => page.locator('.quick-input-list .monaco-list-row').count(), T.ui);
+      await page.keyboard.press('Enter');
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: /padding analysis with no kernel timings/ });
+      await toast.first().waitFor({ timeout: T.ui });
+      const text = (await toast.first().innerText()).replace(/\s+/g, ' ');
+      log(`refused: ${text}`);
+      assert.match(text, /compare two profiles/);
+      await steadyBox(toast.first(), 'the warning to slide in').catch(() => {});
+      await shot(page, 'compare-refused');
+      await runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
+    });
+
     await step('13', 'training YAML: a CodeLens "padding: fixed wastes … · ▶ Analyze"', ['9'], async () => {
       await quickOpen(page, 'llama-factory/train_qwen2_lora.yaml');
       const texts = await until('a "padding: fixed wastes" CodeLens with "▶ Analyze" on the training YAML', async () => {
@@ -875,7 +1222,89 @@ async function main() {
         throw new Error(`${e.message}; CodeLens seen: ${JSON.stringify(state.paddingLenses ?? [])}`);
       });
       log(`CodeLens: ${texts.join(' ‖ ')}`);
+      // Once per model, on its training length: not again on the batch field.
+      assert.equal(texts.filter((x) => /padding: fixed wastes/.test(x)).length, 1, 'one padding lens on the training YAML');
       await shot(page, 'padding-codelens');
+    });
+
+    // ------------------------------------------------ one sequence length, decode, first run (issue 13)
+    await step('14', 'one sequence length: the CodeLens and the hover agree and say where it comes from (attnprof.seqLen = 128)', ['1'], async () => {
+      await quickOpen(page, 'qwen2-7b/config.json');
+      const lenses = await until('the FLOP lens naming its length and source', async () => {
+        const t = await codeLensTexts(page);
+        return t.some((x) => /attention [\d.]+ \w?FLOP\/layer @ 128 \(attnprof\.seqLen\)/.test(x)) ? t : undefined;
+      }, T.codeLens);
+      log(`CodeLens: ${lenses.join(' ‖ ')}`);
+      const hover = await hoverKey(page, 'num_attention_heads');
+      log(`hover: ${hover}`);
+      assert.match(hover, /at 1×128 tokens \(attnprof\.seqLen\)/, 'the hover uses the length the lens shows');
+      await shot(page, 'seqlen-hover');
+      await page.keyboard.press('Escape');
+    });
+
+    await step('15', 'a "▶ Profile decode (KV cache 128)" CodeLens profiles one decode step: a report with Nq=1 Nk=128', ['14'], async () => {
+      await runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
+      const lens = page.locator('.codelens-decoration a', { hasText: /▶ Profile decode \(KV cache 128\)/ }).first();
+      await lens.waitFor({ timeout: T.codeLens });
+      await lens.click();
+      const f = await findFrame(page, 'the decode report', () => /^Attention report · .*Nq=1 Nk=128/.test(document.title) && document.querySelector('table') !== null, undefined, T.profile, 'editor');
+      const shape = await until('the decode report\'s Shape line', () => f.evaluate(() => [...document.querySelectorAll('.facts .fact')].find((x) => x.querySelector('dt')?.textContent === 'Shape')?.querySelector('dd')?.textContent), T.view);
+      log(`decode Shape: ${shape}`);
+      assert.match(shape, /Nq=1 Nk=128 D=128 f32 causal/);
+      await shot(page, 'decode-report', f);
+    });
+
+    await step('16', 'Profile Shape… starts from attnprof.seqLen and takes q=1 (Nq ≠ Nk)', ['0'], async () => {
+      await runCommand(page, 'Attention Profiler: Profile Shape…', 'Attention Profiler: Profile Shape');
+      await quickInputTitled(page, /Profile Shape/);
+      const input = quickInputBox(page);
+      const prefill = await settled('the shape input', async () => input.inputValue(), T.ui);
+      log(`Profile Shape… proposes "${prefill}"`);
+      assert.match(prefill, /^\d+,\d+,\d+,128,\d+/, 'N is the attnprof.seqLen setting (128)');
+      await setQuickInput(page, '1,8,2,128,64 causal q=1');
+      await shot(page, 'shape-decode-input');
+      await page.keyboard.press('Enter');
+      const f = await findFrame(page, 'the shape report (Nq=1 Nk=128)', () => /^Attention report · shape B=1 Nq=1 Nk=128/.test(document.title) && document.querySelector('table') !== null, undefined, T.profile, 'editor');
+      await shot(page, 'shape-decode-report', f);
+    });
+
+    await step('17', 'first run with the config\'s length on a software adapter: reduced to N = 256 by itself, said in the progress, a toast and the report; the bar moves with time left', ['14'], async () => {
+      await runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
+      await deleteUserSetting(page, 'attnprof.seqLen');
+      await quickOpen(page, 'qwen2-7b/config.json');
+      // The setting took effect when the lens says the config's own length, and where it came from.
+      await until('the FLOP lens at the config\'s length', async () => (await codeLensTexts(page)).some((x) => /@ 4k \(max positions 131072, capped\)/.test(x)), T.codeLens);
+      const hover = await hoverKey(page, 'num_attention_heads');
+      assert.match(hover, /at 1×4096 tokens \(max positions 131072, capped\)/, 'the hover agrees with the lens');
+      await page.keyboard.press('Escape');
+      await page.locator('.editor-instance .monaco-editor .view-lines').filter({ visible: true }).first().click({ position: { x: 200, y: 10 } });
+      await runCommand(page, 'Attention Profiler: Profile Open Model Config');
+      const progress = page.locator('.notifications-toasts .notification-toast', { hasText: /Profiling/ }).first();
+      const seen = [];
+      const first = await until('a progress message that names the reduction and the time left', async () => {
+        const t = (await progress.innerText().catch(() => '')).replace(/\s+/g, ' ');
+        if (t && seen.at(-1) !== t) seen.push(t);
+        return /software adapter: profiled at N = 256 \(the config gives 4096\); set attnprof\.seqLen to change/.test(t) && /left/.test(t) ? t : undefined;
+      }, T.profile, 200);
+      log(`progress: ${first}`);
+      await shot(page, 'first-run-progress');
+      // The bar moves during warm-up and timing, not only between kernels: several distinct messages before the end.
+      const f = await until('the first-run report', async () => {
+        const t = (await progress.innerText().catch(() => '')).replace(/\s+/g, ' ');
+        if (t && seen.at(-1) !== t) seen.push(t);
+        for (const fr of page.frames()) {
+          if (fr === page.mainFrame()) continue;
+          if (await fr.evaluate(() => /^Attention report · Qwen2ForCausalLM B=1 N=256/.test(document.title) && document.querySelector('table') !== null).catch(() => false)) return fr;
+        }
+        return undefined;
+      }, T.profile, 200);
+      log(`progress messages seen: ${seen.length}: ${seen.slice(0, 8).join(' | ')}`);
+      assert.ok(seen.filter((x) => /(warm-up|iteration) \d+\/\d+/.test(x)).length >= 2, 'the progress moves during warm-up and timing');
+      const banner = await until('the report\'s note on the reduction', () => f.evaluate(() => document.querySelector('.banner.info')?.textContent ?? ''), T.view);
+      assert.match(banner, /software adapter: profiled at N = 256 \(the config gives 4096\); set attnprof\.seqLen to change\./);
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: /profiled at N = 256/ }).first();
+      await toast.waitFor({ timeout: T.ui });
+      await shot(page, 'first-run-report', f);
     });
   } finally {
     writeFileSync(join(OUT, 'browser-console.txt'), consoleLines.join('\n') + '\n');

@@ -114,6 +114,7 @@ export function renderRunFacts(report: ProfileReport): HTMLElement {
     { class: 'run-facts', 'aria-label': 'Run' },
     a.isFallback &&
       h('div', { class: 'banner warning', role: 'alert' }, h('strong', {}, 'Software adapter: '), 'timings are not representative of a GPU. ', `(${a.description})`),
+    ...(report.notes ?? []).map((n) => h('div', { class: 'banner info', role: 'status' }, n)),
     facts,
   );
 }

@@ -30,6 +30,7 @@ function isRunRow(v: unknown): v is RunRow {
     typeof r.adapter === 'string' &&
     typeof r.isFallback === 'boolean' &&
     typeof r.createdAt === 'string' &&
+    typeof r.shape === 'string' &&
     typeof r.best === 'string' &&
     Array.isArray(r.broken) &&
     r.broken.every((b) => typeof b === 'string')
@@ -134,6 +135,7 @@ function runView(run: RunRow): HTMLElement {
     badge.title = 'A software adapter (CPU): timings are not representative of a GPU';
     meta.append(badge);
   }
+  if (run.shape) meta.append(el('span', 'shape', run.shape));
   meta.append(el('span', 'date', formatDate(run.createdAt)));
   body.append(meta);
   const best = el('div', 'run-best', run.best);
@@ -143,7 +145,7 @@ function runView(run: RunRow): HTMLElement {
   const actions = el('div', 'actions');
   actions.append(
     button('Open', 'Open the report (Enter)', () => vscode.postMessage({ type: 'open', id: run.id })),
-    button('Export…', 'Save the report JSON into the workspace', () => vscode.postMessage({ type: 'export', id: run.id })),
+    button('Export…', 'Export the report: Chrome trace, JSON, CSV or Markdown', () => vscode.postMessage({ type: 'export', id: run.id })),
     button('Delete', 'Delete this run (Delete)', () => vscode.postMessage({ type: 'delete', id: run.id }), 'button secondary'),
   );
   li.append(check, body, actions);

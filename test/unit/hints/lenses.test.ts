@@ -16,8 +16,9 @@ test('Qwen2-7B: GQA and KV cache above num_key_value_heads, FLOPs and ▶ Profil
   const kvLine = lines.findIndex((l) => l.includes('"num_key_value_heads"')) + 1;
   const hints = lensHints(parsed);
   assert.deepEqual(dump(hints), [
-    `${headsLine}: attention 0.12 TFLOP/layer @ 4k`,
+    `${headsLine}: attention 0.12 TFLOP/layer @ 4k (max positions 131072, capped)`,
     `${headsLine}: ▶ Profile [profile]`,
+    `${headsLine}: ▶ Profile decode (KV cache 4k) [profile-decode]`,
     `${kvLine}: GQA 28:4 · KV cache 56 KiB/token (\u221286 % vs MHA)`,
   ]);
 });
@@ -26,25 +27,26 @@ test('sequence length and batch overrides change the FLOP lens, not the KV cache
   const parsed = parseConfig('qwen2-7b.json');
   const titles = lensHints(parsed, { seqLen: 4096, batch: 2 }).map((h) => h.title);
   // 4·B·Hq·(N(N+1)/2)·D = 4·2·28·8390656·128 = 240.6 GFLOP (causal: visible pairs only)
-  assert.ok(titles.includes('attention 0.24 TFLOP/layer @ 2×4k'), titles.join(' | '));
+  assert.ok(titles.includes('attention 0.24 TFLOP/layer @ 2×4k (attnprof.seqLen)'), titles.join(' | '));
+  assert.ok(titles.includes('▶ Profile decode (KV cache 4k)'), titles.join(' | '));
   assert.ok(titles.includes('GQA 28:4 · KV cache 56 KiB/token (\u221286 % vs MHA)'));
 });
 
 test('an encoder (ViT) gets no KV-cache lens; a Python script gets its lenses on NUM_HEADS', () => {
   const vit = lensHints(parseConfig('vit-base-patch16-224.json')).map((h) => h.title);
-  assert.deepEqual(vit, ['attention 0.12 GFLOP/layer @ 197', '▶ Profile']);
+  assert.deepEqual(vit, ['attention 0.12 GFLOP/layer @ 197 (image tokens)', '▶ Profile'], 'an encoder has no decode lens');
   const text = exampleText('vit_train.py');
   const py = lensHints(parseConfigText('vit_train.py', text));
   const numHeadsLine = text.split('\n').findIndex((l) => /^NUM_HEADS\s*=/.test(l)) + 1;
   assert.ok(numHeadsLine > 0);
-  assert.deepEqual(dump(py), [`${numHeadsLine}: attention 15 GFLOP/layer @ 128×196`, `${numHeadsLine}: ▶ Profile [profile]`]);
+  assert.deepEqual(dump(py), [`${numHeadsLine}: attention 15 GFLOP/layer @ 128×196 (image tokens)`, `${numHeadsLine}: ▶ Profile [profile]`]);
 });
 
 test('a VLM labels each tower', () => {
   const titles = lensHints(parseConfig('llava-1.5-7b-hf.json')).map((h) => h.title);
-  const towers = new Set(titles.filter((t) => t !== '▶ Profile').map((t) => t.split(': ')[0]));
+  const towers = new Set(titles.filter((t) => !t.startsWith('▶ Profile')).map((t) => t.split(': ')[0]));
   assert.equal(towers.size, 2, titles.join(' | '));
-  assert.ok(titles.every((t) => t === '▶ Profile' || /^[^:]+: (attention|MHA|GQA|MQA)/.test(t)), titles.join(' | '));
+  assert.ok(titles.every((t) => t.startsWith('▶ Profile') || /^[^:]+: (attention|MHA|GQA|MQA)/.test(t)), titles.join(' | '));
 });
 
 test('unsupported attention (DeepSeek-V2 MLA) says so instead of numbers', () => {

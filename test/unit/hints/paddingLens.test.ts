@@ -6,17 +6,21 @@ import { paddingAttention, paddingCacheKey, paddingDefaults, paddingLensTargets,
 import { checkPositiveInt } from '../../../extension/hints/paddingInput';
 import { parseFixture as parseConfig } from '../model/helpers';
 
-test('LLaMA-Factory YAML: lenses on cutoff_len and per_device_train_batch_size with B and L from the file', () => {
+test('LLaMA-Factory YAML: one lens, on cutoff_len, with B and L from the file', () => {
   const targets = paddingLensTargets(parseConfig('train/llama_factory_lora.yaml'));
   assert.deepEqual(
     targets.map((t) => `${t.key}@${t.line} B=${t.batchSize} L=${t.maxLength} causal=${t.causal}`),
-    ['cutoff_len@13 B=2 L=1024 causal=true', 'per_device_train_batch_size@23 B=2 L=1024 causal=true'],
+    ['cutoff_len@13 B=2 L=1024 causal=true'],
   );
+});
+
+test('an image model (ViT training script): every sequence has the same patches, so no padding lens', () => {
+  assert.deepEqual(paddingLensTargets(parseConfig('seed_vit_train.py')), []);
 });
 
 test('HF Trainer shell script: --model_max_length and --per_device_train_batch_size', () => {
   const targets = paddingLensTargets(parseConfig('train/hf_trainer.sh'));
-  assert.deepEqual(targets.map((t) => `${t.key} B=${t.batchSize} L=${t.maxLength}`).sort(), ['model_max_length B=4 L=2048', 'per_device_train_batch_size B=4 L=2048']);
+  assert.deepEqual(targets.map((t) => `${t.key} B=${t.batchSize} L=${t.maxLength}`), ['model_max_length B=4 L=2048']);
 });
 
 test('a model config without training fields gets no padding lens; its defaults leave B and L open', () => {

@@ -41,9 +41,15 @@ test('a config request applies the settings to every workload', () => {
   assert.equal(r.adapterName, 'llvmpipe');
   assert.deepEqual(
     r.workloads.map((w) => [w.name, w.layers.length, w.problem.batch, w.problem.seqLenQ, w.problem.dtype, w.problem.window, w.problem.softcap]),
+    [['Gemma2ForCausalLM · local = global layers (window 4096 ≥ N 512)', 42, 2, 512, 'f16', 0, 50]],
+    'N ≤ window: local layers compute what global ones do, so one workload stands for all 42',
+  );
+  const long = configRequest('f', 'f', parsed.models, { ...s, seqLen: 8192 });
+  assert.deepEqual(
+    long.workloads.map((w) => [w.name, w.layers.length, w.problem.window]),
     [
-      ['Gemma2ForCausalLM · local layers', 21, 2, 512, 'f16', 4096, 50],
-      ['Gemma2ForCausalLM · global layers', 21, 2, 512, 'f16', 0, 50],
+      ['Gemma2ForCausalLM · local layers', 21, 4096],
+      ['Gemma2ForCausalLM · global layers', 21, 0],
     ],
   );
   // 0 = from the config; a positions table alone (Gemma-2: 8192) is capped at DEFAULT_SEQ_CAP = 4096

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseShapeInput } from '../../../extension/hints/shapeInput';
+import { parseShapeInput, withSeqLen } from '../../../extension/hints/shapeInput';
 
 const message = (raw: string) => {
   const r = parseShapeInput(raw, 'f32');
@@ -15,6 +15,16 @@ test('a valid shape with masks', () => {
   });
 });
 
+test('decode from the input: q=1 queries against N keys; the input starts from attnprof.seqLen', () => {
+  const r = parseShapeInput('1,32,8,4096,128 causal q=1', 'f32');
+  assert.ok(r.ok);
+  assert.equal(r.problem.seqLenQ, 1);
+  assert.equal(r.problem.seqLenK, 4096);
+  assert.equal(withSeqLen('1,32,8,1024,128 causal', 2048), '1,32,8,2048,128 causal');
+  assert.equal(withSeqLen('1, 32, 8, 1024, 128 q=1', 512), '1, 32, 8, 512, 128 q=1');
+  assert.equal(withSeqLen('1,32,8,1024,128', 0), '1,32,8,1024,128', '0 = unset: the last shape stays');
+});
+
 test('what the user is told while typing', () => {
   assert.equal(message(''), 'Type the shape as B,Hq,Hkv,N,D, e.g. 1,32,8,4096,128.');
   assert.equal(message('1,32,8'), 'Five integers B,Hq,Hkv,N,D are needed, got 3.');
@@ -26,7 +36,9 @@ test('what the user is told while typing', () => {
   assert.equal(message('1,32,5,4096,128'), 'Query heads (32) must be a multiple of key/value heads (5) for GQA/MQA.');
   assert.equal(message('1,32,8,4096,100'), 'Head dim 100 is not supported; the kernels take a multiple of 8 up to 256.');
   assert.match(message('4096,4096,4096,4096,128'), /^The shape is absurdly large/);
-  assert.equal(message('1,32,8,4096,128 causl'), "Unknown option 'causl': use causal, window=W, softcap=C or neighborhood=W:R.");
+  assert.equal(message('1,32,8,4096,128 causl'), "Unknown option 'causl': use causal, window=W, softcap=C, neighborhood=W:R or q=Q (query length, e.g. q=1 for decode).");
+  assert.equal(message('1,32,8,4096,128 q=0'), "q (the query length) must be a positive integer, got '0'.");
+  assert.equal(message('1,32,8,4096,128 q=5000'), 'q=5000 is longer than N=4096 (the keys): the queries attend to the last N positions.');
   assert.equal(message('1,32,8,4096,128 window=-3'), "window must be a non-negative integer, got '-3'.");
   assert.equal(message('1,32,8,4096,128 softcap='), "softcap must be a non-negative number, got ''.");
   assert.equal(message('1,32,8,4096,128 causal=1'), "'causal' takes no value.");

@@ -1,0 +1,114 @@
+/**
+ * Before a profile runs: how long each kernel will take, from the cost model (FLOPs, bytes) and the adapter's
+ * measured ceilings, and — when the sequence length came from the config rather than from the user — a shorter one
+ * where the full length would not finish in reasonable time (a software adapter, or an estimate over the time
+ * limit). Pure: the engine applies the plan, the tests check it.
+ */
+import type { Ceilings } from '../../kernels/ceilings';
+import { attentionFlops, minimumBytes, scoreMatrixBytes, type AttentionProblem } from '../../kernels/problem';
+import type { WorkloadRequest } from './profile';
+
+/** The sequence length a software adapter profiles at when the config alone set it (a user's setting always wins). */
+export const SOFTWARE_SEQ_LEN = 256;
+/** Shortest length a reduction goes down to. */
+const MIN_SEQ_LEN = 16;
+/** Compiling and allocating a kernel, before its first iteration (ms): a guess on the safe side for software adapters. */
+const SETUP_MS = { software: 1500, hardware: 300 };
+
+/** Attainable FLOP/s and bytes/s on this adapter, from its ceilings (a matmul's rate when measured: attention is one). */
+function rates(c: Ceilings): { flopsPerMs: number; bytesPerMs: number } {
+  const tflops = c.matmulTflops ?? c.computeTflops * 0.25;
+  return { flopsPerMs: tflops * 1e9, bytesPerMs: c.bandwidthGBps * 1e6 };
+}
+
+/**
+ * One iteration of `kernel` on `p` (ms): compute at the attainable rate, plus traffic at the bandwidth. Naive writes
+ * and reads S and P (4 passes over B·Hq·Nq·Nk floats); the others stream Q, K, V once and write O.
+ */
+export function estimateIterationMs(p: AttentionProblem, kernel: string, c: Ceilings): number {
+  const { flopsPerMs, bytesPerMs } = rates(c);
+  // Neither kernel reaches a tuned matmul's rate: naive's three untiled passes about a quarter of it, the fused
+  // kernel about half (seen on lavapipe and the H100). A rough factor: the run's own pace corrects the time left.
+  const compute = (attentionFlops(p) / flopsPerMs) * (kernel === 'naive' ? 4 : 2);
+  const traffic = (minimumBytes(p) + (kernel === 'naive' ? 4 * scoreMatrixBytes(p) : 0)) / bytesPerMs;
+  return compute + traffic;
+}
+
+export interface KernelEstimate {
+  workload: string;
+  kernel: string;
+  /** One iteration (ms). */
+  iterationMs: number;
+  /** Warm-up and timed iterations, plus setup, capped by the time limit (ms). */
+  totalMs: number;
+}
+
+export interface RunShape {
+  iterations: number;
+  warmup: number;
+  /** The time limit per kernel (s): timing stops there, after at least 3 iterations. */
+  maxSeconds: number;
+  software: boolean;
+}
+
+export function estimateRun(workloads: readonly WorkloadRequest[], kernels: readonly string[], c: Ceilings, r: RunShape): KernelEstimate[] {
+  const out: KernelEstimate[] = [];
+  for (const w of workloads) {
+    for (const kernel of kernels) {
+      const iterationMs = estimateIterationMs(w.problem, kernel, c);
+      const timed = Math.min(r.iterations * iterationMs, Math.max(3 * iterationMs, r.maxSeconds * 1000));
+      out.push({ workload: w.name, kernel, iterationMs, totalMs: (r.software ? SETUP_MS.software : SETUP_MS.hardware) + r.warmup * iterationMs + timed });
+    }
+  }
+  return out;
+}
+
+export interface FirstRunPlan {
+  workloads: WorkloadRequest[];
+  /** Sentences for the notification and the report ("software adapter: profiled at N = 256; …"). */
+  notes: string[];
+  estimates: KernelEstimate[];
+}
+
+/** A problem at another sequence length: prefill shortens both sides; decode (Nq < Nk) keeps its queries. */
+function atLength(p: AttentionProblem, n: number): AttentionProblem {
+  const decode = p.seqLenQ < p.seqLenK;
+  return { ...p, seqLenK: n, seqLenQ: decode ? Math.min(p.seqLenQ, n) : n, ...(p.kvLens ? { kvLens: p.kvLens.map((l) => Math.min(l, n)) } : {}) };
+}
+
+const fmtS = (ms: number) => (ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`);
+
+/**
+ * What to run. With `autoSeqLen` (the length came from the config), a software adapter runs at most
+ * SOFTWARE_SEQ_LEN tokens, and any adapter halves the length while a kernel's estimate exceeds the time limit; the
+ * notes say so and how to change it. A length the user set is run as set, with a note when it will hit the limit.
+ */
+export function planFirstRun(workloads: readonly WorkloadRequest[], kernels: readonly string[], c: Ceilings, r: RunShape & { autoSeqLen: boolean }): FirstRunPlan {
+  const longest = Math.max(...workloads.map((w) => w.problem.seqLenK));
+  const over = (ws: readonly WorkloadRequest[]) => estimateRun(ws, kernels, c, { ...r, maxSeconds: Infinity }).some((e) => e.totalMs > r.maxSeconds * 1000);
+  if (!r.autoSeqLen) {
+    const estimates = estimateRun(workloads, kernels, c, r);
+    const slow = estimateRun(workloads, kernels, c, { ...r, maxSeconds: Infinity }).filter((e) => e.totalMs > r.maxSeconds * 1000);
+    const notes = slow.length
+      ? [`estimated ${fmtS(Math.max(...slow.map((e) => e.totalMs)))} for ${slow[0].kernel}, over attnprof.maxSeconds (${r.maxSeconds} s): timing stops at the limit (3 iterations at least); a shorter attnprof.seqLen runs faster.`]
+      : [];
+    return { workloads: [...workloads], notes, estimates };
+  }
+  let n = r.software ? Math.min(longest, SOFTWARE_SEQ_LEN) : longest;
+  const shorten = (len: number) => workloads.map((w) => (w.problem.seqLenK > len ? { ...w, problem: atLength(w.problem, len) } : w));
+  while (n > MIN_SEQ_LEN && over(shorten(n))) n = Math.max(MIN_SEQ_LEN, Math.floor(n / 2 / 16) * 16);
+  const planned = shorten(n);
+  const notes: string[] = [];
+  if (n < longest) {
+    const why = r.software && n === Math.min(longest, SOFTWARE_SEQ_LEN) ? 'software adapter' : `the estimate at N = ${longest} exceeds attnprof.maxSeconds (${r.maxSeconds} s)`;
+    notes.push(`${why}: profiled at N = ${n} (the config gives ${longest}); set attnprof.seqLen to change.`);
+  }
+  return { workloads: planned, notes, estimates: estimateRun(planned, kernels, c, r) };
+}
+
+/** "about 40 s left" from the estimates, scaled by how the run has kept to them so far. */
+export function timeLeftText(estimatedTotalMs: number, estimatedDoneMs: number, elapsedMs: number): string {
+  if (!(estimatedTotalMs > 0) || !(estimatedDoneMs > 0) || !(elapsedMs > 0)) return `about ${fmtS(Math.max(0, estimatedTotalMs - estimatedDoneMs))} left (estimate)`;
+  const pace = elapsedMs / estimatedDoneMs;
+  return `about ${fmtS(Math.max(0, (estimatedTotalMs - estimatedDoneMs) * pace))} left`;
+}

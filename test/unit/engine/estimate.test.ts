@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Ceilings } from '../../../kernels/ceilings';
+import { SOFTWARE_SEQ_LEN, estimateIterationMs, planFirstRun, timeLeftText } from '../../../extension/engine/estimate';
+import type { WorkloadRequest } from '../../../extension/engine/profile';
+import { problem } from '../helpers';
+
+// lavapipe on 2 cores, roughly: 0.02 TFLOP/s attained, 5 GB/s.
+const software: Ceilings = { computeTflops: 0.08, matmulTflops: 0.02, bandwidthGBps: 5, measuredAt: '', method: '' };
+const h100: Ceilings = { computeTflops: 60, matmulTflops: 20, bandwidthGBps: 3000, measuredAt: '', method: '' };
+const qwen = (n: number): WorkloadRequest => ({ name: 'Qwen2', layers: [0, 1], problem: problem({ heads: 28, kvHeads: 4, headDim: 128, seqLenQ: n, seqLenK: n, causal: true }) });
+const run = { iterations: 20, warmup: 3, maxSeconds: 30 };
+
+describe('first-run plan', () => {
+  test('a software adapter profiles a config at N = 256 by itself and says so; the notes name the setting', () => {
+    const plan = planFirstRun([qwen(4096)], ['naive', 'flash'], software, { ...run, software: true, autoSeqLen: true });
+    assert.equal(plan.workloads[0].problem.seqLenQ, SOFTWARE_SEQ_LEN);
+    assert.equal(plan.workloads[0].problem.seqLenK, SOFTWARE_SEQ_LEN);
+    assert.deepEqual(plan.notes, ['software adapter: profiled at N = 256 (the config gives 4096); set attnprof.seqLen to change.']);
+    assert.ok(plan.estimates.every((e) => e.totalMs < 30_000), JSON.stringify(plan.estimates));
+  });
+
+  test('a length the user set is kept, with a note when it will run into the time limit', () => {
+    const plan = planFirstRun([qwen(4096)], ['naive'], software, { ...run, software: true, autoSeqLen: false });
+    assert.equal(plan.workloads[0].problem.seqLenQ, 4096);
+    assert.match(plan.notes[0], /^estimated [\d.]+ (s|min) for naive, over attnprof.maxSeconds \(30 s\): timing stops at the limit/);
+  });
+
+  test('a GPU keeps the config length while the estimate fits, halves it when it does not', () => {
+    const fits = planFirstRun([qwen(4096)], ['naive', 'flash'], h100, { ...run, software: false, autoSeqLen: true });
+    assert.equal(fits.workloads[0].problem.seqLenQ, 4096);
+    assert.deepEqual(fits.notes, []);
+    const tight = planFirstRun([qwen(32768)], ['naive'], h100, { ...run, maxSeconds: 0.1, software: false, autoSeqLen: true });
+    assert.ok(tight.workloads[0].problem.seqLenQ < 32768);
+    assert.match(tight.notes[0], /^the estimate at N = 32768 exceeds attnprof.maxSeconds \(0.1 s\): profiled at N = \d+/);
+    assert.ok(tight.estimates[0].totalMs <= 0.1 * 1000 + 300 + 1e-9 || tight.workloads[0].problem.seqLenQ === 16);
+  });
+
+  test('decode keeps its single query while the KV cache is shortened', () => {
+    const decode: WorkloadRequest = { ...qwen(4096), problem: { ...qwen(4096).problem, seqLenQ: 1, causal: false } };
+    const plan = planFirstRun([decode], ['flash'], software, { ...run, software: true, autoSeqLen: true });
+    assert.equal(plan.workloads[0].problem.seqLenQ, 1);
+    assert.equal(plan.workloads[0].problem.seqLenK, 256);
+  });
+
+  test('naive costs more than flash (it writes and reads S); time left follows the run\'s own pace', () => {
+    const p = qwen(1024).problem;
+    assert.ok(estimateIterationMs(p, 'naive', h100) > estimateIterationMs(p, 'flash', h100));
+    assert.equal(timeLeftText(10_000, 5_000, 10_000), 'about 10 s left');
+    assert.equal(timeLeftText(100_000, 0, 0), 'about 1.7 min left (estimate)');
+  });
+});
