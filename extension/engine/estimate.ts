@@ -6,7 +6,12 @@
  */
 import type { Ceilings } from '../../kernels/ceilings';
 import { attentionFlops, minimumBytes, scoreMatrixBytes, type AttentionProblem } from '../../kernels/problem';
-import type { WorkloadRequest } from './profile';
+
+/** What the plan needs of a workload (the engine's WorkloadRequest has more; kept apart so profile.ts can import this). */
+export interface PlannedWorkload {
+  name: string;
+  problem: AttentionProblem;
+}
 
 /** The sequence length a software adapter profiles at when the config alone set it (a user's setting always wins). */
 export const SOFTWARE_SEQ_LEN = 256;
@@ -51,7 +56,7 @@ export interface RunShape {
   software: boolean;
 }
 
-export function estimateRun(workloads: readonly WorkloadRequest[], kernels: readonly string[], c: Ceilings, r: RunShape): KernelEstimate[] {
+export function estimateRun(workloads: readonly PlannedWorkload[], kernels: readonly string[], c: Ceilings, r: RunShape): KernelEstimate[] {
   const out: KernelEstimate[] = [];
   for (const w of workloads) {
     for (const kernel of kernels) {
@@ -63,8 +68,8 @@ export function estimateRun(workloads: readonly WorkloadRequest[], kernels: read
   return out;
 }
 
-export interface FirstRunPlan {
-  workloads: WorkloadRequest[];
+export interface FirstRunPlan<W extends PlannedWorkload> {
+  workloads: W[];
   /** Sentences for the notification and the report ("software adapter: profiled at N = 256; …"). */
   notes: string[];
   estimates: KernelEstimate[];
@@ -83,9 +88,9 @@ const fmtS = (ms: number) => (ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` :
  * SOFTWARE_SEQ_LEN tokens, and any adapter halves the length while a kernel's estimate exceeds the time limit; the
  * notes say so and how to change it. A length the user set is run as set, with a note when it will hit the limit.
  */
-export function planFirstRun(workloads: readonly WorkloadRequest[], kernels: readonly string[], c: Ceilings, r: RunShape & { autoSeqLen: boolean }): FirstRunPlan {
+export function planFirstRun<W extends PlannedWorkload>(workloads: readonly W[], kernels: readonly string[], c: Ceilings, r: RunShape & { autoSeqLen: boolean }): FirstRunPlan<W> {
   const longest = Math.max(...workloads.map((w) => w.problem.seqLenK));
-  const over = (ws: readonly WorkloadRequest[]) => estimateRun(ws, kernels, c, { ...r, maxSeconds: Infinity }).some((e) => e.totalMs > r.maxSeconds * 1000);
+  const over = (ws: readonly PlannedWorkload[]) => estimateRun(ws, kernels, c, { ...r, maxSeconds: Infinity }).some((e) => e.totalMs > r.maxSeconds * 1000);
   if (!r.autoSeqLen) {
     const estimates = estimateRun(workloads, kernels, c, r);
     const slow = estimateRun(workloads, kernels, c, { ...r, maxSeconds: Infinity }).filter((e) => e.totalMs > r.maxSeconds * 1000);
@@ -95,7 +100,7 @@ export function planFirstRun(workloads: readonly WorkloadRequest[], kernels: rea
     return { workloads: [...workloads], notes, estimates };
   }
   let n = r.software ? Math.min(longest, SOFTWARE_SEQ_LEN) : longest;
-  const shorten = (len: number) => workloads.map((w) => (w.problem.seqLenK > len ? { ...w, problem: atLength(w.problem, len) } : w));
+  const shorten = (len: number): W[] => workloads.map((w) => (w.problem.seqLenK > len ? { ...w, problem: atLength(w.problem, len) } : w));
   while (n > MIN_SEQ_LEN && over(shorten(n))) n = Math.max(MIN_SEQ_LEN, Math.floor(n / 2 / 16) * 16);
   const planned = shorten(n);
   const notes: string[] = [];

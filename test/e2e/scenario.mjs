@@ -254,17 +254,17 @@ async function runCommand(page, title, typed = title) {
   );
 }
 
-/** Switches VS Code's colour theme as a person does (F1 "Preferences: Color Theme", the theme's name, Enter). */
-async function setColorTheme(page, theme, workbenchClass) {
+/** Switches VS Code's colour theme as a person does (F1 "Preferences: Color Theme", the theme's name, its row). */
+async function setColorTheme(page, theme, label, workbenchClass) {
   const isOn = () => page.locator('.monaco-workbench').first().evaluate((el, c) => el.classList.contains(c), workbenchClass);
   if (await isOn()) return;
   await retry(`the colour theme ${theme}`, 3, async () => {
     await runCommand(page, 'Preferences: Color Theme');
     await quickInputBox(page).waitFor({ state: 'visible', timeout: T.ui });
-    await setQuickInput(page, theme);
+    await setQuickInput(page, theme.includes('High Contrast') ? 'High Contrast' : 'Modern');
     // The picker groups themes under light/dark headings: click the row of that name wherever it sits.
     const index = await settled(`the theme picker to list "${theme}"`, async () => {
-      const i = (await rowLabels(page)).indexOf(theme);
+      const i = (await rowLabels(page)).findIndex((l) => label.test(l));
       return i >= 0 ? { i } : undefined;
     }, T.ui, 2).catch(async (e) => {
       throw new Error(`${e.message} (it lists: ${(await rowLabels(page).catch(() => [])).slice(0, 8).join(' | ')})`);
@@ -306,8 +306,15 @@ async function deleteUserSetting(page, key) {
     const settings = JSON.parse(readFileSync(file, 'utf8'));
     return !(key in settings);
   }, T.ui);
-  await runCommand(page, 'View: Close Editor');
-  await editor.waitFor({ state: 'hidden', timeout: T.ui });
+  // The modal editor closes with its own close button (the command palette does not open over it).
+  await retry('close the settings editor', 3, async () => {
+    if (await editor.isVisible()) {
+      const close = page.locator('[class*="modal"] .codicon-close, [class*="modal"] [aria-label^="Close"]').filter({ visible: true }).first();
+      if (await close.count()) await close.click({ timeout: T.ui });
+      else await page.keyboard.press('Escape');
+    }
+    await editor.waitFor({ state: 'hidden', timeout: T.ui });
+  });
 }
 
 /** The simple file dialog's path once it has stopped changing (it fills in a name and lists the folder first). */
@@ -868,19 +875,20 @@ async function main() {
     }
 
     await step('5c', 'themes: Light Modern, Dark Modern, High Contrast, High Contrast Light — opaque marks, readable text, a screenshot of each tab', ['2'], async () => {
+      // [name, how the picker labels it (VS Code renamed "Default Dark Modern" to "Dark Modern", …), workbench class, webview body class]
       const themes = [
-        ['Default Light Modern', 'vs', 'vscode-light'],
-        ['Default Dark Modern', 'vs-dark', 'vscode-dark'],
-        ['Default High Contrast', 'hc-black', 'vscode-high-contrast'],
-        ['Default High Contrast Light', 'hc-light', 'vscode-high-contrast-light'],
+        ['Light Modern', /^(Default )?Light Modern$/, 'vs', 'vscode-light'],
+        ['Dark Modern', /^(Default )?Dark Modern$/, 'vs-dark', 'vscode-dark'],
+        ['High Contrast', /^(Default High Contrast|Dark High Contrast)$/, 'hc-black', 'vscode-high-contrast'],
+        ['High Contrast Light', /^(Default High Contrast Light|Light High Contrast)$/, 'hc-light', 'vscode-high-contrast-light'],
       ];
       const original = await page.locator('.monaco-workbench').first().evaluate((el) => ['vs', 'vs-dark', 'hc-black', 'hc-light'].find((c) => el.classList.contains(c)));
       try {
-        for (const [theme, workbenchClass, bodyClass] of themes) {
-          await setColorTheme(page, theme, workbenchClass);
+        for (const [theme, label, workbenchClass, bodyClass] of themes) {
+          await setColorTheme(page, theme, label, workbenchClass);
           const f = await reportFrame(page);
           await until(`the report webview to take ${theme} (body.${bodyClass})`, () => f.evaluate((c) => document.body.classList.contains(c), bodyClass), T.ui);
-          const slug = theme.replace(/^Default /, '').toLowerCase().replace(/\s+/g, '-');
+          const slug = theme.toLowerCase().replace(/\s+/g, '-');
           for (const [tab, name] of [[/summary/i, 'summary'], [/flame/i, 'flame'], [/memory/i, 'memory'], [/roofline/i, 'roofline']]) {
             await openTab(f, tab);
             if (name === 'memory' || name === 'roofline') {
@@ -904,8 +912,8 @@ async function main() {
         }
       } finally {
         // Back to the theme the scenario started in, for the screenshots that follow.
-        const back = themes.find((t) => t[1] === original);
-        if (back) await setColorTheme(page, back[0], back[1]).catch((e) => log(`could not restore ${back[0]}: ${e.message}`));
+        const back = themes.find((t) => t[2] === original);
+        if (back) await setColorTheme(page, back[0], back[1], back[2]).catch((e) => log(`could not restore ${back[0]}: ${e.message}`));
       }
       await openTab(await reportFrame(page), /summary/i).catch(() => {});
     });
