@@ -32,9 +32,9 @@ function rates(c: Ceilings): { flopsPerMs: number; bytesPerMs: number } {
  */
 export function estimateIterationMs(p: AttentionProblem, kernel: string, c: Ceilings): number {
   const { flopsPerMs, bytesPerMs } = rates(c);
-  // Neither kernel reaches a tuned matmul's rate: naive's three untiled passes about a quarter of it, the fused
-  // kernel about half (seen on lavapipe and the H100). A rough factor: the run's own pace corrects the time left.
-  const compute = (attentionFlops(p) / flopsPerMs) * (kernel === 'naive' ? 4 : 2);
+  // Neither kernel reaches a tuned matmul's rate: naive's three untiled passes about a tenth of it, the fused kernel
+  // about a third (seen on lavapipe, N = 128–256). A rough factor: the run's own pace corrects the time left.
+  const compute = (attentionFlops(p) / flopsPerMs) * (kernel === 'naive' ? 10 : 3);
   const traffic = (minimumBytes(p) + (kernel === 'naive' ? 4 * scoreMatrixBytes(p) : 0)) / bytesPerMs;
   return compute + traffic;
 }

@@ -1052,7 +1052,7 @@ async function main() {
       await older.click({ timeout: T.ui });
       await quickInputTitled(page, /^Compare Reports \(2\/2\): B, set against A = /);
       await settled('the remaining reports', async () => rows.count(), T.ui);
-      await page.keyboard.press('Enter');
+      await rows.first().click({ timeout: T.ui });
       const f = await findFrame(page, 'the comparison webview', () => document.querySelector('table.compare') !== null && /A\/B comparison/.test(document.body.innerText), undefined, T.view, 'editor');
       const view = await f.evaluate(() => {
         const created = [...document.querySelectorAll('.sides .side')].map((s) => [...s.querySelectorAll('.fact')].find((x) => x.querySelector('dt')?.textContent === 'Created')?.querySelector('dd')?.textContent ?? '');
@@ -1209,7 +1209,7 @@ async function main() {
       await padRow.click({ timeout: T.ui });
       await quickInputTitled(page, /^Compare Reports \(2\/2\)/);
       await settled('the remaining reports', async () => page.locator('.quick-input-list .monaco-list-row').count(), T.ui);
-      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-list .monaco-list-row').first().click({ timeout: T.ui });
       const toast = page.locator('.notifications-toasts .notification-toast', { hasText: /padding analysis with no kernel timings/ });
       await toast.first().waitFor({ timeout: T.ui });
       const text = (await toast.first().innerText()).replace(/\s+/g, ' ');
@@ -1310,8 +1310,6 @@ async function main() {
       assert.ok(seen.filter((x) => /(warm-up|iteration) \d+\/\d+/.test(x)).length >= 2, 'the progress moves during warm-up and timing');
       const banner = await until('the report\'s note on the reduction', () => f.evaluate(() => document.querySelector('.banner.info')?.textContent ?? ''), T.view);
       assert.match(banner, /software adapter: profiled at N = 256 \(the config gives 4096\); set attnprof\.seqLen to change\./);
-      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: /profiled at N = 256/ }).first();
-      await toast.waitFor({ timeout: T.ui });
       await shot(page, 'first-run-report', f);
     });
   } finally {
