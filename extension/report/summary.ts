@@ -10,6 +10,7 @@ export function maskOptions(spec: SpecJson): string[] {
   if (spec.softcap > 0) parts.push(`softcap=${spec.softcap}`);
   // The default scale is 1/√D; another one was asked for and changes the result.
   if (Number.isFinite(spec.scale) && Math.abs(spec.scale - 1 / Math.sqrt(spec.headDim)) > 1e-6 * spec.scale) parts.push(`scale=${Number(spec.scale.toPrecision(4))}`);
+  if (spec.neighborhood) parts.push(`neighborhood=${spec.neighborhood.gridWidth}:${spec.neighborhood.radius}`);
   if (spec.kvLens?.length) parts.push('kv-lens');
   return parts;
 }
