@@ -118,6 +118,8 @@ interface ActiveRun {
 }
 
 const STDERR_TAIL = 4000;
+/** How long a cancelled run may take to stop between iterations before Python is killed. */
+const CANCEL_GRACE_MS = 5000;
 
 export class PythonSession {
   private buffer = '';
@@ -175,16 +177,26 @@ export class PythonSession {
         const tail = lastLine(stderr);
         fail(`${describe(candidate)} exited (${signal ?? `code ${code}`}) before it said hello: it is not a Python 3 that can run attnprof's script${tail ? ` (${tail})` : ''}.`);
       });
+      let skipped = 0;
       const onData = (chunk: Buffer) => {
         out += chunk.toString('utf8');
-        const nl = out.indexOf('\n');
-        if (nl < 0) {
-          if (out.length > 1 << 20) fail(`${describe(candidate)} wrote output that is not attnprof's protocol.`);
-          return;
+        let nl: number;
+        let msg: TorchHello | undefined;
+        // Lines before the hello that are not the protocol (a sitecustomize printing at start-up) are logged and
+        // skipped; the script itself keeps everything but the protocol off its stdout.
+        while ((nl = out.indexOf('\n')) >= 0) {
+          const line = out.slice(0, nl);
+          const parsed = parseFromTorch(line);
+          if (parsed?.type === 'hello') {
+            msg = parsed;
+            break;
+          }
+          skipped += line.length + 1;
+          if (line.trim()) log(`python: (before hello) ${line.slice(0, 200)}`);
+          out = out.slice(nl + 1);
         }
-        const msg = parseFromTorch(out.slice(0, nl));
-        if (!msg || msg.type !== 'hello') {
-          fail(`${describe(candidate)} did not speak attnprof's protocol (first line: ${out.slice(0, Math.min(nl, 120))}).`);
+        if (!msg || nl < 0) {
+          if (skipped + out.length > 1 << 20) fail(`${describe(candidate)} wrote 1 MiB without attnprof's protocol: it is not running attnprof's script.`);
           return;
         }
         if (settled) return;
@@ -295,7 +307,7 @@ export class PythonSession {
       const onAbort = () => {
         // Ask first (Python stops between iterations); a compile or a long kernel cannot listen: then kill.
         this.send({ type: 'cancel', id });
-        const grace = setTimeout(() => this.kill(new PythonError('cancelled', 'the run was cancelled.')), 2000);
+        const grace = setTimeout(() => this.kill(new PythonError('cancelled', 'the run was cancelled.')), CANCEL_GRACE_MS);
         grace.unref?.();
       };
       run.resolve = () => {

@@ -39,6 +39,12 @@ import traceback  # noqa: E402
 import warnings  # noqa: E402
 
 PROTOCOL = 1
+
+# The protocol owns the original stdout; everything else that writes to fd 1 (a package printing at import, a C
+# library, a stray print) goes to stderr, which is for logs only, so it can never corrupt a JSON line.
+_protocol_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+os.dup2(2, 1)
+sys.stdout = sys.stderr
 BACKENDS = ["eager", "sdpa-flash", "sdpa-efficient", "sdpa-cudnn", "sdpa-math", "flex", "flash-attn", "xformers", "te"]
 
 _out_lock = threading.Lock()
@@ -58,8 +64,8 @@ def _clean(value):
 def send(message):
     line = json.dumps(_clean(message), allow_nan=False, separators=(",", ":"))
     with _out_lock:
-        sys.stdout.write(line + "\n")
-        sys.stdout.flush()
+        _protocol_out.write(line + "\n")
+        _protocol_out.flush()
 
 
 def log(text):

@@ -85,6 +85,25 @@ describe('discovery', () => {
     await assert.rejects(PythonSession.start({ path: '/bin/true', source: '--python' }), /exited \(code 0\) before it said hello: it is not a Python 3/);
   });
 
+  test('output that is not the protocol (a sitecustomize printing at start-up) is skipped, not taken for a reply', async () => {
+    const dir = tmp.path('site');
+    mkdirSync(dir);
+    writeFileSync(`${dir}/sitecustomize.py`, 'print("hello from a sitecustomize")\nprint("{\\"type\\": \\"progress\\"}")\n');
+    const before = process.env.PYTHONPATH;
+    process.env.PYTHONPATH = dir;
+    try {
+      const own = await PythonSession.start(torchPython);
+      const [r] = await runTorchKernels(own, problem({ heads: 2, kvHeads: 2, seqLenQ: 8, seqLenK: 8, headDim: 32 }), ['torch:eager'], {
+        dtype: 'f32', mode: 'fwd', iterations: 1, warmup: 0, maxSeconds: 10, seed: 2, profile: false,
+      });
+      assert.ok(r.correct, r.error);
+      await own.close();
+    } finally {
+      if (before === undefined) delete process.env.PYTHONPATH;
+      else process.env.PYTHONPATH = before;
+    }
+  });
+
   test('hello: versions, the device, and one sentence per unavailable backend', () => {
     const h = session.hello;
     assert.equal(h.protocol, 1);
@@ -186,7 +205,9 @@ describe('cancel, time limit, a Python that dies', () => {
 
   test('Cancel stops the run between iterations; the same Python then runs the next request', async () => {
     const abort = new AbortController();
-    const run = runTorchKernels(session, heavy, ['torch:eager'], {
+    // Short iterations (milliseconds), so even a loaded machine stops well inside the grace before a kill.
+    const light = problem({ batch: 1, heads: 4, kvHeads: 4, seqLenQ: 256, seqLenK: 256, headDim: 64 });
+    const run = runTorchKernels(session, light, ['torch:eager'], {
       dtype: 'f32', mode: 'fwd', iterations: 10000, warmup: 0, maxSeconds: 600, seed: 1, signal: abort.signal,
       onProgress: (m) => m.includes('iteration 5/') && abort.abort(),
     });
