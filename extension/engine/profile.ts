@@ -3,7 +3,7 @@
  * process; the extension calls it through the worker process (worker.ts) so a GPU failure cannot
  * take the editor down.
  */
-import { GpuContext, openGpu } from '../../kernels/device';
+import { GpuContext, NoAdapterError, openGpu } from '../../kernels/device';
 import { attentionFlops, minimumBytes, type AttentionProblem } from '../../kernels/problem';
 import { NO_NEIGHBORHOOD, runProblem, type KernelResult } from '../../kernels/runner';
 import type { MemoryEvent } from '../../kernels/allocator';
@@ -90,9 +90,19 @@ export interface ProfileHooks {
 export async function profile(request: ProfileRequest, hooks: ProfileHooks = {}, context?: GpuContext): Promise<ProfileReport> {
   const needsGpu =
     request.kernels.some((k) => !isTorchKernel(k)) && (request.mode ?? 'fwd') === 'fwd' && request.workloads.some((w) => !w.problem.neighborhood);
-  const ctx = context ?? (needsGpu ? await openGpu({ adapterName: request.adapterName }) : undefined);
+  let ctx = context;
+  let noAdapter: string | undefined;
+  if (!ctx && needsGpu) {
+    try {
+      ctx = await openGpu({ adapterName: request.adapterName });
+    } catch (e) {
+      // Without a WebGPU adapter the PyTorch rows can still run (a CUDA machine without a Vulkan loader).
+      if (!(e instanceof NoAdapterError) || !request.kernels.some(isTorchKernel)) throw e;
+      noAdapter = e.message;
+    }
+  }
   try {
-    return await profileOn(ctx, request, hooks);
+    return await profileOn(ctx, request, hooks, noAdapter);
   } finally {
     if (ctx && !context) ctx.destroy();
   }
@@ -100,7 +110,7 @@ export async function profile(request: ProfileRequest, hooks: ProfileHooks = {},
 
 const NO_WEBGPU: ProfileReport['adapter'] = { vendor: '', architecture: '', device: '', description: 'WebGPU not used (PyTorch backends only)', backend: '', isFallback: false };
 
-export async function profileOn(ctx: GpuContext | undefined, request: ProfileRequest, hooks: ProfileHooks = {}): Promise<ProfileReport> {
+export async function profileOn(ctx: GpuContext | undefined, request: ProfileRequest, hooks: ProfileHooks = {}, noAdapter?: string): Promise<ProfileReport> {
   const seed = request.seed ?? (Date.now() & 0x7fffffff);
   const mode: ProfileMode = request.mode ?? 'fwd';
   const wgslKernels = request.kernels.filter((k) => !isTorchKernel(k));
@@ -183,8 +193,11 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
       let memory: MemoryEvent[] = [];
       let inputSets = 0;
       const runnable = wgslKernels.filter((k) => !wgslModeGap(k, mode, w.problem));
-      if (runnable.length) {
-        if (!ctx) throw new Error('internal: our kernels need a WebGPU context');
+      if (runnable.length && !ctx) {
+        for (const k of runnable) {
+          results.push({ ...skippedWgsl(k, w.problem, ''), status: 'failed', error: `${noAdapter ?? 'no WebGPU adapter'}; the PyTorch rows ran without it.` });
+        }
+      } else if (runnable.length && ctx) {
         const run = await runProblem(ctx, w.problem, {
           kernels: runnable,
           iterations: request.iterations,

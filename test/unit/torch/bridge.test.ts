@@ -316,6 +316,17 @@ describe('attnprof profile with both engines (WebGPU on the real adapter, PyTorc
     assert.equal(report.adapter.description, 'WebGPU not used (PyTorch backends only)');
   });
 
+  test('no WebGPU adapter: the PyTorch rows still run, ours fail with the adapter\'s sentence', async () => {
+    const json = tmp.path('noadapter.json');
+    const r = await cli('profile', '--shape', '1,2,2,16,32', '--kernels', 'flash,torch:eager', '--iters', '1', '--adapter', 'no-such-adapter-xyz',
+      '--python', torchPython.path, '--no-ceilings', '--json', json);
+    assert.equal(r.code, 1, 'a requested kernel failed');
+    assert.match(r.err, /flash failed on shape: no WebGPU adapter[^\n]*; the PyTorch rows ran without it\./);
+    const report = parseReport(JSON.parse(readFileSync(json, 'utf8')));
+    assert.deepEqual(report.workloads[0].results.map((x) => [x.kernel, x.status]), [['flash', 'failed'], ['torch:eager', 'ok']]);
+    assert.ok(report.workloads[0].results[1].correct);
+  });
+
   test('usage errors: unknown torch backend, bad mode, bad dtype are exit 2 with one sentence', async () => {
     const a = await cli('profile', '--shape', '1,2,2,16,32', '--kernels', 'torch:nope');
     assert.equal(a.code, 2);
