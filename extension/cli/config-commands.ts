@@ -29,3 +29,8 @@ export function workloadsFromFile(file: string, overrides: WorkloadOverrides): W
   const parsed = readConfig(file);
   return workloadsFromModels(parsed.models, overrides);
 }
+
+/** The models of a config file; an unreadable or unparsable file is a usage error (exit 2). */
+export function modelsFromFile(file: string) {
+  return readConfig(file).models;
+}

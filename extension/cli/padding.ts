@@ -5,16 +5,13 @@
  * With --shape, its B and N are the defaults of --batch-size and --max-length. Without a model or shape the
  * arithmetic still runs; --measure needs one.
  */
-import { openGpu } from '../../kernels/device';
 import { DType, ProblemError, elementBytes, headDimIssue } from '../../kernels/problem';
 import { formatBytes, formatPercent } from '../../kernels/units';
 import { UsageError, intFlag, parseArgs, parseShape } from './args';
 import { checkOutputPath, writeOutput } from './outputs';
-import { workloadsFromFile } from './config-commands';
-import { parseConfigFile } from '../model';
-import { buildPaddingAnalysis, planPadding } from '../padding/analysis';
-import { LengthsError, readLengths } from '../padding/lengths';
-import { measureStrategies } from '../padding/measure';
+import { modelsFromFile } from './config-commands';
+import { analysePadding, paddingAttention } from '../engine/padding';
+import { LengthsError } from '../padding/lengths';
 import { PaddingError } from '../padding/strategies';
 import type { LengthsFormat, PaddingAnalysis, PaddingAttention } from '../padding/types';
 
@@ -49,17 +46,10 @@ function attentionFrom(args: ReturnType<typeof parseArgs>, dtype: DType): { atte
     };
   }
   if (config) {
-    // One attention per model: the workload standing for the most layers (Gemma-2: the kind most layers have).
-    const workloads = workloadsFromFile(config, { dtype });
-    const w = workloads.reduce((a, b) => (b.layers.length > a.layers.length ? b : a));
-    const p = w.problem;
     // Memory at the model's own precision (torch_dtype: bf16 → 2 bytes) unless --dtype says otherwise; the
     // measurement runs at --dtype (f32 by default: software adapters rarely have shader-f16).
-    const model = parseConfigFile(config).models.find((m) => w.name.startsWith(m.name));
-    const dtypeBytes = args.values.has('dtype') || !model ? elementBytes(dtype) : model.dtypeBytes;
-    return {
-      attention: { name: w.name, heads: p.heads, kvHeads: p.kvHeads, headDim: p.headDim, dtype, dtypeBytes, causal: causalFlag || p.causal },
-    };
+    const a = paddingAttention(modelsFromFile(config), dtype, args.values.has('dtype') ? { dtypeBytes: elementBytes(dtype) } : {});
+    return { attention: { ...a, causal: causalFlag || a.causal } };
   }
   return {};
 }
@@ -114,32 +104,32 @@ export async function paddingCommand(argv: string[], io: Io): Promise<number> {
   const warmup = intFlag(args, 'warmup', 1, 0, 1000);
   const { attention, batch, seqLen } = attentionFrom(args, dtype);
   if (measure && !attention) throw new UsageError('--measure needs the model\'s attention: --config FILE or --shape B,Hq,Hkv,N,D.');
-  const input = await readLengths(file, { format: format as LengthsFormat | undefined });
-  let longest = 0;
-  for (const len of input.lengths) if (len > longest) longest = len;
-  const options = {
-    batchSize: intFlag(args, 'batch-size', batch ?? 8, 1, 65536),
-    maxLength: intFlag(args, 'max-length', seqLen ?? longest, 1, 2 ** 26),
-    causal: attention?.causal ?? args.switches.has('causal'),
-  };
-  const plan = planPadding(input, options);
-  let measured;
-  if (measure && attention) {
-    const ctx = await openGpu({ adapterName: args.values.get('adapter') });
-    try {
-      const quiet = args.switches.has('quiet');
-      measured = await measureStrategies(ctx, plan, attention, {
-        samples,
-        iterations,
-        warmup,
-        seed: args.values.has('seed') ? intFlag(args, 'seed', 0, 0) : undefined,
-        onProgress: (m) => !quiet && io.err(`attnprof: ${m}`),
-      });
-    } finally {
-      ctx.destroy();
-    }
-  }
-  const analysis = buildPaddingAnalysis(plan, attention, measured);
+  const quiet = args.switches.has('quiet');
+  const report = await analysePadding(
+    {
+      title: `padding: ${file}`,
+      source: { kind: 'shape' },
+      lengthsFile: file,
+      ...(format ? { lengthsFormat: format as LengthsFormat } : {}),
+      batchSize: intFlag(args, 'batch-size', batch ?? 8, 1, 65536),
+      ...(args.values.has('max-length') || seqLen !== undefined ? { maxLength: intFlag(args, 'max-length', seqLen ?? 1, 1, 2 ** 26) } : {}),
+      causal: args.switches.has('causal'),
+      ...(attention ? { attention } : {}),
+      ...(measure
+        ? {
+            measure: {
+              samples,
+              iterations,
+              warmup,
+              ...(args.values.has('seed') ? { seed: intFlag(args, 'seed', 0, 0) } : {}),
+              ...(args.values.has('adapter') ? { adapterName: args.values.get('adapter') } : {}),
+            },
+          }
+        : {}),
+    },
+    { onProgress: (m) => !quiet && measure && io.err(`attnprof: ${m}`) },
+  );
+  const analysis = report.padding as PaddingAnalysis;
   io.out(paddingTable(analysis));
   if (json !== undefined) writeOutput('json', json, JSON.stringify(analysis, null, 1), io.out);
   const wrong = analysis.strategies.filter((s) => s.measurement && !s.measurement.correct);

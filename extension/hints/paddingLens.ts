@@ -3,11 +3,9 @@
  * and batch: `cutoff_len`, `max_length`, `per_device_train_batch_size`, their Python/shell equivalents), the
  * defaults the "Analyze Padding Efficiency…" command offers, and the lens text from a cached analysis. Pure.
  */
-import type { DType } from '../../kernels/problem';
 import { formatPercent } from '../../kernels/units';
-import { workloadsFromModels } from '../engine/workloads';
 import type { ModelAttention, ParsedConfig } from '../model';
-import type { PaddingAnalysis, PaddingAttention } from '../padding/types';
+import type { PaddingAnalysis } from '../padding/types';
 
 export interface PaddingLensTarget {
   line: number;
@@ -55,24 +53,6 @@ export function paddingLensTargets(parsed: ParsedConfig): PaddingLensTarget[] {
     out.push({ line: f.line, column: f.column, key: f.key, model: m.name, ...d });
   }
   return out;
-}
-
-/** The attention a padding analysis uses for a model: the workload standing for the most layers (as the CLI does). */
-export function paddingAttention(models: readonly ModelAttention[], dtype: DType): PaddingAttention {
-  const workloads = workloadsFromModels(models, { dtype });
-  const w = workloads.reduce((a, b) => (b.layers.length > a.layers.length ? b : a));
-  const model = models.find((m) => w.name.startsWith(m.name));
-  const p = w.problem;
-  return {
-    name: w.name,
-    heads: p.heads,
-    kvHeads: p.kvHeads,
-    headDim: p.headDim,
-    dtype,
-    // Memory at the model's own precision (bf16: 2 bytes); the measurement runs at the dtype setting.
-    dtypeBytes: model?.dtypeBytes ?? (dtype === 'f16' ? 2 : 4),
-    causal: p.causal,
-  };
 }
 
 const ratio = (x: number) => `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}×`;

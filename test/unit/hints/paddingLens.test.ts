@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildPaddingAnalysis, planPadding } from '../../../extension/padding/analysis';
-import { paddingAttention, paddingCacheKey, paddingDefaults, paddingLensTargets, paddingLensTitle } from '../../../extension/hints/paddingLens';
+import { paddingAttention } from '../../../extension/engine/padding';
+import { paddingCacheKey, paddingDefaults, paddingLensTargets, paddingLensTitle } from '../../../extension/hints/paddingLens';
 import { checkPositiveInt } from '../../../extension/hints/paddingInput';
 import { parseFixture as parseConfig } from '../model/helpers';
 
