@@ -12,7 +12,8 @@ import { readLengths } from '../padding/lengths';
 import { measureStrategies } from '../padding/measure';
 import { PaddingError } from '../padding/strategies';
 import type { PaddingAttention } from '../padding/types';
-import { EXPORTER, REPORT_SCHEMA, REPORT_VERSION, specToJson, type ProfileReport } from '../report/schema';
+import { specToJson, type ProfileReport } from '../report/schema';
+import { reportEnvelope } from './envelope';
 import type { ProfileHooks } from './profile';
 import type { PaddingRequest } from './protocol';
 import { workloadsFromModels } from './workloads';
@@ -37,15 +38,6 @@ export function paddingAttention(models: readonly ModelAttention[], dtype: DType
     causal: p.causal,
   };
 }
-
-const NOT_MEASURED_ADAPTER: ProfileReport['adapter'] = {
-  vendor: '',
-  architecture: '',
-  device: '',
-  description: 'not measured (arithmetic only)',
-  backend: '',
-  isFallback: false,
-};
 
 /**
  * A padding analysis as a report (`padding` filled; `workloads` empty: the measurement's per-batch kernel runs
@@ -95,20 +87,8 @@ export async function analysePadding(request: PaddingRequest, hooks: ProfileHook
       window: 0,
       softcap: 0,
     };
-    const a = ctx?.adapter;
     return {
-      schema: REPORT_SCHEMA,
-      version: REPORT_VERSION,
-      exporter: EXPORTER,
-      id: `${new Date().toISOString().replace(/[:.]/g, '-')}-padding-${Math.random().toString(36).slice(2, 8)}`,
-      createdAt: new Date().toISOString(),
-      title: request.title,
-      source: request.source,
-      units: { time: 'ms', memory: 'bytes', flops: 'FLOP', throughput: 'TFLOP/s', bandwidth: 'GB/s' },
-      adapter: a
-        ? { vendor: a.vendor, architecture: a.architecture, device: a.device, description: a.description, backend: a.backend, isFallback: a.isFallback }
-        : NOT_MEASURED_ADAPTER,
-      timestamps: { available: ctx?.hasTimestamps ?? false, quantized: ctx?.timestampsQuantized ?? false },
+      ...reportEnvelope({ title: request.title, source: request.source, ctx, withoutAdapter: 'not measured (arithmetic only)', idTag: 'padding' }),
       settings: { iterations: m?.iterations ?? 0, warmup: m?.warmup ?? 0, seed: m?.seed ?? 0, kernels: m ? ['flash'] : [] },
       // The shape of a fixed batch (B × L): what "the model's attention" means for this analysis.
       spec: specToJson(problem),

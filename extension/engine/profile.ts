@@ -10,7 +10,8 @@ import type { MemoryEvent } from '../../kernels/allocator';
 import type { Ceilings } from '../../kernels/ceilings';
 import { cachedCeilings } from './ceilings-cache';
 import { planFirstRun, timeLeftText } from './estimate';
-import { EXPORTER, ProfileReport, REPORT_SCHEMA, REPORT_VERSION, Workload, specToJson, type EngineInfo } from '../report/schema';
+import { ProfileReport, Workload, specToJson, type EngineInfo } from '../report/schema';
+import { reportEnvelope } from './envelope';
 import { describeHello, discoverPython, noTorchReason, type PythonChoice, type PythonSession } from './pythonSession';
 import { runTorchKernels, skippedTorchResults } from './torchBridge';
 import { isTorchKernel, type ProfileMode, type TorchDType } from './torchProtocol';
@@ -107,8 +108,6 @@ export async function profile(request: ProfileRequest, hooks: ProfileHooks = {},
     if (ctx && !context) ctx.destroy();
   }
 }
-
-const NO_WEBGPU: ProfileReport['adapter'] = { vendor: '', architecture: '', device: '', description: 'WebGPU not used (PyTorch backends only)', backend: '', isFallback: false };
 
 export async function profileOn(ctx: GpuContext | undefined, request: ProfileRequest, hooks: ProfileHooks = {}, noAdapter?: string): Promise<ProfileReport> {
   const seed = request.seed ?? (Date.now() & 0x7fffffff);
@@ -249,25 +248,7 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
   hooks.onProgress?.(`${lead}every kernel ran; writing the report`, 1);
   const first = workloads[0];
   return {
-    schema: REPORT_SCHEMA,
-    version: REPORT_VERSION,
-    exporter: EXPORTER,
-    id: `${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 8)}`,
-    createdAt: new Date().toISOString(),
-    title: request.title,
-    source: request.source,
-    units: { time: 'ms', memory: 'bytes', flops: 'FLOP', throughput: 'TFLOP/s', bandwidth: 'GB/s' },
-    adapter: ctx
-      ? {
-          vendor: ctx.adapter.vendor,
-          architecture: ctx.adapter.architecture,
-          device: ctx.adapter.device,
-          description: ctx.adapter.description,
-          backend: ctx.adapter.backend,
-          isFallback: ctx.adapter.isFallback,
-        }
-      : NO_WEBGPU,
-    timestamps: { available: ctx?.hasTimestamps ?? false, quantized: ctx?.timestampsQuantized ?? false },
+    ...reportEnvelope({ title: request.title, source: request.source, ctx, withoutAdapter: 'WebGPU not used (PyTorch backends only)' }),
     settings: {
       iterations: request.iterations,
       warmup: request.warmup,
