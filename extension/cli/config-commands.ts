@@ -1,7 +1,5 @@
-/** The CLI commands that read model configs: `inspect`, and `profile FILE`'s workloads. */
+/** The CLI commands that read model configs: `inspect`, and the models of `profile FILE` and `padding --config`. */
 import { ConfigParseError, inspectJson, inspectText, parseConfigFile } from '../model';
-import { workloadsFromModels, WorkloadOverrides } from '../engine/workloads';
-import type { WorkloadRequest } from '../engine/profile';
 import { UsageError, parseArgs } from './args';
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
@@ -25,10 +23,6 @@ export function inspectCommand(argv: string[], io: Io): number {
   return 0;
 }
 
-export function workloadsFromFile(file: string, overrides: WorkloadOverrides): WorkloadRequest[] {
-  const parsed = readConfig(file);
-  return workloadsFromModels(parsed.models, overrides);
-}
 
 /** The models of a config file; an unreadable or unparsable file is a usage error (exit 2). */
 export function modelsFromFile(file: string) {

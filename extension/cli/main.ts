@@ -6,14 +6,15 @@ import { readFileSync } from 'node:fs';
 import { GpuError, NoAdapterError, listAdapters, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType, ProblemError, describeProblem, validateProblem } from '../../kernels/problem';
 import { CancelledError, KERNEL_NAMES, runProblem } from '../../kernels/runner';
-import { profile, ProfileRequest, WorkloadRequest } from '../engine/profile';
+import { profile, ProfileRequest } from '../engine/profile';
+import { configRequest, shapeRequest } from '../engine/requests';
 import { measureCeilings } from '../../kernels/ceilings';
 import { formatBytes } from '../../kernels/units';
 import { summaryTable } from '../report/summary';
 import { toChromeTrace } from '../report/trace';
 import { ParsedArgs, UsageError, intFlag, numberFlag, parseArgs, parseShape } from './args';
 import { NpyArray, NpyError, encodeNpy, readNpyFile } from './npy';
-import { inspectCommand, workloadsFromFile } from './config-commands';
+import { inspectCommand, modelsFromFile } from './config-commands';
 import { runWorker } from '../engine/worker';
 import { OutputError, checkOutputPath, writeOutput } from './outputs';
 import { PADDING_USAGE, isPaddingInputError, paddingCommand } from './padding';
@@ -160,15 +161,18 @@ async function cmdProfile(argv: string[], io: Io): Promise<number> {
       ...masks,
     };
 
-    request = { title: describeProblem(problem), source: { kind: 'shape' }, workloads: [{ name: 'shape', problem, layers: [0] }], ...common };
+    request = shapeRequest(problem, common);
   } else if (args.positional.length === 1) {
     const configFile = args.positional[0];
-    const workloads: WorkloadRequest[] = workloadsFromFile(configFile, {
-      dtype,
-      batch: args.values.has('batch') ? intFlag(args, 'batch', 1, 1) : undefined,
-      seqLen: args.values.has('seq-len') ? intFlag(args, 'seq-len', 1, 1) : undefined,
-    });
-    request = { title: configFile, source: { kind: 'config', file: configFile }, workloads, ...common };
+    request = configRequest(
+      { file: configFile, models: modelsFromFile(configFile) },
+      {
+        dtype,
+        batch: args.values.has('batch') ? intFlag(args, 'batch', 1, 1) : undefined,
+        seqLen: args.values.has('seq-len') ? intFlag(args, 'seq-len', 1, 1) : undefined,
+      },
+      common,
+    );
   } else {
     throw new UsageError('profile needs a config FILE or --shape B,Hq,Hkv,N,D.');
   }

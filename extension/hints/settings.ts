@@ -3,9 +3,9 @@
  * hand-edited text: every value is re-checked here and falls back to its default rather than reaching the GPU.
  */
 import { KERNEL_NAMES } from '../../kernels/names';
-import { describeProblem, type AttentionProblem, type DType } from '../../kernels/problem';
+import type { AttentionProblem, DType } from '../../kernels/problem';
 import type { ProfileRequest } from '../engine/profile';
-import { workloadsFromModels } from '../engine/workloads';
+import { configRequest as buildConfigRequest, shapeRequest as buildShapeRequest } from '../engine/requests';
 import { configTorchDtype } from '../engine/torchDtype';
 import { TORCH_KERNEL_IDS, type ProfileMode, type TorchDType } from '../engine/torchProtocol';
 import type { ModelAttention } from '../model';
@@ -103,8 +103,8 @@ function common(s: ProfileSettings, configText?: string) {
 }
 
 /**
- * A profile of the models in a config file. Throws ProblemError (from workloadsFromModels) when nothing in
- * the file can be profiled, with each model's reason.
+ * A profile of the models in a config file, with the settings' kernels, iterations, batch and length. Throws
+ * ProblemError (from workloadsFromModels) when nothing in the file can be profiled, with each model's reason.
  */
 export function configRequest(
   file: string,
@@ -114,31 +114,19 @@ export function configRequest(
   configText?: string,
   mode: 'prefill' | 'decode' = 'prefill',
 ): ProfileRequest {
-  const prefill = workloadsFromModels(models, {
-    dtype: s.dtype,
-    batch: s.batch || undefined,
-    seqLen: s.seqLen || undefined,
-  });
-  // Decode: one new token per sequence attends to a KV cache of the profile length (every cached key is visible,
-  // so the causal mask changes nothing for it).
-  const workloads = mode === 'decode' ? prefill.map((w) => ({ ...w, name: `${w.name} · decode`, problem: { ...w.problem, seqLenQ: 1 } })) : prefill;
   const first = models.find((m) => !m.unsupported);
-  const title = first && models.length === 1 ? `${first.name} — ${displayName}` : displayName;
-  return {
-    title: mode === 'decode' ? `${title} (decode)` : title,
-    source: { kind: 'config', file, ...(first ? { model: first.name } : {}) },
-    workloads,
-    // 0 = the config's length: the engine may shorten it on a software adapter (and says so); a set one is kept.
-    ...(s.seqLen ? {} : { autoSeqLen: true }),
-    ...common(s, configText),
-  };
+  return buildConfigRequest(
+    { file, models, title: first && models.length === 1 ? `${first.name} — ${displayName}` : displayName, nameModel: true },
+    { dtype: s.dtype, batch: s.batch || undefined, seqLen: s.seqLen || undefined },
+    {
+      // 0 = the config's length: the engine may shorten it on a software adapter (and says so); a set one is kept.
+      ...(s.seqLen ? {} : { autoSeqLen: true }),
+      ...common(s, configText),
+    },
+    mode,
+  );
 }
 
 export function shapeRequest(problem: AttentionProblem, s: ProfileSettings): ProfileRequest {
-  return {
-    title: describeProblem(problem),
-    source: { kind: 'shape' },
-    workloads: [{ name: 'shape', problem, layers: [0] }],
-    ...common(s),
-  };
+  return buildShapeRequest(problem, common(s));
 }
