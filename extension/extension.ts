@@ -7,6 +7,7 @@ import { registerCommands } from './vscode/commands';
 import { CONFIG_SELECTOR, ConfigDocuments } from './vscode/configDocuments';
 import { ConfigDiagnostics } from './vscode/diagnostics';
 import { ConfigHoverProvider } from './vscode/hover';
+import { PaddingLensProvider } from './vscode/paddingLenses';
 import { createLog } from './vscode/log';
 import { Profiler } from './vscode/profiler';
 import { ReportStore } from './vscode/reportStore';
@@ -23,6 +24,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const profiler = new Profiler(client, store, panels, log, () => channel.show(true));
   const docs = new ConfigDocuments();
   const lenses = new ConfigLensProvider(docs, store);
+  // One parse cache for every editor feature: the cost lenses, the padding lenses, hover and Problems.
+  const paddingLenses = new PaddingLensProvider(context, docs, client, log);
   const sidebar = new ReportsViewProvider(context.extensionUri, store, log);
 
   context.subscriptions.push(
@@ -34,11 +37,13 @@ export function activate(context: vscode.ExtensionContext): void {
     docs,
     lenses,
     vscode.languages.registerCodeLensProvider(CONFIG_SELECTOR, lenses),
+    paddingLenses,
+    vscode.languages.registerCodeLensProvider(CONFIG_SELECTOR, paddingLenses),
     vscode.languages.registerHoverProvider(CONFIG_SELECTOR, new ConfigHoverProvider(docs)),
     new ConfigDiagnostics(docs),
     sidebar,
     vscode.window.registerWebviewViewProvider(REPORTS_VIEW_ID, sidebar),
-    ...registerCommands({ context, client, store, profiler, panels, log }),
+    ...registerCommands({ context, client, store, profiler, panels, paddingLenses, log }),
   );
   // The history is read in the background: activation does not wait for the disk.
   void store.load();

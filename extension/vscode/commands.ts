@@ -17,10 +17,10 @@ import { exportReport } from '../webview-host/exports';
 import type { ReportExportFormat } from '../webview-host/protocol';
 import type { ReportPanels } from '../webview-host/reportPanels';
 import { COMMANDS } from './commandIds';
-import { CONFIG_LANGUAGES, CONFIG_SELECTOR, ConfigDocuments, documentKey } from './configDocuments';
+import { CONFIG_LANGUAGES, documentKey } from './configDocuments';
 import { asAnalyzeArgs } from '../hints/paddingInput';
 import { analyzePadding } from './paddingCommand';
-import { PaddingLensProvider } from './paddingLenses';
+import type { PaddingLensProvider } from './paddingLenses';
 import type { Log } from './log';
 import type { Profiler } from './profiler';
 import type { ReportStore } from './reportStore';
@@ -37,6 +37,8 @@ export interface CommandDeps {
   store: ReportStore;
   profiler: Profiler;
   panels: ReportPanels;
+  /** Refreshed when a padding analysis finishes, so its CodeLens shows the result. */
+  paddingLenses: PaddingLensProvider;
   log: Log;
 }
 
@@ -71,17 +73,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   };
   track(vscode.window.activeTextEditor);
 
-  // The padding lenses have their own parse cache and provider so the wiring in extension.ts stays as it is.
-  const paddingDocs = new ConfigDocuments();
-  const paddingLenses = new PaddingLensProvider(deps.context, paddingDocs, deps.client, deps.log);
-
   return [
-    paddingDocs,
-    paddingLenses,
-    vscode.languages.registerCodeLensProvider(CONFIG_SELECTOR, paddingLenses),
     reg(COMMANDS.analyzePadding, async (arg, options) => {
       const uri = asUri(arg) ?? (vscode.window.activeTextEditor ? undefined : lastConfig);
-      await analyzePadding(deps.context, profiler, uri, asAnalyzeArgs(options), () => paddingLenses.refresh());
+      await analyzePadding(deps.context, profiler, uri, asAnalyzeArgs(options), () => deps.paddingLenses.refresh());
     }),
     vscode.window.onDidChangeActiveTextEditor(track),
     reg(COMMANDS.profileConfig, async (arg, mode) => {
