@@ -10,6 +10,12 @@ export interface AdapterSummary {
   backend: string;
   isFallback: boolean;
   features: string[];
+  /** Tensor-core shapes the adapter offers to WGSL (`chromium-experimental-subgroup-matrix`); empty when none. */
+  subgroupMatrixConfigs: SubgroupMatrixConfig[];
+  /** Subgroup (SIMD) width range, when the adapter reports it. */
+  subgroupSizes?: [number, number];
+  /** How shader-f16 came about or why it is missing, when that is not simply the driver's default. */
+  f16Note?: string;
   limits: {
     maxStorageBufferBindingSize: number;
     maxBufferSize: number;
@@ -19,6 +25,19 @@ export interface AdapterSummary {
   };
 }
 
+export interface SubgroupMatrixConfig {
+  M: number;
+  N: number;
+  K: number;
+  componentType: string;
+  resultComponentType: string;
+}
+
+/** True when the adapter multiplies 16×16×16 f16 tiles into f32 on its matrix units (what flash-mma needs). */
+export function hasF16MatrixConfig(a: Pick<AdapterSummary, 'subgroupMatrixConfigs'>): boolean {
+  return a.subgroupMatrixConfigs.some((c) => c.M === 16 && c.N === 16 && c.K === 16 && c.componentType === 'f16' && c.resultComponentType === 'f32');
+}
+
 export interface GpuContext {
   device: GPUDevice;
   adapter: AdapterSummary;
@@ -26,6 +45,8 @@ export interface GpuContext {
   /** Whether Dawn quantises timestamps (we ask it not to; reported honestly either way). */
   timestampsQuantized: boolean;
   hasF16: boolean;
+  /** 'subgroups' and a 16×16×16 f16→f32 subgroup-matrix config were granted: flash-mma can run. */
+  hasSubgroupMatrix: boolean;
   /** Set once the device is lost; every later GPU call fails with this message. */
   lost: () => string | undefined;
   /** The first uncaptured GPU error since the last call (validation, out of memory), then cleared. */
@@ -79,26 +100,88 @@ export interface OpenOptions {
    * a smaller GPU (naive's chunking, the size checks) without needing one.
    */
   maxStorageBufferBindingSize?: number;
+  /**
+   * Ask Dawn for f16 and tensor-core matrices on NVIDIA drivers it gates them on (the
+   * `vulkan_enable_f16_on_nvidia` toggle with `allow_unsafe_apis`). Default: on, unless the environment
+   * has ATTNPROF_F16_TOGGLE=0 (`--no-f16-toggle`, setting `attnprof.f16Toggle`).
+   */
+  f16Toggle?: boolean;
+}
+
+/** The NVIDIA driver from which Dawn enables f16 by itself (older ones failed f16 conformance tests). */
+const F16_NATIVE_DRIVER = [615, 71];
+
+export function f16ToggleWanted(options: OpenOptions = {}): boolean {
+  if (options.f16Toggle !== undefined) return options.f16Toggle;
+  return (typeof process !== 'undefined' ? process.env.ATTNPROF_F16_TOGGLE : undefined) !== '0';
+}
+
+/** Instance flags: ours, the f16 toggle when wanted, and any diagnostic extras, with one enable list. */
+export function dawnFlags(options: OpenOptions = {}): string[] {
+  const enable: string[] = [];
+  const disable = ['timestamp_quantization'];
+  if (f16ToggleWanted(options)) enable.push('allow_unsafe_apis', 'vulkan_enable_f16_on_nvidia');
+  const other: string[] = [];
+  // Diagnostics: extra Dawn toggles for experiments (e.g. "enable-dawn-features=disable_robustness").
+  const extra = typeof process !== 'undefined' ? process.env.ATTNPROF_DAWN_FLAGS : undefined;
+  for (const flag of (extra ?? '').split(' ').filter(Boolean)) {
+    const m = /^(enable|disable)-dawn-features=(.*)$/.exec(flag);
+    if (m) (m[1] === 'enable' ? enable : disable).push(...m[2].split(',').filter(Boolean));
+    else other.push(flag);
+  }
+  const flags = [`disable-dawn-features=${[...new Set(disable)].join(',')}`];
+  if (enable.length) flags.push(`enable-dawn-features=${[...new Set(enable)].join(',')}`);
+  if (options.adapterName) flags.push(`adapter=${options.adapterName}`);
+  return [...flags, ...other];
+}
+
+function driverVersion(description: string): number[] | undefined {
+  const m = /(\d+)\.(\d+)(?:\.\d+)?/.exec(description);
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+function olderThan(v: number[], than: number[]): boolean {
+  return v[0] < than[0] || (v[0] === than[0] && v[1] < than[1]);
+}
+
+/** Says how f16 came about on NVIDIA, where Dawn gates it by driver version. */
+function f16NoteFor(s: AdapterSummary, toggle: boolean): string | undefined {
+  if (!/nvidia/i.test(s.vendor)) return undefined;
+  const v = driverVersion(s.description);
+  if (!v || !olderThan(v, F16_NATIVE_DRIVER)) return undefined;
+  const driver = `driver ${v.join('.')}`;
+  const floor = `drivers ≥ ${F16_NATIVE_DRIVER.join('.')} need none`;
+  if (s.features.includes('shader-f16')) return `f16 enabled by Dawn toggle on ${driver}; ${floor}`;
+  return toggle ? `no f16 on ${driver}, even with Dawn's toggle` : `f16 off on ${driver}: the Dawn toggle is disabled (--no-f16-toggle / attnprof.f16Toggle); ${floor}`;
 }
 
 /** Names of the adapters Dawn can see, for "Select GPU Adapter…" and `--adapter`. */
 export async function listAdapters(): Promise<AdapterSummary[]> {
   const { create } = await loadDawn();
   const found: AdapterSummary[] = [];
+  const toggle = f16ToggleWanted();
   for (const pref of ['high-performance', 'low-power'] as const) {
-    const gpu = create([]);
+    const gpu = create(dawnFlags());
     const adapter = await gpu.requestAdapter({ powerPreference: pref });
     keepAlive.push(gpu, adapter);
     if (adapter) {
-      const s = summarise(adapter);
+      const s = summarise(adapter, toggle);
       if (!found.some((f) => f.description === s.description && f.backend === s.backend)) found.push(s);
     }
   }
   return found;
 }
 
-function summarise(adapter: GPUAdapter): AdapterSummary {
-  const info = adapter.info as GPUAdapterInfo & { backendType?: string; isFallbackAdapter?: boolean };
+interface DawnAdapterInfo extends Omit<GPUAdapterInfo, 'isFallbackAdapter'> {
+  backendType?: string;
+  isFallbackAdapter?: boolean;
+  subgroupMinSize?: number;
+  subgroupMaxSize?: number;
+  subgroupMatrixConfigs?: SubgroupMatrixConfig[];
+}
+
+function summarise(adapter: GPUAdapter, toggle: boolean): AdapterSummary {
+  const info = adapter.info as DawnAdapterInfo;
   const l = adapter.limits;
   const isFallback =
     Boolean(info.isFallbackAdapter) ||
@@ -109,7 +192,12 @@ function summarise(adapter: GPUAdapter): AdapterSummary {
   const driverOnly = /^\w+: [\d. ]+$/.test(info.description ?? '');
   const description =
     driverOnly && info.device ? `${info.device} (driver ${info.description.split(': ')[1].split(' ')[0]})` : info.description || info.device || 'unknown adapter';
-  return {
+  const configs = adapter.features.has('chromium-experimental-subgroup-matrix' as GPUFeatureName)
+    ? [...(info.subgroupMatrixConfigs ?? [])].map((c) => ({
+        M: c.M, N: c.N, K: c.K, componentType: String(c.componentType), resultComponentType: String(c.resultComponentType),
+      }))
+    : [];
+  const summary: AdapterSummary = {
     vendor: info.vendor || 'unknown',
     architecture: info.architecture || '',
     device: info.device || '',
@@ -117,6 +205,8 @@ function summarise(adapter: GPUAdapter): AdapterSummary {
     backend: info.backendType ?? '',
     isFallback,
     features: [...adapter.features].sort(),
+    subgroupMatrixConfigs: configs,
+    ...(info.subgroupMinSize ? { subgroupSizes: [info.subgroupMinSize, info.subgroupMaxSize ?? info.subgroupMinSize] as [number, number] } : {}),
     limits: {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
       maxBufferSize: l.maxBufferSize,
@@ -125,15 +215,15 @@ function summarise(adapter: GPUAdapter): AdapterSummary {
       maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
     },
   };
+  const note = f16NoteFor(summary, toggle);
+  if (note) summary.f16Note = note;
+  return summary;
 }
 
 export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
   const { create } = await loadDawn();
-  const flags = ['disable-dawn-features=timestamp_quantization'];
-  // Diagnostics: extra Dawn toggles for experiments (e.g. "enable-dawn-features=disable_robustness").
-  const extra = typeof process !== 'undefined' ? process.env.ATTNPROF_DAWN_FLAGS : undefined;
-  if (extra) flags.push(...extra.split(' ').filter(Boolean));
-  if (options.adapterName) flags.push(`adapter=${options.adapterName}`);
+  const flags = dawnFlags(options);
+  const toggle = f16ToggleWanted(options);
   let adapter: GPUAdapter | null = null;
   try {
     const gpu = create(flags);
@@ -150,7 +240,7 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
         : 'no WebGPU adapter found: install a Vulkan driver (on a machine without a GPU: Mesa lavapipe, see the README).',
     );
   }
-  const summary = summarise(adapter);
+  const summary = summarise(adapter, toggle);
   if (options.maxStorageBufferBindingSize !== undefined) {
     summary.limits.maxStorageBufferBindingSize = Math.min(
       summary.limits.maxStorageBufferBindingSize,
@@ -162,6 +252,11 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
   if (hasTimestamps) wanted.push('timestamp-query');
   const hasF16 = adapter.features.has('shader-f16');
   if (hasF16) wanted.push('shader-f16');
+  // flash-mma: f16 tiles on the matrix units; its subgroups are 32 wide (one query block per subgroup).
+  const matrixFeature = 'chromium-experimental-subgroup-matrix' as GPUFeatureName;
+  const hasSubgroupMatrix =
+    hasF16 && adapter.features.has('subgroups') && adapter.features.has(matrixFeature) && hasF16MatrixConfig(summary);
+  if (hasSubgroupMatrix) wanted.push('subgroups', matrixFeature);
   const l = adapter.limits;
   const device = await adapter.requestDevice({
     requiredFeatures: wanted,
@@ -194,6 +289,7 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
     // We pass disable-dawn-features=timestamp_quantization; Dawn honours it in this node binding.
     timestampsQuantized: false,
     hasF16,
+    hasSubgroupMatrix,
     lost: () => (destroyed ? 'the GPU context was destroyed' : lostMessage),
     takeError: () => {
       const e = uncaptured;

@@ -5,6 +5,7 @@ import { AnalyticBuffer, AttentionKernel, KernelPass, bindGroup, packParams, spl
 import { AttentionProblem, ProblemError } from './problem';
 import type { GpuContext } from './device';
 import { assembleShader } from './shader';
+import { decodePath } from './decode';
 
 /**
  * flash: fused online-softmax attention, never materialising S. Two variants of one algorithm:
@@ -156,6 +157,8 @@ export const flashKernel: AttentionKernel = {
   description: 'fused online-softmax attention (FlashAttention-2 style), K/V tiles in workgroup memory',
 
   check(ctx, p) {
+    const decode = decodePath(p, ctx);
+    if (decode) return decode.check(ctx, p);
     const plan = planFlash(p, ctx);
     if (plan.workgroupBytes > ctx.adapter.limits.maxComputeWorkgroupStorageSize) {
       throw new ProblemError(`head dim ${p.headDim} needs more workgroup memory than this adapter has for flash.`);
@@ -168,11 +171,15 @@ export const flashKernel: AttentionKernel = {
   },
 
   analyticScratch(ctx, p) {
+    const decode = decodePath(p, ctx);
+    if (decode) return decode.analyticScratch(ctx, p);
     const plan = planFlash(p, ctx);
     return plan.variant === 'tiled' ? splitScratch(p, flashGrid(p, plan)) : [];
   },
 
   async prepare(ctx, alloc, cache, p, io) {
+    const decode = decodePath(p, ctx);
+    if (decode) return decode.prepare(ctx, alloc, cache, p, io);
     const plan = planFlash(p, ctx);
     const grid = flashGrid(p, plan);
     const tiled = plan.variant === 'tiled';

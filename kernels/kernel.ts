@@ -42,6 +42,12 @@ export interface PreparedKernel {
 export interface AttentionKernel {
   name: string;
   description: string;
+  /** Element type the products see when it differs from the storage type (f16 on the matrix units): sets the tolerance. */
+  operandDtype?: 'f16';
+  /** A build for tests only (the matrix stand-in): runnable by name, never listed to users. */
+  internal?: boolean;
+  /** Why this adapter cannot run the kernel at all (missing features), or undefined: its row is then 'skipped'. */
+  unavailable?(ctx: GpuContext): string | undefined;
   /** Adapter-specific fit check, before anything is allocated; throws ProblemError with one clear sentence. */
   check(ctx: GpuContext, p: AttentionProblem): void;
   /** Buffers the kernel itself needs beyond Q/K/V/O, as the analytic memory model predicts. */

@@ -7,7 +7,14 @@
 export const KERNEL_INFO = [
   { name: 'naive', description: 'three passes: S = QKᵀ materialised, softmax, O = PV (memory grows as N²)' },
   { name: 'flash', description: 'one fused pass with an online softmax over key tiles (FlashAttention-style, memory grows as N)' },
+  {
+    name: 'flash-mma',
+    description: 'FlashAttention-2 on the tensor cores: f16 subgroup-matrix products, f32 online softmax (needs an adapter with subgroup matrices)',
+  },
 ] as const;
+
+/** Builds for tests only, runnable by name but never listed: flash-mma with a plain-f16 stand-in for the matrix builtins. */
+export const INTERNAL_KERNEL_NAMES: readonly string[] = ['flash-mma-emulated'];
 
 export type KernelName = (typeof KERNEL_INFO)[number]['name'];
 

@@ -2,6 +2,7 @@ import { TrackedAllocator, MemoryEvent } from './allocator';
 import { GpuContext, GpuError, checked } from './device';
 import { toHalfArray, fromHalfArray } from './f16';
 import { flashKernel } from './flash';
+import { flashMmaEmulatedKernel, flashMmaKernel } from './flash_mma';
 import type { AnalyticBuffer, AttentionKernel, KernelIo, KernelPass } from './kernel';
 import { naiveKernel } from './naive';
 import {
@@ -21,7 +22,7 @@ import { formatBytes } from './units';
 import { summarize, TimingStats } from './stats';
 import { KERNEL_NAMES } from './names';
 
-export const KERNELS: readonly AttentionKernel[] = [naiveKernel, flashKernel];
+export const KERNELS: readonly AttentionKernel[] = [naiveKernel, flashKernel, flashMmaKernel, flashMmaEmulatedKernel];
 export { KERNEL_NAMES } from './names';
 
 export function kernelByName(name: string): AttentionKernel {
@@ -145,7 +146,7 @@ export function checkFits(ctx: GpuContext, p: AttentionProblem, kernels: Attenti
     }
   }
   if (p.batch * p.heads > 65535 * 65535) throw new ProblemError('batch × heads is over what can be dispatched.');
-  for (const k of kernels) k.check(ctx, p);
+  for (const k of kernels) if (!k.unavailable?.(ctx)) k.check(ctx, p);
 }
 
 function inputSetCount(p: AttentionProblem): number {
@@ -219,6 +220,11 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
 
     for (const kernel of kernels) {
       throwIfCancelled(options.signal);
+      const why = kernel.unavailable?.(ctx);
+      if (why) {
+        results.push({ ...failedResult(kernel.name, why, p), status: 'skipped' });
+        continue;
+      }
       progress(`${kernel.name}: compiling and allocating`);
       alloc.phase = kernel.name;
       alloc.resetPeak();
@@ -275,9 +281,14 @@ function failedResult(kernel: string, error: string, p: AttentionProblem): Kerne
     analyticBuffers: [],
     maxRelError: Number.NaN,
     checkedRows: 0,
-    tolerance: TOLERANCE[p.dtype],
+    tolerance: toleranceFor(kernelByName(kernel), p),
     correct: false,
   };
+}
+
+/** The check's tolerance: the operand precision the kernel computes in (f16 on the matrix units), else the storage type. */
+export function toleranceFor(kernel: AttentionKernel, p: AttentionProblem): number {
+  return TOLERANCE[kernel.operandDtype ?? p.dtype];
 }
 
 async function runKernel(
@@ -439,7 +450,7 @@ async function runKernel(
     analyticBuffers,
     maxRelError: Number.NaN,
     checkedRows: 0,
-    tolerance: TOLERANCE[p.dtype],
+    tolerance: toleranceFor(kernel, p),
     correct: false,
   };
 }

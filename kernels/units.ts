@@ -81,3 +81,8 @@ export function shortRatio(r: number): string {
   if (!Number.isFinite(r) || r <= 0) return '–';
   return `${compact(r)}×`;
 }
+
+/** A tensor-core shape the adapter offers WGSL: '16×16×16 f16→f32'. */
+export function formatMatrixConfig(c: { M: number; N: number; K: number; componentType: string; resultComponentType: string }): string {
+  return `${c.M}×${c.N}×${c.K} ${c.componentType}→${c.resultComponentType}`;
+}

@@ -9,7 +9,7 @@ import { CancelledError, KERNEL_NAMES, runProblem } from '../../kernels/runner';
 import { profile, ProfileRequest } from '../engine/profile';
 import { configRequest, shapeRequest } from '../engine/requests';
 import { measureCeilings } from '../../kernels/ceilings';
-import { formatBytes } from '../../kernels/units';
+import { formatBytes, formatMatrixConfig } from '../../kernels/units';
 import { summaryTable } from '../report/summary';
 import { toChromeTrace } from '../report/trace';
 import { ParsedArgs, UsageError, intFlag, numberFlag, parseArgs, parseShape } from './args';
@@ -299,6 +299,10 @@ async function cmdAdapters(argv: string[], io: Io): Promise<number> {
   const adapters = await listAdapters();
   for (const a of adapters) {
     io.out(`${a.description}\t${a.vendor}\t${a.backend}${a.isFallback ? '\tsoftware fallback' : ''}`);
+    const f16 = a.features.includes('shader-f16') ? 'yes' : 'no';
+    io.out(`  shader-f16: ${f16}${a.f16Note ? ` (${a.f16Note})` : ''}`);
+    io.out(`  subgroups: ${a.features.includes('subgroups') ? `yes${a.subgroupSizes ? ` (${a.subgroupSizes[0]}–${a.subgroupSizes[1]} wide)` : ''}` : 'no'}`);
+    io.out(`  subgroupMatrixConfigs: ${a.subgroupMatrixConfigs.length ? a.subgroupMatrixConfigs.map(formatMatrixConfig).join(', ') : 'none (no tensor-core matrices from WGSL: flash-mma is unavailable)'}`);
   }
   // PyTorch: every candidate interpreter and what it has, then each backend's availability with the chosen one.
   const found = await discoverPython(pythonFlag(args), { all: true });

@@ -37,7 +37,7 @@ export function reportEnvelope(o: {
     source: o.source,
     units: { time: 'ms', memory: 'bytes', flops: 'FLOP', throughput: 'TFLOP/s', bandwidth: 'GB/s' },
     adapter: a
-      ? { vendor: a.vendor, architecture: a.architecture, device: a.device, description: a.description, backend: a.backend, isFallback: a.isFallback }
+      ? { vendor: a.vendor, architecture: a.architecture, device: a.device, description: a.description, backend: a.backend, isFallback: a.isFallback, subgroupMatrixConfigs: a.subgroupMatrixConfigs, ...(a.f16Note ? { f16Note: a.f16Note } : {}) }
       : noAdapter(o.withoutAdapter),
     timestamps: { available: o.ctx?.hasTimestamps ?? false, quantized: o.ctx?.timestampsQuantized ?? false },
   };

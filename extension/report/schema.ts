@@ -69,7 +69,8 @@ export interface ProfileReport {
   title: string;
   source: { kind: 'shape' | 'config' | 'tensors'; file?: string; model?: string };
   units: { time: 'ms'; memory: 'bytes'; flops: 'FLOP'; throughput: 'TFLOP/s'; bandwidth: 'GB/s' };
-  adapter: Pick<AdapterSummary, 'vendor' | 'architecture' | 'device' | 'description' | 'backend' | 'isFallback'>;
+  adapter: Pick<AdapterSummary, 'vendor' | 'architecture' | 'device' | 'description' | 'backend' | 'isFallback'> &
+    Partial<Pick<AdapterSummary, 'subgroupMatrixConfigs' | 'f16Note'>>;
   timestamps: { available: boolean; quantized: boolean };
   settings: {
     iterations: number;

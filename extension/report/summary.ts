@@ -1,6 +1,6 @@
 /** Text renderings of a report: the CLI's table, Markdown and CSV exports. Pure. */
 import type { KernelResult } from '../../kernels/runner';
-import { formatBytes, formatMs } from '../../kernels/units';
+import { formatBytes, formatMatrixConfig, formatMs } from '../../kernels/units';
 import type { ProfileReport, SpecJson, Workload } from './schema';
 
 /** Every mask option a spec ran with, as a user writes them: "causal, window=4096, softcap=30, kv-lens". */
@@ -134,6 +134,8 @@ function header(report: ProfileReport): string[] {
   const a = report.adapter;
   const lines = [
     `adapter: ${a.description}${a.vendor ? ` (${a.vendor}${a.backend ? `, ${a.backend}` : ''})` : ''}${a.isFallback ? ' — SOFTWARE FALLBACK: timings are not representative of a GPU' : ''}`,
+    ...(a.f16Note ? [`f16: ${a.f16Note}`] : []),
+    ...(a.subgroupMatrixConfigs?.length ? [`tensor cores: ${a.subgroupMatrixConfigs.map(formatMatrixConfig).join(', ')}`] : []),
     `timestamps: ${report.timestamps.available ? (report.timestamps.quantized ? 'GPU, quantized' : 'GPU, not quantized') : 'unavailable (wall clock)'} · iterations: ${report.settings.iterations} (+${report.settings.warmup} warm-up)${report.settings.mode === 'train' ? ' · mode: train (forward + backward)' : ''}`,
     `shape: ${describeShape(report)}`,
     ...(report.notes ?? []).map((n) => `note: ${n}`),

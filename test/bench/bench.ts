@@ -120,7 +120,7 @@ async function main(): Promise<void> {
       try {
         if (!ctx) throw new Error('no WebGPU context');
         const run = await runProblem(ctx, shape.problem, {
-          kernels: [v.name.startsWith('flash') ? 'flash' : v.name],
+          kernels: [v.tiles ? 'flash' : v.name],
           iterations,
           warmup: 3,
           maxSeconds: 60,
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
   await session?.close();
 
   const torchDevice = session ? `PyTorch ${session.hello.torch} · ${session.hello.device.name}` : '';
-  const head = ['engine', 'shape', 'kernel', 'median', 'p10–p90', 'TFLOP/s', 'peak bytes', 'vs naive', 'max rel err', 'status'];
+  const head = ['engine', 'shape', 'kernel', 'median', 'p10–p90', 'TFLOP/s', 'GB/s', '% copy', 'peak bytes', 'vs naive', 'max rel err', 'status'];
   const cells = rows.map(({ shape, kernel, result: r, ratio }) => [
     r.engine === 'pytorch' ? torchDevice : a ? a.description + (a.isFallback ? ' (software)' : '') : '',
     shape,
@@ -163,6 +163,8 @@ async function main(): Promise<void> {
     r.timings ? formatMs(r.timings.medianMs) : '–',
     r.timings ? `${formatMs(r.timings.p10Ms)}–${formatMs(r.timings.p90Ms)}` : '–',
     r.tflops ? (r.tflops < 0.1 ? r.tflops.toPrecision(2) : r.tflops.toFixed(2)) : '–',
+    r.gbps ? r.gbps.toFixed(0) : '–',
+    r.gbps && ceilings ? `${((100 * r.gbps) / ceilings.bandwidthGBps).toFixed(0)} %` : '–',
     r.peakBytes ? formatBytes(r.peakBytes) : '–',
     Number.isFinite(ratio) ? `${ratio.toFixed(1)}×` : '–',
     Number.isFinite(r.maxRelError) ? r.maxRelError.toExponential(1) : '–',
@@ -171,6 +173,12 @@ async function main(): Promise<void> {
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd();
   console.log([line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n'));
+  // Where the time goes: each kernel's passes (median per iteration), and how the kernel ran.
+  for (const { shape, kernel, result: r } of rows) {
+    if (r.status !== 'ok') continue;
+    const passes = r.passes.map((x) => `${x.name} ${formatMs(x.medianMs)}${x.perIteration > 1 ? ` (×${x.perIteration})` : ''}`).join(', ');
+    console.log(`  ${shape} · ${kernel}: ${passes}${r.notes.length ? ` — ${r.notes.join(' ')}` : ''}`);
+  }
   const md = flag('markdown');
   if (md) {
     const mdRows = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...cells.map((c) => `| ${c.join(' | ')} |`)];

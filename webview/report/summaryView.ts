@@ -1,7 +1,7 @@
 /** The summary table: one row per (workload, kernel), sortable by clicking (or Enter/Space on) a header. */
 import type { ProfileReport } from '../../extension/report/schema';
 import { describeShape, hasTorchRows, summaryRows, type SummaryRow } from '../../extension/report/summary';
-import { formatBytes, formatMs } from '../../kernels/units';
+import { formatBytes, formatMatrixConfig, formatMs } from '../../kernels/units';
 import { h, rate } from './dom';
 
 export interface SortState {
@@ -100,6 +100,12 @@ export function renderRunFacts(report: ProfileReport): HTMLElement {
     'dl',
     { class: 'facts' },
     fact('Adapter', `${a.description}${a.vendor ? ` (${a.vendor}${a.backend ? `, ${a.backend}` : ''})` : ''}`),
+    fact(
+      'Tensor cores',
+      a.subgroupMatrixConfigs?.length ? a.subgroupMatrixConfigs.map(formatMatrixConfig).join(', ') : 'none from WGSL',
+      'Subgroup-matrix configurations the adapter offers to WGSL (chromium-experimental-subgroup-matrix); flash-mma needs 16×16×16 f16→f32.',
+    ),
+    ...(a.f16Note ? [fact('f16', a.f16Note)] : []),
     fact('Timing', t.available ? `GPU timestamps, ${t.quantized ? 'quantized (coarse: short passes are less exact)' : 'not quantized'}` : 'wall clock (no timestamp queries on this adapter)'),
     fact('Iterations', `${s.iterations} timed + ${s.warmup} warm-up`),
     fact('Seed', String(s.seed)),

@@ -89,7 +89,7 @@ describe('attnprof profile: bad arguments exit 2', () => {
     await usageError([...SHAPE, '1,2,1,33,32', '--scale', 'big'], "--scale must be a number, got 'big'.");
     await usageError([...SHAPE, '1,2,1,33,32', '--q-len', '0'], `--q-len must be an integer from 1 to ${Number.MAX_SAFE_INTEGER}, got '0'.`);
     await usageError([...SHAPE, '1,2,1,33,32', '--dtype', 'f64'], "--dtype must be f32, f16 or bf16, got 'f64'.");
-    await usageError([...SHAPE, '1,2,1,33,32', '--kernels', 'naive,turbo'], "unknown kernel 'turbo'; available: naive, flash, torch:eager, torch:sdpa-flash, torch:sdpa-efficient, torch:sdpa-cudnn, torch:sdpa-math, torch:flex, torch:flash-attn, torch:xformers, torch:te.");
+    await usageError([...SHAPE, '1,2,1,33,32', '--kernels', 'naive,turbo'], "unknown kernel 'turbo'; available: naive, flash, flash-mma, torch:eager, torch:sdpa-flash, torch:sdpa-efficient, torch:sdpa-cudnn, torch:sdpa-math, torch:flex, torch:flash-attn, torch:xformers, torch:te.");
     await usageError([...SHAPE, '1,2,1,33,32', '--kernels', ','], '--kernels is empty.');
   });
 
@@ -130,7 +130,7 @@ describe('attnprof run: unreadable or mismatched tensors exit 2', () => {
   });
 
   test('unknown kernel and unknown flag', async () => {
-    await usageError(run({ kernel: 'cutlass' }), "unknown kernel 'cutlass'; available: naive, flash.");
+    await usageError(run({ kernel: 'cutlass' }), "unknown kernel 'cutlass'; available: naive, flash, flash-mma.");
     await usageError(run({}, '--iters', '3'), 'unknown option --iters.');
   });
 

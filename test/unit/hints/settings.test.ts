@@ -25,7 +25,7 @@ test('hand-edited settings out of bounds fall back to the default, one by one', 
     'codeLens.enabled': 'no',
   });
   assert.deepEqual(s, { ...DEFAULT_SETTINGS, kernels: ['flash'], seqLen: 2048, adapter: 'NVIDIA' });
-  assert.deepEqual(from({ kernels: [] }).kernels, ['naive', 'flash']);
+  assert.deepEqual(from({ kernels: [] }).kernels, ['naive', 'flash', 'flash-mma']);
   assert.equal(from({ iterations: 10000 }).iterations, 10000);
   assert.equal(from({ iterations: 10001 }).iterations, 20);
   assert.equal(from({ 'codeLens.enabled': false }).codeLensEnabled, false);

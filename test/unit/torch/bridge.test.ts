@@ -330,7 +330,7 @@ describe('attnprof profile with both engines (WebGPU on the real adapter, PyTorc
   test('usage errors: unknown torch backend, bad mode, bad dtype are exit 2 with one sentence', async () => {
     const a = await cli('profile', '--shape', '1,2,2,16,32', '--kernels', 'torch:nope');
     assert.equal(a.code, 2);
-    assert.match(a.err, /unknown kernel 'torch:nope'; available: naive, flash, torch:eager, /);
+    assert.match(a.err, /unknown kernel 'torch:nope'; available: naive, flash, flash-mma, torch:eager, /);
     const b = await cli('profile', '--shape', '1,2,2,16,32', '--mode', 'backward');
     assert.equal(b.code, 2);
     assert.match(b.err, /--mode must be fwd \(forward\) or train \(forward \+ backward\), got 'backward'\./);

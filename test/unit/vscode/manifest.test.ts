@@ -53,9 +53,9 @@ test('settings: defaults agree with the host, numbers are bounded', () => {
   const p = pkg.contributes.configuration.properties;
   assert.deepEqual(p['attnprof.kernels'].default, DEFAULT_SETTINGS.kernels);
   assert.deepEqual(p['attnprof.kernels'].items?.enum, [...KNOWN_KERNELS]);
-  assert.deepEqual(p['attnprof.kernels'].items?.enum?.slice(0, 3), ['naive', 'flash', 'torch:eager']);
+  assert.deepEqual(p['attnprof.kernels'].items?.enum?.slice(0, 4), ['naive', 'flash', 'flash-mma', 'torch:eager']);
   // One list of kernel names: the runner's kernels are kernels/names.ts's, and the setting lists them first.
-  assert.deepEqual(KERNELS.map((k) => k.name), [...KERNEL_NAMES]);
+  assert.deepEqual(KERNELS.filter((k) => !k.internal).map((k) => k.name), [...KERNEL_NAMES]);
   assert.deepEqual(KNOWN_KERNELS.slice(0, KERNEL_NAMES.length), [...KERNEL_NAMES]);
   assert.deepEqual(p['attnprof.kernels'].items?.enumDescriptions?.length, KNOWN_KERNELS.length);
   assert.deepEqual(p['attnprof.dtype'].enum, ['f32', 'f16']);

@@ -1,0 +1,128 @@
+import decodeWgsl from './wgsl/flash_decode.wgsl';
+import flashCombineWgsl from './wgsl/flash_combine.wgsl';
+import { AnalyticBuffer, AttentionKernel, KernelPass, bindGroup, packParams, split2d, uniformBuffer } from './kernel';
+import { AttentionProblem, ProblemError } from './problem';
+import type { GpuContext } from './device';
+import { assembleShader, expandSections } from './shader';
+
+/**
+ * The key-parallel decode path shared by `flash` and `flash-mma`: taken when a KV head has at most
+ * MAX_DECODE_ROWS query rows (GQA group × query length), as in token-by-token generation. Such a call is
+ * bound by reading K and V once; the keys are split over enough workgroups to keep the memory system busy.
+ */
+export const MAX_DECODE_ROWS = 16;
+/** Workgroups wanted in flight (the H200 has 132 SMs; a few resident workgroups each). */
+const TARGET_WORKGROUPS = 1024;
+const THREADS = 128;
+
+export interface DecodePlan {
+  rows: number;
+  /** Keys per staged chunk. */
+  chunk: number;
+  splits: number;
+  /** Keys per split (a multiple of the chunk); 0 when not split. */
+  splitKeys: number;
+  workgroupBytes: number;
+}
+
+function decodeBytes(rows: number, d: number, sk: number): number {
+  return 4 * (rows * d + sk * (d + 4) + sk * d + rows * sk + rows * (THREADS / 16) + 3 * rows) + 8 * rows;
+}
+
+export function planDecode(p: AttentionProblem, ctx: GpuContext): DecodePlan | undefined {
+  const rows = (p.heads / p.kvHeads) * p.seqLenQ;
+  if (rows > MAX_DECODE_ROWS || p.headDim % 4 !== 0) return undefined;
+  const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
+  const chunk = [32, 16, 8].find((sk) => decodeBytes(rows, p.headDim, sk) <= limit);
+  if (!chunk) return undefined;
+  const pairs = p.batch * p.kvHeads;
+  let splits = Math.max(1, Math.min(Math.ceil(TARGET_WORKGROUPS / pairs), Math.floor(p.seqLenK / (4 * chunk))));
+  if (splits === 1) return { rows, chunk, splits: 1, splitKeys: 0, workgroupBytes: decodeBytes(rows, p.headDim, chunk) };
+  const splitKeys = Math.ceil(Math.ceil(p.seqLenK / splits) / chunk) * chunk;
+  splits = Math.ceil(p.seqLenK / splitKeys);
+  return { rows, chunk, splits, splitKeys: splits > 1 ? splitKeys : 0, workgroupBytes: decodeBytes(rows, p.headDim, chunk) };
+}
+
+function scratch(p: AttentionProblem, plan: DecodePlan): AnalyticBuffer[] {
+  const rows = p.batch * p.heads * p.seqLenQ;
+  if (plan.splits === 1) {
+    return [
+      { label: 'split partials (unused)', role: 'scratch', bytes: 16 },
+      { label: 'split stats (unused)', role: 'scratch', bytes: 16 },
+    ];
+  }
+  return [
+    { label: `split partials (${plan.splits} splits)`, role: 'scratch', bytes: plan.splits * rows * p.headDim * 4 },
+    { label: 'split stats (max, sum)', role: 'scratch', bytes: plan.splits * rows * 8 },
+  ];
+}
+
+/** The chunk loads of flash_decode.wgsl, unrolled: every load of an invocation is in flight before the first store. */
+export function unrollDecode(body: string, chunk: number, d4: number): string {
+  const loads = Math.ceil((chunk * d4) / THREADS);
+  const range = Array.from({ length: loads }, (_, u) => u);
+  return expandSections(body, {
+    PREFETCH: range.flatMap((u) => [
+      `  var kr${u} = chunkLoad(false, kvBase, t0, lid + ${u * THREADS}u);`,
+      `  var vr${u} = chunkLoad(true, kvBase, t0, lid + ${u * THREADS}u);`,
+    ]),
+    STOREKV: range.map((u) => `    chunkStore(lid + ${u * THREADS}u, kr${u}, vr${u});`),
+    NEXTKV: range.flatMap((u) => [
+      `      kr${u} = chunkLoad(false, kvBase, t0, lid + ${u * THREADS}u);`,
+      `      vr${u} = chunkLoad(true, kvBase, t0, lid + ${u * THREADS}u);`,
+    ]),
+  });
+}
+
+/** The decode path as a kernel body, or undefined when the shape is not a decode shape. */
+export function decodePath(p: AttentionProblem, ctx: GpuContext): Pick<AttentionKernel, 'check' | 'analyticScratch' | 'prepare'> | undefined {
+  const plan = planDecode(p, ctx);
+  if (!plan) return undefined;
+  return {
+    check(c) {
+      if (plan.splits > c.adapter.limits.maxComputeWorkgroupsPerDimension || p.batch * p.kvHeads > c.adapter.limits.maxComputeWorkgroupsPerDimension) {
+        throw new ProblemError('this decode shape needs more workgroups than the adapter dispatches per dimension.');
+      }
+    },
+    analyticScratch: () => scratch(p, plan),
+    async prepare(c, alloc, cache, prob, io) {
+      const pipeline = await cache.get(
+        `decode:${prob.dtype}:${prob.headDim}:${plan.rows}:${plan.chunk}`,
+        assembleShader(unrollDecode(decodeWgsl, plan.chunk, prob.headDim / 4), { dtype: prob.dtype, consts: { HEAD_DIM: prob.headDim, ROWS: plan.rows, SK: plan.chunk }, mask: true }),
+        'decode',
+      );
+      const params = uniformBuffer(c, alloc, 'params', packParams(prob, 0, prob.batch * prob.heads, plan.splitKeys));
+      const buffers = scratch(prob, plan).map((b) => alloc.create(b.label, 'scratch', b.bytes, GPUBufferUsage.STORAGE));
+      let combine: KernelPass | undefined;
+      if (plan.splits > 1) {
+        const combinePipeline = await cache.get(
+          `flash-combine:${prob.dtype}:${prob.headDim}:${plan.splits}`,
+          assembleShader(flashCombineWgsl, { dtype: prob.dtype, consts: { HEAD_DIM: prob.headDim, SPLITS: plan.splits }, mask: false }),
+          'flash combine',
+        );
+        const items = prob.batch * prob.heads * prob.seqLenQ * (prob.headDim / 4);
+        const [cx, cy] = split2d(Math.ceil(items / 64), c.adapter.limits.maxComputeWorkgroupsPerDimension);
+        combine = {
+          name: 'combine',
+          pipeline: combinePipeline,
+          bindGroup: bindGroup(c, combinePipeline, 'decode combine', [params, buffers[0], buffers[1], io.out]),
+          workgroups: [cx, cy, 1],
+        };
+      }
+      const passesBySet = io.sets.map((set, si) => {
+        const main: KernelPass = {
+          name: plan.splits > 1 ? 'partial' : 'decode',
+          pipeline,
+          bindGroup: bindGroup(c, pipeline, `decode set ${si}`, [params, set.q, set.k, set.v, io.kvLens, io.out, ...buffers, io.docBounds]),
+          workgroups: [plan.splits, prob.batch * prob.kvHeads, 1],
+        };
+        return combine ? [main, combine] : [main];
+      });
+      const notes = [
+        `decode path: ${plan.rows} query rows per KV head, ${plan.chunk}-key chunks, ${THREADS} threads per workgroup` +
+          (plan.splits > 1 ? `; keys split ${plan.splits} ways (${plan.splitKeys} each), then combined.` : '.'),
+      ];
+      return { passesFor: (set: number) => passesBySet[set % passesBySet.length], notes };
+    },
+  };
+}

@@ -1,0 +1,205 @@
+import flashMmaWgsl from './wgsl/flash_mma.wgsl';
+import mmaNativeWgsl from './wgsl/mma_native.wgsl';
+import mmaEmulatedWgsl from './wgsl/mma_emulated.wgsl';
+import { AttentionKernel, bindGroup, packParams, uniformBuffer } from './kernel';
+import { AttentionProblem, ProblemError } from './problem';
+import type { GpuContext } from './device';
+import { assembleShader, expandSections } from './shader';
+import { decodePath } from './decode';
+
+/**
+ * flash-mma: FlashAttention-2 whose two matrix products run on the matrix units (tensor cores) through WGSL
+ * subgroup matrices: 16×16×16 f16 tiles, f32 results, the online softmax in f32 between them. Inputs and output
+ * are f32 or f16 in memory; Q, K, V enter the products as f16, so results carry f16 operand rounding (checked
+ * at the f16 tolerance whatever the storage type).
+ *
+ * One WGSL source, two builds: `native` with the subgroup-matrix builtins, and `emulated`, where a plain-f16
+ * stand-in of the same three operations lets adapters without matrix units (CI's lavapipe) check the tiling and
+ * the masking. Only the native build is offered to users: on an adapter without matrix units the kernel is
+ * refused with the reason. Short queries (decode) take the key-parallel decode path instead: there is no matrix
+ * work to speak of in one query row per head.
+ */
+export type MmaBuild = 'native' | 'emulated';
+
+export interface MmaPlan {
+  /** Subgroups per workgroup; each owns 16 query rows. */
+  subgroups: number;
+  /** Keys per K/V tile. */
+  keys: number;
+  /** Head dim padded to the 16-wide matrix tiles. */
+  paddedDim: number;
+  threads: number;
+  workgroupBytes: number;
+  consts: Record<string, number>;
+}
+
+function mmaBytes(dp: number, nsg: number, bk: number): { bytes: number; consts: Record<string, number> } {
+  const ks = dp + 8; // K/V rows padded: unpadded rows cost the matrix loads most of their speed
+  const ss = bk + 4;
+  const ps = Math.max(bk, dp) + 8;
+  const bq = 16 * nsg;
+  const bytes = 2 * bk * ks * 2 + bq * ss * 4 + bq * ps * 2 + bq * 2 * 4 + bq * 4 + 4;
+  return { bytes, consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps } };
+}
+
+function envTiles(): [number, number] | undefined {
+  const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_TILES : undefined;
+  const [nsg, bk] = (env ?? '').split(',').map(Number);
+  return nsg > 0 && bk > 0 && bk % 16 === 0 ? [nsg, bk] : undefined;
+}
+
+/** Tiles within the adapter's workgroup storage: 4 subgroups (64 query rows) and 16-key tiles where they fit. */
+export function planMma(p: Pick<AttentionProblem, 'headDim'>, ctx: GpuContext): MmaPlan | undefined {
+  const dp = Math.ceil(p.headDim / 16) * 16;
+  const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
+  const forced = envTiles();
+  // 16-key tiles measured fastest on the H200 at D 64 and 128 (BENCHMARKS.md: 6.6 ms vs 9.8 ms with 64-key tiles
+  // on ViT-3136): a tile's softmax and barriers cost more than its loads save.
+  const candidates: [number, number][] = forced ? [forced] : [[4, 16], [2, 16], [1, 16]];
+  for (const [nsg, bk] of candidates) {
+    const { bytes, consts } = mmaBytes(dp, nsg, bk);
+    if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
+      return { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, consts };
+    }
+  }
+  return undefined;
+}
+
+/** Why this adapter cannot run the native build, or undefined when it can. */
+export function mmaUnavailableReason(ctx: GpuContext): string | undefined {
+  if (!ctx.hasF16) return `this adapter (${ctx.adapter.description}) has no 'shader-f16'`;
+  if (!ctx.hasSubgroupMatrix) {
+    return `this adapter (${ctx.adapter.description}) offers no 16×16×16 f16→f32 subgroup matrices to WGSL${ctx.adapter.vendor.match(/nvidia/i) ? ' (is the f16 toggle off?)' : ''}`;
+  }
+  const sizes = ctx.adapter.subgroupSizes;
+  if (sizes && (sizes[0] !== 32 || sizes[1] !== 32)) return `flash-mma needs 32-wide subgroups; this adapter's are ${sizes[0]}–${sizes[1]}`;
+  return undefined;
+}
+
+/**
+ * The matrix part of flash_mma.wgsl, unrolled for DC = DP/16 column blocks and KC = BK/16 key blocks: each
+ * fragment and accumulator is its own variable with constant offsets (an array of matrices indexed in a loop
+ * would be kept in local memory, and constant offsets let Dawn skip the bounds predication of matrix loads).
+ */
+export function unrollMma(body: string, dc: number, kc: number, ks: number, nsg = 4): string {
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const threads = 32 * nsg;
+  const kvLoads = Math.ceil((kc * 16 * (dc * 16)) / 4 / threads); // upper bound: D4 ≤ DP/4
+  const qLoads = Math.ceil((16 * nsg * dc * 4) / threads);
+  const rounds = range(Math.ceil(dc / kc)).map((r) => range(kc).map((j) => r * kc + j).filter((c) => c < dc));
+  const parts: Record<string, string[]> = {
+    QSTAGE: [
+      ...range(qLoads).map((u) => `  let qv${u} = qLoad(rowBase, slot0, slots, lid + ${u * threads}u);`),
+      ...range(qLoads).map((u) => `  qStore(lid + ${u * threads}u, qv${u});`),
+    ],
+    PREFETCH: range(kvLoads).flatMap((u) => [
+      `  var kr${u} = tileLoad(false, kvBase, t0, lid + ${u * threads}u);`,
+      `  var vr${u} = tileLoad(true, kvBase, t0, lid + ${u * threads}u);`,
+    ]),
+    STOREKV: range(kvLoads).map((u) => `    tileStore(lid + ${u * threads}u, kr${u}, vr${u});`),
+    NEXTKV: range(kvLoads).flatMap((u) => [
+      `      kr${u} = tileLoad(false, kvBase, t0, lid + ${u * threads}u);`,
+      `      vr${u} = tileLoad(true, kvBase, t0, lid + ${u * threads}u);`,
+    ]),
+    QLOAD: [
+      ...range(dc).map((c) => `  let qf${c} = loadP(sgP + ${c * 16}u, PS);`),
+      ...range(dc).map((c) => `  var acc${c} = zeroAcc();`),
+    ],
+    SCORES: range(kc).map(
+      (j) =>
+        `    { var s = zeroAcc();${range(dc).map((c) => ` s = mma(qf${c}, loadKt(${j * 16 * ks + c * 16}u, KS), s);`).join('')} storeS(sgS + ${j * 16}u, s, SS); }`,
+    ),
+    RESCALE: rounds.flatMap((cols) => [
+      ...cols.map((c, i) => `      storeS(sgS + ${i * 16}u, acc${c}, SS);`),
+      '      workgroupBarrier();',
+      '      scaleRow(sBase, h, corrS[row]);',
+      '      workgroupBarrier();',
+      ...cols.map((c, i) => `      acc${c} = loadS(sgS + ${i * 16}u, SS);`),
+      '      workgroupBarrier();',
+    ]),
+    PV: range(kc).map(
+      (j) => `    { let pf = loadP(sgP + ${j * 16}u, PS);${range(dc).map((c) => ` acc${c} = mma(pf, loadV(${j * 16 * ks + c * 16}u, KS), acc${c});`).join('')} }`,
+    ),
+    OUTPUT: rounds.flatMap((cols) => [
+      ...cols.map((c, i) => `  storeS(sgS + ${i * 16}u, acc${c}, SS);`),
+      '  workgroupBarrier();',
+      `  if (rowLive) { writeRow(sBase, h, ${cols[0] * 16}u, rowBase + slot, inv); }`,
+      '  workgroupBarrier();',
+    ]),
+  };
+  return expandSections(body, parts);
+}
+
+export function makeFlashMma(build: MmaBuild): AttentionKernel {
+  const name = build === 'native' ? 'flash-mma' : 'flash-mma-emulated';
+  const unavailable = (ctx: GpuContext): string | undefined => {
+    const why = build === 'native' ? mmaUnavailableReason(ctx) : ctx.hasF16 ? undefined : `this adapter (${ctx.adapter.description}) has no 'shader-f16'`;
+    return why && `${name} is unavailable: ${why}.`;
+  };
+  const check = (ctx: GpuContext, p: AttentionProblem) => {
+    const why = unavailable(ctx);
+    if (why) throw new ProblemError(why);
+    if (p.headDim % 8 !== 0) throw new ProblemError(`${name} needs a head dim that is a multiple of 8, got ${p.headDim}.`);
+    const decode = decodePath(p, ctx);
+    if (decode) return decode.check(ctx, p);
+    if (!planMma(p, ctx)) throw new ProblemError(`head dim ${p.headDim} needs more workgroup memory than this adapter has for ${name}.`);
+    const maxDim = ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
+    if (p.batch * p.kvHeads > maxDim) throw new ProblemError(`batch × key/value heads is over what the adapter dispatches per dimension (${maxDim}) for ${name}.`);
+  };
+  return {
+    name,
+    operandDtype: 'f16',
+    unavailable,
+    ...(build === 'emulated' ? { internal: true } : {}),
+    description:
+      build === 'native'
+        ? 'FlashAttention-2 on the tensor cores: f16 subgroup-matrix products, f32 online softmax'
+        : 'flash-mma with a plain-f16 stand-in for the matrix builtins (checks tiling and masking where there are no matrix units)',
+    check,
+    analyticScratch(ctx, p) {
+      const decode = decodePath(p, ctx);
+      return decode ? decode.analyticScratch(ctx, p) : [];
+    },
+    async prepare(ctx, alloc, cache, p, io) {
+      const decode = decodePath(p, ctx);
+      if (decode) {
+        const prepared = await decode.prepare(ctx, alloc, cache, p, io);
+        return { ...prepared, notes: ['decode shape: the key-parallel decode path (no matrix work in so few query rows).', ...prepared.notes] };
+      }
+      const plan = planMma(p, ctx);
+      if (!plan) throw new ProblemError(`head dim ${p.headDim} does not fit ${name} on this adapter.`);
+      const { DP, BK, KS } = plan.consts;
+      const code = assembleShader(unrollMma(flashMmaWgsl, DP / 16, BK / 16, KS, plan.subgroups), {
+        dtype: p.dtype,
+        consts: { HEAD_DIM: p.headDim, ...plan.consts, SUBGROUP_SYNC: build === 'native' && process.env.ATTNPROF_MMA_SYNC === 'subgroup' ? 1 : 0 },
+        mask: true,
+        enables: build === 'native' ? ['f16', 'chromium_experimental_subgroup_matrix'] : ['f16'],
+        // Each subgroup works on its own 16 rows, so matrix offsets depend on the subgroup index — uniform within
+        // the subgroup (32-wide, consecutive invocations), which is all the matrix operations need, but not across
+        // the workgroup, which is all WGSL's analysis can prove.
+        directives: build === 'native' ? ['diagnostic(off, chromium.subgroup_matrix_uniformity)'] : [],
+        prelude: build === 'native' ? mmaNativeWgsl : mmaEmulatedWgsl,
+      });
+      const pipeline = await cache.get(`${name}:${p.dtype}:${p.headDim}:${plan.subgroups}:${plan.keys}`, code, name);
+      const params = uniformBuffer(ctx, alloc, 'params', packParams(p, 0, p.batch * p.heads));
+      const slots = (p.heads / p.kvHeads) * p.seqLenQ;
+      const workgroups: [number, number, number] = [Math.ceil(slots / (16 * plan.subgroups)), p.batch * p.kvHeads, 1];
+      const passesBySet = io.sets.map((set, si) => [
+        {
+          name: 'fused',
+          pipeline,
+          bindGroup: bindGroup(ctx, pipeline, `${name} set ${si}`, [params, set.q, set.k, set.v, io.kvLens, io.out, io.docBounds]),
+          workgroups,
+        },
+      ]);
+      const notes = [
+        `${plan.subgroups} subgroups × 16 query rows, ${plan.keys}-key tiles, head dim padded to ${plan.paddedDim}; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}.`,
+      ];
+      if (p.dtype === 'f32') notes.push('f32 inputs enter the matrix products rounded to f16 (checked at the f16 tolerance).');
+      return { passesFor: (set: number) => passesBySet[set % passesBySet.length], notes };
+    },
+  };
+}
+
+export const flashMmaKernel = makeFlashMma('native');
+export const flashMmaEmulatedKernel = makeFlashMma('emulated');

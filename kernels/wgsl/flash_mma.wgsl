@@ -1,0 +1,210 @@
+// flash-mma: FlashAttention-2 on the matrix units. S = Q·Kᵀ and O += P·V are 16×16×16 f16 multiplies with f32
+// results (subgroup matrices); the online softmax runs on plain invocations between them.
+//
+// Work partitioning (FlashAttention-2): a workgroup owns BQ = 16·NSG consecutive (GQA group × query) slots of
+// one KV head, so the query heads sharing K/V read each K/V tile once; each subgroup owns 16 of those rows for
+// the whole key loop, keeping its Q fragments and its O accumulators in registers. Per K/V tile of BK keys:
+//   load K and V (f16, zero-padded to DP columns) → S = Q·Kᵀ per subgroup, stored to workgroup memory →
+//   mask, scale, softcap, row max (two invocations per row) → P = exp(S − m) as f16 → O += P·V.
+// Whole tiles outside the workgroup's visible key hull (causal upper triangle, outside the window, past the
+// key length, other documents) are never loaded.
+//
+// Rescaling is lazy: O is only rescaled when a row's maximum grows by more than RESCALE_LOG (then P ≤ e^8
+// fits f16 and O, l keep the same reference max, which is exact: O and l are both sums of exp(s − m_ref)).
+// The accumulators are opaque, so a rescale goes through workgroup memory; with a first tile that sets the
+// reference it is rare.
+//
+// The matrix operations are the functions of the prelude that shader.ts puts first: the subgroup-matrix
+// builtins on adapters that have them, or a plain-f16 stand-in with the same meaning (every invocation holds
+// the whole 16×16 tile) so the tiling and masking can be checked on adapters without matrix units.
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> q: array<vec4<elem>>;
+@group(0) @binding(2) var<storage, read> k: array<vec4<elem>>;
+@group(0) @binding(3) var<storage, read> v: array<vec4<elem>>;
+@group(0) @binding(4) var<storage, read> kvLens: array<i32>;
+@group(0) @binding(5) var<storage, read_write> o: array<vec4<elem>>;
+@group(0) @binding(6) var<storage, read> docBounds: array<i32>;
+
+const D4: u32 = HEAD_DIM / 4u;
+const THREADS: u32 = 32u * NSG;
+const BQ: u32 = 16u * NSG;
+const DC: u32 = DP / 16u;          // 16-wide column blocks of the head dim
+const KC: u32 = BK / 16u;          // 16-key blocks of a tile
+const HALF: u32 = BK / 2u;         // keys per invocation in the softmax (two per row)
+const RESCALE_LOG: f32 = 8.0;
+// SUBGROUP_SYNC = 1: a subgroup's own S rows and row statistics are exchanged without a workgroup barrier,
+// relying on the 32 invocations of a subgroup executing the matrix store and the loads after it in step.
+
+var<workgroup> kt: array<f16, BK * KS>;          // K tile, [key][d], row stride KS
+var<workgroup> vt: array<f16, BK * KS>;          // V tile, [key][d]
+var<workgroup> ss: array<f32, NSG * 16u * SS>;   // per subgroup: S (16 × BK), or O blocks when rescaling/writing
+var<workgroup> ps: array<f16, NSG * 16u * PS>;   // per subgroup: P (16 × BK); Q (16 × DP) before the loop
+var<workgroup> rowStat: array<f32, BQ * 2u>;     // the two halves' tile maxima (then sums) of each row
+var<workgroup> corrS: array<f32, BQ>;
+var<workgroup> rescale: atomic<u32>;
+
+@compute @workgroup_size(THREADS, 1, 1)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let bkv = wg.y;
+  let b = bkv / P.kvHeads;
+  let kvh = bkv % P.kvHeads;
+  let group = P.heads / P.kvHeads;
+  let slots = group * P.nq;
+  let kvBase = (b * P.kvHeads + kvh) * P.nk * D4;
+  // Slots of one KV head are consecutive rows of [B, Hq, Nq, D]: the group's query heads are adjacent.
+  let rowBase = (b * P.heads + kvh * group) * P.nq;
+  let sg = lid / 32u;
+  let lane = lid % 32u;
+  let r = lane / 2u;              // my row within the subgroup's 16
+  let h = lane % 2u;              // my half of the keys (interleaved: key c = 2t + h)
+  let row = sg * 16u + r;         // my row within the workgroup
+  let slot0 = wg.x * BQ;
+  let slot = slot0 + row;
+  let rowLive = slot < slots;
+  let i = min(slot, slots - 1u) % P.nq;
+  let range = visibleRange(b, i);
+  let lo = range.x;
+  let hi = select(range.x, range.y, rowLive);
+
+  // Key hull of the workgroup (bounds never decrease with the position; a block spanning two heads takes all).
+  let slotLast = min(slot0 + BQ, slots) - 1u;
+  let spans = slot0 / P.nq != slotLast / P.nq;
+  let kStart = visibleRange(b, select(slot0 % P.nq, 0u, spans)).x;
+  let kEnd = visibleRange(b, select(slotLast % P.nq, P.nq - 1u, spans)).y;
+
+  // Stage Q (f16, zero-padded to DP columns) through ps and keep 16×DP of it per subgroup in registers. Every
+  // load of an invocation is issued before the first store (unrolled by flash_mma.ts): global memory latency is
+  // paid once, not once per item.
+//@QSTAGE
+  // Head-dim padding of the K/V tiles stays zero for the whole loop.
+  for (var item = lid; item < BK * DP; item += THREADS) {
+    if (item % DP >= HEAD_DIM) {
+      kt[(item / DP) * KS + item % DP] = f16(0.0);
+      vt[(item / DP) * KS + item % DP] = f16(0.0);
+    }
+  }
+  workgroupBarrier();
+  // Per-subgroup offsets into ss and ps; the matrix code below is unrolled by flash_mma.ts (constant indices:
+  // no arrays of matrices, which would live in local memory).
+  let sgS = sg * 16u * SS;
+  let sgP = sg * 16u * PS;
+//@QLOAD
+
+  var m = MASKED;     // the row's reference maximum
+  var l = 0.0;        // my half's sum of exp(s − m)
+  let sBase = row * SS;
+  let pBase = row * PS;
+
+  // K/V tiles: the next tile's loads are in flight (in registers) while this tile is computed.
+  var t0 = (kStart / BK) * BK;
+//@PREFETCH
+  for (; t0 < kEnd; t0 += BK) {
+    workgroupBarrier();   // every subgroup is done with the previous tiles (and with Q in ps)
+    if (lid == 0u) { atomicStore(&rescale, 0u); }
+//@STOREKV
+    workgroupBarrier();
+    if (t0 + BK < kEnd) {
+      let t0 = t0 + BK;
+//@NEXTKV
+    }
+
+    // S = Q·Kᵀ for my subgroup's 16 rows, into ss.
+//@SCORES
+    if (SUBGROUP_SYNC == 0u) { workgroupBarrier(); }
+
+    // Mask, scale, softcap; my half's maximum.
+    var mx = MASKED;
+    for (var t = 0u; t < HALF; t++) {
+      let c = 2u * t + h;
+      let key = t0 + c;
+      var sc = MASKED;
+      if (key >= lo && key < hi) { sc = capScore(ss[sBase + c] * P.scale); }
+      ss[sBase + c] = sc;
+      mx = max(mx, sc);
+    }
+    rowStat[row * 2u + h] = mx;
+    if (SUBGROUP_SYNC == 0u) { workgroupBarrier(); }
+    let tileMax = max(rowStat[row * 2u], rowStat[row * 2u + 1u]);
+    var corr = 1.0;
+    if (tileMax > MASKED && (m == MASKED || tileMax > m + RESCALE_LOG)) {
+      if (m > MASKED) {
+        corr = exp(m - tileMax);
+        atomicStore(&rescale, 1u);
+      }
+      m = tileMax;
+    }
+    l *= corr;
+    if (h == 0u) { corrS[row] = corr; }
+    for (var t = 0u; t < HALF; t++) {
+      let c = 2u * t + h;
+      let sc = ss[sBase + c];
+      var p = 0.0;
+      if (sc > MASKED) { p = exp(sc - m); }
+      l += p;
+      ps[pBase + c] = f16(p);
+    }
+    if (workgroupUniformLoad(&rescale) != 0u) {
+      // Some row's maximum grew past the reference: O ← diag(corr)·O through ss, BK columns at a time.
+//@RESCALE
+    }
+
+    // O += P·V.
+//@PV
+  }
+
+  // Row sums of both halves, then O / l written BK columns at a time (a row that sees no key outputs 0).
+  workgroupBarrier();
+  rowStat[row * 2u + h] = l;
+  workgroupBarrier();
+  let total = rowStat[row * 2u] + rowStat[row * 2u + 1u];
+  let inv = select(0.0, 1.0 / total, total > 0.0);
+//@OUTPUT
+}
+
+// One vec4 of the K (or V) tile at `item` = key·D4 + column/4; zero past the keys (a branch-free load).
+fn tileLoad(isV: bool, kvBase: u32, t0: u32, item: u32) -> vec4<f16> {
+  let key = item / D4;
+  let ok = item < BK * D4 && t0 + key < P.nk;
+  let at = select(0u, kvBase + (t0 + key) * D4 + item % D4, ok);
+  var val: vec4<elem>;
+  if (isV) { val = v[at]; } else { val = k[at]; }
+  return select(vec4<f16>(0.0), vec4<f16>(val), ok);
+}
+
+fn tileStore(item: u32, kv: vec4<f16>, vv: vec4<f16>) {
+  if (item < BK * D4) {
+    let at = (item / D4) * KS + (item % D4) * 4u;
+    kt[at] = kv.x; kt[at + 1u] = kv.y; kt[at + 2u] = kv.z; kt[at + 3u] = kv.w;
+    vt[at] = vv.x; vt[at + 1u] = vv.y; vt[at + 2u] = vv.z; vt[at + 3u] = vv.w;
+  }
+}
+
+fn qLoad(rowBase: u32, slot0: u32, slots: u32, item: u32) -> vec4<f16> {
+  let rr = item / (DP / 4u);
+  let c4 = item % (DP / 4u);
+  let ok = item < BQ * (DP / 4u) && slot0 + rr < slots && c4 < D4;
+  return select(vec4<f16>(0.0), vec4<f16>(q[select(0u, (rowBase + slot0 + rr) * D4 + c4, ok)]), ok);
+}
+
+fn qStore(item: u32, val: vec4<f16>) {
+  if (item < BQ * (DP / 4u)) {
+    let at = (item / (DP / 4u)) * PS + (item % (DP / 4u)) * 4u;
+    ps[at] = val.x; ps[at + 1u] = val.y; ps[at + 2u] = val.z; ps[at + 3u] = val.w;
+  }
+}
+
+// The scalar halves of a rescale round and an output round over the BK columns of ss that hold O.
+fn scaleRow(sBase: u32, h: u32, f: f32) {
+  for (var t = 0u; t < HALF; t++) { ss[sBase + 2u * t + h] *= f; }
+}
+
+fn writeRow(sBase: u32, h: u32, c0: u32, orow: u32, inv: f32) {
+  for (var t4 = 0u; t4 < HALF / 4u; t4++) {
+    let c = h * HALF + t4 * 4u;
+    let d = c0 + c;
+    if (d < HEAD_DIM) {
+      let at = sBase + c;
+      o[(orow * HEAD_DIM + d) / 4u] = vec4<elem>(vec4<f32>(ss[at], ss[at + 1u], ss[at + 2u], ss[at + 3u]) * inv);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+// flash-mma prelude, native build: 16×16×16 f16 subgroup matrices with f32 results (the matrix units).
+// The stand-in build (mma_emulated.wgsl) defines the same names with the same meaning.
+alias MatL = subgroup_matrix_left<f16, 16, 16>;
+alias MatR = subgroup_matrix_right<f16, 16, 16>;
+alias MatAcc = subgroup_matrix_result<f32, 16, 16>;
+
+fn zeroAcc() -> MatAcc { return MatAcc(); }
+fn mma(a: MatL, b: MatR, c: MatAcc) -> MatAcc { return subgroupMatrixMultiplyAccumulate(a, b, c); }
+// P (and Q before the key loop) from ps, row-major.
+fn loadP(off: u32, stride: u32) -> MatL { return subgroupMatrixLoad<MatL, row_major>(&ps, off, stride); }
+// Kᵀ from the K tile: element (d, key) sits at key·stride + d, i.e. column-major.
+fn loadKt(off: u32, stride: u32) -> MatR { return subgroupMatrixLoad<MatR, col_major>(&kt, off, stride); }
+fn loadV(off: u32, stride: u32) -> MatR { return subgroupMatrixLoad<MatR, row_major>(&vt, off, stride); }
+fn storeS(off: u32, m: MatAcc, stride: u32) { subgroupMatrixStore<row_major>(&ss, off, m, stride); }
+fn loadS(off: u32, stride: u32) -> MatAcc { return subgroupMatrixLoad<MatAcc, row_major>(&ss, off, stride); }

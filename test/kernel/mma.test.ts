@@ -1,0 +1,103 @@
+/**
+ * Kernel tier for flash-mma: every feature against the float64 reference. On an adapter with subgroup matrices
+ * (the H200) the native build runs; elsewhere (CI's lavapipe) the same WGSL with the plain-f16 stand-in for the
+ * three matrix builtins, which checks the tiling, the lazy rescaling and the masking. The stand-in compiles
+ * slowly on a software adapter, so the cases share a few pipelines: one per (head dim, dtype, tiles).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GpuContext, openGpu } from '../../kernels/device';
+import { AttentionProblem, DType, docBoundsFor } from '../../kernels/problem';
+import { runProblem } from '../../kernels/runner';
+import { mmaUnavailableReason, planMma, unrollMma } from '../../kernels/flash_mma';
+import flashMmaWgsl from '../../kernels/wgsl/flash_mma.wgsl';
+
+let ctx: GpuContext;
+let kernel: string;
+const seed = Date.now() & 0xffffff;
+
+before(async () => {
+  ctx = await openGpu();
+  kernel = ctx.hasSubgroupMatrix ? 'flash-mma' : 'flash-mma-emulated';
+});
+after(() => ctx?.destroy());
+
+const base = (d: number, dtype: DType, over: Partial<AttentionProblem> = {}): AttentionProblem => ({
+  batch: 2, heads: 4, kvHeads: 2, seqLenQ: 37, seqLenK: 37, headDim: d, dtype, causal: false, window: 0, softcap: 0, ...over,
+});
+
+async function expectCorrect(p: AttentionProblem, what: string): Promise<void> {
+  const run = await runProblem(ctx, p, { kernels: [kernel], iterations: 1, warmup: 0, seed, checkBudget: 100000 });
+  const r = run.results[0];
+  assert.equal(r.status, 'ok', `${what}: ${r.error}`);
+  assert.equal(r.checkedRows, p.batch * p.heads * p.seqLenQ, `${what}: every row is checked`);
+  assert.equal(r.tolerance, 8e-3, `${what}: checked at the f16 tolerance (its products are f16)`);
+  assert.ok(r.correct, `${what} (${r.notes.join('; ')}): max relative error ${r.maxRelError} > ${r.tolerance} (seed ${seed})`);
+}
+
+const FEATURES: [string, Partial<AttentionProblem>][] = [
+  ['no mask', {}],
+  ['causal', { causal: true }],
+  ['Nq < Nk, causal bottom-right', { seqLenQ: 19, seqLenK: 53, causal: true }],
+  ['Nq > Nk, causal: leading rows see no key', { seqLenQ: 45, seqLenK: 20, causal: true }],
+  ['sliding window 7', { window: 7 }],
+  ['window 1 (only itself)', { window: 1 }],
+  ['key lengths (one empty row)', { kvLens: Int32Array.from([23, 0]) }],
+  ['packed documents, causal', { causal: true, docBounds: docBoundsFor([[1, 20, 9], [37]], 37) }],
+  ['softcap 5', { softcap: 5 }],
+  ['large scale: peaked softmax, the max moves late (rescales O)', { scale: 3 }],
+  ['MQA 6:1 spanning two heads per block', { heads: 6, kvHeads: 1, seqLenQ: 40, seqLenK: 40 }],
+  ['more keys than one tile row, N = 70', { seqLenQ: 70, seqLenK: 70, causal: true }],
+  ['decode (one query row): the key-parallel path', { seqLenQ: 1, seqLenK: 90, causal: true, kvLens: Int32Array.from([90, 31]) }],
+];
+
+describe('flash-mma matches the float64 reference', () => {
+  test('every feature, D = 64, f16', async () => {
+    for (const [name, over] of FEATURES) await expectCorrect(base(64, 'f16', over), name);
+  });
+  // f32 storage differs only in how tiles are loaded and O is written (products are f16 either way).
+  test('f32 inputs and output, D = 64: no mask, causal with key lengths, decode', async () => {
+    for (const i of [0, 6, FEATURES.length - 1]) {
+      const [name, over] = FEATURES[i];
+      await expectCorrect(base(64, 'f32', { ...over, ...(i === 6 ? { causal: true } : {}) }), `${name} (f32)`);
+    }
+  });
+  // Head dims that are not a multiple of 16 are padded to the matrix tile in workgroup memory.
+  for (const d of [40, 128]) {
+    test(`head dim ${d} (padded to ${Math.ceil(d / 16) * 16}), f16, causal + key lengths`, async () => {
+      await expectCorrect(base(d, 'f16', { causal: true, kvLens: Int32Array.from([30, 37]) }), `D=${d}`);
+    });
+  }
+});
+
+describe('flash-mma host code', () => {
+  test('unrolled WGSL has no sections left and one variable per fragment and accumulator', () => {
+    const code = unrollMma(flashMmaWgsl, 5, 1, 88);
+    assert.doesNotMatch(code, /^\/\/@/m);
+    for (let c = 0; c < 5; c++) {
+      assert.match(code, new RegExp(`let qf${c} = loadP`));
+      assert.match(code, new RegExp(`var acc${c} = zeroAcc\\(\\)`));
+    }
+    assert.doesNotMatch(code, /qf5|acc5/);
+  });
+
+  test('the plan fits the adapter and pads the head dim to the matrix tile', () => {
+    for (const d of [32, 40, 64, 72, 80, 96, 128, 160, 256]) {
+      const plan = planMma({ headDim: d }, ctx);
+      assert.ok(plan, `D=${d} fits`);
+      assert.equal(plan.paddedDim % 16, 0);
+      assert.ok(plan.paddedDim >= d && plan.paddedDim - d < 16);
+      assert.ok(plan.workgroupBytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
+    }
+  });
+
+  test('the native build runs exactly where the adapter has matrix units, and says why not elsewhere', async () => {
+    const why = mmaUnavailableReason(ctx);
+    if (ctx.hasSubgroupMatrix) return assert.equal(why, undefined);
+    assert.match(why ?? '', /subgroup matrices|shader-f16/);
+    // Picked with others (the default list), it is a skipped row with the reason; the others still run.
+    const run = await runProblem(ctx, base(64, 'f16'), { kernels: ['flash', 'flash-mma'], iterations: 1, warmup: 0 });
+    assert.deepEqual(run.results.map((r) => r.status), ['ok', 'skipped']);
+    assert.match(run.results[1].error ?? '', /^flash-mma is unavailable: .*subgroup matrices/);
+  });
+});
