@@ -157,12 +157,12 @@ async function expectCorrectOn(c: GpuContext, p: AttentionProblem, kernels: stri
 }
 
 describe('decode split-K', () => {
-  test('decode with few workgroups splits the keys and combines them, matching the reference', async () => {
+  test('decode takes the key-parallel path: keys split over workgroups, then combined, matching the reference', async () => {
     const p = problem({ batch: 2, heads: 8, kvHeads: 2, seqLenQ: 1, seqLenK: 1000, headDim: 64, causal: true, kvLens: Int32Array.from([1000, 333]) });
     const run = await runProblem(ctx, p, { kernels: ['flash'], iterations: 2, warmup: 0, seed });
     const r = run.results[0];
     assert.ok(r.correct, `max rel error ${r.maxRelError}`);
-    assert.match(r.notes.join(' '), /Keys split \d+ ways/);
+    assert.match(r.notes.join(' '), /decode path: 4 query rows per KV head.*keys split \d+ ways/);
     assert.deepEqual(r.passes.map((x) => x.name), ['partial', 'combine']);
     const partials = run.memory.find((m) => m.kind === 'alloc' && m.label.startsWith('split partials ('));
     assert.ok(partials && partials.bytes >= 2 * 2 * 8 * 64 * 4, 'the partial results are in the memory trace');
