@@ -19,7 +19,17 @@ export function activate(context: vscode.ExtensionContext): void {
   const { channel, log } = createLog();
   const storage = context.storageUri ?? context.globalStorageUri;
   const store = new ReportStore(join(storage.fsPath, 'reports'), log);
-  const client = new WorkerClient({ cliPath: context.asAbsolutePath(join('dist', 'cli.js')), log });
+  // attnprof.f16Toggle reaches Dawn in the worker (kernels/device.ts reads ATTNPROF_F16_TOGGLE).
+  const workerEnv = (): NodeJS.ProcessEnv => ({
+    ...process.env,
+    ATTNPROF_F16_TOGGLE: vscode.workspace.getConfiguration('attnprof').get<boolean>('f16Toggle', true) ? '1' : '0',
+  });
+  const client = new WorkerClient({ cliPath: context.asAbsolutePath(join('dist', 'cli.js')), log, env: workerEnv });
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('attnprof.f16Toggle')) client.stop('cancelled', 'The f16 setting changed: the profiler restarts with it on the next run.');
+    }),
+  );
   const panels = new ReportPanels(context);
   const profiler = new Profiler(client, store, panels, log, () => channel.show(true));
   const docs = new ConfigDocuments();

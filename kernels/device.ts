@@ -145,7 +145,7 @@ function olderThan(v: number[], than: number[]): boolean {
 }
 
 /** Says how f16 came about on NVIDIA, where Dawn gates it by driver version. */
-function f16NoteFor(s: AdapterSummary, toggle: boolean): string | undefined {
+export function f16NoteFor(s: AdapterSummary, toggle: boolean): string | undefined {
   if (!/nvidia/i.test(s.vendor)) return undefined;
   const v = driverVersion(s.description);
   if (!v || !olderThan(v, F16_NATIVE_DRIVER)) return undefined;

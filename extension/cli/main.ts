@@ -32,6 +32,9 @@ usage:
                    [--batch B] [--seq-len N] [--adapter NAME] [--seed N] [--json OUT] [--trace OUT]
   attnprof run --kernel NAME --q Q.npy --k K.npy --v V.npy --out O.npy
                [--causal] [--window W] [--softcap C] [--scale S] [--kv-lens LENS.npy] [--adapter NAME]
+               [--dtype f32|f16] [--out-dtype f32|f16]   (default: f16 when Q, K, V are all '<f2', else f32;
+                                                          the output in the inputs' dtype)
+  --no-f16-toggle (any command): do not ask Dawn for f16 on NVIDIA drivers that gate it (before 615.71)
   attnprof adapters [--python PATH]
   attnprof ceilings [--json]
 ${PADDING_USAGE}
@@ -229,7 +232,7 @@ function unravel(index: number, shape: readonly number[]): number[] {
 async function cmdRun(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, {
     kernel: true, q: true, k: true, v: true, out: true, causal: false, window: true, softcap: true, scale: true,
-    'kv-lens': true, adapter: true, dtype: true,
+    'kv-lens': true, adapter: true, dtype: true, 'out-dtype': true,
   });
   for (const f of ['kernel', 'q', 'k', 'v', 'out']) if (!args.values.has(f)) throw new UsageError(`run needs --${f}.`);
   const outPath = args.values.get('out') as string;
@@ -240,7 +243,7 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
   const k = readNpy(args.values.get('k') as string, '--k');
   const v = readNpy(args.values.get('v') as string, '--v');
   for (const [name, t] of [['q', q], ['k', k], ['v', v]] as const) {
-    if (t.dtype !== '<f4') throw new UsageError(`--${name} must be float32, got int32.`);
+    if (t.dtype === '<i4') throw new UsageError(`--${name} must be float32 or float16, got int32.`);
     if (t.shape.length !== 4) throw new UsageError(`--${name} must have 4 dimensions [B,H,N,D], got [${t.shape.join(',')}].`);
   }
   for (const [name, t] of [['q', q], ['k', k], ['v', v]] as const) {
@@ -265,8 +268,13 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
     }
     kvLens = lens.data as Int32Array;
   }
+  // f16 inputs run in f16 unless --dtype says otherwise; the output comes back in the inputs' dtype.
+  const allHalf = [q, k, v].every((t) => t.dtype === '<f2');
+  const dtype: DType = args.values.has('dtype') ? dtypeFlag(args) : allHalf ? 'f16' : 'f32';
+  const outDtype = args.values.get('out-dtype') ?? (allHalf ? 'f16' : 'f32');
+  if (outDtype !== 'f32' && outDtype !== 'f16') throw new UsageError(`--out-dtype must be f32 or f16, got '${outDtype}'.`);
   const problem: AttentionProblem = {
-    batch: B, heads: Hq, kvHeads: Hkv, seqLenQ: Nq, seqLenK: Nk, headDim: D, dtype: dtypeFlag(args), ...maskFlags(args), kvLens,
+    batch: B, heads: Hq, kvHeads: Hkv, seqLenQ: Nq, seqLenK: Nk, headDim: D, dtype, ...maskFlags(args), kvLens,
   };
   validateProblem(problem);
   const ctx = await openGpu({ adapterName: args.values.get('adapter') });
@@ -282,7 +290,7 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
     });
     const r = run.results[0];
     if (r.status !== 'ok' || !run.output) throw new GpuError(r.error ?? 'the kernel produced no output');
-    writeOutput('out', outPath, encodeNpy(run.output, [B, Hq, Nq, D]));
+    writeOutput('out', outPath, encodeNpy(run.output, [B, Hq, Nq, D], { half: outDtype === 'f16' }));
     io.err(`attnprof: wrote ${outPath} [${B},${Hq},${Nq},${D}]; max relative error vs float64 reference ${r.maxRelError.toExponential(2)} on ${r.checkedRows} rows`);
     if (!r.correct) {
       io.err(`attnprof: ${kernel} output differs from the float64 reference beyond tolerance ${r.tolerance}.`);
@@ -344,7 +352,9 @@ export const REPORT_BUG = 'please report this bug with the command line that tri
  */
 export async function main(argvIn: string[], io: Io): Promise<number> {
   const debug = argvIn.includes('--debug');
-  const argv = argvIn.filter((a) => a !== '--debug');
+  // Any command: keep Dawn's f16 gate on NVIDIA drivers before 615.71 (the worker and bench read the same variable).
+  if (argvIn.includes('--no-f16-toggle')) process.env.ATTNPROF_F16_TOGGLE = '0';
+  const argv = argvIn.filter((a) => a !== '--debug' && a !== '--no-f16-toggle');
   const [command, ...rest] = argv;
   try {
     switch (command) {

@@ -1,11 +1,16 @@
 /**
  * NumPy .npy (format 1.0–3.0) for the tensors `attnprof run` reads and writes: little-endian float32
- * (`<f4`) or int32 (`<i4`), C order. Anything else is refused with a sentence saying what was found.
+ * (`<f4`), float16 (`<f2`, read into float32 values) or int32 (`<i4`), C order. Anything else is refused with a
+ * sentence saying what was found.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { fromHalfArray, toHalfArray } from '../../kernels/f16';
+
+export type NpyDtype = '<f2' | '<f4' | '<i4';
 
 export interface NpyArray {
-  dtype: '<f4' | '<i4';
+  /** As stored; `<f2` values arrive as float32 (every half is exactly a float). */
+  dtype: NpyDtype;
   shape: number[];
   data: Float32Array | Int32Array;
 }
@@ -21,8 +26,10 @@ export const MAX_NPY_HEADER_BYTES = 65536;
 /** The largest tensor read into memory: 2^29 float32 values (2 GiB), beyond what a profiled problem may hold. */
 export const MAX_NPY_DATA_BYTES = 2 ** 31;
 
+const BYTES: Record<NpyDtype, number> = { '<f2': 2, '<f4': 4, '<i4': 4 };
+
 export interface NpyHeader {
-  dtype: '<f4' | '<i4';
+  dtype: NpyDtype;
   shape: number[];
   count: number;
   /** Byte offset of the data. */
@@ -59,9 +66,9 @@ export function parseNpyHeader(head: Uint8Array, what = 'the file'): NpyHeader |
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !fortran || shapeText === undefined) throw new NpyError(`${what} has a malformed .npy header.`);
   if (fortran === 'True') throw new NpyError(`${what} is in Fortran order; save it with numpy.ascontiguousarray first.`);
-  const dtype = descr === '<f4' || descr === '|f4' ? '<f4' : descr === '<i4' || descr === '|i4' ? '<i4' : undefined;
+  const dtype = descr === '<f4' || descr === '|f4' ? '<f4' : descr === '<f2' ? '<f2' : descr === '<i4' || descr === '|i4' ? '<i4' : undefined;
   if (!dtype) {
-    throw new NpyError(`${what} has dtype '${descr.slice(0, 20)}'; attnprof needs little-endian float32 ('<f4') tensors (int32 for lengths): use arr.astype(numpy.float32).`);
+    throw new NpyError(`${what} has dtype '${descr.slice(0, 20)}'; attnprof needs little-endian float32 ('<f4') or float16 ('<f2') tensors (int32 for lengths): use arr.astype(numpy.float32).`);
   }
   const shape = shapeText
     .split(',')
@@ -70,23 +77,25 @@ export function parseNpyHeader(head: Uint8Array, what = 'the file'): NpyHeader |
     .map(Number);
   if (shape.length > 32 || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new NpyError(`${what} has a malformed shape (${shapeText.slice(0, 60)}).`);
   const count = shape.reduce((a, b) => a * b, 1);
-  if (!Number.isSafeInteger(count) || count * 4 > MAX_NPY_DATA_BYTES) {
+  if (!Number.isSafeInteger(count) || count * BYTES[dtype] > MAX_NPY_DATA_BYTES) {
     throw new NpyError(`${what} claims ${count} values (${shape.join('×')}), more than the ${MAX_NPY_DATA_BYTES / 4} attnprof reads.`);
   }
   return { dtype, shape, count, dataStart: start + headerLen };
 }
 
 function truncated(what: string, h: NpyHeader, available: number): NpyError {
-  return new NpyError(`${what} is truncated: the header promises ${h.count} values, the file holds ${Math.max(0, Math.floor(available / 4))}.`);
+  return new NpyError(`${what} is truncated: the header promises ${h.count} values, the file holds ${Math.max(0, Math.floor(available / BYTES[h.dtype]))}.`);
 }
 
 /** The array from its data bytes, copied into an aligned buffer of its own. */
 function arrayOf(h: NpyHeader, data: Uint8Array): NpyArray {
   // The data offset in the file need not be a multiple of 4, and `bytes` may be a Node Buffer, whose
   // slice() is a view into a larger (pooled) ArrayBuffer, not a copy.
-  const copy = new Uint8Array(h.count * 4);
-  copy.set(data.subarray(0, h.count * 4));
-  const values = h.dtype === '<f4' ? new Float32Array(copy.buffer, 0, h.count) : new Int32Array(copy.buffer, 0, h.count);
+  const bytes = h.count * BYTES[h.dtype];
+  const copy = new Uint8Array(bytes);
+  copy.set(data.subarray(0, bytes));
+  const values =
+    h.dtype === '<f4' ? new Float32Array(copy.buffer, 0, h.count) : h.dtype === '<f2' ? fromHalfArray(new Uint16Array(copy.buffer, 0, h.count)) : new Int32Array(copy.buffer, 0, h.count);
   return { dtype: h.dtype, shape: h.shape, data: values };
 }
 
@@ -94,7 +103,7 @@ export function parseNpy(bytes: Uint8Array, what = 'the file'): NpyArray {
   const h = parseNpyHeader(bytes, what);
   if ('need' in h) throw new NpyError(`${what} is truncated inside its .npy header (${h.need} bytes promised, ${bytes.length} present).`);
   const available = bytes.length - h.dataStart;
-  if (available < h.count * 4) throw truncated(what, h, available);
+  if (available < h.count * BYTES[h.dtype]) throw truncated(what, h, available);
   return arrayOf(h, bytes.subarray(h.dataStart));
 }
 
@@ -119,8 +128,8 @@ export function readNpyFile(path: string, what: string): NpyArray {
       h = parseNpyHeader(head, what) as NpyHeader;
     }
     const available = st.size - h.dataStart;
-    if (available < h.count * 4) throw truncated(what, h, available);
-    const data = Buffer.alloc(h.count * 4);
+    if (available < h.count * BYTES[h.dtype]) throw truncated(what, h, available);
+    const data = Buffer.alloc(h.count * BYTES[h.dtype]);
     for (let done = 0; done < data.length; ) {
       const n = readSync(fd, data, done, data.length - done, h.dataStart + done);
       if (n === 0) throw truncated(what, h, done);
@@ -136,8 +145,11 @@ export function readNpyFile(path: string, what: string): NpyArray {
   }
 }
 
-export function encodeNpy(data: Float32Array | Int32Array, shape: number[]): Uint8Array {
-  const descr = data instanceof Float32Array ? '<f4' : '<i4';
+/** `half`: float32 values written as float16 (`<f2`, rounded to nearest even). */
+export function encodeNpy(values: Float32Array | Int32Array, shape: number[], opts: { half?: boolean } = {}): Uint8Array {
+  const half = opts.half && values instanceof Float32Array;
+  const data = half ? toHalfArray(values) : values;
+  const descr = half ? '<f2' : values instanceof Float32Array ? '<f4' : '<i4';
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   // Header padded with spaces and ending in \n so the data starts on a 64-byte boundary (format 1.0).

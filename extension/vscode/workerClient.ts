@@ -75,7 +75,8 @@ export interface WorkerClientOptions {
   /** How long a starting worker may take to say `ready`. */
   startTimeoutMs?: number;
   log?: (line: string) => void;
-  env?: NodeJS.ProcessEnv;
+  /** The worker's environment, read each time a worker starts (settings that reach the GPU layer by variable). */
+  env?: NodeJS.ProcessEnv | (() => NodeJS.ProcessEnv);
 }
 
 export interface ProfileCall {
@@ -192,7 +193,7 @@ export class WorkerClient {
       child = fork(this.options.cliPath, ['worker'], {
         serialization: 'advanced',
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-        env: this.options.env ?? process.env,
+        env: typeof this.options.env === 'function' ? this.options.env() : this.options.env ?? process.env,
         // Inspector flags of the extension host would make the worker fight for its debug port.
         execArgv: [],
       });

@@ -121,4 +121,28 @@ describe('attnprof run on .npy tensors on the real adapter', () => {
     // the input tensors' values mattered: the output is not zeros
     assert.ok(o.data.some((x) => Math.abs(x) > 0.1));
   });
+
+  test("float16 inputs ('<f2') run in f16 and come back as '<f2', or as '<f4' with --out-dtype f32", async () => {
+    const [B, H, N, D] = [1, 2, 11, 32];
+    const half = (a: Float32Array) => parseNpy(encodeNpy(a, [a.length], { half: true }), 'rounded').data as Float32Array;
+    const q = half(randomNormal(B * H * N * D, 8));
+    const k = half(randomNormal(B * H * N * D, 9));
+    const v = half(randomNormal(B * H * N * D, 10));
+    const paths = { q: tmp.path('hq.npy'), k: tmp.path('hk.npy'), v: tmp.path('hv.npy'), out: tmp.path('ho.npy'), out32: tmp.path('ho32.npy') };
+    for (const [path, t] of [[paths.q, q], [paths.k, k], [paths.v, v]] as const) writeFileSync(path, encodeNpy(t, [B, H, N, D], { half: true }));
+    const r = await cli('run', '--kernel', 'flash', '--q', paths.q, '--k', paths.k, '--v', paths.v, '--out', paths.out, '--causal');
+    assert.equal(r.code, 0, `stderr: ${r.err}`);
+    assert.match(r.err, / f16\b/, 'the problem line says f16');
+    const o = parseNpy(readFileSync(paths.out), 'O.npy');
+    assert.equal(o.dtype, '<f2');
+    const p = problem({ batch: B, heads: H, kvHeads: H, seqLenQ: N, seqLenK: N, headDim: D, causal: true });
+    const want = referenceRows(p, q, k, v, Array.from({ length: B * H * N }, (_, i) => i));
+    assert.ok(maxRelativeError(o.data, want) < 8e-3, `f16 max relative error ${maxRelativeError(o.data, want)}`);
+    const r32 = await cli('run', '--kernel', 'flash', '--q', paths.q, '--k', paths.k, '--v', paths.v, '--out', paths.out32, '--causal', '--out-dtype', 'f32');
+    assert.equal(r32.code, 0, `stderr: ${r32.err}`);
+    assert.equal(parseNpy(readFileSync(paths.out32), 'O.npy').dtype, '<f4');
+    const bad = await cli('run', '--kernel', 'flash', '--q', paths.q, '--k', paths.k, '--v', paths.v, '--out', paths.out32, '--out-dtype', 'bf16');
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--out-dtype must be f32 or f16/);
+  });
 });

@@ -146,10 +146,10 @@ describe('attnprof run: unreadable or mismatched tensors exit 2', () => {
     writeFileSync(f64, npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 4, 8, 64), }", new Uint8Array(2 * 4 * 8 * 64 * 8)));
     await usageError(
       run({ q: f64 }),
-      `--q '${f64}' has dtype '<f8'; attnprof needs little-endian float32 ('<f4') tensors (int32 for lengths): use arr.astype(numpy.float32).`,
+      `--q '${f64}' has dtype '<f8'; attnprof needs little-endian float32 ('<f4') or float16 ('<f2') tensors (int32 for lengths): use arr.astype(numpy.float32).`,
     );
     const int = i32('kint.npy', new Array(2 * 2 * 8 * 64).fill(1), [2, 2, 8, 64]);
-    await usageError(run({ k: int }), '--k must be float32, got int32.');
+    await usageError(run({ k: int }), '--k must be float32 or float16, got int32.');
     const text = tmp.path('v.txt');
     writeFileSync(text, '0.5 0.5 0.5\n');
     await usageError(run({ v: text }), `--v '${text}' is not a .npy file.`);

@@ -142,14 +142,23 @@ describe('parseNpy refuses', () => {
     const bytes = npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", new Uint8Array(48));
     refuses(
       bytes,
-      "--q 'q.npy' has dtype '<f8'; attnprof needs little-endian float32 ('<f4') tensors (int32 for lengths): use arr.astype(numpy.float32).",
+      "--q 'q.npy' has dtype '<f8'; attnprof needs little-endian float32 ('<f4') or float16 ('<f2') tensors (int32 for lengths): use arr.astype(numpy.float32).",
       "--q 'q.npy'",
     );
   });
 
   test('big-endian float32 and float16', () => {
     refuses(npyFile("{'descr': '>f4', 'fortran_order': False, 'shape': (3,), }", new Uint8Array(12)), /has dtype '>f4'.*float32/);
-    refuses(npyFile("{'descr': '<f2', 'fortran_order': False, 'shape': (3,), }", new Uint8Array(6)), /has dtype '<f2'.*float32/);
+    refuses(npyFile("{'descr': '>f2', 'fortran_order': False, 'shape': (3,), }", new Uint8Array(6)), /has dtype '>f2'.*float16/);
+  });
+
+  test("little-endian float16 ('<f2') reads as float32 values and round-trips", () => {
+    const values = Float32Array.from([0, 1, -2.5, 65504, 6.103515625e-5, 0.333251953125]); // all exact in f16
+    const a = parseNpy(encodeNpy(values, [2, 3], { half: true }));
+    assert.equal(a.dtype, '<f2');
+    assert.deepEqual(a.shape, [2, 3]);
+    assert.deepEqual([...a.data], [...values]);
+    refuses(npyFile("{'descr': '<f2', 'fortran_order': False, 'shape': (4,), }", new Uint8Array(6)), /truncated: the header promises 4 values, the file holds 3/);
   });
 
   test('Fortran order', () => {
