@@ -1,3 +1,5 @@
+import { hasF16MatrixConfig } from './names';
+
 /**
  * The Dawn device wrapper: picks an adapter, requests the limits and features the kernels use,
  * and turns validation errors and device loss into clear failures.
@@ -33,10 +35,7 @@ export interface SubgroupMatrixConfig {
   resultComponentType: string;
 }
 
-/** True when the adapter multiplies 16×16×16 f16 tiles into f32 on its matrix units (what flash-mma needs). */
-export function hasF16MatrixConfig(a: Pick<AdapterSummary, 'subgroupMatrixConfigs'>): boolean {
-  return a.subgroupMatrixConfigs.some((c) => c.M === 16 && c.N === 16 && c.K === 16 && c.componentType === 'f16' && c.resultComponentType === 'f32');
-}
+export { hasF16MatrixConfig } from './names';
 
 export interface GpuContext {
   device: GPUDevice;

@@ -27,3 +27,8 @@ export function isKernelName(name: unknown): name is KernelName {
 export function kernelDescription(name: string): string | undefined {
   return KERNEL_INFO.find((k) => k.name === name)?.description;
 }
+
+/** True when the adapter multiplies 16×16×16 f16 tiles into f32 on its matrix units (what flash-mma needs). */
+export function hasF16MatrixConfig(a: { subgroupMatrixConfigs: { M: number; N: number; K: number; componentType: string; resultComponentType: string }[] }): boolean {
+  return a.subgroupMatrixConfigs.some((c) => c.M === 16 && c.N === 16 && c.K === 16 && c.componentType === 'f16' && c.resultComponentType === 'f32');
+}

@@ -7,7 +7,8 @@ import type { ProfileRequest } from '../engine/profile';
 import { analyseConfig } from '../hints/analysis';
 import { bestText, type ReportEntry } from '../hints/reportEntry';
 import { configRequest, KNOWN_KERNELS, shapeRequest } from '../hints/settings';
-import { kernelDescription } from '../../kernels/names';
+import { hasF16MatrixConfig, kernelDescription } from '../../kernels/names';
+import { formatMatrixConfig } from '../../kernels/units';
 import { parseShapeInput, SHAPE_PLACEHOLDER, withSeqLen } from '../hints/shapeInput';
 import { isRecognisedConfig } from '../model';
 import type { ProfileReport } from '../report/schema';
@@ -261,6 +262,14 @@ async function selectKernels(client: WorkerClient): Promise<void> {
   } catch {
     probes = [];
   }
+  // The adapter a profile would use: flash-mma runs only where it offers tensor-core matrices to WGSL.
+  const adapters = await client.adapters().catch(() => []);
+  const adapter = adapters.find((a) => settings.adapter && a.description.toLowerCase().includes(settings.adapter.toLowerCase())) ?? adapters[0];
+  const mmaDetail = !adapter
+    ? 'no WebGPU adapter found'
+    : hasF16MatrixConfig(adapter)
+      ? `available: ${adapter.description} (${adapter.subgroupMatrixConfigs.map(formatMatrixConfig).join(', ')})`
+      : `unavailable (skipped in profiles): ${adapter.description} offers no 16×16×16 f16→f32 subgroup matrices to WGSL${adapter.f16Note ? `; ${adapter.f16Note}` : ''}`;
   const chosen = probes.find((p) => p.torch) ?? probes[0];
   const pythonLine = chosen
     ? `PyTorch: ${chosen.description}${probes.length > 1 ? ` — also tried ${probes.filter((p) => p !== chosen).map((p) => p.path).join(', ')}` : ''}`
@@ -269,7 +278,15 @@ async function selectKernels(client: WorkerClient): Promise<void> {
   const item = (k: string): Item => {
     const backend = torchBackendOf(k);
     const availability = backend ? chosen?.backends?.[backend] : undefined;
-    const detail = backend ? (chosen?.torch ? (availability?.available ? 'available' : availability?.reason) : `unavailable: ${chosen ? chosen.description : 'no Python found'}`) : undefined;
+    const detail = backend
+      ? chosen?.torch
+        ? availability?.available
+          ? 'available'
+          : availability?.reason
+        : `unavailable: ${chosen ? chosen.description : 'no Python found'}`
+      : k === 'flash-mma'
+        ? mmaDetail
+        : undefined;
     return { label: k, kernel: k, description: backend ? TORCH_BACKEND_TEXT[backend] : kernelDescription(k), detail, picked: current.includes(k) };
   };
   const items: Item[] = [
