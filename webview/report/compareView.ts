@@ -6,7 +6,9 @@ import { formatChange, formatMs } from '../../kernels/units';
 import type { ThemeColors } from '../shared/theme';
 import { h } from './dom';
 import { FlameChart, type Paint } from './flameChart';
-import { summaryView, tabs, type Shell } from './main';
+import { tabs } from './components';
+import type { Shell } from './shell';
+import { summaryView } from './summaryView';
 import { renderRunFacts } from './summaryView';
 
 

@@ -13,7 +13,7 @@ import type { ThemeColors } from '../shared/theme';
 import { TAG } from '../shared/toolkit';
 import { h } from './dom';
 import { SVG_NS, svgRoot, type Svg } from './svg';
-import type { Shell } from './main';
+import type { Shell } from './shell';
 
 function styleAxis(axis: Selection<SVGGElement, unknown, null, undefined>, t: ThemeColors): void {
   axis.selectAll('path,line').attr('stroke', t.muted);

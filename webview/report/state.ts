@@ -2,7 +2,12 @@
 import type { PersistedReportView } from '../../extension/webview-host/protocol';
 import type { SummaryRow } from '../../extension/report/summary';
 import type { FlameUiState } from './flameChart';
-import type { SortState } from './summaryView';
+
+/** The summary table's sort: a column and its direction. */
+export interface SortState {
+  key: keyof SummaryRow;
+  descending: boolean;
+}
 
 export interface UiState {
   tab?: string;

@@ -2,12 +2,10 @@
 import type { ProfileReport } from '../../extension/report/schema';
 import { describeShape, hasTorchRows, summaryRows, type SummaryRow } from '../../extension/report/summary';
 import { formatBytes, formatMatrixConfig, formatMs } from '../../kernels/units';
+import { reportToolbar } from './components';
 import { h, rate } from './dom';
-
-export interface SortState {
-  key: keyof SummaryRow;
-  descending: boolean;
-}
+import type { Shell } from './shell';
+import type { SortState } from './state';
 
 interface Column {
   key: keyof SummaryRow;
@@ -123,4 +121,20 @@ export function renderRunFacts(report: ProfileReport): HTMLElement {
     ...(report.notes ?? []).map((n) => h('div', { class: 'banner info', role: 'status' }, n)),
     facts,
   );
+}
+
+/** The Summary tab: the toolbar, the sortable table (sort kept in the state) and the kernels' notes. */
+export function summaryView(shell: Shell, report: ProfileReport, sortKey: 'sort' | 'sortB' = 'sort', side?: 'a' | 'b'): HTMLElement {
+  const holder = h('div', { class: 'table-holder' });
+  const render = (sort: SortState | undefined) =>
+    holder.replaceChildren(
+      renderSummaryTable(report, sort, (s) => {
+        shell.save({ [sortKey]: s });
+        render(s);
+        (holder.querySelector('th[aria-sort="ascending"] button, th[aria-sort="descending"] button') as HTMLElement | null)?.focus();
+      }),
+    );
+  render(shell.ui()[sortKey]);
+  const notes = report.workloads.flatMap((w) => w.results.filter((r) => r.notes.length).map((r) => `${w.name} · ${r.kernel}: ${r.notes.join(' ')}`));
+  return h('div', { class: 'summary-view' }, reportToolbar(shell, side), holder, notes.length ? h('ul', { class: 'notes' }, ...notes.map((n) => h('li', {}, n))) : '');
 }
