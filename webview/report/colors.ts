@@ -4,6 +4,8 @@
  * (cyan from blue and green, pink from red and purple) where the six chart colours are not enough.
  */
 
+import type { ThemeColors } from '../shared/theme';
+
 let scratch: CanvasRenderingContext2D | null | undefined;
 
 /** [r, g, b] of any CSS colour the canvas understands; black when it cannot be read. */
@@ -29,4 +31,11 @@ export function mixColors(a: string, b: string, t: number): string {
   const x = rgbOf(a);
   const y = rgbOf(b);
   return `#${x.map((v, i) => Math.round(v + (y[i] - v) * t).toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** One colour per kernel in every chart (naive orange, flash green, the others from the series in order). */
+export function kernelColor(kernel: string, kernels: string[], t: ThemeColors): string {
+  if (kernel === 'naive') return t.orange;
+  if (kernel === 'flash') return t.green;
+  return t.series[(kernels.indexOf(kernel) + 2) % t.series.length];
 }

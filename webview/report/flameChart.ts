@@ -21,9 +21,9 @@ import {
 import { formatBytes, formatFlops, formatMs } from '../../kernels/units';
 import { TAG } from '../shared/toolkit';
 import { textOn, type ThemeColors } from '../shared/theme';
-import { mixColors } from './colors';
+import { kernelColor, mixColors } from './colors';
 import { h, rate } from './dom';
-import { kernelColor } from './rooflineChart';
+import { placeTooltip } from './tooltip';
 
 export interface FlameUiState {
   startMs: number;
@@ -109,16 +109,6 @@ export function passTimeShares(model: FlameModel): Record<string, number> {
   }
   for (const k of Object.keys(byLabel)) byLabel[k] = total > 0 ? byLabel[k] / total : 0;
   return byLabel;
-}
-
-/** Tooltips are fixed to the viewport so a short chart never clips them; flipped to stay on screen. */
-export function placeTooltip(tooltip: HTMLElement, clientX: number, clientY: number): void {
-  const tw = tooltip.offsetWidth;
-  const th = tooltip.offsetHeight;
-  const left = clientX + 14 + tw > window.innerWidth ? Math.max(0, clientX - 14 - tw) : clientX + 14;
-  const top = clientY + 16 + th > window.innerHeight ? Math.max(0, clientY - 12 - th) : clientY + 16;
-  tooltip.style.left = `${left}px`;
-  tooltip.style.top = `${top}px`;
 }
 
 export class FlameChart {

@@ -10,7 +10,7 @@ import { formatBytes } from '../../kernels/units';
 import type { ThemeColors } from '../shared/theme';
 import { h } from './dom';
 import { SVG_NS, svgRoot } from './svg';
-import { placeTooltip } from './flameChart';
+import { placeTooltip } from './tooltip';
 
 const M = { top: 28, right: 24, bottom: 46, left: 70 };
 

@@ -2,16 +2,11 @@
 import { axisBottom, axisLeft, scaleLog, select } from 'd3';
 import { roofAt, type RooflineModel } from '../../extension/report/roofline-model';
 import type { ThemeColors } from '../shared/theme';
+import { kernelColor } from './colors';
 import { h, rate } from './dom';
 import { SVG_NS, svgRoot } from './svg';
 
 const M = { top: 24, right: 30, bottom: 48, left: 72 };
-
-export function kernelColor(kernel: string, kernels: string[], t: ThemeColors): string {
-  if (kernel === 'naive') return t.orange;
-  if (kernel === 'flash') return t.green;
-  return t.series[(kernels.indexOf(kernel) + 2) % t.series.length];
-}
 
 /** A FLOP/s unit for an axis whose largest value is `maxTflops` TFLOP/s, and the factor from TFLOP/s to it. */
 export function rateUnit(maxTflops: number): [string, number] {

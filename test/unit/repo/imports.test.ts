@@ -148,6 +148,16 @@ test('no import runs up the layer order; webviews import only the report contrac
   assert.deepEqual(violations(graph().edges), [...KNOWN_VIOLATIONS].sort());
 });
 
+test('charts do not import each other (shared colours and tooltips live in their own modules)', () => {
+  const chart = /^webview\/report\/\w+Chart\.ts$/;
+  assert.deepEqual(
+    graph()
+      .edges.filter((e) => chart.test(e.from) && chart.test(e.to))
+      .map((e) => `${e.from} -> ${e.to}`),
+    [],
+  );
+});
+
 test('no import circle', () => {
   const { files, edges } = graph();
   assert.deepEqual(circles(files, edges), KNOWN_CIRCLES);
