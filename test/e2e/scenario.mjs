@@ -1312,6 +1312,48 @@ async function main() {
       assert.match(banner, /software adapter: profiled at N = 256 \(the config gives 4096\); set attnprof\.seqLen to change\./);
       await shot(page, 'first-run-report', f);
     });
+
+    await step('18', 'both engines: Select Kernels… adds torch:eager (PyTorch on the CPU); one report lists WebGPU and PyTorch rows, with a lane each', ['0'], async () => {
+      await runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
+      await runCommand(page, 'Attention Profiler: Select Kernels…', 'Attention Profiler: Select Kernels');
+      await quickInputTitled(page, /kernels to profile/);
+      await setQuickInput(page, 'torch:eager');
+      const row = page.locator('.quick-input-list .monaco-list-row').filter({ visible: true }).filter({ has: page.locator('.label-name', { hasText: /^torch:eager$/ }) }).first();
+      await row.waitFor({ timeout: T.ui });
+      // A click on a row of a multi-select pick ticks it: the "N Selected" count goes up by one.
+      const count = page.locator('.quick-input-widget .quick-input-count').filter({ visible: true }).first();
+      const selected = async () => Number(/(\d+)/.exec(await count.innerText().catch(() => '0'))?.[1] ?? 0);
+      const before = await settled('the selected count', selected, T.ui);
+      await row.click({ timeout: T.ui });
+      await until('torch:eager to be ticked (one more selected)', async () => (await selected()) === before + 1, T.ui);
+      log(`torch:eager: ${(await row.innerText()).replace(/\s+/g, ' ')}`);
+      await shot(page, 'select-kernels-torch');
+      await page.keyboard.press('Enter');
+      const file = join(USER_DATA, 'User', 'settings.json');
+      await until('attnprof.kernels to hold torch:eager', async () => (JSON.parse(readFileSync(file, 'utf8'))['attnprof.kernels'] ?? []).includes('torch:eager'), T.ui);
+      await runCommand(page, 'Attention Profiler: Profile Shape…', 'Attention Profiler: Profile Shape');
+      await quickInputTitled(page, /Profile Shape/);
+      await setQuickInput(page, '1,4,2,64,64 causal');
+      await page.keyboard.press('Enter');
+      const f = await findFrame(page, 'the two-engine report', () => /^Attention report · shape B=1 N=64/.test(document.title) && [...document.querySelectorAll('tr')].some((r) => /torch:eager/.test(r.textContent ?? '')), undefined, T.profile, 'editor');
+      const rows = await until('rows of both engines', async () => {
+        const r = await f.evaluate(summaryRows);
+        const torch = r.find((c) => c.includes('torch:eager'));
+        return torch && r.some((c) => c.includes('flash')) && torch.some((x) => TIME_RE.test(x)) ? r : undefined;
+      }, T.view);
+      log(`two engines: ${rows.map((r) => r.join(' ; ')).join('\n    ')}`);
+      const head = rows[0];
+      const engineAt = head.indexOf('Engine');
+      assert.ok(engineAt >= 0, `an Engine column (${head.join(' | ')})`);
+      const engineOf = (k) => rows.find((c) => c.includes(k))?.[engineAt] ?? '';
+      assert.match(engineOf('flash'), /WebGPU/);
+      assert.match(engineOf('torch:eager'), /PyTorch/);
+      assert.match(rows.find((c) => c.includes('torch:eager')).join(' '), /\bok\b/, 'torch:eager matches the float64 reference');
+      await shot(page, 'two-engines-summary', f);
+      await openTab(f, /flame/i);
+      await until('the flame chart with a PyTorch lane', async () => ((await f.evaluate(canvasInk))?.inkFraction ?? 0) > 0.05, T.view);
+      await shot(page, 'two-engines-flame', f);
+    });
   } finally {
     writeFileSync(join(OUT, 'browser-console.txt'), consoleLines.join('\n') + '\n');
     await shot(page, 'final');
