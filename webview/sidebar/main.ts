@@ -3,13 +3,7 @@
  * Plain DOM with VS Code's CSS variables; every user string goes in through textContent.
  */
 import type { FromSidebar, RunRow, RunningRow, ToSidebar } from '../../extension/vscode/sidebarProtocol';
-
-interface VsCodeApi {
-  postMessage(message: FromSidebar): void;
-  getState(): unknown;
-  setState(state: PersistedState): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+import { hostChannel } from '../shared/vscode';
 
 /** What survives the view being hidden and disposed: the selection, and the last list to draw at once. */
 interface PersistedState {
@@ -18,7 +12,8 @@ interface PersistedState {
   last: Extract<ToSidebar, { type: 'state' }> | null;
 }
 
-const vscode = acquireVsCodeApi();
+// The one typed channel every webview uses (webview/shared/vscode.ts).
+const vscode = hostChannel<FromSidebar>();
 const root = document.getElementById('root') as HTMLElement;
 
 function isRunRow(v: unknown): v is RunRow {
@@ -106,7 +101,7 @@ function runningView(r: RunningRow): HTMLElement {
   bar.value = r.fraction;
   bar.setAttribute('aria-label', `${Math.round(r.fraction * 100)} % of kernels done`);
   box.append(bar, el('div', 'running-message', r.message));
-  box.append(button('Cancel', 'Cancel the running profile', () => vscode.postMessage({ type: 'cancel' })));
+  box.append(button('Cancel', 'Cancel the running profile', () => vscode.post({ type: 'cancel' })));
   return box;
 }
 
@@ -144,16 +139,16 @@ function runView(run: RunRow): HTMLElement {
 
   const actions = el('div', 'actions');
   actions.append(
-    button('Open', 'Open the report (Enter)', () => vscode.postMessage({ type: 'open', id: run.id })),
-    button('Export…', 'Export the report: Chrome trace, JSON, CSV or Markdown', () => vscode.postMessage({ type: 'export', id: run.id })),
-    button('Delete', 'Delete this run (Delete)', () => vscode.postMessage({ type: 'delete', id: run.id }), 'button secondary'),
+    button('Open', 'Open the report (Enter)', () => vscode.post({ type: 'open', id: run.id })),
+    button('Export…', 'Export the report: Chrome trace, JSON, CSV or Markdown', () => vscode.post({ type: 'export', id: run.id })),
+    button('Delete', 'Delete this run (Delete)', () => vscode.post({ type: 'delete', id: run.id }), 'button secondary'),
   );
   li.append(check, body, actions);
   li.addEventListener('click', () => {
     state.focusId = run.id;
     save();
   });
-  li.addEventListener('dblclick', () => vscode.postMessage({ type: 'open', id: run.id }));
+  li.addEventListener('dblclick', () => vscode.post({ type: 'open', id: run.id }));
   li.addEventListener('focus', () => {
     state.focusId = run.id;
     save();
@@ -169,14 +164,14 @@ function onRunKey(e: KeyboardEvent, run: RunRow, li: HTMLElement): void {
   };
   switch (e.key) {
     case 'Enter':
-      vscode.postMessage({ type: 'open', id: run.id });
+      vscode.post({ type: 'open', id: run.id });
       break;
     case ' ':
       toggleSelected(run.id);
       break;
     case 'Delete':
     case 'Backspace':
-      vscode.postMessage({ type: 'delete', id: run.id });
+      vscode.post({ type: 'delete', id: run.id });
       break;
     case 'ArrowDown':
       move(li.nextElementSibling);
@@ -197,8 +192,8 @@ function render(): void {
 
   const toolbar = el('div', 'toolbar');
   toolbar.append(
-    button('Profile Config', 'Profile the model config in the active editor', () => vscode.postMessage({ type: 'profile', what: 'config' })),
-    button('Profile Shape…', 'Profile an attention shape B,Hq,Hkv,N,D', () => vscode.postMessage({ type: 'profile', what: 'shape' }), 'button secondary'),
+    button('Profile Config', 'Profile the model config in the active editor', () => vscode.post({ type: 'profile', what: 'config' })),
+    button('Profile Shape…', 'Profile an attention shape B,Hq,Hkv,N,D', () => vscode.post({ type: 'profile', what: 'shape' }), 'button secondary'),
   );
   root.append(toolbar);
 
@@ -223,7 +218,7 @@ function render(): void {
     state.selected.length === 2 ? 'Compare selected' : `Select two to compare (${state.selected.length}/2)`,
     'Compare the two selected runs side by side (first selected = baseline)',
     () => {
-      if (state.selected.length === 2) vscode.postMessage({ type: 'compare', ids: [state.selected[0], state.selected[1]] });
+      if (state.selected.length === 2) vscode.post({ type: 'compare', ids: [state.selected[0], state.selected[1]] });
     },
   );
   compare.disabled = state.selected.length !== 2;
@@ -249,4 +244,4 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 });
 
 render();
-vscode.postMessage({ type: 'ready' });
+vscode.post({ type: 'ready' });
