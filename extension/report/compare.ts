@@ -140,6 +140,8 @@ export function compareReports(a: ProfileReport, b: ProfileReport): CompareRow[]
       const ra = wa?.results.find((r) => r.kernel === kernel);
       const rb = wb?.results.find((r) => r.kernel === kernel);
       const ms = (r: KernelResult) => (r.status === 'ok' && r.timings ? r.timings.medianMs : Number.NaN);
+      // A kernel neither run could use (flash-mma without tensor cores, a torch backend this Python lacks) compares nothing.
+      if (ra?.status === 'skipped' && rb?.status === 'skipped') continue;
       const match = by ? { matchedBy: by, ...(by === 'kind' && wa ? { workloadA: wa.name } : {}) } : {};
       if (!ra) {
         rows.push({ workload, kernel, ...match, aMs: Number.NaN, bMs: rb ? ms(rb) : Number.NaN, ratio: Number.NaN, verdict: 'only-b' });

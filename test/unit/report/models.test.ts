@@ -92,6 +92,15 @@ describe('compare', () => {
     assert.equal(verdictOf(Number.NaN), 'failed');
   });
 
+  test('a kernel skipped in both runs (flash-mma without tensor cores) is left out; skipped in one is "failed on one side"', () => {
+    const skipped = { ...kernelResult('flash-mma', [['fused', 1]]), status: 'skipped' as const, error: 'flash-mma is unavailable: …' };
+    const ok = kernelResult('flash-mma', [['fused', 1]]);
+    const both = compareReports(sampleReport([workload('shape', [kernelResult('flash', [['fused', 1]]), skipped])]), sampleReport([workload('shape', [kernelResult('flash', [['fused', 1]]), skipped])]));
+    assert.deepEqual(both.map((r) => r.kernel), ['flash']);
+    const one = compareReports(sampleReport([workload('shape', [skipped])]), sampleReport([workload('shape', [ok])]));
+    assert.deepEqual(one.map((r) => r.verdict), ['failed']);
+  });
+
   test('two runs whose iterations overlap are "within noise", however far apart their medians; a clear change is not', () => {
     const noisy = (seed: number, scale: number) => Array.from({ length: 20 }, (_, i) => scale * (1 + 0.3 * Math.sin(i * 12.9898 + seed)));
     const withSamples = (samples: number[]) => kernelResult('flash', [['fused', 1]], { timings: { ...summarize(samples), source: 'gpu-timestamps' } });
