@@ -170,6 +170,12 @@ export const flashKernel: AttentionKernel = {
     }
   },
 
+  tileSchedule(ctx, p) {
+    const plan = planFlash(p, ctx);
+    if (plan.variant === 'rows') return { rows: plan.rows, keys: plan.keys, groupSlots: false, splitKeys: 0 };
+    return { rows: plan.rows, keys: plan.keys, groupSlots: true, splitKeys: flashGrid(p, plan).splitKeys };
+  },
+
   analyticScratch(ctx, p) {
     const decode = decodePath(p, ctx);
     if (decode) return decode.analyticScratch(ctx, p);

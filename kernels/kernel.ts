@@ -1,8 +1,9 @@
 import type { TrackedAllocator } from './allocator';
 import type { GpuContext } from './device';
-import type { AttentionProblem } from './problem';
+import type { AttentionProblem, Layout } from './problem';
 import { effectiveScale } from './problem';
 import type { PipelineCache } from './shader';
+import type { TileSchedule } from './sparsity';
 
 /** Q/K/V of one input set; several sets rotate between iterations so caches cannot serve a repeat. */
 export interface InputSet {
@@ -52,6 +53,12 @@ export interface AttentionKernel {
   check(ctx: GpuContext, p: AttentionProblem): void;
   /** Buffers the kernel itself needs beyond Q/K/V/O, as the analytic memory model predicts. */
   analyticScratch(ctx: GpuContext, p: AttentionProblem): AnalyticBuffer[];
+  /**
+   * How a fused kernel walks the score matrix (tile sizes, GQA packing, key splits) for this problem: the host
+   * counts from it, with the kernel's own skip rule, the tiles and FLOPs it computes (kernels/sparsity.ts).
+   * Absent for a kernel that computes every score (naive).
+   */
+  tileSchedule?(ctx: GpuContext, p: AttentionProblem): TileSchedule;
   prepare(
     ctx: GpuContext,
     alloc: TrackedAllocator,
@@ -61,9 +68,9 @@ export interface AttentionKernel {
   ): Promise<PreparedKernel>;
 }
 
-/** Packs the shared `Params` uniform (see wgsl/params.wgsl; 16 × 4 bytes). */
+/** Packs the shared `Params` uniform (see wgsl/params.wgsl; 24 × 4 bytes). */
 export function packParams(p: AttentionProblem, bhOffset: number, bhCount: number, splitKeys = 0): ArrayBuffer {
-  const buf = new ArrayBuffer(64);
+  const buf = new ArrayBuffer(96);
   const u = new Uint32Array(buf);
   const f = new Float32Array(buf);
   u[0] = p.batch;
@@ -80,7 +87,18 @@ export function packParams(p: AttentionProblem, bhOffset: number, bhCount: numbe
   f[11] = p.softcap;
   u[12] = splitKeys;
   u[13] = p.docBounds ? 1 : 0;
+  u[14] = p.neighborhood?.radius ?? 0;
+  u[15] = p.neighborhood?.cols ?? 0;
+  u[16] = p.neighborhood?.rows ?? 0;
+  const q = rowStrides(p.layout, p.heads, p.seqLenQ);
+  const kv = rowStrides(p.layout, p.kvHeads, p.seqLenK);
+  u.set([...q, ...kv], 17);
   return buf;
+}
+
+/** Where row (b, h, i) starts, in rows of D elements: strides (batch, head, position) of a [B, H, N, D] or [B, N, H, D] tensor. */
+export function rowStrides(layout: Layout | undefined, heads: number, seqLen: number): [number, number, number] {
+  return layout === 'bshd' ? [seqLen * heads, 1, heads] : [heads * seqLen, seqLen, 1];
 }
 
 export function uniformBuffer(ctx: GpuContext, alloc: TrackedAllocator, label: string, data: ArrayBuffer): GPUBuffer {

@@ -1,8 +1,14 @@
 /**
  * One attention call as the kernels see it: shapes, masks and score modifiers.
- * Layout (C order): q [B, Hq, Nq, D], k and v [B, Hkv, Nk, D], out [B, Hq, Nq, D].
+ * Layout (C order), `bhsd` (default): q [B, Hq, Nq, D], k and v [B, Hkv, Nk, D], out [B, Hq, Nq, D];
+ * `bshd`: q [B, Nq, Hq, D], k and v [B, Nk, Hkv, D], out [B, Nq, Hq, D]. The kernels read either through strides.
  */
+import { visibleKeyCount, type NeighborhoodMask } from './mask';
+
+export type { NeighborhoodMask };
+
 export type DType = 'f32' | 'f16';
+export type Layout = 'bhsd' | 'bshd';
 
 /** Head dims the kernels run: any multiple of HEAD_DIM_MULTIPLE up to MAX_HEAD_DIM (tiles and vector widths adapt). */
 export const HEAD_DIM_MULTIPLE = 8;
@@ -41,25 +47,18 @@ export interface AttentionProblem {
    */
   docBounds?: Int32Array;
   /**
-   * The seed's 2-D neighbourhood mask (a ViT's patch grid, FlexAttention's `mask_mod`): positions are laid out row
-   * by row on a grid `gridWidth` wide, and query position i (bottom-right aligned) sees key j only when
-   * |row(i) − row(j)| < radius and |col(i) − col(j)| < radius (combined with every other mask). Our WGSL kernels
-   * have no such mask (they refuse it); PyTorch's backends run it.
+   * 2-D neighbourhood (the ViT article's FlexAttention `mask_mod`; this is the one statement of its meaning, which
+   * kernels/wgsl/mask.wgsl, kernels/mask.ts and the PyTorch bridge implement). Needs Nq = Nk = N. The last
+   * rows·cols tokens are the patches of a rows × cols grid in row-major order (patch p at row ⌊p/cols⌋, column
+   * p mod cols); the N − rows·cols tokens before them (a class token, registers) see every key and are seen by
+   * every query. Patch query (r, c) sees patch key (r′, c′) iff |r − r′| < radius and |c − c′| < radius: radius 1
+   * is only itself, radius ≥ max(rows, cols) is dense. Causal, window, kvLens and document masks apply as well.
    */
-  neighborhood?: Neighborhood;
+  neighborhood?: NeighborhoodMask;
+  /** Memory layout of Q, K, V and O; undefined means `bhsd`. */
+  layout?: Layout;
 }
 
-export interface Neighborhood {
-  gridWidth: number;
-  radius: number;
-}
-
-/** Whether key j is inside query position `pos`'s 2-D neighbourhood. */
-export function inNeighborhood(n: Neighborhood, pos: number, j: number): boolean {
-  const dr = Math.floor(pos / n.gridWidth) - Math.floor(j / n.gridWidth);
-  const dc = (pos % n.gridWidth) - (j % n.gridWidth);
-  return Math.abs(dr) < n.radius && Math.abs(dc) < n.radius;
-}
 
 export class ProblemError extends Error {
   override name = 'ProblemError';
@@ -114,11 +113,9 @@ export function validateProblem(p: AttentionProblem): void {
     }
   }
   if (p.docBounds) validateDocBounds(p, p.docBounds);
-  if (p.neighborhood) {
-    const { gridWidth, radius } = p.neighborhood;
-    if (!Number.isInteger(gridWidth) || gridWidth < 1 || !Number.isInteger(radius) || radius < 1) {
-      throw new ProblemError(`neighborhood needs a positive integer grid width and radius, got ${gridWidth}:${radius}.`);
-    }
+  if (p.neighborhood) validateNeighborhood(p, p.neighborhood);
+  if (p.layout !== undefined && p.layout !== 'bhsd' && p.layout !== 'bshd') {
+    throw new ProblemError(`layout must be bhsd ([B, H, N, D]) or bshd ([B, N, H, D]), got '${String(p.layout)}'.`);
   }
   const qElems = p.batch * p.heads * p.seqLenQ * p.headDim;
   const kElems = p.batch * p.kvHeads * p.seqLenK * p.headDim;
@@ -127,6 +124,49 @@ export function validateProblem(p: AttentionProblem): void {
       `the shape is absurdly large (${(Math.max(qElems, kElems) / 1e9).toFixed(1)} G elements per tensor); nothing was allocated.`,
     );
   }
+}
+
+function validateNeighborhood(p: AttentionProblem, g: NeighborhoodMask): void {
+  for (const [name, v] of [['neighbourhood radius', g.radius], ['grid rows', g.rows], ['grid columns', g.cols]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new ProblemError(`${name} must be a positive integer, got ${v}.`);
+  }
+  if (p.seqLenQ !== p.seqLenK) {
+    throw new ProblemError(`a 2-D neighbourhood needs as many queries as keys (the same tokens), got ${p.seqLenQ} and ${p.seqLenK}.`);
+  }
+  if (g.rows * g.cols > p.seqLenK) {
+    throw new ProblemError(`a ${g.rows}×${g.cols} patch grid has ${g.rows * g.cols} tokens, more than the sequence's ${p.seqLenK}.`);
+  }
+}
+
+/**
+ * The patch grid of a sequence of n tokens when none is given: √n × √n when n is a square, else a class token
+ * followed by √(n−1) × √(n−1) patches when n − 1 is one; undefined otherwise.
+ */
+export function gridFromLength(n: number): { rows: number; cols: number; classTokens: number } | undefined {
+  for (const classTokens of [0, 1]) {
+    const side = Math.round(Math.sqrt(n - classTokens));
+    if (side >= 1 && side * side === n - classTokens) return { rows: side, cols: side, classTokens };
+  }
+  return undefined;
+}
+
+/**
+ * The neighbourhood mask for a sequence of n tokens: the given grid (the n − rows·cols tokens before it are
+ * class/register tokens), else the grid of `gridFromLength`. Throws ProblemError with one sentence otherwise.
+ */
+export function neighborhoodFor(n: number, radius: number, grid?: { rows: number; cols: number }): NeighborhoodMask {
+  if (!Number.isInteger(radius) || radius < 1) throw new ProblemError(`the neighbourhood radius must be a positive integer, got ${radius}.`);
+  if (grid) {
+    if (grid.rows * grid.cols > n) {
+      throw new ProblemError(`a ${grid.rows}×${grid.cols} patch grid has ${grid.rows * grid.cols} tokens, more than the sequence's ${n}.`);
+    }
+    return { radius, rows: grid.rows, cols: grid.cols };
+  }
+  const g = gridFromLength(n);
+  if (!g) {
+    throw new ProblemError(`${n} tokens are neither a square grid nor a class token and a square grid; give the grid as --grid H×W.`);
+  }
+  return { radius, rows: g.rows, cols: g.cols };
 }
 
 function validateDocBounds(p: AttentionProblem, bounds: Int32Array): void {
@@ -184,24 +224,19 @@ export const kvElements = (p: AttentionProblem): number => p.batch * p.kvHeads *
 
 /**
  * Number of (query, key) pairs a query row can see, summed over rows, for one (batch, head).
- * Counts causal and window masks (flash-attn's convention counts the visible area), ignores kvLens and
+ * Counts causal, window and neighbourhood masks (flash-attn's convention counts the visible area), ignores kvLens and
  * document bounds (they differ per batch row; the padding analysis counts packed work itself).
  */
 export function visiblePairs(p: AttentionProblem): number {
+  if (p.neighborhood) {
+    const shared = { ...p, kvLens: undefined, docBounds: undefined };
+    let total = 0;
+    for (let i = 0; i < p.seqLenQ; i++) total += visibleKeyCount(shared, 0, i);
+    return total;
+  }
   const nq = p.seqLenQ;
   const nk = p.seqLenK;
   const offset = nk - nq; // bottom-right alignment: query i sits at key position i + offset
-  if (p.neighborhood) {
-    // Not a contiguous range per row: count it (Nq·Nk tests, cheap next to any run).
-    let total = 0;
-    for (let i = 0; i < nq; i++) {
-      const pos = i + offset;
-      const hi = p.causal || p.window > 0 ? Math.min(pos, nk - 1) : nk - 1;
-      const lo = p.window > 0 ? Math.max(0, pos - p.window + 1) : 0;
-      for (let j = lo; j <= hi; j++) if (inNeighborhood(p.neighborhood, pos, j)) total++;
-    }
-    return total;
-  }
   if (!p.causal && p.window === 0) return nq * nk;
   let total = 0;
   for (let i = 0; i < nq; i++) {
@@ -234,8 +269,13 @@ export function describeProblem(p: AttentionProblem): string {
   if (p.window) parts.push(`window=${p.window}`);
   if (p.softcap) parts.push(`softcap=${p.softcap}`);
   if (p.scale !== undefined) parts.push(`scale=${p.scale}`);
+  if (p.layout === 'bshd') parts.push('bshd');
   if (p.kvLens) parts.push('kv-lens');
   if (p.docBounds) parts.push('doc-masked');
-  if (p.neighborhood) parts.push(`neighborhood=${p.neighborhood.gridWidth}:${p.neighborhood.radius}`);
+  if (p.neighborhood) {
+    const g = p.neighborhood;
+    const extra = p.seqLenK - g.rows * g.cols;
+    parts.push(`neighborhood=${g.radius} on ${g.rows}×${g.cols}${extra ? ` (+${extra} global token${extra > 1 ? 's' : ''})` : ''}`);
+  }
   return parts.join(' ');
 }

@@ -55,7 +55,8 @@ function backwardRow(
     rowDot += pj * dp;
     // Keep the capped score's derivative factor until D_i is known (dx holds dP for now).
     if (p.softcap > 0) {
-      const t = s / p.softcap;
+      // A key masked inside [lo, hi) scores −∞ (probability 0): its slope must not turn 0·∞ into NaN.
+      const t = Number.isFinite(s) ? s / p.softcap : 0;
       slope[j] = 1 - t * t;
     }
   }

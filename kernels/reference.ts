@@ -1,4 +1,5 @@
-import { AttentionProblem, effectiveScale, inNeighborhood } from './problem';
+import { AttentionProblem, effectiveScale } from './problem';
+import { neighborVisible, rangeHasHoles, visibleKeyRange } from './mask';
 
 /** Where query row `row` (flat index into [B, Hq, Nq]) lives: its batch, head, position and tensor offsets. */
 export interface RowPlace {
@@ -35,11 +36,11 @@ export function forwardRow(
   const d = p.headDim;
   const scale = effectiveScale(p);
   const [lo, hi] = visibleKeyRange(p, at.b, at.i);
-  const pos = at.i + p.seqLenK - p.seqLenQ;
+  const holes = rangeHasHoles(p);
   let max = -Infinity;
   for (let j = lo; j < hi; j++) {
-    // Inside the range but outside a 2-D neighbourhood: weight exactly 0 (score −∞).
-    if (p.neighborhood && !inNeighborhood(p.neighborhood, pos, j)) {
+    // A key masked inside [lo, hi) (2-D neighbourhood) scores −∞: weight 0 in every sum over the range.
+    if (holes && !neighborVisible(p, at.i, j)) {
       scores[j] = -Infinity;
       continue;
     }
@@ -51,7 +52,7 @@ export function forwardRow(
     if (s > max) max = s;
   }
   let sum = 0;
-  if (max === -Infinity) return { lo, hi, max, sum }; // no visible key (every score −∞): sum 0
+  if (max === -Infinity) return { lo, hi, max, sum: 0 };
   for (let j = lo; j < hi; j++) sum += Math.exp(scores[j] - max);
   return { lo, hi, max, sum };
 }
@@ -83,20 +84,8 @@ export function referenceRows(
   return out;
 }
 
-/** Half-open range [lo, hi) of keys that query row i of batch b may attend to. */
-export function visibleKeyRange(p: AttentionProblem, b: number, i: number): [number, number] {
-  const pos = i + p.seqLenK - p.seqLenQ;
-  let hi = p.seqLenK;
-  if (p.kvLens) hi = Math.min(hi, Math.max(0, p.kvLens[b]));
-  if (p.causal || p.window > 0) hi = Math.min(hi, pos + 1);
-  let lo = p.window > 0 ? Math.max(0, pos - p.window + 1) : 0;
-  if (p.docBounds) {
-    const at = 2 * (b * p.seqLenQ + i);
-    lo = Math.max(lo, p.docBounds[at]);
-    hi = Math.min(hi, p.docBounds[at + 1]);
-  }
-  return [lo, Math.max(lo, hi)];
-}
+/** Half-open range [lo, hi) of keys that query row i of batch b may attend to (the hull with a neighbourhood). */
+export { visibleKeyRange };
 
 /**
  * Rows to check: all of them for small problems, otherwise an even spread that always includes

@@ -20,6 +20,9 @@ import { maxRelativeError, referenceRows, sampleRows } from './reference';
 import { PipelineCache } from './shader';
 import { formatBytes } from './units';
 import { summarize, TimingStats } from './stats';
+import { toBhsd } from './layout';
+import { rowStrides } from './kernel';
+import { BlockWork, blockWork, describeWork } from './sparsity';
 import { KERNEL_NAMES } from './names';
 
 export const KERNELS: readonly AttentionKernel[] = [naiveKernel, flashKernel, flashMmaKernel, flashMmaEmulatedKernel];
@@ -64,6 +67,12 @@ export interface KernelResult {
   iterations: IterationTrace[];
   flops: number;
   tflops: number;
+  /**
+   * The work this kernel does under the problem's masks, counted on the host from its tile sizes and skip rule:
+   * visible share of S, tiles computed, FLOPs done vs dense (kernels/sparsity.ts). The roofline places the kernel
+   * by `work.flopsDone`; `flops` stays flash-attn's convention (the visible area).
+   */
+  work?: BlockWork;
   bytesMoved: number;
   gbps: number;
   /**
@@ -114,9 +123,6 @@ export interface RunResult {
   output?: Float32Array;
 }
 
-/** Our WGSL kernels' word on the 2-D neighbourhood mask (PyTorch's backends run it). */
-export const NO_NEIGHBORHOOD = 'our WGSL kernels have no 2-D neighbourhood mask; time it with torch:flex or torch:sdpa-* (--kernels torch:flex,…).';
-
 export class CancelledError extends Error {
   override name = 'CancelledError';
 }
@@ -129,7 +135,6 @@ const MAX_TIMED_PASSES = 2048; // a query set holds at most 4096 timestamps
 /** Checks every buffer against the adapter's limits before anything is allocated. */
 export function checkFits(ctx: GpuContext, p: AttentionProblem, kernels: AttentionKernel[]): void {
   validateProblem(p);
-  if (p.neighborhood) throw new ProblemError(NO_NEIGHBORHOOD);
   if (p.dtype === 'f16' && !ctx.hasF16) {
     throw new ProblemError(`this adapter (${ctx.adapter.description}) has no 'shader-f16'; use --dtype f32.`);
   }
@@ -176,7 +181,8 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
   const progress = options.onProgress ?? (() => {});
   const seed = options.seed ?? (Date.now() & 0x7fffffff);
 
-  // Host inputs, as the GPU will see them (f16 rounding applied, so the reference uses the same values).
+  // Host inputs, as the GPU will see them (f16 rounding applied, so the reference uses the same values), in the
+  // problem's layout; the reference reads them as bhsd.
   let hostQ = options.inputs?.q ?? randomNormal(qElements(p), seed);
   let hostK = options.inputs?.k ?? randomNormal(kvElements(p), seed + 1);
   let hostV = options.inputs?.v ?? randomNormal(kvElements(p), seed + 2);
@@ -234,10 +240,21 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
         // The read-back copy is not the kernel's memory: its own phase keeps it out of the kernel's peak.
         alloc.phase = `${kernel.name} · check`;
         const got = await readOutput(ctx, alloc, io.out, p);
-        want ??= referenceRows(p, hostQ, hostK, hostV, rows);
+        want ??= referenceRows(
+          p,
+          toBhsd(hostQ, p.layout, p.batch, p.heads, p.seqLenQ, p.headDim),
+          toBhsd(hostK, p.layout, p.batch, p.kvHeads, p.seqLenK, p.headDim),
+          toBhsd(hostV, p.layout, p.batch, p.kvHeads, p.seqLenK, p.headDim),
+          rows,
+        );
         const gotRows = new Float64Array(rows.length * p.headDim);
+        const [sb, sh, sn] = rowStrides(p.layout, p.heads, p.seqLenQ);
         for (let r2 = 0; r2 < rows.length; r2++) {
-          for (let c = 0; c < p.headDim; c++) gotRows[r2 * p.headDim + c] = got[rows[r2] * p.headDim + c];
+          // rows are flat bhsd indices; the output is in the problem's layout.
+          const i = rows[r2] % p.seqLenQ;
+          const bh = (rows[r2] - i) / p.seqLenQ;
+          const at = (Math.floor(bh / p.heads) * sb + (bh % p.heads) * sh + i * sn) * p.headDim;
+          for (let c = 0; c < p.headDim; c++) gotRows[r2 * p.headDim + c] = got[at + c];
         }
         r.maxRelError = maxRelativeError(gotRows, want);
         r.checkedRows = rows.length;
@@ -422,6 +439,8 @@ async function runKernel(
   const timings = gpuMs.length ? { ...summarize(gpuMs), source: 'gpu-timestamps' as const } : { ...wall, source: 'wall-clock' as const };
   const flops = attentionFlops(p);
   const bytesMoved = minimumBytes(p);
+  const work = blockWork(p, kernel.tileSchedule?.(ctx, p));
+  if (work.visibleFraction < 1) notes.push(describeWork(work));
   const scratch = kernel.analyticScratch(ctx, p);
   const harnessBytes = io.kvLens.size + io.docBounds.size + paramsBytes(alloc.events, kernel.name);
   // The working set only: rotation copies and timestamp buffers are the profiler's (overheadBytes), not the kernel's.
@@ -442,6 +461,7 @@ async function runKernel(
     iterations: traces,
     flops,
     tflops: flops / (timings.medianMs * 1e-3) / 1e12,
+    work,
     bytesMoved,
     gbps: bytesMoved / (timings.medianMs * 1e-3) / 1e9,
     peakBytes,

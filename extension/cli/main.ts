@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { GpuError, NoAdapterError, listAdapters, openGpu } from '../../kernels/device';
-import { AttentionProblem, DType, ProblemError, describeProblem, validateProblem } from '../../kernels/problem';
+import { AttentionProblem, DType, Layout, ProblemError, describeProblem, neighborhoodFor, validateProblem } from '../../kernels/problem';
 import { CancelledError, KERNEL_NAMES, runProblem } from '../../kernels/runner';
 import { profile, ProfileRequest } from '../engine/profile';
 import { configRequest, shapeRequest } from '../engine/requests';
@@ -27,11 +27,13 @@ const USAGE = `attnprof — profile Transformer attention kernels on this machin
 usage:
   attnprof inspect FILE [--json]
   attnprof profile (FILE | --shape B,Hq,Hkv,N,D) [--kernels naive,flash,torch:sdpa-flash,...]
-                   [--dtype f32|f16|bf16] [--mode fwd|train] [--python PATH] [--neighborhood W:R]
+                   [--dtype f32|f16|bf16] [--mode fwd|train] [--python PATH]
                    [--causal] [--window W] [--softcap C] [--scale S] [--q-len NQ] [--iters N] [--warmup N]
+                   [--neighborhood R|W:R [--grid H×W]] [--layout bhsd|bshd]
                    [--batch B] [--seq-len N] [--adapter NAME] [--seed N] [--json OUT] [--trace OUT]
   attnprof run --kernel NAME --q Q.npy --k K.npy --v V.npy --out O.npy
-               [--causal] [--window W] [--softcap C] [--scale S] [--kv-lens LENS.npy] [--adapter NAME]
+               [--causal] [--window W] [--softcap C] [--scale S] [--kv-lens LENS.npy]
+               [--neighborhood R|W:R [--grid H×W]] [--layout bhsd|bshd] [--adapter NAME]
                [--dtype f32|f16] [--out-dtype f32|f16]   (default: f16 when Q, K, V are all '<f2', else f32;
                                                           the output in the inputs' dtype)
   --no-f16-toggle (any command): do not ask Dawn for f16 on NVIDIA drivers that gate it (before 615.71)
@@ -42,7 +44,11 @@ ${PADDING_USAGE}
 kernels: ours (WebGPU) ${KERNEL_NAMES.join(', ')}; PyTorch's ${TORCH_KERNEL_IDS.join(', ')}
   (run by --python PATH, else $ATTNPROF_PYTHON, else python3 on PATH or /usr/bin/python3, whichever has torch;
   bf16 is for the PyTorch rows, ours then run f16; a config's torch_dtype is the PyTorch default).
-tensors: little-endian float32 .npy, q [B,Hq,N,D], k/v [B,Hkv,Nk,D]; kv-lens int32 [B].
+neighborhood: 2-D neighbourhood mask (ViT): patches of an H×W grid see patches less than R rows and R columns
+  away; the N − H·W tokens before the grid (a class token) see and are seen by all. The grid: --grid H×W; W:R
+  gives its width (⌊N/W⌋ rows); else √N×√N when N is a square, else a class token and √(N−1)×√(N−1).
+tensors: little-endian float32 .npy, q [B,Hq,N,D], k/v [B,Hkv,Nk,D] (--layout bshd: q [B,N,Hq,D], k/v [B,Nk,Hkv,D]);
+  the output has q's layout; kv-lens int32 [B].
 exit codes: 0 success, 1 runtime failure, 2 bad arguments or unreadable input.`;
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
@@ -50,8 +56,57 @@ type Io = { out: (s: string) => void; err: (s: string) => void };
 const PROFILE_FLAGS = {
   shape: true, kernels: true, dtype: true, causal: false, window: true, softcap: true, scale: true, 'q-len': true,
   iters: true, warmup: true, json: true, trace: true, adapter: true, seed: true, batch: true, 'seq-len': true,
-  'max-seconds': true, quiet: false, 'no-ceilings': false, mode: true, python: true, neighborhood: true,
+  'max-seconds': true, quiet: false, 'no-ceilings': false, mode: true, python: true, neighborhood: true, grid: true,
+  layout: true,
 };
+
+/** --layout bhsd|bshd: [B, H, N, D] (default) or [B, N, H, D]; the kernels read either through strides. */
+function layoutFlag(args: ParsedArgs): Layout {
+  const l = args.values.get('layout') ?? 'bhsd';
+  if (l !== 'bhsd' && l !== 'bshd') throw new UsageError(`--layout must be bhsd ([B,H,N,D]) or bshd ([B,N,H,D]), got '${l}'.`);
+  return l;
+}
+
+/** --grid H×W (or HxW). */
+function gridFlag(args: ParsedArgs): { rows: number; cols: number } | undefined {
+  const raw = args.values.get('grid');
+  if (raw === undefined) return undefined;
+  const m = /^\s*(\d+)\s*[x×]\s*(\d+)\s*$/.exec(raw);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new UsageError(`--grid must be ROWS×COLS (e.g. 56x56), got '${raw}'.`);
+  if (!args.values.has('neighborhood')) throw new UsageError('--grid is the patch grid of --neighborhood R; give both.');
+  return { rows: Number(m[1]), cols: Number(m[2]) };
+}
+
+function neighborhoodOverrides(args: ParsedArgs): { neighborhood?: number; gridWidth?: number; grid?: { rows: number; cols: number } } {
+  const grid = gridFlag(args);
+  const arg = neighborhoodArg(args);
+  return { ...(arg ? { neighborhood: arg.radius, ...(arg.width ? { gridWidth: arg.width } : {}) } : {}), ...(grid ? { grid } : {}) };
+}
+
+/** --neighborhood R or W:R (radius, or grid width and radius). */
+function neighborhoodArg(args: ParsedArgs): { radius: number; width?: number } | undefined {
+  const raw = args.values.get('neighborhood');
+  if (raw === undefined) return undefined;
+  const m = /^\s*(?:(\d+)\s*:\s*)?(\d+)\s*$/.exec(raw);
+  if (!m || Number(m[2]) < 1 || (m[1] !== undefined && Number(m[1]) < 1)) {
+    throw new UsageError(`--neighborhood takes R or W:R (radius, or grid width and radius, e.g. 5 or 56:5), got '${raw}'.`);
+  }
+  return { radius: Number(m[2]), ...(m[1] !== undefined ? { width: Number(m[1]) } : {}) };
+}
+
+/** The grid a W:R neighbourhood names for n tokens: ⌊n/W⌋ rows of W (tokens before them are global). */
+function gridOfWidth(n: number, width: number): { rows: number; cols: number } {
+  if (width > n) throw new UsageError(`--neighborhood grid width ${width} is wider than the ${n} tokens.`);
+  return { rows: Math.floor(n / width), cols: width };
+}
+
+/** --neighborhood R|W:R [--grid H×W] for a sequence of n tokens (kernels/problem.ts states the mask). */
+function neighborhoodFlags(args: ParsedArgs, n: number): Pick<AttentionProblem, 'neighborhood'> {
+  const grid = gridFlag(args);
+  const arg = neighborhoodArg(args);
+  if (!arg) return {};
+  return { neighborhood: neighborhoodFor(n, arg.radius, grid ?? (arg.width ? gridOfWidth(n, arg.width) : undefined)) };
+}
 
 const ALL_KERNELS = [...KERNEL_NAMES, ...TORCH_KERNEL_IDS];
 
@@ -89,16 +144,6 @@ export function modeFlag(args: ParsedArgs): ProfileMode {
   return m;
 }
 
-/** --neighborhood W:R — the seed's 2-D neighbourhood mask on a grid W positions wide (|Δrow| < R and |Δcol| < R). */
-function neighborhoodFlag(args: ParsedArgs): { gridWidth: number; radius: number } | undefined {
-  const raw = args.values.get('neighborhood');
-  if (raw === undefined) return undefined;
-  const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(raw);
-  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) {
-    throw new UsageError(`--neighborhood takes W:R (grid width and radius, e.g. 14:5 for a 224-pixel ViT with 16-pixel patches), got '${raw}'.`);
-  }
-  return { gridWidth: Number(m[1]), radius: Number(m[2]) };
-}
 
 function pythonFlag(args: ParsedArgs): PythonChoice {
   const path = args.values.get('python');
@@ -162,6 +207,8 @@ async function cmdProfile(argv: string[], io: Io): Promise<number> {
       headDim: s.headDim,
       dtype,
       ...masks,
+      ...neighborhoodFlags(args, s.seqLen),
+      ...(layoutFlag(args) === 'bshd' ? { layout: 'bshd' as const } : {}),
     };
 
     request = shapeRequest(problem, common);
@@ -173,14 +220,14 @@ async function cmdProfile(argv: string[], io: Io): Promise<number> {
         dtype,
         batch: args.values.has('batch') ? intFlag(args, 'batch', 1, 1) : undefined,
         seqLen: args.values.has('seq-len') ? intFlag(args, 'seq-len', 1, 1) : undefined,
+        ...neighborhoodOverrides(args),
+        layout: layoutFlag(args),
       },
       common,
     );
   } else {
     throw new UsageError('profile needs a config FILE or --shape B,Hq,Hkv,N,D.');
   }
-  const neighborhood = neighborhoodFlag(args);
-  if (neighborhood) for (const w of request.workloads) w.problem.neighborhood = neighborhood;
   // Bad shapes are argument errors (exit 2) whether or not this machine has a GPU: check before opening one.
   for (const w of request.workloads) validateProblem(w.problem);
   const quiet = args.switches.has('quiet');
@@ -232,8 +279,10 @@ function unravel(index: number, shape: readonly number[]): number[] {
 async function cmdRun(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, {
     kernel: true, q: true, k: true, v: true, out: true, causal: false, window: true, softcap: true, scale: true,
-    'kv-lens': true, adapter: true, dtype: true, 'out-dtype': true,
+    'kv-lens': true, adapter: true, dtype: true, 'out-dtype': true, neighborhood: true, grid: true, layout: true,
   });
+  const layout = layoutFlag(args);
+  const dims = layout === 'bshd' ? '[B,N,H,D]' : '[B,H,N,D]';
   for (const f of ['kernel', 'q', 'k', 'v', 'out']) if (!args.values.has(f)) throw new UsageError(`run needs --${f}.`);
   const outPath = args.values.get('out') as string;
   checkOutputPath('out', outPath, { stdout: false });
@@ -244,7 +293,7 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
   const v = readNpy(args.values.get('v') as string, '--v');
   for (const [name, t] of [['q', q], ['k', k], ['v', v]] as const) {
     if (t.dtype === '<i4') throw new UsageError(`--${name} must be float32 or float16, got int32.`);
-    if (t.shape.length !== 4) throw new UsageError(`--${name} must have 4 dimensions [B,H,N,D], got [${t.shape.join(',')}].`);
+    if (t.shape.length !== 4) throw new UsageError(`--${name} must have 4 dimensions ${dims}, got [${t.shape.join(',')}].`);
   }
   for (const [name, t] of [['q', q], ['k', k], ['v', v]] as const) {
     const at = firstNonFinite(t.data);
@@ -254,8 +303,8 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
       );
     }
   }
-  const [B, Hq, Nq, D] = q.shape;
-  const [Bk, Hkv, Nk, Dk] = k.shape;
+  const [B, Hq, Nq, D] = layout === 'bshd' ? [q.shape[0], q.shape[2], q.shape[1], q.shape[3]] : q.shape;
+  const [Bk, Hkv, Nk, Dk] = layout === 'bshd' ? [k.shape[0], k.shape[2], k.shape[1], k.shape[3]] : k.shape;
   if (v.shape.join(',') !== k.shape.join(',')) throw new UsageError(`--v shape [${v.shape}] differs from --k shape [${k.shape}].`);
   if (Bk !== B) throw new UsageError(`q has batch ${B} but k has batch ${Bk}.`);
   if (Dk !== D) throw new UsageError(`q has head dim ${D} but k has head dim ${Dk}.`);
@@ -275,6 +324,8 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
   if (outDtype !== 'f32' && outDtype !== 'f16') throw new UsageError(`--out-dtype must be f32 or f16, got '${outDtype}'.`);
   const problem: AttentionProblem = {
     batch: B, heads: Hq, kvHeads: Hkv, seqLenQ: Nq, seqLenK: Nk, headDim: D, dtype, ...maskFlags(args), kvLens,
+    ...neighborhoodFlags(args, Nk),
+    ...(layout === 'bshd' ? { layout } : {}),
   };
   validateProblem(problem);
   const ctx = await openGpu({ adapterName: args.values.get('adapter') });
@@ -290,8 +341,9 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
     });
     const r = run.results[0];
     if (r.status !== 'ok' || !run.output) throw new GpuError(r.error ?? 'the kernel produced no output');
-    writeOutput('out', outPath, encodeNpy(run.output, [B, Hq, Nq, D], { half: outDtype === 'f16' }));
-    io.err(`attnprof: wrote ${outPath} [${B},${Hq},${Nq},${D}]; max relative error vs float64 reference ${r.maxRelError.toExponential(2)} on ${r.checkedRows} rows`);
+    const outShape = layout === 'bshd' ? [B, Nq, Hq, D] : [B, Hq, Nq, D];
+    writeOutput('out', outPath, encodeNpy(run.output, outShape, { half: outDtype === 'f16' }));
+    io.err(`attnprof: wrote ${outPath} [${outShape.join(',')}]; max relative error vs float64 reference ${r.maxRelError.toExponential(2)} on ${r.checkedRows} rows`);
     if (!r.correct) {
       io.err(`attnprof: ${kernel} output differs from the float64 reference beyond tolerance ${r.tolerance}.`);
       return 1;

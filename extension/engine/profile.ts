@@ -5,7 +5,7 @@
  */
 import { GpuContext, NoAdapterError, openGpu } from '../../kernels/device';
 import { attentionFlops, minimumBytes, type AttentionProblem } from '../../kernels/problem';
-import { NO_NEIGHBORHOOD, runProblem, type KernelResult } from '../../kernels/runner';
+import { runProblem, type KernelResult } from '../../kernels/runner';
 import type { MemoryEvent } from '../../kernels/allocator';
 import type { Ceilings } from '../../kernels/ceilings';
 import { cachedCeilings } from './ceilings-cache';
@@ -53,9 +53,8 @@ export interface ProfileRequest {
  * Whether one of our WGSL kernels can run in this mode. Our kernels have no backward pass yet: in train mode they
  * report so instead of a forward-only time that would look like a training step.
  */
-export function wgslModeGap(kernel: string, mode: ProfileMode, p?: AttentionProblem): string | undefined {
+export function wgslModeGap(kernel: string, mode: ProfileMode, _p?: AttentionProblem): string | undefined {
   if (mode === 'train') return `${kernel}: no backward yet (train mode times forward + backward; run --mode fwd for our kernels).`;
-  if (p?.neighborhood) return `${kernel}: ${NO_NEIGHBORHOOD}`;
   return undefined;
 }
 
@@ -90,7 +89,7 @@ export interface ProfileHooks {
 /** The WebGPU adapter is opened only when one of our kernels runs: a PyTorch-only profile needs no WebGPU adapter. */
 export async function profile(request: ProfileRequest, hooks: ProfileHooks = {}, context?: GpuContext): Promise<ProfileReport> {
   const needsGpu =
-    request.kernels.some((k) => !isTorchKernel(k)) && (request.mode ?? 'fwd') === 'fwd' && request.workloads.some((w) => !w.problem.neighborhood);
+    request.kernels.some((k) => !isTorchKernel(k)) && (request.mode ?? 'fwd') === 'fwd';
   let ctx = context;
   let noAdapter: string | undefined;
   if (!ctx && needsGpu) {

@@ -72,7 +72,7 @@ export interface TorchRunRequest {
   scale?: number;
   kvLens?: number[];
   /** The 2-D neighbourhood mask: grid width and radius (|Δrow| < radius and |Δcol| < radius). */
-  neighborhood?: { gridWidth: number; radius: number };
+  neighborhood?: { radius: number; rows: number; cols: number };
   dtype: 'bf16' | 'fp16' | 'fp32';
   mode: ProfileMode;
   iterations: number;

@@ -4,7 +4,7 @@
  */
 import type { ModelAttention } from '../model';
 import { ABSURD_SIZES, layerIndices } from '../model';
-import { AttentionProblem, DType, ProblemError, headDimIssue } from '../../kernels/problem';
+import { AttentionProblem, DType, Layout, ProblemError, headDimIssue, neighborhoodFor } from '../../kernels/problem';
 import type { WorkloadRequest } from './profile';
 
 /**
@@ -37,6 +37,14 @@ export interface WorkloadOverrides {
   dtype: DType;
   batch?: number;
   seqLen?: number;
+  /** 2-D neighbourhood radius for vision models (overrides a script's NEIGHBORHOOD); 0 = none. */
+  neighborhood?: number;
+  /** The patch grid when it is not the model's own (or not derivable from the sequence length). */
+  grid?: { rows: number; cols: number };
+  /** Or only its width: ⌊N/W⌋ rows of W, the tokens before them global. */
+  gridWidth?: number;
+  /** Memory layout to time (default bhsd). */
+  layout?: Layout;
 }
 
 export function workloadsFromModels(models: readonly ModelAttention[], o: WorkloadOverrides): WorkloadRequest[] {
@@ -75,7 +83,18 @@ export function workloadsFromModels(models: readonly ModelAttention[], o: Worklo
         causal: m.causal,
         window,
         softcap: m.softcap,
+        ...(o.layout === 'bshd' ? { layout: o.layout } : {}),
       };
+      const radius = o.neighborhood ?? m.neighborhood ?? 0;
+      if (radius > 0) {
+        if (m.causal) {
+          throw new ProblemError(`a 2-D neighbourhood is for vision models (bidirectional attention over a patch grid); ${m.name} is causal.`);
+        }
+        // --grid, or W of --neighborhood W:R; else the grid the length implies (a square, or a class token and a square).
+        const byWidth = o.gridWidth ? { rows: Math.floor(seq / o.gridWidth), cols: o.gridWidth } : undefined;
+        if (byWidth && byWidth.rows < 1) throw new ProblemError(`a grid ${o.gridWidth} wide is wider than ${m.name}'s ${seq} tokens.`);
+        problem.neighborhood = neighborhoodFor(seq, radius, o.grid ?? byWidth);
+      }
       const label = merged
         ? `${m.name} · local = global layers (window ${m.slidingWindow} ≥ N ${seq})`
         : byKind.size > 1

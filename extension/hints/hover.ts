@@ -46,6 +46,10 @@ function roleText(role: FieldRole, m: ModelAttention, o: HoverOptions): string |
     case 'imageSize':
     case 'patchSize':
       return `**Image tokens.** (image size / patch size)² patches${m.maxSeqLen > 0 ? ` → ${m.maxSeqLen} tokens per image` : ''} (plus a class token where the model has one): this is the sequence length attention sees.`;
+    case 'neighborhood': {
+      const r = m.neighborhood ?? 0;
+      return `**2-D neighbourhood (R = ${r}).** A patch attends only to patches less than ${r} rows and ${r} columns away on its grid (a class token sees and is seen by all); the profile runs this mask, and flash skips the K/V tiles with no visible pair.`;
+    }
     case 'dtype':
       return `**Element type (${m.dtypeBytes} bytes).** Sets the bytes of Q/K/V/O and the KV cache; profile in f16 or f32 with the \`attnprof.dtype\` setting.`;
     case 'model':

@@ -1,10 +1,10 @@
 /**
  * The "Profile Shape…" input: "B,Hq,Hkv,N,D" plus optional words "causal", "window=W", "softcap=C",
- * "neighborhood=W:R" (the 2-D patch-grid mask; PyTorch's backends only), "q=Q" (queries against the N keys: q=1 is
- * a decode step),
+ * "neighborhood=R" or "neighborhood=W:R" (the 2-D patch-grid mask, kernels/problem.ts), "q=Q" (queries against
+ * the N keys: q=1 is a decode step),
  * checked while the user types with the same rules the kernels apply (kernels/problem.ts validateProblem).
  */
-import { AttentionProblem, DType, ProblemError, validateProblem } from '../../kernels/problem';
+import { AttentionProblem, DType, ProblemError, neighborhoodFor, validateProblem } from '../../kernels/problem';
 
 export type ShapeParse = { ok: true; problem: AttentionProblem } | { ok: false; message: string };
 
@@ -38,7 +38,7 @@ export function parseShapeInput(raw: string, dtype: DType): ShapeParse {
   const problem: AttentionProblem = { batch, heads, kvHeads, seqLenQ: seqLen, seqLenK: seqLen, headDim, dtype, causal: false, window: 0, softcap: 0 };
   for (const w of words) {
     const m = /^(causal|window|softcap|neighborhood|q)(?:=(.*))?$/i.exec(w);
-    if (!m) return { ok: false, message: `Unknown option '${w}': use causal, window=W, softcap=C, neighborhood=W:R or q=Q (query length, e.g. q=1 for decode).` };
+    if (!m) return { ok: false, message: `Unknown option '${w}': use causal, window=W, softcap=C, neighborhood=R (or W:R) or q=Q (query length, e.g. q=1 for decode).` };
     const name = m[1].toLowerCase();
     if (name === 'causal') {
       if (m[2] !== undefined) return { ok: false, message: "'causal' takes no value." };
@@ -52,9 +52,17 @@ export function parseShapeInput(raw: string, dtype: DType): ShapeParse {
       if (Number(value) > seqLen) return { ok: false, message: `q=${value} is longer than N=${seqLen} (the keys): the queries attend to the last N positions.` };
       problem.seqLenQ = Number(value);
     } else if (name === 'neighborhood') {
-      const n = /^(\d+):(\d+)$/.exec(value);
-      if (!n) return { ok: false, message: `neighborhood takes W:R (grid width and radius, e.g. 14:5), got '${value}'.` };
-      problem.neighborhood = { gridWidth: Number(n[1]), radius: Number(n[2]) };
+      // R (grid from N: √N×√N, or a class token and √(N−1)×√(N−1)), or W:R (⌊N/W⌋ rows of W).
+      const n = /^(?:(\d+):)?(\d+)$/.exec(value);
+      if (!n || Number(n[2]) < 1 || n[1] === '0') return { ok: false, message: `neighborhood takes R or W:R (radius, or grid width and radius, e.g. 5 or 14:5), got '${value}'.` };
+      const width = n[1] === undefined ? undefined : Number(n[1]);
+      if (width !== undefined && width > seqLen) return { ok: false, message: `Neighborhood grid width ${width} is wider than the ${seqLen} tokens.` };
+      try {
+        problem.neighborhood = neighborhoodFor(seqLen, Number(n[2]), width ? { rows: Math.floor(seqLen / width), cols: width } : undefined);
+      } catch (e) {
+        if (e instanceof ProblemError) return { ok: false, message: capitalise(e.message) };
+        throw e;
+      }
     } else if (name === 'window') {
       if (!/^\d+$/.test(value)) return { ok: false, message: `window must be a non-negative integer, got '${value}'.` };
       problem.window = Number(value);

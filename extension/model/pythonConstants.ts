@@ -38,6 +38,7 @@ const ALIASES: Record<string, readonly string[]> = {
   window: ['WINDOW', 'window', 'SLIDING_WINDOW', 'sliding_window', 'WINDOW_SIZE', 'window_size'],
   softcap: ['SOFTCAP', 'softcap', 'SOFT_CAP', 'ATTN_SOFTCAP', 'attn_softcap', 'LOGIT_SOFTCAP'],
   classToken: ['CLASS_TOKEN', 'class_token', 'CLS_TOKEN', 'cls_token', 'NUM_PREFIX_TOKENS', 'num_prefix_tokens'],
+  neighborhood: ['NEIGHBORHOOD', 'neighborhood', 'NEIGHBOURHOOD', 'neighbourhood', 'NEIGHBORHOOD_RADIUS', 'neighborhood_radius'],
 };
 
 export const PY_ATTENTION_NAMES: ReadonlySet<string> = new Set([...ALIASES.heads, ...ALIASES.headDim]);
@@ -339,10 +340,10 @@ export function readPythonModel(fileName: string, text: string, diagnostics: Con
       );
     }
   };
-  const int = (role: keyof typeof ALIASES & keyof SpanOf | 'patchSize' | 'imageSize' | 'classToken', min = 1): number | undefined => {
+  const int = (role: keyof typeof ALIASES & keyof SpanOf | 'patchSize' | 'imageSize' | 'classToken' | 'neighborhood', min = 1): number | undefined => {
     const c = find(role);
     if (!c) return undefined;
-    record(c, role === 'classToken' ? 'seqLen' : role);
+    record(c, role === 'classToken' ? 'seqLen' : role === 'neighborhood' ? 'neighborhood' : role);
     if (['heads', 'kvHeads', 'headDim', 'layers', 'hidden', 'seqLen', 'batch', 'window'].includes(role)) {
       (spans as Record<string, Span>)[role] = c.valueSpan;
     }
@@ -392,6 +393,7 @@ export function readPythonModel(fileName: string, text: string, diagnostics: Con
   const batchRead = int('batch');
   const windowRead = int('window', 0);
   const classTokens = int('classToken', 0);
+  const neighborhood = int('neighborhood', 0);
   const anchor = { line: headsC.line, column: headsC.column };
 
   let causal = patch === undefined && imageRead === undefined;
@@ -465,6 +467,7 @@ export function readPythonModel(fileName: string, text: string, diagnostics: Con
   } else if (!invalid) {
     diagnostics.push(diag('warning', 'no SEQ_LEN / MAX_SEQ_LEN (or PATCH_SIZE and IMG_SIZE) constant: the sequence length is unknown', anchor));
   }
+  if (neighborhood) m.neighborhood = neighborhood;
   if (invalid || heads === undefined) m.unsupported = 'some attention constants could not be evaluated (see the diagnostics)';
   checkModel(m, spans, diagnostics, anchor);
   return [m];

@@ -31,6 +31,7 @@ export type FieldRole =
   | 'causal'
   | 'imageSize'
   | 'patchSize'
+  | 'neighborhood'
   | 'dtype'
   | 'model';
 
@@ -68,6 +69,8 @@ export interface ModelAttention {
   slidingWindow: number;
   /** attn_logit_softcapping; 0 = none. */
   softcap: number;
+  /** 2-D neighbourhood radius a script asks for (`NEIGHBORHOOD = 5`); kernels/problem.ts states the mask. */
+  neighborhood?: number;
   /**
    * Only when layers differ (Gemma-2: local/global alternating): runs of layers repeated cyclically until
    * `layers` are covered (model/layers.ts). Never one entry per layer: a config may claim 2^32 layers.

@@ -16,7 +16,7 @@ export interface Ceilings {
 export interface RooflinePoint {
   workload: string;
   kernel: string;
-  /** FLOP per byte of the minimum traffic (Q, K, V read once, O written once). */
+  /** FLOP done (the kernel's `work.flopsDone` when known) per byte of the minimum traffic (Q, K, V read once, O written once). */
   intensity: number;
   tflops: number;
   /** Fraction of the roof at this intensity (undefined without ceilings). */
@@ -61,13 +61,20 @@ export function buildRooflineModel(report: ProfileReport): RooflineModel {
   for (const w of report.workloads) {
     for (const r of w.results) {
       if (r.status !== 'ok' || !(r.bytesMoved > 0) || !(r.tflops > 0)) continue;
-      const intensity = r.flops / r.bytesMoved;
+      // The work the kernel does (masked tiles it skips are not counted; tiles it computes in full are), so a
+      // kernel that skips blocks sits where its hardware work puts it.
+      const done = r.work?.flopsDone;
+      const ms = r.timings?.medianMs;
+      const useWork = r.mode !== 'train' && done !== undefined && done > 0 && ms !== undefined && ms > 0;
+      const flops = useWork ? done : r.flops;
+      const tflops = useWork ? done / (ms * 1e-3) / 1e12 : r.tflops;
+      const intensity = flops / r.bytesMoved;
       points.push({
         workload: w.name,
         kernel: r.kernel,
         intensity,
-        tflops: r.tflops,
-        ...(ceilings ? { ofRoof: r.tflops / roofAt(ceilings, intensity) } : {}),
+        tflops,
+        ...(ceilings ? { ofRoof: tflops / roofAt(ceilings, intensity) } : {}),
       });
     }
   }

@@ -29,8 +29,10 @@ export interface SpecJson {
   softcap: number;
   scale: number;
   kvLens?: number[];
-  /** The 2-D neighbourhood mask (grid width, radius), when the problem has one. */
-  neighborhood?: { gridWidth: number; radius: number };
+  /** 2-D neighbourhood mask (kernels/problem.ts states it); absent when none. */
+  neighborhood?: { radius: number; rows: number; cols: number };
+  /** Memory layout timed, when not the default bhsd. */
+  layout?: 'bshd';
   flops: number;
   visiblePairs: number;
   minimumBytes: number;
@@ -118,6 +120,7 @@ export function specToJson(p: AttentionProblem): SpecJson {
     scale: effectiveScale(p),
     ...(p.kvLens ? { kvLens: [...p.kvLens] } : {}),
     ...(p.neighborhood ? { neighborhood: { ...p.neighborhood } } : {}),
+    ...(p.layout === 'bshd' ? { layout: 'bshd' as const } : {}),
     flops: attentionFlops(p),
     visiblePairs: visiblePairs(p),
     minimumBytes: minimumBytes(p),

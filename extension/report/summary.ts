@@ -1,6 +1,7 @@
 /** Text renderings of a report: the CLI's table, Markdown and CSV exports. Pure. */
 import type { KernelResult } from '../../kernels/runner';
 import { formatBytes, formatMatrixConfig, formatMs } from '../../kernels/units';
+import { describeWork } from '../../kernels/sparsity';
 import type { ProfileReport, SpecJson, Workload } from './schema';
 
 /** Every mask option a spec ran with, as a user writes them: "causal, window=4096, softcap=30, kv-lens". */
@@ -10,7 +11,12 @@ export function maskOptions(spec: SpecJson): string[] {
   if (spec.softcap > 0) parts.push(`softcap=${spec.softcap}`);
   // The default scale is 1/√D; another one was asked for and changes the result.
   if (Number.isFinite(spec.scale) && Math.abs(spec.scale - 1 / Math.sqrt(spec.headDim)) > 1e-6 * spec.scale) parts.push(`scale=${Number(spec.scale.toPrecision(4))}`);
-  if (spec.neighborhood) parts.push(`neighborhood=${spec.neighborhood.gridWidth}:${spec.neighborhood.radius}`);
+  if (spec.neighborhood) {
+    const g = spec.neighborhood;
+    const global = spec.seqLenK - g.rows * g.cols;
+    parts.push(`neighborhood=${g.radius} on ${g.rows}×${g.cols}${global > 0 ? `+${global}` : ''}`);
+  }
+  if (spec.layout === 'bshd') parts.push('bshd');
   if (spec.kvLens?.length) parts.push('kv-lens');
   return parts;
 }
@@ -170,7 +176,19 @@ export function summaryTable(report: ProfileReport): string {
   const body = summaryRows(report).map((r) => displayCells(r, engines));
   const widths = cols.map((c, i) => Math.max(c.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [...header(report), '', line(cols), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+  const work = workLines(report);
+  return [...header(report), '', line(cols), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line), ...(work.length ? ['', ...work] : [])].join('\n');
+}
+
+/** Under masks: per kernel, the visible share of S, the tiles it computed and the FLOPs done vs dense (block skipping). */
+export function workLines(report: ProfileReport): string[] {
+  const lines: string[] = [];
+  for (const w of report.workloads) {
+    for (const r of w.results) {
+      if (r.status === 'ok' && r.work && r.work.visibleFraction < 1) lines.push(`${w.name} · ${r.kernel}: ${describeWork(r.work)}`);
+    }
+  }
+  return lines;
 }
 
 export function summaryMarkdown(report: ProfileReport): string {
@@ -187,6 +205,7 @@ export function summaryMarkdown(report: ProfileReport): string {
     `|${cols.map(() => '---').join('|')}|`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     '',
+    ...workLines(report).map((l) => `${esc(l)}  `),
   ].join('\n');
 }
 

@@ -257,8 +257,10 @@ class Problem:
         self.default_scale = r.get("scale") is None or abs(self.scale - 1.0 / math.sqrt(self.D)) < 1e-12
         self.kv_lens = [int(x) for x in r["kvLens"]] if r.get("kvLens") is not None else None
         n = r.get("neighborhood")
-        # The seed's 2-D neighbourhood: positions row by row on a grid_width-wide grid, |drow| < radius, |dcol| < radius.
-        self.grid = (int(n["gridWidth"]), int(n["radius"])) if n else None
+        # The 2-D neighbourhood (kernels/problem.ts states it): the last rows*cols tokens are a patch grid in row-major
+        # order, patches see patches with |drow| < radius and |dcol| < radius; the tokens before the grid (a class
+        # token) see and are seen by all. Kept as (cols, radius, start, rows), start = Nk - rows*cols.
+        self.grid = (int(n["cols"]), int(n["radius"]), self.Nk - int(n["rows"]) * int(n["cols"]), int(n["rows"])) if n else None
         self.G = self.Hq // self.Hkv
         self.offset = self.Nk - self.Nq
 
@@ -290,8 +292,10 @@ class Problem:
         if self.window > 0:
             m &= j > i - self.window
         if self.grid is not None:
-            w, r = self.grid
-            m &= ((torch.div(i, w, rounding_mode="floor") - torch.div(j, w, rounding_mode="floor")).abs() < r) & (((i % w) - (j % w)).abs() < r)
+            w, r, st, _ = self.grid
+            a, c = i - st, j - st
+            near = ((torch.div(a, w, rounding_mode="floor") - torch.div(c, w, rounding_mode="floor")).abs() < r) & (((a % w) - (c % w)).abs() < r)
+            m &= near | (i < st) | (j < st)
         if self.kv_lens is not None:
             lens = torch.tensor(self.kv_lens, device=device).view(-1, 1, 1, 1)
             m = m.view(1, 1, self.Nq, self.Nk) & (j.view(1, 1, 1, -1) < lens)
@@ -440,7 +444,8 @@ def _mask_words(p):
     if p.window:
         parts.append("a %d-token window" % p.window)
     if p.grid is not None:
-        parts.append("a 2-D neighbourhood (grid %d wide, radius %d)" % p.grid)
+        w, r, st, rows = p.grid
+        parts.append("a 2-D neighbourhood (radius %d on a %dx%d grid%s)" % (r, rows, w, ", %d global token(s)" % st if st else ""))
     if p.kv_lens is not None:
         parts.append("per-batch key lengths")
     return ", ".join(parts) or "no mask"
@@ -464,8 +469,9 @@ def make_flex(p, dtype, device):
             pos = q_idx + offset
             ok = None
             if grid is not None:
-                gw, gr = grid
-                ok = (torch.abs(pos // gw - kv_idx // gw) < gr) & (torch.abs(pos % gw - kv_idx % gw) < gr)
+                gw, gr, st, _ = grid
+                a, c = pos - st, kv_idx - st
+                ok = ((torch.abs(a // gw - c // gw) < gr) & (torch.abs(a % gw - c % gw) < gr)) | (pos < st) | (kv_idx < st)
             if upper:
                 u = kv_idx <= pos
                 ok = u if ok is None else ok & u

@@ -24,8 +24,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let row0 = wg.x * BQ;
   let i = min(row0 + lid, P.nq - 1u);
   let inBounds = row0 + lid < P.nq;
-  let qBase = (bh * P.nq + i) * D4;
-  let kvBase = (b * P.kvHeads + kvh) * P.nk * D4;
+  let qBase = qRow(b, h, i) * D4;
+  let kvBase = kvRow(b, kvh, 0u) * D4;
+  let kvStep = P.kvStrideN * D4;
 
   var qr: array<vec4<f32>, D4>;
   var acc: array<vec4<f32>, D4>;
@@ -36,21 +37,21 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var m = MASKED;
   var l = 0.0;
   let range = visibleRange(b, i);
+  let holes = rangeHasHoles();
 
-  // Keys any row of this workgroup can see: lo and hi never decrease with the row (document bounds of
-  // packed rows included), so the hull of the first and last rows' ranges covers them all, and fully
-  // masked tiles are skipped.
-  let first = visibleRange(b, row0);
-  let last = visibleRange(b, min(row0 + BQ, P.nq) - 1u);
-  let kEnd = last.y;
-  for (var t0 = (first.x / BK) * BK; t0 < kEnd; t0 += BK) {
+  // Keys any row of this workgroup can see; within them, a K/V tile in which no (row, key) pair is visible
+  // is skipped before it is loaded (the same decision for every thread: it depends only on the workgroup).
+  let rowLast = min(row0 + BQ, P.nq) - 1u;
+  let hull = rowsHull(b, row0, rowLast);
+  for (var t0 = (hull.x / BK) * BK; t0 < hull.y; t0 += BK) {
+    if (!tileVisible(b, row0, rowLast, t0, min(t0 + BK, P.nk) - 1u)) { continue; }
     workgroupBarrier();
     for (var x = lid; x < BK * D4; x += BQ) {
       let j = t0 + x / D4;
       var kv = vec4<f32>(0.0);
       var vv = vec4<f32>(0.0);
       if (j < P.nk) {
-        let at = kvBase + j * D4 + x % D4;
+        let at = kvBase + j * kvStep + x % D4;
         kv = vec4<f32>(k[at]);
         vv = vec4<f32>(v[at]);
       }
@@ -68,7 +69,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       }
       var score = capScore(dotv.x + dotv.y + dotv.z + dotv.w);
       let j = t0 + jj;
-      if (j < range.x || j >= range.y) { score = MASKED; }
+      if (j < range.x || j >= range.y || (holes && !keyVisible(b, i, j))) { score = MASKED; }
       sc[jj] = score;
       tileMax = max(tileMax, score);
     }
@@ -90,7 +91,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   if (inBounds) {
     // A row that sees no key outputs 0, as the reference does.
     let inv = select(0.0, 1.0 / l, l > 0.0);
-    let oBase = (bh * P.nq + i) * D4;
+    let oBase = qRow(b, h, i) * D4;
     for (var d = 0u; d < D4; d++) { o[oBase + d] = vec4<elem>(acc[d] * inv); }
   }
 }

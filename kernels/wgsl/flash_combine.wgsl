@@ -24,5 +24,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     l += w * st.y;
     acc += w * partial[(s * rows + row) * D4 + d4];
   }
-  o[row * D4 + d4] = vec4<elem>(select(vec4<f32>(0.0), acc / l, l > 0.0));
+  // row is flat in [B, Hq, Nq]; O takes the problem's layout.
+  let i = row % P.nq;
+  let bh = row / P.nq;
+  o[qRow(bh / P.heads, bh % P.heads, i) * D4 + d4] = vec4<elem>(select(vec4<f32>(0.0), acc / l, l > 0.0));
 }

@@ -40,36 +40,41 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let kvh = bkv % P.kvHeads;
   let group = P.heads / P.kvHeads;
   let slots = group * P.nq;
-  let kvBase = (b * P.kvHeads + kvh) * P.nk * D4;
+  let kvBase = kvRow(b, kvh, 0u) * D4;
+  let kvStep = P.kvStrideN * D4;
   let tx = lid % TX;
   let ty = lid / TX;
   let slot0 = wg.x * BQ;
   let slotLast = min(slot0 + BQ, slots) - 1u;
   // My 4 rows: slot → (query head kvh·group + slot / nq, position slot % nq) → flat row of [B, Hq, Nq].
-  var qrow: vec4<u32>;
+  var qrow: vec4<u32>;   // flat row of [B, Hq, Nq] (split partials)
+  var qoff: vec4<u32>;   // where the row starts in Q and O, in vec4s (layout strides)
+  var qpos: vec4<u32>;
   var lo: vec4<u32>;
   var hi: vec4<u32>;
   for (var r = 0u; r < 4u; r++) {
     let slot = min(slot0 + ty * 4u + r, slots - 1u);
     let i = slot % P.nq;
     qrow[r] = (b * P.heads + kvh * group + slot / P.nq) * P.nq + i;
+    qoff[r] = qRow(b, kvh * group + slot / P.nq, i) * D4;
+    qpos[r] = i;
     let range = visibleRange(b, i);
     lo[r] = range.x;
     hi[r] = range.y;
   }
   let rowsLive = slot0 + ty * 4u < slots;
-  let q0 = qrow.x * D4;
-  let q1 = qrow.y * D4;
-  let q2 = qrow.z * D4;
-  let q3 = qrow.w * D4;
+  let q0 = qoff.x;
+  let q1 = qoff.y;
+  let q2 = qoff.z;
+  let q3 = qoff.w;
 
-  // Keys any row of this workgroup sees: lo and hi never decrease with the position (document bounds of
-  // packed rows included), so the hull is
-  // spanned by the first and last slot — or by positions 0 and nq−1 when the block spans two heads.
+  // The query positions of this block: its first and last slot's — or 0 and nq−1 when it spans two heads.
+  // Keys any of them sees bound the loop; a K/V tile in which no pair is visible is skipped before it is loaded.
   let iFirst = select(slot0 % P.nq, 0u, slot0 / P.nq != slotLast / P.nq);
   let iLast = select(slotLast % P.nq, P.nq - 1u, slot0 / P.nq != slotLast / P.nq);
-  var kStart = visibleRange(b, iFirst).x;
-  var kEnd = visibleRange(b, iLast).y;
+  let hull = rowsHull(b, iFirst, iLast);
+  var kStart = hull.x;
+  var kEnd = hull.y;
   if (P.splitKeys > 0u) {
     let splitLo = wg.z * P.splitKeys;
     let splitHi = splitLo + P.splitKeys;
@@ -83,7 +88,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var m = vec4<f32>(MASKED);
   var l = vec4<f32>(0.0);
 
+  let holes = rangeHasHoles();
   for (var t0 = (kStart / BK) * BK; t0 < kEnd; t0 += BK) {
+    if (!tileVisible(b, iFirst, iLast, t0, min(t0 + BK, P.nk) - 1u)) { continue; }
     workgroupBarrier();
     // Kᵀ: each item reads 4 keys × one vec4 of dims (coalesced along D) and writes 4 transposed vec4s.
     for (var item = lid; item < TX * D4; item += THREADS) {
@@ -92,7 +99,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       var kk: array<vec4<f32>, 4>;
       for (var e = 0u; e < 4u; e++) {
         let key = t0 + kg * 4u + e;
-        if (key < P.nk) { kk[e] = vec4<f32>(k[kvBase + key * D4 + d4]); }
+        if (key < P.nk) { kk[e] = vec4<f32>(k[kvBase + key * kvStep + d4]); }
       }
       for (var c = 0u; c < 4u; c++) {
         kp[(d4 * 4u + c) * TX + kg] = vec4<f32>(kk[0][c], kk[1][c], kk[2][c], kk[3][c]);
@@ -102,7 +109,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       let key = t0 + item / DP4;
       let col = item % DP4;
       var vv = vec4<f32>(0.0);
-      if (key < P.nk && col < D4) { vv = vec4<f32>(v[kvBase + key * D4 + col]); }
+      if (key < P.nk && col < D4) { vv = vec4<f32>(v[kvBase + key * kvStep + col]); }
       vs[item] = vv;
     }
     workgroupBarrier();
@@ -139,6 +146,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         var score = capScore(row[c] * P.scale);
         if (key < lo[r] || key >= hi[r] || !rowsLive) { score = MASKED; }
         row[c] = score;
+      }
+      if (holes) {
+        // A 2-D neighbourhood leaves holes inside [lo, hi): the exact rule per key (one uniform branch per tile).
+        for (var c = 0u; c < 4u; c++) {
+          if (!keyVisible(b, qpos[r], keyBase + c)) { row[c] = MASKED; }
+        }
       }
       s[r] = row;
       partMax[r] = max(max(row.x, row.y), max(row.z, row.w));
@@ -208,7 +221,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let inv = select(vec4<f32>(0.0), vec4<f32>(1.0) / total, total > vec4<f32>(0.0));
   for (var r = 0u; r < 4u; r++) {
     if (slot0 + ty * 4u + r < slots) {
-      let oBase = qrow[r] * D4;
+      let oBase = qoff[r];
       for (var c = 0u; c < TD4; c++) {
         if (c * TX + tx < D4) { o[oBase + c * TX + tx] = vec4<elem>(acc[r * TD4 + c] * inv[r]); }
       }

@@ -14,11 +14,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let b = bh / P.heads;
   let h = bh % P.heads;
   let kvh = h / (P.heads / P.kvHeads);
-  let vBase = (b * P.kvHeads + kvh) * P.nk * HEAD_DIM + d;
+  let vBase = kvRow(b, kvh, 0u) * HEAD_DIM + d;
+  let vStep = P.kvStrideN * HEAD_DIM;
   let sBase = (local * P.nq + i) * P.nk;
   var acc = 0.0;
   for (var j = 0u; j < P.nk; j++) {
-    acc = fma(s[sBase + j], f32(v[vBase + j * HEAD_DIM]), acc);
+    acc = fma(s[sBase + j], f32(v[vBase + j * vStep]), acc);
   }
-  o[(bh * P.nq + i) * HEAD_DIM + d] = elem(acc);
+  o[qRow(b, h, i) * HEAD_DIM + d] = elem(acc);
 }

@@ -18,14 +18,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let b = bh / P.heads;
   let h = bh % P.heads;
   let kvh = h / (P.heads / P.kvHeads);
-  let qBase = (bh * P.nq + i) * D4;
-  let kBase = ((b * P.kvHeads + kvh) * P.nk + j) * D4;
+  let qBase = qRow(b, h, i) * D4;
+  let kBase = kvRow(b, kvh, j) * D4;
   var acc = vec4<f32>(0.0);
   for (var d = 0u; d < D4; d++) {
     acc = fma(vec4<f32>(q[qBase + d]), vec4<f32>(k[kBase + d]), acc);
   }
   var score = capScore((acc.x + acc.y + acc.z + acc.w) * P.scale);
-  let range = visibleRange(b, i);
-  if (j < range.x || j >= range.y) { score = MASKED; }
+  if (!keyVisible(b, i, j)) { score = MASKED; }
   s[(local * P.nq + i) * P.nk + j] = score;
 }

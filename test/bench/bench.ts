@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the shapes of GPU.md on this machine's adapter. Prints a table (adapter, shape, kernel,
  * median, TFLOP/s, peak bytes, ratio to naive) and can write it as Markdown for BENCHMARKS.md.
- *   node dist/bench.js [--shapes vit196,vit3136,qwen2-prefill,qwen2-decode (default),vit3136-softcap,vit3136-nbhd] [--kernels naive,flash,torch:sdpa-flash,…]
+ *   node dist/bench.js [--shapes vit196,vit3136,qwen2-prefill,qwen2-decode (default),vit3136-nbhd,vit3136-d80,vit196-d80,vit3136-softcap]
+ *                      [--kernels naive,flash,torch:sdpa-flash,…]
  *                      [--iters N] [--markdown OUT] [--json OUT] [--sweep tiled:64,32;rows:64,8]
  *                      [--dtype f32|f16] [--torch-dtype bf16,f16,f32] [--mode fwd|train] [--python PATH]
  * On a software adapter the shapes are scaled down (and the table says so): lavapipe would take hours.
@@ -14,7 +15,7 @@ import { discoverPython, noTorchReason, type PythonSession } from '../../extensi
 import { runTorchKernels } from '../../extension/engine/torchBridge';
 import { isTorchKernel, type TorchDType } from '../../extension/engine/torchProtocol';
 import { parseTorchDtype } from '../../extension/engine/torchDtype';
-import { AttentionProblem, describeProblem } from '../../kernels/problem';
+import { AttentionProblem, describeProblem, neighborhoodFor } from '../../kernels/problem';
 import { runProblem, KernelResult } from '../../kernels/runner';
 import { formatBytes, formatMs } from '../../kernels/units';
 import { measureCeilings } from '../../kernels/ceilings';
@@ -23,17 +24,22 @@ interface BenchShape {
   id: string;
   label: string;
   problem: AttentionProblem;
+  /** A shape of the same run this one is read against (dense vs masked, D = 80 vs D = 64): a ratio line is printed. */
+  versus?: string;
 }
 
 const base = { dtype: 'f32' as const, window: 0, softcap: 0 };
 const SHAPES: BenchShape[] = [
   { id: 'vit196', label: 'ViT-196 (128,16,16,196,64)', problem: { ...base, batch: 128, heads: 16, kvHeads: 16, seqLenQ: 196, seqLenK: 196, headDim: 64, causal: false } },
   { id: 'vit3136', label: 'ViT-3136 (8,12,12,3136,64)', problem: { ...base, batch: 8, heads: 12, kvHeads: 12, seqLenQ: 3136, seqLenK: 3136, headDim: 64, causal: false } },
+  // The ViT article's FlexAttention case: a 56×56 patch grid, each patch seeing patches < 5 rows and columns away.
+  { id: 'vit3136-nbhd', label: 'ViT-3136 R=5 neighbourhood (8,12,12,3136,64)', versus: 'vit3136', problem: { ...base, batch: 8, heads: 12, kvHeads: 12, seqLenQ: 3136, seqLenK: 3136, headDim: 64, causal: false, neighborhood: { radius: 5, rows: 56, cols: 56 } } },
+  { id: 'vit3136-d80', label: 'ViT-3136 D=80 (8,12,12,3136,80)', versus: 'vit3136', problem: { ...base, batch: 8, heads: 12, kvHeads: 12, seqLenQ: 3136, seqLenK: 3136, headDim: 80, causal: false } },
+  { id: 'vit196-d80', label: 'ViT-196 D=80 (128,16,16,196,80)', versus: 'vit196', problem: { ...base, batch: 128, heads: 16, kvHeads: 16, seqLenQ: 196, seqLenK: 196, headDim: 80, causal: false } },
   { id: 'qwen2-prefill', label: 'Qwen2-7B prefill 4k causal GQA (1,28,4,4096,128)', problem: { ...base, batch: 1, heads: 28, kvHeads: 4, seqLenQ: 4096, seqLenK: 4096, headDim: 128, causal: true } },
   { id: 'qwen2-decode', label: 'Qwen2-7B decode b8 ctx 4k (8,28,4,1→4096,128)', problem: { ...base, batch: 8, heads: 28, kvHeads: 4, seqLenQ: 1, seqLenK: 4096, headDim: 128, causal: true } },
-  // The seed article's FlexAttention cases (PyTorch backends; ours skip the neighbourhood mask): ask with --shapes.
+  // The seed article's FlexAttention cases: ask with --shapes.
   { id: 'vit3136-softcap', label: 'ViT-3136 softcap 30 (8,12,12,3136,64)', problem: { ...base, batch: 8, heads: 12, kvHeads: 12, seqLenQ: 3136, seqLenK: 3136, headDim: 64, causal: false, softcap: 30 } },
-  { id: 'vit3136-nbhd', label: 'ViT-3136 2-D neighbourhood 56:5 (8,12,12,3136,64)', problem: { ...base, batch: 8, heads: 12, kvHeads: 12, seqLenQ: 3136, seqLenK: 3136, headDim: 64, causal: false, neighborhood: { gridWidth: 56, radius: 5 } } },
 ];
 const DEFAULT_SHAPES = ['vit196', 'vit3136', 'qwen2-prefill', 'qwen2-decode'];
 
@@ -44,7 +50,8 @@ function scaled(s: BenchShape): BenchShape {
   const n = Math.max(64, Math.floor(p.seqLenK / 16));
   p.seqLenQ = p.seqLenQ === 1 ? 1 : n;
   p.seqLenK = n;
-  return { id: s.id, label: `${s.id} scaled for software (${p.batch},${p.heads},${p.kvHeads},${p.seqLenQ === 1 ? `1→${n}` : n},${p.headDim})`, problem: p };
+  if (p.neighborhood) p.neighborhood = neighborhoodFor(n, p.neighborhood.radius);
+  return { id: s.id, versus: s.versus, label: `${s.id} scaled for software (${p.batch},${p.heads},${p.kvHeads},${p.seqLenQ === 1 ? `1→${n}` : n},${p.headDim})`, problem: p };
 }
 
 function flag(name: string): string | undefined {
@@ -53,6 +60,8 @@ function flag(name: string): string | undefined {
 }
 
 interface Row {
+  id: string;
+  versus?: string;
   shape: string;
   kernel: string;
   result: KernelResult;
@@ -148,7 +157,7 @@ async function main(): Promise<void> {
     }
     const naive = results.find((x) => x.name === 'naive' && x.r.status === 'ok')?.r.timings?.medianMs;
     for (const { name, r } of results) {
-      rows.push({ shape: shape.label, kernel: name, result: r, ratio: naive && r.timings ? naive / r.timings.medianMs : Number.NaN });
+      rows.push({ id: shape.id, versus: shape.versus, shape: shape.label, kernel: name, result: r, ratio: naive && r.timings ? naive / r.timings.medianMs : Number.NaN });
     }
   }
   ctx?.destroy();
@@ -179,19 +188,41 @@ async function main(): Promise<void> {
     const passes = r.passes.map((x) => `${x.name} ${formatMs(x.medianMs)}${x.perIteration > 1 ? ` (×${x.perIteration})` : ''}`).join(', ');
     console.log(`  ${shape} · ${kernel}: ${passes}${r.notes.length ? ` — ${r.notes.join(' ')}` : ''}`);
   }
+  const versus = versusLines(rows);
+  if (versus.length) console.log(['', ...versus].join('\n'));
   const md = flag('markdown');
   if (md) {
     const mdRows = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...cells.map((c) => `| ${c.join(' | ')} |`)];
     const ceilingLine = ceilings
       ? `Ceilings measured in the same run: ${ceilings.computeTflops.toFixed(1)} TFLOP/s FP32 (register FMA chains), ${ceilings.matmulTflops?.toFixed(1) ?? '–'} TFLOP/s attained by a ${ceilings.matmulSize ?? ''}² WGSL matmul, ${ceilings.bandwidthGBps.toFixed(0)} GB/s (vec4 copy of ${formatBytes(ceilings.bandwidthBySize?.at(-1)?.bytes ?? 0)}).`
       : `PyTorch only (${torchDevice}), mode ${mode}: no WebGPU ceilings.`;
-    writeFileSync(md, [ceilingLine, '', ...mdRows].join('\n') + '\n');
+    writeFileSync(md, [ceilingLine, '', ...mdRows, ...(versus.length ? ['', ...versus.map((l) => `${l}  `)] : [])].join('\n') + '\n');
   }
   const json = flag('json');
   if (json) {
     writeFileSync(json, JSON.stringify({ adapter: a, pytorch: session ? { python: session.describe(), torch: session.hello.torch, device: session.hello.device } : undefined, mode, ceilings, rows: rows.map((r) => ({ ...r.result, shape: r.shape, variant: r.kernel, ratio: r.ratio, iterations: undefined })), problems: ids.map((id) => describeProblem(SHAPES.find((s) => s.id === id)!.problem)) }, null, 1));
   }
   if (rows.some((r) => r.result.status === 'ok' && !r.result.correct)) process.exitCode = 1;
+}
+
+/**
+ * Each shape read against its `versus` shape, kernel by kernel, inside this run: the time ratio, beside what the
+ * masks and head dims predict (visible share of S, tiles computed, FLOPs done).
+ */
+function versusLines(rows: Row[]): string[] {
+  const lines: string[] = [];
+  for (const r of rows) {
+    if (!r.versus || r.result.status !== 'ok' || !r.result.timings) continue;
+    const other = rows.find((o) => o.id === r.versus && o.kernel === r.kernel && o.result.status === 'ok' && o.result.timings);
+    if (!other?.result.timings) continue;
+    const ratio = other.result.timings.medianMs / r.result.timings.medianMs;
+    const w = r.result.work;
+    const wo = other.result.work;
+    const predicted = w && wo ? `; FLOPs done ${(wo.flopsDone / w.flopsDone).toFixed(2)}× fewer` : '';
+    const masked = w && w.visibleFraction < 1 ? `; ${(100 * w.visibleFraction).toFixed(1)} % of S visible, ${(100 * w.tileFraction).toFixed(1)} % of ${w.tile ?? 'the'} tiles computed` : '';
+    lines.push(`${r.kernel}: ${r.shape} vs ${other.shape}: ${formatMs(r.result.timings.medianMs)} vs ${formatMs(other.result.timings.medianMs)} — ${ratio.toFixed(2)}× the speed${masked}${predicted}.`);
+  }
+  return lines;
 }
 
 main().catch((e: Error) => {

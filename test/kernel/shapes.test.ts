@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType, ProblemError, docBoundsFor, validateProblem } from '../../kernels/problem';
 import { runProblem } from '../../kernels/runner';
+import { blockWork } from '../../kernels/sparsity';
 
 let ctx: GpuContext;
 const seed = Date.now() & 0xffffff;
@@ -40,6 +41,8 @@ const MASK_KINDS: [string, Partial<AttentionProblem>][] = [
   ['sliding window 7', { window: 7 }],
   ['key lengths (one empty row)', { kvLens: Int32Array.from([23, 0]) }],
   ['packed documents, causal', { causal: true, docBounds: docBoundsFor([[1, 20, 9], [37]], N) }],
+  // 37 = a class token + a 6×6 patch grid.
+  ['2-D neighbourhood R=2 with a class token', { neighborhood: { radius: 2, rows: 6, cols: 6 } }],
 ];
 
 /** Runs every variant of every kernel on p; the tiled variant may not fit a head dim on this adapter (then flash says so). */
@@ -81,6 +84,45 @@ describe('head dims that cannot run', () => {
   test('a head dim that is not a multiple of 8, or over 256, is refused in one sentence', () => {
     for (const d of [36, 100, 264, 512]) {
       assert.throws(() => validateProblem(base(d, 'f32')), new RegExp(`^ProblemError: head dim ${d} is not supported; the kernels take a multiple of 8 up to 256\\.$`));
+    }
+  });
+});
+
+describe('2-D neighbourhood edge cases', () => {
+  // N stays 37–40 so the pipelines of the head-dim tests are reused (the tiled plan depends on N).
+  const grid = (over: Partial<AttentionProblem>, n = N): AttentionProblem => ({ ...base(64, 'f32'), seqLenQ: n, seqLenK: n, ...over });
+  test('a 3×13 grid, no class token: rows of the grid straddle the 40-row and 32-key tiles', async () => {
+    await expectAllCorrect(ctx, grid({ neighborhood: { radius: 3, rows: 3, cols: 13 } }, 39), '3×13 R=3');
+  });
+  test('R = 1: each patch sees only itself (and the class token)', async () => {
+    await expectAllCorrect(ctx, grid({ neighborhood: { radius: 1, rows: 6, cols: 6 } }), 'R=1');
+  });
+  test('R ≥ the grid: dense', async () => {
+    await expectAllCorrect(ctx, grid({ neighborhood: { radius: 6, rows: 6, cols: 6 } }), 'R=6');
+  });
+  test('with causal, key lengths and a softcap', async () => {
+    await expectAllCorrect(ctx, grid({ neighborhood: { radius: 2, rows: 6, cols: 6 }, causal: true, softcap: 5, kvLens: Int32Array.from([30, 37]) }), 'R=2 causal kv-lens softcap');
+  });
+});
+
+describe('block skipping as reported', () => {
+  test('flash reports the tiles it computes under a sliding window; naive computes the whole matrix', async () => {
+    // The row-per-thread variant keeps its 64-row × 8-key tiles at any length, so this reuses its pipeline.
+    const p: AttentionProblem = { ...base(64, 'f32'), batch: 1, heads: 2, kvHeads: 2, seqLenQ: 256, seqLenK: 256, window: 8 };
+    process.env.ATTNPROF_FLASH_VARIANT = 'rows';
+    try {
+      const run = await runProblem(ctx, p, { kernels: ['flash', 'naive'], iterations: 1, warmup: 0, seed });
+      const [flash, naive] = run.results;
+      assert.ok(flash.correct && naive.correct, `${flash.maxRelError} ${naive.maxRelError}`);
+      const want = blockWork(p, { rows: 64, keys: 8, groupSlots: false, splitKeys: 0 });
+      assert.deepEqual(flash.work, want);
+      // Per 64-row tile: the 8 key tiles of its rows and the one before them (the window reaches back 7 keys).
+      assert.equal(want.tilesComputed, 2 * (8 + 3 * 9));
+      assert.match(flash.notes.join(' '), /Work: 3\.\d % of the score matrix is visible; computed 70 of 256 64×8 tiles \(27 %\)/);
+      assert.equal(naive.work?.flopsDone, naive.work?.flopsDense);
+      assert.equal(naive.work?.tile, undefined);
+    } finally {
+      delete process.env.ATTNPROF_FLASH_VARIANT;
     }
   });
 });

@@ -36,7 +36,7 @@ test('what the user is told while typing', () => {
   assert.equal(message('1,32,5,4096,128'), 'Query heads (32) must be a multiple of key/value heads (5) for GQA/MQA.');
   assert.equal(message('1,32,8,4096,100'), 'Head dim 100 is not supported; the kernels take a multiple of 8 up to 256.');
   assert.match(message('4096,4096,4096,4096,128'), /^The shape is absurdly large/);
-  assert.equal(message('1,32,8,4096,128 causl'), "Unknown option 'causl': use causal, window=W, softcap=C, neighborhood=W:R or q=Q (query length, e.g. q=1 for decode).");
+  assert.equal(message('1,32,8,4096,128 causl'), "Unknown option 'causl': use causal, window=W, softcap=C, neighborhood=R (or W:R) or q=Q (query length, e.g. q=1 for decode).");
   assert.equal(message('1,32,8,4096,128 q=0'), "q (the query length) must be a positive integer, got '0'.");
   assert.equal(message('1,32,8,4096,128 q=5000'), 'q=5000 is longer than N=4096 (the keys): the queries attend to the last N positions.');
   assert.equal(message('1,32,8,4096,128 window=-3'), "window must be a non-negative integer, got '-3'.");

@@ -125,7 +125,7 @@ describe('torch:eager on CPU against the float64 reference', () => {
     { name: 'GQA 4:2, causal bottom-right (Nq < Nk), f32', p: problem({ batch: 2, heads: 4, kvHeads: 2, seqLenQ: 24, seqLenK: 40, headDim: 32, causal: true }), dtype: 'f32' as const },
     { name: 'window 7 + softcap 5 + custom scale, f32', p: problem({ batch: 1, heads: 2, kvHeads: 1, seqLenQ: 33, seqLenK: 33, headDim: 64, window: 7, softcap: 5, scale: 0.3 }), dtype: 'f32' as const },
     { name: 'kv-lens with an empty batch row (outputs 0), bf16', p: problem({ batch: 3, heads: 2, kvHeads: 2, seqLenQ: 16, seqLenK: 16, headDim: 32, kvLens: Int32Array.from([16, 5, 0]) }), dtype: 'bf16' as const },
-    { name: 'the seed\'s 2-D neighbourhood (grid 7, radius 2) + causal, GQA, f32', p: problem({ batch: 1, heads: 4, kvHeads: 2, seqLenQ: 49, seqLenK: 49, headDim: 32, causal: true, neighborhood: { gridWidth: 7, radius: 2 } }), dtype: 'f32' as const },
+    { name: 'the seed\'s 2-D neighbourhood (grid 7, radius 2) + causal, GQA, f32', p: problem({ batch: 1, heads: 4, kvHeads: 2, seqLenQ: 49, seqLenK: 49, headDim: 32, causal: true, neighborhood: { radius: 2, rows: 7, cols: 7 } }), dtype: 'f32' as const },
     { name: 'MQA 8:1, N = 1 decode against 50 keys, causal, bf16', p: problem({ batch: 2, heads: 8, kvHeads: 1, seqLenQ: 1, seqLenK: 50, headDim: 64, causal: true }), dtype: 'bf16' as const },
   ];
   for (const c of cases) {
