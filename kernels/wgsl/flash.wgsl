@@ -69,7 +69,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       }
       var score = capScore(dotv.x + dotv.y + dotv.z + dotv.w);
       let j = t0 + jj;
-      if (j < range.x || j >= range.y || (holes && !keyVisible(b, i, j))) { score = MASKED; }
+      if (j < range.x || j >= range.y || (holes && !neighborVisible(i, j))) { score = MASKED; }
       sc[jj] = score;
       tileMax = max(tileMax, score);
     }

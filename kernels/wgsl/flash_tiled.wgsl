@@ -148,9 +148,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         row[c] = score;
       }
       if (holes) {
-        // A 2-D neighbourhood leaves holes inside [lo, hi): the exact rule per key (one uniform branch per tile).
+        // A 2-D neighbourhood leaves holes inside [lo, hi) (one uniform branch per tile): the rest of keyVisible.
         for (var c = 0u; c < 4u; c++) {
-          if (!keyVisible(b, qpos[r], keyBase + c)) { row[c] = MASKED; }
+          if (!neighborVisible(qpos[r], keyBase + c)) { row[c] = MASKED; }
         }
       }
       s[r] = row;

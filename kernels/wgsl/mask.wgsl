@@ -9,6 +9,8 @@
 //   rangeHasHoles() -> bool           uniform: keys inside [lo, hi) may still be masked (2-D neighbourhood);
 //                                     then test each key with keyVisible. False: [lo, hi) is exact.
 //   keyVisible(b, i, j) -> bool       the exact rule for one (query, key) pair.
+//   neighborVisible(i, j) -> bool     what keyVisible adds to j ∈ visibleRange(b, i) when rangeHasHoles(): a kernel
+//                                     that already masked by [lo, hi) tests only this for the holes.
 //   rowsHull(b, i0, i1) -> vec2<u32>  [lo, hi) covering every key any row i0..i1 sees: a query tile's loop bounds.
 //   tileVisible(b, i0, i1, j0, j1) -> bool
 //                                     false only when no pair of rows [i0, i1] × keys [j0, j1] (inclusive) is
