@@ -32,6 +32,9 @@ function decodeBytes(rows: number, d: number, sk: number): number {
 export function planDecode(p: AttentionProblem, ctx: GpuContext): DecodePlan | undefined {
   const rows = (p.heads / p.kvHeads) * p.seqLenQ;
   if (rows > MAX_DECODE_ROWS || p.headDim % 4 !== 0) return undefined;
+  // flash_decode.wgsl reads bhsd rows and masks by the contiguous range only: the bshd layout and a 2-D
+  // neighbourhood take the tiled path, which reads strides and the whole mask API.
+  if (p.layout === 'bshd' || p.neighborhood) return undefined;
   const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
   const chunk = [32, 16, 8].find((sk) => decodeBytes(rows, p.headDim, sk) <= limit);
   if (!chunk) return undefined;

@@ -5,7 +5,7 @@ import { AnalyticBuffer, AttentionKernel, KernelPass, bindGroup, packParams, spl
 import { AttentionProblem, ProblemError } from './problem';
 import type { GpuContext } from './device';
 import { assembleShader } from './shader';
-import { decodePath } from './decode';
+import { decodePath, planDecode } from './decode';
 
 /**
  * flash: fused online-softmax attention, never materialising S. Two variants of one algorithm:
@@ -154,6 +154,7 @@ function splitScratch(p: AttentionProblem, grid: FlashGrid): AnalyticBuffer[] {
 
 export const flashKernel: AttentionKernel = {
   name: 'flash',
+  supports: { bshd: true, neighborhood: true },
   description: 'fused online-softmax attention (FlashAttention-2 style), K/V tiles in workgroup memory',
 
   check(ctx, p) {
@@ -171,6 +172,9 @@ export const flashKernel: AttentionKernel = {
   },
 
   tileSchedule(ctx, p) {
+    // The decode path walks one KV head's rows against key chunks, skipping by the rows' key range.
+    const decode = planDecode(p, ctx);
+    if (decode) return { rows: decode.rows, keys: decode.chunk, groupSlots: true, splitKeys: decode.splitKeys };
     const plan = planFlash(p, ctx);
     if (plan.variant === 'rows') return { rows: plan.rows, keys: plan.keys, groupSlots: false, splitKeys: 0 };
     return { rows: plan.rows, keys: plan.keys, groupSlots: true, splitKeys: flashGrid(p, plan).splitKeys };

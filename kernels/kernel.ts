@@ -47,6 +47,12 @@ export interface AttentionKernel {
   operandDtype?: 'f16';
   /** A build for tests only (the matrix stand-in): runnable by name, never listed to users. */
   internal?: boolean;
+  /**
+   * What the kernel reads beyond bhsd tensors and contiguous masks: the bshd layout (Params strides, qRow/kvRow) and
+   * the 2-D neighbourhood (mask.wgsl's keyVisible/neighborVisible and tileVisible). A kernel that does not say so is
+   * skipped, with the reason, on problems that need them.
+   */
+  supports?: { bshd?: boolean; neighborhood?: boolean };
   /** Why this adapter cannot run the kernel at all (missing features), or undefined: its row is then 'skipped'. */
   unavailable?(ctx: GpuContext): string | undefined;
   /** Adapter-specific fit check, before anything is allocated; throws ProblemError with one clear sentence. */

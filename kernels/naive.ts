@@ -19,6 +19,7 @@ function chunkPairs(ctx: GpuContext, p: AttentionProblem): number {
 
 export const naiveKernel: AttentionKernel = {
   name: 'naive',
+  supports: { bshd: true, neighborhood: true },
   description: 'S = QKᵀ materialised in GPU memory, softmax, S·V (three passes)',
 
   check(ctx, p) {

@@ -132,6 +132,13 @@ const TOLERANCE = { f32: 2e-4, f16: 8e-3 } as const;
 const ROTATE_BELOW_BYTES = 128 * 1024 * 1024;
 const MAX_TIMED_PASSES = 2048; // a query set holds at most 4096 timestamps
 
+/** Why a kernel cannot take this problem (a layout or mask it does not read yet), or undefined. */
+export function problemGap(kernel: AttentionKernel, p: AttentionProblem): string | undefined {
+  if (p.layout === 'bshd' && !kernel.supports?.bshd) return `${kernel.name} reads only the bhsd layout so far; time bshd with naive or flash.`;
+  if (p.neighborhood && !kernel.supports?.neighborhood) return `${kernel.name} has no 2-D neighbourhood mask yet; time it with naive or flash.`;
+  return undefined;
+}
+
 /** Checks every buffer against the adapter's limits before anything is allocated. */
 export function checkFits(ctx: GpuContext, p: AttentionProblem, kernels: AttentionKernel[]): void {
   validateProblem(p);
@@ -151,7 +158,7 @@ export function checkFits(ctx: GpuContext, p: AttentionProblem, kernels: Attenti
     }
   }
   if (p.batch * p.heads > 65535 * 65535) throw new ProblemError('batch × heads is over what can be dispatched.');
-  for (const k of kernels) if (!k.unavailable?.(ctx)) k.check(ctx, p);
+  for (const k of kernels) if (!k.unavailable?.(ctx) && !problemGap(k, p)) k.check(ctx, p);
 }
 
 function inputSetCount(p: AttentionProblem): number {
@@ -226,7 +233,7 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
 
     for (const kernel of kernels) {
       throwIfCancelled(options.signal);
-      const why = kernel.unavailable?.(ctx);
+      const why = kernel.unavailable?.(ctx) ?? problemGap(kernel, p);
       if (why) {
         results.push({ ...failedResult(kernel.name, why, p), status: 'skipped' });
         continue;

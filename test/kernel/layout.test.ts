@@ -68,6 +68,9 @@ describe('bshd layout through strides', () => {
       for (const [name, over] of masks) await expectAllCorrect(base({ headDim: d, ...over }), `D=${d} bshd ${name}`);
     });
   }
+  test('a decode shape (Nq = 1, MQA): the tiled path, not the bhsd-only decode path', async () => {
+    await expectAllCorrect(base({ heads: 4, kvHeads: 1, seqLenQ: 1, seqLenK: 50, causal: true }), 'decode bshd');
+  });
   test('f16', async () => {
     if (!ctx.hasF16) return;
     await expectAllCorrect(base({ dtype: 'f16', causal: true }), 'D=64 f16 bshd causal');
