@@ -5,6 +5,7 @@ import { keyVisible, rowsHull, tileVisible, visibleKeyCount, visibleKeyRange } f
 import { referenceRows } from '../../../kernels/reference';
 import { randomNormal } from '../../../kernels/random';
 import { problem } from '../helpers';
+import { KERNELS, kernelByName, problemGap } from '../../../kernels/runner';
 
 /** The neighbourhood as problem.ts states it, written out independently of kernels/mask.ts. */
 function statedRule(p: AttentionProblem, i: number, j: number): boolean {
@@ -117,5 +118,18 @@ describe('the 2-D neighbourhood mask on the host', () => {
     bad({ neighborhood: { radius: 0, rows: 6, cols: 6 } }, 'neighbourhood radius must be a positive integer, got 0.');
     bad({ neighborhood: { radius: 2, rows: 7, cols: 6 } }, 'a 7×6 patch grid has 42 tokens, more than the sequence\'s 37.');
     bad({ seqLenQ: 1 }, 'a 2-D neighbourhood needs as many queries as keys (the same tokens), got 1 and 37.');
+  });
+});
+
+describe('kernels that do not read a layout or mask yet', () => {
+  test('are skipped with one sentence; naive and flash read both', () => {
+    const bshd = problem({ layout: 'bshd' });
+    const grid = problem({ seqLenQ: 16, seqLenK: 16, neighborhood: { radius: 2, rows: 4, cols: 4 } });
+    for (const name of ['naive', 'flash']) {
+      assert.equal(problemGap(kernelByName(name), bshd), undefined);
+      assert.equal(problemGap(kernelByName(name), grid), undefined);
+    }
+    const others = KERNELS.filter((k) => !k.supports?.bshd);
+    for (const k of others) assert.match(problemGap(k, bshd) ?? '', /reads only the bhsd layout so far; time bshd with naive or flash\.$/);
   });
 });
