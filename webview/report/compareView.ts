@@ -29,7 +29,7 @@ function verdictText(r: CompareRow): string {
     case 'only-b':
       return 'only in B';
     case 'failed':
-      return 'failed on one side';
+      return Number.isNaN(r.aMs) && Number.isNaN(r.bMs) ? 'not run on either side (skipped or failed)' : 'failed on one side';
   }
 }
 
