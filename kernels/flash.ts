@@ -152,13 +152,22 @@ function splitScratch(p: AttentionProblem, grid: FlashGrid): AnalyticBuffer[] {
   ];
 }
 
+/**
+ * flash takes the key-parallel decode path for f16 only: on the H200 (BENCHMARKS.md, 2026-11-30) it halves the
+ * f16 decode step (150 µs against 320 µs for the split tiled kernel) but is slower than the split tiled kernel with
+ * f32 K/V (389 µs against 321 µs), so f32 decode keeps the split tiled kernel.
+ */
+function flashDecode(p: AttentionProblem, ctx: GpuContext): ReturnType<typeof decodePath> {
+  return p.dtype === 'f16' ? decodePath(p, ctx) : undefined;
+}
+
 export const flashKernel: AttentionKernel = {
   name: 'flash',
   supports: { bshd: true, neighborhood: true },
   description: 'fused online-softmax attention (FlashAttention-2 style), K/V tiles in workgroup memory',
 
   check(ctx, p) {
-    const decode = decodePath(p, ctx);
+    const decode = flashDecode(p, ctx);
     if (decode) return decode.check(ctx, p);
     const plan = planFlash(p, ctx);
     if (plan.workgroupBytes > ctx.adapter.limits.maxComputeWorkgroupStorageSize) {
@@ -173,7 +182,7 @@ export const flashKernel: AttentionKernel = {
 
   tileSchedule(ctx, p) {
     // The decode path walks one KV head's rows against key chunks, skipping by the rows' key range.
-    const decode = planDecode(p, ctx);
+    const decode = p.dtype === 'f16' ? planDecode(p, ctx) : undefined;
     if (decode) return { rows: decode.rows, keys: decode.chunk, groupSlots: true, splitKeys: decode.splitKeys };
     const plan = planFlash(p, ctx);
     if (plan.variant === 'rows') return { rows: plan.rows, keys: plan.keys, groupSlots: false, splitKeys: 0 };
@@ -181,14 +190,14 @@ export const flashKernel: AttentionKernel = {
   },
 
   analyticScratch(ctx, p) {
-    const decode = decodePath(p, ctx);
+    const decode = flashDecode(p, ctx);
     if (decode) return decode.analyticScratch(ctx, p);
     const plan = planFlash(p, ctx);
     return plan.variant === 'tiled' ? splitScratch(p, flashGrid(p, plan)) : [];
   },
 
   async prepare(ctx, alloc, cache, p, io) {
-    const decode = decodePath(p, ctx);
+    const decode = flashDecode(p, ctx);
     if (decode) return decode.prepare(ctx, alloc, cache, p, io);
     const plan = planFlash(p, ctx);
     const grid = flashGrid(p, plan);

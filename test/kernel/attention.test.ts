@@ -158,7 +158,8 @@ async function expectCorrectOn(c: GpuContext, p: AttentionProblem, kernels: stri
 
 describe('decode split-K', () => {
   test('decode takes the key-parallel path: keys split over workgroups, then combined, matching the reference', async () => {
-    const p = problem({ batch: 2, heads: 8, kvHeads: 2, seqLenQ: 1, seqLenK: 1000, headDim: 64, causal: true, kvLens: Int32Array.from([1000, 333]) });
+    // f16: flash's decode path (f32 decode keeps the split tiled kernel, checked by the decode cases above).
+    const p = problem({ batch: 2, heads: 8, kvHeads: 2, seqLenQ: 1, seqLenK: 1000, headDim: 64, dtype: 'f16', causal: true, kvLens: Int32Array.from([1000, 333]) });
     const run = await runProblem(ctx, p, { kernels: ['flash'], iterations: 2, warmup: 0, seed });
     const r = run.results[0];
     assert.ok(r.correct, `max rel error ${r.maxRelError}`);
@@ -166,6 +167,9 @@ describe('decode split-K', () => {
     assert.deepEqual(r.passes.map((x) => x.name), ['partial', 'combine']);
     const partials = run.memory.find((m) => m.kind === 'alloc' && m.label.startsWith('split partials ('));
     assert.ok(partials && partials.bytes >= 2 * 2 * 8 * 64 * 4, 'the partial results are in the memory trace');
+    const f32 = await runProblem(ctx, { ...p, dtype: 'f32' }, { kernels: ['flash'], iterations: 1, warmup: 0, seed });
+    assert.ok(f32.results[0].correct, `f32: max rel error ${f32.results[0].maxRelError}`);
+    assert.match(f32.results[0].notes.join(' '), /Keys split \d+ ways/, 'f32 decode: the split tiled kernel');
   });
 });
 
