@@ -3,7 +3,7 @@ import flashCombineWgsl from './wgsl/flash_combine.wgsl';
 import { AnalyticBuffer, AttentionKernel, KernelPass, bindGroup, packParams, split2d, uniformBuffer } from './kernel';
 import { AttentionProblem, ProblemError } from './problem';
 import type { GpuContext } from './device';
-import { assembleShader, expandSections } from './shader';
+import { PipelineCache, assembleShader, expandSections } from './shader';
 
 /**
  * The key-parallel decode path shared by `flash` and `flash-mma`: taken when a KV head has at most
@@ -77,6 +77,28 @@ export function unrollDecode(body: string, chunk: number, d4: number): string {
   });
 }
 
+/**
+ * The split-K combine pass (flash_combine.wgsl) shared by flash's split tiled kernel and the decode path: merges
+ * each row's `splits` partial results and (max, sum) statistics into O.
+ */
+export async function combinePass(
+  ctx: GpuContext,
+  cache: PipelineCache,
+  p: AttentionProblem,
+  splits: number,
+  buffers: { params: GPUBuffer; partial: GPUBuffer; stats: GPUBuffer; out: GPUBuffer },
+): Promise<KernelPass> {
+  const pipeline = await cache.get(
+    `flash-combine:${p.dtype}:${p.headDim}:${splits}`,
+    assembleShader(flashCombineWgsl, { dtype: p.dtype, consts: { HEAD_DIM: p.headDim, SPLITS: splits }, mask: false }),
+    'flash combine',
+  );
+  const items = p.batch * p.heads * p.seqLenQ * (p.headDim / 4);
+  const [cx, cy] = split2d(Math.ceil(items / 64), ctx.adapter.limits.maxComputeWorkgroupsPerDimension);
+  const { params, partial, stats, out } = buffers;
+  return { name: 'combine', pipeline, bindGroup: bindGroup(ctx, pipeline, 'flash combine', [params, partial, stats, out]), workgroups: [cx, cy, 1] };
+}
+
 /** The decode path as a kernel body, or undefined when the shape is not a decode shape. */
 export function decodePath(p: AttentionProblem, ctx: GpuContext): Pick<AttentionKernel, 'check' | 'analyticScratch' | 'prepare'> | undefined {
   const plan = planDecode(p, ctx);
@@ -96,22 +118,8 @@ export function decodePath(p: AttentionProblem, ctx: GpuContext): Pick<Attention
       );
       const params = uniformBuffer(c, alloc, 'params', packParams(prob, 0, prob.batch * prob.heads, plan.splitKeys));
       const buffers = scratch(prob, plan).map((b) => alloc.create(b.label, 'scratch', b.bytes, GPUBufferUsage.STORAGE));
-      let combine: KernelPass | undefined;
-      if (plan.splits > 1) {
-        const combinePipeline = await cache.get(
-          `flash-combine:${prob.dtype}:${prob.headDim}:${plan.splits}`,
-          assembleShader(flashCombineWgsl, { dtype: prob.dtype, consts: { HEAD_DIM: prob.headDim, SPLITS: plan.splits }, mask: false }),
-          'flash combine',
-        );
-        const items = prob.batch * prob.heads * prob.seqLenQ * (prob.headDim / 4);
-        const [cx, cy] = split2d(Math.ceil(items / 64), c.adapter.limits.maxComputeWorkgroupsPerDimension);
-        combine = {
-          name: 'combine',
-          pipeline: combinePipeline,
-          bindGroup: bindGroup(c, combinePipeline, 'decode combine', [params, buffers[0], buffers[1], io.out]),
-          workgroups: [cx, cy, 1],
-        };
-      }
+      const combine =
+        plan.splits > 1 ? await combinePass(c, cache, prob, plan.splits, { params, partial: buffers[0], stats: buffers[1], out: io.out }) : undefined;
       const passesBySet = io.sets.map((set, si) => {
         const main: KernelPass = {
           name: plan.splits > 1 ? 'partial' : 'decode',

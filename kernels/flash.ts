@@ -1,11 +1,10 @@
 import flashRowsWgsl from './wgsl/flash.wgsl';
 import flashTiledWgsl from './wgsl/flash_tiled.wgsl';
-import flashCombineWgsl from './wgsl/flash_combine.wgsl';
-import { AnalyticBuffer, AttentionKernel, KernelPass, bindGroup, packParams, split2d, uniformBuffer } from './kernel';
+import { AnalyticBuffer, AttentionKernel, KernelPass, bindGroup, packParams, uniformBuffer } from './kernel';
 import { AttentionProblem, ProblemError } from './problem';
 import type { GpuContext } from './device';
 import { assembleShader } from './shader';
-import { decodePath, planDecode } from './decode';
+import { combinePass, decodePath, planDecode } from './decode';
 
 /**
  * flash: fused online-softmax attention, never materialising S. Two variants of one algorithm:
@@ -216,22 +215,8 @@ export const flashKernel: AttentionKernel = {
     const scratch = tiled
       ? splitScratch(p, grid).map((b) => alloc.create(b.label, 'scratch', b.bytes, GPUBufferUsage.STORAGE))
       : [];
-    let combine: KernelPass | undefined;
-    if (grid.splits > 1) {
-      const combinePipeline = await cache.get(
-        `flash-combine:${p.dtype}:${p.headDim}:${grid.splits}`,
-        assembleShader(flashCombineWgsl, { dtype: p.dtype, consts: { HEAD_DIM: p.headDim, SPLITS: grid.splits }, mask: false }),
-        'flash combine',
-      );
-      const items = p.batch * p.heads * p.seqLenQ * (p.headDim / 4);
-      const [cx, cy] = split2d(Math.ceil(items / 64), ctx.adapter.limits.maxComputeWorkgroupsPerDimension);
-      combine = {
-        name: 'combine',
-        pipeline: combinePipeline,
-        bindGroup: bindGroup(ctx, combinePipeline, 'flash combine', [params, scratch[0], scratch[1], io.out]),
-        workgroups: [cx, cy, 1],
-      };
-    }
+    const combine =
+      grid.splits > 1 ? await combinePass(ctx, cache, p, grid.splits, { params, partial: scratch[0], stats: scratch[1], out: io.out }) : undefined;
     const passesBySet = io.sets.map((set, si) => {
       const fused: KernelPass = {
         name: grid.splits > 1 ? 'partial' : 'fused',
