@@ -7,8 +7,10 @@
  * output read-back of the check). They are outside the kernel's working set: the peak a user compares with
  * `torch.cuda.max_memory_allocated` leaves them out, and the memory chart shows them apart.
  * `staging` is what older reports called the timestamp and read-back buffers.
+ * `saved`: what a training forward keeps for its backward (naive: P; flash: the per-row log-sum-exp);
+ * `gradient`: dO coming in and dQ, dK, dV going out.
  */
-export type BufferRole = 'input' | 'output' | 'scores' | 'scratch' | 'staging' | 'params' | 'profiler';
+export type BufferRole = 'input' | 'output' | 'scores' | 'scratch' | 'staging' | 'params' | 'profiler' | 'saved' | 'gradient';
 
 export interface MemoryEvent {
   kind: 'alloc' | 'free';

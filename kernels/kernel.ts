@@ -10,6 +10,15 @@ export interface InputSet {
   q: GPUBuffer;
   k: GPUBuffer;
   v: GPUBuffer;
+  /** dL/dO (training only): the gradient arriving from the layer above. */
+  dout?: GPUBuffer;
+}
+
+/** The backward's outputs (training only): dQ shaped like Q, dK and dV like K and V. */
+export interface GradientIo {
+  dq: GPUBuffer;
+  dk: GPUBuffer;
+  dv: GPUBuffer;
 }
 
 export interface KernelIo {
@@ -18,6 +27,8 @@ export interface KernelIo {
   kvLens: GPUBuffer;
   /** [start, end) per (batch, query) for packed documents; a 16-byte dummy when the problem has none. */
   docBounds: GPUBuffer;
+  /** Present in training runs. */
+  grads?: GradientIo;
 }
 
 export interface KernelPass {
@@ -26,11 +37,13 @@ export interface KernelPass {
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   workgroups: [number, number, number];
+  /** In a training step: which pass of the step this dispatch belongs to (the flame chart nests them). */
+  step?: 'forward' | 'backward';
 }
 
 export interface AnalyticBuffer {
   label: string;
-  role: 'input' | 'output' | 'scores' | 'scratch';
+  role: 'input' | 'output' | 'scores' | 'scratch' | 'saved' | 'gradient';
   bytes: number;
 }
 

@@ -111,11 +111,14 @@ export function sampleRows(p: AttentionProblem, budget = 4096): Uint32Array {
   return Uint32Array.from([...picked].sort((a, b) => a - b));
 }
 
-/** Max relative error: max |got − want| / max(max |want|, tiny) — relative to the output's scale, as the report states. */
-export function maxRelativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+/**
+ * Max relative error: max |got − want| / max(max |want|, floor) — relative to the output's scale, as the report
+ * states (`floor` guards a reference that is legitimately all zero).
+ */
+export function maxRelativeError(got: ArrayLike<number>, want: ArrayLike<number>, floor = 1e-30): number {
   let maxAbsWant = 0;
   for (let i = 0; i < want.length; i++) maxAbsWant = Math.max(maxAbsWant, Math.abs(want[i]));
-  const denom = Math.max(maxAbsWant, 1e-30);
+  const denom = Math.max(maxAbsWant, floor, 1e-30);
   let worst = 0;
   for (let i = 0; i < want.length; i++) {
     // A non-finite output is a failure even where the reference is non-finite too: never averaged away,

@@ -3,7 +3,8 @@ import { GpuContext, GpuError, checked } from './device';
 import { toHalfArray, fromHalfArray } from './f16';
 import { flashKernel } from './flash';
 import { flashMmaEmulatedKernel, flashMmaKernel } from './flash_mma';
-import type { AnalyticBuffer, AttentionKernel, KernelIo, KernelPass } from './kernel';
+import type { AnalyticBuffer, AttentionKernel, KernelIo, KernelPass, PreparedKernel } from './kernel';
+import { savedForBackwardBytes, trainKernelByName } from './backward';
 import { naiveKernel } from './naive';
 import {
   AttentionProblem,
@@ -17,6 +18,7 @@ import {
 } from './problem';
 import { randomNormal } from './random';
 import { maxRelativeError, referenceRows, sampleRows } from './reference';
+import { ReferenceGradients, referenceGradients, sampleGradients } from './reference-grad';
 import { PipelineCache } from './shader';
 import { formatBytes } from './units';
 import { summarize, TimingStats } from './stats';
@@ -28,6 +30,12 @@ import { KERNEL_NAMES } from './names';
 export const KERNELS: readonly AttentionKernel[] = [naiveKernel, flashKernel, flashMmaKernel, flashMmaEmulatedKernel];
 export { KERNEL_NAMES } from './names';
 
+/** `fwd`: the attention forward alone; `train`: one training step — the forward that saves for the backward, then the backward. */
+export type RunMode = 'fwd' | 'train';
+export const RUN_MODES: readonly RunMode[] = ['fwd', 'train'];
+/** flash-attn's convention: the backward costs 2.5× the forward's FLOPs. */
+export const BACKWARD_FLOP_FACTOR = 2.5;
+
 export function kernelByName(name: string): AttentionKernel {
   const kernel = KERNELS.find((k) => k.name === name);
   if (!kernel) throw new ProblemError(`unknown kernel '${name}'; available: ${KERNEL_NAMES.join(', ')}.`);
@@ -36,6 +44,8 @@ export function kernelByName(name: string): AttentionKernel {
 
 export interface PassStats extends TimingStats {
   name: string;
+  /** Training runs: the step the pass belongs to. */
+  step?: 'forward' | 'backward';
   /** How many dispatches of this name one iteration has (naive chunks repeat passes). */
   perIteration: number;
 }
@@ -44,13 +54,32 @@ export interface PassStats extends TimingStats {
 export interface IterationTrace {
   startMs: number;
   durationMs: number;
-  passes: { name: string; startMs: number; durationMs: number }[];
+  passes: { name: string; startMs: number; durationMs: number; step?: 'forward' | 'backward' }[];
+}
+
+/** What a training run adds to a kernel's result. */
+export interface TrainStats {
+  /** Forward part of the step (first forward pass begin → last forward pass end), GPU timestamps. */
+  forward?: TimingStats;
+  /** Backward part of the step. */
+  backward?: TimingStats;
+  forwardFlops: number;
+  /** BACKWARD_FLOP_FACTOR × the forward. */
+  backwardFlops: number;
+  /** What the forward keeps alive for the backward (naive: P and O; flash: O and the row statistics). */
+  savedBytes: number;
+  /** Max relative error of each tensor against the float64 reference. */
+  errors: { o: number; dq: number; dk: number; dv: number };
+  /** Keys whose dK and dV were checked (dQ uses `checkedRows`). */
+  checkedKeys: number;
 }
 
 export interface KernelResult {
   kernel: string;
   /** `skipped`: the kernel cannot express this problem or mode (`error` says why); nothing ran. */
   status: 'ok' | 'failed' | 'skipped';
+  /** Training runs of our kernels: forward/backward split, saved bytes, per-tensor errors. */
+  train?: TrainStats;
   error?: string;
   /** Which engine ran it: our WGSL kernels through WebGPU (the default when absent), or PyTorch. */
   engine?: 'webgpu' | 'pytorch';
@@ -104,8 +133,10 @@ export interface RunOptions {
    */
   warmupMs?: number;
   seed?: number;
-  /** The user's own tensors (`attnprof run`), in f32; random inputs otherwise. */
-  inputs?: { q: Float32Array; k: Float32Array; v: Float32Array };
+  /** The user's own tensors (`attnprof run`), in f32; random inputs otherwise. `dout` is dL/dO (training). */
+  inputs?: { q: Float32Array; k: Float32Array; v: Float32Array; dout?: Float32Array };
+  /** Default 'fwd'. */
+  mode?: RunMode;
   /** Return the full output of the last kernel (for `attnprof run`). */
   keepOutput?: boolean;
   /** Rows of the output checked against the float64 reference. */
@@ -121,12 +152,15 @@ export interface RunResult {
   memory: MemoryEvent[];
   inputSets: number;
   output?: Float32Array;
+  /** Training with `keepOutput`: the last kernel's gradients, shaped like Q, K and V. */
+  gradients?: { dq: Float32Array; dk: Float32Array; dv: Float32Array };
 }
 
 export class CancelledError extends Error {
   override name = 'CancelledError';
 }
 
+/** Also the gradients' tolerance (measured on lavapipe: ~1e-6 in f32, ~4e-4 in f16, where storage rounding dominates). */
 const TOLERANCE = { f32: 2e-4, f16: 8e-3 } as const;
 /** Inputs smaller than this are copied so iterations rotate through them and no cache serves a repeat. */
 const ROTATE_BELOW_BYTES = 128 * 1024 * 1024;
@@ -140,7 +174,7 @@ export function problemGap(kernel: AttentionKernel, p: AttentionProblem): string
 }
 
 /** Checks every buffer against the adapter's limits before anything is allocated. */
-export function checkFits(ctx: GpuContext, p: AttentionProblem, kernels: AttentionKernel[]): void {
+export function checkFits(ctx: GpuContext, p: AttentionProblem, kernels: { check(ctx: GpuContext, p: AttentionProblem): void }[]): void {
   validateProblem(p);
   if (p.dtype === 'f16' && !ctx.hasF16) {
     throw new ProblemError(`this adapter (${ctx.adapter.description}) has no 'shader-f16'; use --dtype f32.`);
@@ -161,8 +195,8 @@ export function checkFits(ctx: GpuContext, p: AttentionProblem, kernels: Attenti
   for (const k of kernels) if (!k.unavailable?.(ctx) && !problemGap(k, p)) k.check(ctx, p);
 }
 
-function inputSetCount(p: AttentionProblem): number {
-  const bytes = (qElements(p) + 2 * kvElements(p)) * elementBytes(p.dtype);
+function inputSetCount(p: AttentionProblem, mode: RunMode): number {
+  const bytes = ((mode === 'train' ? 2 : 1) * qElements(p) + 2 * kvElements(p)) * elementBytes(p.dtype);
   return bytes >= ROTATE_BELOW_BYTES ? 1 : Math.min(4, Math.ceil(ROTATE_BELOW_BYTES / Math.max(bytes, 1)));
 }
 
@@ -171,11 +205,17 @@ function throwIfCancelled(signal?: AbortSignal): void {
 }
 
 export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: RunOptions): Promise<RunResult> {
-  const kernels = options.kernels.map(kernelByName);
-  checkFits(ctx, p, kernels);
+  const mode = options.mode ?? 'fwd';
+  if (!RUN_MODES.includes(mode)) throw new ProblemError(`mode must be one of ${RUN_MODES.join(', ')}, got '${String(mode)}'.`);
+  const units: KernelUnit[] = options.kernels.map((name) => {
+    if (mode === 'fwd') return kernelByName(name);
+    kernelByName(name);
+    return trainKernelByName(name);
+  });
+  checkFits(ctx, p, units);
   if (options.inputs) {
-    const { q, k, v } = options.inputs;
-    if (q.length !== qElements(p) || k.length !== kvElements(p) || v.length !== kvElements(p)) {
+    const { q, k, v, dout } = options.inputs;
+    if (q.length !== qElements(p) || k.length !== kvElements(p) || v.length !== kvElements(p) || (dout && dout.length !== qElements(p))) {
       throw new ProblemError('input tensors do not match the problem shape.');
     }
   }
@@ -193,19 +233,23 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
   let hostQ = options.inputs?.q ?? randomNormal(qElements(p), seed);
   let hostK = options.inputs?.k ?? randomNormal(kvElements(p), seed + 1);
   let hostV = options.inputs?.v ?? randomNormal(kvElements(p), seed + 2);
+  let hostDout = mode === 'train' ? (options.inputs?.dout ?? randomNormal(qElements(p), seed + 3)) : undefined;
   const upload = (a: Float32Array): ArrayBufferView => (p.dtype === 'f16' ? toHalfArray(a) : a);
   const uq = upload(hostQ);
   const uk = upload(hostK);
   const uv = upload(hostV);
+  const udout = hostDout && upload(hostDout);
   if (p.dtype === 'f16') {
     hostQ = fromHalfArray(uq as Uint16Array);
     hostK = fromHalfArray(uk as Uint16Array);
     hostV = fromHalfArray(uv as Uint16Array);
+    if (udout) hostDout = fromHalfArray(udout as Uint16Array);
   }
 
   const results: KernelResult[] = [];
   let output: Float32Array | undefined;
-  const sets = options.inputs ? 1 : inputSetCount(p);
+  let gradients: RunResult['gradients'];
+  const sets = options.inputs ? 1 : inputSetCount(p, mode);
   try {
     alloc.phase = 'setup';
     const io = await checked(ctx, 'allocating inputs', (): KernelIo => {
@@ -219,19 +263,34 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
         // Set 0 is the kernel's input; the others exist only so iterations rotate past the caches: profiler overhead.
         const suffix = s > 0 ? ` (rotation copy ${s + 1})` : '';
         const role = s > 0 ? 'profiler' : 'input';
-        return { q: make(`Q${suffix}`, uq, role), k: make(`K${suffix}`, uk, role), v: make(`V${suffix}`, uv, role) };
+        const set = { q: make(`Q${suffix}`, uq, role), k: make(`K${suffix}`, uk, role), v: make(`V${suffix}`, uv, role) };
+        if (!udout) return set;
+        const dout = alloc.create(`dO${suffix}`, s > 0 ? 'profiler' : 'gradient', udout.byteLength, storage);
+        device.queue.writeBuffer(dout, 0, udout.buffer, udout.byteOffset, udout.byteLength);
+        return { ...set, dout };
       });
-      const out = alloc.create('O', 'output', qElements(p) * elementBytes(p.dtype), GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
+      const readable = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+      const out = alloc.create('O', 'output', qElements(p) * elementBytes(p.dtype), readable);
+      const grads =
+        mode === 'train'
+          ? {
+              dq: alloc.create('dQ', 'gradient', qElements(p) * elementBytes(p.dtype), readable),
+              dk: alloc.create('dK', 'gradient', kvElements(p) * elementBytes(p.dtype), readable),
+              dv: alloc.create('dV', 'gradient', kvElements(p) * elementBytes(p.dtype), readable),
+            }
+          : undefined;
       const lens = new Int32Array(Math.max(4, p.batch));
       if (p.kvLens) lens.set(p.kvLens);
       const kvLens = make('kv lengths', lens);
       const docBounds = make('document bounds', p.docBounds ?? new Int32Array(4));
-      return { sets: inputSets, out, kvLens, docBounds };
+      return { sets: inputSets, out, kvLens, docBounds, grads };
     });
     const rows = sampleRows(p, options.checkBudget);
     let want: Float64Array | undefined;
+    const gradSample = mode === 'train' ? sampleGradients(p, options.checkBudget === undefined ? undefined : options.checkBudget * 4e5) : undefined;
+    let wantGrads: ReferenceGradients | undefined;
 
-    for (const kernel of kernels) {
+    for (const kernel of units) {
       throwIfCancelled(options.signal);
       const why = kernel.unavailable?.(ctx) ?? problemGap(kernel, p);
       if (why) {
@@ -242,11 +301,11 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
       alloc.phase = kernel.name;
       alloc.resetPeak();
       try {
-        const r = await runKernel(ctx, alloc, cache, p, kernel, io, options, progress);
+        const r = await runKernel(ctx, alloc, cache, p, kernel, io, options, progress, mode);
         progress(`${kernel.name}: checking against the float64 reference (${rows.length} rows)`);
         // The read-back copy is not the kernel's memory: its own phase keeps it out of the kernel's peak.
         alloc.phase = `${kernel.name} · check`;
-        const got = await readOutput(ctx, alloc, io.out, p);
+        const got = await readTensor(ctx, alloc, io.out, qElements(p), p.dtype);
         want ??= referenceRows(
           p,
           toBhsd(hostQ, p.layout, p.batch, p.heads, p.seqLenQ, p.headDim),
@@ -265,6 +324,27 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
         }
         r.maxRelError = maxRelativeError(gotRows, want);
         r.checkedRows = rows.length;
+        if (io.grads && gradSample && hostDout && r.train) {
+          const dq = await readTensor(ctx, alloc, io.grads.dq, qElements(p), p.dtype);
+          const dk = await readTensor(ctx, alloc, io.grads.dk, kvElements(p), p.dtype);
+          const dv = await readTensor(ctx, alloc, io.grads.dv, kvElements(p), p.dtype);
+          wantGrads ??= referenceGradients(p, hostQ, hostK, hostV, hostDout, gradSample.rows, gradSample.keys);
+          // Each gradient relative to its own scale, floored at 1% of the largest one: window 1 makes dQ and dK
+          // exactly zero (P = 1), and rounding noise must not count as an infinite relative error there.
+          const largest = Math.max(...[wantGrads.dq, wantGrads.dk, wantGrads.dv].map(maxAbs));
+          const gradError = (got: Float64Array, want: Float64Array) => maxRelativeError(got, want, 0.01 * largest);
+          const errors = {
+            o: r.maxRelError,
+            dq: gradError(pick(dq, gradSample.rows, p.headDim), wantGrads.dq),
+            dk: gradError(pick(dk, gradSample.keys, p.headDim), wantGrads.dk),
+            dv: gradError(pick(dv, gradSample.keys, p.headDim), wantGrads.dv),
+          };
+          r.train.errors = errors;
+          r.train.checkedKeys = gradSample.keys.length;
+          r.maxRelError = Object.values(errors).some(Number.isNaN) ? Number.NaN : Math.max(...Object.values(errors));
+          if (options.keepOutput) gradients = { dq, dk, dv };
+          for (const g of [io.grads.dq, io.grads.dk, io.grads.dv]) device.queue.writeBuffer(g, 0, new Uint8Array(g.size));
+        }
         r.correct = r.maxRelError <= r.tolerance;
         if (options.keepOutput) output = got;
         results.push(r);
@@ -275,7 +355,7 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
       } catch (e) {
         if (e instanceof CancelledError || e instanceof ProblemError) throw e;
         const message = (e as Error).message;
-        results.push(failedResult(kernel.name, message, p));
+        results.push(failedResult(kernel.name, message, p, mode));
         ctx.takeError(); // the failure is reported in this result, not in the next kernel's
         alloc.freePhase(kernel.name);
         if (ctx.lost()) throw new GpuError(ctx.lost());
@@ -285,18 +365,40 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
     alloc.phase = 'teardown';
     alloc.freeAll();
   }
-  return { results, memory: alloc.events, inputSets: sets, output };
+  return { results, memory: alloc.events, inputSets: sets, output, ...(gradients ? { gradients } : {}) };
 }
 
-function failedResult(kernel: string, error: string, p: AttentionProblem): KernelResult {
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+/** The rows (or keys) `at` of a [rows, D] tensor, as float64. */
+function pick(t: Float32Array, at: ArrayLike<number>, d: number): Float64Array {
+  const out = new Float64Array(at.length * d);
+  for (let r = 0; r < at.length; r++) for (let c = 0; c < d; c++) out[r * d + c] = t[at[r] * d + c];
+  return out;
+}
+
+/** A forward kernel or a training kernel: what the runner needs of either. */
+interface KernelUnit {
+  name: string;
+  check(ctx: GpuContext, p: AttentionProblem): void;
+  analyticScratch(ctx: GpuContext, p: AttentionProblem): AnalyticBuffer[];
+  prepare(ctx: GpuContext, alloc: TrackedAllocator, cache: PipelineCache, p: AttentionProblem, io: KernelIo): Promise<PreparedKernel>;
+}
+
+function failedResult(kernel: string, error: string, p: AttentionProblem, mode: RunMode): KernelResult {
   return {
     kernel,
+    ...(mode === 'train' ? { mode } : {}),
     status: 'failed',
     error,
     notes: [],
     passes: [],
     iterations: [],
-    flops: attentionFlops(p),
+    flops: attentionFlops(p) * (mode === 'train' ? 1 + BACKWARD_FLOP_FACTOR : 1),
     tflops: 0,
     bytesMoved: minimumBytes(p),
     gbps: 0,
@@ -320,10 +422,11 @@ async function runKernel(
   alloc: TrackedAllocator,
   cache: PipelineCache,
   p: AttentionProblem,
-  kernel: AttentionKernel,
+  kernel: KernelUnit,
   io: KernelIo,
   options: RunOptions,
   progress: (m: string) => void,
+  mode: RunMode,
 ): Promise<KernelResult> {
   const { device } = ctx;
   const prepared = await kernel.prepare(ctx, alloc, cache, p, io);
@@ -367,7 +470,8 @@ async function runKernel(
   const wallMs: number[] = [];
   const gpuMs: number[] = [];
   const traces: IterationTrace[] = [];
-  const passSamples = new Map<string, { ms: number[]; perIteration: number }>();
+  const passSamples = new Map<string, { ms: number[]; perIteration: number; step?: KernelPass['step'] }>();
+  const stepMs = { forward: [] as number[], backward: [] as number[] };
   let firstNs: bigint | undefined;
   const started = performance.now();
   let timedStart = started;
@@ -412,16 +516,22 @@ async function runKernel(
         const e = stamps[2 * i + 1];
         // Some drivers report an end before its begin for very short passes; such an interval is dropped.
         const dur = e >= s ? Number(e - s) / 1e6 : 0;
-        trace.passes.push({ name: passes[i].name, startMs: Number(s - firstNs) / 1e6, durationMs: dur });
+        const step = passes[i].step;
+        trace.passes.push({ name: passes[i].name, startMs: Number(s - firstNs) / 1e6, durationMs: dur, ...(step ? { step } : {}) });
         perName.set(passes[i].name, (perName.get(passes[i].name) ?? 0) + dur);
       }
       for (const [name, ms] of perName) {
-        const entry = passSamples.get(name) ?? { ms: [], perIteration: passes.filter((x) => x.name === name).length };
+        const same = passes.filter((x) => x.name === name);
+        const entry = passSamples.get(name) ?? { ms: [], perIteration: same.length, ...(same[0].step ? { step: same[0].step } : {}) };
         entry.ms.push(ms);
         passSamples.set(name, entry);
       }
       gpuMs.push(trace.durationMs);
       traces.push(trace);
+      for (const step of ['forward', 'backward'] as const) {
+        const of = trace.passes.filter((x) => x.step === step);
+        if (of.length) stepMs[step].push(Math.max(...of.map((x) => x.startMs + x.durationMs)) - of[0].startMs);
+      }
     }
     const done = it + 1;
     if (done % 5 === 0 || done === iterations) progress(`${kernel.name}: iteration ${done}/${iterations}`);
@@ -444,27 +554,46 @@ async function runKernel(
 
   const wall = summarize(wallMs);
   const timings = gpuMs.length ? { ...summarize(gpuMs), source: 'gpu-timestamps' as const } : { ...wall, source: 'wall-clock' as const };
-  const flops = attentionFlops(p);
-  const bytesMoved = minimumBytes(p);
+  const forwardFlops = attentionFlops(p);
+  const train = mode === 'train';
+  const flops = forwardFlops * (train ? 1 + BACKWARD_FLOP_FACTOR : 1);
+  // Training also reads dO and O and writes dQ, dK, dV at least once.
+  const bytesMoved = minimumBytes(p) + (train ? (3 * qElements(p) + 2 * kvElements(p)) * elementBytes(p.dtype) : 0);
   const work = blockWork(p, kernel.tileSchedule?.(ctx, p));
   if (work.visibleFraction < 1) notes.push(describeWork(work));
   const scratch = kernel.analyticScratch(ctx, p);
+  const qBytes = qElements(p) * elementBytes(p.dtype);
+  const kvBytes = kvElements(p) * elementBytes(p.dtype);
   const harnessBytes = io.kvLens.size + io.docBounds.size + paramsBytes(alloc.events, kernel.name);
   // The working set only: rotation copies and timestamp buffers are the profiler's (overheadBytes), not the kernel's.
   const analyticBuffers: AnalyticBuffer[] = [
     { label: 'Q, K, V', role: 'input', bytes: (qElements(p) + 2 * kvElements(p)) * elementBytes(p.dtype) },
-    { label: 'O', role: 'output', bytes: qElements(p) * elementBytes(p.dtype) },
+    ...(train ? [{ label: 'dO', role: 'gradient' as const, bytes: qBytes }] : []),
+    { label: 'O', role: 'output', bytes: qBytes },
+    ...(train ? [{ label: 'dQ, dK, dV', role: 'gradient' as const, bytes: qBytes + 2 * kvBytes }] : []),
     ...scratch,
     // The small buffers the kernel reads besides Q, K, V: per-dispatch parameters, key lengths, document bounds.
     { label: 'params, kv lengths, doc bounds', role: 'scratch', bytes: harnessBytes },
   ];
+  const trainStats: TrainStats | undefined = train
+    ? {
+        ...(stepMs.forward.length ? { forward: summarize(stepMs.forward) } : {}),
+        ...(stepMs.backward.length ? { backward: summarize(stepMs.backward) } : {}),
+        forwardFlops,
+        backwardFlops: forwardFlops * BACKWARD_FLOP_FACTOR,
+        savedBytes: savedForBackwardBytes(kernel.name, p),
+        errors: { o: Number.NaN, dq: Number.NaN, dk: Number.NaN, dv: Number.NaN },
+        checkedKeys: 0,
+      }
+    : undefined;
   return {
     kernel: kernel.name,
+    ...(trainStats ? { mode, train: trainStats } : {}),
     status: 'ok',
     notes,
     timings,
     wallTimings: wall,
-    passes: [...passSamples].map(([name, s]) => ({ name, perIteration: s.perIteration, ...summarize(s.ms) })),
+    passes: [...passSamples].map(([name, s]) => ({ name, perIteration: s.perIteration, ...(s.step ? { step: s.step } : {}), ...summarize(s.ms) })),
     iterations: traces,
     flops,
     tflops: flops / (timings.medianMs * 1e-3) / 1e12,
@@ -486,9 +615,9 @@ function paramsBytes(events: readonly MemoryEvent[], phase: string): number {
   return events.filter((e) => e.kind === 'alloc' && e.role === 'params' && e.phase === phase).reduce((a, e) => a + e.bytes, 0);
 }
 
-async function readOutput(ctx: GpuContext, alloc: TrackedAllocator, out: GPUBuffer, p: AttentionProblem): Promise<Float32Array> {
+async function readTensor(ctx: GpuContext, alloc: TrackedAllocator, out: GPUBuffer, n: number, dtype: AttentionProblem['dtype']): Promise<Float32Array> {
   const { device } = ctx;
-  const staging = alloc.create('O readback', 'profiler', out.size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+  const staging = alloc.create(`${out.label} readback`, 'profiler', out.size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
   try {
     const encoder = device.createCommandEncoder({ label: 'readback' });
     encoder.copyBufferToBuffer(out, 0, staging, 0, out.size);
@@ -496,8 +625,7 @@ async function readOutput(ctx: GpuContext, alloc: TrackedAllocator, out: GPUBuff
     await staging.mapAsync(GPUMapMode.READ);
     const bytes = staging.getMappedRange().slice(0);
     staging.unmap();
-    const n = qElements(p);
-    return p.dtype === 'f16' ? fromHalfArray(new Uint16Array(bytes, 0, n)) : new Float32Array(bytes, 0, n);
+    return dtype === 'f16' ? fromHalfArray(new Uint16Array(bytes, 0, n)) : new Float32Array(bytes, 0, n);
   } finally {
     alloc.free(staging);
   }

@@ -8,7 +8,7 @@ import type { BufferRole, MemoryEvent } from '../../kernels/allocator';
 import type { ProfileReport } from './schema';
 
 /** Stacking order, bottom up: the profiler's own buffers last, on top of the kernel's working set. */
-export const BUFFER_ROLES: readonly BufferRole[] = ['input', 'output', 'scores', 'scratch', 'staging', 'params', 'profiler'];
+export const BUFFER_ROLES: readonly BufferRole[] = ['input', 'output', 'scores', 'scratch', 'saved', 'gradient', 'staging', 'params', 'profiler'];
 
 /** Gap between two workloads' allocator clocks on the shared axis (ms). */
 const WORKLOAD_GAP_MS = 1;
@@ -56,7 +56,7 @@ export interface MemoryModel {
   warnings: string[];
 }
 
-const zeroRoles = (): Record<BufferRole, number> => ({ input: 0, output: 0, scores: 0, scratch: 0, staging: 0, params: 0, profiler: 0 });
+const zeroRoles = (): Record<BufferRole, number> => ({ input: 0, output: 0, scores: 0, scratch: 0, staging: 0, params: 0, profiler: 0, saved: 0, gradient: 0 });
 
 export function buildMemoryModel(report: ProfileReport): MemoryModel {
   const steps: MemoryStep[] = [];

@@ -5,6 +5,7 @@
  */
 import { area, axisBottom, axisLeft, curveStepAfter, scaleLinear, select, stack, type Series } from 'd3';
 import type { BufferRole } from '../../kernels/allocator';
+import { mixColors } from './colors';
 import { liveBuffersAt, phaseAt, type MemoryModel, type MemoryStep } from '../../extension/report/memory-model';
 import { formatBytes } from '../../kernels/units';
 import type { ThemeColors } from '../shared/theme';
@@ -21,10 +22,17 @@ const ROLE_LABELS: Partial<Record<BufferRole, string>> = {
   scratch: 'scratch',
   staging: 'staging (read-back)',
   params: 'params',
+  saved: 'saved for backward (naive P; flash LSE)',
+  gradient: 'gradients (dO in; dQ, dK, dV out)',
 };
 
 export function roleColor(role: BufferRole, t: ThemeColors): string {
-  const map: Record<BufferRole, string> = { input: t.blue, output: t.green, scores: t.red, scratch: t.orange, staging: t.purple, params: t.yellow, profiler: t.neutral };
+  // Training roles mix two neighbours so they follow the theme: saved-for-backward red + purple (pink), gradients
+  // between input and output (blue + green); the profiler's own buffers stay neutral.
+  const map: Record<BufferRole, string> = {
+    input: t.blue, output: t.green, scores: t.red, scratch: t.orange, staging: t.purple, params: t.yellow, profiler: t.neutral,
+    saved: mixColors(t.red, t.purple, 0.5), gradient: mixColors(t.blue, t.green, 0.5),
+  };
   return map[role];
 }
 

@@ -1,0 +1,349 @@
+/**
+ * Training: a forward that keeps what its backward needs, then the backward (dQ, dK, dV from dO), for `naive`
+ * and `flash`. One iteration of a training kernel is one attention training step: forward passes then backward
+ * passes, each tagged with its `step` so the flame chart nests them under a "train step".
+ *
+ * naive — as PyTorch's default attention does it: the forward keeps P (B·Hq·Nq·Nk f32, one buffer per chunk of
+ *   (batch, head) pairs so every chunk's P survives until the backward); the backward materialises dS like P
+ *   (one chunk at a time), then dQ = dS·K and dK = dSᵀ·Q, dV = Pᵀ·dO as separate passes.
+ * flash — FlashAttention-2 style: the forward keeps only O and, per row, the softmax statistics (max m and sum l,
+ *   lse = m + ln l), B·Hq·Nq; the backward computes D = rowsum(dO ⊙ O), then recomputes P tile by tile twice:
+ *   once in a dK/dV pass (one workgroup per K/V tile, the query heads of a GQA group looped inside, dK and dV
+ *   in registers) and once in a dQ pass (one workgroup per query tile). WGSL has no float atomics, so dQ cannot be
+ *   accumulated by the dK/dV workgroups as FlashAttention-2's CUDA kernel does with atomicAdd; the separate dQ
+ *   pass costs two more tile products (7 instead of 5) but writes every element once, deterministically, with no
+ *   scratch. The forward is the tiled flash kernel run as one key split: its split path already writes the row
+ *   statistics (and an f32 partial O that a normalising pass turns into O), so training uses the forward kernel
+ *   as it is rather than a copy of it.
+ */
+import rowdotWgsl from './wgsl/attn_bwd_rowdot.wgsl';
+import naiveDsWgsl from './wgsl/naive_bwd_ds.wgsl';
+import naiveDqWgsl from './wgsl/naive_bwd_dq.wgsl';
+import naiveDkvWgsl from './wgsl/naive_bwd_dkv.wgsl';
+import flashDkvWgsl from './wgsl/flash_bwd_dkv.wgsl';
+import flashDqWgsl from './wgsl/flash_bwd_dq.wgsl';
+import flashTiledWgsl from './wgsl/flash_tiled.wgsl';
+import flashCombineWgsl from './wgsl/flash_combine.wgsl';
+import type { TrackedAllocator } from './allocator';
+import type { GpuContext } from './device';
+import { planFlash } from './flash';
+import { AnalyticBuffer, KernelIo, KernelPass, PreparedKernel, bindGroup, packParams, split2d, uniformBuffer } from './kernel';
+import { chunkPairs, naiveChunkPasses, naivePipelines } from './naive';
+import { AttentionProblem, ProblemError, elementBytes, qElements } from './problem';
+import { PipelineCache, assembleShader } from './shader';
+import { formatBytes } from './units';
+
+export interface TrainKernel {
+  name: string;
+  description: string;
+  /** Adapter-specific fit check before anything is allocated; throws ProblemError with one clear sentence. */
+  check(ctx: GpuContext, p: AttentionProblem): void;
+  /**
+   * Buffers beyond Q, K, V, dO, O, dQ, dK, dV as the analytic model predicts them: what the forward saves for
+   * the backward (role `saved`) and scratch.
+   */
+  analyticScratch(ctx: GpuContext, p: AttentionProblem): AnalyticBuffer[];
+  prepare(ctx: GpuContext, alloc: TrackedAllocator, cache: PipelineCache, p: AttentionProblem, io: KernelIo): Promise<PreparedKernel>;
+}
+
+/** Bytes the forward keeps alive for the backward (the activations a training step holds per attention layer). */
+export function savedForBackwardBytes(kernel: string, p: AttentionProblem): number {
+  const rows = p.batch * p.heads * p.seqLenQ;
+  const o = qElements(p) * elementBytes(p.dtype);
+  // naive keeps P in f32 and O; flash keeps O and the per-row statistics (two f32: max and sum).
+  return kernel === 'naive' ? rows * p.seqLenK * 4 + o : o + rows * 8;
+}
+
+function requireTraining(io: KernelIo): { dout: GPUBuffer[]; grads: NonNullable<KernelIo['grads']> } {
+  const dout = io.sets.map((s) => s.dout);
+  if (!io.grads || dout.some((d) => !d)) throw new Error('a training kernel needs dO and gradient buffers');
+  return { dout: dout as GPUBuffer[], grads: io.grads };
+}
+
+async function rowdotPipeline(cache: PipelineCache, p: AttentionProblem): Promise<GPUComputePipeline> {
+  return cache.get(
+    `bwd-rowdot:${p.dtype}:${p.headDim}`,
+    assembleShader(rowdotWgsl, { dtype: p.dtype, consts: { HEAD_DIM: p.headDim }, mask: false }),
+    'backward D = rowsum(dO⊙O)',
+  );
+}
+
+function rowdotPass(ctx: GpuContext, pipeline: GPUComputePipeline, p: AttentionProblem, params: GPUBuffer, o: GPUBuffer, dout: GPUBuffer, rowD: GPUBuffer, label: string): KernelPass {
+  const [x, y] = split2d(Math.ceil((p.batch * p.heads * p.seqLenQ) / 64), ctx.adapter.limits.maxComputeWorkgroupsPerDimension);
+  return {
+    name: 'dO·O',
+    step: 'backward',
+    pipeline,
+    bindGroup: bindGroup(ctx, pipeline, `backward rowdot ${label}`, [params, o, dout, rowD]),
+    workgroups: [x, y, 1],
+  };
+}
+
+const rowDBuffer = (p: AttentionProblem): AnalyticBuffer => ({ label: 'D = rowsum(dO⊙O)', role: 'scratch', bytes: p.batch * p.heads * p.seqLenQ * 4 });
+
+// ---------------------------------------------------------------------------------------------------------------
+// naive
+
+function naiveChunks(ctx: GpuContext, p: AttentionProblem): { perChunk: number; chunks: number } {
+  const perChunk = chunkPairs(ctx, p);
+  return { perChunk, chunks: Math.ceil((p.batch * p.heads) / Math.max(perChunk, 1)) };
+}
+
+export const naiveTrain: TrainKernel = {
+  name: 'naive',
+  description: 'forward keeps P (B·Hq·Nq·Nk); backward materialises dS, then dQ = dS·K, dK = dSᵀ·Q, dV = Pᵀ·dO',
+
+  check(ctx, p) {
+    if (chunkPairs(ctx, p) < 1) {
+      throw new ProblemError(
+        `naive needs a ${p.seqLenQ}×${p.seqLenK} score matrix per head (${formatBytes(p.seqLenQ * p.seqLenK * 4)}), more than this adapter binds at once; profile 'flash' instead.`,
+      );
+    }
+    const maxDim = ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
+    if (Math.ceil(p.seqLenQ / 16) > maxDim || Math.ceil(p.seqLenK / 16) > maxDim) {
+      throw new ProblemError(`sequence length is over what naive can dispatch on this adapter (${maxDim * 16}).`);
+    }
+  },
+
+  analyticScratch(ctx, p) {
+    const { perChunk, chunks } = naiveChunks(ctx, p);
+    const pairBytes = p.seqLenQ * p.seqLenK * 4;
+    const pairs = p.batch * p.heads;
+    return [
+      ...Array.from({ length: chunks }, (_, c): AnalyticBuffer => ({
+        label: chunks > 1 ? `P chunk ${c} (saved for backward)` : 'P (saved for backward)',
+        role: 'saved',
+        bytes: Math.min(perChunk, pairs - c * perChunk) * pairBytes,
+      })),
+      { label: 'dS', role: 'scores', bytes: Math.min(perChunk, pairs) * pairBytes },
+      rowDBuffer(p),
+    ];
+  },
+
+  async prepare(ctx, alloc, cache, p, io) {
+    const { dout, grads } = requireTraining(io);
+    const pairs = p.batch * p.heads;
+    const { perChunk, chunks } = naiveChunks(ctx, p);
+    const consts = { HEAD_DIM: p.headDim };
+    const key = `${p.dtype}:${p.headDim}`;
+    const [forward, rowdot, dsPipe, dqPipe, dkvPipe] = await Promise.all([
+      naivePipelines(cache, p),
+      rowdotPipeline(cache, p),
+      cache.get(`naive-bwd-ds:${key}`, assembleShader(naiveDsWgsl, { dtype: p.dtype, consts, mask: false }), 'naive backward dS'),
+      cache.get(`naive-bwd-dq:${key}`, assembleShader(naiveDqWgsl, { dtype: p.dtype, consts, mask: false }), 'naive backward dQ'),
+      cache.get(`naive-bwd-dkv:${key}`, assembleShader(naiveDkvWgsl, { dtype: p.dtype, consts, mask: false }), 'naive backward dK dV'),
+    ]);
+    const scratch = naiveTrain.analyticScratch(ctx, p);
+    const saved = scratch.filter((b) => b.role === 'saved').map((b) => alloc.create(b.label, 'saved', b.bytes, GPUBufferUsage.STORAGE));
+    const [dsInfo, rowDInfo] = scratch.filter((b) => b.role !== 'saved');
+    const ds = alloc.create(dsInfo.label, 'scores', dsInfo.bytes, GPUBufferUsage.STORAGE);
+    const rowD = alloc.create(rowDInfo.label, 'scratch', rowDInfo.bytes, GPUBufferUsage.STORAGE);
+    const count = (c: number) => Math.min(perChunk, pairs - c * perChunk);
+    const params = Array.from({ length: chunks }, (_, c) => uniformBuffer(ctx, alloc, `params chunk ${c}`, packParams(p, c * perChunk, count(c))));
+    const allParams = chunks === 1 ? params[0] : uniformBuffer(ctx, alloc, 'params (all rows)', packParams(p, 0, pairs));
+    const group = p.heads / p.kvHeads;
+    const passesBySet = io.sets.map((set, si) => {
+      const passes: KernelPass[] = [];
+      for (let c = 0; c < chunks; c++) {
+        const fwd = naiveChunkPasses(ctx, forward, p, { set, io, params: params[c], scores: saved[c], count: count(c), label: `set ${si} chunk ${c}` });
+        passes.push(...fwd.map((x): KernelPass => ({ ...x, step: 'forward' })));
+      }
+      passes.push(rowdotPass(ctx, rowdot, p, allParams, io.out, dout[si], rowD, `set ${si}`));
+      for (let c = 0; c < chunks; c++) {
+        const n = count(c);
+        const first = c * perChunk;
+        const kvPairs = Math.floor((first + n - 1) / group) - Math.floor(first / group) + 1;
+        passes.push(
+          {
+            name: 'dS',
+            step: 'backward',
+            pipeline: dsPipe,
+            bindGroup: bindGroup(ctx, dsPipe, `naive dS set ${si} chunk ${c}`, [params[c], set.q, set.k, set.v, dout[si], saved[c], rowD, ds]),
+            workgroups: [Math.ceil(p.seqLenK / 16), Math.ceil(p.seqLenQ / 16), n],
+          },
+          {
+            name: 'dQ',
+            step: 'backward',
+            pipeline: dqPipe,
+            bindGroup: bindGroup(ctx, dqPipe, `naive dQ set ${si} chunk ${c}`, [params[c], ds, set.k, grads.dq]),
+            workgroups: [Math.ceil(p.headDim / 64), Math.ceil(p.seqLenQ / 4), n],
+          },
+          {
+            name: 'dK dV',
+            step: 'backward',
+            pipeline: dkvPipe,
+            bindGroup: bindGroup(ctx, dkvPipe, `naive dK dV set ${si} chunk ${c}`, [params[c], saved[c], ds, set.q, dout[si], grads.dk, grads.dv]),
+            workgroups: [Math.ceil(p.headDim / 64), Math.ceil(p.seqLenK / 4), kvPairs],
+          },
+        );
+      }
+      return passes;
+    });
+    const notes = [`forward keeps P for the backward: ${formatBytes(pairs * p.seqLenQ * p.seqLenK * 4)}.`];
+    if (chunks > 1) notes.push(`P exceeds the adapter's largest binding: ${chunks} chunks of ${perChunk} (batch, head) pairs, one P buffer each; dS is materialised one chunk at a time.`);
+    return { passesFor: (set) => passesBySet[set % passesBySet.length], notes };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// flash
+
+export interface FlashBackwardTiles {
+  /** Keys per workgroup and query rows per tile, threads and workgroup bytes of the dK/dV pass. */
+  dkv: { keys: number; rows: number; threads: number; workgroupBytes: number };
+  /** Query rows per workgroup and keys per tile of the dQ pass. */
+  dq: { rows: number; keys: number; threads: number; workgroupBytes: number };
+}
+
+/**
+ * Tile sizes of the two backward passes for a head dim, within the adapter's workgroup storage and invocation
+ * limits. Each thread holds 4 keys (dK/dV) or 4 rows (dQ) × a few vec4 columns of its accumulators: the tiles
+ * grow the threads across columns until that is at most 2 (dK/dV) or 2–16 (dQ) vec4 columns, then pick the
+ * largest key tile whose K (and V) rows fit the workgroup memory. Any head dim that is a multiple of 8 works
+ * (columns beyond D/4 are guarded), so a new head dim of the forward flows through.
+ */
+export function planFlashBackward(headDim: number, ctx: GpuContext): FlashBackwardTiles {
+  const d4 = headDim / 4;
+  const maxBytes = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
+  const maxThreads = Math.min(256, ctx.adapter.limits.maxComputeInvocationsPerWorkgroup);
+  const tq = Math.ceil(d4 / 2);
+  let dkv: FlashBackwardTiles['dkv'] | undefined;
+  for (const keys of [64, 32, 16, 8, 4]) {
+    const threads = (keys / 4) * tq;
+    const bytes = 16 * (2 * keys * (d4 + 1) + 2 * keys * tq);
+    if (threads <= maxThreads && bytes <= maxBytes) {
+      dkv = { keys, rows: 4 * tq, threads, workgroupBytes: bytes };
+      break;
+    }
+  }
+  let dq: FlashBackwardTiles['dq'] | undefined;
+  for (const cols of [2, 4, 8, 16]) {
+    const tk = Math.ceil(d4 / cols);
+    const keys = 4 * tk;
+    const tr = Math.max(1, Math.floor(64 / tk));
+    const bytes = 16 * (keys * (d4 + 1) + keys * tr);
+    if (tk * tr <= maxThreads && bytes <= maxBytes) {
+      dq = { rows: 4 * tr, keys, threads: tk * tr, workgroupBytes: bytes };
+      break;
+    }
+  }
+  if (!dkv || !dq) throw new ProblemError(`the flash backward's tiles for head dim ${headDim} do not fit this adapter's workgroup memory.`);
+  return { dkv, dq };
+}
+
+/** The forward as training runs it: the tiled kernel with all keys in one split, so it writes the row statistics. */
+function flashTrainForward(ctx: GpuContext, p: AttentionProblem) {
+  const plan = planFlash({ headDim: p.headDim, seqLenQ: Math.min(p.seqLenQ, 256) }, ctx);
+  if (plan.variant !== 'tiled') {
+    throw new ProblemError(`flash training needs the tiled forward (it saves the row statistics), which does not fit head dim ${p.headDim} on this adapter.`);
+  }
+  const slots = (p.heads / p.kvHeads) * p.seqLenQ;
+  const workgroups: [number, number, number] = [Math.ceil(slots / plan.rows), p.batch * p.kvHeads, 1];
+  return { plan, workgroups, splitKeys: Math.ceil(p.seqLenK / plan.keys) * plan.keys };
+}
+
+export const flashTrain: TrainKernel = {
+  name: 'flash',
+  description: 'forward keeps O and the row log-sum-exp; backward recomputes P per tile (dK/dV pass, then dQ pass)',
+
+  check(ctx, p) {
+    flashTrainForward(ctx, p);
+    const maxDim = ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
+    const bwd = planFlashBackward(p.headDim, ctx);
+    if (Math.ceil(p.seqLenK / bwd.dkv.keys) > maxDim || Math.ceil(p.seqLenQ / bwd.dq.rows) > maxDim || p.batch * p.kvHeads > maxDim) {
+      throw new ProblemError(`this shape needs more workgroups than the adapter dispatches per dimension (${maxDim}) for the flash backward.`);
+    }
+  },
+
+  analyticScratch(_ctx, p) {
+    const rows = p.batch * p.heads * p.seqLenQ;
+    return [
+      { label: 'LSE: row max and sum (saved for backward)', role: 'saved', bytes: rows * 8 },
+      { label: 'forward partial O (f32, before normalising)', role: 'scratch', bytes: rows * p.headDim * 4 },
+      rowDBuffer(p),
+    ];
+  },
+
+  async prepare(ctx, alloc, cache, p, io) {
+    const { dout, grads } = requireTraining(io);
+    const fwd = flashTrainForward(ctx, p);
+    const bwd = planFlashBackward(p.headDim, ctx);
+    const dtype = p.dtype;
+    const d = p.headDim;
+    const [forward, combine, rowdot, dkvPipe, dqPipe] = await Promise.all([
+      cache.get(
+        `flash-tiled:${dtype}:${d}:${fwd.plan.rows}:${fwd.plan.keys}`,
+        assembleShader(flashTiledWgsl, {
+          dtype,
+          consts: { HEAD_DIM: d, BQ: fwd.plan.rows, BK: fwd.plan.keys, KP_VEC4: Math.max(d * fwd.plan.keys, fwd.plan.keys * fwd.plan.rows) / 4 },
+          mask: true,
+        }),
+        'flash (tiled)',
+      ),
+      cache.get(`flash-combine:${dtype}:${d}:1`, assembleShader(flashCombineWgsl, { dtype, consts: { HEAD_DIM: d, SPLITS: 1 }, mask: false }), 'flash normalise'),
+      rowdotPipeline(cache, p),
+      cache.get(
+        `flash-bwd-dkv:${dtype}:${d}:${bwd.dkv.keys}:${bwd.dkv.rows}`,
+        assembleShader(flashDkvWgsl, { dtype, consts: { HEAD_DIM: d, BKV: bwd.dkv.keys, BQ: bwd.dkv.rows }, mask: true }),
+        'flash backward dK dV',
+      ),
+      cache.get(
+        `flash-bwd-dq:${dtype}:${d}:${bwd.dq.keys}:${bwd.dq.rows}`,
+        assembleShader(flashDqWgsl, { dtype, consts: { HEAD_DIM: d, BKV: bwd.dq.keys, BQ: bwd.dq.rows }, mask: true }),
+        'flash backward dQ',
+      ),
+    ]);
+    const [lseInfo, partialInfo, rowDInfo] = flashTrain.analyticScratch(ctx, p);
+    const stats = alloc.create(lseInfo.label, 'saved', lseInfo.bytes, GPUBufferUsage.STORAGE);
+    const partial = alloc.create(partialInfo.label, 'scratch', partialInfo.bytes, GPUBufferUsage.STORAGE);
+    const rowD = alloc.create(rowDInfo.label, 'scratch', rowDInfo.bytes, GPUBufferUsage.STORAGE);
+    const params = uniformBuffer(ctx, alloc, 'params', packParams(p, 0, p.batch * p.heads, fwd.splitKeys));
+    const maxDim = ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
+    const [cx, cy] = split2d(Math.ceil((p.batch * p.heads * p.seqLenQ * (d / 4)) / 64), maxDim);
+    const pairs = p.batch * p.heads;
+    const passesBySet = io.sets.map((set, si): KernelPass[] => [
+      {
+        name: 'fused',
+        step: 'forward',
+        pipeline: forward,
+        bindGroup: bindGroup(ctx, forward, `flash train forward set ${si}`, [params, set.q, set.k, set.v, io.kvLens, io.out, partial, stats, io.docBounds]),
+        workgroups: fwd.workgroups,
+      },
+      {
+        name: 'normalise',
+        step: 'forward',
+        pipeline: combine,
+        bindGroup: bindGroup(ctx, combine, `flash train normalise set ${si}`, [params, partial, stats, io.out]),
+        workgroups: [cx, cy, 1],
+      },
+      rowdotPass(ctx, rowdot, p, params, io.out, dout[si], rowD, `set ${si}`),
+      {
+        name: 'dK dV',
+        step: 'backward',
+        pipeline: dkvPipe,
+        bindGroup: bindGroup(ctx, dkvPipe, `flash dK dV set ${si}`, [params, set.q, set.k, set.v, dout[si], io.kvLens, io.docBounds, stats, rowD, grads.dk, grads.dv]),
+        workgroups: [Math.ceil(p.seqLenK / bwd.dkv.keys), p.batch * p.kvHeads, 1],
+      },
+      {
+        name: 'dQ',
+        step: 'backward',
+        pipeline: dqPipe,
+        bindGroup: bindGroup(ctx, dqPipe, `flash dQ set ${si}`, [params, set.q, set.k, set.v, dout[si], io.kvLens, io.docBounds, stats, rowD, grads.dq]),
+        workgroups: [Math.ceil(p.seqLenQ / bwd.dq.rows), Math.min(pairs, 65535), Math.ceil(pairs / 65535)],
+      },
+    ]);
+    const notes = [
+      `forward: tiled, ${fwd.plan.rows} rows × ${fwd.plan.keys} keys per workgroup, saving the row statistics (${formatBytes(p.batch * p.heads * p.seqLenQ * 8)}).`,
+      `backward: dK/dV ${bwd.dkv.keys} keys × ${bwd.dkv.rows}-row query tiles (${bwd.dkv.threads} threads); dQ ${bwd.dq.rows} rows × ${bwd.dq.keys}-key tiles (${bwd.dq.threads} threads); dQ in its own pass (no float atomics in WGSL).`,
+    ];
+    return { passesFor: (set) => passesBySet[set % passesBySet.length], notes };
+  },
+};
+
+export const TRAIN_KERNELS: readonly TrainKernel[] = [naiveTrain, flashTrain];
+
+export function trainKernelByName(name: string): TrainKernel {
+  const kernel = TRAIN_KERNELS.find((k) => k.name === name);
+  if (!kernel) throw new ProblemError(`kernel '${name}' has no backward pass; training runs: ${TRAIN_KERNELS.map((k) => k.name).join(', ')}.`);
+  return kernel;
+}
