@@ -174,7 +174,7 @@ export function problemGap(kernel: AttentionKernel, p: AttentionProblem): string
 }
 
 /** Checks every buffer against the adapter's limits before anything is allocated. */
-export function checkFits(ctx: GpuContext, p: AttentionProblem, kernels: { check(ctx: GpuContext, p: AttentionProblem): void }[]): void {
+export function checkFits(ctx: GpuContext, p: AttentionProblem, kernels: Pick<KernelUnit, 'check' | 'unavailable'>[]): void {
   validateProblem(p);
   if (p.dtype === 'f16' && !ctx.hasF16) {
     throw new ProblemError(`this adapter (${ctx.adapter.description}) has no 'shader-f16'; use --dtype f32.`);
@@ -294,7 +294,7 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
       throwIfCancelled(options.signal);
       const why = kernel.unavailable?.(ctx) ?? problemGap(kernel, p);
       if (why) {
-        results.push({ ...failedResult(kernel.name, why, p), status: 'skipped' });
+        results.push({ ...failedResult(kernel.name, why, p, mode), status: 'skipped' });
         continue;
       }
       progress(`${kernel.name}: compiling and allocating`);
@@ -384,6 +384,8 @@ function pick(t: Float32Array, at: ArrayLike<number>, d: number): Float64Array {
 /** A forward kernel or a training kernel: what the runner needs of either. */
 interface KernelUnit {
   name: string;
+  operandDtype?: 'f16';
+  unavailable?(ctx: GpuContext): string | undefined;
   check(ctx: GpuContext, p: AttentionProblem): void;
   analyticScratch(ctx: GpuContext, p: AttentionProblem): AnalyticBuffer[];
   prepare(ctx: GpuContext, alloc: TrackedAllocator, cache: PipelineCache, p: AttentionProblem, io: KernelIo): Promise<PreparedKernel>;
@@ -413,7 +415,7 @@ function failedResult(kernel: string, error: string, p: AttentionProblem, mode: 
 }
 
 /** The check's tolerance: the operand precision the kernel computes in (f16 on the matrix units), else the storage type. */
-export function toleranceFor(kernel: AttentionKernel, p: AttentionProblem): number {
+export function toleranceFor(kernel: Pick<AttentionKernel, 'operandDtype'>, p: AttentionProblem): number {
   return TOLERANCE[kernel.operandDtype ?? p.dtype];
 }
 

@@ -32,6 +32,7 @@ usage:
                    [--neighborhood R|W:R [--grid H×W]] [--layout bhsd|bshd]
                    [--batch B] [--seq-len N] [--adapter NAME] [--seed N] [--json OUT] [--trace OUT]
   attnprof run --kernel NAME --q Q.npy --k K.npy --v V.npy --out O.npy
+               [--do DO.npy --dq DQ.npy --dk DK.npy --dv DV.npy] [--dtype f32|f16]
                [--causal] [--window W] [--softcap C] [--scale S] [--kv-lens LENS.npy]
                [--neighborhood R|W:R [--grid H×W]] [--layout bhsd|bshd] [--adapter NAME]
                [--dtype f32|f16] [--out-dtype f32|f16]   (default: f16 when Q, K, V are all '<f2', else f32;
@@ -49,6 +50,8 @@ neighborhood: 2-D neighbourhood mask (ViT): patches of an H×W grid see patches 
   gives its width (⌊N/W⌋ rows); else √N×√N when N is a square, else a class token and √(N−1)×√(N−1).
 tensors: little-endian float32 .npy, q [B,Hq,N,D], k/v [B,Hkv,Nk,D] (--layout bshd: q [B,N,Hq,D], k/v [B,Nk,Hkv,D]);
   the output has q's layout; kv-lens int32 [B].
+  run with --do times nothing: it writes O and the gradients dQ, dK, dV (float32; float16 with --dtype f16 and
+  float16 inputs), each checked against the float64 reference (bhsd layout, no neighbourhood mask).
 exit codes: 0 success, 1 runtime failure, 2 bad arguments or unreadable input.`;
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
@@ -279,23 +282,37 @@ function unravel(index: number, shape: readonly number[]): number[] {
 async function cmdRun(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, {
     kernel: true, q: true, k: true, v: true, out: true, causal: false, window: true, softcap: true, scale: true,
-    'kv-lens': true, adapter: true, dtype: true, 'out-dtype': true, neighborhood: true, grid: true, layout: true,
+    'kv-lens': true, adapter: true, dtype: true, 'out-dtype': true, neighborhood: true, grid: true, layout: true, do: true, dq: true, dk: true, dv: true,
   });
   const layout = layoutFlag(args);
   const dims = layout === 'bshd' ? '[B,N,H,D]' : '[B,H,N,D]';
   for (const f of ['kernel', 'q', 'k', 'v', 'out']) if (!args.values.has(f)) throw new UsageError(`run needs --${f}.`);
   const outPath = args.values.get('out') as string;
   checkOutputPath('out', outPath, { stdout: false });
+  // Any gradient flag makes this a training step: the forward, then the backward from dO.
+  const training = ['do', 'dq', 'dk', 'dv'].some((f) => args.values.has(f));
+  if (training) {
+    if (!args.values.has('do')) throw new UsageError('run needs --do DO.npy (dL/dO, shaped like --q) to compute --dq, --dk and --dv.');
+    for (const f of ['dq', 'dk', 'dv']) {
+      if (!args.values.has(f)) throw new UsageError(`with --do, run needs --${f} too: it writes dQ, dK and dV.`);
+      checkOutputPath(f, args.values.get(f) as string, { stdout: false });
+    }
+  }
   const kernel = args.values.get('kernel') as string;
   if (!KERNEL_NAMES.includes(kernel)) throw new UsageError(`unknown kernel '${kernel}'; available: ${KERNEL_NAMES.join(', ')}.`);
   const q = readNpy(args.values.get('q') as string, '--q');
   const k = readNpy(args.values.get('k') as string, '--k');
   const v = readNpy(args.values.get('v') as string, '--v');
-  for (const [name, t] of [['q', q], ['k', k], ['v', v]] as const) {
+  const dout = training ? readNpy(args.values.get('do') as string, '--do') : undefined;
+  const tensors = [['q', q], ['k', k], ['v', v], ...(dout ? [['do', dout] as const] : [])] as const;
+  for (const [name, t] of tensors) {
     if (t.dtype === '<i4') throw new UsageError(`--${name} must be float32 or float16, got int32.`);
     if (t.shape.length !== 4) throw new UsageError(`--${name} must have 4 dimensions ${dims}, got [${t.shape.join(',')}].`);
   }
-  for (const [name, t] of [['q', q], ['k', k], ['v', v]] as const) {
+  if (dout && dout.shape.join(',') !== q.shape.join(',')) {
+    throw new UsageError(`--do shape [${dout.shape.join(',')}] differs from --q shape [${q.shape.join(',')}]: dL/dO has the output's shape, which is Q's.`);
+  }
+  for (const [name, t] of tensors) {
     const at = firstNonFinite(t.data);
     if (at >= 0) {
       throw new UsageError(
@@ -318,7 +335,7 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
     kvLens = lens.data as Int32Array;
   }
   // f16 inputs run in f16 unless --dtype says otherwise; the output comes back in the inputs' dtype.
-  const allHalf = [q, k, v].every((t) => t.dtype === '<f2');
+  const allHalf = tensors.every(([, t]) => t.dtype === '<f2');
   const dtype: DType = args.values.has('dtype') ? dtypeFlag(args) : allHalf ? 'f16' : 'f32';
   const outDtype = args.values.get('out-dtype') ?? (allHalf ? 'f16' : 'f32');
   if (outDtype !== 'f32' && outDtype !== 'f16') throw new UsageError(`--out-dtype must be f32 or f16, got '${outDtype}'.`);
@@ -336,14 +353,23 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
       iterations: 1,
       warmup: 0,
       warmupMs: 0,
-      inputs: { q: q.data as Float32Array, k: k.data as Float32Array, v: v.data as Float32Array },
+      inputs: { q: q.data as Float32Array, k: k.data as Float32Array, v: v.data as Float32Array, ...(dout ? { dout: dout.data as Float32Array } : {}) },
       keepOutput: true,
+      mode: training ? 'train' : 'fwd',
     });
     const r = run.results[0];
     if (r.status !== 'ok' || !run.output) throw new GpuError(r.error ?? 'the kernel produced no output');
     const outShape = layout === 'bshd' ? [B, Nq, Hq, D] : [B, Hq, Nq, D];
     writeOutput('out', outPath, encodeNpy(run.output, outShape, { half: outDtype === 'f16' }));
     io.err(`attnprof: wrote ${outPath} [${outShape.join(',')}]; max relative error vs float64 reference ${r.maxRelError.toExponential(2)} on ${r.checkedRows} rows`);
+    if (training) {
+      const g = run.gradients;
+      if (!g || !r.train) throw new GpuError('the backward produced no gradients');
+      const written: [string, Float32Array, number[]][] = [['dq', g.dq, q.shape], ['dk', g.dk, k.shape], ['dv', g.dv, v.shape]];
+      for (const [flag, data, shape] of written) writeOutput(flag, args.values.get(flag) as string, encodeNpy(data, shape, { half: outDtype === 'f16' }));
+      const e = r.train.errors;
+      io.err(`attnprof: wrote dQ [${q.shape.join(',')}], dK and dV [${k.shape.join(',')}]; max relative errors vs float64 reference gradients: O ${e.o.toExponential(2)}, dQ ${e.dq.toExponential(2)} (${r.checkedRows} rows), dK ${e.dk.toExponential(2)}, dV ${e.dv.toExponential(2)} (${r.train.checkedKeys} keys)`);
+    }
     if (!r.correct) {
       io.err(`attnprof: ${kernel} output differs from the float64 reference beyond tolerance ${r.tolerance}.`);
       return 1;

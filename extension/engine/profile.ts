@@ -6,6 +6,7 @@
 import { GpuContext, NoAdapterError, openGpu } from '../../kernels/device';
 import { attentionFlops, minimumBytes, type AttentionProblem } from '../../kernels/problem';
 import { runProblem, type KernelResult } from '../../kernels/runner';
+import { TRAIN_KERNELS } from '../../kernels/backward';
 import type { MemoryEvent } from '../../kernels/allocator';
 import type { Ceilings } from '../../kernels/ceilings';
 import { cachedCeilings } from './ceilings-cache';
@@ -50,11 +51,13 @@ export interface ProfileRequest {
 }
 
 /**
- * Whether one of our WGSL kernels can run in this mode. Our kernels have no backward pass yet: in train mode they
- * report so instead of a forward-only time that would look like a training step.
+ * Whether one of our WGSL kernels can run in this mode: in train mode only the kernels with a backward pass
+ * (kernels/backward.ts) — any other reports so instead of a forward-only time that would look like a training step.
  */
 export function wgslModeGap(kernel: string, mode: ProfileMode, _p?: AttentionProblem): string | undefined {
-  if (mode === 'train') return `${kernel}: no backward yet (train mode times forward + backward; run --mode fwd for our kernels).`;
+  if (mode === 'train' && !TRAIN_KERNELS.some((k) => k.name === kernel)) {
+    return `${kernel}: no backward yet (train mode times forward + backward; run --mode fwd for this kernel).`;
+  }
   return undefined;
 }
 
@@ -88,8 +91,8 @@ export interface ProfileHooks {
 
 /** The WebGPU adapter is opened only when one of our kernels runs: a PyTorch-only profile needs no WebGPU adapter. */
 export async function profile(request: ProfileRequest, hooks: ProfileHooks = {}, context?: GpuContext): Promise<ProfileReport> {
-  const needsGpu =
-    request.kernels.some((k) => !isTorchKernel(k)) && (request.mode ?? 'fwd') === 'fwd';
+  const mode = request.mode ?? 'fwd';
+  const needsGpu = request.kernels.some((k) => !isTorchKernel(k) && request.workloads.some((w) => !wgslModeGap(k, mode, w.problem)));
   let ctx = context;
   let noAdapter: string | undefined;
   if (!ctx && needsGpu) {
@@ -198,6 +201,7 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
       } else if (runnable.length && ctx) {
         const run = await runProblem(ctx, w.problem, {
           kernels: runnable,
+          mode,
           iterations: request.iterations,
           warmup: request.warmup,
           seed,

@@ -5,6 +5,8 @@
  *                      [--kernels naive,flash,torch:sdpa-flash,…]
  *                      [--iters N] [--markdown OUT] [--json OUT] [--sweep tiled:64,32;rows:64,8]
  *                      [--dtype f32|f16] [--torch-dtype bf16,f16,f32] [--mode fwd|train] [--python PATH]
+ * `--mode train` times a training step (forward saving what the backward needs, then dQ, dK, dV); the table adds
+ * the forward | backward split and the bytes the forward keeps for the backward.
  * On a software adapter the shapes are scaled down (and the table says so): lavapipe would take hours.
  * `torch:*` kernels run in the same process run through the PyTorch bridge (extension/engine/torchBridge.ts), once
  * per --torch-dtype, beside ours: an absolute time is only comparable inside one run on a shared machine.
@@ -84,9 +86,8 @@ async function main(): Promise<void> {
     if (!t) throw new Error(`--torch-dtype takes bf16, f16, f32 (comma-separated), got ${d}`);
     return t;
   });
-  // Our kernels have no backward pass yet: in train mode only the PyTorch rows run.
-  const ourKernels = mode === 'train' ? [] : kernels;
-  if (mode === 'train' && kernels.length) console.error(`bench: ${kernels.join(', ')}: no backward yet, not run in train mode`);
+  // In train mode every row is a training step: forward (saving what the backward needs) + backward.
+  const ourKernels = kernels;
   const ctx: GpuContext | undefined = ourKernels.length ? await openGpu({ adapterName: flag('adapter') }) : undefined;
   let session: PythonSession | undefined;
   if (torchKernels.length) {
@@ -130,6 +131,7 @@ async function main(): Promise<void> {
         if (!ctx) throw new Error('no WebGPU context');
         const run = await runProblem(ctx, shape.problem, {
           kernels: [v.tiles ? 'flash' : v.name],
+          mode,
           iterations,
           warmup: 3,
           maxSeconds: 60,
@@ -164,17 +166,21 @@ async function main(): Promise<void> {
   await session?.close();
 
   const torchDevice = session ? `PyTorch ${session.hello.torch} · ${session.hello.device.name}` : '';
-  const head = ['engine', 'shape', 'kernel', 'median', 'p10–p90', 'TFLOP/s', 'GB/s', '% copy', 'peak bytes', 'vs naive', 'max rel err', 'status'];
+  const train = mode === 'train';
+  const head = ['engine', 'shape', 'kernel', ...(train ? ['mode'] : []), 'median', 'p10–p90', ...(train ? ['fwd | bwd'] : []), 'TFLOP/s', 'GB/s', '% copy', 'peak bytes', ...(train ? ['saved for bwd'] : []), 'vs naive', 'max rel err', 'status'];
   const cells = rows.map(({ shape, kernel, result: r, ratio }) => [
     r.engine === 'pytorch' ? torchDevice : a ? a.description + (a.isFallback ? ' (software)' : '') : '',
     shape,
     kernel,
+    ...(train ? [r.mode === 'train' ? 'train (fwd+bwd)' : 'fwd'] : []),
     r.timings ? formatMs(r.timings.medianMs) : '–',
     r.timings ? `${formatMs(r.timings.p10Ms)}–${formatMs(r.timings.p90Ms)}` : '–',
+    ...(train ? [r.train?.forward && r.train.backward ? `${formatMs(r.train.forward.medianMs)} | ${formatMs(r.train.backward.medianMs)}` : '–'] : []),
     r.tflops ? (r.tflops < 0.1 ? r.tflops.toPrecision(2) : r.tflops.toFixed(2)) : '–',
     r.gbps ? r.gbps.toFixed(0) : '–',
     r.gbps && ceilings ? `${((100 * r.gbps) / ceilings.bandwidthGBps).toFixed(0)} %` : '–',
     r.peakBytes ? formatBytes(r.peakBytes) : '–',
+    ...(train ? [r.train ? formatBytes(r.train.savedBytes) : '–'] : []),
     Number.isFinite(ratio) ? `${ratio.toFixed(1)}×` : '–',
     Number.isFinite(r.maxRelError) ? r.maxRelError.toExponential(1) : '–',
     r.status === 'ok' ? (r.correct ? 'ok' : 'WRONG') : `${r.status}: ${r.error}`,

@@ -11,6 +11,7 @@ import { encodeNpy, parseNpy } from '../../../extension/cli/npy';
 import { parseReport } from '../../../extension/report/schema';
 import { ChromeTrace, validateChromeTrace } from '../../../extension/report/trace';
 import { maxRelativeError, referenceRows } from '../../../kernels/reference';
+import { referenceGradients } from '../../../kernels/reference-grad';
 import { randomNormal } from '../../../kernels/random';
 import { problem, tempDir } from '../helpers';
 
@@ -144,5 +145,78 @@ describe('attnprof run on .npy tensors on the real adapter', () => {
     const bad = await cli('run', '--kernel', 'flash', '--q', paths.q, '--k', paths.k, '--v', paths.v, '--out', paths.out32, '--out-dtype', 'bf16');
     assert.equal(bad.code, 2);
     assert.match(bad.err, /--out-dtype must be f32 or f16/);
+  });
+
+  test('with --do writes O, dQ, dK, dV matching the float64 gradients (GQA, causal, window, kv-lens, Nq ≠ Nk)', async () => {
+    const [B, Hq, Hkv, Nq, Nk, D] = [2, 6, 2, 7, 11, 32];
+    const q = randomNormal(B * Hq * Nq * D, 15);
+    const k = randomNormal(B * Hkv * Nk * D, 16);
+    const v = randomNormal(B * Hkv * Nk * D, 17);
+    const dout = randomNormal(B * Hq * Nq * D, 18);
+    const lens = Int32Array.from([8, 11]);
+    const at = (name: string) => tmp.path(`g-${name}.npy`);
+    writeFileSync(at('q'), encodeNpy(q, [B, Hq, Nq, D]));
+    writeFileSync(at('k'), encodeNpy(k, [B, Hkv, Nk, D]));
+    writeFileSync(at('v'), encodeNpy(v, [B, Hkv, Nk, D]));
+    writeFileSync(at('do'), encodeNpy(dout, [B, Hq, Nq, D]));
+    writeFileSync(at('lens'), encodeNpy(lens, [B]));
+    const p = problem({ batch: B, heads: Hq, kvHeads: Hkv, seqLenQ: Nq, seqLenK: Nk, headDim: D, causal: true, window: 4, kvLens: lens });
+    const all = (n: number) => Array.from({ length: n }, (_, i) => i);
+    const want = referenceGradients(p, q, k, v, dout, all(B * Hq * Nq), all(B * Hkv * Nk));
+    for (const kernel of ['naive', 'flash']) {
+      const r = await cli(
+        'run', '--kernel', kernel, '--q', at('q'), '--k', at('k'), '--v', at('v'), '--do', at('do'), '--out', at('o'),
+        '--dq', at('dq'), '--dk', at('dk'), '--dv', at('dv'), '--causal', '--window', '4', '--kv-lens', at('lens'),
+      );
+      assert.equal(r.code, 0, `${kernel} stderr: ${r.err}`);
+      assert.match(r.err, /max relative errors vs float64 reference gradients: O .*, dQ .*, dK .*, dV /);
+      const read = (name: string) => parseNpy(readFileSync(at(name)), name);
+      assert.deepEqual(read('o').shape, [B, Hq, Nq, D]);
+      for (const [name, shape, ref] of [['dq', [B, Hq, Nq, D], want.dq], ['dk', [B, Hkv, Nk, D], want.dk], ['dv', [B, Hkv, Nk, D], want.dv]] as const) {
+        const g = read(name);
+        assert.equal(g.dtype, '<f4');
+        assert.deepEqual(g.shape, shape);
+        const err = maxRelativeError(g.data, ref);
+        assert.ok(err < 2e-4, `${kernel} ${name}: max relative error ${err}`);
+      }
+    }
+  });
+
+  test('--dtype f16 with float16 inputs writes float16 gradients', async () => {
+    const [B, H, N, D] = [1, 2, 10, 32];
+    const t = (seed: number) => Float32Array.from(randomNormal(B * H * N * D, seed), (x) => Math.fround(x));
+    const at = (name: string) => tmp.path(`h-${name}.npy`);
+    for (const [name, seed] of [['q', 1], ['k', 2], ['v', 3], ['do', 4]] as const) writeFileSync(at(name), encodeNpy(t(seed), [B, H, N, D], { half: true }));
+    const r = await cli('run', '--kernel', 'flash', '--dtype', 'f16', '--q', at('q'), '--k', at('k'), '--v', at('v'), '--do', at('do'), '--out', at('o'), '--dq', at('dq'), '--dk', at('dk'), '--dv', at('dv'));
+    if (/shader-f16/.test(r.err)) {
+      assert.equal(r.code, 2);
+      return;
+    }
+    assert.equal(r.code, 0, r.err);
+    for (const name of ['o', 'dq', 'dk', 'dv']) {
+      const g = parseNpy(readFileSync(at(name)), name);
+      assert.equal(g.dtype, '<f2', name);
+      assert.deepEqual(g.shape, [B, H, N, D]);
+      assert.ok(g.data.some((x) => Math.abs(x) > 0.01), `${name} is all (near) zero`);
+    }
+  });
+
+  test('missing or mismatched --do: exit 2 with one sentence', async () => {
+    const [B, H, N, D] = [1, 2, 6, 32];
+    const at = (name: string) => tmp.path(`m-${name}.npy`);
+    for (const name of ['q', 'k', 'v']) writeFileSync(at(name), encodeNpy(randomNormal(B * H * N * D, 9), [B, H, N, D]));
+    writeFileSync(at('do'), encodeNpy(randomNormal(B * H * (N + 1) * D, 9), [B, H, N + 1, D]));
+    const base = ['run', '--kernel', 'naive', '--q', at('q'), '--k', at('k'), '--v', at('v'), '--out', at('o')];
+    const grads = ['--dq', at('dq'), '--dk', at('dk'), '--dv', at('dv')];
+    const missing = await cli(...base, ...grads);
+    assert.equal(missing.code, 2);
+    assert.equal(missing.err, 'attnprof: run needs --do DO.npy (dL/dO, shaped like --q) to compute --dq, --dk and --dv.');
+    const mismatched = await cli(...base, '--do', at('do'), ...grads);
+    assert.equal(mismatched.code, 2);
+    assert.match(mismatched.err, /^attnprof: --do shape \[1,2,7,32\] differs from --q shape \[1,2,6,32\]/);
+    assert.equal(mismatched.err.split('\n').length, 1);
+    const noOutputs = await cli(...base, '--do', at('q'));
+    assert.equal(noOutputs.code, 2);
+    assert.match(noOutputs.err, /with --do, run needs --dq too/);
   });
 });

@@ -339,17 +339,20 @@ describe('attnprof profile with both engines (WebGPU on the real adapter, PyTorc
     assert.match(c.err, /--dtype must be f32, f16 or bf16, got 'fp8'\./);
   });
 
-  test('train mode: our kernels say "no backward yet", the PyTorch row times a training step', async () => {
+  test('train mode: our kernels and the PyTorch row both time a training step', async () => {
     const json = tmp.path('train.json');
     const r = await cli('profile', '--shape', '1,2,2,32,32', '--kernels', 'flash,torch:eager', '--mode', 'train', '--iters', '2', '--python', torchPython.path, '--json', json);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.err, /flash skipped on shape: flash: no backward yet/);
     const report = parseReport(JSON.parse(readFileSync(json, 'utf8')));
     assert.equal(report.settings.mode, 'train');
     const [flash, eager] = report.workloads[0].results;
-    assert.equal(flash.status, 'skipped');
+    assert.equal(flash.status, 'ok', flash.error);
+    assert.equal(flash.mode, 'train');
+    assert.ok(flash.correct && flash.train && flash.train.checkedKeys > 0);
     assert.equal(eager.status, 'ok');
     assert.equal(eager.mode, 'train');
+    // Both count the step as forward + 2.5× forward.
+    assert.equal(flash.flops, eager.flops);
   });
 
   test('attnprof adapters lists the Python candidates and each backend\'s availability', async () => {
