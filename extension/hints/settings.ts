@@ -32,8 +32,8 @@ export interface ProfileSettings {
   paddingLengthsFile: string;
   /** Python for the torch:* kernels; '' = the Python extension's interpreter, else python3 on PATH. */
   python: string;
-  /** fwd, or train (forward + backward). */
-  mode: ProfileMode;
+  /** fwd, train (forward + backward), or auto: train for a training config (LLaMA-Factory, HF Trainer, a training script), else fwd. */
+  mode: 'auto' | ProfileMode;
   /** dtype of the torch:* kernels; auto = the config's torch_dtype, else `dtype`. */
   torchDtype: 'auto' | TorchDType;
 }
@@ -50,7 +50,7 @@ export const DEFAULT_SETTINGS: ProfileSettings = {
   codeLensEnabled: true,
   paddingLengthsFile: '',
   python: '',
-  mode: 'fwd',
+  mode: 'auto',
   torchDtype: 'auto',
 };
 
@@ -84,18 +84,19 @@ export function readSettings(get: (key: string) => unknown): ProfileSettings {
     codeLensEnabled: typeof lens === 'boolean' ? lens : d.codeLensEnabled,
     paddingLengthsFile: typeof lengthsFile === 'string' && lengthsFile.length <= 1000 ? lengthsFile.trim() : d.paddingLengthsFile,
     python: typeof python === 'string' && python.length <= 1000 ? python.trim() : d.python,
-    mode: mode === 'train' || mode === 'fwd' ? mode : d.mode,
+    mode: mode === 'train' || mode === 'fwd' || mode === 'auto' ? mode : d.mode,
     torchDtype: torchDtype === 'bf16' || torchDtype === 'f16' || torchDtype === 'f32' || torchDtype === 'auto' ? torchDtype : d.torchDtype,
   };
 }
 
-function common(s: ProfileSettings, configText?: string) {
+function common(s: ProfileSettings, configText?: string, training = false) {
+  const mode: ProfileMode = s.mode === 'auto' ? (training ? 'train' : 'fwd') : s.mode;
   return {
     kernels: s.kernels,
     iterations: s.iterations,
     warmup: s.warmup,
     maxSeconds: s.maxSeconds,
-    mode: s.mode,
+    mode,
     torchDtype: s.torchDtype === 'auto' ? ((configText !== undefined ? configTorchDtype(configText) : undefined) ?? s.dtype) : s.torchDtype,
     ...(s.python ? { python: { explicit: { path: s.python, source: 'attnprof.python' as const } } } : {}),
     ...(s.adapter ? { adapterName: s.adapter } : {}),
@@ -105,6 +106,7 @@ function common(s: ProfileSettings, configText?: string) {
 /**
  * A profile of the models in a config file, with the settings' kernels, iterations, batch and length. Throws
  * ProblemError (from workloadsFromModels) when nothing in the file can be profiled, with each model's reason.
+ * `training`: the file describes a training run (model/training.ts), so mode `auto` times a training step.
  */
 export function configRequest(
   file: string,
@@ -113,6 +115,7 @@ export function configRequest(
   s: ProfileSettings,
   configText?: string,
   mode: 'prefill' | 'decode' = 'prefill',
+  training = false,
 ): ProfileRequest {
   const first = models.find((m) => !m.unsupported);
   return buildConfigRequest(
@@ -121,7 +124,8 @@ export function configRequest(
     {
       // 0 = the config's length: the engine may shorten it on a software adapter (and says so); a set one is kept.
       ...(s.seqLen ? {} : { autoSeqLen: true }),
-      ...common(s, configText),
+      // A decode step has no backward: auto times its forward even for a training config.
+      ...common(s, configText, training && mode === 'prefill'),
     },
     mode,
   );

@@ -6,3 +6,4 @@ export { inspectJson, inspectText, formatBytes, formatFlops } from './format';
 export { parseJsonc, type JsonNode, type JsoncResult } from './jsonc';
 export { readPythonConstants, type PyConstant } from './pythonConstants';
 export { ABSURD as ABSURD_SIZES } from './checks';
+export { isTrainingConfig } from './training';

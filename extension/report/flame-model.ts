@@ -11,7 +11,8 @@ import type { KernelResult, IterationTrace } from '../../kernels/runner';
 import { formatMs } from '../../kernels/units';
 import type { ProfileReport, SpecJson, Workload } from './schema';
 
-export type FlameBoxKind = 'run' | 'layer' | 'kernel' | 'pass';
+/** `step`: the forward or the backward part of a training step (children of the kernel's "train step" box). */
+export type FlameBoxKind = 'run' | 'layer' | 'kernel' | 'step' | 'pass';
 
 export interface FlameBox {
   /** Index in `FlameModel.boxes` (stable for a model: search results and hover keep it). */
@@ -59,6 +60,14 @@ export const FLAME_ROWS = ['run', 'layer', 'kernel', 'pass'] as const;
  * (its backends, and their GPU kernels or CPU ops from torch.profiler).
  */
 export const ENGINE_FLAME_ROWS = ['run', 'layer', 'WebGPU', 'pass', 'PyTorch', 'torch op'] as const;
+/** In train mode our kernels' boxes are train steps, split into forward and backward before their passes. */
+export const TRAIN_FLAME_ROWS = ['run', 'layer', 'train step', 'fwd / bwd', 'pass'] as const;
+
+/** The rows of a model: ours (train mode adds the forward/backward row), then PyTorch's lane when it ran. */
+export function flameRows(train: boolean, torchLane: boolean): string[] {
+  if (!train) return torchLane ? [...ENGINE_FLAME_ROWS] : [...FLAME_ROWS];
+  return torchLane ? ['run', 'layer', 'WebGPU train step', 'fwd / bwd', 'pass', 'PyTorch', 'torch op'] : [...TRAIN_FLAME_ROWS];
+}
 
 /** The mask pattern of a workload, as a user reads it in a config. */
 export function maskPattern(spec: SpecJson): string {
@@ -158,10 +167,14 @@ function timedResults(w: Workload): { result: KernelResult; iteration: Iteration
 
 export function buildFlameModel(report: ProfileReport): FlameModel {
   const torchLane = report.workloads.some((w) => w.results.some((r) => r.engine === 'pytorch' && r.status === 'ok' && r.iterations.length > 0));
-  const b = new FlameModelBuilder(torchLane ? [...ENGINE_FLAME_ROWS] : [...FLAME_ROWS]);
+  const train = report.workloads.some((w) => w.results.some((r) => r.engine !== 'pytorch' && r.status === 'ok' && r.iterations.some((it) => it.passes.some((x) => x.step))));
+  const b = new FlameModelBuilder(flameRows(train, torchLane));
+  // Our lane starts at row 2; PyTorch's follows ours (2 rows, 3 in train mode).
+  const torchRow = train ? 5 : 4;
   let cursor = 0;
   const layerBoxes: Omit<FlameBox, 'id'>[] = [];
   const kernelBoxes: Omit<FlameBox, 'id'>[] = [];
+  const stepBoxes: Omit<FlameBox, 'id'>[] = [];
   const passBoxes: Omit<FlameBox, 'id'>[] = [];
   for (const slot of layerSlots(report)) {
     const w = slot.workload;
@@ -170,14 +183,17 @@ export function buildFlameModel(report: ProfileReport): FlameModel {
     for (const { result: r, iteration: it, index } of timedResults(w)) {
       const kernelKey = `${layerKey}|${r.kernel}`;
       const t = r.timings;
-      // One lane per engine: ours in rows 2–3, PyTorch's in rows 4–5 (its boxes come from torch.profiler).
-      const lane = r.engine === 'pytorch' ? 4 : 2;
+      // One lane per engine: ours in rows 2–3 (2–4 with the forward/backward row of train mode), PyTorch's after
+      // them (its boxes come from torch.profiler).
+      const lane = r.engine === 'pytorch' ? torchRow : 2;
+      const steps = r.engine !== 'pytorch' && train;
+      const passRow = steps ? lane + 2 : lane + 1;
       const which = r.engine === 'pytorch' ? `profiled iteration ${index + 1} of ${r.iterations.length} (the median; torch.profiler)` : `iteration ${index + 1} of ${r.iterations.length} (the median)`;
       kernelBoxes.push({
         row: lane,
         startMs: cursor,
         durationMs: it.durationMs,
-        label: r.kernel,
+        label: steps ? `${r.kernel} · train step` : r.kernel,
         kind: 'kernel',
         key: kernelKey,
         workload: w.name,
@@ -187,12 +203,35 @@ export function buildFlameModel(report: ProfileReport): FlameModel {
         bytes: r.bytesMoved,
         detail: `${which}${t ? `; timed median ${formatMs(t.medianMs)}, p10–p90 ${formatMs(t.p10Ms)}–${formatMs(t.p90Ms)}` : ''}`,
       });
+      if (steps) {
+        for (const step of ['forward', 'backward'] as const) {
+          const of = it.passes.filter((x) => x.step === step);
+          if (!of.length) continue;
+          const start = of[0].startMs;
+          const end = Math.max(...of.map((x) => x.startMs + x.durationMs));
+          const flops = step === 'forward' ? r.train?.forwardFlops : r.train?.backwardFlops;
+          stepBoxes.push({
+            row: lane + 1,
+            startMs: cursor + (start - it.startMs),
+            durationMs: end - start,
+            label: step,
+            kind: 'step',
+            key: `${kernelKey}|${step}`,
+            workload: w.name,
+            layer: slot.layer,
+            kernel: r.kernel,
+            ...(flops ? { flops } : {}),
+            bytes: r.bytesMoved,
+            detail: `${r.kernel} ${step}${step === 'forward' ? ' (keeps what the backward needs)' : ' (dQ, dK, dV from dO)'}${it.durationMs > 0 ? `, ${((100 * (end - start)) / it.durationMs).toFixed(1)} % of the train step` : ''}`,
+          });
+        }
+      }
       const seen = new Map<string, number>();
       for (const pass of it.passes) {
         const n = seen.get(pass.name) ?? 0;
         seen.set(pass.name, n + 1);
         passBoxes.push({
-          row: lane + 1,
+          row: passRow,
           startMs: cursor + (pass.startMs - it.startMs),
           durationMs: pass.durationMs,
           label: pass.name,
@@ -226,7 +265,7 @@ export function buildFlameModel(report: ProfileReport): FlameModel {
   if (cursor > 0) {
     b.add({ row: 0, startMs: 0, durationMs: cursor, label: report.title, kind: 'run', key: 'run', detail: report.adapter.description });
   }
-  for (const box of [...layerBoxes, ...kernelBoxes, ...passBoxes]) b.add(box);
+  for (const box of [...layerBoxes, ...kernelBoxes, ...stepBoxes, ...passBoxes]) b.add(box);
   const model = b.build();
   const slots = layerSlots(report);
   if (slots.length > report.workloads.length) model.synthetic = true;

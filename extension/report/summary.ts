@@ -1,6 +1,6 @@
 /** Text renderings of a report: the CLI's table, Markdown and CSV exports. Pure. */
 import type { KernelResult } from '../../kernels/runner';
-import { formatBytes, formatMatrixConfig, formatMs } from '../../kernels/units';
+import { formatBytes, formatFlops, formatMatrixConfig, formatMs } from '../../kernels/units';
 import { describeWork } from '../../kernels/sparsity';
 import type { ProfileReport, SpecJson, Workload } from './schema';
 
@@ -79,6 +79,16 @@ export interface SummaryRow {
   correct: boolean;
   speedupVsNaive: number;
   notes: string;
+  /** Training rows of our kernels: the forward and backward parts of the step (median ms), NaN otherwise. */
+  forwardMs: number;
+  backwardMs: number;
+  /** What the forward keeps for the backward (naive: P + O; flash: O + LSE); NaN when not a training row. */
+  savedBytes: number;
+}
+
+/** Whether any row times a training step with a forward/backward split (then tables show it). */
+export function hasTrainSplit(report: ProfileReport): boolean {
+  return report.workloads.some((w) => w.results.some((r) => r.train !== undefined));
 }
 
 /** Whether the report holds rows of more than our WebGPU kernels (then tables show engine and dtype columns). */
@@ -129,7 +139,15 @@ function rowOf(report: ProfileReport, w: Workload, r: KernelResult, naive: Kerne
     correct: r.correct,
     speedupVsNaive: naive?.timings && r.timings ? naive.timings.medianMs / r.timings.medianMs : Number.NaN,
     notes: r.notes.join(' '),
+    forwardMs: r.train?.forward?.medianMs ?? Number.NaN,
+    backwardMs: r.train?.backward?.medianMs ?? Number.NaN,
+    savedBytes: r.train?.savedBytes ?? Number.NaN,
   };
+}
+
+/** "0.41 ms | 1.02 ms": the forward and backward parts of a training step. */
+export function splitCell(r: SummaryRow): string {
+  return Number.isFinite(r.forwardMs) && Number.isFinite(r.backwardMs) ? `${formatMs(r.forwardMs)} | ${formatMs(r.backwardMs)}` : '–';
 }
 
 const fmt = (v: number, digits: number): string =>
@@ -146,13 +164,21 @@ function header(report: ProfileReport): string[] {
     `shape: ${describeShape(report)}`,
     ...(report.notes ?? []).map((n) => `note: ${n}`),
   ];
+  if (report.settings.mode === 'train') lines.push(trainFlopsLine(report));
   const torch = report.engines?.find((e) => e.id === 'pytorch');
   if (torch) lines.push(`pytorch: ${torch.python ?? torch.label} — CUDA events per iteration on a GPU, wall clock on CPU`);
   return lines;
 }
 
+/** FLOPs of one training step, forward and backward shown apart (flash-attn's convention: backward = 2.5× forward). */
+export function trainFlopsLine(report: ProfileReport): string {
+  const f = report.spec.flops;
+  const more = report.workloads.length > 1 ? ` (${report.workloads[0].name})` : '';
+  return `FLOPs per training step${more}: forward ${formatFlops(f)} + backward ${formatFlops(2.5 * f)} (2.5× forward) = ${formatFlops(3.5 * f)}`;
+}
+
 /** One row's display cells, shared by the terminal table and Markdown (same columns, same formatting). */
-function displayCells(r: SummaryRow, engines: boolean): string[] {
+function displayCells(r: SummaryRow, engines: boolean, train = false): string[] {
   return [
     r.workload,
     ...(engines ? [r.engine] : []),
@@ -160,9 +186,11 @@ function displayCells(r: SummaryRow, engines: boolean): string[] {
     ...(engines ? [r.dtype] : []),
     formatMs(r.medianMs),
     `${formatMs(r.p10Ms)}–${formatMs(r.p90Ms)}`,
+    ...(train ? [splitCell(r)] : []),
     fmt(r.tflops, 2),
     fmt(r.gbps, 1),
     r.peakBytes ? formatBytes(r.peakBytes) : '–',
+    ...(train ? [Number.isFinite(r.savedBytes) ? formatBytes(r.savedBytes) : '–'] : []),
     fmtErr(r.maxRelError),
     Number.isFinite(r.speedupVsNaive) ? `${r.speedupVsNaive.toFixed(1)}×` : '–',
     r.status,
@@ -172,8 +200,9 @@ function displayCells(r: SummaryRow, engines: boolean): string[] {
 /** Fixed-width table for a terminal. */
 export function summaryTable(report: ProfileReport): string {
   const engines = hasTorchRows(report);
-  const cols = ['workload', ...(engines ? ['engine'] : []), 'kernel', ...(engines ? ['dtype'] : []), 'median', 'p10–p90', 'TFLOP/s', 'GB/s', 'peak mem', 'max rel err', 'vs naive', 'status'];
-  const body = summaryRows(report).map((r) => displayCells(r, engines));
+  const train = hasTrainSplit(report);
+  const cols = ['workload', ...(engines ? ['engine'] : []), 'kernel', ...(engines ? ['dtype'] : []), 'median', 'p10–p90', ...(train ? ['fwd | bwd'] : []), 'TFLOP/s', 'GB/s', 'peak mem', ...(train ? ['saved for bwd'] : []), 'max rel err', 'vs naive', 'status'];
+  const body = summaryRows(report).map((r) => displayCells(r, engines, train));
   const widths = cols.map((c, i) => Math.max(c.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   const work = workLines(report);
@@ -193,9 +222,10 @@ export function workLines(report: ProfileReport): string[] {
 
 export function summaryMarkdown(report: ProfileReport): string {
   const engines = hasTorchRows(report);
-  const cols = ['Workload', ...(engines ? ['Engine'] : []), 'Kernel', ...(engines ? ['Dtype'] : []), 'Median', 'p10–p90', 'TFLOP/s', 'GB/s', 'Peak GPU memory', 'Max rel. error', 'vs naive', 'Status'];
+  const train = hasTrainSplit(report);
+  const cols = ['Workload', ...(engines ? ['Engine'] : []), 'Kernel', ...(engines ? ['Dtype'] : []), 'Median', 'p10–p90', ...(train ? ['Forward | backward'] : []), 'TFLOP/s', 'GB/s', 'Peak GPU memory', ...(train ? ['Saved for backward'] : []), 'Max rel. error', 'vs naive', 'Status'];
   const esc = (s: string) => s.replace(/\|/g, '\\|');
-  const rows = summaryRows(report).map((r) => displayCells(r, engines).map(esc));
+  const rows = summaryRows(report).map((r) => displayCells(r, engines, train).map(esc));
   return [
     `### ${esc(report.title)}`,
     '',

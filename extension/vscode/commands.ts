@@ -10,7 +10,7 @@ import { configRequest, KNOWN_KERNELS, shapeRequest } from '../hints/settings';
 import { hasF16MatrixConfig, kernelDescription } from '../../kernels/names';
 import { formatMatrixConfig } from '../../kernels/units';
 import { parseShapeInput, SHAPE_PLACEHOLDER, withSeqLen } from '../hints/shapeInput';
-import { isRecognisedConfig } from '../model';
+import { isRecognisedConfig, isTrainingConfig } from '../model';
 import type { ProfileReport } from '../report/schema';
 import { whyNotComparable } from '../report/compare';
 import { reportTabTitle } from '../report/summary';
@@ -211,7 +211,8 @@ async function configRequestFor(uri: vscode.Uri | undefined, mode: 'prefill' | '
       const first = parsed.diagnostics.find((d) => d.severity !== 'info');
       throw new ProblemError(first ? `${first.message} (line ${first.line})` : 'no attention spec was found in the file');
     }
-    const request = configRequest(documentKey(doc), name, parsed.models, settings, doc.getText(), mode);
+    const text = doc.getText();
+    const request = configRequest(documentKey(doc), name, parsed.models, settings, text, mode, isTrainingConfig(parsed, text));
     for (const w of request.workloads) validateProblem(w.problem);
     return request;
   } catch (e) {

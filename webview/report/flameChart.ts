@@ -84,14 +84,18 @@ export function passColor(label: string, theme: ThemeColors): string {
 
 /** Default colours: passes by name, kernels by name (as on the roofline), layers neutral with a strip per workload. */
 export function defaultPaint(model: FlameModel): (box: FlameBox, theme: ThemeColors) => Paint {
-  const kernels = [...new Set(model.boxes.filter((b) => b.kind === 'kernel').map((b) => b.label))];
+  // A train step box is labelled "flash · train step" but keeps its kernel's colour.
+  const kernels = [...new Set(model.boxes.filter((b) => b.kind === 'kernel').map((b) => b.kernel ?? b.label))];
   return (box, theme) => {
     switch (box.kind) {
       case 'run':
       case 'layer':
         return { color: theme.neutral, alpha: 1 };
       case 'kernel':
-        return { color: kernelColor(box.label, kernels, theme), alpha: 1 };
+        return { color: kernelColor(box.kernel ?? box.label, kernels, theme), alpha: 1 };
+      case 'step':
+        // Forward and backward halves of a train step: the neutral of layers, tinted apart.
+        return { color: mixColors(theme.neutral, box.label === 'forward' ? theme.blue : theme.red, 0.35), alpha: 1 };
       case 'pass':
         return { color: passColor(box.label, theme), alpha: 1 };
     }

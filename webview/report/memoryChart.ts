@@ -18,7 +18,7 @@ const M = { top: 28, right: 24, bottom: 46, left: 70 };
 const ROLE_LABELS: Partial<Record<BufferRole, string>> = {
   input: 'input (Q, K, V, key lengths)',
   output: 'output (O)',
-  scores: 'scores (S, naive)',
+  scores: 'scores (S, naive; dS in training)',
   scratch: 'scratch',
   staging: 'staging (read-back)',
   params: 'params',

@@ -1,6 +1,6 @@
 /** The summary table: one row per (workload, kernel), sortable by clicking (or Enter/Space on) a header. */
 import type { ProfileReport } from '../../extension/report/schema';
-import { describeShape, hasTorchRows, summaryRows, type SummaryRow } from '../../extension/report/summary';
+import { describeShape, hasTorchRows, hasTrainSplit, splitCell, summaryRows, trainFlopsLine, type SummaryRow } from '../../extension/report/summary';
 import { formatBytes, formatMatrixConfig, formatMs } from '../../kernels/units';
 import { reportToolbar } from './components';
 import { h, rate } from './dom';
@@ -24,7 +24,14 @@ const COLUMNS: Column[] = [
   { key: 'dtype', label: 'Dtype', title: 'Element type of Q, K, V and O in this row; fwd+bwd: a training step', numeric: false, cell: (r) => r.dtype },
   { key: 'medianMs', label: 'Median', title: 'Median GPU time per run of the kernel', numeric: true, cell: (r) => formatMs(r.medianMs) },
   { key: 'p10Ms', label: 'p10–p90', title: '10th to 90th percentile of the iterations', numeric: true, cell: (r) => `${formatMs(r.p10Ms)} – ${formatMs(r.p90Ms)}` },
-  { key: 'tflops', label: 'TFLOP/s', title: 'Achieved throughput (forward FLOPs, flash-attn convention; a fwd+bwd row counts 3.5× forward)', numeric: true, cell: (r) => rate(r.tflops) },
+  {
+    key: 'forwardMs',
+    label: 'Forward | backward',
+    title: 'A training step split: GPU time of its forward passes (which save what the backward needs) and of its backward passes',
+    numeric: true,
+    cell: (r) => splitCell(r),
+  },
+  { key: 'tflops', label: 'TFLOP/s', title: 'Achieved throughput (flash-attn convention: forward FLOPs; a training step counts the backward as 2.5× the forward)', numeric: true, cell: (r) => rate(r.tflops) },
   { key: 'gbps', label: 'GB/s', title: 'Minimum traffic (Q, K, V read, O written) per median time', numeric: true, cell: (r) => rate(r.gbps) },
   {
     key: 'peakBytes',
@@ -32,6 +39,13 @@ const COLUMNS: Column[] = [
     title: 'The kernel\'s working set at its largest (Q, K, V once, O, its own scratch such as S), measured by the tracked allocator — comparable to torch.cuda.max_memory_allocated around one call; in brackets the analytic expectation from the shape. The profiler\'s own buffers are left out (Memory tab)',
     numeric: true,
     cell: (r) => (r.peakBytes ? (r.analyticPeakBytes ? `${formatBytes(r.peakBytes)} (analytic ${formatBytes(r.analyticPeakBytes)})` : formatBytes(r.peakBytes)) : '–'),
+  },
+  {
+    key: 'savedBytes',
+    label: 'Saved for backward',
+    title: 'What the forward keeps alive for the backward: naive P (B·Hq·Nq·Nk f32) and O; flash O and the per-row log-sum-exp (B·Hq·Nq)',
+    numeric: true,
+    cell: (r) => (Number.isFinite(r.savedBytes) ? formatBytes(r.savedBytes) : '–'),
   },
   { key: 'maxRelError', label: 'Max rel. error', title: 'Largest relative error against the float64 CPU reference', numeric: true, cell: (r) => (Number.isFinite(r.maxRelError) ? r.maxRelError.toExponential(1) : '–') },
   { key: 'speedupVsNaive', label: 'vs naive', title: 'Speed-up over the naive kernel on the same workload', numeric: true, cell: (r) => ratio(r.speedupVsNaive) },
@@ -54,7 +68,10 @@ export function renderSummaryTable(report: ProfileReport, sort: SortState | unde
   const rows = summaryRows(report);
   const showWorkload = report.workloads.length > 1;
   const engines = hasTorchRows(report);
-  const columns = COLUMNS.filter((c) => (c.key !== 'workload' || showWorkload) && ((c.key !== 'engine' && c.key !== 'dtype') || engines));
+  const train = hasTrainSplit(report);
+  const columns = COLUMNS.filter(
+    (c) => (c.key !== 'workload' || showWorkload) && ((c.key !== 'engine' && c.key !== 'dtype') || engines) && ((c.key !== 'forwardMs' && c.key !== 'savedBytes') || train),
+  );
   const sorted = sort ? [...rows].sort((a, b) => compareRows(a, b, sort)) : rows;
   const head = h(
     'tr',
@@ -108,7 +125,7 @@ export function renderRunFacts(report: ProfileReport): HTMLElement {
     fact('Iterations', `${s.iterations} timed + ${s.warmup} warm-up`),
     fact('Seed', String(s.seed)),
     ...(report.engines ?? []).filter((e) => e.id === 'pytorch').map((e) => fact('PyTorch', e.python ?? e.label, (e.tried ?? []).join('\n') || undefined)),
-    ...(s.mode === 'train' ? [fact('Mode', 'train: forward + backward with a random dO (FLOPs 3.5× forward)')] : []),
+    ...(s.mode === 'train' ? [fact('Mode', 'train: forward + backward with a random dO (FLOPs 3.5× forward)'), fact('FLOPs', trainFlopsLine(report).replace(/^FLOPs per training step[^:]*: /, ''), 'Per training step of one layer, flash-attn convention: the backward counts 2.5× the forward')] : []),
     fact('Shape', describeShape(report)),
     fact('Source', report.source.file ?? report.source.model ?? report.source.kind),
     fact('Created', new Date(report.createdAt).toLocaleString()),

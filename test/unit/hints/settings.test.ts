@@ -58,6 +58,18 @@ test('a config request applies the settings to every workload', () => {
   assert.equal('adapterName' in fromConfig, false);
 });
 
+test('mode auto times a training step for a training config and the forward otherwise; fwd and train are kept', () => {
+  const parsed = parseConfig('gemma-2-9b.json');
+  assert.equal(DEFAULT_SETTINGS.mode, 'auto');
+  assert.equal(configRequest('f', 'f', parsed.models, DEFAULT_SETTINGS, undefined, 'prefill', true).mode, 'train');
+  assert.equal(configRequest('f', 'f', parsed.models, DEFAULT_SETTINGS, undefined, 'prefill', false).mode, 'fwd');
+  assert.equal(configRequest('f', 'f', parsed.models, { ...DEFAULT_SETTINGS, mode: 'fwd' }, undefined, 'prefill', true).mode, 'fwd');
+  assert.equal(configRequest('f', 'f', parsed.models, { ...DEFAULT_SETTINGS, mode: 'train' }, undefined, 'prefill', false).mode, 'train');
+  assert.equal(readSettings((k) => (k === 'mode' ? 'backward' : undefined)).mode, 'auto');
+  // A decode profile of a training config times the forward: decode has no backward.
+  assert.equal(configRequest('f', 'f', parsed.models, DEFAULT_SETTINGS, undefined, 'decode', true).mode, 'fwd');
+});
+
 test('a config with nothing to profile throws the model reasons', () => {
   const parsed = parseConfig('deepseek-v2-lite.json');
   assert.throws(() => configRequest('f', 'f', parsed.models, DEFAULT_SETTINGS), (e: unknown) => e instanceof ProblemError && /nothing to profile/.test(e.message));

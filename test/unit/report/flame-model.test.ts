@@ -37,6 +37,52 @@ describe('buildFlameModel', () => {
     );
   });
 
+  test('train mode: each kernel is a train step box with its forward and backward as children, passes under them', () => {
+    const withSteps = (kernel: string, passes: [string, number, 'forward' | 'backward'][]) => {
+      const r = kernelResult(kernel, passes.map(([n, ms]) => [n, ms]), { mode: 'train' });
+      for (const it of r.iterations) it.passes.forEach((x, i) => (x.step = passes[i][2]));
+      r.train = { forwardFlops: 100, backwardFlops: 250, savedBytes: 1024, errors: { o: 0, dq: 0, dk: 0, dv: 0 }, checkedKeys: 4 };
+      return r;
+    };
+    const report = sampleReport([
+      workload('shape', [
+        withSteps('naive', [['QKᵀ', 0.2, 'forward'], ['softmax', 0.1, 'forward'], ['PV', 0.2, 'forward'], ['dO·O', 0.05, 'backward'], ['dS', 0.3, 'backward'], ['dQ', 0.2, 'backward'], ['dK dV', 0.45, 'backward']]),
+        withSteps('flash', [['fused', 0.1, 'forward'], ['normalise', 0.02, 'forward'], ['dO·O', 0.01, 'backward'], ['dK dV', 0.2, 'backward'], ['dQ', 0.17, 'backward']]),
+      ]),
+    ]);
+    report.settings.mode = 'train';
+    const model = buildFlameModel(report);
+    assert.deepEqual(model.rows.map((r) => r.label), ['run', 'layer', 'train step', 'fwd / bwd', 'pass']);
+    assert.equal(
+      dumpFlameModel(model),
+      [
+        'total 2.000 ms',
+        'B=2 Hq=8 Hkv=2 Nq=256 Nk=256 D=64 f32 [0.000–2.000]',
+        '  shape [0.000–2.000]',
+        '    naive · train step [0.000–1.500]',
+        '      forward [0.000–0.500]',
+        '        QKᵀ [0.000–0.200]',
+        '        softmax [0.200–0.300]',
+        '        PV [0.300–0.500]',
+        '      backward [0.500–1.500]',
+        '        dO·O [0.500–0.550]',
+        '        dS [0.550–0.850]',
+        '        dQ [0.850–1.050]',
+        '        dK dV [1.050–1.500]',
+        '    flash · train step [1.500–2.000]',
+        '      forward [1.500–1.620]',
+        '        fused [1.500–1.600]',
+        '        normalise [1.600–1.620]',
+        '      backward [1.620–2.000]',
+        '        dO·O [1.620–1.630]',
+        '        dK dV [1.630–1.830]',
+        '        dQ [1.830–2.000]',
+      ].join('\n'),
+    );
+    const backward = model.boxes.find((b) => b.kind === 'step' && b.kernel === 'flash' && b.label === 'backward');
+    assert.equal(backward?.flops, 250);
+  });
+
   test('a model config: every layer in model order, each from its own workload (local/global pattern)', () => {
     const local = workload('local layers', [kernelResult('flash', [['fused', 0.1]])], problem({ causal: true, window: 4096 }));
     local.layers = [0, 2];

@@ -61,7 +61,7 @@ test('settings: defaults agree with the host, numbers are bounded', () => {
   assert.deepEqual(p['attnprof.dtype'].enum, ['f32', 'f16']);
   assert.deepEqual(p['attnprof.torchDtype'].enum, ['auto', 'bf16', 'f16', 'f32']);
   assert.equal(p['attnprof.torchDtype'].default, DEFAULT_SETTINGS.torchDtype);
-  assert.deepEqual(p['attnprof.mode'].enum, ['fwd', 'train']);
+  assert.deepEqual(p['attnprof.mode'].enum, ['auto', 'fwd', 'train']);
   assert.equal(p['attnprof.mode'].default, DEFAULT_SETTINGS.mode);
   assert.equal(p['attnprof.python'].default, DEFAULT_SETTINGS.python);
   const expect: Record<string, [unknown, number, number]> = {
