@@ -70,7 +70,7 @@ describe('protocol', () => {
     assert.equal(s.torchDtype, 'bf16');
     assert.equal(s.python, '/opt/py/bin/python');
     const d = readSettings((k) => ({ mode: 'backward', torchDtype: 'fp8' })[k as 'mode']);
-    assert.equal(d.mode, 'fwd');
+    assert.equal(d.mode, 'auto'); // the default: train for a training config, fwd otherwise
     assert.equal(d.torchDtype, 'auto');
   });
 });
