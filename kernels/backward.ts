@@ -14,7 +14,8 @@
  *   pass costs two more tile products (7 instead of 5) but writes every element once, deterministically, with no
  *   scratch. The forward is the tiled flash kernel run as one key split: its split path already writes the row
  *   statistics (and an f32 partial O that a normalising pass turns into O), so training uses the forward kernel
- *   as it is rather than a copy of it.
+ *   as it is rather than a copy of it. Where the tiled kernel does not fit (head dims ≥ 160 with 32–48 KiB of
+ *   workgroup memory), the forward runs as in fwd mode and a statistics pass recomputes QKᵀ for m and l.
  */
 import rowdotWgsl from './wgsl/attn_bwd_rowdot.wgsl';
 import naiveDsWgsl from './wgsl/naive_bwd_ds.wgsl';
@@ -24,9 +25,10 @@ import flashDkvWgsl from './wgsl/flash_bwd_dkv.wgsl';
 import flashDqWgsl from './wgsl/flash_bwd_dq.wgsl';
 import flashTiledWgsl from './wgsl/flash_tiled.wgsl';
 import flashCombineWgsl from './wgsl/flash_combine.wgsl';
+import flashLseWgsl from './wgsl/flash_bwd_lse.wgsl';
 import type { TrackedAllocator } from './allocator';
 import type { GpuContext } from './device';
-import { planFlash } from './flash';
+import { FlashPlan, flashConsts, flashKernel, planFlash } from './flash';
 import { AnalyticBuffer, KernelIo, KernelPass, PreparedKernel, bindGroup, packParams, split2d, uniformBuffer } from './kernel';
 import { chunkPairs, naiveChunkPasses, naivePipelines } from './naive';
 import { AttentionProblem, ProblemError, elementBytes, qElements } from './problem';
@@ -231,15 +233,29 @@ export function planFlashBackward(headDim: number, ctx: GpuContext): FlashBackwa
   return { dkv, dq };
 }
 
-/** The forward as training runs it: the tiled kernel with all keys in one split, so it writes the row statistics. */
-function flashTrainForward(ctx: GpuContext, p: AttentionProblem) {
+/**
+ * The forward as training runs it. `split`: the tiled kernel with all keys in one split, so it writes the row
+ * statistics as it goes. `rows+lse`: where the tiled kernel does not fit (large head dims on adapters with little
+ * workgroup memory), the forward exactly as `fwd` mode runs it, then a statistics pass (flash_bwd_lse.wgsl) that
+ * recomputes QKᵀ for m and l — half the forward's FLOPs again, said in the notes.
+ */
+type FlashTrainForward =
+  | { kind: 'split'; plan: FlashPlan; workgroups: [number, number, number]; splitKeys: number }
+  | { kind: 'rows+lse'; rows: number; keys: number };
+
+function flashTrainForward(ctx: GpuContext, p: AttentionProblem): FlashTrainForward {
   const plan = planFlash({ headDim: p.headDim, seqLenQ: Math.min(p.seqLenQ, 256) }, ctx);
-  if (plan.variant !== 'tiled') {
-    throw new ProblemError(`flash training needs the tiled forward (it saves the row statistics), which does not fit head dim ${p.headDim} on this adapter.`);
+  if (plan.variant === 'tiled') {
+    const slots = (p.heads / p.kvHeads) * p.seqLenQ;
+    const workgroups: [number, number, number] = [Math.ceil(slots / plan.rows), p.batch * p.kvHeads, 1];
+    return { kind: 'split', plan, workgroups, splitKeys: Math.ceil(p.seqLenK / plan.keys) * plan.keys };
   }
-  const slots = (p.heads / p.kvHeads) * p.seqLenQ;
-  const workgroups: [number, number, number] = [Math.ceil(slots / plan.rows), p.batch * p.kvHeads, 1];
-  return { plan, workgroups, splitKeys: Math.ceil(p.seqLenK / plan.keys) * plan.keys };
+  let keys = 32;
+  while (keys > 4 && keys * p.headDim * 4 > ctx.adapter.limits.maxComputeWorkgroupStorageSize) keys /= 2;
+  if (keys * p.headDim * 4 > ctx.adapter.limits.maxComputeWorkgroupStorageSize) {
+    throw new ProblemError(`the flash training forward's key tiles for head dim ${p.headDim} do not fit this adapter's workgroup memory.`);
+  }
+  return { kind: 'rows+lse', rows: Math.min(64, ctx.adapter.limits.maxComputeInvocationsPerWorkgroup), keys };
 }
 
 export const flashTrain: TrainKernel = {
@@ -247,7 +263,7 @@ export const flashTrain: TrainKernel = {
   description: 'forward keeps O and the row log-sum-exp; backward recomputes P per tile (dK/dV pass, then dQ pass)',
 
   check(ctx, p) {
-    flashTrainForward(ctx, p);
+    if (flashTrainForward(ctx, p).kind === 'rows+lse') flashKernel.check(ctx, p);
     const maxDim = ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
     const bwd = planFlashBackward(p.headDim, ctx);
     if (Math.ceil(p.seqLenK / bwd.dkv.keys) > maxDim || Math.ceil(p.seqLenQ / bwd.dq.rows) > maxDim || p.batch * p.kvHeads > maxDim) {
@@ -255,11 +271,12 @@ export const flashTrain: TrainKernel = {
     }
   },
 
-  analyticScratch(_ctx, p) {
+  analyticScratch(ctx, p) {
     const rows = p.batch * p.heads * p.seqLenQ;
+    const split = flashTrainForward(ctx, p).kind === 'split';
     return [
       { label: 'LSE: row max and sum (saved for backward)', role: 'saved', bytes: rows * 8 },
-      { label: 'forward partial O (f32, before normalising)', role: 'scratch', bytes: rows * p.headDim * 4 },
+      ...(split ? [{ label: 'forward partial O (f32, before normalising)', role: 'scratch' as const, bytes: rows * p.headDim * 4 }] : flashKernel.analyticScratch(ctx, p)),
       rowDBuffer(p),
     ];
   },
@@ -270,17 +287,7 @@ export const flashTrain: TrainKernel = {
     const bwd = planFlashBackward(p.headDim, ctx);
     const dtype = p.dtype;
     const d = p.headDim;
-    const [forward, combine, rowdot, dkvPipe, dqPipe] = await Promise.all([
-      cache.get(
-        `flash-tiled:${dtype}:${d}:${fwd.plan.rows}:${fwd.plan.keys}`,
-        assembleShader(flashTiledWgsl, {
-          dtype,
-          consts: { HEAD_DIM: d, BQ: fwd.plan.rows, BK: fwd.plan.keys, KP_VEC4: Math.max(d * fwd.plan.keys, fwd.plan.keys * fwd.plan.rows) / 4 },
-          mask: true,
-        }),
-        'flash (tiled)',
-      ),
-      cache.get(`flash-combine:${dtype}:${d}:1`, assembleShader(flashCombineWgsl, { dtype, consts: { HEAD_DIM: d, SPLITS: 1 }, mask: false }), 'flash normalise'),
+    const [rowdot, dkvPipe, dqPipe] = await Promise.all([
       rowdotPipeline(cache, p),
       cache.get(
         `flash-bwd-dkv:${dtype}:${d}:${bwd.dkv.keys}:${bwd.dkv.rows}`,
@@ -293,29 +300,67 @@ export const flashTrain: TrainKernel = {
         'flash backward dQ',
       ),
     ]);
-    const [lseInfo, partialInfo, rowDInfo] = flashTrain.analyticScratch(ctx, p);
-    const stats = alloc.create(lseInfo.label, 'saved', lseInfo.bytes, GPUBufferUsage.STORAGE);
-    const partial = alloc.create(partialInfo.label, 'scratch', partialInfo.bytes, GPUBufferUsage.STORAGE);
-    const rowD = alloc.create(rowDInfo.label, 'scratch', rowDInfo.bytes, GPUBufferUsage.STORAGE);
-    const params = uniformBuffer(ctx, alloc, 'params', packParams(p, 0, p.batch * p.heads, fwd.splitKeys));
+    const stats = alloc.create('LSE: row max and sum (saved for backward)', 'saved', p.batch * p.heads * p.seqLenQ * 8, GPUBufferUsage.STORAGE);
     const maxDim = ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
-    const [cx, cy] = split2d(Math.ceil((p.batch * p.heads * p.seqLenQ * (d / 4)) / 64), maxDim);
     const pairs = p.batch * p.heads;
+    const notes: string[] = [];
+    let params: GPUBuffer;
+    let forwardFor: (set: number) => KernelPass[];
+    if (fwd.kind === 'split') {
+      const [forward, combine] = await Promise.all([
+        cache.get(
+          `flash-tiled:${dtype}:${d}:${fwd.plan.rows}:${fwd.plan.keys}`,
+          assembleShader(flashTiledWgsl, { dtype, consts: flashConsts(d, fwd.plan), mask: true }),
+          'flash (tiled)',
+        ),
+        cache.get(`flash-combine:${dtype}:${d}:1`, assembleShader(flashCombineWgsl, { dtype, consts: { HEAD_DIM: d, SPLITS: 1 }, mask: false }), 'flash normalise'),
+      ]);
+      const partial = alloc.create('forward partial O (f32, before normalising)', 'scratch', p.batch * p.heads * p.seqLenQ * d * 4, GPUBufferUsage.STORAGE);
+      params = uniformBuffer(ctx, alloc, 'params', packParams(p, 0, pairs, fwd.splitKeys));
+      const [cx, cy] = split2d(Math.ceil((pairs * p.seqLenQ * (d / 4)) / 64), maxDim);
+      const bySet = io.sets.map((set, si): KernelPass[] => [
+        {
+          name: 'fused',
+          step: 'forward',
+          pipeline: forward,
+          bindGroup: bindGroup(ctx, forward, `flash train forward set ${si}`, [params, set.q, set.k, set.v, io.kvLens, io.out, partial, stats, io.docBounds]),
+          workgroups: fwd.workgroups,
+        },
+        {
+          name: 'normalise',
+          step: 'forward',
+          pipeline: combine,
+          bindGroup: bindGroup(ctx, combine, `flash train normalise set ${si}`, [params, partial, stats, io.out]),
+          workgroups: [cx, cy, 1],
+        },
+      ]);
+      forwardFor = (set) => bySet[set % bySet.length];
+      notes.push(`forward: tiled, ${fwd.plan.rows} rows × ${fwd.plan.keys} keys per workgroup, as one key split so it saves the row statistics (${formatBytes(pairs * p.seqLenQ * 8)}), then a normalising pass.`);
+    } else {
+      // The forward exactly as fwd mode runs it, then the statistics pass.
+      const forward = await flashKernel.prepare(ctx, alloc, cache, p, io);
+      params = uniformBuffer(ctx, alloc, 'params (backward)', packParams(p, 0, pairs));
+      const lse = await cache.get(
+        `flash-bwd-lse:${dtype}:${d}:${fwd.rows}:${fwd.keys}`,
+        assembleShader(flashLseWgsl, { dtype, consts: { HEAD_DIM: d, BQ: fwd.rows, BK: fwd.keys }, mask: true }),
+        'flash training statistics',
+      );
+      const bySet = io.sets.map((set, si): KernelPass => ({
+        name: 'LSE',
+        step: 'forward',
+        pipeline: lse,
+        bindGroup: bindGroup(ctx, lse, `flash train statistics set ${si}`, [params, set.q, set.k, io.kvLens, io.docBounds, stats]),
+        workgroups: [Math.ceil(p.seqLenQ / fwd.rows), Math.min(pairs, 65535), Math.ceil(pairs / 65535)],
+      }));
+      forwardFor = (set) => [...forward.passesFor(set).map((x): KernelPass => ({ ...x, step: 'forward' })), bySet[set % bySet.length]];
+      notes.push(
+        ...forward.notes,
+        `the tiled forward does not fit head dim ${d} here, so a statistics pass recomputes QKᵀ for the saved row statistics (${formatBytes(pairs * p.seqLenQ * 8)}): +50 % forward FLOPs.`,
+      );
+    }
+    const rowD = alloc.create(rowDBuffer(p).label, 'scratch', rowDBuffer(p).bytes, GPUBufferUsage.STORAGE);
     const passesBySet = io.sets.map((set, si): KernelPass[] => [
-      {
-        name: 'fused',
-        step: 'forward',
-        pipeline: forward,
-        bindGroup: bindGroup(ctx, forward, `flash train forward set ${si}`, [params, set.q, set.k, set.v, io.kvLens, io.out, partial, stats, io.docBounds]),
-        workgroups: fwd.workgroups,
-      },
-      {
-        name: 'normalise',
-        step: 'forward',
-        pipeline: combine,
-        bindGroup: bindGroup(ctx, combine, `flash train normalise set ${si}`, [params, partial, stats, io.out]),
-        workgroups: [cx, cy, 1],
-      },
+      ...forwardFor(si),
       rowdotPass(ctx, rowdot, p, params, io.out, dout[si], rowD, `set ${si}`),
       {
         name: 'dK dV',
@@ -332,10 +377,9 @@ export const flashTrain: TrainKernel = {
         workgroups: [Math.ceil(p.seqLenQ / bwd.dq.rows), Math.min(pairs, 65535), Math.ceil(pairs / 65535)],
       },
     ]);
-    const notes = [
-      `forward: tiled, ${fwd.plan.rows} rows × ${fwd.plan.keys} keys per workgroup, saving the row statistics (${formatBytes(p.batch * p.heads * p.seqLenQ * 8)}).`,
+    notes.push(
       `backward: dK/dV ${bwd.dkv.keys} keys × ${bwd.dkv.rows}-row query tiles (${bwd.dkv.threads} threads); dQ ${bwd.dq.rows} rows × ${bwd.dq.keys}-key tiles (${bwd.dq.threads} threads); dQ in its own pass (no float atomics in WGSL).`,
-    ];
+    );
     return { passesFor: (set) => passesBySet[set % passesBySet.length], notes };
   },
 };

@@ -99,6 +99,16 @@ export function planFlash(p: Pick<AttentionProblem, 'headDim' | 'seqLenQ'>, ctx:
   return rowsPlan(d, ctx, rows, keys);
 }
 
+/** Compile-time constants of the forward kernel for a plan (the training forward in backward.ts uses them too). */
+export function flashConsts(headDim: number, plan: FlashPlan): Record<string, number> {
+  const consts: Record<string, number> = { HEAD_DIM: headDim, BQ: plan.rows, BK: plan.keys };
+  if (plan.variant === 'tiled') {
+    consts.KP_VEC4 = Math.max(headDim * plan.keys, plan.keys * plan.rows) / 4;
+    consts.DP4 = paddedVec4Cols(headDim, plan.keys);
+  }
+  return consts;
+}
+
 /** Workgroups wanted in flight: below this, split the keys (decode: one query row per head). */
 const TARGET_WORKGROUPS = 512;
 /** Query lengths up to this may split their keys. */
@@ -201,11 +211,7 @@ export const flashKernel: AttentionKernel = {
     const plan = planFlash(p, ctx);
     const grid = flashGrid(p, plan);
     const tiled = plan.variant === 'tiled';
-    const consts: Record<string, number> = { HEAD_DIM: p.headDim, BQ: plan.rows, BK: plan.keys };
-    if (tiled) {
-      consts.KP_VEC4 = Math.max(p.headDim * plan.keys, plan.keys * plan.rows) / 4;
-      consts.DP4 = paddedVec4Cols(p.headDim, plan.keys);
-    }
+    const consts = flashConsts(p.headDim, plan);
     const pipeline = await cache.get(
       `flash-${plan.variant}:${p.dtype}:${p.headDim}:${plan.rows}:${plan.keys}`,
       assembleShader(tiled ? flashTiledWgsl : flashRowsWgsl, { dtype: p.dtype, consts, mask: true }),

@@ -53,19 +53,13 @@ const cases: [string, Partial<AttentionProblem>][] = [
 ];
 
 describe('training kernels match the float64 reference gradients', () => {
-  for (const d of [32, 64, 96, 128]) {
+  for (const d of [32, 40, 64, 72, 80, 96, 128, 160]) {
     test(`head dim ${d}`, async () => expectGradients(problem({ headDim: d, heads: 4, kvHeads: 2, seqLenQ: 45, seqLenK: 45 })));
   }
-  test('head dim 256: naive trains; flash says its tiled forward does not fit when it does not', async () => {
-    const p = problem({ headDim: 256, seqLenQ: 45, seqLenK: 45, causal: true });
-    await expectGradients(p, ['naive']);
-    try {
-      await expectGradients(p, ['flash']);
-    } catch (e) {
-      assert.ok(e instanceof ProblemError, String(e));
-      assert.match(e.message, /flash training needs the tiled forward/);
-    }
+  test('head dim 256 (Gemma-2): where the tiled forward does not fit, flash saves its statistics from a pass of its own', async () => {
+    await expectGradients(problem({ headDim: 256, seqLenQ: 45, seqLenK: 45, causal: true, softcap: 50 }));
   });
+
   test('a row that sees no key gets exactly zero dQ, and its dO reaches no dK/dV', async () => {
     // causal with Nq > Nk: queries 0..24 sit before the first key
     const p = problem({ seqLenQ: 45, seqLenK: 20, causal: true, headDim: 32 });
