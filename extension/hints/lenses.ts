@@ -6,6 +6,8 @@ import { profileSeqLen, seqLenOrigin } from '../engine/workloads';
 import { formatBytes, formatFlops, modelCost, type FieldRef, type ModelAttention, type ParsedConfig } from '../model';
 import { measuredText, type ReportEntry } from './reportEntry';
 import { shortTokens } from '../../kernels/units';
+import { savedForBackwardBytes } from '../../kernels/backward';
+import type { AttentionProblem } from '../../kernels/problem';
 
 export interface LensHint {
   line: number;
@@ -23,6 +25,8 @@ export interface LensOptions {
   seqLen?: number;
   /** The latest report of this file, if any. */
   measured?: ReportEntry;
+  /** The file describes a training run (model/training.ts): add what the forward keeps for the backward. */
+  training?: boolean;
 }
 
 export function groupText(m: Pick<ModelAttention, 'heads' | 'kvHeads'>): string {
@@ -49,6 +53,22 @@ export function flopsText(m: ModelAttention, o: LensOptions = {}): string {
   return `attention ${formatFlops(c.flopsPerLayerMax)}/layer @ ${at} (${seqLenOrigin(m, o.seqLen || undefined)})`;
 }
 
+/**
+ * "attention activations saved for backward: 1.0 GiB/layer naive · 60 MiB flash @ B=8, 1024": what each of our
+ * kernels' forward keeps alive until the backward, per attention layer (naive: P in f32 and O; flash: O and the
+ * per-row log-sum-exp), with O in the model's 16- or 32-bit type.
+ */
+export function savedText(m: ModelAttention, o: LensOptions = {}): string {
+  const c = modelCost(m, { batch: o.batch || undefined, seqLen: profileSeqLen(m, o.seqLen || undefined) });
+  const p: AttentionProblem = {
+    batch: c.batch, heads: m.heads, kvHeads: m.kvHeads, seqLenQ: c.seqLen, seqLenK: c.seqLen, headDim: m.headDim,
+    dtype: m.dtypeBytes <= 2 ? 'f16' : 'f32', causal: m.causal, window: 0, softcap: 0,
+  };
+  const naive = savedForBackwardBytes('naive', p);
+  const flash = savedForBackwardBytes('flash', p);
+  return `attention activations saved for backward: ${formatBytes(naive)}/layer naive · ${formatBytes(flash)} flash @ B=${c.batch}, ${c.seqLen}`;
+}
+
 function fieldOf(m: ModelAttention, ...roles: NonNullable<FieldRef['role']>[]): FieldRef | undefined {
   for (const r of roles) {
     const f = m.fields.find((x) => x.role === r);
@@ -73,6 +93,7 @@ export function lensHints(parsed: ParsedConfig, o: LensOptions = {}): LensHint[]
     if (measured) out.push({ ...at, title: prefix + measured });
     const flops = prefix + flopsText(m, o);
     out.push({ ...at, title: flops });
+    if (o.training) out.push({ ...at, title: prefix + savedText(m, o) });
     out.push({ ...at, title: '▶ Profile', action: 'profile', tooltip: `Profile ${m.name} on this machine's GPU (Attention Profiler)` });
     // Decoders generate token by token: one query against the cache is the other shape that matters.
     if (m.causal) {

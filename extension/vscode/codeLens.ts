@@ -1,6 +1,7 @@
 /** CodeLens on a config's attention fields: analytic cost, ▶ Profile, and the last measurement of the file. */
 import * as vscode from 'vscode';
 import { lensHints } from '../hints/lenses';
+import { isTrainingConfig } from '../model';
 import type { ConfigDocuments } from './configDocuments';
 import { documentKey } from './configDocuments';
 import type { ReportStore } from './reportStore';
@@ -39,6 +40,7 @@ export class ConfigLensProvider implements vscode.CodeLensProvider, vscode.Dispo
       batch: settings.batch,
       seqLen: settings.seqLen,
       measured: this.store.latestFor(documentKey(doc)),
+      training: isTrainingConfig(analysis.parsed, doc.getText()),
     });
     return hints.map(
       (h) =>

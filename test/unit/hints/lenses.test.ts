@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { lensHints, type LensHint } from '../../../extension/hints/lenses';
 import { entryOf } from '../../../extension/hints/reportEntry';
-import { parseConfigText } from '../../../extension/model/index';
+import { readFileSync } from 'node:fs';
+import { formatBytes, isTrainingConfig, parseConfigFile, parseConfigText } from '../../../extension/model/index';
+import { repoPath } from '../model/helpers';
 import { exampleText, gemmaReport, parseConfig } from '../vscode/helpers';
 
 /** "line: title" per lens, as a reader scans them. */
@@ -70,4 +72,22 @@ test('after a profile: "measured" lens per layer kind with the speed-up over nai
   );
   // The measured lens sits with the others on the heads field.
   assert.equal(measured[0].line, hints.find((h) => h.action === 'profile')?.line);
+});
+
+test('a training config adds what the forward saves for the backward, naive against flash, at its B and N', () => {
+  const path = repoPath('examples/llama-factory/train_qwen2_lora.yaml');
+  const parsed = parseConfigFile(path);
+  assert.equal(isTrainingConfig(parsed, readFileSync(path, 'utf8')), true);
+  const plain = lensHints(parsed).map((h) => h.title);
+  assert.ok(!plain.some((t) => t.includes('saved for backward')), 'only when told the file is a training config');
+  const titles = lensHints(parsed, { training: true }).map((h) => h.title);
+  // Qwen2-7B (28 heads, D 128, bf16) at the file's per_device_train_batch_size 2 and cutoff_len 4096:
+  // naive keeps P (B·Hq·N² f32) and O (B·Hq·N·D, 2 bytes); flash keeps O and 8 bytes of row statistics per row.
+  const [B, H, N, D] = [2, 28, 4096, 128];
+  const o = B * H * N * D * 2;
+  const want = `attention activations saved for backward: ${formatBytes(B * H * N * N * 4 + o)}/layer naive · ${formatBytes(o + B * H * N * 8)} flash @ B=2, 4096`;
+  assert.ok(titles.includes(want), titles.join(' | '));
+  // The batch setting overrides the file's.
+  const b8 = lensHints(parsed, { training: true, batch: 8 }).map((h) => h.title);
+  assert.ok(b8.some((t) => t.endsWith('flash @ B=8, 4096')), b8.join(' | '));
 });
