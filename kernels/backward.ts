@@ -204,7 +204,8 @@ export interface FlashBackwardTiles {
  * largest key tile whose K (and V) rows fit the workgroup memory. Any head dim that is a multiple of 8 works
  * (columns beyond D/4 are guarded), so a new head dim of the forward flows through.
  */
-export function planFlashBackward(headDim: number, ctx: GpuContext): FlashBackwardTiles {
+export function planFlashBackward(p: Pick<AttentionProblem, 'headDim' | 'seqLenQ' | 'seqLenK'>, ctx: GpuContext): FlashBackwardTiles {
+  const headDim = p.headDim;
   const d4 = headDim / 4;
   const maxBytes = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
   const maxThreads = Math.min(256, ctx.adapter.limits.maxComputeInvocationsPerWorkgroup);
@@ -214,7 +215,9 @@ export function planFlashBackward(headDim: number, ctx: GpuContext): FlashBackwa
     const threads = (keys / 4) * tq;
     const bytes = 16 * (2 * keys * (d4 + 1) + 2 * keys * tq);
     if (threads <= maxThreads && bytes <= maxBytes) {
-      dkv = { keys, rows: 4 * tq, threads, workgroupBytes: bytes };
+      // As few key tiles as this size allows, split evenly (196 keys: 7 tiles of 28, not 6 of 32 and one of 4).
+      const even = 4 * Math.ceil(p.seqLenK / Math.ceil(p.seqLenK / keys) / 4);
+      dkv = { keys: even, rows: 4 * tq, threads: (even / 4) * tq, workgroupBytes: 16 * (2 * even * (d4 + 1) + 2 * even * tq) };
       break;
     }
   }
@@ -225,7 +228,9 @@ export function planFlashBackward(headDim: number, ctx: GpuContext): FlashBackwa
     const tr = Math.max(1, Math.floor(64 / tk));
     const bytes = 16 * (keys * (d4 + 1) + keys * tr);
     if (tk * tr <= maxThreads && bytes <= maxBytes) {
-      dq = { rows: 4 * tr, keys, threads: tk * tr, workgroupBytes: bytes };
+      // Query tiles split evenly too.
+      const rows = 4 * Math.ceil(p.seqLenQ / Math.ceil(p.seqLenQ / (4 * tr)) / 4);
+      dq = { rows, keys, threads: tk * (rows / 4), workgroupBytes: 16 * (keys * (d4 + 1) + keys * (rows / 4)) };
       break;
     }
   }
@@ -265,7 +270,7 @@ export const flashTrain: TrainKernel = {
   check(ctx, p) {
     if (flashTrainForward(ctx, p).kind === 'rows+lse') flashKernel.check(ctx, p);
     const maxDim = ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
-    const bwd = planFlashBackward(p.headDim, ctx);
+    const bwd = planFlashBackward(p, ctx);
     if (Math.ceil(p.seqLenK / bwd.dkv.keys) > maxDim || Math.ceil(p.seqLenQ / bwd.dq.rows) > maxDim || p.batch * p.kvHeads > maxDim) {
       throw new ProblemError(`this shape needs more workgroups than the adapter dispatches per dimension (${maxDim}) for the flash backward.`);
     }
@@ -284,7 +289,7 @@ export const flashTrain: TrainKernel = {
   async prepare(ctx, alloc, cache, p, io) {
     const { dout, grads } = requireTraining(io);
     const fwd = flashTrainForward(ctx, p);
-    const bwd = planFlashBackward(p.headDim, ctx);
+    const bwd = planFlashBackward(p, ctx);
     const dtype = p.dtype;
     const d = p.headDim;
     const [rowdot, dkvPipe, dqPipe] = await Promise.all([

@@ -65,6 +65,22 @@ export function toChromeTrace(report: ProfileReport): ChromeTrace {
           tid,
           args: { iteration: i, workload: w.name, flops: r.flops, 'duration (µs)': it.durationMs * 1000 },
         });
+        // A training step: its forward and backward as slices between the step and its passes.
+        for (const step of ['forward', 'backward'] as const) {
+          const of = it.passes.filter((x) => x.step === step);
+          if (!of.length) continue;
+          const end = Math.max(...of.map((x) => x.startMs + x.durationMs));
+          events.push({
+            name: step,
+            cat: 'step',
+            ph: 'X',
+            ts: base + of[0].startMs * 1000,
+            dur: (end - of[0].startMs) * 1000,
+            pid,
+            tid,
+            args: { kernel: r.kernel, iteration: i },
+          });
+        }
         for (const pass of it.passes) {
           events.push({
             name: pass.name,

@@ -70,6 +70,17 @@ describe('toChromeTrace', () => {
     }
   });
 
+  test('a training step adds a forward and a backward slice spanning their passes', () => {
+    const r = kernelResult('flash', [['fused', 0.2], ['normalise', 0.05], ['dK dV', 0.4], ['dQ', 0.3]], { mode: 'train' }, 1);
+    r.iterations[0].passes.forEach((x, i) => (x.step = i < 2 ? 'forward' : 'backward'));
+    const trace = toChromeTrace(sampleReport([workload('shape', [r])]));
+    const steps = byPhase(trace, 'X').filter((e) => e.cat === 'step');
+    assert.deepEqual(steps.map((e) => e.name), ['forward', 'backward']);
+    near(steps[0].dur, 250, 'forward µs');
+    near(steps[1].dur, 700, 'backward µs');
+    near(steps[1].ts, (steps[0].ts ?? 0) + 250, 'backward starts where the forward ends');
+  });
+
   test('C counters carry live GPU bytes at µs timestamps', () => {
     const trace = toChromeTrace(sampleReport());
     const counters = byPhase(trace, 'C');
