@@ -390,9 +390,3 @@ export const flashTrain: TrainKernel = {
 };
 
 export const TRAIN_KERNELS: readonly TrainKernel[] = [naiveTrain, flashTrain];
-
-export function trainKernelByName(name: string): TrainKernel {
-  const kernel = TRAIN_KERNELS.find((k) => k.name === name);
-  if (!kernel) throw new ProblemError(`kernel '${name}' has no backward pass; training runs: ${TRAIN_KERNELS.map((k) => k.name).join(', ')}.`);
-  return kernel;
-}

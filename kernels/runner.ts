@@ -4,7 +4,7 @@ import { toHalfArray, fromHalfArray } from './f16';
 import { flashKernel } from './flash';
 import { flashMmaEmulatedKernel, flashMmaKernel } from './flash_mma';
 import type { AnalyticBuffer, AttentionKernel, KernelIo, KernelPass, PreparedKernel } from './kernel';
-import { savedForBackwardBytes, trainKernelByName } from './backward';
+import { TRAIN_KERNELS, savedForBackwardBytes } from './backward';
 import { naiveKernel } from './naive';
 import {
   AttentionProblem,
@@ -208,9 +208,11 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
   const mode = options.mode ?? 'fwd';
   if (!RUN_MODES.includes(mode)) throw new ProblemError(`mode must be one of ${RUN_MODES.join(', ')}, got '${String(mode)}'.`);
   const units: KernelUnit[] = options.kernels.map((name) => {
-    if (mode === 'fwd') return kernelByName(name);
-    kernelByName(name);
-    return trainKernelByName(name);
+    const forward = kernelByName(name);
+    if (mode === 'fwd') return forward;
+    // A kernel without a backward gets a 'skipped' row saying so, never a forward-only time in a training run.
+    const train = TRAIN_KERNELS.find((k) => k.name === name);
+    return train ?? { ...forward, unavailable: () => `${name} has no backward pass yet; train mode runs ${TRAIN_KERNELS.map((k) => k.name).join(', ')}.` };
   });
   checkFits(ctx, p, units);
   if (options.inputs) {
