@@ -167,14 +167,14 @@ const ROTATE_BELOW_BYTES = 128 * 1024 * 1024;
 const MAX_TIMED_PASSES = 2048; // a query set holds at most 4096 timestamps
 
 /** Why a kernel cannot take this problem (a layout or mask it does not read yet), or undefined. */
-export function problemGap(kernel: AttentionKernel, p: AttentionProblem): string | undefined {
+export function problemGap(kernel: Pick<AttentionKernel, 'name' | 'supports'>, p: AttentionProblem): string | undefined {
   if (p.layout === 'bshd' && !kernel.supports?.bshd) return `${kernel.name} reads only the bhsd layout so far; time bshd with naive or flash.`;
   if (p.neighborhood && !kernel.supports?.neighborhood) return `${kernel.name} has no 2-D neighbourhood mask yet; time it with naive or flash.`;
   return undefined;
 }
 
 /** Checks every buffer against the adapter's limits before anything is allocated. */
-export function checkFits(ctx: GpuContext, p: AttentionProblem, kernels: Pick<KernelUnit, 'check' | 'unavailable'>[]): void {
+export function checkFits(ctx: GpuContext, p: AttentionProblem, kernels: Pick<KernelUnit, 'name' | 'supports' | 'check' | 'unavailable'>[]): void {
   validateProblem(p);
   if (p.dtype === 'f16' && !ctx.hasF16) {
     throw new ProblemError(`this adapter (${ctx.adapter.description}) has no 'shader-f16'; use --dtype f32.`);
@@ -387,6 +387,9 @@ function pick(t: Float32Array, at: ArrayLike<number>, d: number): Float64Array {
 interface KernelUnit {
   name: string;
   operandDtype?: 'f16';
+  /** Training kernels read neither bshd nor the neighbourhood mask yet: without `supports` they are skipped on such problems. */
+  supports?: AttentionKernel['supports'];
+  tileSchedule?: AttentionKernel['tileSchedule'];
   unavailable?(ctx: GpuContext): string | undefined;
   check(ctx: GpuContext, p: AttentionProblem): void;
   analyticScratch(ctx: GpuContext, p: AttentionProblem): AnalyticBuffer[];
