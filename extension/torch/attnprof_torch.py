@@ -917,7 +917,7 @@ def handle_run(rid, req, cancelled):
             res = {"backend": name, "status": "skipped", "reason": str(e), "notes": []}
         except NotImplementedError as e:
             # PyTorch's own word that this backend lacks the feature here (e.g. FlexAttention's backward on CPU).
-            first = (str(e).strip().splitlines() or ["not implemented"])[0]
+            first = (str(e).strip().splitlines() or ["NotImplementedError without a message"])[0]
             res = {"backend": name, "status": "skipped", "reason": "not supported by this PyTorch here: %s" % first[:300], "notes": []}
         except Exception as e:
             first = (str(e).strip().splitlines() or [type(e).__name__])[0]
