@@ -46,17 +46,19 @@ export function planDecode(p: AttentionProblem, ctx: GpuContext): DecodePlan | u
   return { rows, chunk, splits, splitKeys: splits > 1 ? splitKeys : 0, workgroupBytes: decodeBytes(rows, p.headDim, chunk) };
 }
 
-function scratch(p: AttentionProblem, plan: DecodePlan): AnalyticBuffer[] {
+/** The split-K scratch (partial results and row statistics) of `splits` key splits; 16-byte stand-ins when not split. */
+export function splitScratch(p: AttentionProblem, splits: number): AnalyticBuffer[] {
   const rows = p.batch * p.heads * p.seqLenQ;
-  if (plan.splits === 1) {
+  if (splits === 1) {
+    // Unused by the un-split kernel but bound all the same: the smallest buffers WebGPU allows.
     return [
       { label: 'split partials (unused)', role: 'scratch', bytes: 16 },
       { label: 'split stats (unused)', role: 'scratch', bytes: 16 },
     ];
   }
   return [
-    { label: `split partials (${plan.splits} splits)`, role: 'scratch', bytes: plan.splits * rows * p.headDim * 4 },
-    { label: 'split stats (max, sum)', role: 'scratch', bytes: plan.splits * rows * 8 },
+    { label: `split partials (${splits} splits)`, role: 'scratch', bytes: splits * rows * p.headDim * 4 },
+    { label: 'split stats (max, sum)', role: 'scratch', bytes: splits * rows * 8 },
   ];
 }
 
@@ -109,7 +111,7 @@ export function decodePath(p: AttentionProblem, ctx: GpuContext): Pick<Attention
         throw new ProblemError('this decode shape needs more workgroups than the adapter dispatches per dimension.');
       }
     },
-    analyticScratch: () => scratch(p, plan),
+    analyticScratch: () => splitScratch(p, plan.splits),
     async prepare(c, alloc, cache, prob, io) {
       const pipeline = await cache.get(
         `decode:${prob.dtype}:${prob.headDim}:${plan.rows}:${plan.chunk}`,
@@ -117,7 +119,7 @@ export function decodePath(p: AttentionProblem, ctx: GpuContext): Pick<Attention
         'decode',
       );
       const params = uniformBuffer(c, alloc, 'params', packParams(prob, 0, prob.batch * prob.heads, plan.splitKeys));
-      const buffers = scratch(prob, plan).map((b) => alloc.create(b.label, 'scratch', b.bytes, GPUBufferUsage.STORAGE));
+      const buffers = splitScratch(prob, plan.splits).map((b) => alloc.create(b.label, 'scratch', b.bytes, GPUBufferUsage.STORAGE));
       const combine =
         plan.splits > 1 ? await combinePass(c, cache, prob, plan.splits, { params, partial: buffers[0], stats: buffers[1], out: io.out }) : undefined;
       const passesBySet = io.sets.map((set, si) => {

@@ -1,10 +1,10 @@
 import flashRowsWgsl from './wgsl/flash.wgsl';
 import flashTiledWgsl from './wgsl/flash_tiled.wgsl';
-import { AnalyticBuffer, AttentionKernel, KernelPass, bindGroup, packParams, uniformBuffer } from './kernel';
+import { AttentionKernel, KernelPass, bindGroup, packParams, uniformBuffer } from './kernel';
 import { AttentionProblem, ProblemError } from './problem';
 import type { GpuContext } from './device';
 import { assembleShader } from './shader';
-import { combinePass, decodePath, planDecode } from './decode';
+import { combinePass, decodePath, planDecode, splitScratch } from './decode';
 
 /**
  * flash: fused online-softmax attention, never materialising S. Two variants of one algorithm:
@@ -146,21 +146,6 @@ export function flashGrid(p: AttentionProblem, plan: FlashPlan): FlashGrid {
   return { workgroups: [x, y, splits], splits, splitKeys };
 }
 
-function splitScratch(p: AttentionProblem, grid: FlashGrid): AnalyticBuffer[] {
-  const rows = p.batch * p.heads * p.seqLenQ;
-  if (grid.splits === 1) {
-    // Unused by the un-split kernel but bound all the same: the smallest buffers WebGPU allows.
-    return [
-      { label: 'split partials (unused)', role: 'scratch', bytes: 16 },
-      { label: 'split stats (unused)', role: 'scratch', bytes: 16 },
-    ];
-  }
-  return [
-    { label: `split partials (${grid.splits} splits)`, role: 'scratch', bytes: grid.splits * rows * p.headDim * 4 },
-    { label: 'split stats (max, sum)', role: 'scratch', bytes: grid.splits * rows * 8 },
-  ];
-}
-
 /**
  * flash takes the key-parallel decode path for f16 only: on the H200 (BENCHMARKS.md, 2026-11-30) it halves the
  * f16 decode step (150 µs against 320 µs for the split tiled kernel) but is slower than the split tiled kernel with
@@ -202,7 +187,7 @@ export const flashKernel: AttentionKernel = {
     const decode = flashDecode(p, ctx);
     if (decode) return decode.analyticScratch(ctx, p);
     const plan = planFlash(p, ctx);
-    return plan.variant === 'tiled' ? splitScratch(p, flashGrid(p, plan)) : [];
+    return plan.variant === 'tiled' ? splitScratch(p, flashGrid(p, plan).splits) : [];
   },
 
   async prepare(ctx, alloc, cache, p, io) {
@@ -219,7 +204,7 @@ export const flashKernel: AttentionKernel = {
     );
     const params = uniformBuffer(ctx, alloc, 'params', packParams(p, 0, p.batch * p.heads, grid.splitKeys));
     const scratch = tiled
-      ? splitScratch(p, grid).map((b) => alloc.create(b.label, 'scratch', b.bytes, GPUBufferUsage.STORAGE))
+      ? splitScratch(p, grid.splits).map((b) => alloc.create(b.label, 'scratch', b.bytes, GPUBufferUsage.STORAGE))
       : [];
     const combine =
       grid.splits > 1 ? await combinePass(ctx, cache, p, grid.splits, { params, partial: scratch[0], stats: scratch[1], out: io.out }) : undefined;
