@@ -20,11 +20,11 @@ import { randomNormal } from './random';
 import { maxRelativeError, referenceRows, sampleRows } from './reference';
 import { ReferenceGradients, referenceGradients, sampleGradients } from './reference-grad';
 import { PipelineCache } from './shader';
-import { formatBytes } from './units';
+import { describeWork, formatBytes } from './units';
 import { summarize, TimingStats } from './stats';
 import { toBhsd } from './layout';
 import { rowStrides } from './kernel';
-import { BlockWork, blockWork, describeWork } from './sparsity';
+import { BlockWork, blockWork } from './sparsity';
 import { KERNEL_NAMES } from './names';
 
 export const KERNELS: readonly AttentionKernel[] = [naiveKernel, flashKernel, flashMmaKernel, flashMmaEmulatedKernel];

@@ -5,7 +5,6 @@
  */
 import type { AttentionProblem } from './problem';
 import { rowsHull, tileVisible, visibleKeyCount } from './mask';
-import { formatFlops } from './units';
 
 /** How a fused kernel walks the score matrix (what `AttentionKernel.tileSchedule` returns). */
 export interface TileSchedule {
@@ -102,11 +101,4 @@ export function blockWork(p: AttentionProblem, schedule?: TileSchedule): BlockWo
     flopsDone: 4 * pairsDone * weight * copies * p.headDim,
     tile: `${rows}×${keys}`,
   };
-}
-
-/** One sentence for the report: visible share, tiles computed, FLOPs done vs dense. */
-export function describeWork(w: BlockWork): string {
-  const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)} %`;
-  const tiles = w.tile ? `computed ${w.tilesComputed} of ${w.tilesTotal} ${w.tile} tiles (${pct(w.tileFraction)})` : 'computes the whole score matrix';
-  return `Work: ${pct(w.visibleFraction)} of the score matrix is visible; ${tiles}: ${formatFlops(w.flopsDone)} done of ${formatFlops(w.flopsDense)} dense.`;
 }

@@ -59,6 +59,34 @@ export function formatChange(x: number, digits = 1): string {
   return `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x * 100).toFixed(digits)} %`;
 }
 
+/**
+ * A ratio: 2.7 → "2.7×", 12.4 → "12×" (one digit after the point below 10, none above), or with fixed `digits`;
+ * "–" when not finite or not positive.
+ */
+export function formatRatio(x: number, digits?: number): string {
+  if (!Number.isFinite(x) || x <= 0) return '–';
+  return `${x.toFixed(digits ?? (x >= 10 ? 0 : 1))}×`;
+}
+
+/** Counts as people read them on an axis or in a bar label: 1234 → "1.23k", 5.6e9 → "5.6G". */
+export function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return '–';
+  const a = Math.abs(n);
+  const units: [number, string][] = [
+    [1e12, 'T'],
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
+  for (const [v, s] of units) if (a >= v) return `${Number((n / v).toPrecision(3))}${s}`;
+  return String(Math.round(n));
+}
+
+/** A count in full below a million, in exponent form above (a typo in a config: 4294967296 → "4.294967296e9"). */
+export function formatLargeCount(n: number): string {
+  return n >= 1e6 && Number.isFinite(n) ? n.toExponential().replace('e+', 'e') : String(n);
+}
+
 // Short forms for one-line editor hints (CodeLens), where "3.100 ms" would crowd the line.
 
 export function shortMs(ms: number): string {
@@ -80,6 +108,24 @@ export function shortTokens(n: number): string {
 export function shortRatio(r: number): string {
   if (!Number.isFinite(r) || r <= 0) return '–';
   return `${compact(r)}×`;
+}
+
+/**
+ * The work a kernel did under the problem's masks, in one sentence (kernels/sparsity.ts counts it; the runner's
+ * notes and the report's summary both say it): visible share, tiles computed, FLOPs done vs dense.
+ */
+export function describeWork(w: {
+  visibleFraction: number;
+  tilesComputed: number;
+  tilesTotal: number;
+  tileFraction: number;
+  flopsDone: number;
+  flopsDense: number;
+  tile?: string;
+}): string {
+  const pct = (x: number) => formatPercent(x, x < 0.1 ? 1 : 0);
+  const tiles = w.tile ? `computed ${w.tilesComputed} of ${w.tilesTotal} ${w.tile} tiles (${pct(w.tileFraction)})` : 'computes the whole score matrix';
+  return `Work: ${pct(w.visibleFraction)} of the score matrix is visible; ${tiles}: ${formatFlops(w.flopsDone)} done of ${formatFlops(w.flopsDense)} dense.`;
 }
 
 /** A tensor-core shape the adapter offers WGSL: '16×16×16 f16→f32'. */

@@ -13,7 +13,8 @@ import { modelsFromFile } from './config-commands';
 import { analysePadding, paddingAttention } from '../engine/padding';
 import { LengthsError } from '../padding/lengths';
 import { PaddingError } from '../padding/strategies';
-import type { LengthsFormat, PaddingAnalysis, PaddingAttention } from '../padding/types';
+import type { LengthsFormat, PaddingAttention } from '../padding/types';
+import type { PaddingAnalysis } from '../report/padding';
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
 

@@ -5,6 +5,7 @@
  */
 import type { GpuContext } from '../../kernels/device';
 import { EXPORTER, REPORT_SCHEMA, REPORT_VERSION, type ProfileReport } from '../report/schema';
+import { adapterJson } from './reportWire';
 
 export type ReportEnvelope = Pick<
   ProfileReport,
@@ -36,9 +37,7 @@ export function reportEnvelope(o: {
     title: o.title,
     source: o.source,
     units: { time: 'ms', memory: 'bytes', flops: 'FLOP', throughput: 'TFLOP/s', bandwidth: 'GB/s' },
-    adapter: a
-      ? { vendor: a.vendor, architecture: a.architecture, device: a.device, description: a.description, backend: a.backend, isFallback: a.isFallback, subgroupMatrixConfigs: a.subgroupMatrixConfigs, ...(a.f16Note ? { f16Note: a.f16Note } : {}) }
-      : noAdapter(o.withoutAdapter),
+    adapter: a ? adapterJson(a) : noAdapter(o.withoutAdapter),
     timestamps: { available: o.ctx?.hasTimestamps ?? false, quantized: o.ctx?.timestampsQuantized ?? false },
   };
 }

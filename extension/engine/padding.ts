@@ -12,7 +12,8 @@ import { readLengths } from '../padding/lengths';
 import { measureStrategies } from '../padding/measure';
 import { PaddingError } from '../padding/strategies';
 import type { PaddingAttention } from '../padding/types';
-import { specToJson, type ProfileReport } from '../report/schema';
+import type { ProfileReport } from '../report/schema';
+import { paddingJson, specJson } from './reportWire';
 import { reportEnvelope } from './envelope';
 import type { ProfileHooks } from './profile';
 import type { PaddingRequest } from './protocol';
@@ -91,11 +92,11 @@ export async function analysePadding(request: PaddingRequest, hooks: ProfileHook
       ...reportEnvelope({ title: request.title, source: request.source, ctx, withoutAdapter: 'not measured (arithmetic only)', idTag: 'padding' }),
       settings: { iterations: m?.iterations ?? 0, warmup: m?.warmup ?? 0, seed: m?.seed ?? 0, kernels: m ? ['flash'] : [] },
       // The shape of a fixed batch (B × L): what "the model's attention" means for this analysis.
-      spec: specToJson(problem),
+      spec: specJson(problem),
       results: [],
       memory: [],
       workloads: [],
-      padding,
+      padding: paddingJson(padding),
     };
   } finally {
     if (ctx && !context) ctx.destroy();

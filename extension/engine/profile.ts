@@ -11,7 +11,8 @@ import type { MemoryEvent } from '../../kernels/allocator';
 import type { Ceilings } from '../../kernels/ceilings';
 import { cachedCeilings } from './ceilings-cache';
 import { planFirstRun, timeLeftText } from './estimate';
-import { ProfileReport, Workload, specToJson, type EngineInfo } from '../report/schema';
+import type { ProfileReport, Workload, EngineInfo } from '../report/schema';
+import { ceilingsJson, memoryJson, resultJson, specJson } from './reportWire';
 import { reportEnvelope } from './envelope';
 import { describeHello, discoverPython, noTorchReason, type PythonChoice, type PythonSession } from './pythonSession';
 import { runTorchKernels, skippedTorchResults } from './torchBridge';
@@ -242,7 +243,7 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
       }
       // Request order: the summary lists kernels as the user named them.
       results.sort((a, b) => request.kernels.indexOf(a.kernel) - request.kernels.indexOf(b.kernel));
-      workloads.push({ name: w.name, spec: specToJson(w.problem), layers: w.layers, results, memory, inputSets });
+      workloads.push({ name: w.name, spec: specJson(w.problem), layers: w.layers, results: results.map(resultJson), memory: memoryJson(memory), inputSets });
     }
   } finally {
     await session?.close();
@@ -265,7 +266,7 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
     results: first.results,
     memory: first.memory,
     workloads,
-    ...(ceilings ? { ceilings } : {}),
+    ...(ceilings ? { ceilings: ceilingsJson(ceilings) } : {}),
     ...(plan.notes.length ? { notes: plan.notes } : {}),
   };
 }

@@ -1,5 +1,6 @@
 /** Hover text on an attention field: what the key means for attention, with this config's numbers. */
-import { formatBytes, formatFlops, layerCounts, modelCost, type FieldRef, type FieldRole, type ModelAttention, type ParsedConfig } from '../model';
+import { formatBytes, formatFlops, formatPercent } from '../../kernels/units';
+import { layerCounts, modelCost, type FieldRef, type FieldRole, type ModelAttention, type ParsedConfig } from '../model';
 import { profileSeqLen, seqLenOrigin } from '../engine/workloads';
 import { groupText } from './lenses';
 
@@ -21,7 +22,7 @@ function roleText(role: FieldRole, m: ModelAttention, o: HoverOptions): string |
     case 'heads':
       return `**Query heads (Hq = ${m.heads}).** Each head attends independently over head dim ${m.headDim}; attention FLOPs grow linearly in Hq: ${formatFlops(c.flopsPerLayerMax)} per layer at ${at} (4·B·Hq·visible pairs·D).`;
     case 'kvHeads':
-      return `**Key/value heads (Hkv = ${m.kvHeads}).** ${groupText(m)}: ${m.kvHeads === m.heads ? 'every query head has its own K and V' : `${m.heads / Math.max(1, m.kvHeads)} query heads share one K/V head`}. KV cache ${formatBytes(c.kvCacheBytesPerToken)} per token (2·layers·Hkv·D·${m.dtypeBytes} bytes)${c.gqaSaving > 0 ? `, ${Math.round(c.gqaSaving * 100)} % less than MHA's ${formatBytes(c.kvCacheBytesPerTokenMha)}` : ''}. FLOPs do not shrink: they count query heads.`;
+      return `**Key/value heads (Hkv = ${m.kvHeads}).** ${groupText(m)}: ${m.kvHeads === m.heads ? 'every query head has its own K and V' : `${m.heads / Math.max(1, m.kvHeads)} query heads share one K/V head`}. KV cache ${formatBytes(c.kvCacheBytesPerToken)} per token (2·layers·Hkv·D·${m.dtypeBytes} bytes)${c.gqaSaving > 0 ? `, ${formatPercent(c.gqaSaving)} less than MHA's ${formatBytes(c.kvCacheBytesPerTokenMha)}` : ''}. FLOPs do not shrink: they count query heads.`;
     case 'headDim':
       return `**Head dim (D = ${m.headDim}).** Width of each head's Q·Kᵀ dot product; the score scale is 1/√${m.headDim}. FLOPs and KV cache grow linearly in D; the kernels take any multiple of 8 up to 256.`;
     case 'layers':

@@ -3,9 +3,9 @@
  * Positions are the parser's (1-based); the editor side converts.
  */
 import { profileSeqLen, seqLenOrigin } from '../engine/workloads';
-import { formatBytes, formatFlops, modelCost, type FieldRef, type ModelAttention, type ParsedConfig } from '../model';
+import { modelCost, type FieldRef, type ModelAttention, type ParsedConfig } from '../model';
 import { measuredText, type ReportEntry } from './reportEntry';
-import { shortTokens } from '../../kernels/units';
+import { formatBytes, formatFlops, formatPercent, shortTokens } from '../../kernels/units';
 import { savedForBackwardBytes } from '../../kernels/backward';
 import type { AttentionProblem } from '../../kernels/problem';
 
@@ -39,7 +39,7 @@ export function groupText(m: Pick<ModelAttention, 'heads' | 'kvHeads'>): string 
 export function kvText(m: ModelAttention): string {
   const c = modelCost(m);
   let s = `${groupText(m)} · KV cache ${formatBytes(c.kvCacheBytesPerToken)}/token`;
-  if (c.gqaSaving > 0) s += ` (\u2212${Math.round(c.gqaSaving * 100)} % vs MHA)`;
+  if (c.gqaSaving > 0) s += ` (\u2212${formatPercent(c.gqaSaving)} vs MHA)`;
   return s;
 }
 

@@ -3,9 +3,9 @@
  * and batch: `cutoff_len`, `max_length`, `per_device_train_batch_size`, their Python/shell equivalents), the
  * defaults the "Analyze Padding Efficiency…" command offers, and the lens text from a cached analysis. Pure.
  */
-import { formatPercent } from '../../kernels/units';
+import { formatPercent, formatRatio } from '../../kernels/units';
 import type { ModelAttention, ParsedConfig } from '../model';
-import type { PaddingAnalysis } from '../padding/types';
+import type { PaddingAnalysis } from '../report/padding';
 
 export interface PaddingLensTarget {
   line: number;
@@ -55,8 +55,6 @@ export function paddingLensTargets(parsed: ParsedConfig): PaddingLensTarget[] {
   return out;
 }
 
-const ratio = (x: number) => `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}×`;
-
 /** "padding: fixed wastes 71 % of tokens · bucketed 2.7× less attention work" (+ measured saving when present). */
 export function paddingLensTitle(a: PaddingAnalysis): string {
   const fixed = a.strategies.find((s) => s.name === 'fixed');
@@ -64,7 +62,7 @@ export function paddingLensTitle(a: PaddingAnalysis): string {
   const parts = [`padding: fixed wastes ${fixed ? formatPercent(1 - fixed.tokenEfficiency) : '–'} of tokens`];
   if (r.strategy === 'fixed') parts.push('no strategy does less attention work');
   else {
-    parts.push(`${r.strategy} ${ratio(r.attentionWorkRatioVsFixed)} less attention work`);
+    parts.push(`${r.strategy} ${formatRatio(r.attentionWorkRatioVsFixed)} less attention work`);
     if (r.measuredSavingVsFixed !== undefined) parts.push(`${formatPercent(r.measuredSavingVsFixed)} faster measured`);
   }
   return parts.join(' · ');

@@ -2,7 +2,7 @@
  * A finished report reduced to what a list row and a CodeLens show: which kernel won and how fast.
  * Only kernels that ran and matched the float64 reference compete: a fast wrong kernel is a bug, not a result.
  */
-import type { KernelResult } from '../../kernels/runner';
+import type { KernelResult } from '../report/measurements';
 import type { ProfileReport, Workload } from '../report/schema';
 import { shortShape } from '../report/summary';
 import { shortMs, shortRatio } from '../../kernels/units';

@@ -1,4 +1,5 @@
 /** Checks shared by every reader once a model's attention is resolved: divisibility, GQA grouping, absurd sizes. */
+import { formatLargeCount } from '../../kernels/units';
 import { diag } from './fields';
 import type { Span } from './jsonc';
 import type { ConfigDiagnostic, ModelAttention } from './types';
@@ -31,10 +32,6 @@ const WHAT: Record<keyof typeof ABSURD, string> = {
   batch: 'batch size',
 };
 
-export function formatCount(n: number): string {
-  return n >= 1e6 && Number.isFinite(n) ? n.toExponential().replace('e+', 'e') : String(n);
-}
-
 export function checkModel(m: ModelAttention, spans: SpanOf, diagnostics: ConfigDiagnostic[], fallback: Span | { line: number; column: number }): void {
   if (m.unsupported) return;
   const at = (role: keyof SpanOf) => spans[role] ?? fallback;
@@ -44,7 +41,7 @@ export function checkModel(m: ModelAttention, spans: SpanOf, diagnostics: Config
       diagnostics.push(
         diag(
           'warning',
-          `absurd ${WHAT[role]} (${formatCount(m[role])} > ${formatCount(ABSURD[role])}) in ${m.name}: a typo? ` +
+          `absurd ${WHAT[role]} (${formatLargeCount(m[role])} > ${formatLargeCount(ABSURD[role])}) in ${m.name}: a typo? ` +
             'The cost model still computes it, but nothing will be allocated or profiled for this shape.',
           at(role),
         ),

@@ -1,9 +1,8 @@
 /** Units and the `attnprof inspect` output (JSON object and text). */
-import { formatBytes, formatFlops } from '../../kernels/units';
+import { formatBytes, formatFlops, formatPercent } from '../../kernels/units';
 import { modelCost } from './cost';
 import { layerCounts } from './layers';
 
-export { formatBytes, formatFlops };
 import type { ModelAttention, ParsedConfig } from './types';
 
 /** `attnprof inspect --json` for one model: the issue's fields first, extras after. */
@@ -71,7 +70,7 @@ function modelText(m: ModelAttention): string[] {
     `  ${m.causal ? 'causal' : 'bidirectional'} · ${window} · ${m.softcap > 0 ? `softcap ${m.softcap}` : 'no softcap'} · ${m.dtypeBytes}-byte elements`,
     `  max ${m.maxSeqLen} tokens · analysed: batch ${m.batch} × ${m.seqLen} tokens`,
     `  KV cache ${formatBytes(c2.kvCacheBytesPerToken)}/token at 2 bytes` +
-      (c2.gqaSaving > 0 ? ` (MHA ${formatBytes(c2.kvCacheBytesPerTokenMha)}, −${Math.round(c2.gqaSaving * 100)} %)` : '') +
+      (c2.gqaSaving > 0 ? ` (MHA ${formatBytes(c2.kvCacheBytesPerTokenMha)}, −${formatPercent(c2.gqaSaving)})` : '') +
       ` · ${formatBytes(c.kvCacheBytesTotal)} for the analysed batch`,
     `  attention ${formatFlops(c.flopsPerLayerMax)}/layer · ${formatFlops(c.totalFlops)} total (forward) · score matrix ${formatBytes(c.scoreBytesPerLayer)}/layer if materialised`,
   ];

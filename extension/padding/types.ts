@@ -1,7 +1,8 @@
 /**
  * The padding analysis: how much each batching strategy wastes on a real set of sequence lengths, and (when
- * measured) what it costs on this GPU. This is the contract between the engine (CLI `attnprof padding`,
- * `ProfileReport.padding`) and the report's Padding tab: every field states its unit.
+ * measured) what it costs on this GPU, as the analysis builds it. The report (`ProfileReport.padding`, `attnprof
+ * padding --json`) carries it as its own wire type, extension/report/padding.ts; extension/engine/reportWire.ts fills
+ * that from this and the compiler checks both name the same fields. Every field states its unit.
  *
  * Vocabulary: a *sequence* is one dataset example of `length` tokens; a *row* is one sequence slot of a
  * batch (padded strategies) or one packed row of `maxLength` tokens (packed); a *batch* is up to `batchSize`

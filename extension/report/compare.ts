@@ -5,7 +5,7 @@
  * Pure.
  */
 import type { FlameModel } from './flame-model';
-import type { KernelResult } from '../../kernels/runner';
+import type { KernelResult } from './measurements';
 import type { ProfileReport, Workload } from './schema';
 
 /** Changes smaller than this are shown as "same" when a result has too few samples for an interval. */

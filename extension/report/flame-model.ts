@@ -7,8 +7,8 @@
  * Invariant the renderer relies on: inside a row, boxes are sorted by start and do not overlap, so both start
  * and end times are monotonic and the visible range is found by binary search (see `forEachVisible`).
  */
-import type { KernelResult, IterationTrace } from '../../kernels/runner';
-import { formatMs } from '../../kernels/units';
+import type { KernelResult, IterationTrace } from './measurements';
+import { formatMs, formatPercent } from '../../kernels/units';
 import type { ProfileReport, SpecJson, Workload } from './schema';
 
 /** `step`: the forward or the backward part of a training step (children of the kernel's "train step" box). */
@@ -222,7 +222,7 @@ export function buildFlameModel(report: ProfileReport): FlameModel {
             kernel: r.kernel,
             ...(flops ? { flops } : {}),
             bytes: r.bytesMoved,
-            detail: `${r.kernel} ${step}${step === 'forward' ? ' (keeps what the backward needs)' : ' (dQ, dK, dV from dO)'}${it.durationMs > 0 ? `, ${((100 * (end - start)) / it.durationMs).toFixed(1)} % of the train step` : ''}`,
+            detail: `${r.kernel} ${step}${step === 'forward' ? ' (keeps what the backward needs)' : ' (dQ, dK, dV from dO)'}${it.durationMs > 0 ? `, ${formatPercent((end - start) / it.durationMs, 1)} of the train step` : ''}`,
           });
         }
       }
@@ -243,7 +243,7 @@ export function buildFlameModel(report: ProfileReport): FlameModel {
           pass: pass.name,
           flops: r.flops,
           bytes: r.bytesMoved,
-          detail: `${r.kernel} ${r.engine === 'pytorch' ? 'kernel' : 'pass'}${it.durationMs > 0 ? `, ${((100 * pass.durationMs) / it.durationMs).toFixed(1)} % of the kernel` : ''}`,
+          detail: `${r.kernel} ${r.engine === 'pytorch' ? 'kernel' : 'pass'}${it.durationMs > 0 ? `, ${formatPercent(pass.durationMs / it.durationMs, 1)} of the kernel` : ''}`,
         });
       }
       cursor += it.durationMs;

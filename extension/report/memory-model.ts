@@ -4,7 +4,7 @@
  * own allocator starting at 0, so workloads are laid end to end (as in the Chrome trace).
  * Pure: the webview draws it with d3, the tests check it.
  */
-import type { BufferRole, MemoryEvent } from '../../kernels/allocator';
+import type { BufferRole, MemoryEvent } from './measurements';
 import type { ProfileReport } from './schema';
 
 /** Stacking order, bottom up: the profiler's own buffers last, on top of the kernel's working set. */

@@ -3,8 +3,8 @@
  * L, a stacked bar per strategy for token slots and for attention work, measured time per strategy, the
  * recommendation with its numbers, and the table. Pure: the webview draws it, the host exports it, tests read it.
  */
-import { formatBytes, formatMs, formatPercent } from '../../kernels/units';
-import type { LengthBin, PaddingAnalysis, StrategyAnalysis, StrategyName } from '../padding/types';
+import { formatBytes, formatMs, formatPercent, formatRatio } from '../../kernels/units';
+import type { LengthBin, PaddingAnalysis, StrategyAnalysis, StrategyName } from './padding';
 
 /** What each strategy does, one line (the table's tooltips, the README). */
 export const STRATEGY_TEXT: Record<StrategyName, string> = {
@@ -99,22 +99,6 @@ export interface PaddingModel {
   warnings: string[];
 }
 
-const ratioText = (x: number): string => (!Number.isFinite(x) || x <= 0 ? '–' : `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}×`);
-
-/** Counts as people read them on an axis or in a bar label: 1234 → "1.23k", 5.6e9 → "5.6G". */
-export function compactCount(n: number): string {
-  if (!Number.isFinite(n)) return '–';
-  const a = Math.abs(n);
-  const units: [number, string][] = [
-    [1e12, 'T'],
-    [1e9, 'G'],
-    [1e6, 'M'],
-    [1e3, 'k'],
-  ];
-  for (const [v, s] of units) if (a >= v) return `${Number((n / v).toPrecision(3))}${s}`;
-  return String(Math.round(n));
-}
-
 function headline(a: PaddingAnalysis): PaddingHeadline {
   const r = a.recommendation;
   const best = a.strategies.find((s) => s.name === r.strategy);
@@ -122,7 +106,7 @@ function headline(a: PaddingAnalysis): PaddingHeadline {
   return {
     strategy: r.strategy,
     text: r.text,
-    workRatio: ratioText(r.attentionWorkRatioVsFixed),
+    workRatio: formatRatio(r.attentionWorkRatioVsFixed),
     ...(r.measuredSavingVsFixed !== undefined ? { measuredSaving: formatPercent(r.measuredSavingVsFixed) } : {}),
     tokenEfficiency: formatPercent(best?.tokenEfficiency ?? Number.NaN),
     fixedTokenEfficiency: formatPercent(fixed?.tokenEfficiency ?? Number.NaN),

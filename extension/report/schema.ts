@@ -2,20 +2,19 @@
  * The report: the one versioned JSON document every view, export and the CLI share.
  * Times in ms, memory in bytes, FLOPs as counts (units are repeated in `units`).
  * Version 1. Readers must reject a larger major version with a clear message.
+ *
+ * A self-contained contract: this folder imports nothing from kernels/ or padding/ but the formatters
+ * (kernels/units.ts, a leaf). measurements.ts and padding.ts declare the wire types; extension/engine/reportWire.ts
+ * fills them from the engine's own types.
  */
-import type { AdapterSummary } from '../../kernels/device';
-import type { Ceilings } from '../../kernels/ceilings';
-import type { MemoryEvent } from '../../kernels/allocator';
-import type { KernelResult } from '../../kernels/runner';
-import type { AttentionProblem, DType } from '../../kernels/problem';
-import { attentionFlops, effectiveScale, minimumBytes, scoreMatrixBytes, visiblePairs } from '../../kernels/problem';
-import type { PaddingAnalysis } from '../padding/types';
+import type { Ceilings, DType, KernelResult, MemoryEvent, ReportAdapter } from './measurements';
+import type { PaddingAnalysis } from './padding';
 
 export const REPORT_SCHEMA = 'attnprof.report';
 export const REPORT_VERSION = 1;
 export const EXPORTER = 'attnprof@0.1.0';
 
-/** An AttentionProblem as JSON, with what the cost model derives from it. */
+/** The attention problem a workload timed, with what the cost model derives from it (filled by engine/reportWire.ts). */
 export interface SpecJson {
   batch: number;
   heads: number;
@@ -29,7 +28,7 @@ export interface SpecJson {
   softcap: number;
   scale: number;
   kvLens?: number[];
-  /** 2-D neighbourhood mask (kernels/problem.ts states it); absent when none. */
+  /** 2-D neighbourhood mask: the last rows·cols tokens form a patch grid, each sees keys within `radius`; absent when none. */
   neighborhood?: { radius: number; rows: number; cols: number };
   /** Memory layout timed, when not the default bhsd. */
   layout?: 'bshd';
@@ -71,8 +70,7 @@ export interface ProfileReport {
   title: string;
   source: { kind: 'shape' | 'config' | 'tensors'; file?: string; model?: string };
   units: { time: 'ms'; memory: 'bytes'; flops: 'FLOP'; throughput: 'TFLOP/s'; bandwidth: 'GB/s' };
-  adapter: Pick<AdapterSummary, 'vendor' | 'architecture' | 'device' | 'description' | 'backend' | 'isFallback'> &
-    Partial<Pick<AdapterSummary, 'subgroupMatrixConfigs' | 'f16Note'>>;
+  adapter: ReportAdapter;
   timestamps: { available: boolean; quantized: boolean };
   settings: {
     iterations: number;
@@ -94,8 +92,8 @@ export interface ProfileReport {
   /** The adapter's measured ceilings for the roofline (absent when not measured). */
   ceilings?: Ceilings;
   /**
-   * Padding efficiency of a lengths file for this model (the Padding tab; extension/padding/types.ts documents
-   * every field). Absent when no lengths were analysed. Additive, so the report version stays 1.
+   * Padding efficiency of a lengths file for this model (the Padding tab; report/padding.ts documents every
+   * field). Absent when no lengths were analysed. Additive, so the report version stays 1.
    */
   padding?: PaddingAnalysis;
   /**
@@ -103,29 +101,6 @@ export interface ProfileReport {
    * (the config gives 4096); set attnprof.seqLen to change."). Additive.
    */
   notes?: string[];
-}
-
-export function specToJson(p: AttentionProblem): SpecJson {
-  return {
-    batch: p.batch,
-    heads: p.heads,
-    kvHeads: p.kvHeads,
-    seqLenQ: p.seqLenQ,
-    seqLenK: p.seqLenK,
-    headDim: p.headDim,
-    dtype: p.dtype,
-    causal: p.causal,
-    window: p.window,
-    softcap: p.softcap,
-    scale: effectiveScale(p),
-    ...(p.kvLens ? { kvLens: [...p.kvLens] } : {}),
-    ...(p.neighborhood ? { neighborhood: { ...p.neighborhood } } : {}),
-    ...(p.layout === 'bshd' ? { layout: 'bshd' as const } : {}),
-    flops: attentionFlops(p),
-    visiblePairs: visiblePairs(p),
-    minimumBytes: minimumBytes(p),
-    scoreMatrixBytes: scoreMatrixBytes(p),
-  };
 }
 
 export class ReportFormatError extends Error {

@@ -1,7 +1,6 @@
 /** Text renderings of a report: the CLI's table, Markdown and CSV exports. Pure. */
-import type { KernelResult } from '../../kernels/runner';
-import { formatBytes, formatFlops, formatMatrixConfig, formatMs } from '../../kernels/units';
-import { describeWork } from '../../kernels/sparsity';
+import type { KernelResult } from './measurements';
+import { describeWork, formatBytes, formatFlops, formatMatrixConfig, formatMs, formatRatio } from '../../kernels/units';
 import type { ProfileReport, SpecJson, Workload } from './schema';
 
 /** Every mask option a spec ran with, as a user writes them: "causal, window=4096, softcap=30, kv-lens". */
@@ -192,7 +191,7 @@ function displayCells(r: SummaryRow, engines: boolean, train = false): string[] 
     r.peakBytes ? formatBytes(r.peakBytes) : '–',
     ...(train ? [Number.isFinite(r.savedBytes) ? formatBytes(r.savedBytes) : '–'] : []),
     fmtErr(r.maxRelError),
-    Number.isFinite(r.speedupVsNaive) ? `${r.speedupVsNaive.toFixed(1)}×` : '–',
+    formatRatio(r.speedupVsNaive, 1),
     r.status,
   ];
 }

@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { paddingCacheKey, paddingLensTargets, paddingLensTitle, paddingLensTooltip } from '../hints/paddingLens';
-import type { PaddingAnalysis } from '../padding/types';
+import type { PaddingAnalysis } from '../report/padding';
 import { COMMANDS } from './commandIds';
 import type { ConfigDocuments } from './configDocuments';
 import type { Log } from './log';

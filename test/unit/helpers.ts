@@ -6,7 +6,8 @@ import type { AttentionProblem } from '../../kernels/problem';
 import type { KernelResult } from '../../kernels/runner';
 import { summarize } from '../../kernels/stats';
 import type { MemoryEvent } from '../../kernels/allocator';
-import { EXPORTER, ProfileReport, REPORT_SCHEMA, REPORT_VERSION, Workload, specToJson } from '../../extension/report/schema';
+import { EXPORTER, ProfileReport, REPORT_SCHEMA, REPORT_VERSION, Workload } from '../../extension/report/schema';
+import { specJson } from '../../extension/engine/reportWire';
 
 /** A valid small problem (B=1, Hq=Hkv=1, N=4, D=64, f32, no masks) with the given fields replaced. */
 export function problem(over: Partial<AttentionProblem>): AttentionProblem {
@@ -86,7 +87,7 @@ export function memoryTrace(offsetMs = 0): MemoryEvent[] {
 }
 
 export function workload(name: string, results: KernelResult[], p: AttentionProblem = problem({ batch: 2, heads: 8, kvHeads: 2, seqLenQ: 256, seqLenK: 256 })): Workload {
-  return { name, spec: specToJson(p), layers: [0, 1], results, memory: memoryTrace(), inputSets: 4 };
+  return { name, spec: specJson(p), layers: [0, 1], results, memory: memoryTrace(), inputSets: 4 };
 }
 
 /** A realistic report: one workload with naive (3 passes) and flash (1 fused pass). */

@@ -2,7 +2,7 @@
 import { buildFlameModel } from '../../extension/report/flame-model';
 import { DIFF_BUCKETS, compareReports, diffBucket, flameDiff, matchSummary, noiseHalfWidth, whyNotComparable, type CompareRow } from '../../extension/report/compare';
 import type { ProfileReport } from '../../extension/report/schema';
-import { formatChange, formatMs } from '../../kernels/units';
+import { formatChange, formatMs, formatPercent } from '../../kernels/units';
 import type { ThemeColors } from '../shared/theme';
 import { h } from './dom';
 import { FlameChart, type Paint } from './flameChart';
@@ -21,7 +21,7 @@ function verdictText(r: CompareRow): string {
     case 'slower':
       return `${r.ratio.toFixed(2)}× slower${span(r)}`;
     case 'noise':
-      return `within noise (±${(100 * noiseHalfWidth(r.interval ?? [r.ratio, r.ratio])).toFixed(1)} %)`;
+      return `within noise (±${formatPercent(noiseHalfWidth(r.interval ?? [r.ratio, r.ratio]), 1)})`;
     case 'same':
       return 'same (within 3 %, too few samples for an interval)';
     case 'only-a':

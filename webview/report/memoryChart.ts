@@ -4,7 +4,7 @@
  * kernel's analytic expectation as a dashed line across its phase. Hover lists the live buffers.
  */
 import { area, axisBottom, axisLeft, curveStepAfter, scaleLinear, select, stack, type Series } from 'd3';
-import type { BufferRole } from '../../kernels/allocator';
+import type { BufferRole } from '../../extension/report/measurements';
 import { mixColors } from './colors';
 import { liveBuffersAt, phaseAt, type MemoryModel, type MemoryStep } from '../../extension/report/memory-model';
 import { formatBytes } from '../../kernels/units';

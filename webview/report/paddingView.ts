@@ -5,10 +5,10 @@
  * svgChartView's theme re-read and SVG/PNG export. The numbers come from extension/report/padding-model.ts.
  */
 import { axisBottom, axisLeft, scaleBand, scaleLinear, select, type Selection } from 'd3';
-import { buildPaddingModel, compactCount, STRATEGY_TEXT, type PaddingModel } from '../../extension/report/padding-model';
-import type { PaddingAnalysis, StrategyName } from '../../extension/padding/types';
+import { buildPaddingModel, STRATEGY_TEXT, type PaddingModel } from '../../extension/report/padding-model';
+import type { PaddingAnalysis, StrategyName } from '../../extension/report/padding';
 import type { ProfileReport } from '../../extension/report/schema';
-import { formatMs } from '../../kernels/units';
+import { formatCount, formatMs, formatPercent } from '../../kernels/units';
 import type { ThemeColors } from '../shared/theme';
 import { TAG } from '../shared/toolkit';
 import { h } from './dom';
@@ -53,7 +53,7 @@ export function renderLengthHistogram(model: PaddingModel, t: ThemeColors, width
     node.append('title').text(`${b.lo}–${b.hi - 1} tokens: ${b.count.toLocaleString('en-US')} sequences`);
   }
   const xAxis = svg.append('g').attr('transform', `translate(0,${M.top + innerH})`).call(axisBottom(x).ticks(Math.max(2, Math.floor(innerW / 80))));
-  const yAxis = svg.append('g').attr('transform', `translate(${M.left},0)`).call(axisLeft(y).ticks(5).tickFormat((d) => compactCount(Number(d))));
+  const yAxis = svg.append('g').attr('transform', `translate(${M.left},0)`).call(axisLeft(y).ticks(5).tickFormat((d) => formatCount(Number(d))));
   styleAxis(xAxis, t);
   styleAxis(yAxis, t);
   // L last, over the bars, so it is never hidden behind a tall bin.
@@ -135,11 +135,11 @@ export function renderTokenBars(model: PaddingModel, t: ThemeColors, width: numb
         { value: b.useful, fill: c.useful, name: 'useful tokens' },
         { value: b.padded, fill: c.waste, name: 'padding' },
       ],
-      note: `${(b.efficiency * 100).toFixed(0)} % useful · ${compactCount(b.padded)} padded`,
+      note: `${formatPercent(b.efficiency)} useful · ${formatCount(b.padded)} padded`,
     })),
     t,
     width,
-    { label: 'Token slots per strategy: useful tokens and padding', xLabel: 'token slots processed (tokens)', format: compactCount, recommended: model.headline.strategy },
+    { label: 'Token slots per strategy: useful tokens and padding', xLabel: 'token slots processed (tokens)', format: formatCount, recommended: model.headline.strategy },
   );
 }
 
@@ -155,15 +155,15 @@ export function renderWorkBars(model: PaddingModel, t: ThemeColors, width: numbe
       ],
       note:
         b.strategy === 'packed'
-          ? `${(b.efficiency * 100).toFixed(0)} % useful (masked) · unmasked +${compactCount(b.unmaskedExtra)}`
-          : `${(b.efficiency * 100).toFixed(0)} % useful · ${compactCount(b.wasted)} wasted`,
+          ? `${formatPercent(b.efficiency)} useful (masked) · unmasked +${formatCount(b.unmaskedExtra)}`
+          : `${formatPercent(b.efficiency)} useful · ${formatCount(b.wasted)} wasted`,
     })),
     t,
     width,
     {
       label: 'Attention work per strategy: useful pairs, pairs spent on padding, and for packed the extra of an unmasked kernel',
       xLabel: '(query, key) pairs per head per layer',
-      format: compactCount,
+      format: formatCount,
       recommended: model.headline.strategy,
       hatchColor: c.extra,
     },
@@ -189,7 +189,7 @@ export function renderTimeBars(model: PaddingModel, t: ThemeColors, width: numbe
     {
       label: 'Measured time per strategy, extrapolated from sampled batches',
       xLabel: `flash time for the whole dataset (${seconds ? 's' : 'ms'} per layer, forward)`,
-      format: (v) => compactCount(seconds ? v / 1000 : v),
+      format: (v) => formatCount(seconds ? v / 1000 : v),
       recommended: model.headline.strategy,
       hatchColor: c.extra,
     },

@@ -1,6 +1,7 @@
 /** Roofline (d3, SVG, log–log): each kernel a labelled point against the measured ceilings, when present. */
 import { axisBottom, axisLeft, scaleLog, select } from 'd3';
 import { roofAt, type RooflineModel } from '../../extension/report/roofline-model';
+import { formatPercent } from '../../kernels/units';
 import type { ThemeColors } from '../shared/theme';
 import { kernelColor } from './colors';
 import { h, rate } from './dom';
@@ -85,7 +86,7 @@ export function renderRoofline(model: RooflineModel, t: ThemeColors, width: numb
     const color = kernelColor(p.kernel, kernels, t);
     const node = g.append('g');
     node.append('circle').attr('cx', px).attr('cy', py).attr('r', 6).attr('fill', color).attr('stroke', t.background).attr('stroke-width', 1.5);
-    node.append('title').text(`${p.kernel} · ${p.workload}: ${p.intensity.toFixed(1)} FLOP/B, ${flopsText(p.tflops)}${p.ofRoof !== undefined ? `, ${(p.ofRoof * 100).toFixed(1)} % of the roof` : ''}`);
+    node.append('title').text(`${p.kernel} · ${p.workload}: ${p.intensity.toFixed(1)} FLOP/B, ${flopsText(p.tflops)}${p.ofRoof !== undefined ? `, ${formatPercent(p.ofRoof, 1)} of the roof` : ''}`);
   }
   // Labels: one per point, never over another label, a point or an axis (coinciding points — Gemma's identical local
   // and global layers — would otherwise stack their labels onto the x axis).

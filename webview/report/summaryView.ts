@@ -1,7 +1,7 @@
 /** The summary table: one row per (workload, kernel), sortable by clicking (or Enter/Space on) a header. */
 import type { ProfileReport } from '../../extension/report/schema';
 import { describeShape, hasTorchRows, hasTrainSplit, splitCell, summaryRows, trainFlopsLine, type SummaryRow } from '../../extension/report/summary';
-import { formatBytes, formatMatrixConfig, formatMs } from '../../kernels/units';
+import { formatBytes, formatMatrixConfig, formatMs, formatRatio } from '../../kernels/units';
 import { reportToolbar } from './components';
 import { h, rate } from './dom';
 import type { Shell } from './shell';
@@ -15,7 +15,6 @@ interface Column {
   cell: (r: SummaryRow) => string;
 }
 
-const ratio = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '–');
 
 const COLUMNS: Column[] = [
   { key: 'workload', label: 'Workload', title: 'What was measured (a shape, or a group of model layers)', numeric: false, cell: (r) => r.workload },
@@ -48,7 +47,7 @@ const COLUMNS: Column[] = [
     cell: (r) => (Number.isFinite(r.savedBytes) ? formatBytes(r.savedBytes) : '–'),
   },
   { key: 'maxRelError', label: 'Max rel. error', title: 'Largest relative error against the float64 CPU reference', numeric: true, cell: (r) => (Number.isFinite(r.maxRelError) ? r.maxRelError.toExponential(1) : '–') },
-  { key: 'speedupVsNaive', label: 'vs naive', title: 'Speed-up over the naive kernel on the same workload', numeric: true, cell: (r) => ratio(r.speedupVsNaive) },
+  { key: 'speedupVsNaive', label: 'vs naive', title: 'Speed-up over the naive kernel on the same workload', numeric: true, cell: (r) => formatRatio(r.speedupVsNaive, 2) },
   { key: 'status', label: 'Status', title: 'ok, WRONG RESULT (over tolerance) or the failure', numeric: false, cell: (r) => r.status },
 ];
 

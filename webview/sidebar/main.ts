@@ -3,6 +3,7 @@
  * Plain DOM with VS Code's CSS variables; every user string goes in through textContent.
  */
 import type { FromSidebar, RunRow, RunningRow, ToSidebar } from '../../extension/vscode/sidebarProtocol';
+import { formatPercent } from '../../kernels/units';
 import { hostChannel } from '../shared/vscode';
 
 /** What survives the view being hidden and disposed: the selection, and the last list to draw at once. */
@@ -99,7 +100,7 @@ function runningView(r: RunningRow): HTMLElement {
   const bar = el('progress', 'bar');
   bar.max = 1;
   bar.value = r.fraction;
-  bar.setAttribute('aria-label', `${Math.round(r.fraction * 100)} % of kernels done`);
+  bar.setAttribute('aria-label', `${formatPercent(r.fraction)} of kernels done`);
   box.append(bar, el('div', 'running-message', r.message));
   box.append(button('Cancel', 'Cancel the running profile', () => vscode.post({ type: 'cancel' })));
   return box;

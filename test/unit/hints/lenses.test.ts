@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { lensHints, type LensHint } from '../../../extension/hints/lenses';
 import { entryOf } from '../../../extension/hints/reportEntry';
 import { readFileSync } from 'node:fs';
-import { formatBytes, isTrainingConfig, parseConfigFile, parseConfigText } from '../../../extension/model/index';
+import { isTrainingConfig, parseConfigFile, parseConfigText } from '../../../extension/model/index';
+import { formatBytes } from '../../../kernels/units';
 import { repoPath } from '../model/helpers';
 import { exampleText, gemmaReport, parseConfig } from '../vscode/helpers';
 

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AttentionProblem, docBoundsFor } from '../../../kernels/problem';
 import { keyVisible } from '../../../kernels/mask';
-import { blockWork, describeWork, TileSchedule } from '../../../kernels/sparsity';
+import { blockWork, TileSchedule } from '../../../kernels/sparsity';
+import { describeWork } from '../../../kernels/units';
 import { buildRooflineModel } from '../../../extension/report/roofline-model';
 import { kernelResult, problem, sampleReport, workload } from '../helpers';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatBytes, formatFlops, inspectJson, inspectText } from '../../../extension/model/index';
+import { inspectJson, inspectText } from '../../../extension/model/index';
+import { formatBytes, formatFlops } from '../../../kernels/units';
 import { parseFixture } from './helpers';
 
 test('formatBytes: binary units, two significant digits below 10', () => {

@@ -4,7 +4,8 @@ import { describe, test } from 'node:test';
 import { buildPaddingAnalysis, planPadding, type PaddingMeasurementResult } from '../../../extension/padding/analysis';
 import type { LengthsInput } from '../../../extension/padding/lengths';
 import type { PaddingAnalysis } from '../../../extension/padding/types';
-import { buildPaddingModel, compactCount, paddingCsv, paddingMarkdown } from '../../../extension/report/padding-model';
+import { buildPaddingModel, paddingCsv, paddingMarkdown } from '../../../extension/report/padding-model';
+import { formatCount } from '../../../kernels/units';
 
 function input(lengths: number[], extra: Partial<LengthsInput['source']> = {}): LengthsInput {
   return {
@@ -114,6 +115,6 @@ describe('padding model', () => {
   });
 
   test('compact counts', () => {
-    assert.deepEqual([0, 999, 1234, 1_450_000, 5.6e9, 2e12].map(compactCount), ['0', '999', '1.23k', '1.45M', '5.6G', '2T']);
+    assert.deepEqual([0, 999, 1234, 1_450_000, 5.6e9, 2e12].map(formatCount), ['0', '999', '1.23k', '1.45M', '5.6G', '2T']);
   });
 });

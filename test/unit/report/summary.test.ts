@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ReportFormatError, parseReport, specToJson } from '../../../extension/report/schema';
+import { ReportFormatError, parseReport } from '../../../extension/report/schema';
 import { describeShape, summaryCsv, summaryMarkdown, summaryRows, summaryTable } from '../../../extension/report/summary';
-import { kernelResult, problem, sampleReport, workload } from '../helpers';
+import { kernelResult, sampleReport, workload } from '../helpers';
 
 const naive = () => kernelResult('naive', [['QKᵀ', 0.4], ['softmax', 0.2], ['PV', 0.4]]);
 const flash = () => kernelResult('flash', [['fused', 0.25]]);
@@ -219,16 +219,5 @@ describe('parseReport', () => {
     reject({ ...r, workloads: [{ ...r.workloads[0], memory: undefined }] }, 'not an attnprof report: a malformed workload');
     reject({ ...r, workloads: [{ ...r.workloads[0], results: [{ kernel: 'flash', status: 'great' }] }] }, 'not an attnprof report: a malformed kernel result');
     reject({ ...r, workloads: [{ ...r.workloads[0], results: [{ status: 'ok' }] }] }, 'not an attnprof report: a malformed kernel result');
-  });
-
-  test('specToJson carries the derived cost numbers', () => {
-    const p = problem({ batch: 2, heads: 8, kvHeads: 2, seqLenQ: 4, seqLenK: 4, causal: true, kvLens: Int32Array.from([3, 4]) });
-    const s = specToJson(p);
-    assert.equal(s.scale, 0.125);
-    assert.deepEqual(s.kvLens, [3, 4]);
-    assert.equal(s.visiblePairs, 10);
-    assert.equal(s.flops, 4 * 2 * 8 * 10 * 64);
-    assert.equal(s.scoreMatrixBytes, 2 * 8 * 4 * 4 * 4);
-    assert.ok(!('kvLens' in specToJson({ ...p, kvLens: undefined })));
   });
 });
