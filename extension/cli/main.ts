@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { GpuError, NoAdapterError, listAdapters, openGpu } from '../../kernels/device';
-import { AttentionProblem, DType, Layout, ProblemError, describeProblem, neighborhoodFor, validateProblem } from '../../kernels/problem';
+import { AttentionProblem, DType, Layout, ProblemError, describeProblem, docBoundsFor, neighborhoodFor, validateProblem } from '../../kernels/problem';
 import { CancelledError, KERNEL_NAMES, runProblem } from '../../kernels/runner';
 import { profile, ProfileRequest } from '../engine/profile';
 import { configRequest, shapeRequest } from '../engine/requests';
@@ -29,7 +29,7 @@ usage:
   attnprof profile (FILE | --shape B,Hq,Hkv,N,D) [--kernels naive,flash,torch:sdpa-flash,...]
                    [--dtype f32|f16|bf16] [--mode fwd|train] [--python PATH]
                    [--causal] [--window W] [--softcap C] [--scale S] [--q-len NQ] [--iters N] [--warmup N]
-                   [--neighborhood R|W:R [--grid H×W]] [--layout bhsd|bshd]
+                   [--neighborhood R|W:R [--grid H×W]] [--layout bhsd|bshd] [--docs L1,L2,…[;…]]
                    [--batch B] [--seq-len N] [--adapter NAME] [--seed N] [--json OUT] [--trace OUT]
   attnprof run --kernel NAME --q Q.npy --k K.npy --v V.npy --out O.npy
                [--do DO.npy --dq DQ.npy --dk DK.npy --dv DV.npy] [--dtype f32|f16]
@@ -45,6 +45,9 @@ ${PADDING_USAGE}
 kernels: ours (WebGPU) ${KERNEL_NAMES.join(', ')}; PyTorch's ${TORCH_KERNEL_IDS.join(', ')}
   (run by --python PATH, else $ATTNPROF_PYTHON, else python3 on PATH or /usr/bin/python3, whichever has torch;
   bf16 is for the PyTorch rows, ours then run f16; a config's torch_dtype is the PyTorch default).
+docs: packed documents (varlen): each row of N tokens holds documents of these lengths end to end, a query sees
+  only keys of its own document (then causal, window…); tokens after the last document are padding and see
+  nothing. One list applies to every row; rows separated by ';' give one list per row (B lists).
 neighborhood: 2-D neighbourhood mask (ViT): patches of an H×W grid see patches less than R rows and R columns
   away; the N − H·W tokens before the grid (a class token) see and are seen by all. The grid: --grid H×W; W:R
   gives its width (⌊N/W⌋ rows); else √N×√N when N is a square, else a class token and √(N−1)×√(N−1).
@@ -60,8 +63,30 @@ const PROFILE_FLAGS = {
   shape: true, kernels: true, dtype: true, causal: false, window: true, softcap: true, scale: true, 'q-len': true,
   iters: true, warmup: true, json: true, trace: true, adapter: true, seed: true, batch: true, 'seq-len': true,
   'max-seconds': true, quiet: false, 'no-ceilings': false, mode: true, python: true, neighborhood: true, grid: true,
-  layout: true,
+  layout: true, docs: true,
 };
+
+/** --docs L1,L2,…[;…]: document lengths packed into each row (one list for every row, or one per row). */
+export function docsFlag(args: ParsedArgs): number[][] | undefined {
+  const raw = args.values.get('docs');
+  if (raw === undefined) return undefined;
+  const rows = raw.split(';').map((row) =>
+    row.split(',').map((x) => {
+      const n = x.trim() === '' ? Number.NaN : Number(x);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--docs takes document lengths (positive integers, ',' between documents, ';' between rows), got '${raw}'.`);
+      return n;
+    }),
+  );
+  return rows;
+}
+
+/** The document bounds of `docs` for a problem of `batch` rows of `n` tokens (queries and keys alike). */
+function docsFor(docs: number[][], p: AttentionProblem): Pick<AttentionProblem, 'docBounds'> {
+  if (p.seqLenQ !== p.seqLenK) throw new UsageError(`--docs packs documents into rows of N tokens: queries and keys must be the same tokens (--q-len ${p.seqLenQ} ≠ N ${p.seqLenK}).`);
+  if (docs.length !== 1 && docs.length !== p.batch) throw new UsageError(`--docs gives ${docs.length} rows of documents for a batch of ${p.batch}: give one list (every row) or ${p.batch}.`);
+  const rows = docs.length === 1 ? Array.from({ length: p.batch }, () => docs[0]) : docs;
+  return { docBounds: docBoundsFor(rows, p.seqLenK) };
+}
 
 /** --layout bhsd|bshd: [B, H, N, D] (default) or [B, N, H, D]; the kernels read either through strides. */
 function layoutFlag(args: ParsedArgs): Layout {
@@ -198,6 +223,7 @@ async function cmdProfile(argv: string[], io: Io): Promise<number> {
   if (json !== undefined) checkOutputPath('json', json);
   if (trace !== undefined) checkOutputPath('trace', trace);
   const shapeRaw = args.values.get('shape');
+  const docs = docsFlag(args);
   if (shapeRaw && args.positional.length) throw new UsageError('give either a config FILE or --shape, not both.');
   if (shapeRaw) {
     const s = parseShape(shapeRaw);
@@ -213,8 +239,7 @@ async function cmdProfile(argv: string[], io: Io): Promise<number> {
       ...neighborhoodFlags(args, s.seqLen),
       ...(layoutFlag(args) === 'bshd' ? { layout: 'bshd' as const } : {}),
     };
-
-    request = shapeRequest(problem, common);
+    request = shapeRequest(docs ? { ...problem, ...docsFor(docs, problem) } : problem, common);
   } else if (args.positional.length === 1) {
     const configFile = args.positional[0];
     request = configRequest(
@@ -231,6 +256,7 @@ async function cmdProfile(argv: string[], io: Io): Promise<number> {
   } else {
     throw new UsageError('profile needs a config FILE or --shape B,Hq,Hkv,N,D.');
   }
+  if (docs && !shapeRaw) request = { ...request, workloads: request.workloads.map((w) => ({ ...w, problem: { ...w.problem, ...docsFor(docs, w.problem) } })) };
   // Bad shapes are argument errors (exit 2) whether or not this machine has a GPU: check before opening one.
   for (const w of request.workloads) validateProblem(w.problem);
   const quiet = args.switches.has('quiet');

@@ -18,6 +18,23 @@ import type * as Measurements from '../report/measurements';
 import type * as Section from '../report/padding';
 import type { SpecJson } from '../report/schema';
 
+/** The document lengths of each row from its bounds (a run of queries sharing one non-empty [start, end) is a document). */
+export function documentLengths(bounds: Int32Array, batch: number, seqLen: number): number[][] {
+  const rows: number[][] = [];
+  for (let b = 0; b < batch; b++) {
+    const docs: number[] = [];
+    let prev = -1;
+    for (let i = 0; i < seqLen; i++) {
+      const start = bounds[2 * (b * seqLen + i)];
+      const end = bounds[2 * (b * seqLen + i) + 1];
+      if (end > start && start !== prev) docs.push(end - start);
+      prev = end > start ? start : prev;
+    }
+    rows.push(docs);
+  }
+  return rows;
+}
+
 /** The problem as the report states it, with what the cost model derives from it (FLOPs, visible pairs, bytes). */
 export function specJson(p: AttentionProblem): SpecJson {
   return {
@@ -35,6 +52,7 @@ export function specJson(p: AttentionProblem): SpecJson {
     ...(p.kvLens ? { kvLens: [...p.kvLens] } : {}),
     ...(p.neighborhood ? { neighborhood: { ...p.neighborhood } } : {}),
     ...(p.layout === 'bshd' ? { layout: 'bshd' as const } : {}),
+    ...(p.docBounds ? { documents: documentLengths(p.docBounds, p.batch, p.seqLenQ) } : {}),
     flops: attentionFlops(p),
     visiblePairs: visiblePairs(p),
     minimumBytes: minimumBytes(p),

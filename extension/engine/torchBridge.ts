@@ -186,6 +186,7 @@ export async function runTorchKernels(session: PythonSession, p: AttentionProble
     ...(p.scale !== undefined ? { scale: p.scale } : {}),
     ...(p.kvLens ? { kvLens: [...p.kvLens] } : {}),
     ...(p.neighborhood ? { neighborhood: { ...p.neighborhood } } : {}),
+    ...(p.docBounds ? { docBounds: [...p.docBounds] } : {}),
     dtype: o.dtype === 'bf16' ? 'bf16' : o.dtype === 'f16' ? 'fp16' : 'fp32',
     mode: o.mode,
     iterations: o.iterations,
@@ -197,9 +198,6 @@ export async function runTorchKernels(session: PythonSession, p: AttentionProble
     device: o.device ?? 'auto',
     profile: o.profile ?? true,
   };
-  if (p.docBounds) {
-    return kernels.map((k) => results.get(k) ?? { ...blankResult(k, p, o), status: 'skipped' as const, error: 'document masking (packed rows) is not wired to the PyTorch backends.' });
-  }
   const raw = new Map<string, TorchBackendResult>();
   let theirSums: InputChecksums | undefined;
   let failure: PythonError | undefined;

@@ -73,6 +73,8 @@ export interface TorchRunRequest {
   kvLens?: number[];
   /** The 2-D neighbourhood mask: grid width and radius (|Δrow| < radius and |Δcol| < radius). */
   neighborhood?: { radius: number; rows: number; cols: number };
+  /** Packed documents (kernels/problem.ts docBounds): a [start, end) key range per query row, B·Nq pairs flat. */
+  docBounds?: number[];
   dtype: 'bf16' | 'fp16' | 'fp32';
   mode: ProfileMode;
   iterations: number;

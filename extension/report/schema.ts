@@ -32,6 +32,8 @@ export interface SpecJson {
   neighborhood?: { radius: number; rows: number; cols: number };
   /** Memory layout timed, when not the default bhsd. */
   layout?: 'bshd';
+  /** Packed documents (varlen): each batch row's document lengths, end to end from position 0; absent when none. */
+  documents?: number[][];
   flops: number;
   visiblePairs: number;
   minimumBytes: number;

@@ -17,6 +17,10 @@ export function maskOptions(spec: SpecJson): string[] {
   }
   if (spec.layout === 'bshd') parts.push('bshd');
   if (spec.kvLens?.length) parts.push('kv-lens');
+  if (spec.documents) {
+    const n = spec.documents.reduce((a, r) => a + r.length, 0);
+    parts.push(`packed documents (${n} in ${spec.documents.length} row${spec.documents.length > 1 ? 's' : ''})`);
+  }
   return parts;
 }
 

@@ -42,9 +42,12 @@ PROTOCOL = 1
 
 # The protocol owns the original stdout; everything else that writes to fd 1 (a package printing at import, a C
 # library, a stray print) goes to stderr, which is for logs only, so it can never corrupt a JSON line.
-_protocol_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
-os.dup2(2, 1)
-sys.stdout = sys.stderr
+if __name__ == "__main__":
+    _protocol_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+else:  # imported by attnprof's tests for its pure functions: no protocol to protect
+    _protocol_out = sys.stdout
 BACKENDS = ["eager", "sdpa-flash", "sdpa-efficient", "sdpa-cudnn", "sdpa-math", "flex", "flash-attn", "xformers", "te"]
 
 _out_lock = threading.Lock()
@@ -261,6 +264,14 @@ class Problem:
         # order, patches see patches with |drow| < radius and |dcol| < radius; the tokens before the grid (a class
         # token) see and are seen by all. Kept as (cols, radius, start, rows), start = Nk - rows*cols.
         self.grid = (int(n["cols"]), int(n["radius"]), self.Nk - int(n["rows"]) * int(n["cols"]), int(n["rows"])) if n else None
+        # Packed documents (kernels/problem.ts docBounds): query i of batch row b sees keys start <= j < end of its own
+        # document, [start, end) given per (b, i) as a flat list of B*Nq pairs.
+        d = r.get("docBounds")
+        self.docs = None
+        if d is not None:
+            if len(d) != 2 * self.B * self.Nq:
+                raise ValueError("docBounds holds %d numbers; %d expected (a [start, end) pair per query row)" % (len(d), 2 * self.B * self.Nq))
+            self.docs = [int(x) for x in d]
         self.G = self.Hq // self.Hkv
         self.offset = self.Nk - self.Nq
 
@@ -270,20 +281,30 @@ class Problem:
 
     @property
     def masked(self):
-        return self.upper_bounded or self.kv_lens is not None or self.grid is not None
+        return self.upper_bounded or self.kv_lens is not None or self.grid is not None or self.docs is not None
+
+    @property
+    def per_batch(self):
+        """Whether the mask differs between batch rows (key lengths, packed documents)."""
+        return self.kv_lens is not None or self.docs is not None
+
+    def doc_tensors(self, device):
+        """The document bounds as two int32 tensors [B, Nq]: first visible key and one past the last."""
+        t = torch.tensor(self.docs, dtype=torch.int32, device=device).view(self.B, self.Nq, 2)
+        return t[..., 0].contiguous(), t[..., 1].contiguous()
 
     @property
     def sees_everything(self):
         """Bottom-right causal with one query row at the last position (decode): every key is visible."""
-        return self.causal and self.window == 0 and self.kv_lens is None and self.grid is None and self.Nq == 1 and self.offset >= 0
+        return self.causal and self.window == 0 and not self.per_batch and self.grid is None and self.Nq == 1 and self.offset >= 0
 
     @property
     def plain_causal(self):
         """Causal only, square: what is_causal=True means everywhere."""
-        return self.causal and self.window == 0 and self.kv_lens is None and self.grid is None and self.Nq == self.Nk
+        return self.causal and self.window == 0 and not self.per_batch and self.grid is None and self.Nq == self.Nk
 
     def bool_mask(self, device):
-        """True where a query may see a key: [Nq, Nk], or [B, 1, Nq, Nk] with key lengths."""
+        """True where a query may see a key: [Nq, Nk], or [B, 1, Nq, Nk] with key lengths or packed documents."""
         i = torch.arange(self.Nq, device=device).view(-1, 1) + self.offset
         j = torch.arange(self.Nk, device=device).view(1, -1)
         m = torch.ones(self.Nq, self.Nk, dtype=torch.bool, device=device)
@@ -296,15 +317,21 @@ class Problem:
             a, c = i - st, j - st
             near = ((torch.div(a, w, rounding_mode="floor") - torch.div(c, w, rounding_mode="floor")).abs() < r) & (((a % w) - (c % w)).abs() < r)
             m &= near | (i < st) | (j < st)
+        if self.per_batch:
+            m = m.view(1, 1, self.Nq, self.Nk)
         if self.kv_lens is not None:
             lens = torch.tensor(self.kv_lens, device=device).view(-1, 1, 1, 1)
-            m = m.view(1, 1, self.Nq, self.Nk) & (j.view(1, 1, 1, -1) < lens)
+            m = m & (j.view(1, 1, 1, -1) < lens)
+        if self.docs is not None:
+            lo, hi = self.doc_tensors(device)
+            jj = j.view(1, 1, 1, -1)
+            m = m & (jj >= lo.view(self.B, 1, self.Nq, 1)) & (jj < hi.view(self.B, 1, self.Nq, 1))
         return m
 
-    def has_empty_rows(self):
-        if self.kv_lens is not None and min(self.kv_lens) <= 0:
-            return True
-        return self.upper_bounded and self.offset < 0
+    def empty_rows(self, mask):
+        """Where a query row sees no key at all ([.., Nq, 1], for masked_fill), or None when every row sees one."""
+        empty = ~mask.any(dim=-1, keepdim=True)
+        return empty if bool(empty.any()) else None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -331,21 +358,21 @@ class _Null:
 class Backend:
     """layout 'bhnd' (q [B, Hq, Nq, D]) or 'bnhd' (q [B, Nq, Hq, D]); forward returns the same layout."""
 
-    def __init__(self, forward, layout="bhnd", context=None, notes=None, compile_first=False):
+    def __init__(self, forward, layout="bhnd", context=None, notes=None, compile_first=False, resident=None):
         self.forward = forward
         self.layout = layout
         self.context = context or _Null
         self.notes = notes or []
         self.compile_first = compile_first
+        # Tensors the backend made once and every call reads (a materialised mask): (label, tensor), for the memory timeline.
+        self.resident = resident or []
 
 
 def make_eager(p, dtype, device):
     notes = []
     mask = p.bool_mask(device) if p.masked else None
     hidden = ~mask if mask is not None else None
-    empty = None
-    if mask is not None and p.has_empty_rows():
-        empty = ~mask.any(dim=-1, keepdim=True)
+    empty = p.empty_rows(mask) if mask is not None else None
     if p.G > 1:
         notes.append("GQA by broadcasting the %d query heads of each K/V head (no K/V copy)" % p.G)
 
@@ -365,7 +392,7 @@ def make_eager(p, dtype, device):
         return o.view(B, Hq, Nq, D)
 
     notes.append("matmul \u2192 softmax (float32) \u2192 matmul, the score matrix materialised")
-    return Backend(forward, notes=notes)
+    return Backend(forward, notes=notes, resident=[("mask (boolean, materialised)", mask)] if mask is not None else None)
 
 
 def _sdpa_context(kind):
@@ -395,7 +422,7 @@ def make_sdpa(kind, p, dtype, device):
     kwargs = {}
     if TV >= (2, 1, 0):
         kwargs["scale"] = p.scale
-    attn_mask = None
+    attn_mask = materialised = None
     is_causal = False
     if p.sees_everything:
         notes.append("one query row against %d keys: bottom-right causal masks nothing" % p.Nk)
@@ -408,18 +435,26 @@ def make_sdpa(kind, p, dtype, device):
     elif p.masked:
         if kind == "flash":
             raise Skip("no attention mask: SDPA's flash backend takes only is_causal (this problem has %s)" % _mask_words(p))
-        attn_mask = p.bool_mask(device)
+        attn_mask = materialised = p.bool_mask(device)
         notes.append("mask materialised as a boolean [%s] tensor (%s)" % (", ".join(str(x) for x in attn_mask.shape), _mask_words(p)))
+    empty = p.empty_rows(materialised) if materialised is not None else None
+    if empty is not None:
+        # SDPA's softmax over a row with no visible key is 0/0; the reference (and FlexAttention) give 0 there.
+        notes.append("rows that see no key are set to 0 after the call (one masked_fill over O)")
     context = _sdpa_context(kind)
     gqa = {"mode": "native" if p.G > 1 and TV >= (2, 5, 0) else "repeat"}
 
-    def forward(q, k, v):
+    def attend(q, k, v):
         if p.G > 1:
             if gqa["mode"] == "native":
                 return F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, is_causal=is_causal, enable_gqa=True, **kwargs)
             k = k.repeat_interleave(p.G, dim=1)
             v = v.repeat_interleave(p.G, dim=1)
         return F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, is_causal=is_causal, **kwargs)
+
+    def forward(q, k, v):
+        out = attend(q, k, v)
+        return out.masked_fill(empty, 0.0) if empty is not None else out
 
     def first_call_check(q, k, v):
         # enable_gqa is not supported by every SDPA backend: fall back to repeating K/V, and say so.
@@ -431,7 +466,7 @@ def make_sdpa(kind, p, dtype, device):
                 gqa["mode"] = "repeat"
                 log("sdpa-%s: enable_gqa refused (%s); repeating K/V" % (kind, str(e).splitlines()[0]))
 
-    b = Backend(forward, context=context, notes=notes)
+    b = Backend(forward, context=context, notes=notes, resident=[("mask (boolean, materialised)", materialised)] if materialised is not None else None)
     b.first_call_check = first_call_check
     b.gqa_state = gqa
     return b
@@ -448,6 +483,8 @@ def _mask_words(p):
         parts.append("a 2-D neighbourhood (radius %d on a %dx%d grid%s)" % (r, rows, w, ", %d global token(s)" % st if st else ""))
     if p.kv_lens is not None:
         parts.append("per-batch key lengths")
+    if p.docs is not None:
+        parts.append("packed documents")
     return ", ".join(parts) or "no mask"
 
 
@@ -464,6 +501,7 @@ def make_flex(p, dtype, device):
         upper = p.upper_bounded
         lens = torch.tensor(p.kv_lens, device=device, dtype=torch.int32) if p.kv_lens is not None else None
         grid = p.grid
+        starts, ends = p.doc_tensors(device) if p.docs is not None else (None, None)
 
         def mask_mod(b, h, q_idx, kv_idx):
             pos = q_idx + offset
@@ -481,9 +519,12 @@ def make_flex(p, dtype, device):
             if lens is not None:
                 l_ = kv_idx < lens[b]
                 ok = l_ if ok is None else ok & l_
+            if starts is not None:
+                d = (kv_idx >= starts[b, q_idx]) & (kv_idx < ends[b, q_idx])
+                ok = d if ok is None else ok & d
             return ok
 
-        block_mask = create_block_mask(mask_mod, p.B if lens is not None else None, None, p.Nq, p.Nk, device=str(device))
+        block_mask = create_block_mask(mask_mod, p.B if p.per_batch else None, None, p.Nq, p.Nk, device=str(device))
         notes.append("mask as a block_mask (%s)" % _mask_words(p))
     score_mod = None
     if p.softcap > 0:
@@ -512,10 +553,15 @@ def make_flash_attn(p, dtype, device):
         raise Skip("no per-batch key lengths in flash_attn_func (they need the varlen API and packed inputs)")
     if p.grid is not None:
         raise Skip("no 2-D neighbourhood mask: flash_attn takes causal and a 1-D window only")
+    if p.docs is not None:
+        raise Skip("packed documents need flash_attn_varlen_func with cu_seqlens and unpadded inputs (not wired)")
     import inspect
     fa3 = None
-    if PACKAGES.get("flash_attn_3") and DEVICE.get("capability", "").startswith("9."):
+    hopper = DEVICE.get("capability", "").startswith("9.")
+    if PACKAGES.get("flash_attn_3") and hopper:
         import flash_attn_interface as fa3  # noqa: F401
+    elif not PACKAGES.get("flash_attn"):
+        raise Skip("only FlashAttention-3 (flash_attn_interface) is importable here, and it needs a Hopper GPU (compute capability 9.x; this one is %s)" % (DEVICE.get("capability") or "unknown"))
     if fa3 is not None:
         func, label = fa3.flash_attn_func, "FlashAttention-3 (flash_attn_interface)"
     else:
@@ -549,6 +595,8 @@ def make_xformers(p, dtype, device):
         raise Skip("per-batch key lengths need xformers' block-diagonal biases and packed inputs (not wired)")
     if p.grid is not None:
         raise Skip("no 2-D neighbourhood mask among xformers' attention biases")
+    if p.docs is not None:
+        raise Skip("packed documents need xformers' BlockDiagonalMask over unpadded inputs (not wired)")
     from xformers.ops import fmha, memory_efficient_attention
     bias = None
     notes = ["inputs laid out [B, N, H, D] before timing"]
@@ -584,6 +632,8 @@ def make_te(p, dtype, device):
         raise Skip("per-batch key lengths need Transformer Engine's padding masks with cu_seqlens (not wired)")
     if p.grid is not None:
         raise Skip("no 2-D neighbourhood mask in Transformer Engine's mask types")
+    if p.docs is not None:
+        raise Skip("packed documents need Transformer Engine's thd format with cu_seqlens (not wired)")
     import transformer_engine.pytorch as te
     mask_type = "causal_bottom_right" if p.upper_bounded else "no_mask"
     kwargs = dict(num_attention_heads=p.Hq, kv_channels=p.D, num_gqa_groups=p.Hkv, attention_dropout=0.0,
@@ -613,13 +663,14 @@ def make_backend(name, p, dtype, device):
         return make_sdpa(name[5:], p, dtype, device)
     if name == "flex":
         return make_flex(p, dtype, device)
-    if name == "flash-attn":
-        return make_flash_attn(p, dtype, device)
-    if name == "xformers":
-        return make_xformers(p, dtype, device)
-    if name == "te":
-        return make_te(p, dtype, device)
-    raise Skip("unknown backend")
+    optional = {"flash-attn": make_flash_attn, "xformers": make_xformers, "te": make_te}.get(name)
+    if optional is None:
+        raise Skip("unknown backend")
+    try:
+        return optional(p, dtype, device)
+    except ImportError as e:
+        # The package imports at the top level but not the part attnprof calls (a build for another framework or CUDA).
+        raise Skip("%s: its attention function does not import in %s (%s)" % (name, sys.executable, (str(e).strip().splitlines() or [type(e).__name__])[0][:200]))
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the shapes of GPU.md on this machine's adapter. Prints a table (adapter, shape, kernel,
  * median, TFLOP/s, peak bytes, ratio to naive) and can write it as Markdown for BENCHMARKS.md.
- *   node dist/bench.js [--shapes vit196,vit3136,qwen2-prefill,qwen2-decode (default),vit3136-nbhd,vit3136-d80,vit196-d80,vit3136-softcap]
+ *   node dist/bench.js [--shapes vit196,vit3136,qwen2-prefill,qwen2-decode (default),qwen2-packed,vit3136-nbhd,vit3136-d80,vit196-d80,vit3136-softcap]
  *                      [--kernels naive,flash,torch:sdpa-flash,…]
  *                      [--iters N] [--markdown OUT] [--json OUT] [--sweep tiled:64,32;rows:64,8]
  *                      [--dtype f32|f16] [--torch-dtype bf16,f16,f32] [--mode fwd|train] [--python PATH]
@@ -17,7 +17,7 @@ import { discoverPython, noTorchReason, type PythonSession } from '../../extensi
 import { runTorchKernels } from '../../extension/engine/torchBridge';
 import { isTorchKernel, type TorchDType } from '../../extension/engine/torchProtocol';
 import { parseTorchDtype } from '../../extension/engine/torchDtype';
-import { AttentionProblem, describeProblem, neighborhoodFor } from '../../kernels/problem';
+import { AttentionProblem, describeProblem, docBoundsFor, neighborhoodFor } from '../../kernels/problem';
 import { runProblem, KernelResult } from '../../kernels/runner';
 import { formatBytes, formatMs } from '../../kernels/units';
 import { measureCeilings } from '../../kernels/ceilings';
@@ -39,11 +39,20 @@ const SHAPES: BenchShape[] = [
   { id: 'vit3136-d80', label: 'ViT-3136 D=80 (8,12,12,3136,80)', versus: 'vit3136', problem: { ...base, batch: 8, heads: 12, kvHeads: 12, seqLenQ: 3136, seqLenK: 3136, headDim: 80, causal: false } },
   { id: 'vit196-d80', label: 'ViT-196 D=80 (128,16,16,196,80)', versus: 'vit196', problem: { ...base, batch: 128, heads: 16, kvHeads: 16, seqLenQ: 196, seqLenK: 196, headDim: 80, causal: false } },
   { id: 'qwen2-prefill', label: 'Qwen2-7B prefill 4k causal GQA (1,28,4,4096,128)', problem: { ...base, batch: 1, heads: 28, kvHeads: 4, seqLenQ: 4096, seqLenK: 4096, headDim: 128, causal: true } },
+  // Packed training rows (varlen): five documents in each 4k row, a query sees only its own document's keys.
+  { id: 'qwen2-packed', label: 'Qwen2-7B 4k causal, 5 packed documents per row (2,28,4,4096,128)', versus: 'qwen2-prefill', problem: { ...base, batch: 2, heads: 28, kvHeads: 4, seqLenQ: 4096, seqLenK: 4096, headDim: 128, causal: true, docBounds: packedRows(2, 4096) } },
   { id: 'qwen2-decode', label: 'Qwen2-7B decode b8 ctx 4k (8,28,4,1→4096,128)', problem: { ...base, batch: 8, heads: 28, kvHeads: 4, seqLenQ: 1, seqLenK: 4096, headDim: 128, causal: true } },
   // The seed article's FlexAttention cases: ask with --shapes.
   { id: 'vit3136-softcap', label: 'ViT-3136 softcap 30 (8,12,12,3136,64)', problem: { ...base, batch: 8, heads: 12, kvHeads: 12, seqLenQ: 3136, seqLenK: 3136, headDim: 64, causal: false, softcap: 30 } },
 ];
 const DEFAULT_SHAPES = ['vit196', 'vit3136', 'qwen2-prefill', 'qwen2-decode'];
+
+/** Document bounds of `batch` rows of `n` tokens, each packing documents of 1/8, 1/4, 1/16, 1/2 and 1/16 of the row. */
+function packedRows(batch: number, n: number): Int32Array {
+  const docs = [n / 8, n / 4, n / 16, n / 2].map(Math.floor);
+  docs.push(n - docs.reduce((a, x) => a + x, 0));
+  return docBoundsFor(Array.from({ length: batch }, () => docs), n);
+}
 
 /** Software adapters get the same shapes with batch and sequence divided down. */
 function scaled(s: BenchShape): BenchShape {
@@ -53,6 +62,7 @@ function scaled(s: BenchShape): BenchShape {
   p.seqLenQ = p.seqLenQ === 1 ? 1 : n;
   p.seqLenK = n;
   if (p.neighborhood) p.neighborhood = neighborhoodFor(n, p.neighborhood.radius);
+  if (p.docBounds) p.docBounds = packedRows(p.batch, n);
   return { id: s.id, versus: s.versus, label: `${s.id} scaled for software (${p.batch},${p.heads},${p.kvHeads},${p.seqLenQ === 1 ? `1→${n}` : n},${p.headDim})`, problem: p };
 }
 

@@ -16,6 +16,7 @@ import { buildFlameModel } from '../../../extension/report/flame-model';
 import { toChromeTrace, validateChromeTrace } from '../../../extension/report/trace';
 import { CancelledError } from '../../../kernels/runner';
 import { problem, tempDir } from '../helpers';
+import { docBoundsFor } from '../../../kernels/problem';
 import { ProfileFailure, WorkerClient } from '../../../extension/vscode/workerClient';
 import type { ProfileRequest } from '../../../extension/engine/profile';
 import { repoPath } from '../model/helpers';
@@ -127,6 +128,16 @@ describe('torch:eager on CPU against the float64 reference', () => {
     { name: 'kv-lens with an empty batch row (outputs 0), bf16', p: problem({ batch: 3, heads: 2, kvHeads: 2, seqLenQ: 16, seqLenK: 16, headDim: 32, kvLens: Int32Array.from([16, 5, 0]) }), dtype: 'bf16' as const },
     { name: 'the seed\'s 2-D neighbourhood (grid 7, radius 2) + causal, GQA, f32', p: problem({ batch: 1, heads: 4, kvHeads: 2, seqLenQ: 49, seqLenK: 49, headDim: 32, causal: true, neighborhood: { radius: 2, rows: 7, cols: 7 } }), dtype: 'f32' as const },
     { name: 'MQA 8:1, N = 1 decode against 50 keys, causal, bf16', p: problem({ batch: 2, heads: 8, kvHeads: 1, seqLenQ: 1, seqLenK: 50, headDim: 64, causal: true }), dtype: 'bf16' as const },
+    {
+      name: 'packed documents (a padded tail that sees nothing), causal, GQA 4:2, f32',
+      p: problem({ batch: 2, heads: 4, kvHeads: 2, seqLenQ: 48, seqLenK: 48, headDim: 32, causal: true, docBounds: docBoundsFor([[20, 1, 17], [48]], 48) }),
+      dtype: 'f32' as const,
+    },
+    {
+      name: 'packed documents, bidirectional with a window and a softcap, bf16',
+      p: problem({ batch: 1, heads: 2, kvHeads: 2, seqLenQ: 40, seqLenK: 40, headDim: 32, window: 6, softcap: 4, docBounds: docBoundsFor([[9, 25, 6]], 40) }),
+      dtype: 'bf16' as const,
+    },
   ];
   for (const c of cases) {
     test(c.name, async () => {
@@ -181,6 +192,27 @@ describe('torch:eager on CPU against the float64 reference', () => {
     const [r] = await runTorchKernels(session, p, ['torch:eager'], { dtype: 'bf16', mode: 'train', iterations: 1, warmup: 0, maxSeconds: 10, seed: 17, profile: false });
     assert.equal(r.status, 'ok', r.error);
     assert.ok(r.correct, `${r.maxRelError} > ${r.tolerance}: ${r.notes.join(' | ')}`);
+  });
+
+  test('train mode on packed documents: a padded tail gets no gradient, every tensor within the f32 tolerance', async () => {
+    const p = problem({ batch: 1, heads: 2, kvHeads: 1, seqLenQ: 36, seqLenK: 36, headDim: 32, causal: true, docBounds: docBoundsFor([[11, 19]], 36) });
+    const [r] = await runTorchKernels(session, p, ['torch:eager'], { dtype: 'f32', mode: 'train', iterations: 1, warmup: 0, maxSeconds: 10, seed: 23, profile: false });
+    assert.equal(r.status, 'ok', r.error);
+    assert.ok(r.correct, `${r.maxRelError} > ${r.tolerance}: ${r.notes.join(' | ')}`);
+    const perTensor = r.notes.find((n) => n.startsWith('max relative error per tensor:')) ?? '';
+    assert.match(perTensor, /O .* dQ .* dK .* dV /, 'the output and all three gradients were compared');
+  });
+
+  test('packed documents with backends that cannot take them: skipped with the reason', async () => {
+    const p = problem({ batch: 1, heads: 2, kvHeads: 2, seqLenQ: 16, seqLenK: 16, headDim: 32, causal: true, docBounds: docBoundsFor([[8, 8]], 16) });
+    const [eager, sdpaFlash, fa] = await runTorchKernels(session, p, ['torch:eager', 'torch:sdpa-flash', 'torch:flash-attn'], {
+      dtype: 'f32', mode: 'fwd', iterations: 1, warmup: 0, maxSeconds: 10, seed: 4, profile: false,
+    });
+    assert.ok(eager.correct, eager.error);
+    assert.equal(sdpaFlash.status, 'skipped');
+    assert.match(sdpaFlash.error ?? '', olderThan2() ? /^needs PyTorch ≥ 2\.0/ : /no attention mask: SDPA's flash backend takes only is_causal \(this problem has causal, packed documents\)/);
+    assert.equal(fa.status, 'skipped');
+    assert.match(fa.error ?? '', /flash_attn|fp32/);
   });
 
   test('backends this PyTorch lacks are skipped with their reason, beside a backend that runs', async () => {
@@ -300,6 +332,31 @@ describe('attnprof profile with both engines (WebGPU on the real adapter, PyTorc
     assert.deepEqual(flame.rows[2].boxes.map((b) => b.label), ['flash']);
     assert.deepEqual(flame.rows[4].boxes.map((b) => b.label), ['torch:eager']);
     assert.ok(flame.rows[5].boxes.length > 0);
+  });
+
+  test('--docs: packed documents through both engines, each checked against the float64 reference', async () => {
+    const json = tmp.path('docs.json');
+    const r = await cli('profile', '--shape', '2,4,2,48,32', '--causal', '--docs', '20,1,17;48', '--kernels', 'flash,torch:eager', '--iters', '2', '--seed', '8',
+      '--no-ceilings', '--python', torchPython.path, '--json', json);
+    assert.equal(r.code, 0, r.err);
+    const report = parseReport(JSON.parse(readFileSync(json, 'utf8')));
+    assert.deepEqual(report.spec.documents, [[20, 1, 17], [48]]);
+    assert.deepEqual(report.workloads[0].results.map((x) => [x.kernel, x.status, x.correct]), [['flash', 'ok', true], ['torch:eager', 'ok', true]]);
+    assert.match(r.out, /causal, packed documents \(4 in 2 rows\)/);
+  });
+
+  test('--docs: bad lists are exit 2 with one sentence', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--docs', '10,0'], /--docs takes document lengths \(positive integers, ',' between documents, ';' between rows\), got '10,0'\./],
+      [['--docs', '4;4;4'], /--docs gives 3 rows of documents for a batch of 2: give one list \(every row\) or 2\./],
+      [['--docs', '40'], /packed row 0 holds 40 tokens, more than its 32\./],
+      [['--docs', '8', '--q-len', '16'], /--docs packs documents into rows of N tokens: queries and keys must be the same tokens \(--q-len 16 ≠ N 32\)\./],
+    ];
+    for (const [extra, want] of cases) {
+      const r = await cli('profile', '--shape', '2,2,2,32,32', '--kernels', 'torch:eager', ...extra);
+      assert.equal(r.code, 2, `${extra.join(' ')}: ${r.err}`);
+      assert.match(r.err, want);
+    }
   });
 
   test('no Python with PyTorch: every torch row is skipped with one sentence naming what was tried', async () => {
