@@ -16,6 +16,7 @@ import { ceilingsJson, memoryJson, resultJson, specJson } from './reportWire';
 import { reportEnvelope } from './envelope';
 import { describeHello, discoverPython, noTorchReason, type PythonChoice, type PythonSession } from './pythonSession';
 import { runTorchKernels, skippedTorchResults } from './torchBridge';
+import { shiftEvents } from './torchMemory';
 import { isTorchKernel, type ProfileMode, type TorchDType } from './torchProtocol';
 
 export interface WorkloadRequest {
@@ -237,6 +238,12 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
             seed,
             signal: hooks.signal,
             onProgress: onMessage(w.name),
+            // Each backend's one-call timeline after what ran before it, 1 ms apart, on this workload's clock.
+            onMemory: (_kernel, events) => {
+              const last = memory.at(-1);
+              const idBase = memory.reduce((m, e) => Math.max(m, e.id), 0);
+              memory = [...memory, ...shiftEvents(events, last ? last.timeMs + 1 : 0, idBase, last?.liveBytes ?? 0)];
+            },
           });
         }
         results.push(...torchResults);

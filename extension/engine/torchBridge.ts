@@ -13,6 +13,8 @@ import { referenceGradients, sampleGradients } from '../../kernels/reference-gra
 import { CancelledError, type KernelResult, type PassStats } from '../../kernels/runner';
 import { summarize } from '../../kernels/stats';
 import { PythonError, deviceText, type PythonSession } from './pythonSession';
+import { memoryPeakText, torchMemoryEvents } from './torchMemory';
+import type { MemoryEvent } from '../../kernels/allocator';
 import { torchBackendOf, type InputChecksums, type ProfileMode, type TorchBackend, type TorchBackendResult, type TorchDType, type TorchRunRequest } from './torchProtocol';
 
 /**
@@ -57,8 +59,12 @@ export interface TorchRunOptions {
   graceSeconds?: number;
   device?: TorchRunRequest['device'];
   profile?: boolean;
+  /** Record one extra call's allocations (CUDA, PyTorch ≥ 2.1); default true. */
+  memory?: boolean;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
+  /** A backend's memory timeline (torchMemory.ts: phase = the kernel id, time and live bytes from 0). */
+  onMemory?: (kernel: string, events: MemoryEvent[]) => void;
 }
 
 export const elementBytesOf = (dtype: TorchDType): number => (dtype === 'f32' ? 4 : 2);
@@ -197,6 +203,7 @@ export async function runTorchKernels(session: PythonSession, p: AttentionProble
     ...(grad ? { gradRows: [...grad.rows], gradKeys: [...grad.keys] } : {}),
     device: o.device ?? 'auto',
     profile: o.profile ?? true,
+    memory: o.memory ?? true,
   };
   const raw = new Map<string, TorchBackendResult>();
   let theirSums: InputChecksums | undefined;
@@ -275,6 +282,15 @@ export async function runTorchKernels(session: PythonSession, p: AttentionProble
     const notes = [device, ...r.notes].map((n) => (/[.!?]$/.test(n) ? n : `${n}.`));
     if ((r.copies ?? 1) > 1) notes.push(`inputs rotated over ${r.copies} copies.`);
     if (traces.length) notes.push(`kernel breakdown: ${traces.length} iteration(s) under torch.profiler, timed separately from the ${samples.length} measured ones.`);
+    if (r.memory) {
+      try {
+        const events = torchMemoryEvents(r.memory, k, { scoreElements: p.batch * p.heads * p.seqLenQ * p.seqLenK, elementBytes: elementBytesOf(o.dtype) });
+        notes.push(`memory timeline: one extra ${o.mode === 'train' ? 'training step' : 'call'} under torch.cuda.memory._record_memory_history, ${memoryPeakText(events)}.`);
+        o.onMemory?.(k, events);
+      } catch (e) {
+        notes.push(`memory timeline dropped: ${(e as Error).message}`);
+      }
+    }
     const result: KernelResult = {
       ...base,
       status: 'ok',

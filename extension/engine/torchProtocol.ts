@@ -89,6 +89,8 @@ export interface TorchRunRequest {
   gradKeys?: number[];
   device?: 'auto' | 'cpu' | 'cuda' | 'mps';
   profile?: boolean;
+  /** Record one extra call under torch.cuda.memory._record_memory_history (CUDA, PyTorch ≥ 2.1). Default true. */
+  memory?: boolean;
 }
 
 export type ToTorch =
@@ -103,6 +105,19 @@ export interface TorchIterationTrace {
   startMs: number;
   durationMs: number;
   passes: { name: string; startMs: number; durationMs: number }[];
+}
+
+/**
+ * One call's allocations from the caching allocator's history (the script's memory_trace): the blocks, and their
+ * allocs and frees in the allocator's order, µs from the call's start (host clock: when the op was launched).
+ */
+export interface TorchMemoryTrace {
+  /** `before`: live when the call began (inputs, dO, a materialised mask); `after`: still live when it ended. */
+  blocks: { bytes: number; name?: string; role?: 'input' | 'output' | 'gradient'; before?: boolean; after?: boolean }[];
+  events: { kind: 'alloc' | 'free'; block: number; us: number }[];
+  endUs: number;
+  /** Train mode: when the forward had returned (the backward starts). */
+  forwardEndUs?: number;
 }
 
 export interface TorchBackendResult {
@@ -123,6 +138,8 @@ export interface TorchBackendResult {
   /** Train mode: dQ rows `gradRows`, dK and dV rows `gradKeys`, the same encoding. */
   grads?: { dq: string; dk: string; dv: string };
   copies?: number;
+  /** The memory timeline of one extra call, where the allocator can record it (else a note says why not). */
+  memory?: TorchMemoryTrace;
 }
 
 export type InputChecksums = { q: [number, number]; k: [number, number]; v: [number, number]; dO?: [number, number] };

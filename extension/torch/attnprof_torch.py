@@ -756,6 +756,148 @@ def profile_iteration(fn, device):
     }
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Memory timeline: the caching allocator's own history of one call
+# ---------------------------------------------------------------------------------------------------------
+
+_MARK_BYTES = 512  # the allocator's smallest block: a marker allocation costs nothing and has an address of its own
+
+
+def memory_unavailable(device):
+    """One sentence when this PyTorch cannot record the allocator's history here, else None."""
+    if device.type != "cuda":
+        return "memory timeline: not recorded \u2014 torch.cuda.memory._record_memory_history needs a CUDA device, and this run is on %s" % (
+            "CPU" if device.type == "cpu" else device.type.upper())
+    if TV < (2, 1, 0) or not hasattr(torch.cuda.memory, "_record_memory_history") or not hasattr(torch.cuda.memory, "_snapshot"):
+        return "memory timeline: not recorded \u2014 needs PyTorch \u2265 2.1 (torch.cuda.memory._record_memory_history); this Python has %s" % torch.__version__
+    return None
+
+
+def _storage_ptr(t):
+    return t.untyped_storage().data_ptr()
+
+
+def _block_bytes(t):
+    """A tensor's bytes as the allocator's history states an allocation: the size asked for, not rounded to a block."""
+    return t.untyped_storage().nbytes()
+
+
+def record_memory(backend, qkv, d_out, device, train):
+    """One untimed call (forward, or forward + backward) under torch.cuda.memory._record_memory_history: the
+    allocations and frees of that call, with the tensors attnprof knows by name (memory_trace gives the shape)."""
+    q, k, v = qkv
+    mem = torch.cuda.memory
+    before = [("Q", "input", q), ("K", "input", k), ("V", "input", v)]
+    if d_out is not None:
+        before.append(("dO", "gradient", d_out))
+    before += [(label, "input", t) for (label, t) in backend.resident]
+    if train:
+        q.grad = k.grad = v.grad = None
+    _sync(device)
+    # No stack traces (context=None): only the alloc/free history, so the call runs at its usual speed.
+    mem._record_memory_history(enabled="all", context=None, stacks="python", max_entries=1 << 20)
+    try:
+        wall0 = time.time() * 1e6
+        start = torch.empty(_MARK_BYTES, dtype=torch.uint8, device=device)
+        mid = None
+        if train:
+            out = backend.forward(q, k, v)
+            mid = torch.empty(_MARK_BYTES, dtype=torch.uint8, device=device)
+            out.backward(d_out)
+        else:
+            with torch.no_grad():
+                out = backend.forward(q, k, v)
+        # Wait for the GPU before the closing mark, so the span covers the work and not only its launch.
+        _sync(device)
+        end = torch.empty(_MARK_BYTES, dtype=torch.uint8, device=device)
+        wall1 = time.time() * 1e6
+        snap = mem._snapshot()
+    finally:
+        mem._record_memory_history(enabled=None)
+    after = {_storage_ptr(out): ("O", "output")}
+    if train:
+        for name, t in (("dQ", q.grad), ("dK", k.grad), ("dV", v.grad)):
+            if t is not None:
+                after[_storage_ptr(t)] = (name, "gradient")
+    index = device.index if device.index is not None else torch.cuda.current_device()
+    marks = {"start": start.data_ptr(), "end": end.data_ptr(), "mid": mid.data_ptr() if mid is not None else None}
+    known = [(name, role, _block_bytes(t)) for (name, role, t) in before]
+    trace = memory_trace(snap, index, marks, known, after, (wall0, wall1))
+    del start, mid, end, out
+    if train:
+        q.grad = k.grad = v.grad = None
+    return trace
+
+
+def memory_trace(snapshot, device_index, marks, before, after, wall_us=None):
+    """The part of a torch.cuda.memory._snapshot() history between the `start` and `end` marker allocations, as
+    attnprof's memory trace (extension/engine/torchMemory.ts turns it into report events):
+      blocks: [{bytes, name?, role?, before?, after?}]  before: live when the call began (the inputs `before` names);
+              after: still live when it ended (named from `after`, {address: (name, role)}, when it is one of those)
+      events: [{kind: "alloc" | "free", block, us}]      in the allocator's order, us from the start mark
+      endUs, forwardEndUs (the `mid` mark, train mode)
+    Pure: attnprof's tests feed it snapshot-shaped dicts."""
+    traces = snapshot.get("device_traces") or []
+    if device_index >= len(traces):
+        raise ValueError("the allocator's history has no trace for device %d" % device_index)
+    trace = traces[device_index]
+
+    def last_alloc(addr, upto):
+        for i in range(upto - 1, -1, -1):
+            e = trace[i]
+            if e.get("action") == "alloc" and e.get("addr") == addr:
+                return i
+        return -1
+
+    i_end = last_alloc(marks["end"], len(trace))
+    i_start = last_alloc(marks["start"], i_end) if i_end >= 0 else -1
+    if i_start < 0:
+        raise ValueError("the allocator's history does not hold the whole call (its ring buffer dropped the start)")
+    t0, t1 = trace[i_start].get("time_us"), trace[i_end].get("time_us")
+    if not isinstance(t0, (int, float)) or not isinstance(t1, (int, float)):
+        raise ValueError("this PyTorch's allocator history carries no event times (time_us)")
+    scale = 1.0
+    if wall_us is not None and not (wall_us[0] - 5e6 <= t0 <= wall_us[1] + 5e6) and wall_us[0] - 5e6 <= t0 / 1000.0 <= wall_us[1] + 5e6:
+        scale = 1e-3  # a clock in nanoseconds despite the key's name
+
+    def at(e):
+        t = e.get("time_us")
+        return max(0.0, (t - t0) * scale) if isinstance(t, (int, float)) else None
+
+    blocks = [{"bytes": int(nbytes), "name": name, "role": role, "before": True} for (name, role, nbytes) in before]
+    events = []
+    live = {}
+    forward_end = None
+    last = 0.0
+    for e in trace[i_start + 1:i_end]:
+        action, addr = e.get("action"), e.get("addr")
+        t = at(e)
+        if t is None:
+            raise ValueError("an event of the allocator's history has no time")
+        last = t = max(t, last)
+        if action == "alloc":
+            if marks.get("mid") is not None and addr == marks["mid"]:
+                forward_end = t
+                continue
+            blocks.append({"bytes": int(e.get("size") or 0)})
+            live[addr] = len(blocks) - 1
+            events.append({"kind": "alloc", "block": len(blocks) - 1, "us": t})
+        elif action in ("free_requested", "free_completed", "free"):
+            # free_completed follows free_requested for a block already closed; a free of a block from before the
+            # call (a tensor of an earlier iteration) is not this call's memory.
+            b = live.pop(addr, None)
+            if b is not None:
+                events.append({"kind": "free", "block": b, "us": t})
+    for addr, b in live.items():
+        blocks[b]["after"] = True
+        if addr in after:
+            blocks[b]["name"], blocks[b]["role"] = after[addr]
+    out = {"blocks": blocks, "events": events, "endUs": max(last, (t1 - t0) * scale)}
+    if forward_end is not None:
+        out["forwardEndUs"] = forward_end
+    return out
+
+
 def _b64_rows(t, index, D):
     rows = t.reshape(-1, D).index_select(0, index).float().cpu().contiguous()
     flat = rows.reshape(-1).tolist()
@@ -886,6 +1028,16 @@ def run_backend(rid, name, p, req, sets, d_out, dtype, device, check_rows, progr
             except Exception as e:  # the profiler is a bonus; the timing stands without it
                 result["notes"].append("torch.profiler failed: %s" % str(e).splitlines()[0][:200])
             result["iterations"] = traces
+        if req.get("memory", True):
+            why = memory_unavailable(device)
+            if why:
+                result["notes"].append(why)
+            else:
+                progress("%s: memory timeline (one call under torch.cuda.memory._record_memory_history)" % name)
+                try:
+                    result["memory"] = record_memory(backend, inputs[0], grad, device, train)
+                except Exception as e:  # like the profiler, a bonus: the timing stands without it
+                    result["notes"].append("memory timeline not recorded: %s" % (str(e).strip().splitlines() or [type(e).__name__])[0][:200])
         # The output of input set 0 (whose numbers attnprof regenerates) for the correctness check.
         with torch.no_grad():
             q, k, v = inputs[0]

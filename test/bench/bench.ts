@@ -9,7 +9,9 @@
  * the forward | backward split and the bytes the forward keeps for the backward.
  * On a software adapter the shapes are scaled down (and the table says so): lavapipe would take hours.
  * `torch:*` kernels run in the same process run through the PyTorch bridge (extension/engine/torchBridge.ts), once
- * per --torch-dtype, beside ours: an absolute time is only comparable inside one run on a shared machine.
+ * per --torch-dtype, beside ours: an absolute time is only comparable inside one run on a shared machine. On CUDA
+ * with PyTorch ≥ 2.1 each PyTorch row also records one extra call's allocations (its memory timeline: the peak by
+ * role is in the row's notes line, the events in --json as `memoryTimeline`).
  */
 import { writeFileSync } from 'node:fs';
 import { openGpu, type GpuContext } from '../../kernels/device';
@@ -19,6 +21,7 @@ import { isTorchKernel, type TorchDType } from '../../extension/engine/torchProt
 import { parseTorchDtype } from '../../extension/engine/torchDtype';
 import { AttentionProblem, describeProblem, docBoundsFor, neighborhoodFor } from '../../kernels/problem';
 import { runProblem, KernelResult } from '../../kernels/runner';
+import type { MemoryEvent } from '../../kernels/allocator';
 import { formatBytes, formatMs } from '../../kernels/units';
 import { measureCeilings } from '../../kernels/ceilings';
 
@@ -78,6 +81,8 @@ interface Row {
   kernel: string;
   result: KernelResult;
   ratio: number;
+  /** A PyTorch row's memory timeline of one extra call (CUDA, PyTorch ≥ 2.1): written with --json. */
+  memory?: MemoryEvent[];
 }
 
 async function main(): Promise<void> {
@@ -128,7 +133,7 @@ async function main(): Promise<void> {
       if (k === 'flash' && sweep) for (const t of sweep) variants.push({ name: `flash[${t}]`, tiles: t });
       else variants.push({ name: k });
     }
-    const results: { name: string; r: KernelResult }[] = [];
+    const results: { name: string; r: KernelResult; memory?: MemoryEvent[] }[] = [];
     for (const v of variants) {
       // Sweep entries are "variant:rows,keys" (variant tiled or rows) or just "rows,keys".
       const [variant, tiles] = v.tiles?.includes(':') ? v.tiles.split(':') : [undefined, v.tiles];
@@ -155,6 +160,7 @@ async function main(): Promise<void> {
       for (const td of torchDtypes) {
         console.error(`bench: ${shape.label} · ${torchKernels.join(', ')} ${td} ${mode}`);
         if (!session.alive) throw new Error('the Python process is gone (see above)');
+        const memory = new Map<string, MemoryEvent[]>();
         const torchResults = await runTorchKernels(session, shape.problem, torchKernels, {
           dtype: td as TorchDType,
           mode,
@@ -163,13 +169,14 @@ async function main(): Promise<void> {
           maxSeconds: 60,
           seed: 1,
           onProgress: (m) => console.error(`bench:   ${m}`),
+          onMemory: (k, events) => memory.set(k, events),
         });
-        torchResults.forEach((r) => results.push({ name: `${r.kernel} ${td}${mode === 'train' ? ' fwd+bwd' : ''}`, r }));
+        torchResults.forEach((r) => results.push({ name: `${r.kernel} ${td}${mode === 'train' ? ' fwd+bwd' : ''}`, r, memory: memory.get(r.kernel) }));
       }
     }
     const naive = results.find((x) => x.name === 'naive' && x.r.status === 'ok')?.r.timings?.medianMs;
-    for (const { name, r } of results) {
-      rows.push({ id: shape.id, versus: shape.versus, shape: shape.label, kernel: name, result: r, ratio: naive && r.timings ? naive / r.timings.medianMs : Number.NaN });
+    for (const { name, r, memory } of results) {
+      rows.push({ id: shape.id, versus: shape.versus, shape: shape.label, kernel: name, result: r, ratio: naive && r.timings ? naive / r.timings.medianMs : Number.NaN, ...(memory ? { memory } : {}) });
     }
   }
   ctx?.destroy();
@@ -216,7 +223,7 @@ async function main(): Promise<void> {
   }
   const json = flag('json');
   if (json) {
-    writeFileSync(json, JSON.stringify({ adapter: a, pytorch: session ? { python: session.describe(), torch: session.hello.torch, device: session.hello.device } : undefined, mode, ceilings, rows: rows.map((r) => ({ ...r.result, shape: r.shape, variant: r.kernel, ratio: r.ratio, iterations: undefined })), problems: ids.map((id) => describeProblem(SHAPES.find((s) => s.id === id)!.problem)) }, null, 1));
+    writeFileSync(json, JSON.stringify({ adapter: a, pytorch: session ? { python: session.describe(), torch: session.hello.torch, device: session.hello.device } : undefined, mode, ceilings, rows: rows.map((r) => ({ ...r.result, shape: r.shape, variant: r.kernel, ratio: r.ratio, iterations: undefined, ...(r.memory ? { memoryTimeline: r.memory } : {}) })), problems: ids.map((id) => describeProblem(SHAPES.find((s) => s.id === id)!.problem)) }, null, 1));
   }
   if (rows.some((r) => r.result.status === 'ok' && !r.result.correct)) process.exitCode = 1;
 }

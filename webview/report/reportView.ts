@@ -86,7 +86,7 @@ export function renderReport(shell: Shell, report: ProfileReport): HTMLElement {
             const { svg, root } = renderMemoryChart(memoryModel, t, width);
             return { svg, root, legend: memoryLegend(memoryModel, t) };
           },
-          ['Every GPU buffer the profiler allocated (tracked allocator, host clock). Dashed: what the analytic model expects each kernel to hold.', ...memoryModel.warnings.slice(0, 5)],
+          ['Every GPU buffer the profiler allocated (tracked allocator, host clock); a PyTorch row\'s phase is one extra call from PyTorch\'s caching-allocator history (CUDA, PyTorch ≥ 2.1). Dashed: what the analytic model expects each kernel to hold.', ...memoryModel.warnings.slice(0, 5)],
         ),
     },
     {

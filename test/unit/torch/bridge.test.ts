@@ -142,10 +142,20 @@ describe('torch:eager on CPU against the float64 reference', () => {
   for (const c of cases) {
     test(c.name, async () => {
       const progress: string[] = [];
+      const timelines: string[] = [];
       const [r] = await runTorchKernels(session, c.p, ['torch:eager'], {
         dtype: c.dtype, mode: 'fwd', iterations: 3, warmup: 1, maxSeconds: 30, seed: 1234, onProgress: (m) => progress.push(m),
+        onMemory: (k, events) => timelines.push(`${k}: ${events.filter((e) => e.kind === 'alloc').map((e) => e.label).join(',')}`),
       });
       assert.equal(r.status, 'ok', r.error);
+      if (session.hello.device.kind === 'cpu') {
+        // The allocator history is CUDA's: on CPU the row says so in one sentence, and everything else stands.
+        assert.deepEqual(timelines, []);
+        assert.ok(r.notes.includes('memory timeline: not recorded — torch.cuda.memory._record_memory_history needs a CUDA device, and this run is on CPU.'), r.notes.join(' | '));
+      } else if (session.hello.device.kind === 'cuda' && !olderThan2() && !/^2\.0\./.test(session.hello.torch ?? '')) {
+        assert.match(timelines[0] ?? '', /^torch:eager: Q,K,V,.*O/, 'the timeline names the inputs and the output');
+        assert.ok(r.notes.some((n) => /^memory timeline: one extra call under torch\.cuda\.memory\._record_memory_history, peak /.test(n)), r.notes.join(' | '));
+      }
       assert.equal(r.engine, 'pytorch');
       assert.equal(r.dtype, c.dtype);
       assert.ok(r.correct, `max rel error ${r.maxRelError} > ${r.tolerance}`);
