@@ -18,6 +18,7 @@ import { inspectCommand, modelsFromFile } from './config-commands';
 import { runWorker } from '../engine/worker';
 import { OutputError, checkOutputPath, writeOutput } from './outputs';
 import { PADDING_USAGE, isPaddingInputError, paddingCommand } from './padding';
+import { FILTERED_ENV, opensGpu, runWithQuietDawn } from './quietDawn';
 import { TORCH_KERNEL_IDS, isTorchKernel, type ProfileMode, type TorchDType } from '../engine/torchProtocol';
 import { configTorchDtype, parseTorchDtype } from '../engine/torchDtype';
 import { describeHello, discoverPython, type PythonChoice } from '../engine/pythonSession';
@@ -520,10 +521,15 @@ if (require.main === module && /(^|[\\/])cli\.js$/.test(__filename)) {
   process.on('unhandledRejection', fatal);
   // A closed pipe (`attnprof inspect x | head -1`) is the reader's choice, not a failure.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(process.exitCode ?? 0) : fatal(e)));
-  void main(process.argv.slice(2), {
-    out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
-    err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
-  }).then((code) => {
+  const argv = process.argv.slice(2);
+  // A command that opens a GPU runs as a child whose stderr is filtered of Dawn's native start-up warnings.
+  const run = opensGpu(argv) && process.env[FILTERED_ENV] !== '1'
+    ? runWithQuietDawn(__filename, argv)
+    : main(argv, {
+        out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
+        err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+      });
+  void run.then((code) => {
     process.exitCode = code;
   });
 }

@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { AdapterSummary } from '../../kernels/device';
+import { isDawnNoise } from '../../kernels/dawnLog';
 import type { ProfileRequest } from '../engine/profile';
 import { isFromWorker, type FromWorker, type PaddingRequest, type PythonProbeSummary, type ToWorker, type WorkerErrorKind } from '../engine/protocol';
 import type { PythonChoice } from '../engine/pythonSession';
@@ -52,18 +53,13 @@ export function failureMessage(kind: WorkerErrorKind, message: string, what: 'pr
   return `${head}: ${text} ${(what === 'padding' ? PADDING_ADVICE[kind] : undefined) ?? ADVICE[kind]}`;
 }
 
-/**
- * Dawn prints these on every device it opens, crash or not: quoting them as a crashed worker's "last output"
- * hides the line that says what went wrong.
- */
-const KNOWN_NOISE = [/artificially reduced from \d+ to \d+/, /^Warning: .*dynamic offset allocation limit/];
-
 /** The last few lines of a worker's output that say something (Dawn's start-up warnings left out), one line. */
 export function lastMeaningfulLines(output: string, count = 3, maxChars = 300): string {
   const lines = output
     .split(/\r?\n/)
     .map((l) => l.trim())
-    .filter((l) => l && !KNOWN_NOISE.some((re) => re.test(l)));
+    // Dawn's start-up warnings are printed on every device, crash or not: quoted, they hide what went wrong.
+    .filter((l) => l && !isDawnNoise(l));
   return lines.slice(-count).join(' ').slice(-maxChars);
 }
 
