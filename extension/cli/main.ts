@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { GpuError, NoAdapterError, listAdapters, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType, Layout, ProblemError, describeProblem, docBoundsFor, neighborhoodFor, validateProblem } from '../../kernels/problem';
 import { CancelledError, KERNEL_NAMES, runProblem } from '../../kernels/runner';
-import { profile, ProfileRequest } from '../engine/profile';
+import { profile } from '../engine/profile';
+import type { ProfileRequest } from '../protocol/worker';
 import { configRequest, shapeRequest } from '../engine/requests';
 import { measureCeilings } from '../../kernels/ceilings';
 import { formatBytes, formatMatrixConfig } from '../../kernels/units';
@@ -19,9 +20,10 @@ import { runWorker } from '../engine/worker';
 import { OutputError, checkOutputPath, writeOutput } from './outputs';
 import { PADDING_USAGE, isPaddingInputError, paddingCommand } from './padding';
 import { FILTERED_ENV, opensGpu, runWithQuietDawn } from './quietDawn';
-import { TORCH_KERNEL_IDS, isTorchKernel, type ProfileMode, type TorchDType } from '../engine/torchProtocol';
+import { TORCH_KERNEL_IDS, isTorchKernel, type ProfileMode, type TorchDType } from '../protocol/python';
 import { configTorchDtype, parseTorchDtype } from '../engine/torchDtype';
-import { describeHello, discoverPython, type PythonChoice } from '../engine/pythonSession';
+import { describeHello, discoverPython } from '../engine/pythonSession';
+import type { PythonChoice } from '../protocol/worker';
 
 const USAGE = `attnprof — profile Transformer attention kernels on this machine's GPU (WebGPU/Dawn)
 

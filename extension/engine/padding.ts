@@ -16,7 +16,7 @@ import type { ProfileReport } from '../report/schema';
 import { paddingJson, specJson } from './reportWire';
 import { reportEnvelope } from './envelope';
 import type { ProfileHooks } from './profile';
-import type { PaddingRequest } from './protocol';
+import type { PaddingRequest } from '../protocol/worker';
 import { workloadsFromModels } from './workloads';
 
 /**

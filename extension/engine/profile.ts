@@ -14,43 +14,11 @@ import { planFirstRun, timeLeftText } from './estimate';
 import type { ProfileReport, Workload, EngineInfo } from '../report/schema';
 import { ceilingsJson, memoryJson, resultJson, specJson } from './reportWire';
 import { reportEnvelope } from './envelope';
-import { describeHello, discoverPython, noTorchReason, type PythonChoice, type PythonSession } from './pythonSession';
+import { describeHello, discoverPython, noTorchReason, type PythonSession } from './pythonSession';
+import type { ProfileRequest } from '../protocol/worker';
 import { runTorchKernels, skippedTorchResults } from './torchBridge';
 import { shiftEvents } from './torchMemory';
-import { isTorchKernel, type ProfileMode, type TorchDType } from './torchProtocol';
-
-export interface WorkloadRequest {
-  name: string;
-  problem: AttentionProblem;
-  layers: number[];
-}
-
-export interface ProfileRequest {
-  title: string;
-  source: ProfileReport['source'];
-  workloads: WorkloadRequest[];
-  kernels: string[];
-  iterations: number;
-  warmup: number;
-  seed?: number;
-  adapterName?: string;
-  maxSeconds?: number;
-  /** Measure (or read cached) compute and bandwidth ceilings for the roofline. Default true. */
-  ceilings?: boolean;
-  /** fwd (default) or train (forward + backward with a random dO). */
-  mode?: ProfileMode;
-  /** Element type of the `torch:*` kernels; default the workloads' dtype. */
-  torchDtype?: TorchDType;
-  /** Which Python runs the `torch:*` kernels (default: discovery, see pythonSession.ts). */
-  python?: PythonChoice;
-  /** Seconds a PyTorch backend may take beyond maxSeconds (start-up, compilation, profiling); default 300. */
-  torchGraceSeconds?: number;
-  /**
-   * The sequence length came from the config, not from the user: the engine may profile a shorter one where the
-   * full one would not finish in time (a software adapter, an estimate over maxSeconds), and says so.
-   */
-  autoSeqLen?: boolean;
-}
+import { isTorchKernel, type ProfileMode, type TorchDType } from '../protocol/python';
 
 /**
  * Whether one of our WGSL kernels can run in this mode: in train mode only the kernels with a backward pass

@@ -1,6 +1,6 @@
 /**
  * The user's Python running attnprof's PyTorch script (`attnprof_torch.py`, shipped next to dist/cli.js): finding
- * an interpreter, starting it, and one run at a time over the JSON-lines protocol of torchProtocol.ts, with a
+ * an interpreter, starting it, and one run at a time over the JSON-lines protocol of protocol/python.ts, with a
  * time limit per backend, cancel (ask, then kill) and a clean failure when Python dies. No `vscode` import: the
  * CLI and the extension's worker both use it.
  */
@@ -8,7 +8,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, constants, existsSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
-import { parseFromTorch, type FromTorch, type InputChecksums, type TorchBackendResult, type TorchHello, type TorchRunRequest } from './torchProtocol';
+import { parseFromTorch, type FromTorch, type InputChecksums, type TorchBackendResult, type TorchHello, type TorchRunRequest } from '../protocol/python';
+import type { PythonCandidate, PythonChoice } from '../protocol/worker';
 
 export const TORCH_SCRIPT = 'attnprof_torch.py';
 
@@ -22,22 +23,6 @@ export function torchScriptPath(): string {
     dir = parent;
   }
   throw new PythonError('start', `attnprof's PyTorch script (${TORCH_SCRIPT}) is missing next to ${__dirname}; rebuild attnprof (npm run build).`);
-}
-
-export type PythonSource = '--python' | 'ATTNPROF_PYTHON' | 'attnprof.python' | 'Python extension' | 'PATH' | 'system';
-
-export interface PythonCandidate {
-  /** As given (a name looked up on PATH, or a path). */
-  path: string;
-  source: PythonSource;
-}
-
-/** What the caller knows about which Python to use. */
-export interface PythonChoice {
-  /** An explicit interpreter (--python, ATTNPROF_PYTHON or the attnprof.python setting): only this one is tried. */
-  explicit?: PythonCandidate;
-  /** The Python extension's active interpreter, tried first when nothing is explicit. */
-  extensionInterpreter?: string;
 }
 
 export type PythonErrorKind = 'start' | 'crash' | 'timeout' | 'cancelled' | 'protocol' | 'input' | 'internal';

@@ -5,7 +5,7 @@
  */
 import { describeProblem, type AttentionProblem } from '../../kernels/problem';
 import type { ModelAttention } from '../model';
-import type { ProfileRequest } from './profile';
+import type { ProfileRequest } from '../protocol/worker';
 import { workloadsFromModels, type WorkloadOverrides } from './workloads';
 
 /** Everything of a request but what is profiled: kernels, iterations, mode, adapter, Python… */

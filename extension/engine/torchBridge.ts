@@ -15,7 +15,7 @@ import { summarize } from '../../kernels/stats';
 import { PythonError, deviceText, type PythonSession } from './pythonSession';
 import { memoryPeakText, torchMemoryEvents } from './torchMemory';
 import type { MemoryEvent } from '../../kernels/allocator';
-import { torchBackendOf, type InputChecksums, type ProfileMode, type TorchBackend, type TorchBackendResult, type TorchDType, type TorchRunRequest } from './torchProtocol';
+import { torchBackendOf, type InputChecksums, type ProfileMode, type TorchBackend, type TorchBackendResult, type TorchDType, type TorchRunRequest } from '../protocol/python';
 
 /**
  * Max relative error allowed against the float64 reference, per dtype. bf16 keeps 8 mantissa bits to f16's 11, and

@@ -2,7 +2,7 @@
  * The element type a model config states for PyTorch (`torch_dtype` / `dtype` in a Hugging Face config, `bf16:` /
  * `fp16:` in training arguments): the default dtype of the `torch:*` rows, as the model would run. Pure text scan.
  */
-import type { TorchDType } from './torchProtocol';
+import type { TorchDType } from '../protocol/python';
 
 const NAMES: Record<string, TorchDType> = { bfloat16: 'bf16', float16: 'f16', half: 'f16', float32: 'f32', float: 'f32' };
 

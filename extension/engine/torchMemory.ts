@@ -8,7 +8,7 @@
  */
 import type { BufferRole, MemoryEvent } from '../../kernels/allocator';
 import { formatBytes } from '../../kernels/units';
-import type { TorchMemoryTrace } from './torchProtocol';
+import type { TorchMemoryTrace } from '../protocol/python';
 
 export interface TorchMemoryShape {
   /** Elements of one score matrix over the batch and query heads: B·Hq·Nq·Nk. */

@@ -8,8 +8,9 @@ import { LengthsError } from '../padding/lengths';
 import { PaddingError } from '../padding/strategies';
 import { analysePadding } from './padding';
 import { profile, type ProfileHooks } from './profile';
-import { FromWorker, WorkerErrorKind, isToWorker, type PythonProbeSummary } from './protocol';
-import { describeHello, discoverPython, type PythonChoice } from './pythonSession';
+import { FromWorker, WorkerErrorKind, isToWorker, type PythonProbeSummary } from '../protocol/worker';
+import { describeHello, discoverPython } from './pythonSession';
+import type { PythonChoice } from '../protocol/worker';
 
 /** Every Python candidate and what it has (none kept running). */
 export async function probePythons(choice: PythonChoice): Promise<PythonProbeSummary[]> {

@@ -5,7 +5,7 @@
 import type { ModelAttention } from '../model';
 import { ABSURD_SIZES, layerIndices } from '../model';
 import { AttentionProblem, DType, Layout, ProblemError, headDimIssue, neighborhoodFor } from '../../kernels/problem';
-import type { WorkloadRequest } from './profile';
+import type { WorkloadRequest } from '../protocol/worker';
 
 /**
  * When a config states only its positions table (Qwen2-7B: 131072) and no training length, profiling and

@@ -4,10 +4,10 @@
  */
 import { KERNEL_NAMES } from '../../kernels/names';
 import type { AttentionProblem, DType } from '../../kernels/problem';
-import type { ProfileRequest } from '../engine/profile';
+import type { ProfileRequest } from '../protocol/worker';
 import { configRequest as buildConfigRequest, shapeRequest as buildShapeRequest } from '../engine/requests';
 import { configTorchDtype } from '../engine/torchDtype';
-import { TORCH_KERNEL_IDS, type ProfileMode, type TorchDType } from '../engine/torchProtocol';
+import { TORCH_KERNEL_IDS, type ProfileMode, type TorchDType } from '../protocol/python';
 import type { ModelAttention } from '../model';
 
 /** Our WGSL kernels (kernels/names.ts), then PyTorch's backends (`torch:NAME`, run by the user's Python). */

@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { ProblemError } from '../../kernels/problem';
-import type { PaddingRequest } from '../engine/protocol';
+import type { PaddingRequest } from '../protocol/worker';
 import { analyseConfig } from '../hints/analysis';
 import { checkPositiveInt, type AnalyzePaddingArgs } from '../hints/paddingInput';
 import { paddingAttention } from '../engine/padding';

@@ -3,8 +3,8 @@
  * store (side panel, CodeLens) then the report panel. Every failure ends as a message saying what to do.
  */
 import * as vscode from 'vscode';
-import type { ProfileRequest } from '../engine/profile';
-import type { PaddingRequest } from '../engine/protocol';
+import type { ProfileRequest } from '../protocol/worker';
+import type { PaddingRequest } from '../protocol/worker';
 import type { ProfileReport } from '../report/schema';
 import type { ReportPanels } from '../webview-host/reportPanels';
 import type { Log } from './log';

@@ -4,7 +4,7 @@
  * candidates (python3 on PATH, /usr/bin/python3) in the worker.
  */
 import * as vscode from 'vscode';
-import type { PythonChoice } from '../engine/pythonSession';
+import type { PythonChoice } from '../protocol/worker';
 import type { ProfileSettings } from '../hints/settings';
 
 interface PythonExtensionApi {

@@ -9,7 +9,7 @@ import { bestText } from '../hints/reportEntry';
 import { COMMANDS, REPORTS_VIEW_ID } from './commandIds';
 import type { Log } from './log';
 import type { ReportStore } from './reportStore';
-import { isFromSidebar, type FromSidebar, type RunRow, type ToSidebar } from './sidebarProtocol';
+import { isFromSidebar, type FromSidebar, type RunRow, type ToSidebar } from '../protocol/sidebar';
 
 export { REPORTS_VIEW_ID };
 

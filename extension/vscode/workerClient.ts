@@ -6,9 +6,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { AdapterSummary } from '../../kernels/device';
 import { isDawnNoise } from '../../kernels/dawnLog';
-import type { ProfileRequest } from '../engine/profile';
-import { isFromWorker, type FromWorker, type PaddingRequest, type PythonProbeSummary, type ToWorker, type WorkerErrorKind } from '../engine/protocol';
-import type { PythonChoice } from '../engine/pythonSession';
+import type { ProfileRequest } from '../protocol/worker';
+import { WORKER_ERROR_KINDS, isFromWorker, type FromWorker, type PaddingRequest, type PythonProbeSummary, type ToWorker, type WorkerErrorKind } from '../protocol/worker';
+import { isRequestError } from '../protocol/result';
+import type { PythonChoice } from '../protocol/worker';
 import { parseReport, ReportFormatError, type ProfileReport } from '../report/schema';
 
 export type ProfileFailureKind = WorkerErrorKind | 'crash' | 'cancelled';
@@ -289,7 +290,7 @@ export class WorkerClient {
             entry.reject(new ProfileFailure('internal', failureMessage('internal', `the worker sent an invalid report (${why})`, what)));
           }
         } else {
-          const kind: WorkerErrorKind = ['input', 'gpu', 'no-adapter', 'internal'].includes(msg.error?.kind) ? msg.error.kind : 'internal';
+          const kind: WorkerErrorKind = isRequestError(msg.error, WORKER_ERROR_KINDS) ? msg.error.kind : 'internal';
           const text = typeof msg.error?.message === 'string' ? msg.error.message : 'unknown error';
           entry.reject(new ProfileFailure(kind, failureMessage(kind, text, what), text));
         }

@@ -4,7 +4,7 @@ import type { ProfileReport } from '../report/schema';
 import { paddingCsv, paddingMarkdown } from '../report/padding-model';
 import { summaryCsv, summaryMarkdown } from '../report/summary';
 import { toChromeTrace, validateChromeTrace } from '../report/trace';
-import type { ChartName, ReportExportFormat } from './protocol';
+import type { ChartName, ReportExportFormat } from '../protocol/reportView';
 
 interface FileKind {
   suffix: string;

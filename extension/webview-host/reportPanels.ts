@@ -9,7 +9,7 @@ import { paddingMarkdown } from '../report/padding-model';
 import { reportTabTitle, reportTime, summaryMarkdown } from '../report/summary';
 import { exportChart, exportReport } from './exports';
 import { reportHtml } from './html';
-import { isFromReportView, type FromReportView, type PersistedReportView, type ToReportView } from './protocol';
+import { isFromReportView, type FromReportView, type PersistedReportView, type ToReportView } from '../protocol/reportView';
 
 export const REPORT_VIEW_TYPE = 'attnprof.report';
 
@@ -122,7 +122,7 @@ class ReportPanel implements vscode.Disposable {
             ? await exportReport(this.reportFor(m.side), m.format)
             : await exportChart(this.reportFor('b'), m.chart, m.format, m.data);
         if (!uri) {
-          this.post({ type: 'result', requestId, ok: false, error: 'Export cancelled.', cancelled: true });
+          this.post({ type: 'result', requestId, ok: false, error: { kind: 'cancelled', message: 'Export cancelled.' } });
           return;
         }
         message = `Saved ${vscode.workspace.asRelativePath(uri)}.`;
@@ -133,7 +133,7 @@ class ReportPanel implements vscode.Disposable {
       const error = e instanceof Error ? e.message : String(e);
       this.log(`report view: ${m.type} failed: ${error}`);
       void vscode.window.showErrorMessage(`Attention Profiler: ${error}`);
-      this.post({ type: 'result', requestId, ok: false, error });
+      this.post({ type: 'result', requestId, ok: false, error: { kind: 'failed', message: error } });
     }
   }
 

@@ -17,7 +17,7 @@ import { writeFileSync } from 'node:fs';
 import { openGpu, type GpuContext } from '../../kernels/device';
 import { discoverPython, noTorchReason, type PythonSession } from '../../extension/engine/pythonSession';
 import { runTorchKernels } from '../../extension/engine/torchBridge';
-import { isTorchKernel, type TorchDType } from '../../extension/engine/torchProtocol';
+import { isTorchKernel, type TorchDType } from '../../extension/protocol/python';
 import { parseTorchDtype } from '../../extension/engine/torchDtype';
 import { AttentionProblem, describeProblem, docBoundsFor, neighborhoodFor } from '../../kernels/problem';
 import { runProblem, KernelResult } from '../../kernels/runner';

@@ -1,5 +1,5 @@
 /** The report webview's building blocks shared by its views: tabs, a themed SVG chart holder, the export toolbar. */
-import type { ChartName, ReportExportFormat } from '../../extension/webview-host/protocol';
+import type { ChartName, ReportExportFormat } from '../../extension/protocol/reportView';
 import { TAG } from '../shared/toolkit';
 import type { ThemeColors } from '../shared/theme';
 import { svgText, svgToPng } from './chartExport';

@@ -5,13 +5,13 @@
  * setState so a hidden panel, or one restored after a reload, comes back as it was.
  */
 import './report.css';
-import type { PersistedReportView } from '../../extension/webview-host/protocol';
+import type { PersistedReportView } from '../../extension/protocol/reportView';
 import { parseReport } from '../../extension/report/schema';
 import { registerToolkit } from '../shared/toolkit';
 import { readTheme, watchTheme, type ThemeColors } from '../shared/theme';
 import { renderCompare } from './compareView';
 import { statusLine } from './dom';
-import { HostRequests, parseToReportView } from './messages';
+import { HostRequests, parseToReportView, type ResultMessage } from './messages';
 import { renderReport } from './reportView';
 import type { Shell } from './shell';
 import { persisted, readUiState, type UiState } from './state';
@@ -43,10 +43,10 @@ window.addEventListener('error', (e) => logToHost('error', `${e.message} (${e.fi
 
 function makeShell(): Shell {
   const status = statusLine();
-  const answer = async (p: Promise<{ ok: boolean; message?: string; error?: string; cancelled?: boolean }>) => {
+  const answer = async (p: Promise<ResultMessage>) => {
     const r = await p;
     if (r.ok) status.show(r.message ?? 'Done.');
-    else if (!r.cancelled) status.show(r.error ?? 'Failed.', 'error');
+    else if (r.error.kind !== 'cancelled') status.show(r.error.message, 'error');
   };
   return {
     status,

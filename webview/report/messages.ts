@@ -1,5 +1,5 @@
 /** Validation of host → webview messages (the protocol is imported as types only; the check lives here). */
-import type { FromReportView, ToReportView } from '../../extension/webview-host/protocol';
+import type { FromReportView, ToReportView } from '../../extension/protocol/reportView';
 import { parseReport } from '../../extension/report/schema';
 import { hostChannel, type HostChannel } from '../shared/vscode';
 
@@ -16,7 +16,10 @@ export function parseToReportView(value: unknown): ToReportView | undefined {
       case 'result':
         if (typeof m.requestId !== 'number') return undefined;
         if (m.ok === true) return { type: 'result', requestId: m.requestId, ok: true, ...(typeof m.message === 'string' ? { message: m.message } : {}) };
-        if (m.ok === false && typeof m.error === 'string') return { type: 'result', requestId: m.requestId, ok: false, error: m.error, cancelled: m.cancelled === true };
+        if (m.ok === false && typeof m.error === 'object' && m.error !== null) {
+          const { kind, message } = m.error as Record<string, unknown>;
+          if ((kind === 'failed' || kind === 'cancelled') && typeof message === 'string') return { type: 'result', requestId: m.requestId, ok: false, error: { kind, message } };
+        }
         return undefined;
       default:
         return undefined;

@@ -1,6 +1,6 @@
 /** One report: its tabs (Summary, Flame chart, Memory, Roofline, and Padding when it has an analysis). */
 import type { ProfileReport } from '../../extension/report/schema';
-import type { ReportExportFormat } from '../../extension/webview-host/protocol';
+import type { ReportExportFormat } from '../../extension/protocol/reportView';
 import { buildFlameModel } from '../../extension/report/flame-model';
 import { buildMemoryModel } from '../../extension/report/memory-model';
 import { buildRooflineModel } from '../../extension/report/roofline-model';

@@ -2,7 +2,7 @@
  * What every view of the report webview gets from the entry (main.ts): the status line, export and copy
  * requests to the host, persisted UI state, the theme and clean-up hooks. Views import this type, never main.ts.
  */
-import type { ChartName, ReportExportFormat } from '../../extension/webview-host/protocol';
+import type { ChartName, ReportExportFormat } from '../../extension/protocol/reportView';
 import type { ThemeColors } from '../shared/theme';
 import type { statusLine } from './dom';
 import type { UiState } from './state';

@@ -1,5 +1,5 @@
 /** UI state kept with getState/setState, so a hidden-then-shown (or reloaded) panel comes back as it was. */
-import type { PersistedReportView } from '../../extension/webview-host/protocol';
+import type { PersistedReportView } from '../../extension/protocol/reportView';
 import type { SummaryRow } from '../../extension/report/summary';
 import type { FlameUiState } from './flameChart';
 

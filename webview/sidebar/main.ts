@@ -2,7 +2,7 @@
  * The "Reports" side panel: runs newest first, the run in progress, open / delete / compare / export.
  * Plain DOM with VS Code's CSS variables; every user string goes in through textContent.
  */
-import type { FromSidebar, RunRow, RunningRow, ToSidebar } from '../../extension/vscode/sidebarProtocol';
+import type { FromSidebar, RunRow, RunningRow, ToSidebar } from '../../extension/protocol/sidebar';
 import { formatPercent } from '../../kernels/units';
 import { hostChannel } from '../shared/vscode';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Ceilings } from '../../../kernels/ceilings';
 import { SOFTWARE_SEQ_LEN, estimateIterationMs, planFirstRun, timeLeftText } from '../../../extension/engine/estimate';
-import type { WorkloadRequest } from '../../../extension/engine/profile';
+import type { WorkloadRequest } from '../../../extension/protocol/worker';
 import { problem } from '../helpers';
 
 // lavapipe on 2 cores, roughly: 0.02 TFLOP/s attained, 5 GB/s.

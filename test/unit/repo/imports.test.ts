@@ -58,6 +58,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['extension/model/'],
   ['extension/padding/'],
   ['extension/report/'],
+  ['extension/protocol/'],
   ['extension/engine/'],
   ['extension/hints/'],
   ['extension/cli/', 'extension/webview-host/'],
@@ -74,7 +75,7 @@ const folderOf = (file: string) => LAYERS.flat().find((p) => file.startsWith(p))
  */
 const FORMATTERS = 'kernels/units.ts';
 /** What the webviews may import from outside webview/: the report contract, the channels' protocols, formatters. */
-const WEBVIEW_MAY_IMPORT = [/^extension\/report\//, /^extension\/webview-host\/protocol\.ts$/, /^extension\/vscode\/sidebarProtocol\.ts$/, /^kernels\/units\.ts$/];
+const WEBVIEW_MAY_IMPORT = [/^extension\/report\//, /^extension\/protocol\/(reportView|sidebar|result)\.ts$/, /^kernels\/units\.ts$/];
 
 function violations(edges: readonly Edge[]): string[] {
   const out: string[] = [];
@@ -82,6 +83,8 @@ function violations(edges: readonly Edge[]): string[] {
     if (e.from.startsWith('webview/')) {
       const own = e.to.startsWith('webview/');
       if (!own && !WEBVIEW_MAY_IMPORT.some((re) => re.test(e.to))) out.push(`${e.from} -> ${e.to}`);
+      // Protocols as types only: each side validates what it receives with its own code.
+      else if (e.to.startsWith('extension/protocol/') && !e.typeOnly) out.push(`${e.from} -> ${e.to} (not import type)`);
       continue;
     }
     if (e.to.startsWith('webview/')) {
@@ -199,6 +202,10 @@ test('the checks catch what they are for', () => {
     'webview/report/a.ts -> kernels/problem.ts',
   ]);
   assert.deepEqual(violations([e('extension/vscode/a.ts', 'kernels/device.ts')]), []);
+  assert.deepEqual(violations([e('webview/report/a.ts', 'extension/protocol/reportView.ts'), { ...e('webview/report/b.ts', 'extension/protocol/reportView.ts'), typeOnly: true }]), [
+    'webview/report/a.ts -> extension/protocol/reportView.ts (not import type)',
+  ]);
+  assert.deepEqual(violations([e('extension/protocol/worker.ts', 'extension/engine/profile.ts')]), ['extension/protocol/worker.ts -> extension/engine/profile.ts']);
   assert.deepEqual(violations([e('extension/report/a.ts', 'kernels/runner.ts'), e('extension/report/a.ts', 'extension/padding/types.ts'), e('extension/report/a.ts', 'kernels/units.ts')]), [
     'extension/report/a.ts -> extension/padding/types.ts',
     'extension/report/a.ts -> kernels/runner.ts',

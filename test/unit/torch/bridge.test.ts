@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { main } from '../../../extension/cli/main';
-import { discoverPython, pythonCandidates, PythonSession, type PythonCandidate } from '../../../extension/engine/pythonSession';
+import { discoverPython, pythonCandidates, PythonSession } from '../../../extension/engine/pythonSession';
+import type { PythonCandidate } from '../../../extension/protocol/worker';
 import { runTorchKernels, TORCH_TOLERANCE } from '../../../extension/engine/torchBridge';
 import { parseReport } from '../../../extension/report/schema';
 import { summaryTable } from '../../../extension/report/summary';
@@ -18,7 +19,7 @@ import { CancelledError } from '../../../kernels/runner';
 import { problem, tempDir } from '../helpers';
 import { docBoundsFor } from '../../../kernels/problem';
 import { ProfileFailure, WorkerClient } from '../../../extension/vscode/workerClient';
-import type { ProfileRequest } from '../../../extension/engine/profile';
+import type { ProfileRequest } from '../../../extension/protocol/worker';
 import { repoPath } from '../model/helpers';
 
 process.env.XDG_RUNTIME_DIR ??= '/tmp';

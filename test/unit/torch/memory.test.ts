@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { memoryPeakText, shiftEvents, torchMemoryEvents, traceFault } from '../../../extension/engine/torchMemory';
-import type { TorchMemoryTrace } from '../../../extension/engine/torchProtocol';
+import type { TorchMemoryTrace } from '../../../extension/protocol/python';
 import { buildMemoryModel } from '../../../extension/report/memory-model';
 import { repoPath } from '../model/helpers';
 import { kernelResult, problem, sampleReport, workload } from '../helpers';

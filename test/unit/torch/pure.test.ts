@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { gradientSample, roundToBf16, torchBytesMoved, torchFlops } from '../../../extension/engine/torchBridge';
 import { configTorchDtype, parseTorchDtype } from '../../../extension/engine/torchDtype';
-import { parseFromTorch, torchBackendOf } from '../../../extension/engine/torchProtocol';
+import { parseFromTorch, torchBackendOf } from '../../../extension/protocol/python';
 import { entryOf, measuredText } from '../../../extension/hints/reportEntry';
 import { readSettings } from '../../../extension/hints/settings';
 import { summaryRows, summaryTable } from '../../../extension/report/summary';

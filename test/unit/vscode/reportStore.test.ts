@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { isSafeReportId, ReportStore } from '../../../extension/vscode/reportStore';
-import { isFromSidebar } from '../../../extension/vscode/sidebarProtocol';
+import { isFromSidebar } from '../../../extension/protocol/sidebar';
 import { gemmaReport, shapeReport } from './helpers';
 
 const root = mkdtempSync(join(tmpdir(), 'attnprof-store-'));

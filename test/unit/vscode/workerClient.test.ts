@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import type { ProfileRequest } from '../../../extension/engine/profile';
+import type { ProfileRequest } from '../../../extension/protocol/worker';
 import { ProfileFailure, WorkerClient } from '../../../extension/vscode/workerClient';
 import { repoPath } from '../model/helpers';
 import { shapeReport } from './helpers';
@@ -235,7 +235,7 @@ test('the real worker analyses padding of a lengths file: arithmetic only, measu
 });
 
 test('padding requests are checked before they reach the worker’s engine', async () => {
-  const { isToWorker, isPaddingRequest } = await import('../../../extension/engine/protocol');
+  const { isToWorker, isPaddingRequest } = await import('../../../extension/protocol/worker');
   const ok = { title: 't', source: { kind: 'shape' }, lengthsFile: '/x', causal: false };
   assert.ok(isToWorker({ type: 'padding', id: 1, request: ok }));
   assert.ok(!isToWorker({ type: 'padding', id: 1, request: { ...ok, lengthsFile: '' } }));

@@ -5,9 +5,10 @@
  * `webview/report/messages.ts`.
  *
  * Request/response: a webview request carries `requestId`; the host answers with one `result` carrying the
- * same id and `{ ok: true }` or `{ ok: false, error }` (the shape the profiling worker channel also uses).
+ * same id and `{ ok: true }` or `{ ok: false, error: { kind, message } }` (result.ts: every channel's shape).
  */
 import type { ProfileReport } from '../report/schema';
+import type { Outcome } from './result';
 
 /** Formats the host can export a report to (all from the report itself, no webview data needed). */
 export type ReportExportFormat = 'trace' | 'json' | 'csv' | 'markdown' | 'padding-csv' | 'padding-markdown';
@@ -19,10 +20,13 @@ export type ToReportView =
   | { type: 'report'; report: ProfileReport }
   /** Show an A/B comparison of two reports (the answer to `ready` in a compare panel). */
   | { type: 'compare'; a: ProfileReport; b: ProfileReport }
-  /** The outcome of a request; `message` is what to tell the user when it worked (e.g. "saved to …"). */
-  | { type: 'result'; requestId: number; ok: true; message?: string }
-  /** A request failed or was cancelled; `error` is one sentence for the user. */
-  | { type: 'result'; requestId: number; ok: false; error: string; cancelled?: boolean };
+  /**
+   * The outcome of request `requestId`: `message` is what to tell the user when it worked (e.g. "saved to …"); a
+   * failure's message is one sentence for the user, a cancelled one (the user closed the save dialog) says nothing.
+   */
+  | ({ type: 'result'; requestId: number } & Outcome<{ message?: string }, ReportViewErrorKind>);
+
+export type ReportViewErrorKind = 'failed' | 'cancelled';
 
 export type FromReportView =
   /** The webview's script is listening: send it the report (again, after the view was hidden and restored). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isFromReportView } from '../../../extension/webview-host/protocol';
+import { isFromReportView } from '../../../extension/protocol/reportView';
 import { contentSecurityPolicy, reportHtml } from '../../../extension/webview-host/html';
 
 describe('report view protocol: messages from the webview are validated', () => {

@@ -1,8 +1,9 @@
 /**
  * The channel to the PyTorch side (`dist/attnprof_torch.py`, started with the user's Python): JSON lines on stdio,
  * a request id on every message, stderr for logs only. One union per direction; the script's docstring says the
- * same. Pure types and checks (no process handling here: torchBridge.ts).
+ * same. Pure types and checks (no process handling here: engine/torchBridge.ts, engine/pythonSession.ts).
  */
+import type { Outcome } from './result';
 
 /** PyTorch attention backends attnprof can time, as kernel ids `torch:NAME`. */
 export const TORCH_BACKENDS = ['eager', 'sdpa-flash', 'sdpa-efficient', 'sdpa-cudnn', 'sdpa-math', 'flex', 'flash-attn', 'xformers', 'te'] as const;
@@ -152,9 +153,10 @@ export type FromTorch =
   | { type: 'inputs'; id: number; checksums: InputChecksums }
   /** One backend finished (or was skipped, or failed). */
   | { type: 'backend'; id: number; result: TorchBackendResult }
-  /** The run ended. */
-  | { type: 'result'; id: number; ok: true }
-  | { type: 'result'; id: number; ok: false; error: { kind: 'cancelled' | 'input' | 'internal' | 'protocol'; message: string } };
+  /** The run ended, or failed (`error.kind`). */
+  | ({ type: 'result'; id: number } & Outcome<object, TorchErrorKind>);
+
+export type TorchErrorKind = 'cancelled' | 'input' | 'internal' | 'protocol';
 
 /** Parses one line from the script; undefined for anything that is not a well-formed message. */
 export function parseFromTorch(line: string): FromTorch | undefined {

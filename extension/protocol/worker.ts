@@ -1,12 +1,64 @@
 /**
  * The channel between the extension host and the profiling worker (a child process running
- * `dist/cli.js worker`, Node IPC with structured-clone serialization). One union per direction.
+ * `dist/cli.js worker`, Node IPC with structured-clone serialization). One union per direction; the requests the
+ * worker runs (ProfileRequest, PaddingRequest) are the engine's use cases as plain data (engine/profile.ts,
+ * engine/padding.ts), so the CLI, the worker and the VS Code commands build the same objects.
  */
 import type { ProfileReport } from '../report/schema';
 import type { AdapterSummary } from '../../kernels/device';
-import type { ProfileRequest } from './profile';
+import type { AttentionProblem } from '../../kernels/problem';
 import type { LengthsFormat, PaddingAttention } from '../padding/types';
-import type { PythonChoice } from './pythonSession';
+import type { ProfileMode, TorchDType } from './python';
+import type { Outcome } from './result';
+
+export interface WorkloadRequest {
+  name: string;
+  problem: AttentionProblem;
+  layers: number[];
+}
+
+export interface ProfileRequest {
+  title: string;
+  source: ProfileReport['source'];
+  workloads: WorkloadRequest[];
+  kernels: string[];
+  iterations: number;
+  warmup: number;
+  seed?: number;
+  adapterName?: string;
+  maxSeconds?: number;
+  /** Measure (or read cached) compute and bandwidth ceilings for the roofline. Default true. */
+  ceilings?: boolean;
+  /** fwd (default) or train (forward + backward with a random dO). */
+  mode?: ProfileMode;
+  /** Element type of the `torch:*` kernels; default the workloads' dtype. */
+  torchDtype?: TorchDType;
+  /** Which Python runs the `torch:*` kernels (default: discovery, see pythonSession.ts). */
+  python?: PythonChoice;
+  /** Seconds a PyTorch backend may take beyond maxSeconds (start-up, compilation, profiling); default 300. */
+  torchGraceSeconds?: number;
+  /**
+   * The sequence length came from the config, not from the user: the engine may profile a shorter one where the
+   * full one would not finish in time (a software adapter, an estimate over maxSeconds), and says so.
+   */
+  autoSeqLen?: boolean;
+}
+
+export type PythonSource = '--python' | 'ATTNPROF_PYTHON' | 'attnprof.python' | 'Python extension' | 'PATH' | 'system';
+
+export interface PythonCandidate {
+  /** As given (a name looked up on PATH, or a path). */
+  path: string;
+  source: PythonSource;
+}
+
+/** What the caller knows about which Python to use. */
+export interface PythonChoice {
+  /** An explicit interpreter (--python, ATTNPROF_PYTHON or the attnprof.python setting): only this one is tried. */
+  explicit?: PythonCandidate;
+  /** The Python extension's active interpreter, tried first when nothing is explicit. */
+  extensionInterpreter?: string;
+}
 
 /** One interpreter that Python discovery tried, for *Select Kernels…*. */
 export interface PythonProbeSummary {
@@ -53,16 +105,15 @@ export type ToWorker =
   | { type: 'python'; id: number; choice: PythonChoice };
 
 export type WorkerErrorKind = 'input' | 'gpu' | 'no-adapter' | 'internal';
+export const WORKER_ERROR_KINDS: readonly WorkerErrorKind[] = ['input', 'gpu', 'no-adapter', 'internal'];
 
 export type FromWorker =
   /** The worker is listening. */
   | { type: 'ready' }
   /** What runs now; fraction of kernels done in [0, 1]. */
   | { type: 'progress'; id: number; message: string; fraction: number }
-  /** A profile (or padding analysis) finished. */
-  | { type: 'result'; id: number; ok: true; report: ProfileReport }
-  /** A request failed; `kind` says whose fault and so what the user should do. */
-  | { type: 'result'; id: number; ok: false; error: { kind: WorkerErrorKind; message: string } }
+  /** A profile (or padding analysis) finished with its report, or failed (`error.kind`: whose fault, so what to do). */
+  | ({ type: 'result'; id: number } & Outcome<{ report: ProfileReport }, WorkerErrorKind>)
   /** Adapters found. */
   | { type: 'adapters'; id: number; adapters: AdapterSummary[] }
   /** Python candidates tried, in order. */
