@@ -50,7 +50,22 @@ export interface GpuContext {
   lost: () => string | undefined;
   /** The first uncaptured GPU error since the last call (validation, out of memory), then cleared. */
   takeError: () => string | undefined;
+  /**
+   * Gives the device up while the GPU still runs work that cannot be cancelled (a kernel past its time limit):
+   * nothing more is submitted, and `destroy` no longer waits for the GPU (Dawn's destroy blocks until the queue is
+   * idle). The process should exit once it has said what was measured (`gpuAbandoned`).
+   */
+  abandon(reason: string): void;
+  /** Why the device was given up, if it was. */
+  abandoned: () => string | undefined;
   destroy(): void;
+}
+
+let abandonedInProcess: string | undefined;
+
+/** Why a device of this process was given up with work still running on the GPU (see GpuContext.abandon). */
+export function gpuAbandoned(): string | undefined {
+  return abandonedInProcess;
 }
 
 export class GpuError extends Error {
@@ -281,6 +296,7 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
     uncaptured ??= `GPU error: ${err.message.split('\n')[0]}`;
   });
   let destroyed = false;
+  let abandonReason: string | undefined;
   return {
     device,
     adapter: summary,
@@ -295,10 +311,16 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
       uncaptured = undefined;
       return e;
     },
+    abandon: (reason) => {
+      abandonReason ??= reason;
+      abandonedInProcess ??= reason;
+    },
+    abandoned: () => abandonReason,
     destroy: () => {
       clearInterval(timer);
+      if (destroyed) return;
       destroyed = true;
-      device.destroy();
+      if (!abandonReason) device.destroy();
     },
   };
 }

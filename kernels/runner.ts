@@ -124,8 +124,16 @@ export interface RunOptions {
   kernels: string[];
   iterations?: number;
   warmup?: number;
-  /** Stop timing a kernel after this many seconds (at least 3 iterations). */
+  /**
+   * A real time limit per kernel (s) for its warm-up and timed iterations (compiling excluded; undefined: none).
+   * Warm-up stops while it would leave no room for a timed iteration; timing stops before an iteration that would
+   * pass the limit (one at least, a last warm-up counting as it when nothing else fits); and a GPU wait still
+   * running at the limit ends the kernel with a failed row and gives the device up (`ctx.abandon`): the GPU cannot
+   * be interrupted, so the kernels after it are not run and the caller should end the process.
+   */
   maxSeconds?: number;
+  /** Estimated ms of one iteration per kernel (the engine's cost model): the limit's guide before the first iteration. */
+  iterationEstimatesMs?: Readonly<Record<string, number>>;
   /**
    * Keep warming up for at least this long (ms). GPUs raise their clocks only under sustained load: on
    * the H100 a short kernel timed straight after launch ran 5× slower than the same kernel 100 ms later.
@@ -158,6 +166,11 @@ export interface RunResult {
 
 export class CancelledError extends Error {
   override name = 'CancelledError';
+}
+
+/** A GPU wait still running when the kernel's time limit passed. */
+export class TimeLimitError extends Error {
+  override name = 'TimeLimitError';
 }
 
 /** Also the gradients' tolerance (measured on lavapipe: ~1e-6 in f32, ~4e-4 in f16, where storage rounding dominates). */
@@ -198,6 +211,38 @@ export function checkFits(ctx: GpuContext, p: AttentionProblem, kernels: Pick<Ke
 function inputSetCount(p: AttentionProblem, mode: RunMode): number {
   const bytes = ((mode === 'train' ? 2 : 1) * qElements(p) + 2 * kvElements(p)) * elementBytes(p.dtype);
   return bytes >= ROTATE_BELOW_BYTES ? 1 : Math.min(4, Math.ceil(ROTATE_BELOW_BYTES / Math.max(bytes, 1)));
+}
+
+/**
+ * A kernel's time limit: whether `n` more iterations fit (by the last iteration's wall time, or the estimate
+ * before the first), and a GPU wait that gives up at the limit. No limit: everything fits, waits never give up.
+ */
+function timeLimit(maxSeconds: number | undefined, started: number, estimateMs: number | undefined) {
+  const deadline = maxSeconds !== undefined && Number.isFinite(maxSeconds) ? started + maxSeconds * 1000 : Infinity;
+  let iterationMs = estimateMs !== undefined && Number.isFinite(estimateMs) && estimateMs > 0 ? estimateMs : 0;
+  return {
+    seconds: maxSeconds ?? Infinity,
+    fits: (n: number) => deadline === Infinity || performance.now() + n * iterationMs <= deadline,
+    observed: (ms: number) => {
+      iterationMs = ms;
+    },
+    async wait(work: Promise<unknown>, what: string): Promise<void> {
+      if (deadline === Infinity) {
+        await work;
+        return;
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const over = new Promise<'over'>((resolve) => {
+        timer = setTimeout(() => resolve('over'), Math.max(0, deadline - performance.now()));
+      });
+      const outcome = await Promise.race([work.then(() => 'done' as const), over]);
+      clearTimeout(timer);
+      if (outcome === 'over') {
+        const estimate = estimateMs ? ` (estimated ${(estimateMs / 1000).toPrecision(2)} s per iteration)` : '';
+        throw new TimeLimitError(`stopped at the time limit (${maxSeconds} s) with ${what} still running on the GPU${estimate}; raise the limit (--max-seconds, attnprof.maxSeconds) or profile a smaller shape.`);
+      }
+    },
+  };
 }
 
 function throwIfCancelled(signal?: AbortSignal): void {
@@ -294,7 +339,8 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
 
     for (const kernel of units) {
       throwIfCancelled(options.signal);
-      const why = kernel.unavailable?.(ctx) ?? problemGap(kernel, p);
+      const busy = ctx.abandoned();
+      const why = busy ? `not run: ${busy}.` : (kernel.unavailable?.(ctx) ?? problemGap(kernel, p));
       if (why) {
         results.push({ ...failedResult(kernel.name, why, p, mode), status: 'skipped' });
         continue;
@@ -357,6 +403,12 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
       } catch (e) {
         if (e instanceof CancelledError || e instanceof ProblemError) throw e;
         const message = (e as Error).message;
+        if (e instanceof TimeLimitError) {
+          // The GPU still runs that iteration and nothing interrupts it: give the device up, run nothing more on it.
+          results.push(failedResult(kernel.name, message, p, mode));
+          ctx.abandon(`${kernel.name} was stopped at its time limit (${options.maxSeconds} s) with the GPU still running it`);
+          continue;
+        }
         results.push(failedResult(kernel.name, message, p, mode));
         ctx.takeError(); // the failure is reported in this result, not in the next kernel's
         alloc.freePhase(kernel.name);
@@ -365,7 +417,8 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
     }
   } finally {
     alloc.phase = 'teardown';
-    alloc.freeAll();
+    // An abandoned device keeps its buffers: the GPU may still be using them, and the process ends soon.
+    if (!ctx.abandoned()) alloc.freeAll();
   }
   return { results, memory: alloc.events, inputSets: sets, output, ...(gradients ? { gradients } : {}) };
 }
@@ -473,7 +526,6 @@ async function runKernel(
 
   const iterations = Math.max(1, options.iterations ?? 20);
   const warmup = Math.max(0, options.warmup ?? 3);
-  const maxMs = (options.maxSeconds ?? 30) * 1000;
   const wallMs: number[] = [];
   const gpuMs: number[] = [];
   const traces: IterationTrace[] = [];
@@ -481,22 +533,33 @@ async function runKernel(
   const stepMs = { forward: [] as number[], backward: [] as number[] };
   let firstNs: bigint | undefined;
   const started = performance.now();
-  let timedStart = started;
+  const limit = timeLimit(options.maxSeconds, started, options.iterationEstimatesMs?.[kernel.name]);
 
   const warmupMs = options.warmupMs ?? (ctx.adapter.isFallback ? 0 : 500);
   let warmIterations = 0;
+  let warmupCut = false;
   for (let it = -warmup; it < iterations; it++) {
     throwIfCancelled(options.signal);
-    // Extend the warm-up (bounded) until the GPU has been busy for warmupMs.
-    if (it === 0 && performance.now() - started < warmupMs && warmIterations < 1000) it = -1;
+    // Extend the warm-up (bounded) until the GPU has been busy for warmupMs, while a timed iteration still fits after it.
+    if (it === 0 && performance.now() - started < warmupMs && warmIterations < 1000 && limit.fits(2)) it = -1;
+    // Under a time limit, warm-up stops where one more would leave no room for a timed iteration.
+    if (it < 0 && !limit.fits(2)) {
+      warmupCut = warmIterations < warmup;
+      it = 0;
+    }
+    if (it >= 1 && !limit.fits(1)) {
+      notes.push(`stopped after ${it} iteration${it === 1 ? '' : 's'}: the next would pass the time limit (${limit.seconds} s).`);
+      break;
+    }
     if (it < 0) warmIterations++;
     options.onStep?.(kernel.name, warmIterations + Math.max(it, 0), warmIterations + iterations);
     const passes = prepared.passesFor(warmIterations + Math.max(it, 0));
     const commands = await checked(ctx, `${kernel.name}: encoding`, () => encodeIteration(passes));
     const t0 = performance.now();
     device.queue.submit([commands]);
-    await device.queue.onSubmittedWorkDone();
+    await limit.wait(device.queue.onSubmittedWorkDone(), it < 0 ? 'a warm-up iteration' : it === 0 ? 'its first timed iteration' : `timed iteration ${it + 1}`);
     const t1 = performance.now();
+    limit.observed(t1 - t0);
     const failure = ctx.lost() ?? ctx.takeError();
     if (failure) throw new GpuError(failure);
     let stamps: BigUint64Array | undefined;
@@ -505,8 +568,13 @@ async function runKernel(
       stamps = new BigUint64Array(readBuffer.getMappedRange().slice(0));
       readBuffer.unmap();
     }
-    if (it < 0) continue;
-    if (it === 0) timedStart = t0;
+    if (it < 0) {
+      // A warm-up after which no timed iteration fits is the one timed iteration: a measurement rather than none.
+      if (limit.fits(1)) continue;
+      warmIterations--;
+      it = 0;
+      notes.push(`timed 1 iteration without warm-up: one iteration takes about ${(t1 - t0).toFixed(0)} ms, the time limit is ${limit.seconds} s.`);
+    }
     wallMs.push(t1 - t0);
     if (stamps) {
       firstNs ??= stamps[0];
@@ -542,17 +610,13 @@ async function runKernel(
     }
     const done = it + 1;
     if (done % 5 === 0 || done === iterations) progress(`${kernel.name}: iteration ${done}/${iterations}`);
-    if (done >= 3 && performance.now() - timedStart > maxMs) {
-      notes.push(`stopped after ${done} iterations (time limit ${maxMs / 1000} s).`);
-      break;
-    }
   }
-  if (warmIterations > warmup) notes.push(`warm-up: ${warmIterations} iterations (≥ ${warmupMs} ms of GPU load before timing).`);
+  if (warmupCut) notes.push(`warm-up: ${warmIterations} of ${warmup} iterations (the time limit, ${limit.seconds} s, left no room for more).`);
+  else if (warmIterations > warmup) notes.push(`warm-up: ${warmIterations} iterations (≥ ${warmupMs} ms of GPU load before timing).`);
   const peakBytes = alloc.workingPeakBytes;
   const overheadBytes = alloc.overheadPeakBytes;
-  // The correctness check reads the output of input set 0, whose host copy the reference uses.
-  device.queue.submit([encodeIteration(prepared.passesFor(0), false)]);
-  await device.queue.onSubmittedWorkDone();
+  // The check reads the last iteration's output: every input set holds the same values (set 0's, which the reference
+  // uses), and O (and in training dQ, dK, dV) are written whole by each iteration.
 
   if (querySet) querySet.destroy();
   if (resolveBuffer) alloc.free(resolveBuffer);

@@ -3,7 +3,7 @@
  * 2 bad arguments or unreadable input. User errors print one sentence, never a stack trace.
  */
 import { readFileSync } from 'node:fs';
-import { GpuError, NoAdapterError, listAdapters, openGpu } from '../../kernels/device';
+import { GpuError, NoAdapterError, gpuAbandoned, listAdapters, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType, Layout, ProblemError, describeProblem, docBoundsFor, neighborhoodFor, validateProblem } from '../../kernels/problem';
 import { CancelledError, KERNEL_NAMES, runProblem } from '../../kernels/runner';
 import { profile } from '../engine/profile';
@@ -33,7 +33,7 @@ usage:
                    [--dtype f32|f16|bf16] [--mode fwd|train] [--python PATH]
                    [--causal] [--window W] [--softcap C] [--scale S] [--q-len NQ] [--iters N] [--warmup N]
                    [--neighborhood R|W:R [--grid H×W]] [--layout bhsd|bshd] [--docs L1,L2,…[;…]]
-                   [--batch B] [--seq-len N] [--adapter NAME] [--seed N] [--json OUT] [--trace OUT]
+                   [--batch B] [--seq-len N] [--adapter NAME] [--seed N] [--max-seconds S] [--json OUT] [--trace OUT]
   attnprof run --kernel NAME --q Q.npy --k K.npy --v V.npy --out O.npy
                [--do DO.npy --dq DQ.npy --dk DK.npy --dv DV.npy] [--dtype f32|f16]
                [--causal] [--window W] [--softcap C] [--scale S] [--kv-lens LENS.npy]
@@ -58,6 +58,8 @@ tensors: little-endian float32 .npy, q [B,Hq,N,D], k/v [B,Hkv,Nk,D] (--layout bs
   the output has q's layout; kv-lens int32 [B].
   run with --do times nothing: it writes O and the gradients dQ, dK, dV (float32; float16 with --dtype f16 and
   float16 inputs), each checked against the float64 reference (bhsd layout, no neighbourhood mask).
+max-seconds: time limit per kernel (default 30 s) for its warm-up and timed iterations; a kernel estimated over it
+  is not run, one still running on the GPU at the limit is stopped there (the report keeps what ran before it).
 exit codes: 0 success, 1 runtime failure, 2 bad arguments or unreadable input.`;
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
@@ -533,5 +535,7 @@ if (require.main === module && /(^|[\\/])cli\.js$/.test(__filename)) {
       });
   void run.then((code) => {
     process.exitCode = code;
+    // A kernel stopped at its time limit leaves the GPU busy; what was measured is written: end now, not when it ends.
+    if (gpuAbandoned()) process.exit(code);
   });
 }

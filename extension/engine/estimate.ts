@@ -44,14 +44,14 @@ export interface KernelEstimate {
   kernel: string;
   /** One iteration (ms). */
   iterationMs: number;
-  /** Warm-up and timed iterations, plus setup, capped by the time limit (ms). */
+  /** Warm-up and timed iterations, plus setup, capped by the time limit (ms); setup alone when one iteration passes the limit (not run). */
   totalMs: number;
 }
 
 export interface RunShape {
   iterations: number;
   warmup: number;
-  /** The time limit per kernel (s): timing stops there, after at least 3 iterations. */
+  /** The time limit per kernel (s) for warm-up and timing: they stop there (one iteration at least; none when one is estimated over it). */
   maxSeconds: number;
   software: boolean;
 }
@@ -61,8 +61,9 @@ export function estimateRun(workloads: readonly PlannedWorkload[], kernels: read
   for (const w of workloads) {
     for (const kernel of kernels) {
       const iterationMs = estimateIterationMs(w.problem, kernel, c);
-      const timed = Math.min(r.iterations * iterationMs, Math.max(3 * iterationMs, r.maxSeconds * 1000));
-      out.push({ workload: w.name, kernel, iterationMs, totalMs: (r.software ? SETUP_MS.software : SETUP_MS.hardware) + r.warmup * iterationMs + timed });
+      const limitMs = r.maxSeconds * 1000;
+      const run = iterationMs > limitMs ? 0 : Math.min((r.warmup + r.iterations) * iterationMs, Math.max(iterationMs, limitMs));
+      out.push({ workload: w.name, kernel, iterationMs, totalMs: (r.software ? SETUP_MS.software : SETUP_MS.hardware) + run });
     }
   }
   return out;
@@ -93,10 +94,18 @@ export function planFirstRun<W extends PlannedWorkload>(workloads: readonly W[],
   const over = (ws: readonly PlannedWorkload[]) => estimateRun(ws, kernels, c, { ...r, maxSeconds: Infinity }).some((e) => e.totalMs > r.maxSeconds * 1000);
   if (!r.autoSeqLen) {
     const estimates = estimateRun(workloads, kernels, c, r);
-    const slow = estimateRun(workloads, kernels, c, { ...r, maxSeconds: Infinity }).filter((e) => e.totalMs > r.maxSeconds * 1000);
-    const notes = slow.length
-      ? [`estimated ${fmtS(Math.max(...slow.map((e) => e.totalMs)))} for ${slow[0].kernel}, over attnprof.maxSeconds (${r.maxSeconds} s): timing stops at the limit (3 iterations at least); a shorter attnprof.seqLen runs faster.`]
-      : [];
+    const limitMs = r.maxSeconds * 1000;
+    const unbounded = estimateRun(workloads, kernels, c, { ...r, maxSeconds: Infinity });
+    const notRun = unbounded.filter((e) => e.iterationMs > limitMs);
+    const capped = unbounded.filter((e) => e.iterationMs <= limitMs && e.totalMs > limitMs).sort((a, b) => b.totalMs - a.totalMs);
+    const notes = [
+      ...(capped.length
+        ? [`estimated ${fmtS(capped[0].totalMs)} for ${capped[0].kernel}, over attnprof.maxSeconds (${r.maxSeconds} s): warm-up and timing stop at the limit (one iteration at least); a shorter attnprof.seqLen runs faster.`]
+        : []),
+      ...(notRun.length
+        ? [`${[...new Set(notRun.map((e) => e.kernel))].join(', ')}: one iteration is estimated over attnprof.maxSeconds (${r.maxSeconds} s), so not run (a GPU iteration cannot be stopped once started); a shorter attnprof.seqLen or a higher limit runs it.`]
+        : []),
+    ];
     return { workloads: [...workloads], notes, estimates };
   }
   let n = r.software ? Math.min(longest, SOFTWARE_SEQ_LEN) : longest;

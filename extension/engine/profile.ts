@@ -88,6 +88,7 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
   const torchKernels = request.kernels.filter(isTorchKernel);
 
   const workloads: Workload[] = [];
+  const limitSeconds = request.maxSeconds ?? DEFAULT_MAX_SECONDS;
   // The ceilings first (cached per adapter): they give every kernel's estimated time, hence the plan and the ETA.
   let ceilings: Ceilings | undefined;
   if (ctx && request.ceilings !== false) {
@@ -102,7 +103,7 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
     ? planFirstRun(request.workloads, request.kernels, ceilings, {
         iterations: request.iterations,
         warmup: request.warmup,
-        maxSeconds: request.maxSeconds ?? 30,
+        maxSeconds: limitSeconds,
         software: ctx.adapter.isFallback,
         autoSeqLen: request.autoSeqLen === true,
       })
@@ -110,6 +111,7 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
   const prefixOf = (name: string) => (plan.workloads.length > 1 ? `${name} · ` : '');
   // Progress weighted by each kernel's estimated time; it moves with every warm-up and timed iteration.
   const estimateOf = (workload: string, kernel: string) => plan.estimates.find((e) => e.workload === workload && e.kernel === kernel)?.totalMs ?? 1;
+  const iterationMsOf = (workload: string, kernel: string) => plan.estimates.find((e) => e.workload === workload && e.kernel === kernel)?.iterationMs;
   const totalEstimate = plan.workloads.reduce((s, w) => s + request.kernels.reduce((t, k) => t + estimateOf(w.name, k), 0), 0);
   let doneEstimate = 0;
   const started = Date.now();
@@ -133,9 +135,12 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
     current.message = message;
     tell();
   };
+  let stepClock = { key: '', started: 0 };
   const onStep = (workload: string) => (kernel: string, done: number, total: number) => {
     if (kernel !== current.kernel || workload !== current.workload) return;
-    current.fraction = total > 0 ? done / total : 0;
+    if (stepClock.key !== `${workload}|${kernel}`) stepClock = { key: `${workload}|${kernel}`, started: Date.now() };
+    // The time limit ends a kernel before its iterations when they are many: the fraction follows whichever is nearer.
+    current.fraction = Math.min(1, Math.max(total > 0 ? done / total : 0, (Date.now() - stepClock.started) / (limitSeconds * 1000)));
     const warm = total - request.iterations;
     current.message = `${kernel}: ${done <= warm ? `warm-up ${done}/${warm}` : `iteration ${done - warm}/${request.iterations}`}`;
     tell();
@@ -163,7 +168,14 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
       let results: KernelResult[] = [];
       let memory: MemoryEvent[] = [];
       let inputSets = 0;
-      const runnable = wgslKernels.filter((k) => !wgslModeGap(k, mode, w.problem));
+      // Estimated before running: a kernel whose single iteration would pass the time limit is not started (the GPU
+      // cannot be stopped mid-iteration), and one still running at the limit gives the device up (kernels/runner.ts).
+      const overLimit = new Map<string, string>();
+      for (const k of wgslKernels.filter((k) => !wgslModeGap(k, mode, w.problem))) {
+        const why = ctx?.abandoned() ?? limitGap(k, iterationMsOf(w.name, k), limitSeconds);
+        if (why) overLimit.set(k, why);
+      }
+      const runnable = wgslKernels.filter((k) => !wgslModeGap(k, mode, w.problem) && !overLimit.has(k));
       if (runnable.length && !ctx) {
         for (const k of runnable) {
           results.push({ ...skippedWgsl(k, w.problem, ''), status: 'failed', error: `${noAdapter ?? 'no WebGPU adapter'}; the PyTorch rows ran without it.` });
@@ -175,7 +187,8 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
           iterations: request.iterations,
           warmup: request.warmup,
           seed,
-          maxSeconds: request.maxSeconds,
+          maxSeconds: limitSeconds,
+          iterationEstimatesMs: Object.fromEntries(runnable.map((k) => [k, iterationMsOf(w.name, k)]).filter(([, ms]) => ms !== undefined)),
           signal: hooks.signal,
           onProgress: onMessage(w.name),
           onStep: onStep(w.name),
@@ -185,9 +198,9 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
         inputSets = run.inputSets;
       }
       for (const k of wgslKernels) {
-        const gap = wgslModeGap(k, mode, w.problem);
+        const gap = wgslModeGap(k, mode, w.problem) ?? overLimit.get(k);
         if (gap) {
-          results.push(skippedWgsl(k, w.problem, gap));
+          results.push({ ...skippedWgsl(k, w.problem, gap), ...(mode !== 'fwd' ? { mode } : {}) });
           doneEstimate += estimateOf(w.name, k);
         }
       }
@@ -224,7 +237,9 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
     await session?.close();
   }
   finishCurrent();
-  hooks.onProgress?.(`${lead}every kernel ran; writing the report`, 1);
+  const stopped = ctx?.abandoned();
+  const notes = [...plan.notes, ...(stopped ? [`${stopped}: what ran before it is measured; the WebGPU kernels after it were not run.`] : [])];
+  hooks.onProgress?.(stopped ? `${lead}stopped at the time limit; writing what was measured` : `${lead}writing the report`, 1);
   const first = workloads[0];
   return {
     ...reportEnvelope({ title: request.title, source: request.source, ctx, withoutAdapter: 'WebGPU not used (PyTorch backends only)' }),
@@ -242,8 +257,18 @@ export async function profileOn(ctx: GpuContext | undefined, request: ProfileReq
     memory: first.memory,
     workloads,
     ...(ceilings ? { ceilings: ceilingsJson(ceilings) } : {}),
-    ...(plan.notes.length ? { notes: plan.notes } : {}),
+    ...(notes.length ? { notes } : {}),
   };
+}
+
+/** The time limit per kernel when the request sets none (s): attnprof.maxSeconds' default. */
+export const DEFAULT_MAX_SECONDS = 30;
+
+/** Why a kernel is not started under the time limit: its estimated single iteration alone passes it. */
+export function limitGap(kernel: string, iterationMs: number | undefined, maxSeconds: number): string | undefined {
+  if (iterationMs === undefined || !(iterationMs > maxSeconds * 1000)) return undefined;
+  const est = iterationMs >= 1000 ? `${(iterationMs / 1000).toPrecision(2)} s` : `${iterationMs.toPrecision(2)} ms`;
+  return `one iteration of ${kernel} is estimated at ${est} on this adapter, over the time limit of ${maxSeconds} s per kernel, and a GPU iteration cannot be stopped once started: not run; raise --max-seconds / attnprof.maxSeconds or profile a shorter sequence.`;
 }
 
 function deviceLabel(session: PythonSession): string {

@@ -2,7 +2,7 @@
  * The profiling worker: a child process of the extension host, so a GPU hang, device loss or
  * out-of-memory ends this process and never the editor. Cancellation kills it.
  */
-import { GpuError, NoAdapterError, listAdapters } from '../../kernels/device';
+import { GpuError, NoAdapterError, gpuAbandoned, listAdapters } from '../../kernels/device';
 import { ProblemError } from '../../kernels/problem';
 import { LengthsError } from '../padding/lengths';
 import { PaddingError } from '../padding/strategies';
@@ -24,8 +24,16 @@ export async function probePythons(choice: PythonChoice): Promise<PythonProbeSum
   }));
 }
 
-function send(message: FromWorker): void {
-  process.send?.(message);
+function send(message: FromWorker, then?: () => void): void {
+  process.send?.(message, undefined, {}, () => then?.());
+}
+
+/**
+ * After a kernel stopped at its time limit the GPU is still busy and this process's device was given up: once the
+ * result (what was measured) is sent, the worker ends; the host starts a fresh one for the next request.
+ */
+function exitIfGpuAbandoned(): void {
+  if (gpuAbandoned()) process.exit(0);
 }
 
 function errorKind(e: unknown): WorkerErrorKind {
@@ -63,9 +71,9 @@ export function runWorker(): Promise<number> {
       }
       const hooks: ProfileHooks = { onProgress: (message, fraction) => send({ type: 'progress', id: msg.id, message, fraction }) };
       (msg.type === 'padding' ? analysePadding(msg.request, hooks) : profile(msg.request, hooks))
-        .then((report) => send({ type: 'result', id: msg.id, ok: true, report }))
+        .then((report) => send({ type: 'result', id: msg.id, ok: true, report }, exitIfGpuAbandoned))
         .catch((e: unknown) =>
-          send({ type: 'result', id: msg.id, ok: false, error: { kind: errorKind(e), message: (e as Error).message } }),
+          send({ type: 'result', id: msg.id, ok: false, error: { kind: errorKind(e), message: (e as Error).message } }, exitIfGpuAbandoned),
         );
     });
     send({ type: 'ready' });

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import type { Ceilings } from '../../../kernels/ceilings';
 import { SOFTWARE_SEQ_LEN, estimateIterationMs, planFirstRun, timeLeftText } from '../../../extension/engine/estimate';
 import type { WorkloadRequest } from '../../../extension/protocol/worker';
+import { limitGap } from '../../../extension/engine/profile';
 import { problem } from '../helpers';
 
 // lavapipe on 2 cores, roughly: 0.02 TFLOP/s attained, 5 GB/s.
@@ -21,9 +22,24 @@ describe('first-run plan', () => {
   });
 
   test('a length the user set is kept, with a note when it will run into the time limit', () => {
-    const plan = planFirstRun([qwen(4096)], ['naive'], software, { ...run, software: true, autoSeqLen: false });
-    assert.equal(plan.workloads[0].problem.seqLenQ, 4096);
-    assert.match(plan.notes[0], /^estimated [\d.]+ (s|min) for naive, over attnprof.maxSeconds \(30 s\): timing stops at the limit/);
+    const plan = planFirstRun([qwen(1024)], ['naive'], software, { ...run, software: true, autoSeqLen: false });
+    assert.equal(plan.workloads[0].problem.seqLenQ, 1024);
+    assert.ok(plan.estimates[0].iterationMs < 30_000 && plan.estimates[0].iterationMs * 23 > 30_000, JSON.stringify(plan.estimates));
+    assert.equal(plan.notes.length, 1);
+    assert.match(plan.notes[0], /^estimated [\d.]+ (s|min) for naive, over attnprof.maxSeconds \(30 s\): warm-up and timing stop at the limit \(one iteration at least\)/);
+  });
+
+  test('a kernel whose one iteration is estimated over the limit is planned as not run: setup time only, and a note', () => {
+    const plan = planFirstRun([qwen(4096)], ['naive', 'flash'], software, { ...run, maxSeconds: 0.1, software: true, autoSeqLen: false });
+    const [naive, flash] = plan.estimates;
+    assert.ok(naive.iterationMs > 100 && flash.iterationMs > 100, JSON.stringify(plan.estimates));
+    assert.ok(plan.estimates.every((e) => e.totalMs === 1500), 'compiling only');
+    assert.deepEqual(plan.notes, [
+      'naive, flash: one iteration is estimated over attnprof.maxSeconds (0.1 s), so not run (a GPU iteration cannot be stopped once started); a shorter attnprof.seqLen or a higher limit runs it.',
+    ]);
+    assert.match(limitGap('flash', flash.iterationMs, 0.1) ?? '', /^one iteration of flash is estimated at [\d.]+ (s|ms) on this adapter, over the time limit of 0\.1 s per kernel, .*not run/);
+    assert.equal(limitGap('flash', 99, 0.1), undefined);
+    assert.equal(limitGap('flash', undefined, 0.1), undefined, 'no estimate (no ceilings): the runner decides at run time');
   });
 
   test('a GPU keeps the config length while the estimate fits, halves it when it does not', () => {
