@@ -20,7 +20,7 @@ import { runWorker } from '../engine/worker';
 import { OutputError, checkOutputPath, writeOutput } from './outputs';
 import { PADDING_USAGE, isPaddingInputError, paddingCommand } from './padding';
 import { FILTERED_ENV, opensGpu, runWithQuietDawn } from './quietDawn';
-import { TORCH_KERNEL_IDS, isTorchKernel, type ProfileMode, type TorchDType } from '../protocol/python';
+import { TORCH_KERNEL_IDS, type ProfileMode, type TorchDType } from '../protocol/python';
 import { configTorchDtype, parseTorchDtype } from '../engine/torchDtype';
 import { describeHello, discoverPython } from '../engine/pythonSession';
 import type { PythonChoice } from '../protocol/worker';
@@ -47,7 +47,8 @@ ${PADDING_USAGE}
 
 kernels: ours (WebGPU) ${KERNEL_NAMES.join(', ')}; PyTorch's ${TORCH_KERNEL_IDS.join(', ')}
   (run by --python PATH, else $ATTNPROF_PYTHON, else python3 on PATH or /usr/bin/python3, whichever has torch;
-  bf16 is for the PyTorch rows, ours then run f16; a config's torch_dtype is the PyTorch default).
+  bf16 is for the PyTorch rows, ours then run f16. Without --dtype a config's torch_dtype is the PyTorch rows' dtype,
+  and a bf16/fp16 config runs ours f16 where the adapter has shader-f16, f32 elsewhere; the report says which).
 docs: packed documents (varlen): each row of N tokens holds documents of these lengths end to end, a query sees
   only keys of its own document (then causal, window…); tokens after the last document are padding and see
   nothing. One list applies to every row; rows separated by ';' give one list per row (B lists).
@@ -161,11 +162,15 @@ function dtypeFlag(args: ParsedArgs): DType {
 
 /**
  * --dtype for a profile: f32, f16 or bf16. bf16 is PyTorch's only: our kernels then run f16 (their 16-bit type),
- * and each row says its dtype. Without --dtype the PyTorch rows take the config's torch_dtype.
+ * and each row says its dtype. Without --dtype the PyTorch rows take the config's torch_dtype, and a bf16/fp16 config
+ * runs ours f16 where the adapter has shader-f16 (`config`: the engine decides once it has the adapter).
  */
-function profileDtypes(args: ParsedArgs, configText: string | undefined): { wgsl: DType; torch: TorchDType } {
+function profileDtypes(args: ParsedArgs, configText: string | undefined): { wgsl: DType; torch: TorchDType; config?: TorchDType } {
   const raw = args.values.get('dtype');
-  if (raw === undefined) return { wgsl: 'f32', torch: (configText !== undefined ? configTorchDtype(configText) : undefined) ?? 'f32' };
+  if (raw === undefined) {
+    const config = configText !== undefined ? configTorchDtype(configText) : undefined;
+    return { wgsl: 'f32', torch: config ?? 'f32', ...(config ? { config } : {}) };
+  }
   const d = parseTorchDtype(raw);
   if (!d || !['f32', 'f16', 'bf16'].includes(raw.trim())) throw new UsageError(`--dtype must be f32, f16 or bf16, got '${raw}'.`);
   return { wgsl: d === 'bf16' ? 'f16' : d, torch: d };
@@ -199,7 +204,7 @@ async function cmdProfile(argv: string[], io: Io): Promise<number> {
   const kernels = kernelsFlag(args);
   const file = args.positional.length === 1 ? args.positional[0] : undefined;
   let configText: string | undefined;
-  if (file && kernels.some(isTorchKernel)) {
+  if (file) {
     try {
       configText = readFileSync(file, 'utf8');
     } catch {
@@ -215,6 +220,7 @@ async function cmdProfile(argv: string[], io: Io): Promise<number> {
     kernels,
     mode,
     torchDtype: dtypes.torch,
+    ...(dtypes.config ? { configDtype: dtypes.config } : {}),
     python: pythonFlag(args),
     iterations: intFlag(args, 'iters', 20, 1, 100000),
     warmup: intFlag(args, 'warmup', 3, 0, 1000),

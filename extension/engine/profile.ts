@@ -15,7 +15,7 @@ import type { ProfileReport, Workload, EngineInfo } from '../report/schema';
 import { ceilingsJson, memoryJson, resultJson, specJson } from './reportWire';
 import { reportEnvelope } from './envelope';
 import { describeHello, discoverPython, noTorchReason, type PythonSession } from './pythonSession';
-import type { ProfileRequest } from '../protocol/worker';
+import type { ProfileRequest, WorkloadRequest } from '../protocol/worker';
 import { runTorchKernels, skippedTorchResults } from './torchBridge';
 import { shiftEvents } from './torchMemory';
 import { isTorchKernel, type ProfileMode, type TorchDType } from '../protocol/python';
@@ -81,7 +81,24 @@ export async function profile(request: ProfileRequest, hooks: ProfileHooks = {},
   }
 }
 
-export async function profileOn(ctx: GpuContext | undefined, request: ProfileRequest, hooks: ProfileHooks = {}, noAdapter?: string): Promise<ProfileReport> {
+/**
+ * Our kernels' dtype from the config's torch_dtype (`configDtype`): a 16-bit model runs our kernels in f16 where the
+ * adapter has shader-f16 (WGSL has no bf16), else in f32. The workloads to run, and the sentence saying which.
+ */
+export function configDtypeChoice(request: Pick<ProfileRequest, 'configDtype' | 'workloads'>, ctx: Pick<GpuContext, 'hasF16'> | undefined): { workloads: WorkloadRequest[]; note?: string } {
+  const d = request.configDtype;
+  if (!ctx || (d !== 'bf16' && d !== 'f16')) return { workloads: request.workloads };
+  const name = d === 'bf16' ? 'bfloat16' : 'float16';
+  if (!ctx.hasF16) return { workloads: request.workloads, note: `Our kernels ran f32: the config's torch_dtype is ${name}, but this adapter has no shader-f16.` };
+  return {
+    workloads: request.workloads.map((w) => ({ ...w, problem: { ...w.problem, dtype: 'f16' as const } })),
+    note: `Our kernels ran f16: the config's torch_dtype is ${name} and this adapter has shader-f16 (--dtype f32, or the setting attnprof.dtype f32, keeps them f32).`,
+  };
+}
+
+export async function profileOn(ctx: GpuContext | undefined, asked: ProfileRequest, hooks: ProfileHooks = {}, noAdapter?: string): Promise<ProfileReport> {
+  const dtypeChoice = configDtypeChoice(asked, ctx);
+  const request: ProfileRequest = { ...asked, workloads: dtypeChoice.workloads };
   const seed = request.seed ?? (Date.now() & 0x7fffffff);
   const mode: ProfileMode = request.mode ?? 'fwd';
   const wgslKernels = request.kernels.filter((k) => !isTorchKernel(k));

@@ -52,7 +52,7 @@ function roleText(role: FieldRole, m: ModelAttention, o: HoverOptions): string |
       return `**2-D neighbourhood (R = ${r}).** A patch attends only to patches less than ${r} rows and ${r} columns away on its grid (a class token sees and is seen by all); the profile runs this mask, and flash skips the K/V tiles with no visible pair.`;
     }
     case 'dtype':
-      return `**Element type (${m.dtypeBytes} bytes).** Sets the bytes of Q/K/V/O and the KV cache; profile in f16 or f32 with the \`attnprof.dtype\` setting.`;
+      return `**Element type (${m.dtypeBytes} bytes).** Sets the bytes of Q/K/V/O and the KV cache; the \`attnprof.dtype\` setting \`auto\` profiles a bfloat16/float16 config in f16 where the adapter has shader-f16 (\`f16\`, \`f32\` pin it).`;
     case 'model':
       return undefined;
   }

@@ -18,7 +18,8 @@ export interface ProfileSettings {
   kernels: string[];
   iterations: number;
   warmup: number;
-  dtype: DType;
+  /** Our kernels' element type; auto: f16 for a bf16/fp16 config where the adapter has shader-f16, else f32. */
+  dtype: 'auto' | DType;
   /** 0 = from the config. */
   batch: number;
   /** 0 = from the config. */
@@ -42,7 +43,7 @@ export const DEFAULT_SETTINGS: ProfileSettings = {
   kernels: [...DEFAULT_KERNELS],
   iterations: 20,
   warmup: 3,
-  dtype: 'f32',
+  dtype: 'auto',
   batch: 0,
   seqLen: 0,
   adapter: '',
@@ -76,7 +77,7 @@ export function readSettings(get: (key: string) => unknown): ProfileSettings {
     kernels: kernels.length ? kernels : [...d.kernels],
     iterations: int(get('iterations'), 1, 10_000, d.iterations),
     warmup: int(get('warmup'), 0, 1000, d.warmup),
-    dtype: dtype === 'f16' || dtype === 'f32' ? dtype : d.dtype,
+    dtype: dtype === 'f16' || dtype === 'f32' || dtype === 'auto' ? dtype : d.dtype,
     batch: int(get('batch'), 0, 65_536, d.batch),
     seqLen: int(get('seqLen'), 0, 1 << 20, d.seqLen),
     adapter: typeof adapter === 'string' ? adapter.trim() : d.adapter,
@@ -89,15 +90,22 @@ export function readSettings(get: (key: string) => unknown): ProfileSettings {
   };
 }
 
+/** The dtype our kernels start from: auto is f32 until a config's torch_dtype and the adapter say f16 (engine/profile.ts). */
+export function baseDtype(s: Pick<ProfileSettings, 'dtype'>): DType {
+  return s.dtype === 'auto' ? 'f32' : s.dtype;
+}
+
 function common(s: ProfileSettings, configText?: string, training = false) {
   const mode: ProfileMode = s.mode === 'auto' ? (training ? 'train' : 'fwd') : s.mode;
+  const configDtype = s.dtype === 'auto' && configText !== undefined ? configTorchDtype(configText) : undefined;
   return {
     kernels: s.kernels,
     iterations: s.iterations,
     warmup: s.warmup,
     maxSeconds: s.maxSeconds,
     mode,
-    torchDtype: s.torchDtype === 'auto' ? ((configText !== undefined ? configTorchDtype(configText) : undefined) ?? s.dtype) : s.torchDtype,
+    torchDtype: s.torchDtype === 'auto' ? ((configText !== undefined ? configTorchDtype(configText) : undefined) ?? baseDtype(s)) : s.torchDtype,
+    ...(configDtype ? { configDtype } : {}),
     ...(s.python ? { python: { explicit: { path: s.python, source: 'attnprof.python' as const } } } : {}),
     ...(s.adapter ? { adapterName: s.adapter } : {}),
   };
@@ -120,7 +128,7 @@ export function configRequest(
   const first = models.find((m) => !m.unsupported);
   return buildConfigRequest(
     { file, models, title: first && models.length === 1 ? `${first.name} — ${displayName}` : displayName, nameModel: true },
-    { dtype: s.dtype, batch: s.batch || undefined, seqLen: s.seqLen || undefined },
+    { dtype: baseDtype(s), batch: s.batch || undefined, seqLen: s.seqLen || undefined },
     {
       // 0 = the config's length: the engine may shorten it on a software adapter (and says so); a set one is kept.
       ...(s.seqLen ? {} : { autoSeqLen: true }),

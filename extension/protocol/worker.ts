@@ -33,6 +33,11 @@ export interface ProfileRequest {
   mode?: ProfileMode;
   /** Element type of the `torch:*` kernels; default the workloads' dtype. */
   torchDtype?: TorchDType;
+  /**
+   * The config's torch_dtype, when nothing chose our kernels' dtype (no --dtype; attnprof.dtype `auto`): bf16 or f16
+   * runs our kernels f16 where the adapter has shader-f16 and f32 elsewhere, and the report says which.
+   */
+  configDtype?: TorchDType;
   /** Which Python runs the `torch:*` kernels (default: discovery, see pythonSession.ts). */
   python?: PythonChoice;
   /** Seconds a PyTorch backend may take beyond maxSeconds (start-up, compilation, profiling); default 300. */

@@ -6,7 +6,7 @@ import { ProblemError, validateProblem } from '../../kernels/problem';
 import type { ProfileRequest } from '../protocol/worker';
 import { analyseConfig } from '../hints/analysis';
 import { bestText, type ReportEntry } from '../hints/reportEntry';
-import { configRequest, KNOWN_KERNELS, shapeRequest } from '../hints/settings';
+import { baseDtype, configRequest, KNOWN_KERNELS, shapeRequest } from '../hints/settings';
 import { hasF16MatrixConfig, kernelDescription } from '../../kernels/names';
 import { formatMatrixConfig } from '../../kernels/units';
 import { parseShapeInput, SHAPE_PLACEHOLDER, withSeqLen } from '../hints/shapeInput';
@@ -233,17 +233,17 @@ async function askShape(context: vscode.ExtensionContext): Promise<ProfileReques
   const settings = currentSettings();
   const raw = await vscode.window.showInputBox({
     title: 'Attention Profiler: Profile Shape',
-    prompt: `Batch, query heads, key/value heads, sequence length, head dim (${settings.dtype}, kernels ${settings.kernels.join(', ')})`,
+    prompt: `Batch, query heads, key/value heads, sequence length, head dim (${baseDtype(settings)}, kernels ${settings.kernels.join(', ')})`,
     placeHolder: SHAPE_PLACEHOLDER,
     value: withSeqLen(context.globalState.get<string>(LAST_SHAPE_KEY) ?? '1,32,8,1024,128 causal', settings.seqLen),
     ignoreFocusOut: true,
     validateInput: (text) => {
-      const r = parseShapeInput(text, settings.dtype);
+      const r = parseShapeInput(text, baseDtype(settings));
       return r.ok ? undefined : r.message;
     },
   });
   if (raw === undefined) return undefined;
-  const parsed = parseShapeInput(raw, settings.dtype);
+  const parsed = parseShapeInput(raw, baseDtype(settings));
   if (!parsed.ok) {
     void vscode.window.showErrorMessage(`Profile Shape: ${parsed.message}`);
     return undefined;

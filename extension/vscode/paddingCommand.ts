@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { ProblemError } from '../../kernels/problem';
 import type { PaddingRequest } from '../protocol/worker';
 import { analyseConfig } from '../hints/analysis';
+import { baseDtype } from '../hints/settings';
 import { checkPositiveInt, type AnalyzePaddingArgs } from '../hints/paddingInput';
 import { paddingAttention } from '../engine/padding';
 import { paddingDefaults } from '../hints/paddingLens';
@@ -110,7 +111,7 @@ export async function analyzePadding(context: vscode.ExtensionContext, profiler:
   let title: string;
   if (model) {
     try {
-      attention = paddingAttention(model.models, settings.dtype);
+      attention = paddingAttention(model.models, baseDtype(settings));
     } catch (e) {
       if (!(e instanceof ProblemError)) throw e;
       // Arithmetic still works without a runnable attention; only memory and measuring need it.
@@ -121,17 +122,17 @@ export async function analyzePadding(context: vscode.ExtensionContext, profiler:
   } else {
     const raw = await vscode.window.showInputBox({
       title: 'Analyze Padding (1/5): attention shape (no model config is open)',
-      prompt: `B,Hq,Hkv,N,D of the model: B and N become the defaults of batch size and max length (${settings.dtype})`,
+      prompt: `B,Hq,Hkv,N,D of the model: B and N become the defaults of batch size and max length (${baseDtype(settings)})`,
       placeHolder: SHAPE_PLACEHOLDER,
       value: context.globalState.get<string>(LAST_SHAPE_KEY) ?? '8,32,8,2048,128 causal',
       ignoreFocusOut: true,
       validateInput: (text) => {
-        const r = parseShapeInput(text, settings.dtype);
+        const r = parseShapeInput(text, baseDtype(settings));
         return r.ok ? undefined : r.message;
       },
     });
     if (raw === undefined) return;
-    const parsed = parseShapeInput(raw, settings.dtype);
+    const parsed = parseShapeInput(raw, baseDtype(settings));
     if (!parsed.ok) return;
     await context.globalState.update(LAST_SHAPE_KEY, raw.trim());
     const p = parsed.problem;

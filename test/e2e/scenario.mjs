@@ -766,7 +766,8 @@ async function main() {
       // The Shape line names every mask option that ran: Qwen2 is causal.
       const shapeFact = await f.evaluate(() => [...document.querySelectorAll('.facts .fact')].find((x) => x.querySelector('dt')?.textContent === 'Shape')?.querySelector('dd')?.textContent ?? '');
       log(`Shape: ${shapeFact}`);
-      assert.match(shapeFact, /^B=1 Hq=28 Hkv=4 Nq=\d+ Nk=\d+ D=128 f32 causal$/, 'the Shape line says causal');
+      // Qwen2's torch_dtype is bfloat16 and lavapipe has shader-f16: attnprof.dtype auto (the default) runs ours f16.
+      assert.match(shapeFact, /^B=1 Hq=28 Hkv=4 Nq=\d+ Nk=\d+ D=128 f16 causal$/, 'the Shape line says causal, and f16 from the config\'s torch_dtype');
       // The software fallback is named, in a visible banner (lavapipe/llvmpipe is a software Vulkan adapter).
       const banner = await until('a visible software-adapter banner', () => f.evaluate(() => {
         const els = [...document.querySelectorAll('[role=alert], [role=status], .banner, .warning, .notice, div, p, section, vscode-banner')];
@@ -951,7 +952,7 @@ async function main() {
       });
       const panelText = (await f.evaluate(() => document.body.innerText)).replace(/\s+/g, ' ');
       log(`side panel: ${panelText.slice(0, 300)}`);
-      assert.match(panelText, /B=1 N=\d+ f32/, 'a run in the side panel shows its shape');
+      assert.match(panelText, /B=1 N=\d+ f16/, 'a run in the side panel shows its shape');
       await shot(page, 'side-panel');
       // Export… from the side panel offers the report's formats, not JSON only.
       await f.locator('li.run button', { hasText: 'Export…' }).first().click({ timeout: T.ui });
@@ -1262,7 +1263,7 @@ async function main() {
       const f = await findFrame(page, 'the decode report', () => /^Attention report · .*Nq=1 Nk=128/.test(document.title) && document.querySelector('table') !== null, undefined, T.profile, 'editor');
       const shape = await until('the decode report\'s Shape line', () => f.evaluate(() => [...document.querySelectorAll('.facts .fact')].find((x) => x.querySelector('dt')?.textContent === 'Shape')?.querySelector('dd')?.textContent), T.view);
       log(`decode Shape: ${shape}`);
-      assert.match(shape, /Nq=1 Nk=128 D=128 f32 causal/);
+      assert.match(shape, /Nq=1 Nk=128 D=128 f16 causal/);
       await shot(page, 'decode-report', f);
     });
 

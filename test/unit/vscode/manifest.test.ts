@@ -58,7 +58,7 @@ test('settings: defaults agree with the host, numbers are bounded', () => {
   assert.deepEqual(KERNELS.filter((k) => !k.internal).map((k) => k.name), [...KERNEL_NAMES]);
   assert.deepEqual(KNOWN_KERNELS.slice(0, KERNEL_NAMES.length), [...KERNEL_NAMES]);
   assert.deepEqual(p['attnprof.kernels'].items?.enumDescriptions?.length, KNOWN_KERNELS.length);
-  assert.deepEqual(p['attnprof.dtype'].enum, ['f32', 'f16']);
+  assert.deepEqual(p['attnprof.dtype'].enum, ['auto', 'f32', 'f16']);
   assert.deepEqual(p['attnprof.torchDtype'].enum, ['auto', 'bf16', 'f16', 'f32']);
   assert.equal(p['attnprof.torchDtype'].default, DEFAULT_SETTINGS.torchDtype);
   assert.deepEqual(p['attnprof.mode'].enum, ['auto', 'fwd', 'train']);
