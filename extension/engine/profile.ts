@@ -83,16 +83,17 @@ export async function profile(request: ProfileRequest, hooks: ProfileHooks = {},
 
 /**
  * Our kernels' dtype from the config's torch_dtype (`configDtype`): a 16-bit model runs our kernels in f16 where the
- * adapter has shader-f16 (WGSL has no bf16), else in f32. The workloads to run, and the sentence saying which.
+ * adapter has shader-f16 (WGSL has no bf16), else in f32. The workloads to run, and the words saying which (the
+ * report's settings.dtypeChoice: a fact beside the shape, not a notice).
  */
 export function configDtypeChoice(request: Pick<ProfileRequest, 'configDtype' | 'workloads'>, ctx: Pick<GpuContext, 'hasF16'> | undefined): { workloads: WorkloadRequest[]; note?: string } {
   const d = request.configDtype;
   if (!ctx || (d !== 'bf16' && d !== 'f16')) return { workloads: request.workloads };
   const name = d === 'bf16' ? 'bfloat16' : 'float16';
-  if (!ctx.hasF16) return { workloads: request.workloads, note: `Our kernels ran f32: the config's torch_dtype is ${name}, but this adapter has no shader-f16.` };
+  if (!ctx.hasF16) return { workloads: request.workloads, note: `our kernels f32: the config's torch_dtype is ${name}, but this adapter has no shader-f16.` };
   return {
     workloads: request.workloads.map((w) => ({ ...w, problem: { ...w.problem, dtype: 'f16' as const } })),
-    note: `Our kernels ran f16: the config's torch_dtype is ${name} and this adapter has shader-f16 (--dtype f32, or the setting attnprof.dtype f32, keeps them f32).`,
+    note: `our kernels f16: the config's torch_dtype is ${name} and this adapter has shader-f16 (--dtype f32, or the setting attnprof.dtype f32, keeps them f32).`,
   };
 }
 
@@ -267,6 +268,7 @@ export async function profileOn(ctx: GpuContext | undefined, asked: ProfileReque
       kernels: request.kernels,
       ...(mode !== 'fwd' ? { mode } : {}),
       ...(torchKernels.length ? { torchDtype } : {}),
+      ...(dtypeChoice.note ? { dtypeChoice: dtypeChoice.note } : {}),
     },
     ...(wgslKernels.length || torchEngine ? { engines: [...(wgslKernels.length ? [webgpuEngine(ctx)] : []), ...(torchEngine ? [torchEngine] : [])] } : {}),
     spec: first.spec,

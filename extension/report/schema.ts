@@ -83,6 +83,8 @@ export interface ProfileReport {
     mode?: 'fwd' | 'train';
     /** Element type of the PyTorch rows (bf16, f16, f32) when the report has any. */
     torchDtype?: string;
+    /** Why our kernels ran their dtype when the config's torch_dtype chose it ("our kernels f16: the config's …"). */
+    dtypeChoice?: string;
   };
   /** The engines that produced rows (absent in older reports: WebGPU only). */
   engines?: EngineInfo[];

@@ -165,6 +165,7 @@ function header(report: ProfileReport): string[] {
     ...(a.subgroupMatrixConfigs?.length ? [`tensor cores: ${a.subgroupMatrixConfigs.map(formatMatrixConfig).join(', ')}`] : []),
     `timestamps: ${report.timestamps.available ? (report.timestamps.quantized ? 'GPU, quantized' : 'GPU, not quantized') : 'unavailable (wall clock)'} · iterations: ${report.settings.iterations} (+${report.settings.warmup} warm-up)${report.settings.mode === 'train' ? ' · mode: train (forward + backward)' : ''}`,
     `shape: ${describeShape(report)}`,
+    ...(report.settings.dtypeChoice ? [`dtype: ${report.settings.dtypeChoice}`] : []),
     ...(report.notes ?? []).map((n) => `note: ${n}`),
   ];
   if (report.settings.mode === 'train') lines.push(trainFlopsLine(report));

@@ -634,11 +634,21 @@ def make_te(p, dtype, device):
         raise Skip("no 2-D neighbourhood mask in Transformer Engine's mask types")
     if p.docs is not None:
         raise Skip("packed documents need Transformer Engine's thd format with cu_seqlens (not wired)")
+    import inspect
     import transformer_engine.pytorch as te
-    mask_type = "causal_bottom_right" if p.upper_bounded else "no_mask"
+    params = inspect.signature(te.DotProductAttention.__init__).parameters
+    version = PACKAGES.get("transformer_engine")
+    # Square causal is the same either way; only Nq != Nk needs the bottom-right type (Transformer Engine >= 1.6).
+    mask_type = ("causal" if p.offset == 0 else "causal_bottom_right") if p.upper_bounded else "no_mask"
     kwargs = dict(num_attention_heads=p.Hq, kv_channels=p.D, num_gqa_groups=p.Hkv, attention_dropout=0.0,
-                  qkv_format="bshd", attn_mask_type=mask_type, softmax_scale=p.scale)
+                  qkv_format="bshd", attn_mask_type=mask_type)
+    if "softmax_scale" in params:
+        kwargs["softmax_scale"] = p.scale
+    elif not p.default_scale:
+        raise Skip("a custom scale needs a Transformer Engine with softmax_scale (this one is %s)" % version)
     if p.window > 0:
+        if "window_size" not in params:
+            raise Skip("no sliding window in this Transformer Engine (%s)" % version)
         kwargs["window_size"] = (p.window - 1, 0)
     dpa = te.DotProductAttention(**kwargs)
     notes = ["DotProductAttention (%s, mask %s)" % (PACKAGES.get("transformer_engine"), mask_type), "inputs laid out [B, N, H, D] before timing"]

@@ -126,6 +126,7 @@ export function renderRunFacts(report: ProfileReport): HTMLElement {
     ...(report.engines ?? []).filter((e) => e.id === 'pytorch').map((e) => fact('PyTorch', e.python ?? e.label, (e.tried ?? []).join('\n') || undefined)),
     ...(s.mode === 'train' ? [fact('Mode', 'train: forward + backward with a random dO (FLOPs 3.5× forward)'), fact('FLOPs', trainFlopsLine(report).replace(/^FLOPs per training step[^:]*: /, ''), 'Per training step of one layer, flash-attn convention: the backward counts 2.5× the forward')] : []),
     fact('Shape', describeShape(report)),
+    ...(report.settings.dtypeChoice ? [fact('Dtype', report.settings.dtypeChoice)] : []),
     fact('Source', report.source.file ?? report.source.model ?? report.source.kind),
     fact('Created', new Date(report.createdAt).toLocaleString()),
   );

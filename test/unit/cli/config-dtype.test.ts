@@ -1,6 +1,7 @@
 /**
  * Our kernels' dtype from a config's torch_dtype: without --dtype a bfloat16/float16 model runs our kernels in f16
- * where the adapter has shader-f16 (lavapipe has it), f32 elsewhere, and the report says which; --dtype and the
+ * where the adapter has shader-f16 (lavapipe has it), f32 elsewhere, and the report says which (settings.dtypeChoice,
+ * shown beside the shape); --dtype and the
  * setting attnprof.dtype override it. The engine's choice (configDtypeChoice) and the CLI on the real adapter.
  */
 import assert from 'node:assert/strict';
@@ -32,10 +33,10 @@ describe('the engine\'s choice', () => {
   test('bf16 or f16 config: f16 on an adapter with shader-f16, f32 without; each says why', () => {
     const f16 = configDtypeChoice({ configDtype: 'bf16', workloads }, { hasF16: true });
     assert.deepEqual(f16.workloads.map((w) => w.problem.dtype), ['f16', 'f16']);
-    assert.equal(f16.note, "Our kernels ran f16: the config's torch_dtype is bfloat16 and this adapter has shader-f16 (--dtype f32, or the setting attnprof.dtype f32, keeps them f32).");
+    assert.equal(f16.note, "our kernels f16: the config's torch_dtype is bfloat16 and this adapter has shader-f16 (--dtype f32, or the setting attnprof.dtype f32, keeps them f32).");
     const f32 = configDtypeChoice({ configDtype: 'f16', workloads }, { hasF16: false });
     assert.deepEqual(f32.workloads.map((w) => w.problem.dtype), ['f32', 'f32']);
-    assert.equal(f32.note, "Our kernels ran f32: the config's torch_dtype is float16, but this adapter has no shader-f16.");
+    assert.equal(f32.note, "our kernels f32: the config's torch_dtype is float16, but this adapter has no shader-f16.");
   });
 
   test('an f32 config, no config dtype, or no adapter (PyTorch rows only): the workloads as asked, no note', () => {
@@ -58,9 +59,11 @@ describe('attnprof profile on a config (real adapter)', () => {
     assert.equal(report.results[0].status, 'ok');
     assert.ok(report.results[0].correct, 'checked at the f16 tolerance');
     assert.equal(report.results[0].tolerance, 8e-3);
-    const note = "Our kernels ran f16: the config's torch_dtype is bfloat16 and this adapter has shader-f16 (--dtype f32, or the setting attnprof.dtype f32, keeps them f32).";
-    assert.deepEqual(report.notes?.filter((n) => n.startsWith('Our kernels ran')), [note]);
-    assert.ok(summaryTable(report).includes(`note: ${note}`));
+    // A fact beside the shape (the CLI's header, the report's facts), not a notice: no toast on every profile.
+    const choice = "our kernels f16: the config's torch_dtype is bfloat16 and this adapter has shader-f16 (--dtype f32, or the setting attnprof.dtype f32, keeps them f32).";
+    assert.equal(report.settings.dtypeChoice, choice);
+    assert.equal(report.notes, undefined);
+    assert.ok(summaryTable(report).includes(`\ndtype: ${choice}\n`));
     assert.match(r.out, /D=128 f16 causal/);
   });
 
@@ -70,7 +73,7 @@ describe('attnprof profile on a config (real adapter)', () => {
     assert.equal(a.code, 0, a.err);
     const ra = parseReport(JSON.parse(readFileSync(pinned, 'utf8')));
     assert.equal(ra.spec.dtype, 'f32');
-    assert.equal(ra.notes?.some((n) => n.startsWith('Our kernels ran')) ?? false, false);
+    assert.equal(ra.settings.dtypeChoice, undefined);
     const clip = tmp.path('clip.json');
     const b = await cli('profile', fixture('clip-vit-base-patch32.json'), '--kernels', 'flash', '--seq-len', '16', '--iters', '1', '--warmup', '0', '--no-ceilings', '--quiet', '--json', clip);
     assert.equal(b.code, 0, b.err);
