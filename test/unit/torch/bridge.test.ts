@@ -423,6 +423,24 @@ describe('attnprof profile with both engines (WebGPU on the real adapter, PyTorc
     assert.equal(flash.flops, eager.flops);
   });
 
+  test('flash-attn, xformers, te without their packages: one sentence each in hello, adapters and a skipped row', async () => {
+    const h = session.hello;
+    const packages = { 'flash-attn': 'flash_attn', xformers: 'xformers', te: 'transformer_engine' } as const;
+    const missing = (Object.keys(packages) as (keyof typeof packages)[]).filter((b) => !h.packages[packages[b]] && !(b === 'flash-attn' && h.packages.flash_attn_3));
+    const rows = await runTorchKernels(session, problem({ batch: 1, heads: 2, kvHeads: 2, seqLenQ: 8, seqLenK: 8, headDim: 32 }), missing.map((b) => `torch:${b}`), {
+      dtype: 'bf16', mode: 'fwd', iterations: 1, warmup: 0, maxSeconds: 10, seed: 3, profile: false,
+    });
+    const adapters = await cli('adapters', '--python', torchPython.path);
+    for (const [i, b] of missing.entries()) {
+      const reason = h.backends[b].reason ?? '';
+      assert.equal(h.backends[b].available, false, b);
+      assert.equal(reason, `${b === 'te' ? 'transformer_engine' : `the ${packages[b]} package`} is not importable in ${h.executable}`);
+      assert.equal(rows[i].status, 'skipped');
+      assert.equal(rows[i].error, reason, 'the row gives the same sentence');
+      assert.ok(adapters.out.includes(`torch:${b}\t${reason}`), adapters.out);
+    }
+  });
+
   test('attnprof adapters lists the Python candidates and each backend\'s availability', async () => {
     const r = await cli('adapters', '--python', torchPython.path);
     assert.match(r.out, new RegExp(`PyTorch: using ${torchPython.path.replace(/[/.]/g, '\\$&')}`));
