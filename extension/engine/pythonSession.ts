@@ -289,18 +289,25 @@ export class PythonSession {
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
       const run: ActiveRun = { id, callbacks, resolve, reject };
+      let grace: ReturnType<typeof setTimeout> | undefined;
       const onAbort = () => {
         // Ask first (Python stops between iterations); a compile or a long kernel cannot listen: then kill.
         this.send({ type: 'cancel', id });
-        const grace = setTimeout(() => this.kill(new PythonError('cancelled', 'the run was cancelled.')), CANCEL_GRACE_MS);
+        grace = setTimeout(() => this.kill(new PythonError('cancelled', 'the run was cancelled.')), CANCEL_GRACE_MS);
         grace.unref?.();
       };
-      run.resolve = () => {
+      // A run that ends (stopped between iterations, or finished) keeps its Python: the kill was only for one that
+      // would not listen.
+      const settle = () => {
         callbacks.signal?.removeEventListener('abort', onAbort);
+        if (grace) clearTimeout(grace);
+      };
+      run.resolve = () => {
+        settle();
         resolve();
       };
       run.reject = (e) => {
-        callbacks.signal?.removeEventListener('abort', onAbort);
+        settle();
         reject(e);
       };
       this.active = run;

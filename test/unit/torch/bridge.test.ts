@@ -260,6 +260,9 @@ describe('cancel, time limit, a Python that dies', () => {
       dtype: 'f32', mode: 'fwd', iterations: 1, warmup: 0, maxSeconds: 10, seed: 2, profile: false,
     });
     assert.ok(r.correct);
+    // The kill kept in reserve for a Python that would not stop (5 s) is dropped once the run has ended.
+    await new Promise((done) => setTimeout(done, 5500));
+    assert.ok(session.alive, 'Python outlives the cancelled run\'s grace period');
   });
 
   test('a backend past its time limit is stopped: Python is killed, the row says so', async () => {
