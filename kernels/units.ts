@@ -53,6 +53,13 @@ export function formatPercent(x: number, digits = 0): string {
   return `${/^-0(\.0*)?$/.test(t) ? t.slice(1) : t} %`;
 }
 
+/** A rate (TFLOP/s, GB/s) without its unit: three significant digits, an exponent only below 0.001 ("1.23e-4"). */
+export function formatRate(v: number): string {
+  if (!Number.isFinite(v)) return '–';
+  if (v === 0) return '0';
+  return v >= 0.001 ? v.toLocaleString('en-US', { maximumSignificantDigits: 3 }) : v.toExponential(1);
+}
+
 /** A relative change with its sign: +0.05 → "+5.0 %", −0.1 → "−10.0 %" (a true minus sign). */
 export function formatChange(x: number, digits = 1): string {
   if (!Number.isFinite(x)) return '–';

@@ -31,7 +31,3 @@ export function statusLine(): { el: HTMLElement; show(text: string, kind?: 'ok' 
     },
   };
 }
-
-/** Numbers for rates (TFLOP/s, GB/s): three significant digits, no exponent for everyday values. */
-export const rate = (v: number): string =>
-  !Number.isFinite(v) ? '–' : v === 0 ? '0' : v >= 0.001 ? v.toLocaleString('en-US', { maximumSignificantDigits: 3 }) : v.toExponential(1);

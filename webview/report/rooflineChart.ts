@@ -1,10 +1,10 @@
 /** Roofline (d3, SVG, log–log): each kernel a labelled point against the measured ceilings, when present. */
 import { axisBottom, axisLeft, scaleLog, select } from 'd3';
 import { roofAt, type RooflineModel } from '../../extension/report/roofline-model';
-import { formatPercent } from '../../kernels/units';
+import { formatPercent, formatRate } from '../../kernels/units';
 import type { ThemeColors } from '../shared/theme';
 import { kernelColor } from './colors';
-import { h, rate } from './dom';
+import { h } from './dom';
 import { SVG_NS, svgRoot } from './svg';
 
 const M = { top: 24, right: 30, bottom: 48, left: 72 };
@@ -21,7 +21,7 @@ export function renderRoofline(model: RooflineModel, t: ThemeColors, width: numb
   const { el: svgEl, svg } = svgRoot(width, height, t, 'Roofline: achieved FLOP/s against arithmetic intensity');
   // One FLOP/s unit for the axis, the roofs and the tooltips (a software adapter reads in GFLOP/s).
   const [yUnit, yFactor] = rateUnit(model.yDomain[1]);
-  const flopsText = (tflops: number) => `${rate(tflops * yFactor)} ${yUnit}`;
+  const flopsText = (tflops: number) => `${formatRate(tflops * yFactor)} ${yUnit}`;
   const innerW = Math.max(50, width - M.left - M.right);
   const innerH = height - M.top - M.bottom;
   const x = scaleLog().domain(model.xDomain).range([M.left, M.left + innerW]);
@@ -56,7 +56,7 @@ export function renderRoofline(model: RooflineModel, t: ThemeColors, width: numb
     }
     // The bandwidth label runs along the slope, just above it (rotated by the line's on-screen angle) and with a
     // halo of the background, so the line never strikes it through; it stays left of the ridge.
-    const memLabel = `memory ${rate(c.bandwidthGBps)} GB/s`;
+    const memLabel = `memory ${formatRate(c.bandwidthGBps)} GB/s`;
     const labelW = memLabel.length * t.fontSize * 0.6;
     const slopeEnd = x(Math.min(model.ridge, x1));
     const preferred = x(Math.max(x0 * 1.5, model.ridge / 30));

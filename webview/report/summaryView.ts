@@ -1,9 +1,9 @@
 /** The summary table: one row per (workload, kernel), sortable by clicking (or Enter/Space on) a header. */
 import type { ProfileReport } from '../../extension/report/schema';
 import { describeShape, hasTorchRows, hasTrainSplit, splitCell, summaryRows, trainFlopsLine, type SummaryRow } from '../../extension/report/summary';
-import { formatBytes, formatMatrixConfig, formatMs, formatRatio } from '../../kernels/units';
+import { formatBytes, formatMatrixConfig, formatMs, formatRate, formatRatio } from '../../kernels/units';
 import { reportToolbar } from './components';
-import { h, rate } from './dom';
+import { h } from './dom';
 import type { Shell } from './shell';
 import type { SortState } from './state';
 
@@ -30,8 +30,8 @@ const COLUMNS: Column[] = [
     numeric: true,
     cell: (r) => splitCell(r),
   },
-  { key: 'tflops', label: 'TFLOP/s', title: 'Achieved throughput (flash-attn convention: forward FLOPs; a training step counts the backward as 2.5× the forward)', numeric: true, cell: (r) => rate(r.tflops) },
-  { key: 'gbps', label: 'GB/s', title: 'Minimum traffic (Q, K, V read, O written) per median time', numeric: true, cell: (r) => rate(r.gbps) },
+  { key: 'tflops', label: 'TFLOP/s', title: 'Achieved throughput (flash-attn convention: forward FLOPs; a training step counts the backward as 2.5× the forward)', numeric: true, cell: (r) => formatRate(r.tflops) },
+  { key: 'gbps', label: 'GB/s', title: 'Minimum traffic (Q, K, V read, O written) per median time', numeric: true, cell: (r) => formatRate(r.gbps) },
   {
     key: 'peakBytes',
     label: 'Peak GPU memory',

@@ -1,7 +1,7 @@
 /** The one formatter module: percentages and signed changes as every view prints them. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compact, describeWork, formatChange, formatCount, formatLargeCount, formatPercent, formatRatio, shortRatio } from '../../../kernels/units';
+import { compact, describeWork, formatChange, formatCount, formatLargeCount, formatPercent, formatRate, formatRatio, shortRatio } from '../../../kernels/units';
 
 test('percentages: digits on request, never "-0 %", a dash when not finite', () => {
   assert.equal(formatPercent(0.713), '71 %');
@@ -42,4 +42,8 @@ test('the work sentence: percentages of the one formatter, a tenth below 10 %', 
   const w = { visibleFraction: 0.024, tilesComputed: 12, tilesTotal: 40, tileFraction: 0.3, flopsDone: 3e9, flopsDense: 1e11, tile: '64×32' };
   assert.equal(describeWork(w), 'Work: 2.4 % of the score matrix is visible; computed 12 of 40 64×32 tiles (30 %): 3 GFLOP done of 0.1 TFLOP dense.');
   assert.match(describeWork({ ...w, tile: undefined }), /computes the whole score matrix/);
+});
+
+test('rates: three significant digits, an exponent only below 0.001', () => {
+  assert.deepEqual([123.456, 1.23456, 0.0123456, 0.00012345, 0, Number.NaN].map(formatRate), ['123', '1.23', '0.0123', '1.2e-4', '0', '–']);
 });

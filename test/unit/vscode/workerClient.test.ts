@@ -176,6 +176,31 @@ test('the real worker (dist/cli.js) profiles a small shape on this machine, and 
   }
 });
 
+test('the real worker at the time limit: the report of what ran comes back, the worker ends, a fresh one takes the next request', { timeout: 180_000 }, async () => {
+  const cli = repoPath('dist/cli.js');
+  assert.ok(existsSync(cli), 'build first: node scripts/build.mjs');
+  const logs: string[] = [];
+  const client = new WorkerClient({ cliPath: cli, log: (l) => logs.push(l) });
+  try {
+    // Flash skips almost every tile of this windowed shape (~0.2 s an iteration on lavapipe); naive computes them all (~12 s).
+    const problem = { batch: 1, heads: 4, kvHeads: 4, seqLenQ: 2048, seqLenK: 2048, headDim: 64, dtype: 'f32' as const, causal: false, window: 32, softcap: 0 };
+    const limited: ProfileRequest = { ...request, workloads: [{ name: 'shape', problem, layers: [0] }], kernels: ['flash', 'naive'], iterations: 100_000, maxSeconds: 1, ceilings: false };
+    const report = await client.profile(limited);
+    const [flash, naive] = report.workloads[0].results;
+    assert.equal(flash.status, 'ok', flash.error);
+    assert.equal(naive.status, 'failed');
+    assert.match(naive.error ?? '', /^stopped at the time limit \(1 s\)/);
+    assert.ok(report.notes?.some((n) => n.startsWith('naive was stopped at its time limit')), JSON.stringify(report.notes));
+    // Its GPU still busy, the worker ends by itself once the result is sent.
+    for (let i = 0; i < 200 && client.running; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(client.running, false, logs.join('\n'));
+    const again = await client.profile(request);
+    assert.ok(again.workloads[0].results.every((r) => r.status === 'ok'));
+  } finally {
+    client.dispose();
+  }
+});
+
 test('the real worker analyses padding of a lengths file: arithmetic only, measured, and typed failures', { timeout: 180_000 }, async () => {
   const cli = repoPath('dist/cli.js');
   const client = new WorkerClient({ cliPath: cli });

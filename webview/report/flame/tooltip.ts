@@ -3,8 +3,8 @@
  * the pointer (placed by the charts' shared placeTooltip).
  */
 import type { FlameBox } from '../../../extension/report/flame-model';
-import { formatBytes, formatFlops, formatMs } from '../../../kernels/units';
-import { h, rate } from '../dom';
+import { formatBytes, formatFlops, formatMs, formatRate } from '../../../kernels/units';
+import { h } from '../dom';
 import { placeTooltip } from '../tooltip';
 
 export interface TooltipLine {
@@ -20,7 +20,7 @@ export function tooltipLines(box: FlameBox, synthetic: boolean, extra?: string):
   if (box.flops !== undefined) {
     const kernelNote = box.kind === 'pass' ? ' (whole kernel)' : '';
     lines.push({ text: `${formatFlops(box.flops)}${kernelNote}, ${formatBytes(box.bytes ?? 0)} moved at minimum` });
-    if (box.kind === 'kernel' && box.durationMs > 0) lines.push({ text: `${rate(box.flops / (box.durationMs * 1e-3) / 1e12)} TFLOP/s` });
+    if (box.kind === 'kernel' && box.durationMs > 0) lines.push({ text: `${formatRate(box.flops / (box.durationMs * 1e-3) / 1e12)} TFLOP/s` });
   }
   if (box.detail) lines.push({ text: box.detail });
   if (synthetic && box.kind !== 'run') lines.push({ text: 'Synthetic timeline: each layer repeats its workload’s median iteration; the start time is not a measurement.', style: 'note' });
