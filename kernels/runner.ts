@@ -126,10 +126,11 @@ export interface RunOptions {
   warmup?: number;
   /**
    * A real time limit per kernel (s) for its warm-up and timed iterations (compiling excluded; undefined: none).
-   * Warm-up stops while it would leave no room for a timed iteration; timing stops before an iteration that would
+   * Warm-up stops while it would leave no room for a timed iteration; timing stops before an iteration that could
    * pass the limit (one at least, a last warm-up counting as it when nothing else fits); and a GPU wait still
-   * running at the limit ends the kernel with a failed row and gives the device up (`ctx.abandon`): the GPU cannot
-   * be interrupted, so the kernels after it are not run and the caller should end the process.
+   * running at the limit (a runaway: an iteration the pace said would fit gets four times the slowest one seen) ends
+   * the kernel with a failed row and gives the device up (`ctx.abandon`): the GPU cannot be interrupted, so the
+   * kernels after it are not run and the caller should end the process.
    */
   maxSeconds?: number;
   /** Estimated ms of one iteration per kernel (the engine's cost model): the limit's guide before the first iteration. */
@@ -214,32 +215,36 @@ function inputSetCount(p: AttentionProblem, mode: RunMode): number {
 }
 
 /**
- * A kernel's time limit: whether `n` more iterations fit (by the last iteration's wall time, or the estimate
- * before the first), and a GPU wait that gives up at the limit. No limit: everything fits, waits never give up.
+ * A kernel's time limit. `fits(n)`: whether n more iterations fit at the pace seen so far (the slowest iteration
+ * observed; before the first, the engine's estimate). The caller keeps one iteration of margin for the GPU's jitter.
+ * `wait`: a GPU wait gives up at the limit, or, for an iteration the pace said would fit, once it has run four times
+ * the slowest one seen: only a runaway iteration is cut, not one a busy machine slowed a little.
  */
 function timeLimit(maxSeconds: number | undefined, started: number, estimateMs: number | undefined) {
   const deadline = maxSeconds !== undefined && Number.isFinite(maxSeconds) ? started + maxSeconds * 1000 : Infinity;
-  let iterationMs = estimateMs !== undefined && Number.isFinite(estimateMs) && estimateMs > 0 ? estimateMs : 0;
+  const estimate = estimateMs !== undefined && Number.isFinite(estimateMs) && estimateMs > 0 ? estimateMs : 0;
+  let slowestMs = 0;
   return {
     seconds: maxSeconds ?? Infinity,
-    fits: (n: number) => deadline === Infinity || performance.now() + n * iterationMs <= deadline,
+    fits: (n: number) => deadline === Infinity || performance.now() + n * (slowestMs || estimate) <= deadline,
     observed: (ms: number) => {
-      iterationMs = ms;
+      slowestMs = Math.max(slowestMs, ms);
     },
     async wait(work: Promise<unknown>, what: string): Promise<void> {
       if (deadline === Infinity) {
         await work;
         return;
       }
+      const giveUpAt = Math.max(deadline, slowestMs > 0 ? performance.now() + 4 * slowestMs : deadline);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const over = new Promise<'over'>((resolve) => {
-        timer = setTimeout(() => resolve('over'), Math.max(0, deadline - performance.now()));
+        timer = setTimeout(() => resolve('over'), Math.max(0, giveUpAt - performance.now()));
       });
       const outcome = await Promise.race([work.then(() => 'done' as const), over]);
       clearTimeout(timer);
       if (outcome === 'over') {
-        const estimate = estimateMs ? ` (estimated ${(estimateMs / 1000).toPrecision(2)} s per iteration)` : '';
-        throw new TimeLimitError(`stopped at the time limit (${maxSeconds} s) with ${what} still running on the GPU${estimate}; raise the limit (--max-seconds, attnprof.maxSeconds) or profile a smaller shape.`);
+        const pace = estimate ? ` (estimated ${(estimate / 1000).toPrecision(2)} s per iteration)` : '';
+        throw new TimeLimitError(`stopped at the time limit (${maxSeconds} s) with ${what} still running on the GPU${pace}; raise the limit (--max-seconds, attnprof.maxSeconds) or profile a smaller shape.`);
       }
     },
   };
@@ -541,14 +546,14 @@ async function runKernel(
   for (let it = -warmup; it < iterations; it++) {
     throwIfCancelled(options.signal);
     // Extend the warm-up (bounded) until the GPU has been busy for warmupMs, while a timed iteration still fits after it.
-    if (it === 0 && performance.now() - started < warmupMs && warmIterations < 1000 && limit.fits(2)) it = -1;
-    // Under a time limit, warm-up stops where one more would leave no room for a timed iteration.
-    if (it < 0 && !limit.fits(2)) {
+    if (it === 0 && performance.now() - started < warmupMs && warmIterations < 1000 && limit.fits(3)) it = -1;
+    // Under a time limit, warm-up stops where one more would leave no room for a timed iteration (and a margin).
+    if (it < 0 && !limit.fits(3)) {
       warmupCut = warmIterations < warmup;
       it = 0;
     }
-    if (it >= 1 && !limit.fits(1)) {
-      notes.push(`stopped after ${it} iteration${it === 1 ? '' : 's'}: the next would pass the time limit (${limit.seconds} s).`);
+    if (it >= 1 && !limit.fits(2)) {
+      notes.push(`stopped after ${it} iteration${it === 1 ? '' : 's'}: the next could pass the time limit (${limit.seconds} s).`);
       break;
     }
     if (it < 0) warmIterations++;
@@ -570,7 +575,7 @@ async function runKernel(
     }
     if (it < 0) {
       // A warm-up after which no timed iteration fits is the one timed iteration: a measurement rather than none.
-      if (limit.fits(1)) continue;
+      if (limit.fits(2)) continue;
       warmIterations--;
       it = 0;
       notes.push(`timed 1 iteration without warm-up: one iteration takes about ${(t1 - t0).toFixed(0)} ms, the time limit is ${limit.seconds} s.`);
