@@ -89,17 +89,17 @@ export function unrollMma(body: string, dc: number, kc: number, ks: number, nsg 
   const rounds = range(Math.ceil(dc / kc)).map((r) => range(kc).map((j) => r * kc + j).filter((c) => c < dc));
   const parts: Record<string, string[]> = {
     QSTAGE: [
-      ...range(qLoads).map((u) => `  let qv${u} = qLoad(rowBase, slot0, slots, lid + ${u * threads}u);`),
+      ...range(qLoads).map((u) => `  let qv${u} = qLoad(b, kvh, group, slot0, slots, lid + ${u * threads}u);`),
       ...range(qLoads).map((u) => `  qStore(lid + ${u * threads}u, qv${u});`),
     ],
     PREFETCH: range(kvLoads).flatMap((u) => [
-      `  var kr${u} = tileLoad(false, kvBase, t0, lid + ${u * threads}u);`,
-      `  var vr${u} = tileLoad(true, kvBase, t0, lid + ${u * threads}u);`,
+      `  var kr${u} = tileLoad(false, kvBase, kvStep, t0, lid + ${u * threads}u);`,
+      `  var vr${u} = tileLoad(true, kvBase, kvStep, t0, lid + ${u * threads}u);`,
     ]),
     STOREKV: range(kvLoads).map((u) => `    tileStore(lid + ${u * threads}u, kr${u}, vr${u});`),
     NEXTKV: range(kvLoads).flatMap((u) => [
-      `      kr${u} = tileLoad(false, kvBase, t0, lid + ${u * threads}u);`,
-      `      vr${u} = tileLoad(true, kvBase, t0, lid + ${u * threads}u);`,
+      `      kr${u} = tileLoad(false, kvBase, kvStep, t0, lid + ${u * threads}u);`,
+      `      vr${u} = tileLoad(true, kvBase, kvStep, t0, lid + ${u * threads}u);`,
     ]),
     QLOAD: [
       ...range(dc).map((c) => `  let qf${c} = loadP(sgP + ${c * 16}u, PS);`),
@@ -123,7 +123,7 @@ export function unrollMma(body: string, dc: number, kc: number, ks: number, nsg 
     OUTPUT: rounds.flatMap((cols) => [
       ...cols.map((c, i) => `  storeS(sgS + ${i * 16}u, acc${c}, SS);`),
       '  workgroupBarrier();',
-      `  if (rowLive) { writeRow(sBase, h, ${cols[0] * 16}u, rowBase + slot, inv); }`,
+      `  if (rowLive) { writeRow(sBase, h, ${cols[0] * 16}u, orow, inv); }`,
       '  workgroupBarrier();',
     ]),
   };
@@ -149,6 +149,7 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
   return {
     name,
     operandDtype: 'f16',
+    supports: { bshd: true, neighborhood: true },
     unavailable,
     ...(build === 'emulated' ? { internal: true } : {}),
     description:

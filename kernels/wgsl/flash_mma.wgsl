@@ -6,8 +6,9 @@
 // the whole key loop, keeping its Q fragments and its O accumulators in registers. Per K/V tile of BK keys:
 //   load K and V (f16, zero-padded to DP columns) → S = Q·Kᵀ per subgroup, stored to workgroup memory →
 //   mask, scale, softcap, row max (two invocations per row) → P = exp(S − m) as f16 → O += P·V.
-// Whole tiles outside the workgroup's visible key hull (causal upper triangle, outside the window, past the
-// key length, other documents) are never loaded.
+// Whole tiles in which no (row, key) pair of the workgroup is visible (causal upper triangle, outside the window
+// or the 2-D neighbourhood, past the key length, other documents) are never loaded. Rows are addressed through
+// qRow/kvRow (params.wgsl): bhsd and bshd are the same kernel with other strides.
 //
 // Rescaling is lazy: O is only rescaled when a row's maximum grows by more than RESCALE_LOG (then P ≤ e^8
 // fits f16 and O, l keep the same reference max, which is exact: O and l are both sums of exp(s − m_ref)).
@@ -50,9 +51,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let kvh = bkv % P.kvHeads;
   let group = P.heads / P.kvHeads;
   let slots = group * P.nq;
-  let kvBase = (b * P.kvHeads + kvh) * P.nk * D4;
-  // Slots of one KV head are consecutive rows of [B, Hq, Nq, D]: the group's query heads are adjacent.
-  let rowBase = (b * P.heads + kvh * group) * P.nq;
+  let kvBase = kvRow(b, kvh, 0u) * D4;
+  let kvStep = P.kvStrideN * D4;
   let sg = lid / 32u;
   let lane = lid % 32u;
   let r = lane / 2u;              // my row within the subgroup's 16
@@ -61,16 +61,21 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let slot0 = wg.x * BQ;
   let slot = slot0 + row;
   let rowLive = slot < slots;
-  let i = min(slot, slots - 1u) % P.nq;
+  let mySlot = min(slot, slots - 1u);
+  let i = mySlot % P.nq;
+  let orow = qRow(b, kvh * group + mySlot / P.nq, i);
   let range = visibleRange(b, i);
   let lo = range.x;
   let hi = select(range.x, range.y, rowLive);
+  let holes = rangeHasHoles();
 
-  // Key hull of the workgroup (bounds never decrease with the position; a block spanning two heads takes all).
+  // Query rows of the workgroup (a block spanning two heads covers every query position) and their key hull.
   let slotLast = min(slot0 + BQ, slots) - 1u;
   let spans = slot0 / P.nq != slotLast / P.nq;
-  let kStart = visibleRange(b, select(slot0 % P.nq, 0u, spans)).x;
-  let kEnd = visibleRange(b, select(slotLast % P.nq, P.nq - 1u, spans)).y;
+  let iFirst = select(slot0 % P.nq, 0u, spans);
+  let iLast = select(slotLast % P.nq, P.nq - 1u, spans);
+  let hull = rowsHull(b, iFirst, iLast);
+  let kEnd = hull.y;
 
   // Stage Q (f16, zero-padded to DP columns) through ps and keep 16×DP of it per subgroup in registers. Every
   // load of an invocation is issued before the first store (unrolled by flash_mma.ts): global memory latency is
@@ -95,16 +100,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let sBase = row * SS;
   let pBase = row * PS;
 
-  // K/V tiles: the next tile's loads are in flight (in registers) while this tile is computed.
-  var t0 = (kStart / BK) * BK;
+  // K/V tiles, invisible ones skipped: the next tile's loads are in flight (in registers) while this tile is computed.
+  var t0 = nextTile(b, iFirst, iLast, (hull.x / BK) * BK, kEnd);
 //@PREFETCH
-  for (; t0 < kEnd; t0 += BK) {
+  while (t0 < kEnd) {
+    let nt = nextTile(b, iFirst, iLast, t0 + BK, kEnd);
     workgroupBarrier();   // every subgroup is done with the previous tiles (and with Q in ps)
     if (lid == 0u) { atomicStore(&rescale, 0u); }
 //@STOREKV
     workgroupBarrier();
-    if (t0 + BK < kEnd) {
-      let t0 = t0 + BK;
+    if (nt < kEnd) {
+      let t0 = nt;
 //@NEXTKV
     }
 
@@ -118,7 +124,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       let c = 2u * t + h;
       let key = t0 + c;
       var sc = MASKED;
-      if (key >= lo && key < hi) { sc = capScore(ss[sBase + c] * P.scale); }
+      if (key >= lo && key < hi && (!holes || neighborVisible(i, key))) { sc = capScore(ss[sBase + c] * P.scale); }
       ss[sBase + c] = sc;
       mx = max(mx, sc);
     }
@@ -150,6 +156,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 
     // O += P·V.
 //@PV
+    t0 = nt;
   }
 
   // Row sums of both halves, then O / l written BK columns at a time (a row that sees no key outputs 0).
@@ -161,11 +168,18 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 //@OUTPUT
 }
 
+// The first tile at or after t (a multiple of BK) in which some pair of rows [i0, i1] × its keys is visible.
+fn nextTile(b: u32, i0: u32, i1: u32, t: u32, kEnd: u32) -> u32 {
+  var n = t;
+  while (n < kEnd && !tileVisible(b, i0, i1, n, min(n + BK, P.nk) - 1u)) { n += BK; }
+  return n;
+}
+
 // One vec4 of the K (or V) tile at `item` = key·D4 + column/4; zero past the keys (a branch-free load).
-fn tileLoad(isV: bool, kvBase: u32, t0: u32, item: u32) -> vec4<f16> {
+fn tileLoad(isV: bool, kvBase: u32, kvStep: u32, t0: u32, item: u32) -> vec4<f16> {
   let key = item / D4;
   let ok = item < BK * D4 && t0 + key < P.nk;
-  let at = select(0u, kvBase + (t0 + key) * D4 + item % D4, ok);
+  let at = select(0u, kvBase + (t0 + key) * kvStep + item % D4, ok);
   var val: vec4<elem>;
   if (isV) { val = v[at]; } else { val = k[at]; }
   return select(vec4<f16>(0.0), vec4<f16>(val), ok);
@@ -179,11 +193,14 @@ fn tileStore(item: u32, kv: vec4<f16>, vv: vec4<f16>) {
   }
 }
 
-fn qLoad(rowBase: u32, slot0: u32, slots: u32, item: u32) -> vec4<f16> {
+// One vec4 of Q at `item` = workgroup row·(DP/4) + column/4 (zero past the rows and the head dim).
+fn qLoad(b: u32, kvh: u32, group: u32, slot0: u32, slots: u32, item: u32) -> vec4<f16> {
   let rr = item / (DP / 4u);
   let c4 = item % (DP / 4u);
-  let ok = item < BQ * (DP / 4u) && slot0 + rr < slots && c4 < D4;
-  return select(vec4<f16>(0.0), vec4<f16>(q[select(0u, (rowBase + slot0 + rr) * D4 + c4, ok)]), ok);
+  let s = slot0 + rr;
+  let ok = item < BQ * (DP / 4u) && s < slots && c4 < D4;
+  let at = select(0u, qRow(b, kvh * group + s / P.nq, s % P.nq) * D4 + c4, ok);
+  return select(vec4<f16>(0.0), vec4<f16>(q[at]), ok);
 }
 
 fn qStore(item: u32, val: vec4<f16>) {
@@ -204,7 +221,7 @@ fn writeRow(sBase: u32, h: u32, c0: u32, orow: u32, inv: f32) {
     let d = c0 + c;
     if (d < HEAD_DIM) {
       let at = sBase + c;
-      o[(orow * HEAD_DIM + d) / 4u] = vec4<elem>(vec4<f32>(ss[at], ss[at + 1u], ss[at + 2u], ss[at + 3u]) * inv);
+      o[orow * D4 + d / 4u] = vec4<elem>(vec4<f32>(ss[at], ss[at + 1u], ss[at + 2u], ss[at + 3u]) * inv);
     }
   }
 }

@@ -48,6 +48,10 @@ const FEATURES: [string, Partial<AttentionProblem>][] = [
   ['large scale: peaked softmax, the max moves late (rescales O)', { scale: 3 }],
   ['MQA 6:1 spanning two heads per block', { heads: 6, kvHeads: 1, seqLenQ: 40, seqLenK: 40 }],
   ['more keys than one tile row, N = 70', { seqLenQ: 70, seqLenK: 70, causal: true }],
+  ['bshd layout ([B, N, H, D] strides), causal', { layout: 'bshd', causal: true }],
+  // 37 = a class token + a 6×6 patch grid; tiles in which no pair is visible are skipped.
+  ['2-D neighbourhood R=2 with a class token', { neighborhood: { radius: 2, rows: 6, cols: 6 } }],
+  ['2-D neighbourhood R=1: each patch sees itself and the class token', { neighborhood: { radius: 1, rows: 6, cols: 6 } }],
   ['decode (one query row): the key-parallel path', { seqLenQ: 1, seqLenK: 90, causal: true, kvLens: Int32Array.from([90, 31]) }],
 ];
 
@@ -61,6 +65,12 @@ describe('flash-mma matches the float64 reference', () => {
       const [name, over] = FEATURES[i];
       await expectCorrect(base(64, 'f32', { ...over, ...(i === 6 ? { causal: true } : {}) }), `${name} (f32)`);
     }
+  });
+  test('head dim 80 (padded to 96), f16, bshd, a 3×13 grid with R=3 whose rows straddle the tiles, causal', async () => {
+    await expectCorrect(
+      base(80, 'f16', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true, neighborhood: { radius: 3, rows: 3, cols: 13 } }),
+      'D=80 bshd neighbourhood',
+    );
   });
   // Head dims that are not a multiple of 16 are padded to the matrix tile in workgroup memory.
   for (const d of [40, 128]) {
