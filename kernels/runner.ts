@@ -182,8 +182,8 @@ const MAX_TIMED_PASSES = 2048; // a query set holds at most 4096 timestamps
 
 /** Why a kernel cannot take this problem (a layout or mask it does not read yet), or undefined. */
 export function problemGap(kernel: Pick<AttentionKernel, 'name' | 'supports'>, p: AttentionProblem): string | undefined {
-  if (p.layout === 'bshd' && !kernel.supports?.bshd) return `${kernel.name} reads only the bhsd layout so far; time bshd with naive or flash.`;
-  if (p.neighborhood && !kernel.supports?.neighborhood) return `${kernel.name} has no 2-D neighbourhood mask yet; time it with naive or flash.`;
+  if (p.layout === 'bshd' && !kernel.supports?.bshd) return `${kernel.name} reads only the bhsd layout so far (the forward of naive, flash and flash-mma reads bshd).`;
+  if (p.neighborhood && !kernel.supports?.neighborhood) return `${kernel.name} has no 2-D neighbourhood mask yet (the forward of naive, flash and flash-mma has it).`;
   return undefined;
 }
 
