@@ -4,7 +4,7 @@ import mmaEmulatedWgsl from './wgsl/mma_emulated.wgsl';
 import { AttentionKernel, bindGroup, packParams, uniformBuffer } from './kernel';
 import { AttentionProblem, ProblemError } from './problem';
 import type { GpuContext } from './device';
-import { assembleShader, expandSections } from './shader';
+import { PipelineCache, assembleShader, expandSections } from './shader';
 import { decodePath } from './decode';
 
 /**
@@ -81,7 +81,7 @@ export function mmaUnavailableReason(ctx: GpuContext): string | undefined {
  * fragment and accumulator is its own variable with constant offsets (an array of matrices indexed in a loop
  * would be kept in local memory, and constant offsets let Dawn skip the bounds predication of matrix loads).
  */
-export function unrollMma(body: string, dc: number, kc: number, ks: number, nsg = 4): string {
+export function unrollMma(body: string, dc: number, kc: number, ks: number, nsg = 4, saveLse = false): string {
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   const threads = 32 * nsg;
   const kvLoads = Math.ceil((kc * 16 * (dc * 16)) / 4 / threads); // upper bound: D4 ≤ DP/4
@@ -126,8 +126,37 @@ export function unrollMma(body: string, dc: number, kc: number, ks: number, nsg 
       `  if (rowLive) { writeRow(sBase, h, ${cols[0] * 16}u, orow, inv); }`,
       '  workgroupBarrier();',
     ]),
+    // The training build writes each row's log-sum-exp (one f32 per row, in bhsd row order) to binding 7.
+    SAVE_LSE: saveLse ? ['  if (rowLive && h == 0u) { lse[(b * P.heads + kvh * group) * P.nq + slot] = select(0.0, m + log(total), total > 0.0); }'] : [],
   };
-  return expandSections(body, parts);
+  return expandSections(body, parts) + (saveLse ? '\n@group(0) @binding(7) var<storage, read_write> lse: array<f32>;\n' : '');
+}
+
+/**
+ * The fused forward's pipeline for a plan. `saveLse`: the training build (kernels/backward_mma.ts), which also
+ * binds an f32 per query row at binding 7 and writes the row's log-sum-exp there.
+ */
+export function mmaForwardPipeline(cache: PipelineCache, p: AttentionProblem, plan: MmaPlan, build: MmaBuild, saveLse = false): Promise<GPUComputePipeline> {
+  const name = build === 'native' ? 'flash-mma' : 'flash-mma-emulated';
+  const { DP, BK, KS } = plan.consts;
+  const code = assembleShader(unrollMma(flashMmaWgsl, DP / 16, BK / 16, KS, plan.subgroups, saveLse), {
+    dtype: p.dtype,
+    consts: { HEAD_DIM: p.headDim, ...plan.consts, SUBGROUP_SYNC: build === 'native' && process.env.ATTNPROF_MMA_SYNC === 'subgroup' ? 1 : 0 },
+    mask: true,
+    enables: build === 'native' ? ['f16', 'chromium_experimental_subgroup_matrix'] : ['f16'],
+    // Each subgroup works on its own 16 rows, so matrix offsets depend on the subgroup index — uniform within
+    // the subgroup (32-wide, consecutive invocations), which is all the matrix operations need, but not across
+    // the workgroup, which is all WGSL's analysis can prove.
+    directives: build === 'native' ? ['diagnostic(off, chromium.subgroup_matrix_uniformity)'] : [],
+    prelude: build === 'native' ? mmaNativeWgsl : mmaEmulatedWgsl,
+  });
+  return cache.get(`${name}${saveLse ? '+lse' : ''}:${p.dtype}:${p.headDim}:${plan.subgroups}:${plan.keys}`, code, saveLse ? `${name} (training forward)` : name);
+}
+
+/** Workgroups of the fused forward: BQ (GQA group × query) slots of one key/value head each. */
+export function mmaForwardWorkgroups(p: AttentionProblem, plan: MmaPlan): [number, number, number] {
+  const slots = (p.heads / p.kvHeads) * p.seqLenQ;
+  return [Math.ceil(slots / (16 * plan.subgroups)), p.batch * p.kvHeads, 1];
 }
 
 export function makeFlashMma(build: MmaBuild): AttentionKernel {
@@ -169,22 +198,9 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
       }
       const plan = planMma(p, ctx);
       if (!plan) throw new ProblemError(`head dim ${p.headDim} does not fit ${name} on this adapter.`);
-      const { DP, BK, KS } = plan.consts;
-      const code = assembleShader(unrollMma(flashMmaWgsl, DP / 16, BK / 16, KS, plan.subgroups), {
-        dtype: p.dtype,
-        consts: { HEAD_DIM: p.headDim, ...plan.consts, SUBGROUP_SYNC: build === 'native' && process.env.ATTNPROF_MMA_SYNC === 'subgroup' ? 1 : 0 },
-        mask: true,
-        enables: build === 'native' ? ['f16', 'chromium_experimental_subgroup_matrix'] : ['f16'],
-        // Each subgroup works on its own 16 rows, so matrix offsets depend on the subgroup index — uniform within
-        // the subgroup (32-wide, consecutive invocations), which is all the matrix operations need, but not across
-        // the workgroup, which is all WGSL's analysis can prove.
-        directives: build === 'native' ? ['diagnostic(off, chromium.subgroup_matrix_uniformity)'] : [],
-        prelude: build === 'native' ? mmaNativeWgsl : mmaEmulatedWgsl,
-      });
-      const pipeline = await cache.get(`${name}:${p.dtype}:${p.headDim}:${plan.subgroups}:${plan.keys}`, code, name);
+      const pipeline = await mmaForwardPipeline(cache, p, plan, build);
       const params = uniformBuffer(ctx, alloc, 'params', packParams(p, 0, p.batch * p.heads));
-      const slots = (p.heads / p.kvHeads) * p.seqLenQ;
-      const workgroups: [number, number, number] = [Math.ceil(slots / (16 * plan.subgroups)), p.batch * p.kvHeads, 1];
+      const workgroups = mmaForwardWorkgroups(p, plan);
       const passesBySet = io.sets.map((set, si) => [
         {
           name: 'fused',

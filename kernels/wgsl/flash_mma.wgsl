@@ -166,6 +166,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let total = rowStat[row * 2u] + rowStat[row * 2u + 1u];
   let inv = select(0.0, 1.0 / total, total > 0.0);
 //@OUTPUT
+  // Training builds only (kernels/backward_mma.ts): the row's log-sum-exp m + ln l for the backward.
+//@SAVE_LSE
 }
 
 // The first tile at or after t (a multiple of BK) in which some pair of rows [i0, i1] × its keys is visible.
