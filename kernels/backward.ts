@@ -1,6 +1,6 @@
 /**
  * Training: a forward that keeps what its backward needs, then the backward (dQ, dK, dV from dO), for `naive`
- * and `flash`. One iteration of a training kernel is one attention training step: forward passes then backward
+ * and `flash` (flash-mma's, on the matrix units, is in backward_mma.ts). One iteration of a training kernel is one attention training step: forward passes then backward
  * passes, each tagged with its `step` so the flame chart nests them under a "train step".
  *
  * naive — as PyTorch's default attention does it: the forward keeps P (B·Hq·Nq·Nk f32, one buffer per chunk of
@@ -17,7 +17,6 @@
  *   as it is rather than a copy of it. Where the tiled kernel does not fit (head dims ≥ 160 with 32–48 KiB of
  *   workgroup memory), the forward runs as in fwd mode and a statistics pass recomputes QKᵀ for m and l.
  */
-import rowdotWgsl from './wgsl/attn_bwd_rowdot.wgsl';
 import naiveDsWgsl from './wgsl/naive_bwd_ds.wgsl';
 import naiveDqWgsl from './wgsl/naive_bwd_dq.wgsl';
 import naiveDkvWgsl from './wgsl/naive_bwd_dkv.wgsl';
@@ -26,62 +25,25 @@ import flashDqWgsl from './wgsl/flash_bwd_dq.wgsl';
 import flashTiledWgsl from './wgsl/flash_tiled.wgsl';
 import flashCombineWgsl from './wgsl/flash_combine.wgsl';
 import flashLseWgsl from './wgsl/flash_bwd_lse.wgsl';
-import type { TrackedAllocator } from './allocator';
 import type { GpuContext } from './device';
 import { FlashPlan, flashConsts, flashKernel, planFlash } from './flash';
-import { AnalyticBuffer, KernelIo, KernelPass, PreparedKernel, bindGroup, packParams, split2d, uniformBuffer } from './kernel';
+import { AnalyticBuffer, KernelPass, bindGroup, packParams, split2d, uniformBuffer } from './kernel';
+import { TrainKernel, requireTraining, rowDBuffer, rowdotPass, rowdotPipeline } from './backward_shared';
+import { flashMmaEmulatedTrain, flashMmaTrain } from './backward_mma';
 import { chunkPairs, naiveChunkPasses, naivePipelines } from './naive';
 import { AttentionProblem, ProblemError, elementBytes, qElements } from './problem';
-import { PipelineCache, assembleShader } from './shader';
+import { assembleShader } from './shader';
 import { formatBytes } from './units';
-
-export interface TrainKernel {
-  name: string;
-  description: string;
-  /** Adapter-specific fit check before anything is allocated; throws ProblemError with one clear sentence. */
-  check(ctx: GpuContext, p: AttentionProblem): void;
-  /**
-   * Buffers beyond Q, K, V, dO, O, dQ, dK, dV as the analytic model predicts them: what the forward saves for
-   * the backward (role `saved`) and scratch.
-   */
-  analyticScratch(ctx: GpuContext, p: AttentionProblem): AnalyticBuffer[];
-  prepare(ctx: GpuContext, alloc: TrackedAllocator, cache: PipelineCache, p: AttentionProblem, io: KernelIo): Promise<PreparedKernel>;
-}
 
 /** Bytes the forward keeps alive for the backward (the activations a training step holds per attention layer). */
 export function savedForBackwardBytes(kernel: string, p: AttentionProblem): number {
   const rows = p.batch * p.heads * p.seqLenQ;
   const o = qElements(p) * elementBytes(p.dtype);
-  // naive keeps P in f32 and O; flash keeps O and the per-row statistics (two f32: max and sum).
-  return kernel === 'naive' ? rows * p.seqLenK * 4 + o : o + rows * 8;
+  // naive keeps P in f32 and O; flash keeps O and the per-row statistics (two f32: max and sum); flash-mma keeps
+  // O and the row's log-sum-exp (one f32).
+  if (kernel === 'naive') return rows * p.seqLenK * 4 + o;
+  return kernel.startsWith('flash-mma') ? o + rows * 4 : o + rows * 8;
 }
-
-function requireTraining(io: KernelIo): { dout: GPUBuffer[]; grads: NonNullable<KernelIo['grads']> } {
-  const dout = io.sets.map((s) => s.dout);
-  if (!io.grads || dout.some((d) => !d)) throw new Error('a training kernel needs dO and gradient buffers');
-  return { dout: dout as GPUBuffer[], grads: io.grads };
-}
-
-async function rowdotPipeline(cache: PipelineCache, p: AttentionProblem): Promise<GPUComputePipeline> {
-  return cache.get(
-    `bwd-rowdot:${p.dtype}:${p.headDim}`,
-    assembleShader(rowdotWgsl, { dtype: p.dtype, consts: { HEAD_DIM: p.headDim }, mask: false }),
-    'backward D = rowsum(dO⊙O)',
-  );
-}
-
-function rowdotPass(ctx: GpuContext, pipeline: GPUComputePipeline, p: AttentionProblem, params: GPUBuffer, o: GPUBuffer, dout: GPUBuffer, rowD: GPUBuffer, label: string): KernelPass {
-  const [x, y] = split2d(Math.ceil((p.batch * p.heads * p.seqLenQ) / 64), ctx.adapter.limits.maxComputeWorkgroupsPerDimension);
-  return {
-    name: 'dO·O',
-    step: 'backward',
-    pipeline,
-    bindGroup: bindGroup(ctx, pipeline, `backward rowdot ${label}`, [params, o, dout, rowD]),
-    workgroups: [x, y, 1],
-  };
-}
-
-const rowDBuffer = (p: AttentionProblem): AnalyticBuffer => ({ label: 'D = rowsum(dO⊙O)', role: 'scratch', bytes: p.batch * p.heads * p.seqLenQ * 4 });
 
 // ---------------------------------------------------------------------------------------------------------------
 // naive
@@ -389,4 +351,7 @@ export const flashTrain: TrainKernel = {
   },
 };
 
-export const TRAIN_KERNELS: readonly TrainKernel[] = [naiveTrain, flashTrain];
+export type { TrainKernel } from './backward_shared';
+
+/** Every kernel with a backward pass; train mode runs only these. */
+export const TRAIN_KERNELS: readonly TrainKernel[] = [naiveTrain, flashTrain, flashMmaTrain, flashMmaEmulatedTrain];

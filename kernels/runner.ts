@@ -262,7 +262,7 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
     if (mode === 'fwd') return forward;
     // A kernel without a backward gets a 'skipped' row saying so, never a forward-only time in a training run.
     const train = TRAIN_KERNELS.find((k) => k.name === name);
-    return train ?? { ...forward, unavailable: () => `${name} has no backward pass yet; train mode runs ${TRAIN_KERNELS.map((k) => k.name).join(', ')}.` };
+    return train ?? { ...forward, unavailable: () => `${name} has no backward pass yet; train mode runs ${TRAIN_KERNELS.filter((k) => !k.internal).map((k) => k.name).join(', ')}.` };
   });
   checkFits(ctx, p, units);
   if (options.inputs) {

@@ -9,7 +9,9 @@ import { AttentionProblem, ProblemError, docBoundsFor } from '../../kernels/prob
 import { TRAIN_KERNELS } from '../../kernels/backward';
 import { runProblem } from '../../kernels/runner';
 
-const TRAINED = TRAIN_KERNELS.map((k) => k.name);
+// flash-mma's training kernels have their own file (backward_mma.test.ts): its stand-in build is slow to compile
+// on a software adapter, so it runs fewer, shared pipelines.
+const TRAINED = TRAIN_KERNELS.filter((k) => !k.name.startsWith('flash-mma')).map((k) => k.name);
 
 let ctx: GpuContext;
 const seed = Date.now() & 0xffffff;
@@ -86,12 +88,6 @@ describe('training kernels match the float64 reference gradients', () => {
       assert.deepEqual(run2.gradients?.dk, g.dk);
       assert.deepEqual(run2.gradients?.dv, g.dv);
     }
-  });
-
-  test('a kernel without a backward (flash-mma) gets a skipped row in a training run, the others still run', async () => {
-    const run = await runProblem(ctx, problem({ seqLenQ: 16, seqLenK: 16 }), { kernels: ['flash-mma', 'flash'], mode: 'train', iterations: 1, warmup: 0, seed });
-    assert.deepEqual(run.results.map((r) => [r.kernel, r.status]), [['flash-mma', 'skipped'], ['flash', 'ok']]);
-    assert.match(run.results[0].error ?? '', /no backward pass yet/);
   });
 
   test('f16 storage (f32 accumulation) when the adapter has shader-f16', async () => {

@@ -1,0 +1,255 @@
+/**
+ * flash-mma training: FlashAttention-2's backward on the matrix units (16×16×16 f16 subgroup matrices, f32
+ * results), beside flash-mma's forward.
+ *
+ * forward — flash-mma's own fused kernel, built with its log-sum-exp output (flash_mma.ts `mmaForwardPipeline`
+ *   with `saveLse`): the forward keeps O and one f32 per query row, B·Hq·Nq. Decode-shaped problems run it too
+ *   (not the decode path, which saves no statistics).
+ * backward — D = rowsum(dO ⊙ O) (the pass naive and flash use), then two passes that recompute P tile by tile:
+ *   dK/dV (flash_mma_bwd_dkv.wgsl: a workgroup per block of keys, the query tiles of every head of the GQA group
+ *   looped inside, dK and dV in registers) and dQ (flash_mma_bwd_dq.wgsl: a workgroup per block of query slots).
+ *   WGSL has no float atomics, so dQ has its own pass rather than FlashAttention-2's atomicAdd from the dK/dV
+ *   workgroups: two more tile products (7 instead of 5), every element written once, deterministically.
+ *
+ * One WGSL source per pass, two builds as the forward: the subgroup-matrix builtins (mma_bwd_native.wgsl) and a
+ * plain-f16 stand-in with the same meaning (mma_bwd_emulated.wgsl) that checks the tiling and masking where there
+ * are no matrix units (CI's lavapipe). Operands are f16 whatever the storage type (checked at the f16 tolerance).
+ */
+import dkvWgsl from './wgsl/flash_mma_bwd_dkv.wgsl';
+import dqWgsl from './wgsl/flash_mma_bwd_dq.wgsl';
+import commonWgsl from './wgsl/flash_mma_bwd_common.wgsl';
+import mmaBwdNativeWgsl from './wgsl/mma_bwd_native.wgsl';
+import mmaBwdEmulatedWgsl from './wgsl/mma_bwd_emulated.wgsl';
+import type { GpuContext } from './device';
+import { TrainKernel, requireTraining, rowDBuffer, rowdotPass, rowdotPipeline } from './backward_shared';
+import { MmaBuild, flashMmaEmulatedKernel, flashMmaKernel, mmaForwardPipeline, mmaForwardWorkgroups, planMma } from './flash_mma';
+import { KernelPass, bindGroup, packParams, uniformBuffer } from './kernel';
+import { AttentionProblem, ProblemError } from './problem';
+import { PipelineCache, assembleShader, expandSections } from './shader';
+import { formatBytes } from './units';
+
+export type MmaBackwardPassName = 'dkv' | 'dq';
+
+/** Tiles of one backward pass. */
+export interface MmaBackwardTiles {
+  /** Subgroups per workgroup; each owns 16 rows (keys in the dK/dV pass, query slots in the dQ pass). */
+  subgroups: number;
+  /** Rows of each streamed tile (query rows in the dK/dV pass, keys in the dQ pass). */
+  tileRows: number;
+  /** Head dim padded to the 16-wide matrix tiles. */
+  paddedDim: number;
+  threads: number;
+  workgroupBytes: number;
+  /** WGSL constants: NSG, BT, DP and the padded row strides AS (f16 tiles), SS (f32 products), PS (f16 P/dS). */
+  consts: Record<string, number>;
+}
+
+export interface MmaBackwardPlan {
+  dkv: MmaBackwardTiles;
+  dq: MmaBackwardTiles;
+}
+
+function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassName, build: MmaBuild): { bytes: number; consts: Record<string, number> } {
+  const as = dp + 8; // rows padded as the forward's: unpadded rows cost the matrix loads most of their speed
+  const ss = bt + 4;
+  const ps = bt + 8;
+  const fr = 16 * nsg;
+  // xa and xb (f16), st (f32), pt (f16); the dK/dV pass adds four f32/u32 values per query row of its tile, the
+  // stand-in build two slots of two f16 16×16 operands per subgroup (mma_bwd_emulated.wgsl).
+  const bytes = 2 * bt * as * 2 + fr * ss * 4 + fr * ps * 2 + (pass === 'dkv' ? 4 * bt * 4 : 0) + (build === 'emulated' ? nsg * 2048 : 0);
+  return { bytes, consts: { NSG: nsg, BT: bt, DP: dp, AS: as, SS: ss, PS: ps } };
+}
+
+/** `ATTNPROF_MMA_BWD_TILES=NSG,BT[,NSG,BT]`: force the (dK/dV[, dQ]) tiles, for sweeps on a GPU. */
+function envTiles(): [number, number][] | undefined {
+  const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_BWD_TILES : undefined;
+  if (!env) return undefined;
+  const n = env.split(',').map(Number);
+  const pairs: [number, number][] = [];
+  for (let i = 0; i + 1 < n.length; i += 2) if (n[i] > 0 && n[i + 1] > 0 && n[i + 1] % 16 === 0) pairs.push([n[i], n[i + 1]]);
+  return pairs.length ? pairs : undefined;
+}
+
+function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, build: MmaBuild, forced?: [number, number]): MmaBackwardTiles | undefined {
+  const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
+  // The most subgroups (rows that share each streamed tile) and the longest tiles (fewer barriers per row) that
+  // fit; a subgroup's fragments are staged through the tiles, so 16·NSG ≤ BT.
+  const candidates: [number, number][] = forced ? [forced] : [[4, 64], [2, 64], [2, 32], [1, 32], [1, 16]];
+  for (const [nsg, bt] of candidates) {
+    const { bytes, consts } = passBytes(dp, nsg, bt, pass, build);
+    if (16 * nsg <= bt && bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
+      return { subgroups: nsg, tileRows: bt, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, consts };
+    }
+  }
+  return undefined;
+}
+
+/** Tiles of both backward passes within the adapter's workgroup storage, or undefined where none fit. */
+export function planMmaBackward(p: Pick<AttentionProblem, 'headDim'>, ctx: GpuContext, build: MmaBuild): MmaBackwardPlan | undefined {
+  const dp = Math.ceil(p.headDim / 16) * 16;
+  const forced = envTiles();
+  const dkv = planPass(dp, ctx, 'dkv', build, forced?.[0]);
+  const dq = planPass(dp, ctx, 'dq', build, forced?.[1] ?? forced?.[0]);
+  return dkv && dq ? { dkv, dq } : undefined;
+}
+
+/**
+ * The matrix part of a backward pass, unrolled for DC = DP/16 head-dim blocks and QC = BT/16 tile blocks: each
+ * fragment and accumulator is its own variable with constant offsets (an array of matrices indexed in a loop
+ * would be kept in local memory), and every global load of a tile is issued before its first store.
+ */
+export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, consts: Record<string, number>): string {
+  const { NSG, BT, DP, AS } = consts;
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const dc = DP / 16;
+  const qc = BT / 16;
+  const threads = 32 * NSG;
+  const loads = Math.ceil((BT * (DP / 4)) / threads); // upper bound: D4 ≤ DP/4
+  const item = (u: number) => `lid + ${u * threads}u`;
+  // Tensors of the streamed tiles A and B (rowLoad's 0 q, 1 k, 2 v, 3 dO).
+  const [wa, wb] = pass === 'dkv' ? [0, 3] : [1, 2];
+  const dkv = pass === 'dkv';
+  const at = (j: number, c: number) => `${j * 16 * AS + c * 16}u`;
+  const products = (frag: string, right: string) =>
+    range(qc).map((j) => `    { var s = zeroAcc();${range(dc).map((c) => ` s = mma(${frag}${c}, ${right}(${at(j, c)}, AS), s);`).join('')} storeAcc(sgS + ${j * 16}u, s, SS); }`);
+  const accumulate = (acc: string, right: string) =>
+    range(qc).map((j) => `    { let pf = leftP(sgP + ${j * 16}u, PS);${range(dc).map((c) => ` ${acc}${c} = mma(pf, ${right}(${at(j, c)}, AS), ${acc}${c});`).join('')} }`);
+  const rounds = range(Math.ceil(dc / qc)).map((r) => range(qc).map((j) => r * qc + j).filter((c) => c < dc));
+  const tail = dkv ? 'key, kvFirst' : 'rowLive, qRowAt';
+  const output = (acc: string, isV: boolean) =>
+    rounds.flatMap((cols) => [
+      ...cols.map((c, i) => `  storeAcc(sgS + ${i * 16}u, ${acc}${c}, SS);`),
+      '  workgroupBarrier();',
+      `  writeRound(${isV}, sBase, h, ${16 * cols.length}u, ${cols[0] * 16}u, ${tail});`,
+      '  workgroupBarrier();',
+    ]);
+  const parts: Record<string, string[]> = {
+    FRAGS: [
+      ...range(dc).map((c) => `  let xf${c} = leftA(sg * 16u * AS + ${c * 16}u, AS);`),
+      ...range(dc).map((c) => `  let yf${c} = leftB(sg * 16u * AS + ${c * 16}u, AS);`),
+      ...range(dc).map((c) => `  var accX${c} = zeroAcc();`),
+      ...(dkv ? range(dc).map((c) => `  var accY${c} = zeroAcc();`) : []),
+    ],
+    PREFETCH: range(loads).flatMap((u) => [
+      `  var ar${u} = rowLoad(${wa}u, first0, valid0, ${item(u)}, BT);`,
+      `  var br${u} = rowLoad(${wb}u, first0, valid0, ${item(u)}, BT);`,
+    ]),
+    STORE: range(loads).map((u) => `    rowStore(${item(u)}, ar${u}, br${u}, BT);`),
+    NEXT: range(loads).flatMap((u) => [
+      `      ar${u} = rowLoad(${wa}u, first, valid, ${item(u)}, BT);`,
+      `      br${u} = rowLoad(${wb}u, first, valid, ${item(u)}, BT);`,
+    ]),
+    SCORES: products('xf', 'rightAT'),
+    DP: products('yf', 'rightBT'),
+    DX: accumulate('accX', 'rightA'),
+    OUTPUT: [...output('accX', false), ...(dkv ? output('accY', true) : [])],
+  };
+  if (dkv) parts.DV = accumulate('accY', 'rightB');
+  return expandSections(body, parts);
+}
+
+function passPipeline(cache: PipelineCache, p: AttentionProblem, pass: MmaBackwardPassName, tiles: MmaBackwardTiles, build: MmaBuild, name: string): Promise<GPUComputePipeline> {
+  const native = build === 'native';
+  const body = `${unrollMmaBackward(pass === 'dkv' ? dkvWgsl : dqWgsl, pass, tiles.consts)}\n${commonWgsl}`;
+  const code = assembleShader(body, {
+    dtype: p.dtype,
+    consts: { HEAD_DIM: p.headDim, ...tiles.consts },
+    mask: true,
+    enables: native ? ['f16', 'chromium_experimental_subgroup_matrix'] : ['f16'],
+    // Matrix offsets depend on the subgroup index: uniform within each (32-wide) subgroup, which is all the
+    // matrix operations need, not across the workgroup, which is all WGSL's analysis can prove.
+    directives: native ? ['diagnostic(off, chromium.subgroup_matrix_uniformity)'] : [],
+    prelude: native ? mmaBwdNativeWgsl : mmaBwdEmulatedWgsl,
+  });
+  const label = `${name} backward ${pass === 'dkv' ? 'dK dV' : 'dQ'}`;
+  return cache.get(`${name}-bwd-${pass}:${p.dtype}:${p.headDim}:${tiles.subgroups}:${tiles.tileRows}`, code, label);
+}
+
+const lseBuffer = (p: AttentionProblem) => ({ label: 'LSE: row log-sum-exp (saved for backward)', role: 'saved' as const, bytes: p.batch * p.heads * p.seqLenQ * 4 });
+
+function makeMmaTrain(build: MmaBuild): TrainKernel {
+  const forward = build === 'native' ? flashMmaKernel : flashMmaEmulatedKernel;
+  const name = forward.name;
+  return {
+    name,
+    description:
+      build === 'native'
+        ? 'forward keeps O and the row log-sum-exp; backward on the tensor cores recomputes P per tile (dK/dV pass, then dQ pass)'
+        : 'flash-mma training with a plain-f16 stand-in for the matrix builtins (checks tiling and masking where there are no matrix units)',
+    operandDtype: 'f16',
+    ...(build === 'emulated' ? { internal: true } : {}),
+    unavailable: (ctx) => forward.unavailable?.(ctx),
+
+    check(ctx, p) {
+      if (p.headDim % 8 !== 0) throw new ProblemError(`${name} needs a head dim that is a multiple of 8, got ${p.headDim}.`);
+      const plan = planMmaBackward(p, ctx, build);
+      if (!planMma(p, ctx) || !plan) {
+        throw new ProblemError(`head dim ${p.headDim} needs more workgroup memory than this adapter has for ${name} training.`);
+      }
+      const maxDim = ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
+      const slots = (p.heads / p.kvHeads) * p.seqLenQ;
+      // Forward and dQ: blocks of at least 16 query slots; dK/dV: blocks of 16·NSG keys.
+      if (p.batch * p.kvHeads > maxDim || Math.ceil(slots / 16) > maxDim || Math.ceil(p.seqLenK / (16 * plan.dkv.subgroups)) > maxDim) {
+        throw new ProblemError(`this shape needs more workgroups than the adapter dispatches per dimension (${maxDim}) for ${name} training.`);
+      }
+    },
+
+    analyticScratch(_ctx, p) {
+      return [lseBuffer(p), rowDBuffer(p)];
+    },
+
+    async prepare(ctx, alloc, cache, p, io) {
+      const { dout, grads } = requireTraining(io);
+      const fwd = planMma(p, ctx);
+      const bwd = planMmaBackward(p, ctx, build);
+      if (!fwd || !bwd) throw new ProblemError(`head dim ${p.headDim} does not fit ${name} training on this adapter.`);
+      const [forwardPipe, rowdot, dkvPipe, dqPipe] = await Promise.all([
+        mmaForwardPipeline(cache, p, fwd, build, true),
+        rowdotPipeline(cache, p),
+        passPipeline(cache, p, 'dkv', bwd.dkv, build, name),
+        passPipeline(cache, p, 'dq', bwd.dq, build, name),
+      ]);
+      const lseInfo = lseBuffer(p);
+      const lse = alloc.create(lseInfo.label, 'saved', lseInfo.bytes, GPUBufferUsage.STORAGE);
+      const rowDInfo = rowDBuffer(p);
+      const rowD = alloc.create(rowDInfo.label, 'scratch', rowDInfo.bytes, GPUBufferUsage.STORAGE);
+      const params = uniformBuffer(ctx, alloc, 'params', packParams(p, 0, p.batch * p.heads));
+      const slots = (p.heads / p.kvHeads) * p.seqLenQ;
+      const pairs = p.batch * p.kvHeads;
+      const passesBySet = io.sets.map((set, si): KernelPass[] => [
+        {
+          name: 'fused',
+          step: 'forward',
+          pipeline: forwardPipe,
+          bindGroup: bindGroup(ctx, forwardPipe, `${name} train forward set ${si}`, [params, set.q, set.k, set.v, io.kvLens, io.out, io.docBounds, lse]),
+          workgroups: mmaForwardWorkgroups(p, fwd),
+        },
+        rowdotPass(ctx, rowdot, p, params, io.out, dout[si], rowD, `set ${si}`),
+        {
+          name: 'dK dV',
+          step: 'backward',
+          pipeline: dkvPipe,
+          bindGroup: bindGroup(ctx, dkvPipe, `${name} dK dV set ${si}`, [params, set.q, set.k, set.v, dout[si], io.kvLens, io.docBounds, lse, rowD, grads.dk, grads.dv]),
+          workgroups: [Math.ceil(p.seqLenK / (16 * bwd.dkv.subgroups)), pairs, 1],
+        },
+        {
+          name: 'dQ',
+          step: 'backward',
+          pipeline: dqPipe,
+          bindGroup: bindGroup(ctx, dqPipe, `${name} dQ set ${si}`, [params, set.q, set.k, set.v, dout[si], io.kvLens, io.docBounds, lse, rowD, grads.dq]),
+          workgroups: [Math.ceil(slots / (16 * bwd.dq.subgroups)), pairs, 1],
+        },
+      ]);
+      const kind = build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins';
+      const notes = [
+        `forward: ${fwd.subgroups} subgroups × 16 query rows, ${fwd.keys}-key tiles; saves the row log-sum-exp (${formatBytes(lseInfo.bytes)}).`,
+        `backward on the ${kind}, head dim padded to ${bwd.dkv.paddedDim}: dK/dV ${16 * bwd.dkv.subgroups} keys × ${bwd.dkv.tileRows}-row query tiles; dQ ${16 * bwd.dq.subgroups} query slots × ${bwd.dq.tileRows}-key tiles; dQ in its own pass (no float atomics in WGSL).`,
+      ];
+      if (p.dtype === 'f32') notes.push('f32 inputs enter the matrix products rounded to f16, P and dS too (checked at the f16 tolerance).');
+      return { passesFor: (set) => passesBySet[set % passesBySet.length], notes };
+    },
+  };
+}
+
+export const flashMmaTrain = makeMmaTrain('native');
+export const flashMmaEmulatedTrain = makeMmaTrain('emulated');

@@ -1,0 +1,133 @@
+// flash-mma backward, pass 1 of 2: dK and dV (see flash_mma_bwd_common.wgsl for the shape both passes share).
+// A workgroup owns FR = 16·NSG keys of one key/value head, 16 per subgroup, and keeps their K and V fragments
+// and dK, dV accumulators in registers while it walks the query tiles (BT rows) of every query head of the GQA
+// group — the group's sum needs no second pass and no atomics, and K/V are never repeated. Per query tile:
+//   Sᵀ = K·Qᵀ → Pᵀ → dV += Pᵀ·dO → dPᵀ = V·dOᵀ → dSᵀ → dK += dSᵀ·Q   (dK scaled once at the end).
+// Query tiles whose rows see none of the workgroup's keys are never loaded (the mask rule's bounds never
+// decrease with the row, so a tile's rows see at most keys lo(first row) .. hi(last row)). The next visible
+// tile's Q and dO are loaded into registers while this one is computed. The matrix code is unrolled by
+// backward_mma.ts (one variable per fragment and accumulator, constant offsets).
+@group(0) @binding(9) var<storage, read_write> dk: array<vec4<elem>>;
+@group(0) @binding(10) var<storage, read_write> dv: array<vec4<elem>>;
+
+var<workgroup> colLse: array<f32, BT>;    // per row of the query tile: its log-sum-exp, D, and visible keys [lo, hi)
+var<workgroup> colD: array<f32, BT>;
+var<workgroup> colLo: array<u32, BT>;
+var<workgroup> colHi: array<u32, BT>;
+
+@compute @workgroup_size(THREADS, 1, 1)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  matrixInit(lid);
+  let bkv = wg.y;
+  let b = bkv / P.kvHeads;
+  let kvh = bkv % P.kvHeads;
+  let group = P.heads / P.kvHeads;
+  let kvFirst = bkv * P.nk;          // K/V rows of this head
+  let t0 = wg.x * FR;
+  let sg = lid / 32u;
+  let lane = lid % 32u;
+  let r = lane / 2u;                 // my key within the subgroup's 16
+  let h = lane % 2u;                 // my half of the tile's query columns (interleaved: column c = 2t + h)
+  let key = t0 + sg * 16u + r;
+  let sBase = (sg * 16u + r) * SS;
+  let pBase = (sg * 16u + r) * PS;
+  let sgS = sg * 16u * SS;
+  let sgP = sg * 16u * PS;
+
+  padTiles(lid);
+  stageFragments(lid, 1u, 2u, kvFirst + t0, select(0u, P.nk - t0, t0 < P.nk));
+  workgroupBarrier();
+//@FRAGS
+
+  let qTiles = (P.nq + BT - 1u) / BT;
+  let tiles = group * qTiles;
+  let headRows = (b * P.heads + kvh * group) * P.nq;   // the group's first query row
+  var tile = nextTile(b, t0, qTiles, tiles, 0u);
+  let first0 = headRows + (tile / qTiles) * P.nq + (tile % qTiles) * BT;
+  let valid0 = select(0u, min(BT, P.nq - (tile % qTiles) * BT), tile < tiles);
+//@PREFETCH
+  loop {
+    if (tile >= tiles) { break; }
+    let i0 = (tile % qTiles) * BT;
+    let rows0 = headRows + (tile / qTiles) * P.nq;
+    workgroupBarrier();   // every subgroup is done with the previous tile
+//@STORE
+    for (var x = lid; x < BT; x += THREADS) {
+      let i = i0 + x;
+      let live = i < P.nq;
+      let range = visibleRange(b, min(i, P.nq - 1u));
+      colLo[x] = select(0u, range.x, live);
+      colHi[x] = select(0u, range.y, live);
+      let row = rows0 + min(i, P.nq - 1u);
+      colLse[x] = lse[row];
+      colD[x] = rowD[row];
+    }
+    workgroupBarrier();
+    let next = nextTile(b, t0, qTiles, tiles, tile + 1u);
+    if (next < tiles) {
+      let first = headRows + (next / qTiles) * P.nq + (next % qTiles) * BT;
+      let valid = min(BT, P.nq - (next % qTiles) * BT);
+//@NEXT
+    }
+
+    // Sᵀ = K·Qᵀ for my subgroup's 16 keys, into st.
+//@SCORES
+    workgroupBarrier();
+    for (var t = 0u; t < HALF; t++) {
+      let c = 2u * t + h;
+      var p = 0.0;
+      if (key >= colLo[c] && key < colHi[c]) { p = exp(capScore(st[sBase + c] * P.scale) - colLse[c]); }
+      pt[pBase + c] = f16(p);
+    }
+    workgroupBarrier();
+    // dV += Pᵀ·dO; dPᵀ = V·dOᵀ into st.
+//@DV
+//@DP
+    workgroupBarrier();
+    for (var t = 0u; t < HALF; t++) {
+      let c = 2u * t + h;
+      let p = f32(pt[pBase + c]);
+      var ds = 0.0;
+      if (p > 0.0) { ds = p * (st[sBase + c] - colD[c]) * capSlope(p, colLse[c]); }
+      pt[pBase + c] = f16(ds);
+    }
+    workgroupBarrier();
+    // dK += dSᵀ·Q.
+//@DX
+    tile = next;
+  }
+
+  // dK = scale · accX, dV = accY, through st in rounds of QC column blocks.
+  workgroupBarrier();
+//@OUTPUT
+}
+
+// The first tile at or after `start` (tile = head of the group · qTiles + query tile) whose rows see any of keys
+// [t0, t0 + FR); `tiles` when none.
+fn nextTile(b: u32, t0: u32, qTiles: u32, tiles: u32, start: u32) -> u32 {
+  var tile = start;
+  loop {
+    if (tile >= tiles) { break; }
+    let i0 = (tile % qTiles) * BT;
+    let lo = visibleRange(b, i0).x;
+    let hi = visibleRange(b, min(i0 + BT, P.nq) - 1u).y;
+    if (lo < hi && lo < t0 + FR && hi > t0) { break; }
+    tile++;
+  }
+  return tile;
+}
+
+// One output round: my key's row of width 16·n stored in st, my half of it, from head-dim column c0.
+fn writeRound(isV: bool, sBase: u32, h: u32, width: u32, c0: u32, key: u32, kvFirst: u32) {
+  if (key >= P.nk) { return; }
+  let f = select(P.scale, 1.0, isV);
+  for (var t4 = 0u; t4 < width / 8u; t4++) {
+    let c = h * (width / 2u) + t4 * 4u;
+    let d = c0 + c;
+    if (d < HEAD_DIM) {
+      let at = ((kvFirst + key) * HEAD_DIM + d) / 4u;
+      let val = vec4<elem>(vec4<f32>(st[sBase + c], st[sBase + c + 1u], st[sBase + c + 2u], st[sBase + c + 3u]) * f);
+      if (isV) { dv[at] = val; } else { dk[at] = val; }
+    }
+  }
+}

@@ -1,0 +1,107 @@
+// flash-mma backward, pass 2 of 2: dQ = scale · dS·K (see flash_mma_bwd_common.wgsl for the shape both passes
+// share). WGSL has no float atomics, so dQ is not accumulated by the dK/dV workgroups as FlashAttention-2's CUDA
+// kernel does: this pass recomputes S and dP for its rows — two more tile products, but every dQ element is
+// written once by its owner, deterministically, with no scratch.
+// As the forward (flash_mma.wgsl), a workgroup owns FR = 16·NSG consecutive (GQA group × query) slots of one
+// key/value head, so the query heads sharing K/V read each K/V tile once; each subgroup keeps 16 rows of Q and dO
+// as fragments and their dQ accumulators in registers, and walks the K/V tiles (BT keys) inside the workgroup's
+// visible key hull, the next tile loaded into registers while this one is computed:
+//   S = Q·Kᵀ → P → dP = dO·Vᵀ → dS → dQ += dS·K.
+@group(0) @binding(9) var<storage, read_write> dq: array<vec4<elem>>;
+
+@compute @workgroup_size(THREADS, 1, 1)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  matrixInit(lid);
+  let bkv = wg.y;
+  let b = bkv / P.kvHeads;
+  let kvh = bkv % P.kvHeads;
+  let group = P.heads / P.kvHeads;
+  let slots = group * P.nq;
+  let kvFirst = bkv * P.nk;
+  // Slots of one KV head are consecutive rows of [B, Hq, Nq, D]: the group's query heads are adjacent.
+  let rowBase = (b * P.heads + kvh * group) * P.nq;
+  let sg = lid / 32u;
+  let lane = lid % 32u;
+  let r = lane / 2u;              // my row within the subgroup's 16
+  let h = lane % 2u;              // my half of the tile's keys (interleaved: key c = 2t + h)
+  let slot0 = wg.x * FR;
+  let slot = slot0 + sg * 16u + r;
+  let rowLive = slot < slots;
+  let qRowAt = rowBase + min(slot, slots - 1u);
+  let range = visibleRange(b, min(slot, slots - 1u) % P.nq);
+  let lo = range.x;
+  let hi = select(range.x, range.y, rowLive);
+  let myLse = lse[qRowAt];
+  let myD = rowD[qRowAt];
+  let sBase = (sg * 16u + r) * SS;
+  let pBase = (sg * 16u + r) * PS;
+  let sgS = sg * 16u * SS;
+  let sgP = sg * 16u * PS;
+
+  // Key hull of the workgroup (bounds never decrease with the position; a block spanning two heads takes all).
+  let slotLast = min(slot0 + FR, slots) - 1u;
+  let spans = slot0 / P.nq != slotLast / P.nq;
+  let kStart = visibleRange(b, select(slot0 % P.nq, 0u, spans)).x;
+  let kEnd = visibleRange(b, select(slotLast % P.nq, P.nq - 1u, spans)).y;
+
+  padTiles(lid);
+  stageFragments(lid, 0u, 3u, rowBase + slot0, slots - slot0);
+  workgroupBarrier();
+//@FRAGS
+
+  var t0 = (kStart / BT) * BT;
+  let first0 = kvFirst + t0;
+  let valid0 = select(0u, min(BT, P.nk - t0), t0 < P.nk);
+//@PREFETCH
+  for (; t0 < kEnd; t0 += BT) {
+    workgroupBarrier();   // every subgroup is done with the previous tile
+//@STORE
+    workgroupBarrier();
+    if (t0 + BT < kEnd) {
+      let first = kvFirst + t0 + BT;
+      let valid = min(BT, P.nk - t0 - BT);
+//@NEXT
+    }
+
+    // S = Q·Kᵀ for my subgroup's 16 rows, into st.
+//@SCORES
+    workgroupBarrier();
+    for (var t = 0u; t < HALF; t++) {
+      let c = 2u * t + h;
+      let key = t0 + c;
+      var p = 0.0;
+      if (key >= lo && key < hi) { p = exp(capScore(st[sBase + c] * P.scale) - myLse); }
+      pt[pBase + c] = f16(p);
+    }
+    workgroupBarrier();
+    // dP = dO·Vᵀ into st.
+//@DP
+    workgroupBarrier();
+    for (var t = 0u; t < HALF; t++) {
+      let c = 2u * t + h;
+      let p = f32(pt[pBase + c]);
+      var ds = 0.0;
+      if (p > 0.0) { ds = p * (st[sBase + c] - myD) * capSlope(p, myLse); }
+      pt[pBase + c] = f16(ds);
+    }
+    workgroupBarrier();
+    // dQ += dS·K.
+//@DX
+  }
+
+  // dQ = scale · accX, through st in rounds of QC column blocks (a row that sees no key writes 0).
+  workgroupBarrier();
+//@OUTPUT
+}
+
+// One output round: my row of width 16·n stored in st, my half of it, from head-dim column c0.
+fn writeRound(isV: bool, sBase: u32, h: u32, width: u32, c0: u32, live: bool, qRow: u32) {
+  if (!live) { return; }
+  for (var t4 = 0u; t4 < width / 8u; t4++) {
+    let c = h * (width / 2u) + t4 * 4u;
+    let d = c0 + c;
+    if (d < HEAD_DIM) {
+      dq[(qRow * HEAD_DIM + d) / 4u] = vec4<elem>(vec4<f32>(st[sBase + c], st[sBase + c + 1u], st[sBase + c + 2u], st[sBase + c + 3u]) * P.scale);
+    }
+  }
+}

@@ -1,0 +1,25 @@
+// flash-mma backward prelude, native build: 16×16×16 f16 subgroup matrices with f32 results (the matrix units).
+// The stand-in build (mma_bwd_emulated.wgsl) defines the same names with the same meaning. Both backward passes
+// name their workgroup tiles alike (flash_mma_bwd_common.wgsl): xa and xb hold BT rows of two tensors ([row][d],
+// f16), st a subgroup's f32 products, pt its f16 P or dS.
+alias MatL = subgroup_matrix_left<f16, 16, 16>;
+alias MatR = subgroup_matrix_right<f16, 16, 16>;
+alias MatAcc = subgroup_matrix_result<f32, 16, 16>;
+
+// The stand-in build needs to know each invocation's subgroup and lane; the matrix units do not.
+fn matrixInit(lid: u32) {}
+
+fn zeroAcc() -> MatAcc { return MatAcc(); }
+fn mma(a: MatL, b: MatR, c: MatAcc) -> MatAcc { return subgroupMatrixMultiplyAccumulate(a, b, c); }
+// Rows of xa / xb as the left operand (the fragments a subgroup keeps in registers for the whole pass).
+fn leftA(off: u32, stride: u32) -> MatL { return subgroupMatrixLoad<MatL, row_major>(&xa, off, stride); }
+fn leftB(off: u32, stride: u32) -> MatL { return subgroupMatrixLoad<MatL, row_major>(&xb, off, stride); }
+// Rows of xa / xb transposed as the right operand: element (d, row) sits at row·stride + d, i.e. column-major.
+fn rightAT(off: u32, stride: u32) -> MatR { return subgroupMatrixLoad<MatR, col_major>(&xa, off, stride); }
+fn rightBT(off: u32, stride: u32) -> MatR { return subgroupMatrixLoad<MatR, col_major>(&xb, off, stride); }
+// Rows of xa / xb as they are, the right operand of dS·A and P·B.
+fn rightA(off: u32, stride: u32) -> MatR { return subgroupMatrixLoad<MatR, row_major>(&xa, off, stride); }
+fn rightB(off: u32, stride: u32) -> MatR { return subgroupMatrixLoad<MatR, row_major>(&xb, off, stride); }
+// P or dS of the subgroup's 16 rows from pt, the left operand.
+fn leftP(off: u32, stride: u32) -> MatL { return subgroupMatrixLoad<MatL, row_major>(&pt, off, stride); }
+fn storeAcc(off: u32, m: MatAcc, stride: u32) { subgroupMatrixStore<row_major>(&st, off, m, stride); }

@@ -1,0 +1,160 @@
+/**
+ * Kernel tier, flash-mma training: forward (saving the row log-sum-exp) + the matrix-unit backward against the
+ * float64 reference gradients. On an adapter with subgroup matrices (the H200) the native build runs; elsewhere
+ * (CI's lavapipe) the same WGSL with the plain-f16 stand-in for the matrix builtins, which checks the tiling, the
+ * GQA sums and the masking. The stand-in compiles and runs slowly on a software adapter: shapes stay small and the
+ * cases share a few pipelines (one per head dim, dtype and tiles).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GpuContext, openGpu } from '../../kernels/device';
+import { AttentionProblem, DType, docBoundsFor } from '../../kernels/problem';
+import { runProblem } from '../../kernels/runner';
+import { planMmaBackward, unrollMmaBackward } from '../../kernels/backward_mma';
+import { mmaUnavailableReason, unrollMma } from '../../kernels/flash_mma';
+import flashMmaWgsl from '../../kernels/wgsl/flash_mma.wgsl';
+import dkvWgsl from '../../kernels/wgsl/flash_mma_bwd_dkv.wgsl';
+import dqWgsl from '../../kernels/wgsl/flash_mma_bwd_dq.wgsl';
+
+let ctx: GpuContext;
+let kernel: string;
+const seed = Date.now() & 0xffffff;
+
+before(async () => {
+  ctx = await openGpu();
+  kernel = ctx.hasSubgroupMatrix ? 'flash-mma' : 'flash-mma-emulated';
+});
+after(() => ctx?.destroy());
+
+const base = (d: number, dtype: DType, over: Partial<AttentionProblem> = {}): AttentionProblem => ({
+  batch: 1, heads: 2, kvHeads: 2, seqLenQ: 37, seqLenK: 37, headDim: d, dtype, causal: false, window: 0, softcap: 0, ...over,
+});
+
+async function expectGradients(p: AttentionProblem, what: string): Promise<void> {
+  const run = await runProblem(ctx, p, { kernels: [kernel], mode: 'train', iterations: 1, warmup: 0, seed, checkBudget: 100000 });
+  const r = run.results[0];
+  assert.equal(r.status, 'ok', `${what}: ${r.error}`);
+  assert.ok(r.train, `${what}: no training stats`);
+  assert.equal(r.tolerance, 8e-3, `${what}: checked at the f16 tolerance (its products are f16)`);
+  const e = r.train.errors;
+  assert.ok(r.checkedRows > 0 && r.train.checkedKeys > 0, `${what}: checked nothing`);
+  assert.ok(r.correct, `${what} (${r.notes.join('; ')}): errors O ${e.o} dQ ${e.dq} dK ${e.dk} dV ${e.dv} > ${r.tolerance} (seed ${seed})`);
+}
+
+// One pipeline set per (head dim, dtype): every feature is a runtime parameter of the same kernels.
+const FEATURES: [string, Partial<AttentionProblem>][] = [
+  ['no mask', {}],
+  ['odd N over several tiles, causal', { seqLenQ: 77, seqLenK: 77, causal: true }],
+  ['Nq < Nk, causal bottom-right', { seqLenQ: 19, seqLenK: 53, causal: true }],
+  ['Nq > Nk, causal: leading rows see no key (zero gradient)', { seqLenQ: 45, seqLenK: 20, causal: true }],
+  ['GQA 6:2, causal', { heads: 6, kvHeads: 2, seqLenQ: 41, seqLenK: 41, causal: true }],
+  ['MQA 4:1: a dQ block spans two heads', { heads: 4, kvHeads: 1, seqLenQ: 29, seqLenK: 29 }],
+  ['window 1 (only itself)', { seqLenQ: 17, seqLenK: 17, window: 1 }],
+  ['sliding window 8 + causal, Nq < Nk', { seqLenQ: 20, seqLenK: 50, window: 8, causal: true }],
+  ['softcap 5 (Gemma-2 style)', { seqLenQ: 40, seqLenK: 40, softcap: 5 }],
+  ['custom scale 0.3', { seqLenQ: 40, seqLenK: 40, scale: 0.3 }],
+  ['kv lengths incl. an empty batch row', { batch: 3, seqLenQ: 30, seqLenK: 30, kvLens: Int32Array.from([30, 7, 0]) }],
+  ['packed documents, causal', { batch: 2, seqLenQ: 40, seqLenK: 40, causal: true, docBounds: docBoundsFor([[10, 25, 5], [33]], 40) }],
+  ['N = 1', { seqLenQ: 1, seqLenK: 1 }],
+  ['everything at once', { batch: 2, heads: 6, kvHeads: 2, seqLenQ: 23, seqLenK: 47, causal: true, window: 11, softcap: 20, scale: 0.2, kvLens: Int32Array.from([40, 47]) }],
+];
+
+describe('flash-mma training matches the float64 reference gradients', () => {
+  test('every feature, D = 64, f16', async () => {
+    for (const [name, over] of FEATURES) await expectGradients(base(64, 'f16', over), name);
+  });
+  // f32 storage differs in how tiles are loaded and gradients written (products are f16 either way).
+  test('f32 inputs and gradients, D = 64: no mask, GQA causal, key lengths', async () => {
+    for (const i of [0, 4, 10]) {
+      const [name, over] = FEATURES[i];
+      await expectGradients(base(64, 'f32', over), `${name} (f32)`);
+    }
+  });
+  // Head dims that are not a multiple of 16 are padded to the matrix tile. The stand-in compiles for minutes per
+  // head dim on a software adapter, so only D = 40 runs there; natively, every head dim the forward takes.
+  test('head dims padded to the matrix tile (D = 40 → 48; natively 32–256), f16: causal over several tiles, GQA, softcap with key lengths', async () => {
+    for (const d of ctx.hasSubgroupMatrix ? [32, 40, 72, 80, 96, 128, 160, 256] : [40]) {
+      for (const over of [FEATURES[1][1], FEATURES[4][1], { softcap: 5, kvLens: Int32Array.from([30]) }]) {
+        await expectGradients(base(d, 'f16', over), `D=${d} ${JSON.stringify(over)}`);
+      }
+    }
+  });
+
+  test('a row that sees no key gets exactly zero dQ, and its dO reaches no dK/dV', async () => {
+    // causal with Nq > Nk: queries 0..24 sit before the first key
+    const p = base(64, 'f16', { seqLenQ: 45, seqLenK: 20, causal: true });
+    const n = 45 * 2 * 64;
+    const dout = Float32Array.from({ length: n }, (_, x) => Math.sin(x));
+    const q = Float32Array.from({ length: n }, (_, x) => Math.cos(x));
+    const kv = Float32Array.from({ length: 20 * 2 * 64 }, (_, x) => Math.sin(0.3 * x));
+    const run = await runProblem(ctx, p, { kernels: [kernel], mode: 'train', inputs: { q, k: kv, v: kv, dout }, keepOutput: true, iterations: 1, warmup: 0 });
+    assert.ok(run.results[0].correct, JSON.stringify(run.results[0].train?.errors));
+    const g = run.gradients;
+    assert.ok(g, 'no gradients kept');
+    for (const h of [0, 1]) {
+      const rows = g.dq.subarray(h * 45 * 64, (h * 45 + 25) * 64);
+      assert.ok(rows.every((x) => x === 0), `dQ of an invisible row of head ${h} is not zero`);
+    }
+    const dout2 = Float32Array.from(dout);
+    dout2.fill(50, 0, 25 * 64);
+    const run2 = await runProblem(ctx, p, { kernels: [kernel], mode: 'train', inputs: { q, k: kv, v: kv, dout: dout2 }, keepOutput: true, iterations: 1, warmup: 0 });
+    assert.deepEqual(run2.gradients?.dk, g.dk);
+    assert.deepEqual(run2.gradients?.dv, g.dv);
+  });
+
+  test('the forward saves O and one f32 log-sum-exp per query row, in the memory trace and the stats', async () => {
+    const p = base(64, 'f16', { heads: 6, kvHeads: 2, seqLenQ: 40, seqLenK: 40, causal: true });
+    const run = await runProblem(ctx, p, { kernels: [kernel], mode: 'train', iterations: 1, warmup: 0, seed });
+    const r = run.results[0];
+    assert.equal(r.status, 'ok', r.error);
+    const rows = p.batch * p.heads * p.seqLenQ;
+    assert.equal(r.train?.savedBytes, rows * p.headDim * 2 + rows * 4);
+    const saved = run.memory.filter((m) => m.kind === 'alloc' && m.role === 'saved');
+    assert.deepEqual(saved.map((m) => m.bytes), [rows * 4]);
+    assert.deepEqual(r.passes.map((x) => [x.name, x.step]), [['fused', 'forward'], ['dO·O', 'backward'], ['dK dV', 'backward'], ['dQ', 'backward']]);
+  });
+});
+
+describe('flash-mma training host code', () => {
+  test('the native build trains exactly where the adapter has matrix units, and says why not elsewhere', async () => {
+    if (ctx.hasSubgroupMatrix) return assert.equal(mmaUnavailableReason(ctx), undefined);
+    const run = await runProblem(ctx, base(64, 'f16'), { kernels: ['flash-mma', 'flash'], mode: 'train', iterations: 1, warmup: 0, seed });
+    assert.deepEqual(run.results.map((r) => [r.kernel, r.status]), [['flash-mma', 'skipped'], ['flash', 'ok']]);
+    assert.match(run.results[0].error ?? '', /^flash-mma is unavailable: .*subgroup matrices/);
+  });
+
+  test('unrolled WGSL has no sections left and one variable per fragment and accumulator', () => {
+    // 5 head-dim blocks, written in rounds of 2 tile blocks: columns 0–31, 32–63, 64–79.
+    const consts = { NSG: 2, BT: 32, DP: 80, AS: 88, SS: 36, PS: 40 };
+    for (const [pass, body] of [['dkv', dkvWgsl], ['dq', dqWgsl]] as const) {
+      const code = unrollMmaBackward(body, pass, consts);
+      assert.doesNotMatch(code, /^\/\/@/m, pass);
+      for (let c = 0; c < 5; c++) {
+        assert.match(code, new RegExp(`let xf${c} = leftA`), pass);
+        assert.match(code, new RegExp(`var accX${c} = zeroAcc\\(\\)`), pass);
+      }
+      assert.doesNotMatch(code, /xf5|accX5/, pass);
+      assert.equal((code.match(/writeRound\(false/g) ?? []).length, 3, pass);
+      assert.equal((code.match(/accY0/g) ?? []).length > 0, pass === 'dkv', `${pass}: dV accumulators only in the dK/dV pass`);
+    }
+  });
+
+  test('the forward writes the log-sum-exp only in its training build', () => {
+    assert.doesNotMatch(unrollMma(flashMmaWgsl, 4, 1, 72), /lse\[/);
+    assert.match(unrollMma(flashMmaWgsl, 4, 1, 72, 4, true), /lse\[\(b \* P.heads \+ kvh \* group\) \* P.nq \+ slot\] = /);
+  });
+
+  test('the backward plan fits the adapter for every head dim the forward takes, in both builds', () => {
+    for (const build of ['native', 'emulated'] as const) {
+      for (const d of [32, 40, 64, 72, 80, 96, 128, 160, 256]) {
+        const plan = planMmaBackward({ headDim: d }, ctx, build);
+        assert.ok(plan, `D=${d} ${build} fits`);
+        for (const pass of [plan.dkv, plan.dq]) {
+          assert.equal(pass.paddedDim, Math.ceil(d / 16) * 16);
+          assert.ok(pass.workgroupBytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
+          assert.ok(16 * pass.subgroups <= pass.tileRows, 'a subgroup\'s fragments are staged through one tile');
+        }
+      }
+    }
+  });
+});
