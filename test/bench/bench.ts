@@ -57,6 +57,14 @@ function packedRows(batch: number, n: number): Int32Array {
   return docBoundsFor(Array.from({ length: batch }, () => docs), n);
 }
 
+/** Each row as soon as it is measured (stderr): a run cut short by a time limit still leaves its figures. */
+function announce(name: string, r: KernelResult): void {
+  const time = r.timings ? formatMs(r.timings.medianMs) : '–';
+  const train = r.train?.forward && r.train.backward ? ` (fwd ${formatMs(r.train.forward.medianMs)} | bwd ${formatMs(r.train.backward.medianMs)})` : '';
+  const err = Number.isFinite(r.maxRelError) ? `, max rel err ${r.maxRelError.toExponential(1)}` : '';
+  console.error(`bench:   = ${name}: ${r.status}, median ${time}${train}${r.tflops ? `, ${r.tflops < 0.1 ? r.tflops.toPrecision(2) : r.tflops.toFixed(2)} TFLOP/s` : ''}${err}${r.error ? ` — ${r.error}` : ''}`);
+}
+
 /** Software adapters get the same shapes with batch and sequence divided down. */
 function scaled(s: BenchShape): BenchShape {
   const p = { ...s.problem };
@@ -152,6 +160,7 @@ async function main(): Promise<void> {
           maxSeconds: 60,
         });
         results.push({ name: v.name, r: run.results[0] });
+        announce(v.name, run.results[0]);
       } catch (e) {
         console.error(`bench: ${v.name} skipped on ${shape.label}: ${(e as Error).message}`);
       }
@@ -171,7 +180,11 @@ async function main(): Promise<void> {
           onProgress: (m) => console.error(`bench:   ${m}`),
           onMemory: (k, events) => memory.set(k, events),
         });
-        torchResults.forEach((r) => results.push({ name: `${r.kernel} ${td}${mode === 'train' ? ' fwd+bwd' : ''}`, r, memory: memory.get(r.kernel) }));
+        for (const r of torchResults) {
+          const name = `${r.kernel} ${td}${mode === 'train' ? ' fwd+bwd' : ''}`;
+          results.push({ name, r, memory: memory.get(r.kernel) });
+          announce(name, r);
+        }
       }
     }
     const naive = results.find((x) => x.name === 'naive' && x.r.status === 'ok')?.r.timings?.medianMs;
