@@ -42,6 +42,8 @@ export interface MmaBackwardTiles {
   workgroupBytes: number;
   /** WGSL constants: NSG, BT, DP and the padded row strides AS (f16 tiles), SS (f32 products), PS (f16 P/dS). */
   consts: Record<string, number>;
+  /** The next tile's loads are issued before this tile is computed, into registers (vec4 loads per thread and tensor). */
+  prefetch: boolean;
 }
 
 export interface MmaBackwardPlan {
@@ -58,6 +60,23 @@ function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassNam
   // stand-in build two slots of two f16 16×16 operands per subgroup (mma_bwd_emulated.wgsl).
   const bytes = 2 * bt * as * 2 + fr * ss * 4 + fr * ps * 2 + (pass === 'dkv' ? 4 * bt * 4 : 0) + (build === 'emulated' ? nsg * 2048 : 0);
   return { bytes, consts: { NSG: nsg, BT: bt, DP: dp, AS: as, SS: ss, PS: ps } };
+}
+
+/**
+ * Prefetch the next tile into registers when that holds at most this many vec4 loads per thread and tensor (16
+ * registers of f16 pairs for both tensors): more would spill beside the fragments and accumulators (at D = 128
+ * a 64-row tile over 64 threads is 32 per tensor). `ATTNPROF_MMA_BWD_PREFETCH=0|1` forces it, for sweeps.
+ */
+const PREFETCH_MAX_LOADS = 8;
+
+function prefetchFor(loads: number): boolean {
+  const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_BWD_PREFETCH : undefined;
+  return env === '0' ? false : env === '1' ? true : loads <= PREFETCH_MAX_LOADS;
+}
+
+/** Global loads of one streamed tile per thread and tensor (vec4 items, an upper bound: D/4 ≤ DP/4). */
+function tileLoads(consts: Record<string, number>): number {
+  return Math.ceil((consts.BT * (consts.DP / 4)) / (32 * consts.NSG));
 }
 
 /** `ATTNPROF_MMA_BWD_TILES=NSG,BT[,NSG,BT]`: force the (dK/dV[, dQ]) tiles, for sweeps on a GPU. */
@@ -78,7 +97,7 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, build:
   for (const [nsg, bt] of candidates) {
     const { bytes, consts } = passBytes(dp, nsg, bt, pass, build);
     if (16 * nsg <= bt && bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
-      return { subgroups: nsg, tileRows: bt, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, consts };
+      return { subgroups: nsg, tileRows: bt, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, consts, prefetch: prefetchFor(tileLoads(consts)) };
     }
   }
   return undefined;
@@ -98,13 +117,13 @@ export function planMmaBackward(p: Pick<AttentionProblem, 'headDim'>, ctx: GpuCo
  * fragment and accumulator is its own variable with constant offsets (an array of matrices indexed in a loop
  * would be kept in local memory), and every global load of a tile is issued before its first store.
  */
-export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, consts: Record<string, number>): string {
+export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, consts: Record<string, number>, prefetch = true): string {
   const { NSG, BT, DP, AS } = consts;
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   const dc = DP / 16;
   const qc = BT / 16;
   const threads = 32 * NSG;
-  const loads = Math.ceil((BT * (DP / 4)) / threads); // upper bound: D4 ≤ DP/4
+  const loads = tileLoads(consts);
   const item = (u: number) => `lid + ${u * threads}u`;
   // Tensors of the streamed tiles A and B (rowLoad's 0 q, 1 k, 2 v, 3 dO).
   const [wa, wb] = pass === 'dkv' ? [0, 3] : [1, 2];
@@ -130,15 +149,29 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
       ...range(dc).map((c) => `  var accX${c} = zeroAcc();`),
       ...(dkv ? range(dc).map((c) => `  var accY${c} = zeroAcc();`) : []),
     ],
-    PREFETCH: range(loads).flatMap((u) => [
-      `  var ar${u} = rowLoad(${wa}u, first0, valid0, ${item(u)}, BT);`,
-      `  var br${u} = rowLoad(${wb}u, first0, valid0, ${item(u)}, BT);`,
-    ]),
-    STORE: range(loads).map((u) => `    rowStore(${item(u)}, ar${u}, br${u}, BT);`),
-    NEXT: range(loads).flatMap((u) => [
-      `      ar${u} = rowLoad(${wa}u, first, valid, ${item(u)}, BT);`,
-      `      br${u} = rowLoad(${wb}u, first, valid, ${item(u)}, BT);`,
-    ]),
+    // With prefetch, every load of a tile is issued before its first store (global latency paid once per tile, and
+    // while the previous tile computes); without, a thread's loads of this tile are still all issued first.
+    PREFETCH: prefetch
+      ? range(loads).flatMap((u) => [
+          `  var ar${u} = rowLoad(${wa}u, first0, valid0, ${item(u)}, BT);`,
+          `  var br${u} = rowLoad(${wb}u, first0, valid0, ${item(u)}, BT);`,
+        ])
+      : [],
+    STORE: prefetch
+      ? range(loads).map((u) => `    rowStore(${item(u)}, ar${u}, br${u}, BT);`)
+      : [
+          ...range(loads).flatMap((u) => [
+            `    let ar${u} = rowLoad(${wa}u, firstNow, validNow, ${item(u)}, BT);`,
+            `    let br${u} = rowLoad(${wb}u, firstNow, validNow, ${item(u)}, BT);`,
+          ]),
+          ...range(loads).map((u) => `    rowStore(${item(u)}, ar${u}, br${u}, BT);`),
+        ],
+    NEXT: prefetch
+      ? range(loads).flatMap((u) => [
+          `      ar${u} = rowLoad(${wa}u, first, valid, ${item(u)}, BT);`,
+          `      br${u} = rowLoad(${wb}u, first, valid, ${item(u)}, BT);`,
+        ])
+      : [],
     SCORES: products('xf', 'rightAT'),
     DP: products('yf', 'rightBT'),
     DX: accumulate('accX', 'rightA'),
@@ -150,7 +183,7 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
 
 function passPipeline(cache: PipelineCache, p: AttentionProblem, pass: MmaBackwardPassName, tiles: MmaBackwardTiles, build: MmaBuild, name: string): Promise<GPUComputePipeline> {
   const native = build === 'native';
-  const body = `${unrollMmaBackward(pass === 'dkv' ? dkvWgsl : dqWgsl, pass, tiles.consts)}\n${commonWgsl}`;
+  const body = `${unrollMmaBackward(pass === 'dkv' ? dkvWgsl : dqWgsl, pass, tiles.consts, tiles.prefetch)}\n${commonWgsl}`;
   const code = assembleShader(body, {
     dtype: p.dtype,
     consts: { HEAD_DIM: p.headDim, ...tiles.consts },
@@ -162,7 +195,7 @@ function passPipeline(cache: PipelineCache, p: AttentionProblem, pass: MmaBackwa
     prelude: native ? mmaBwdNativeWgsl : mmaBwdEmulatedWgsl,
   });
   const label = `${name} backward ${pass === 'dkv' ? 'dK dV' : 'dQ'}`;
-  return cache.get(`${name}-bwd-${pass}:${p.dtype}:${p.headDim}:${tiles.subgroups}:${tiles.tileRows}`, code, label);
+  return cache.get(`${name}-bwd-${pass}:${p.dtype}:${p.headDim}:${tiles.subgroups}:${tiles.tileRows}${tiles.prefetch ? ':prefetch' : ''}`, code, label);
 }
 
 const lseBuffer = (p: AttentionProblem) => ({ label: 'LSE: row log-sum-exp (saved for backward)', role: 'saved' as const, bytes: p.batch * p.heads * p.seqLenQ * 4 });
@@ -244,6 +277,7 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
       const notes = [
         `forward: ${fwd.subgroups} subgroups × 16 query rows, ${fwd.keys}-key tiles; saves the row log-sum-exp (${formatBytes(lseInfo.bytes)}).`,
         `backward on the ${kind}, head dim padded to ${bwd.dkv.paddedDim}: dK/dV ${16 * bwd.dkv.subgroups} keys × ${bwd.dkv.tileRows}-row query tiles; dQ ${16 * bwd.dq.subgroups} query slots × ${bwd.dq.tileRows}-key tiles; dQ in its own pass (no float atomics in WGSL).`,
+        `next tile prefetched into registers: dK/dV ${bwd.dkv.prefetch ? 'yes' : 'no'}, dQ ${bwd.dq.prefetch ? 'yes' : 'no'}.`,
       ];
       if (p.dtype === 'f32') notes.push('f32 inputs enter the matrix products rounded to f16, P and dS too (checked at the f16 tolerance).');
       return { passesFor: (set) => passesBySet[set % passesBySet.length], notes };

@@ -5,7 +5,8 @@
 //   Sᵀ = K·Qᵀ → Pᵀ → dV += Pᵀ·dO → dPᵀ = V·dOᵀ → dSᵀ → dK += dSᵀ·Q   (dK scaled once at the end).
 // Query tiles whose rows see none of the workgroup's keys are never loaded (the mask rule's bounds never
 // decrease with the row, so a tile's rows see at most keys lo(first row) .. hi(last row)). The next visible
-// tile's Q and dO are loaded into registers while this one is computed. The matrix code is unrolled by
+// tile's Q and dO are loaded into registers while this one is computed (where that takes few registers; see
+// backward_mma.ts). The matrix code is unrolled by
 // backward_mma.ts (one variable per fragment and accumulator, constant offsets).
 @group(0) @binding(9) var<storage, read_write> dk: array<vec4<elem>>;
 @group(0) @binding(10) var<storage, read_write> dv: array<vec4<elem>>;
@@ -50,6 +51,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     if (tile >= tiles) { break; }
     let i0 = (tile % qTiles) * BT;
     let rows0 = headRows + (tile / qTiles) * P.nq;
+    let firstNow = rows0 + i0;              // this tile's rows (read here when not prefetched)
+    let validNow = min(BT, P.nq - i0);
     workgroupBarrier();   // every subgroup is done with the previous tile
 //@STORE
     for (var x = lid; x < BT; x += THREADS) {

@@ -5,7 +5,8 @@
 // As the forward (flash_mma.wgsl), a workgroup owns FR = 16·NSG consecutive (GQA group × query) slots of one
 // key/value head, so the query heads sharing K/V read each K/V tile once; each subgroup keeps 16 rows of Q and dO
 // as fragments and their dQ accumulators in registers, and walks the K/V tiles (BT keys) inside the workgroup's
-// visible key hull, the next tile loaded into registers while this one is computed:
+// visible key hull, the next tile loaded into registers while this one is computed (where that takes few
+// registers; see backward_mma.ts):
 //   S = Q·Kᵀ → P → dP = dO·Vᵀ → dS → dQ += dS·K.
 @group(0) @binding(9) var<storage, read_write> dq: array<vec4<elem>>;
 
@@ -54,6 +55,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let valid0 = select(0u, min(BT, P.nk - t0), t0 < P.nk);
 //@PREFETCH
   for (; t0 < kEnd; t0 += BT) {
+    let firstNow = kvFirst + t0;            // this tile's keys (read here when not prefetched)
+    let validNow = min(BT, P.nk - t0);
     workgroupBarrier();   // every subgroup is done with the previous tile
 //@STORE
     workgroupBarrier();

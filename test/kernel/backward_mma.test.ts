@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType, docBoundsFor } from '../../kernels/problem';
-import { runProblem } from '../../kernels/runner';
+import { KernelResult, runProblem } from '../../kernels/runner';
 import { planMmaBackward, unrollMmaBackward } from '../../kernels/backward_mma';
 import { mmaUnavailableReason, unrollMma } from '../../kernels/flash_mma';
 import flashMmaWgsl from '../../kernels/wgsl/flash_mma.wgsl';
@@ -30,7 +30,7 @@ const base = (d: number, dtype: DType, over: Partial<AttentionProblem> = {}): At
   batch: 1, heads: 2, kvHeads: 2, seqLenQ: 37, seqLenK: 37, headDim: d, dtype, causal: false, window: 0, softcap: 0, ...over,
 });
 
-async function expectGradients(p: AttentionProblem, what: string): Promise<void> {
+async function expectGradients(p: AttentionProblem, what: string): Promise<KernelResult> {
   const run = await runProblem(ctx, p, { kernels: [kernel], mode: 'train', iterations: 1, warmup: 0, seed, checkBudget: 100000 });
   const r = run.results[0];
   assert.equal(r.status, 'ok', `${what}: ${r.error}`);
@@ -39,6 +39,7 @@ async function expectGradients(p: AttentionProblem, what: string): Promise<void>
   const e = r.train.errors;
   assert.ok(r.checkedRows > 0 && r.train.checkedKeys > 0, `${what}: checked nothing`);
   assert.ok(r.correct, `${what} (${r.notes.join('; ')}): errors O ${e.o} dQ ${e.dq} dK ${e.dk} dV ${e.dv} > ${r.tolerance} (seed ${seed})`);
+  return r;
 }
 
 // One pipeline set per (head dim, dtype): every feature is a runtime parameter of the same kernels.
@@ -60,8 +61,11 @@ const FEATURES: [string, Partial<AttentionProblem>][] = [
 ];
 
 describe('flash-mma training matches the float64 reference gradients', () => {
-  test('every feature, D = 64, f16', async () => {
-    for (const [name, over] of FEATURES) await expectGradients(base(64, 'f16', over), name);
+  test('every feature, D = 64, f16 (the next tile prefetched)', async () => {
+    for (const [name, over] of FEATURES) {
+      const r = await expectGradients(base(64, 'f16', over), name);
+      assert.match(r.notes.join(' '), /prefetched into registers: dK\/dV yes, dQ yes/);
+    }
   });
   // f32 storage differs in how tiles are loaded and gradients written (products are f16 either way).
   test('f32 inputs and gradients, D = 64: no mask, GQA causal, key lengths', async () => {
@@ -71,12 +75,20 @@ describe('flash-mma training matches the float64 reference gradients', () => {
     }
   });
   // Head dims that are not a multiple of 16 are padded to the matrix tile. The stand-in compiles for minutes per
-  // head dim on a software adapter, so only D = 40 runs there; natively, every head dim the forward takes.
-  test('head dims padded to the matrix tile (D = 40 → 48; natively 32–256), f16: causal over several tiles, GQA, softcap with key lengths', async () => {
-    for (const d of ctx.hasSubgroupMatrix ? [32, 40, 72, 80, 96, 128, 160, 256] : [40]) {
-      for (const over of [FEATURES[1][1], FEATURES[4][1], { softcap: 5, kvLens: Int32Array.from([30]) }]) {
-        await expectGradients(base(d, 'f16', over), `D=${d} ${JSON.stringify(over)}`);
+  // head dim on a software adapter, so only D = 40 runs there; natively, every head dim the forward takes. These
+  // runs load each tile when it is used instead of prefetching the next one (what large head dims do), so both
+  // ways of loading are checked.
+  test('head dims padded to the matrix tile (D = 40 → 48; natively 32–256), tiles loaded without prefetch, f16: causal over several tiles, GQA, softcap with key lengths', async () => {
+    process.env.ATTNPROF_MMA_BWD_PREFETCH = '0';
+    try {
+      for (const d of ctx.hasSubgroupMatrix ? [32, 40, 72, 80, 96, 128, 160, 256] : [40]) {
+        for (const over of [FEATURES[1][1], FEATURES[4][1], { softcap: 5, kvLens: Int32Array.from([30]) }]) {
+          const r = await expectGradients(base(d, 'f16', over), `D=${d} ${JSON.stringify(over)}`);
+          assert.match(r.notes.join(' '), /prefetched into registers: dK\/dV no, dQ no/);
+        }
       }
+    } finally {
+      delete process.env.ATTNPROF_MMA_BWD_PREFETCH;
     }
   });
 
@@ -136,6 +148,10 @@ describe('flash-mma training host code', () => {
       assert.doesNotMatch(code, /xf5|accX5/, pass);
       assert.equal((code.match(/writeRound\(false/g) ?? []).length, 3, pass);
       assert.equal((code.match(/accY0/g) ?? []).length > 0, pass === 'dkv', `${pass}: dV accumulators only in the dK/dV pass`);
+      assert.match(code, /var ar0 = rowLoad\(.*first0, valid0/, `${pass}: the first tile is prefetched`);
+      const direct = unrollMmaBackward(body, pass, consts, false);
+      assert.doesNotMatch(direct, /var ar0|first0, valid0, lid/, `${pass}: no prefetch registers`);
+      assert.match(direct, /let ar0 = rowLoad\(.*firstNow, validNow/, `${pass}: each tile loaded where it is stored`);
     }
   });
 
