@@ -30,7 +30,10 @@ function rates(c: Ceilings): { flopsPerMs: number; bytesPerMs: number } {
  * One iteration of `kernel` on `p` (ms): compute at the attainable rate, plus traffic at the bandwidth. Naive writes
  * and reads S and P (4 passes over B·Hq·Nq·Nk floats); the others stream Q, K, V once and write O.
  */
-export function estimateIterationMs(p: AttentionProblem, kernel: string, c: Ceilings): number {
+export function estimateIterationMs(p: AttentionProblem, kernel: string, c: Ceilings, mode: 'fwd' | 'train' = 'fwd'): number {
+  // A training step: the forward, then a backward of 2.5× its FLOPs (flash-attn's convention) and about twice its
+  // traffic (dO read; dQ, dK, dV written; naive also writes dP/dS).
+  if (mode === 'train') return 3.5 * estimateIterationMs(p, kernel, c);
   const { flopsPerMs, bytesPerMs } = rates(c);
   // Neither kernel reaches a tuned matmul's rate: naive's three untiled passes about a tenth of it, the fused kernel
   // about a third (seen on lavapipe, N = 128–256). A rough factor: the run's own pace corrects the time left.
@@ -54,13 +57,15 @@ export interface RunShape {
   /** The time limit per kernel (s) for warm-up and timing: they stop there (one iteration at least; none when one is estimated over it). */
   maxSeconds: number;
   software: boolean;
+  /** Forward only, or a training step (forward + backward); forward when absent. */
+  mode?: 'fwd' | 'train';
 }
 
 export function estimateRun(workloads: readonly PlannedWorkload[], kernels: readonly string[], c: Ceilings, r: RunShape): KernelEstimate[] {
   const out: KernelEstimate[] = [];
   for (const w of workloads) {
     for (const kernel of kernels) {
-      const iterationMs = estimateIterationMs(w.problem, kernel, c);
+      const iterationMs = estimateIterationMs(w.problem, kernel, c, r.mode);
       const limitMs = r.maxSeconds * 1000;
       const run = iterationMs > limitMs ? 0 : Math.min((r.warmup + r.iterations) * iterationMs, Math.max(iterationMs, limitMs));
       out.push({ workload: w.name, kernel, iterationMs, totalMs: (r.software ? SETUP_MS.software : SETUP_MS.hardware) + run });

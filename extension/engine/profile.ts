@@ -123,6 +123,7 @@ export async function profileOn(ctx: GpuContext | undefined, asked: ProfileReque
         warmup: request.warmup,
         maxSeconds: limitSeconds,
         software: ctx.adapter.isFallback,
+        mode,
         autoSeqLen: request.autoSeqLen === true,
       })
     : { workloads: request.workloads, notes: [], estimates: [] };

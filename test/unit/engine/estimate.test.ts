@@ -62,6 +62,8 @@ describe('first-run plan', () => {
   test('naive costs more than flash (it writes and reads S); time left follows the run\'s own pace', () => {
     const p = qwen(1024).problem;
     assert.ok(estimateIterationMs(p, 'naive', h100) > estimateIterationMs(p, 'flash', h100));
+    // A training step is forward + backward: 3.5× the forward's work.
+    assert.equal(estimateIterationMs(p, 'flash', h100, 'train'), 3.5 * estimateIterationMs(p, 'flash', h100));
     assert.equal(timeLeftText(10_000, 5_000, 10_000), 'about 10 s left');
     assert.equal(timeLeftText(100_000, 0, 0), 'about 1.7 min left (estimate)');
   });
