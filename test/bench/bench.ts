@@ -62,7 +62,8 @@ function announce(name: string, r: KernelResult): void {
   const time = r.timings ? formatMs(r.timings.medianMs) : '–';
   const train = r.train?.forward && r.train.backward ? ` (fwd ${formatMs(r.train.forward.medianMs)} | bwd ${formatMs(r.train.backward.medianMs)})` : '';
   const err = Number.isFinite(r.maxRelError) ? `, max rel err ${r.maxRelError.toExponential(1)}` : '';
-  console.error(`bench:   = ${name}: ${r.status}, median ${time}${train}${r.tflops ? `, ${r.tflops < 0.1 ? r.tflops.toPrecision(2) : r.tflops.toFixed(2)} TFLOP/s` : ''}${err}${r.error ? ` — ${r.error}` : ''}`);
+  const verdict = r.status === 'ok' ? (r.correct ? 'ok' : `WRONG (over the ${r.tolerance.toExponential(0)} tolerance)`) : r.status;
+  console.error(`bench:   = ${name}: ${verdict}, median ${time}${train}${r.tflops ? `, ${r.tflops < 0.1 ? r.tflops.toPrecision(2) : r.tflops.toFixed(2)} TFLOP/s` : ''}${err}${r.error ? ` — ${r.error}` : ''}`);
 }
 
 /** Software adapters get the same shapes with batch and sequence divided down. */
