@@ -109,6 +109,19 @@ export function unrollMma(body: string, dc: number, kc: number, ks: number, nsg 
       (j) =>
         `    { var s = zeroAcc();${range(dc).map((c) => ` s = mma(qf${c}, loadKt(${j * 16 * ks + c * 16}u, KS), s);`).join('')} storeS(sgS + ${j * 16}u, s, SS); }`,
     ),
+    // The softmax of my HALF = BK/2 keys of a tile, one register per key.
+    SMAX: [
+      ...range(kc * 8).map((t) => `    var sv${t} = capScore(ss[sBase + cb + ${t}u] * P.scale);`),
+      '    if (!full) {',
+      ...range(kc * 8).map((t) => `      if (!(t0 + cb + ${t}u >= lo && t0 + cb + ${t}u < hi && (!holes || neighborVisible(i, t0 + cb + ${t}u)))) { sv${t} = MASKED; }`),
+      '    }',
+      `    let mx = max(${range(kc * 8).reduce((acc, t) => (acc ? `max(${acc}, sv${t})` : `sv${t}`), '')}, MASKED);`,
+    ],
+    SEXP: [
+      ...range(kc * 8).map((t) => `    let pv${t} = select(0.0, exp(sv${t} - m), sv${t} > MASKED);`),
+      `    l += ${range(kc * 8).map((t) => `pv${t}`).join(' + ')};`,
+      ...range(kc * 8).map((t) => `    ps[pBase + cb + ${t}u] = f16(pv${t});`),
+    ],
     RESCALE: rounds.flatMap((cols) => [
       ...cols.map((c, i) => `      storeS(sgS + ${i * 16}u, acc${c}, SS);`),
       '      workgroupBarrier();',

@@ -118,16 +118,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 //@SCORES
     if (SUBGROUP_SYNC == 0u) { workgroupBarrier(); }
 
-    // Mask, scale, softcap; my half's maximum.
-    var mx = MASKED;
-    for (var t = 0u; t < HALF; t++) {
-      let c = 2u * t + h;
-      let key = t0 + c;
-      var sc = MASKED;
-      if (key >= lo && key < hi && (!holes || neighborVisible(i, key))) { sc = capScore(ss[sBase + c] * P.scale); }
-      ss[sBase + c] = sc;
-      mx = max(mx, sc);
-    }
+    // Mask, scale, softcap; my half's maximum. My HALF keys (cb = h·HALF onwards) stay in registers (sv0…, unrolled
+    // by flash_mma.ts); a row that sees every key of the tile (no hole in its range) skips the per-key mask.
+    let cb = h * HALF;
+    let full = !holes && lo <= t0 && t0 + BK <= hi;
+//@SMAX
     rowStat[row * 2u + h] = mx;
     if (SUBGROUP_SYNC == 0u) { workgroupBarrier(); }
     let tileMax = max(rowStat[row * 2u], rowStat[row * 2u + 1u]);
@@ -141,14 +136,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     }
     l *= corr;
     if (h == 0u) { corrS[row] = corr; }
-    for (var t = 0u; t < HALF; t++) {
-      let c = 2u * t + h;
-      let sc = ss[sBase + c];
-      var p = 0.0;
-      if (sc > MASKED) { p = exp(sc - m); }
-      l += p;
-      ps[pBase + c] = f16(p);
-    }
+//@SEXP
     if (workgroupUniformLoad(&rescale) != 0u) {
       // Some row's maximum grew past the reference: O ← diag(corr)·O through ss, BK columns at a time.
 //@RESCALE
