@@ -255,9 +255,10 @@ function versusLines(rows: Row[]): string[] {
     const ratio = other.result.timings.medianMs / r.result.timings.medianMs;
     const w = r.result.work;
     const wo = other.result.work;
-    const predicted = w && wo ? `; FLOPs done ${(wo.flopsDone / w.flopsDone).toFixed(2)}× fewer` : '';
+    const flops = w && wo ? w.flopsDone / wo.flopsDone : undefined;
+    const predicted = flops === undefined ? '' : `; it does ${flops < 0.1 ? flops.toPrecision(2) : flops.toFixed(2)}× the FLOPs`;
     const masked = w && w.visibleFraction < 1 ? `; ${(100 * w.visibleFraction).toFixed(1)} % of S visible, ${(100 * w.tileFraction).toFixed(1)} % of ${w.tile ?? 'the'} tiles computed` : '';
-    lines.push(`${r.kernel}: ${r.shape} vs ${other.shape}: ${formatMs(r.result.timings.medianMs)} vs ${formatMs(other.result.timings.medianMs)} — ${ratio.toFixed(2)}× the speed${masked}${predicted}.`);
+    lines.push(`${r.kernel}: ${r.shape} vs ${other.shape}: ${formatMs(r.result.timings.medianMs)} vs ${formatMs(other.result.timings.medianMs)} — ${(1 / ratio).toFixed(2)}× the time (${ratio >= 1 ? `${ratio.toFixed(2)}× faster` : `${(1 / ratio).toFixed(2)}× slower`})${predicted}${masked}.`);
   }
   return lines;
 }
