@@ -44,6 +44,8 @@ export interface MmaBackwardTiles {
   consts: Record<string, number>;
   /** The next tile's loads are issued before this tile is computed, into registers (vec4 loads per thread and tensor). */
   prefetch: boolean;
+  /** How the element-wise steps between the products are built (see `elementwiseSteps`). */
+  elementwise: MmaBwdElementwise;
 }
 
 export interface MmaBackwardPlan {
@@ -58,7 +60,7 @@ function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassNam
   const fr = 16 * nsg;
   // xa and xb (f16), st (f32), pt (f16); the dK/dV pass adds four f32/u32 values per query row of its tile, the
   // stand-in build two slots of two f16 16×16 operands per subgroup (mma_bwd_emulated.wgsl).
-  const bytes = 2 * bt * as * 2 + fr * ss * 4 + fr * ps * 2 + (pass === 'dkv' ? 4 * bt * 4 : 0) + (build === 'emulated' ? nsg * 2048 : 0);
+  const bytes = 2 * bt * as * 2 + fr * ss * 4 + fr * ps * 2 + (pass === 'dkv' ? 4 * (bt + 2) * 4 : 0) + (build === 'emulated' ? nsg * 2048 : 0);
   return { bytes, consts: { NSG: nsg, BT: bt, DP: dp, AS: as, SS: ss, PS: ps } };
 }
 
@@ -79,6 +81,28 @@ function tileLoads(consts: Record<string, number>): number {
   return Math.ceil((consts.BT * (consts.DP / 4)) / (32 * consts.NSG));
 }
 
+/**
+ * The element-wise steps between the products (P, then dS; flash_mma_bwd_common.wgsl), each lane over HALF = BT/2
+ * contiguous columns of its row:
+ *   unrolled — one register per column, the per-element mask skipped where the lane's whole half is visible, P kept
+ *              in registers (f16 pairs: HALF/2 more live registers) from the P step to the dS step;
+ *   reread   — the same, but the dS step reads P back from workgroup memory (no registers kept between the steps);
+ *   skew     — unrolled, each lane visiting its columns rotated by (r/8 + 2h) so that the 32 lanes' reads of st hit 32
+ *              different banks (at BT = 64), for computed instead of constant offsets;
+ *   loop     — the earlier loops over interleaved columns (c = 2t + h), reading P back.
+ * `ATTNPROF_MMA_BWD_ELEMENTWISE=unrolled|reread|skew|loop` picks one for an A/B measurement (default unrolled); P
+ * stays in registers only while that takes at most PAIRS_MAX_REGS of them, else the dS step reads it back.
+ */
+export type MmaBwdElementwise = 'unrolled' | 'reread' | 'skew' | 'loop';
+const ELEMENTWISE_CODE: Record<MmaBwdElementwise, number> = { loop: 0, unrolled: 1, reread: 2, skew: 3 };
+const PAIRS_MAX_REGS = 16;
+
+function elementwiseFor(bt: number): MmaBwdElementwise {
+  const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_BWD_ELEMENTWISE : undefined;
+  const asked: MmaBwdElementwise = env === 'reread' || env === 'skew' || env === 'loop' ? env : 'unrolled';
+  return asked !== 'reread' && asked !== 'loop' && bt / 4 > PAIRS_MAX_REGS ? 'reread' : asked;
+}
+
 /** `ATTNPROF_MMA_BWD_TILES=NSG,BT[,NSG,BT]`: force the (dK/dV[, dQ]) tiles, for sweeps on a GPU. */
 function envTiles(): [number, number][] | undefined {
   const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_BWD_TILES : undefined;
@@ -97,7 +121,17 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, build:
   for (const [nsg, bt] of candidates) {
     const { bytes, consts } = passBytes(dp, nsg, bt, pass, build);
     if (16 * nsg <= bt && bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
-      return { subgroups: nsg, tileRows: bt, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, consts, prefetch: prefetchFor(tileLoads(consts)) };
+      const elementwise = elementwiseFor(bt);
+      return {
+        subgroups: nsg,
+        tileRows: bt,
+        paddedDim: dp,
+        threads: 32 * nsg,
+        workgroupBytes: bytes,
+        consts: { ...consts, ELEMENTWISE: ELEMENTWISE_CODE[elementwise] },
+        prefetch: prefetchFor(tileLoads(consts)),
+        elementwise,
+      };
     }
   }
   return undefined;
@@ -113,11 +147,74 @@ export function planMmaBackward(p: Pick<AttentionProblem, 'headDim'>, ctx: GpuCo
 }
 
 /**
+ * The element-wise steps of a pass (sections PSTEP and DSSTEP of its WGSL; see `MmaBwdElementwise`). The dK/dV
+ * pass's columns are query rows (their lse, D and visible keys from colLse, colD, colLo, colHi), the dQ pass's are
+ * keys of the lane's own query row (myLse, myD, lo, hi).
+ */
+export function elementwiseSteps(pass: MmaBackwardPassName, half: number, mode: MmaBwdElementwise): { PSTEP: string[]; DSSTEP: string[] } {
+  const dkv = pass === 'dkv';
+  if (mode === 'loop') {
+    const visible = dkv ? 'key >= colLo[c] && key < colHi[c]' : 't0 + c >= lo && t0 + c < hi';
+    const [lseC, dC] = dkv ? ['colLse[c]', 'colD[c]'] : ['myLse', 'myD'];
+    return {
+      PSTEP: [
+        '    for (var t = 0u; t < HALF; t++) {',
+        '      let c = 2u * t + h;',
+        '      var p = 0.0;',
+        `      if (${visible}) { p = exp(capScore(st[sBase + c] * P.scale) - ${lseC}); }`,
+        '      pt[pBase + c] = f16(p);',
+        '    }',
+      ],
+      DSSTEP: [
+        '    for (var t = 0u; t < HALF; t++) {',
+        '      let c = 2u * t + h;',
+        '      let p = f32(pt[pBase + c]);',
+        '      var ds = 0.0;',
+        `      if (p > 0.0) { ds = p * (st[sBase + c] - ${dC}) * capSlope(p, ${lseC}); }`,
+        '      pt[pBase + c] = f16(ds);',
+        '    }',
+      ],
+    };
+  }
+  const ts = Array.from({ length: half }, (_, t) => t);
+  // Column of element t relative to the lane's first (cb); column metadata of the dK/dV pass sits at cm + offset.
+  const o = (t: number) => (mode === 'skew' ? `(${t}u + rot) % HALF` : `${t}u`);
+  const [lse, d] = dkv ? [(t: number) => `colLse[cm + ${o(t)}]`, (t: number) => `colD[cm + ${o(t)}]`] : [() => 'myLse', () => 'myD'];
+  const visible = (t: number) => (dkv ? `key >= colLo[cm + ${o(t)}] && key < colHi[cm + ${o(t)}]` : `t0 + cb + ${o(t)} >= lo && t0 + cb + ${o(t)} < hi`);
+  const pairs = mode !== 'reread';
+  const pOf = (t: number) => (pairs ? `f32(pp${t >> 1}.${t & 1 ? 'y' : 'x'})` : `f32(pt[pBase + cb + ${o(t)}])`);
+  const ds = (capped: boolean) =>
+    ts.map((t) => {
+      const slope = capped ? ` * cappedSlope(p, ${lse(t)})` : '';
+      return `      { let p = ${pOf(t)}; pt[pBase + cb + ${o(t)}] = f16(select(0.0, p * (st[sBase + cb + ${o(t)}] - ${d(t)})${slope}, p > 0.0)); }`;
+    });
+  return {
+    PSTEP: [
+      ...(mode === 'skew' ? ['    let rot = r / 8u + 2u * h;'] : []),
+      ...(dkv ? ['    let cm = colAt(cb);'] : []),
+      ...ts.map((t) => `    var pv${t} = exp(capScore(st[sBase + cb + ${o(t)}] * P.scale) - ${lse(t)});`),
+      '    if (!full) {',
+      ...ts.map((t) => `      if (!(${visible(t)})) { pv${t} = 0.0; }`),
+      '    }',
+      ...(pairs
+        ? ts
+            .filter((t) => t % 2 === 0)
+            .flatMap((t) => [
+              `    let pp${t >> 1} = vec2<f16>(f16(pv${t}), f16(pv${t + 1}));`,
+              `    pt[pBase + cb + ${o(t)}] = pp${t >> 1}.x; pt[pBase + cb + ${o(t + 1)}] = pp${t >> 1}.y;`,
+            ])
+        : ts.map((t) => `    pt[pBase + cb + ${o(t)}] = f16(pv${t});`)),
+    ],
+    DSSTEP: ['    if (P.softcap > 0.0) {', ...ds(true), '    } else {', ...ds(false), '    }'],
+  };
+}
+
+/**
  * The matrix part of a backward pass, unrolled for DC = DP/16 head-dim blocks and QC = BT/16 tile blocks: each
  * fragment and accumulator is its own variable with constant offsets (an array of matrices indexed in a loop
  * would be kept in local memory), and every global load of a tile is issued before its first store.
  */
-export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, consts: Record<string, number>, prefetch = true): string {
+export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, consts: Record<string, number>, prefetch = true, elementwise: MmaBwdElementwise = 'unrolled'): string {
   const { NSG, BT, DP, AS } = consts;
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   const dc = DP / 16;
@@ -176,6 +273,7 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
     DP: products('yf', 'rightBT'),
     DX: accumulate('accX', 'rightA'),
     OUTPUT: [...output('accX', false), ...(dkv ? output('accY', true) : [])],
+    ...elementwiseSteps(pass, BT / 2, elementwise),
   };
   if (dkv) parts.DV = accumulate('accY', 'rightB');
   return expandSections(body, parts);
@@ -183,7 +281,7 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
 
 function passPipeline(cache: PipelineCache, p: AttentionProblem, pass: MmaBackwardPassName, tiles: MmaBackwardTiles, build: MmaBuild, name: string): Promise<GPUComputePipeline> {
   const native = build === 'native';
-  const body = `${unrollMmaBackward(pass === 'dkv' ? dkvWgsl : dqWgsl, pass, tiles.consts, tiles.prefetch)}\n${commonWgsl}`;
+  const body = `${unrollMmaBackward(pass === 'dkv' ? dkvWgsl : dqWgsl, pass, tiles.consts, tiles.prefetch, tiles.elementwise)}\n${commonWgsl}`;
   const code = assembleShader(body, {
     dtype: p.dtype,
     consts: { HEAD_DIM: p.headDim, ...tiles.consts },
@@ -195,7 +293,7 @@ function passPipeline(cache: PipelineCache, p: AttentionProblem, pass: MmaBackwa
     prelude: native ? mmaBwdNativeWgsl : mmaBwdEmulatedWgsl,
   });
   const label = `${name} backward ${pass === 'dkv' ? 'dK dV' : 'dQ'}`;
-  return cache.get(`${name}-bwd-${pass}:${p.dtype}:${p.headDim}:${tiles.subgroups}:${tiles.tileRows}${tiles.prefetch ? ':prefetch' : ''}`, code, label);
+  return cache.get(`${name}-bwd-${pass}:${p.dtype}:${p.headDim}:${tiles.subgroups}:${tiles.tileRows}${tiles.prefetch ? ':prefetch' : ''}:${tiles.elementwise}`, code, label);
 }
 
 const lseBuffer = (p: AttentionProblem) => ({ label: 'LSE: row log-sum-exp (saved for backward)', role: 'saved' as const, bytes: p.batch * p.heads * p.seqLenQ * 4 });
@@ -278,6 +376,7 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
         `forward: ${fwd.subgroups} subgroups × 16 query rows, ${fwd.keys}-key tiles; saves the row log-sum-exp (${formatBytes(lseInfo.bytes)}).`,
         `backward on the ${kind}, head dim padded to ${bwd.dkv.paddedDim}: dK/dV ${16 * bwd.dkv.subgroups} keys × ${bwd.dkv.tileRows}-row query tiles; dQ ${16 * bwd.dq.subgroups} query slots × ${bwd.dq.tileRows}-key tiles; dQ in its own pass (no float atomics in WGSL).`,
         `next tile prefetched into registers: dK/dV ${bwd.dkv.prefetch ? 'yes' : 'no'}, dQ ${bwd.dq.prefetch ? 'yes' : 'no'}.`,
+        `element-wise steps: dK/dV ${bwd.dkv.elementwise}, dQ ${bwd.dq.elementwise}.`,
       ];
       if (p.dtype === 'f32') notes.push('f32 inputs enter the matrix products rounded to f16, P and dS too (checked at the f16 tolerance).');
       return { passesFor: (set) => passesBySet[set % passesBySet.length], notes };

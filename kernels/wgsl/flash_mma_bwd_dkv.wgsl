@@ -11,10 +11,15 @@
 @group(0) @binding(9) var<storage, read_write> dk: array<vec4<elem>>;
 @group(0) @binding(10) var<storage, read_write> dv: array<vec4<elem>>;
 
-var<workgroup> colLse: array<f32, BT>;    // per row of the query tile: its log-sum-exp, D, and visible keys [lo, hi)
-var<workgroup> colD: array<f32, BT>;
-var<workgroup> colLo: array<u32, BT>;
-var<workgroup> colHi: array<u32, BT>;
+// Per row of the query tile (a column of Sᵀ): its log-sum-exp, D, and visible keys [lo, hi), column x at colAt(x).
+var<workgroup> colLse: array<f32, BT + 2u>;
+var<workgroup> colD: array<f32, BT + 2u>;
+var<workgroup> colLo: array<u32, BT + 2u>;
+var<workgroup> colHi: array<u32, BT + 2u>;
+
+// The halves' columns one bank apart in the unrolled builds (each lane reads its half's columns in the same
+// order: with HALF a multiple of 32 the two halves would share banks); the loop build keeps them as they were.
+fn colAt(x: u32) -> u32 { return x + select(0u, x / HALF, ELEMENTWISE != 0u); }
 
 @compute @workgroup_size(THREADS, 1, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -28,7 +33,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let sg = lid / 32u;
   let lane = lid % 32u;
   let r = lane / 2u;                 // my key within the subgroup's 16
-  let h = lane % 2u;                 // my half of the tile's query columns (interleaved: column c = 2t + h)
+  let h = lane % 2u;                 // my half of the tile's query columns (see ELEMENTWISE in common)
+  let cb = h * HALF;
   let key = t0 + sg * 16u + r;
   let sBase = (sg * 16u + r) * SS;
   let pBase = (sg * 16u + r) * PS;
@@ -59,11 +65,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       let i = i0 + x;
       let live = i < P.nq;
       let range = visibleRange(b, min(i, P.nq - 1u));
-      colLo[x] = select(0u, range.x, live);
-      colHi[x] = select(0u, range.y, live);
+      let at = colAt(x);
+      colLo[at] = select(0u, range.x, live);
+      colHi[at] = select(0u, range.y, live);
       let row = rows0 + min(i, P.nq - 1u);
-      colLse[x] = lse[row];
-      colD[x] = rowD[row];
+      colLse[at] = lse[row];
+      colD[at] = rowD[row];
     }
     workgroupBarrier();
     let next = nextTile(b, t0, qTiles, tiles, tile + 1u);
@@ -76,24 +83,18 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     // Sᵀ = K·Qᵀ for my subgroup's 16 keys, into st.
 //@SCORES
     workgroupBarrier();
-    for (var t = 0u; t < HALF; t++) {
-      let c = 2u * t + h;
-      var p = 0.0;
-      if (key >= colLo[c] && key < colHi[c]) { p = exp(capScore(st[sBase + c] * P.scale) - colLse[c]); }
-      pt[pBase + c] = f16(p);
-    }
+    // Pᵀ = exp(softcap(scale·Sᵀ) − lse) of my key and HALF query columns (backward_mma.ts `elementwiseSteps`); when
+    // every column of my half sees my key (the bounds never decrease along the query rows, so its first and last
+    // columns decide), no per-element mask.
+    let full = key >= colLo[colAt(cb + HALF - 1u)] && key < min(colHi[colAt(cb)], colHi[colAt(cb + HALF - 1u)]);
+//@PSTEP
     workgroupBarrier();
     // dV += Pᵀ·dO; dPᵀ = V·dOᵀ into st.
 //@DV
 //@DP
     workgroupBarrier();
-    for (var t = 0u; t < HALF; t++) {
-      let c = 2u * t + h;
-      let p = f32(pt[pBase + c]);
-      var ds = 0.0;
-      if (p > 0.0) { ds = p * (st[sBase + c] - colD[c]) * capSlope(p, colLse[c]); }
-      pt[pBase + c] = f16(ds);
-    }
+    // dSᵀ = Pᵀ ⊙ (dPᵀ − D) ⊙ softcap slope, over P's f16 values (a masked element's P is 0, so is its dS).
+//@DSSTEP
     workgroupBarrier();
     // dK += dSᵀ·Q.
 //@DX

@@ -24,7 +24,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let sg = lid / 32u;
   let lane = lid % 32u;
   let r = lane / 2u;              // my row within the subgroup's 16
-  let h = lane % 2u;              // my half of the tile's keys (interleaved: key c = 2t + h)
+  let h = lane % 2u;              // my half of the tile's keys (see ELEMENTWISE in common)
+  let cb = h * HALF;
   let slot0 = wg.x * FR;
   let slot = slot0 + sg * 16u + r;
   let rowLive = slot < slots;
@@ -69,24 +70,16 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     // S = Q·Kᵀ for my subgroup's 16 rows, into st.
 //@SCORES
     workgroupBarrier();
-    for (var t = 0u; t < HALF; t++) {
-      let c = 2u * t + h;
-      let key = t0 + c;
-      var p = 0.0;
-      if (key >= lo && key < hi) { p = exp(capScore(st[sBase + c] * P.scale) - myLse); }
-      pt[pBase + c] = f16(p);
-    }
+    // P = exp(softcap(scale·S) − lse) of my row and HALF keys (backward_mma.ts `elementwiseSteps`); when my row sees
+    // every key of my half, no per-element mask.
+    let full = lo <= t0 + cb && t0 + cb + HALF <= hi;
+//@PSTEP
     workgroupBarrier();
     // dP = dO·Vᵀ into st.
 //@DP
     workgroupBarrier();
-    for (var t = 0u; t < HALF; t++) {
-      let c = 2u * t + h;
-      let p = f32(pt[pBase + c]);
-      var ds = 0.0;
-      if (p > 0.0) { ds = p * (st[sBase + c] - myD) * capSlope(p, myLse); }
-      pt[pBase + c] = f16(ds);
-    }
+    // dS = P ⊙ (dP − D) ⊙ softcap slope, over P's f16 values (a masked element's P is 0, so is its dS).
+//@DSSTEP
     workgroupBarrier();
     // dQ += dS·K.
 //@DX

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType, docBoundsFor } from '../../kernels/problem';
 import { KernelResult, runProblem } from '../../kernels/runner';
-import { planMmaBackward, unrollMmaBackward } from '../../kernels/backward_mma';
+import { MmaBwdElementwise, planMmaBackward, unrollMmaBackward } from '../../kernels/backward_mma';
 import { mmaUnavailableReason, unrollMma } from '../../kernels/flash_mma';
 import flashMmaWgsl from '../../kernels/wgsl/flash_mma.wgsl';
 import dkvWgsl from '../../kernels/wgsl/flash_mma_bwd_dkv.wgsl';
@@ -39,7 +39,19 @@ async function expectGradients(p: AttentionProblem, what: string): Promise<Kerne
   const e = r.train.errors;
   assert.ok(r.checkedRows > 0 && r.train.checkedKeys > 0, `${what}: checked nothing`);
   assert.ok(r.correct, `${what} (${r.notes.join('; ')}): errors O ${e.o} dQ ${e.dq} dK ${e.dk} dV ${e.dv} > ${r.tolerance} (seed ${seed})`);
+  const mode = process.env.ATTNPROF_MMA_BWD_ELEMENTWISE ?? 'unrolled';
+  assert.match(r.notes.join(' '), new RegExp(`element-wise steps: dK/dV ${mode}, dQ ${mode}`), what);
   return r;
+}
+
+/** Runs `fn` with the element-wise steps built as `mode` (ATTNPROF_MMA_BWD_ELEMENTWISE; expectGradients checks the notes). */
+async function withElementwise(mode: MmaBwdElementwise, fn: () => Promise<void>): Promise<void> {
+  process.env.ATTNPROF_MMA_BWD_ELEMENTWISE = mode;
+  try {
+    await fn();
+  } finally {
+    delete process.env.ATTNPROF_MMA_BWD_ELEMENTWISE;
+  }
 }
 
 // One pipeline set per (head dim, dtype): every feature is a runtime parameter of the same kernels.
@@ -61,32 +73,45 @@ const FEATURES: [string, Partial<AttentionProblem>][] = [
 ];
 
 describe('flash-mma training matches the float64 reference gradients', () => {
-  test('every feature, D = 64, f16 (the next tile prefetched)', async () => {
+  test('every feature, D = 64, f16 (the next tile prefetched, element-wise steps unrolled with P in registers)', async () => {
     for (const [name, over] of FEATURES) {
       const r = await expectGradients(base(64, 'f16', over), name);
       assert.match(r.notes.join(' '), /prefetched into registers: dK\/dV yes, dQ yes/);
     }
   });
-  // f32 storage differs in how tiles are loaded and gradients written (products are f16 either way).
-  test('f32 inputs and gradients, D = 64: no mask, GQA causal, key lengths', async () => {
-    for (const i of [0, 4, 10]) {
-      const [name, over] = FEATURES[i];
-      await expectGradients(base(64, 'f32', over), `${name} (f32)`);
-    }
+  // The earlier loops (ATTNPROF_MMA_BWD_ELEMENTWISE=loop, kept for one A/B measurement): the masks that cut
+  // through tiles, GQA, softcap and everything at once.
+  test("element-wise steps built as 'loop', D = 64, f16: causal over tiles, Nq > Nk, GQA, softcap, everything at once", async () => {
+    await withElementwise('loop', async () => {
+      for (const i of [1, 3, 4, 8, 13]) await expectGradients(base(64, 'f16', FEATURES[i][1]), `${FEATURES[i][0]} (loop)`);
+    });
+  });
+  // f32 storage differs in how tiles are loaded and gradients written (products are f16 either way). These runs
+  // build the element-wise steps as 'skew' (a build of their own anyway: the A/B variants share pipelines with tests
+  // that need them, as the stand-in compiles for minutes on a software adapter).
+  test("f32 inputs and gradients, D = 64: no mask, GQA causal, key lengths, softcap (element-wise steps 'skew')", async () => {
+    await withElementwise('skew', async () => {
+      for (const i of [0, 4, 10, 8]) {
+        const [name, over] = FEATURES[i];
+        await expectGradients(base(64, 'f32', over), `${name} (f32)`);
+      }
+    });
   });
   // Head dims that are not a multiple of 16 are padded to the matrix tile. The stand-in compiles for minutes per
   // head dim on a software adapter, so only D = 40 runs there; natively, every head dim the forward takes. These
   // runs load each tile when it is used instead of prefetching the next one (what large head dims do), so both
   // ways of loading are checked.
-  test('head dims padded to the matrix tile (D = 40 → 48; natively 32–256), tiles loaded without prefetch, f16: causal over several tiles, GQA, softcap with key lengths', async () => {
+  test("head dims padded to the matrix tile (D = 40 → 48; natively 32–256), tiles loaded without prefetch, f16: causal over several tiles, GQA, softcap with key lengths (element-wise steps 'reread')", async () => {
     process.env.ATTNPROF_MMA_BWD_PREFETCH = '0';
     try {
-      for (const d of ctx.hasSubgroupMatrix ? [32, 40, 72, 80, 96, 128, 160, 256] : [40]) {
-        for (const over of [FEATURES[1][1], FEATURES[4][1], { softcap: 5, kvLens: Int32Array.from([30]) }]) {
-          const r = await expectGradients(base(d, 'f16', over), `D=${d} ${JSON.stringify(over)}`);
-          assert.match(r.notes.join(' '), /prefetched into registers: dK\/dV no, dQ no/);
+      await withElementwise('reread', async () => {
+        for (const d of ctx.hasSubgroupMatrix ? [32, 40, 72, 80, 96, 128, 160, 256] : [40]) {
+          for (const over of [FEATURES[1][1], FEATURES[4][1], { softcap: 5, kvLens: Int32Array.from([30]) }]) {
+            const r = await expectGradients(base(d, 'f16', over), `D=${d} ${JSON.stringify(over)}`);
+            assert.match(r.notes.join(' '), /prefetched into registers: dK\/dV no, dQ no/);
+          }
         }
-      }
+      });
     } finally {
       delete process.env.ATTNPROF_MMA_BWD_PREFETCH;
     }
@@ -152,6 +177,26 @@ describe('flash-mma training host code', () => {
       const direct = unrollMmaBackward(body, pass, consts, false);
       assert.doesNotMatch(direct, /var ar0|first0, valid0, lid/, `${pass}: no prefetch registers`);
       assert.match(direct, /let ar0 = rowLoad\(.*firstNow, validNow/, `${pass}: each tile loaded where it is stored`);
+    }
+  });
+
+  test('the element-wise steps: one register per column, P kept as f16 pairs, no loop (but in the loop build)', () => {
+    const consts = { NSG: 4, BT: 64, DP: 64, AS: 72, SS: 68, PS: 72, ELEMENTWISE: 1 };
+    for (const [pass, body] of [['dkv', dkvWgsl], ['dq', dqWgsl]] as const) {
+      const code = unrollMmaBackward(body, pass, consts);
+      assert.doesNotMatch(code, /for \(var t = 0u; t < HALF/, pass);
+      assert.match(code, /var pv31 = exp\(capScore\(st\[sBase \+ cb \+ 31u\]/, pass);
+      assert.doesNotMatch(code, /pv32/, pass);
+      assert.match(code, /let pp15 = vec2<f16>\(f16\(pv30\), f16\(pv31\)\);/, pass);
+      assert.doesNotMatch(code, /f32\(pt\[/, `${pass}: P is not read back`);
+      assert.match(code, /if \(!full\) \{/, pass);
+      const reread = unrollMmaBackward(body, pass, consts, true, 'reread');
+      assert.doesNotMatch(reread, /pp0/, pass);
+      assert.match(reread, /let p = f32\(pt\[pBase \+ cb \+ 31u\]\)/, pass);
+      assert.match(unrollMmaBackward(body, pass, consts, true, 'skew'), /st\[sBase \+ cb \+ \(5u \+ rot\) % HALF\]/, pass);
+      const loop = unrollMmaBackward(body, pass, consts, true, 'loop');
+      assert.equal((loop.match(/for \(var t = 0u; t < HALF; t\+\+\)/g) ?? []).length, 2, pass);
+      assert.doesNotMatch(loop, /pv0|pp0/, pass);
     }
   });
 
