@@ -188,22 +188,27 @@ export function elementwiseSteps(pass: MmaBackwardPassName, half: number, mode: 
       const slope = capped ? ` * cappedSlope(p, ${lse(t)})` : '';
       return `      { let p = ${pOf(t)}; pt[pBase + cb + ${o(t)}] = f16(select(0.0, p * (st[sBase + cb + ${o(t)}] - ${d(t)})${slope}, p > 0.0)); }`;
     });
+  // One branch with the mask and one without, each element's P rounded (and paired or stored) as soon as it is
+  // computed: the lane's HALF f32 values are never all live at once.
+  const p = (t: number, masked: boolean) => {
+    const e = `exp(capScore(st[sBase + cb + ${o(t)}] * P.scale) - ${lse(t)})`;
+    return masked ? `select(0.0, ${e}, ${visible(t)})` : e;
+  };
+  const pStep = (masked: boolean) =>
+    pairs
+      ? ts.filter((t) => t % 2 === 0).map((t) => `      pp${t >> 1} = vec2<f16>(f16(${p(t, masked)}), f16(${p(t + 1, masked)}));`)
+      : ts.map((t) => `      pt[pBase + cb + ${o(t)}] = f16(${p(t, masked)});`);
   return {
     PSTEP: [
       ...(mode === 'skew' ? ['    let rot = r / 8u + 2u * h;'] : []),
       ...(dkv ? ['    let cm = colAt(cb);'] : []),
-      ...ts.map((t) => `    var pv${t} = exp(capScore(st[sBase + cb + ${o(t)}] * P.scale) - ${lse(t)});`),
-      '    if (!full) {',
-      ...ts.map((t) => `      if (!(${visible(t)})) { pv${t} = 0.0; }`),
+      ...(pairs ? ts.filter((t) => t % 2 === 0).map((t) => `    var pp${t >> 1}: vec2<f16>;`) : []),
+      '    if (full) {',
+      ...pStep(false),
+      '    } else {',
+      ...pStep(true),
       '    }',
-      ...(pairs
-        ? ts
-            .filter((t) => t % 2 === 0)
-            .flatMap((t) => [
-              `    let pp${t >> 1} = vec2<f16>(f16(pv${t}), f16(pv${t + 1}));`,
-              `    pt[pBase + cb + ${o(t)}] = pp${t >> 1}.x; pt[pBase + cb + ${o(t + 1)}] = pp${t >> 1}.y;`,
-            ])
-        : ts.map((t) => `    pt[pBase + cb + ${o(t)}] = f16(pv${t});`)),
+      ...(pairs ? ts.filter((t) => t % 2 === 0).map((t) => `    pt[pBase + cb + ${o(t)}] = pp${t >> 1}.x; pt[pBase + cb + ${o(t + 1)}] = pp${t >> 1}.y;`) : []),
     ],
     DSSTEP: ['    if (P.softcap > 0.0) {', ...ds(true), '    } else {', ...ds(false), '    }'],
   };

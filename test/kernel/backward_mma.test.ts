@@ -185,18 +185,20 @@ describe('flash-mma training host code', () => {
     for (const [pass, body] of [['dkv', dkvWgsl], ['dq', dqWgsl]] as const) {
       const code = unrollMmaBackward(body, pass, consts);
       assert.doesNotMatch(code, /for \(var t = 0u; t < HALF/, pass);
-      assert.match(code, /var pv31 = exp\(capScore\(st\[sBase \+ cb \+ 31u\]/, pass);
-      assert.doesNotMatch(code, /pv32/, pass);
-      assert.match(code, /let pp15 = vec2<f16>\(f16\(pv30\), f16\(pv31\)\);/, pass);
+      assert.match(code, /f16\(exp\(capScore\(st\[sBase \+ cb \+ 31u\] \* P\.scale\)/, pass);
+      assert.doesNotMatch(code, /cb \+ 32u/, pass);
+      assert.match(code, /var pp15: vec2<f16>;/, pass);
+      assert.doesNotMatch(code, /pp16/, pass);
       assert.doesNotMatch(code, /f32\(pt\[/, `${pass}: P is not read back`);
-      assert.match(code, /if \(!full\) \{/, pass);
+      assert.match(code, /if \(full\) \{\n {6}pp0 = vec2<f16>\(f16\(exp\(/, `${pass}: no mask where the lane's columns are all visible`);
+      assert.match(code, /pp0 = vec2<f16>\(f16\(select\(0\.0, exp\(/, `${pass}: the masked branch`);
       const reread = unrollMmaBackward(body, pass, consts, true, 'reread');
       assert.doesNotMatch(reread, /pp0/, pass);
       assert.match(reread, /let p = f32\(pt\[pBase \+ cb \+ 31u\]\)/, pass);
       assert.match(unrollMmaBackward(body, pass, consts, true, 'skew'), /st\[sBase \+ cb \+ \(5u \+ rot\) % HALF\]/, pass);
       const loop = unrollMmaBackward(body, pass, consts, true, 'loop');
       assert.equal((loop.match(/for \(var t = 0u; t < HALF; t\+\+\)/g) ?? []).length, 2, pass);
-      assert.doesNotMatch(loop, /pv0|pp0/, pass);
+      assert.doesNotMatch(loop, /pp0|if \(full\)/, pass);
     }
   });
 
