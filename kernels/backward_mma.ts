@@ -83,24 +83,17 @@ function tileLoads(consts: Record<string, number>): number {
 
 /**
  * The element-wise steps between the products (P, then dS; flash_mma_bwd_common.wgsl), each lane over HALF = BT/2
- * contiguous columns of its row:
- *   unrolled — one register per column, the per-element mask skipped where the lane's whole half is visible, P kept
- *              in registers (f16 pairs: HALF/2 more live registers) from the P step to the dS step;
- *   reread   — the same, but the dS step reads P back from workgroup memory (no registers kept between the steps);
- *   skew     — unrolled, each lane visiting its columns rotated by (r/8 + 2h) so that the 32 lanes' reads of st hit 32
- *              different banks (at BT = 64), for computed instead of constant offsets;
- *   loop     — the earlier loops over interleaved columns (c = 2t + h), reading P back.
- * `ATTNPROF_MMA_BWD_ELEMENTWISE=unrolled|reread|skew|loop` picks one for an A/B measurement (default unrolled); P
- * stays in registers only while that takes at most PAIRS_MAX_REGS of them, else the dS step reads it back.
+ * contiguous columns of its row, unrolled with one register per column and the per-element mask skipped where the
+ * lane's whole half is visible:
+ *   unrolled — P kept in registers (f16 pairs: HALF/2 more live registers) from the P step to the dS step;
+ *   reread   — the dS step reads P back from workgroup memory instead, where the pairs would take more than
+ *              PAIRS_MAX_REGS registers (query tiles wider than 64, forced by ATTNPROF_MMA_BWD_TILES).
  */
-export type MmaBwdElementwise = 'unrolled' | 'reread' | 'skew' | 'loop';
-const ELEMENTWISE_CODE: Record<MmaBwdElementwise, number> = { loop: 0, unrolled: 1, reread: 2, skew: 3 };
+export type MmaBwdElementwise = 'unrolled' | 'reread';
 const PAIRS_MAX_REGS = 16;
 
 function elementwiseFor(bt: number): MmaBwdElementwise {
-  const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_BWD_ELEMENTWISE : undefined;
-  const asked: MmaBwdElementwise = env === 'reread' || env === 'skew' || env === 'loop' ? env : 'unrolled';
-  return asked !== 'reread' && asked !== 'loop' && bt / 4 > PAIRS_MAX_REGS ? 'reread' : asked;
+  return bt / 4 > PAIRS_MAX_REGS ? 'reread' : 'unrolled';
 }
 
 /** `ATTNPROF_MMA_BWD_TILES=NSG,BT[,NSG,BT]`: force the (dK/dV[, dQ]) tiles, for sweeps on a GPU. */
@@ -121,16 +114,15 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, build:
   for (const [nsg, bt] of candidates) {
     const { bytes, consts } = passBytes(dp, nsg, bt, pass, build);
     if (16 * nsg <= bt && bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
-      const elementwise = elementwiseFor(bt);
       return {
         subgroups: nsg,
         tileRows: bt,
         paddedDim: dp,
         threads: 32 * nsg,
         workgroupBytes: bytes,
-        consts: { ...consts, ELEMENTWISE: ELEMENTWISE_CODE[elementwise] },
+        consts,
         prefetch: prefetchFor(tileLoads(consts)),
-        elementwise,
+        elementwise: elementwiseFor(bt),
       };
     }
   }
@@ -153,54 +145,29 @@ export function planMmaBackward(p: Pick<AttentionProblem, 'headDim'>, ctx: GpuCo
  */
 export function elementwiseSteps(pass: MmaBackwardPassName, half: number, mode: MmaBwdElementwise): { PSTEP: string[]; DSSTEP: string[] } {
   const dkv = pass === 'dkv';
-  if (mode === 'loop') {
-    const visible = dkv ? 'key >= colLo[c] && key < colHi[c]' : 't0 + c >= lo && t0 + c < hi';
-    const [lseC, dC] = dkv ? ['colLse[c]', 'colD[c]'] : ['myLse', 'myD'];
-    return {
-      PSTEP: [
-        '    for (var t = 0u; t < HALF; t++) {',
-        '      let c = 2u * t + h;',
-        '      var p = 0.0;',
-        `      if (${visible}) { p = exp(capScore(st[sBase + c] * P.scale) - ${lseC}); }`,
-        '      pt[pBase + c] = f16(p);',
-        '    }',
-      ],
-      DSSTEP: [
-        '    for (var t = 0u; t < HALF; t++) {',
-        '      let c = 2u * t + h;',
-        '      let p = f32(pt[pBase + c]);',
-        '      var ds = 0.0;',
-        `      if (p > 0.0) { ds = p * (st[sBase + c] - ${dC}) * capSlope(p, ${lseC}); }`,
-        '      pt[pBase + c] = f16(ds);',
-        '    }',
-      ],
-    };
-  }
   const ts = Array.from({ length: half }, (_, t) => t);
-  // Column of element t relative to the lane's first (cb); column metadata of the dK/dV pass sits at cm + offset.
-  const o = (t: number) => (mode === 'skew' ? `(${t}u + rot) % HALF` : `${t}u`);
-  const [lse, d] = dkv ? [(t: number) => `colLse[cm + ${o(t)}]`, (t: number) => `colD[cm + ${o(t)}]`] : [() => 'myLse', () => 'myD'];
-  const visible = (t: number) => (dkv ? `key >= colLo[cm + ${o(t)}] && key < colHi[cm + ${o(t)}]` : `t0 + cb + ${o(t)} >= lo && t0 + cb + ${o(t)} < hi`);
-  const pairs = mode !== 'reread';
-  const pOf = (t: number) => (pairs ? `f32(pp${t >> 1}.${t & 1 ? 'y' : 'x'})` : `f32(pt[pBase + cb + ${o(t)}])`);
+  // Column metadata of the dK/dV pass: element t (column cb + t) sits at cm + t.
+  const [lse, d] = dkv ? [(t: number) => `colLse[cm + ${t}u]`, (t: number) => `colD[cm + ${t}u]`] : [() => 'myLse', () => 'myD'];
+  const visible = (t: number) => (dkv ? `key >= colLo[cm + ${t}u] && key < colHi[cm + ${t}u]` : `t0 + cb + ${t}u >= lo && t0 + cb + ${t}u < hi`);
+  const pairs = mode === 'unrolled';
+  const pOf = (t: number) => (pairs ? `f32(pp${t >> 1}.${t & 1 ? 'y' : 'x'})` : `f32(pt[pBase + cb + ${t}u])`);
   const ds = (capped: boolean) =>
     ts.map((t) => {
       const slope = capped ? ` * cappedSlope(p, ${lse(t)})` : '';
-      return `      { let p = ${pOf(t)}; pt[pBase + cb + ${o(t)}] = f16(select(0.0, p * (st[sBase + cb + ${o(t)}] - ${d(t)})${slope}, p > 0.0)); }`;
+      return `      { let p = ${pOf(t)}; pt[pBase + cb + ${t}u] = f16(select(0.0, p * (st[sBase + cb + ${t}u] - ${d(t)})${slope}, p > 0.0)); }`;
     });
   // One branch with the mask and one without, each element's P rounded (and paired or stored) as soon as it is
   // computed: the lane's HALF f32 values are never all live at once.
   const p = (t: number, masked: boolean) => {
-    const e = `exp(capScore(st[sBase + cb + ${o(t)}] * P.scale) - ${lse(t)})`;
+    const e = `exp(capScore(st[sBase + cb + ${t}u] * P.scale) - ${lse(t)})`;
     return masked ? `select(0.0, ${e}, ${visible(t)})` : e;
   };
   const pStep = (masked: boolean) =>
     pairs
       ? ts.filter((t) => t % 2 === 0).map((t) => `      pp${t >> 1} = vec2<f16>(f16(${p(t, masked)}), f16(${p(t + 1, masked)}));`)
-      : ts.map((t) => `      pt[pBase + cb + ${o(t)}] = f16(${p(t, masked)});`);
+      : ts.map((t) => `      pt[pBase + cb + ${t}u] = f16(${p(t, masked)});`);
   return {
     PSTEP: [
-      ...(mode === 'skew' ? ['    let rot = r / 8u + 2u * h;'] : []),
       ...(dkv ? ['    let cm = colAt(cb);'] : []),
       ...(pairs ? ts.filter((t) => t % 2 === 0).map((t) => `    var pp${t >> 1}: vec2<f16>;`) : []),
       '    if (full) {',
@@ -208,7 +175,7 @@ export function elementwiseSteps(pass: MmaBackwardPassName, half: number, mode: 
       '    } else {',
       ...pStep(true),
       '    }',
-      ...(pairs ? ts.filter((t) => t % 2 === 0).map((t) => `    pt[pBase + cb + ${o(t)}] = pp${t >> 1}.x; pt[pBase + cb + ${o(t + 1)}] = pp${t >> 1}.y;`) : []),
+      ...(pairs ? ts.filter((t) => t % 2 === 0).map((t) => `    pt[pBase + cb + ${t}u] = pp${t >> 1}.x; pt[pBase + cb + ${t + 1}u] = pp${t >> 1}.y;`) : []),
     ],
     DSSTEP: ['    if (P.softcap > 0.0) {', ...ds(true), '    } else {', ...ds(false), '    }'],
   };
@@ -298,7 +265,7 @@ function passPipeline(cache: PipelineCache, p: AttentionProblem, pass: MmaBackwa
     prelude: native ? mmaBwdNativeWgsl : mmaBwdEmulatedWgsl,
   });
   const label = `${name} backward ${pass === 'dkv' ? 'dK dV' : 'dQ'}`;
-  return cache.get(`${name}-bwd-${pass}:${p.dtype}:${p.headDim}:${tiles.subgroups}:${tiles.tileRows}${tiles.prefetch ? ':prefetch' : ''}:${tiles.elementwise}`, code, label);
+  return cache.get(`${name}-bwd-${pass}:${p.dtype}:${p.headDim}:${tiles.subgroups}:${tiles.tileRows}${tiles.prefetch ? ':prefetch' : ''}`, code, label);
 }
 
 const lseBuffer = (p: AttentionProblem) => ({ label: 'LSE: row log-sum-exp (saved for backward)', role: 'saved' as const, bytes: p.batch * p.heads * p.seqLenQ * 4 });
@@ -381,7 +348,7 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
         `forward: ${fwd.subgroups} subgroups × 16 query rows, ${fwd.keys}-key tiles; saves the row log-sum-exp (${formatBytes(lseInfo.bytes)}).`,
         `backward on the ${kind}, head dim padded to ${bwd.dkv.paddedDim}: dK/dV ${16 * bwd.dkv.subgroups} keys × ${bwd.dkv.tileRows}-row query tiles; dQ ${16 * bwd.dq.subgroups} query slots × ${bwd.dq.tileRows}-key tiles; dQ in its own pass (no float atomics in WGSL).`,
         `next tile prefetched into registers: dK/dV ${bwd.dkv.prefetch ? 'yes' : 'no'}, dQ ${bwd.dq.prefetch ? 'yes' : 'no'}.`,
-        `element-wise steps: dK/dV ${bwd.dkv.elementwise}, dQ ${bwd.dq.elementwise}.`,
+        `element-wise steps unrolled per lane; P kept in registers for the dS step: dK/dV ${bwd.dkv.elementwise === 'unrolled' ? 'yes' : 'no (read back)'}, dQ ${bwd.dq.elementwise === 'unrolled' ? 'yes' : 'no (read back)'}.`,
       ];
       if (p.dtype === 'f32') notes.push('f32 inputs enter the matrix products rounded to f16, P and dS too (checked at the f16 tolerance).');
       return { passesFor: (set) => passesBySet[set % passesBySet.length], notes };

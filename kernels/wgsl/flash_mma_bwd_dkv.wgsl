@@ -17,9 +17,9 @@ var<workgroup> colD: array<f32, BT + 2u>;
 var<workgroup> colLo: array<u32, BT + 2u>;
 var<workgroup> colHi: array<u32, BT + 2u>;
 
-// The halves' columns one bank apart in the unrolled builds (each lane reads its half's columns in the same
-// order: with HALF a multiple of 32 the two halves would share banks); the loop build keeps them as they were.
-fn colAt(x: u32) -> u32 { return x + select(0u, x / HALF, ELEMENTWISE != 0u); }
+// The halves' columns one bank apart (each lane reads its half's columns in the same order: with HALF a multiple
+// of 32 the two halves would share banks).
+fn colAt(x: u32) -> u32 { return x + x / HALF; }
 
 @compute @workgroup_size(THREADS, 1, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -33,7 +33,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let sg = lid / 32u;
   let lane = lid % 32u;
   let r = lane / 2u;                 // my key within the subgroup's 16
-  let h = lane % 2u;                 // my half of the tile's query columns (see ELEMENTWISE in common)
+  let h = lane % 2u;                 // my half of the tile's query columns (see the element-wise steps in common)
   let cb = h * HALF;
   let key = t0 + sg * 16u + r;
   let sBase = (sg * 16u + r) * SS;

@@ -24,7 +24,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let sg = lid / 32u;
   let lane = lid % 32u;
   let r = lane / 2u;              // my row within the subgroup's 16
-  let h = lane % 2u;              // my half of the tile's keys (see ELEMENTWISE in common)
+  let h = lane % 2u;              // my half of the tile's keys (see the element-wise steps in common)
   let cb = h * HALF;
   let slot0 = wg.x * FR;
   let slot = slot0 + sg * 16u + r;

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType, docBoundsFor } from '../../kernels/problem';
 import { KernelResult, runProblem } from '../../kernels/runner';
-import { MmaBwdElementwise, planMmaBackward, unrollMmaBackward } from '../../kernels/backward_mma';
+import { planMmaBackward, unrollMmaBackward } from '../../kernels/backward_mma';
 import { mmaUnavailableReason, unrollMma } from '../../kernels/flash_mma';
 import flashMmaWgsl from '../../kernels/wgsl/flash_mma.wgsl';
 import dkvWgsl from '../../kernels/wgsl/flash_mma_bwd_dkv.wgsl';
@@ -30,7 +30,8 @@ const base = (d: number, dtype: DType, over: Partial<AttentionProblem> = {}): At
   batch: 1, heads: 2, kvHeads: 2, seqLenQ: 37, seqLenK: 37, headDim: d, dtype, causal: false, window: 0, softcap: 0, ...over,
 });
 
-async function expectGradients(p: AttentionProblem, what: string): Promise<KernelResult> {
+/** Checks one training step against the reference; `pInRegisters` is where the dS step is expected to find P. */
+async function expectGradients(p: AttentionProblem, what: string, pInRegisters = true): Promise<KernelResult> {
   const run = await runProblem(ctx, p, { kernels: [kernel], mode: 'train', iterations: 1, warmup: 0, seed, checkBudget: 100000 });
   const r = run.results[0];
   assert.equal(r.status, 'ok', `${what}: ${r.error}`);
@@ -39,19 +40,9 @@ async function expectGradients(p: AttentionProblem, what: string): Promise<Kerne
   const e = r.train.errors;
   assert.ok(r.checkedRows > 0 && r.train.checkedKeys > 0, `${what}: checked nothing`);
   assert.ok(r.correct, `${what} (${r.notes.join('; ')}): errors O ${e.o} dQ ${e.dq} dK ${e.dk} dV ${e.dv} > ${r.tolerance} (seed ${seed})`);
-  const mode = process.env.ATTNPROF_MMA_BWD_ELEMENTWISE ?? 'unrolled';
-  assert.match(r.notes.join(' '), new RegExp(`element-wise steps: dK/dV ${mode}, dQ ${mode}`), what);
+  const kept = pInRegisters ? 'yes' : 'no \\(read back\\)';
+  assert.match(r.notes.join(' '), new RegExp(`P kept in registers for the dS step: dK/dV ${kept}, dQ ${kept}`), what);
   return r;
-}
-
-/** Runs `fn` with the element-wise steps built as `mode` (ATTNPROF_MMA_BWD_ELEMENTWISE; expectGradients checks the notes). */
-async function withElementwise(mode: MmaBwdElementwise, fn: () => Promise<void>): Promise<void> {
-  process.env.ATTNPROF_MMA_BWD_ELEMENTWISE = mode;
-  try {
-    await fn();
-  } finally {
-    delete process.env.ATTNPROF_MMA_BWD_ELEMENTWISE;
-  }
 }
 
 // One pipeline set per (head dim, dtype): every feature is a runtime parameter of the same kernels.
@@ -79,39 +70,35 @@ describe('flash-mma training matches the float64 reference gradients', () => {
       assert.match(r.notes.join(' '), /prefetched into registers: dK\/dV yes, dQ yes/);
     }
   });
-  // The earlier loops (ATTNPROF_MMA_BWD_ELEMENTWISE=loop, kept for one A/B measurement): the masks that cut
-  // through tiles, GQA, softcap and everything at once.
-  test("element-wise steps built as 'loop', D = 64, f16: causal over tiles, Nq > Nk, GQA, softcap, everything at once", async () => {
-    await withElementwise('loop', async () => {
-      for (const i of [1, 3, 4, 8, 13]) await expectGradients(base(64, 'f16', FEATURES[i][1]), `${FEATURES[i][0]} (loop)`);
-    });
-  });
-  // f32 storage differs in how tiles are loaded and gradients written (products are f16 either way). These runs
-  // build the element-wise steps as 'skew' (a build of their own anyway: the A/B variants share pipelines with tests
-  // that need them, as the stand-in compiles for minutes on a software adapter).
-  test("f32 inputs and gradients, D = 64: no mask, GQA causal, key lengths, softcap (element-wise steps 'skew')", async () => {
-    await withElementwise('skew', async () => {
-      for (const i of [0, 4, 10, 8]) {
-        const [name, over] = FEATURES[i];
-        await expectGradients(base(64, 'f32', over), `${name} (f32)`);
-      }
-    });
+  // f32 storage differs in how tiles are loaded and gradients written (products are f16 either way).
+  test('f32 inputs and gradients, D = 64: no mask, GQA causal, key lengths, softcap', async () => {
+    for (const i of [0, 4, 10, 8]) {
+      const [name, over] = FEATURES[i];
+      await expectGradients(base(64, 'f32', over), `${name} (f32)`);
+    }
   });
   // Head dims that are not a multiple of 16 are padded to the matrix tile. The stand-in compiles for minutes per
   // head dim on a software adapter, so only D = 40 runs there; natively, every head dim the forward takes. These
   // runs load each tile when it is used instead of prefetching the next one (what large head dims do), so both
-  // ways of loading are checked.
-  test("head dims padded to the matrix tile (D = 40 → 48; natively 32–256), tiles loaded without prefetch, f16: causal over several tiles, GQA, softcap with key lengths (element-wise steps 'reread')", async () => {
+  // ways of loading are checked. D = 40 also runs forced 80-row tiles (ATTNPROF_MMA_BWD_TILES=1,80), too wide to
+  // keep P in registers: the dS step's fallback that reads P back from workgroup memory (a build of its own
+  // anyway, as the stand-in compiles for minutes on a software adapter).
+  test('head dims padded to the matrix tile (D = 40 → 48; natively 32–256), tiles loaded without prefetch, f16: causal over several tiles, GQA, softcap with key lengths (D = 40 on 80-row tiles, P read back)', async () => {
     process.env.ATTNPROF_MMA_BWD_PREFETCH = '0';
     try {
-      await withElementwise('reread', async () => {
-        for (const d of ctx.hasSubgroupMatrix ? [32, 40, 72, 80, 96, 128, 160, 256] : [40]) {
-          for (const over of [FEATURES[1][1], FEATURES[4][1], { softcap: 5, kvLens: Int32Array.from([30]) }]) {
-            const r = await expectGradients(base(d, 'f16', over), `D=${d} ${JSON.stringify(over)}`);
+      for (const d of ctx.hasSubgroupMatrix ? [32, 40, 72, 80, 96, 128, 160, 256] : [40]) {
+        if (d === 40) process.env.ATTNPROF_MMA_BWD_TILES = '1,80';
+        try {
+          // odd N, causal over three tiles of every width (80 rows included)
+          for (const over of [{ seqLenQ: 173, seqLenK: 173, causal: true }, FEATURES[4][1], { softcap: 5, kvLens: Int32Array.from([30]) }]) {
+            const r = await expectGradients(base(d, 'f16', over), `D=${d} ${JSON.stringify(over)}`, d !== 40);
             assert.match(r.notes.join(' '), /prefetched into registers: dK\/dV no, dQ no/);
+            if (d === 40) assert.match(r.notes.join(' '), /dK\/dV 16 keys × 80-row query tiles; dQ 16 query slots × 80-key tiles/);
           }
+        } finally {
+          delete process.env.ATTNPROF_MMA_BWD_TILES;
         }
-      });
+      }
     } finally {
       delete process.env.ATTNPROF_MMA_BWD_PREFETCH;
     }
@@ -180,8 +167,8 @@ describe('flash-mma training host code', () => {
     }
   });
 
-  test('the element-wise steps: one register per column, P kept as f16 pairs, no loop (but in the loop build)', () => {
-    const consts = { NSG: 4, BT: 64, DP: 64, AS: 72, SS: 68, PS: 72, ELEMENTWISE: 1 };
+  test('the element-wise steps: one register per column, P kept as f16 pairs, no loop (P read back past 64-wide tiles)', () => {
+    const consts = { NSG: 4, BT: 64, DP: 64, AS: 72, SS: 68, PS: 72 };
     for (const [pass, body] of [['dkv', dkvWgsl], ['dq', dqWgsl]] as const) {
       const code = unrollMmaBackward(body, pass, consts);
       assert.doesNotMatch(code, /for \(var t = 0u; t < HALF/, pass);
@@ -194,12 +181,26 @@ describe('flash-mma training host code', () => {
       assert.match(code, /pp0 = vec2<f16>\(f16\(select\(0\.0, exp\(/, `${pass}: the masked branch`);
       const reread = unrollMmaBackward(body, pass, consts, true, 'reread');
       assert.doesNotMatch(reread, /pp0/, pass);
+      assert.doesNotMatch(reread, /for \(var t = 0u; t < HALF/, pass);
       assert.match(reread, /let p = f32\(pt\[pBase \+ cb \+ 31u\]\)/, pass);
-      assert.match(unrollMmaBackward(body, pass, consts, true, 'skew'), /st\[sBase \+ cb \+ \(5u \+ rot\) % HALF\]/, pass);
-      const loop = unrollMmaBackward(body, pass, consts, true, 'loop');
-      assert.equal((loop.match(/for \(var t = 0u; t < HALF; t\+\+\)/g) ?? []).length, 2, pass);
-      assert.doesNotMatch(loop, /pp0|if \(full\)/, pass);
+      assert.match(reread, /if \(full\) \{\n {6}pt\[pBase \+ cb \+ 0u\] = f16\(exp\(/, `${pass}: P stored as computed`);
     }
+    // The plan keeps P in registers up to 64-wide tiles (16 registers of pairs) and reads it back past them.
+    const tiles = (env?: string) => {
+      if (env) process.env.ATTNPROF_MMA_BWD_TILES = env;
+      try {
+        const plan = planMmaBackward({ headDim: 40 }, ctx, 'emulated');
+        assert.ok(plan, `tiles ${env} fit`);
+        return [plan.dkv.tileRows, plan.dkv.elementwise, plan.dq.tileRows, plan.dq.elementwise];
+      } finally {
+        delete process.env.ATTNPROF_MMA_BWD_TILES;
+      }
+    };
+    const [dkvRows, dkvForm, dqRows, dqForm] = tiles();
+    assert.ok(Number(dkvRows) <= 64 && Number(dqRows) <= 64, 'no planned tile is wider than 64');
+    assert.deepEqual([dkvForm, dqForm], ['unrolled', 'unrolled']);
+    assert.deepEqual(tiles('1,64,1,80'), [64, 'unrolled', 80, 'reread']);
+    assert.deepEqual(tiles('1,80,1,64'), [80, 'reread', 64, 'unrolled']);
   });
 
   test('the forward writes the log-sum-exp only in its training build', () => {
