@@ -1,49 +1,225 @@
 import decodeWgsl from './wgsl/flash_decode.wgsl';
+import decodeChunkedWgsl from './wgsl/flash_decode_chunked.wgsl';
 import flashCombineWgsl from './wgsl/flash_combine.wgsl';
 import { AnalyticBuffer, AttentionKernel, KernelPass, bindGroup, packParams, split2d, uniformBuffer } from './kernel';
-import { AttentionProblem, ProblemError } from './problem';
+import { AttentionProblem, DType, ProblemError } from './problem';
 import type { GpuContext } from './device';
 import { PipelineCache, assembleShader, expandSections } from './shader';
 
 /**
  * The key-parallel decode path shared by `flash` and `flash-mma`: taken when a KV head has at most
- * MAX_DECODE_ROWS query rows (GQA group × query length), as in token-by-token generation. Such a call is
- * bound by reading K and V once; the keys are split over enough workgroups to keep the memory system busy.
+ * MAX_DECODE_ROWS query rows (GQA group × query length), as in token-by-token generation. Such a call is bound by
+ * reading K and V once. The keys are split over enough workgroups to keep the memory system busy; each workgroup
+ * reads its split of K and V straight from memory into registers (every load issued before the first use), scores
+ * it against all the rows with a plain softmax over the split, and writes a partial result that the combine pass
+ * (flash_combine.wgsl) merges: see wgsl/flash_decode.wgsl.
+ *
+ * `ATTNPROF_DECODE=chunked` selects the earlier pass (wgsl/flash_decode_chunked.wgsl: 32-key chunks staged in
+ * workgroup memory with an online softmax) for an A/B measurement; `ATTNPROF_DECODE_KEYS=N` forces the keys per
+ * workgroup of the key-parallel pass (a multiple of 16; for tuning on a GPU).
  */
 export const MAX_DECODE_ROWS = 16;
 /** Workgroups wanted in flight (the H200 has 132 SMs; a few resident workgroups each). */
 const TARGET_WORKGROUPS = 1024;
+/** Fewer keys per split than this cost more in partial results (ROWS·D f32 per split) than they gain. */
+const MIN_SPLIT_KEYS = 64;
+/** Invocations per workgroup of the key-parallel pass. */
+const KP_THREADS = 256;
+/** Invocations per workgroup of the chunked pass. */
 const THREADS = 128;
 
-export interface DecodePlan {
-  rows: number;
-  /** Keys per staged chunk. */
-  chunk: number;
-  splits: number;
-  /** Keys per split (a multiple of the chunk); 0 when not split. */
-  splitKeys: number;
+export type DecodeVariant = 'keys' | 'chunked';
+
+/** The key-parallel pass's sizes (the compile-time constants of flash_decode.wgsl). */
+export interface KeyParallelShape {
+  /** Keys one workgroup holds (its split is at most this long). */
+  sk: number;
+  /** V key slices of the P·V phase (each KPS = sk / slices keys) × D/4 columns. */
+  slices: number;
+  /** Softmax invocations per row. */
+  tpr: number;
+  /** Rows per round of the slice reduction. */
+  rg: number;
+  /** vec4s of workgroup scratch (score parts, then slice sums). */
+  scratch: number;
+  /** K and V vec4 loads each invocation keeps in registers. */
+  loads: number;
   workgroupBytes: number;
 }
 
-function decodeBytes(rows: number, d: number, sk: number): number {
-  return 4 * (rows * d + sk * (d + 4) + sk * d + rows * sk + rows * (THREADS / 16) + 3 * rows) + 8 * rows;
+interface PlanBase {
+  rows: number;
+  splits: number;
+  /** Keys per split; 0 when not split. */
+  splitKeys: number;
+  /** Keys one workgroup walks at a time: the key side of its tile of the score matrix (tile skipping counts it). */
+  tileKeys: number;
+  workgroupBytes: number;
+}
+
+export type DecodePlan = (PlanBase & { variant: 'keys'; shape: KeyParallelShape }) | (PlanBase & { variant: 'chunked'; chunk: number });
+
+function envDecode(): { variant: DecodeVariant; keys?: number } {
+  const env = typeof process !== 'undefined' ? process.env : {};
+  const keys = Number(env.ATTNPROF_DECODE_KEYS);
+  return { variant: env.ATTNPROF_DECODE === 'chunked' ? 'chunked' : 'keys', ...(keys >= 16 ? { keys: Math.ceil(keys / 16) * 16 } : {}) };
 }
 
 export function planDecode(p: AttentionProblem, ctx: GpuContext): DecodePlan | undefined {
   const rows = (p.heads / p.kvHeads) * p.seqLenQ;
   if (rows > MAX_DECODE_ROWS || p.headDim % 4 !== 0) return undefined;
-  // flash_decode.wgsl reads bhsd rows and masks by the contiguous range only: the bshd layout and a 2-D
+  // The decode passes read bhsd rows and mask by the contiguous range only: the bshd layout and a 2-D
   // neighbourhood take the tiled path, which reads strides and the whole mask API.
   if (p.layout === 'bshd' || p.neighborhood) return undefined;
+  const env = envDecode();
+  return env.variant === 'chunked' ? planChunked(p, ctx, rows) : planKeyParallel(p, ctx, rows, env.keys);
+}
+
+/** The key-parallel pass's sizes for `sk` keys per workgroup. */
+export function keyParallelShape(rows: number, d: number, sk: number): KeyParallelShape {
+  const d4 = d / 4;
+  const slices = Math.min(16, Math.floor(KP_THREADS / d4));
+  const tpr = Math.min(16, sk / 4);
+  const rg = Math.max(1, Math.min(rows, Math.floor((rows * sk) / (slices * d4))));
+  const scratch = Math.max(rows * sk, rg * slices * d4);
+  const loads = Math.ceil((sk * 4) / KP_THREADS) * Math.ceil(d4 / 4) + sk / slices;
+  const workgroupBytes = 16 * rows * d4 + 16 * scratch + 4 * rows * sk + 8 * rows * tpr + 16 * rows;
+  return { sk, slices, tpr, rg, scratch, loads, workgroupBytes };
+}
+
+/** 32-bit registers one K/V vec4 takes. */
+const vec4Regs = (dtype: DType): number => (dtype === 'f16' ? 2 : 4);
+
+function planKeyParallel(p: AttentionProblem, ctx: GpuContext, rows: number, forcedKeys?: number): DecodePlan | undefined {
+  const d4 = p.headDim / 4;
+  const slices = Math.min(16, Math.floor(KP_THREADS / d4));
   const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
-  const chunk = [32, 16, 8].find((sk) => decodeBytes(rows, p.headDim, sk) <= limit);
+  // sk is a multiple of 4 keys per V slice (the P·V phase reads 4 probabilities as one vec4).
+  const step = 4 * slices;
+  const sizes = [...new Set([256, 128, 64, 32, 16, ...(forcedKeys ? [forcedKeys] : [])].map((n) => Math.ceil(n / step) * step))]
+    .sort((a, b) => b - a)
+    .map((sk) => keyParallelShape(rows, p.headDim, sk))
+    .filter((s) => s.workgroupBytes <= limit);
+  if (!sizes.length) return undefined;
+  // Registers: the K/V loads of an invocation stay in flight together; past this budget they would spill (more
+  // query rows need more accumulators). Past it even at the smallest size, take the smallest anyway.
+  const budget = rows <= 8 ? 64 : 32;
+  const inBudget = sizes.filter((s) => s.loads * vec4Regs(p.dtype) <= budget);
+  const forced = forcedKeys ? sizes.find((s) => s.sk === Math.ceil(forcedKeys / step) * step) : undefined;
+  const max = forced ?? inBudget[0] ?? sizes[sizes.length - 1];
+  const pairs = p.batch * p.kvHeads;
+  const wanted = Math.ceil(TARGET_WORKGROUPS / pairs);
+  const perSplit = forced ? forced.sk : Math.min(max.sk, Math.max(MIN_SPLIT_KEYS, Math.ceil(Math.ceil(p.seqLenK / wanted) / 16) * 16));
+  const splits = Math.ceil(p.seqLenK / perSplit);
+  const span = splits > 1 ? perSplit : p.seqLenK;
+  // The smallest workgroup that holds the split: no P·V work on keys past it.
+  const shape = forced ?? [...sizes].reverse().find((s) => s.sk >= span && s.sk <= max.sk) ?? max;
+  return {
+    variant: 'keys',
+    rows,
+    splits,
+    splitKeys: splits > 1 ? perSplit : 0,
+    tileKeys: span,
+    workgroupBytes: shape.workgroupBytes,
+    shape,
+  };
+}
+
+/**
+ * The key-parallel pass's host-unrolled code (flash_decode.wgsl's sections): the K/V loads into named registers,
+ * the score phase, the P·V phase and the rounds of the slice reduction, with constant offsets throughout.
+ */
+export function keyParallelSections(body: string, rows: number, d: number, shape: KeyParallelShape): string {
+  const d4 = d / 4;
+  const { sk, slices, rg } = shape;
+  const kpi = KP_THREADS / 4; // keys one step of the score phase covers
+  const ka = Math.ceil(sk / kpi);
+  const ci = Math.ceil(d4 / 4);
+  const kps = sk / slices;
+  // With D/4 not a multiple of 4, the last column step has only D/4 − 4·(ci − 1) of the 4 parts.
+  const lastParts = d4 - 4 * (ci - 1);
+  const colOk = (c: number): string => (c === ci - 1 && lastParts < 4 ? ` && part < ${lastParts}u` : '');
+  const rowList = Array.from({ length: rows }, (_, r) => r);
+  const loads: string[] = [];
+  for (let a = 0; a < ka; a++) {
+    loads.push(`  let ka${a} = keyLo + kq + ${a * kpi}u;`);
+    loads.push(`  let kOk${a} = ka${a} >= kStart && ka${a} < kEnd;`);
+    loads.push(`  let kAt${a} = (kvBase + clamp(ka${a}, kStart, last)) * D4 + part;`);
+    for (let c = 0; c < ci; c++) loads.push(`  let kr${a}_${c} = select(vec4<elem>(0.0), k[kAt${a} + ${4 * c}u], kOk${a}${colOk(c)});`);
+  }
+  for (let t = 0; t < kps; t++) {
+    loads.push(`  let kv${t} = keyLo + ks * KPS + ${t}u;`);
+    loads.push(`  let vr${t} = select(vec4<elem>(0.0), v[(kvBase + clamp(kv${t}, kStart, last)) * D4 + cv], hasSlice && kv${t} >= kStart && kv${t} < kEnd);`);
+  }
+  const scores: string[] = [];
+  for (let c = 0; c < ci; c++) scores.push(`  let qc${c} = ${colOk(c) ? `min(part + ${4 * c}u, D4 - 1u)` : `part + ${4 * c}u`};`);
+  // Column step c: the K vec4s of all ka keys in f32, then each row's q vec4 read once from workgroup memory and
+  // dotted with all of them (ka · ROWS running sums; workgroup memory reads, not FMAs, bound this phase).
+  for (let c = 0; c < ci; c++) {
+    for (let a = 0; a < ka; a++) scores.push(`  let kf${a}_${c} = vec4<f32>(kr${a}_${c});`);
+    for (const r of rowList) {
+      scores.push(`  let q${r}_${c} = qS[${r * d4}u + qc${c}];`);
+      for (let a = 0; a < ka; a++) {
+        const term = `dot(q${r}_${c}, kf${a}_${c})`;
+        scores.push(c === 0 ? `  var s${a}_${r} = ${term};` : `  s${a}_${r} += ${term};`);
+      }
+    }
+  }
+  for (let a = 0; a < ka; a++) {
+    // Keys past SK (when 4·SK is not a multiple of the workgroup) were scored on zeros: not stored.
+    const guarded = (a + 1) * kpi > sk;
+    scores.push('  {', `    let lk = kq + ${a * kpi}u;`);
+    if (guarded) scores.push('    if (lk < SK) {');
+    for (const r of rowList) scores.push(`    scratch[${r * sk}u + lk][part] = s${a}_${r};`);
+    if (guarded) scores.push('    }');
+    scores.push('  }');
+  }
+  const pv = rowList.map((r) => `  var acc${r} = vec4<f32>(0.0);`);
+  pv.push('  if (hasSlice) {', '    let pb = ks * (KPS / 4u);');
+  for (let t4 = 0; t4 < kps / 4; t4++) {
+    for (let e = 0; e < 4; e++) pv.push(`    let vf${4 * t4 + e} = vec4<f32>(vr${4 * t4 + e});`);
+    for (const r of rowList) {
+      pv.push(`    let p${r}_${t4} = pS[${r * (sk / 4)}u + pb + ${t4}u];`);
+      const lanes = ['x', 'y', 'z', 'w'];
+      for (let e = 0; e < 4; e++) pv.push(`    acc${r} = fma(vec4<f32>(p${r}_${t4}.${lanes[e]}), vf${4 * t4 + e}, acc${r});`);
+    }
+  }
+  pv.push('  }');
+  const reduce: string[] = [];
+  for (let r0 = 0; r0 < rows; r0 += rg) {
+    const n = Math.min(rg, rows - r0);
+    reduce.push('  if (hasSlice) {');
+    for (let rr = 0; rr < n; rr++) reduce.push(`    scratch[(${rr * slices}u + ks) * D4 + cv] = acc${r0 + rr};`);
+    reduce.push('  }', '  workgroupBarrier();');
+    reduce.push(
+      `  for (var item = lid; item < ${n * d4}u; item += THREADS) {`,
+      '    let rr = item / D4;',
+      '    let c = item % D4;',
+      '    var sum = vec4<f32>(0.0);',
+      '    for (var s = 0u; s < KS; s++) { sum += scratch[(rr * KS + s) * D4 + c]; }',
+      `    writeRow(wg.x, rowBase, rows, ${r0}u + rr, c, sum);`,
+      '  }',
+    );
+    if (r0 + rg < rows) reduce.push('  workgroupBarrier();');
+  }
+  return expandSections(body, { LOADS: loads, SCORES: scores, PV: pv, REDUCE: reduce });
+}
+
+function planChunked(p: AttentionProblem, ctx: GpuContext, rows: number): DecodePlan | undefined {
+  const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
+  const chunk = [32, 16, 8].find((sk) => chunkedBytes(rows, p.headDim, sk) <= limit);
   if (!chunk) return undefined;
+  const workgroupBytes = chunkedBytes(rows, p.headDim, chunk);
   const pairs = p.batch * p.kvHeads;
   let splits = Math.max(1, Math.min(Math.ceil(TARGET_WORKGROUPS / pairs), Math.floor(p.seqLenK / (4 * chunk))));
-  if (splits === 1) return { rows, chunk, splits: 1, splitKeys: 0, workgroupBytes: decodeBytes(rows, p.headDim, chunk) };
+  if (splits === 1) return { variant: 'chunked', rows, chunk, splits: 1, splitKeys: 0, tileKeys: chunk, workgroupBytes };
   const splitKeys = Math.ceil(Math.ceil(p.seqLenK / splits) / chunk) * chunk;
   splits = Math.ceil(p.seqLenK / splitKeys);
-  return { rows, chunk, splits, splitKeys: splits > 1 ? splitKeys : 0, workgroupBytes: decodeBytes(rows, p.headDim, chunk) };
+  return { variant: 'chunked', rows, chunk, splits, splitKeys: splits > 1 ? splitKeys : 0, tileKeys: chunk, workgroupBytes };
+}
+
+function chunkedBytes(rows: number, d: number, sk: number): number {
+  return 4 * (rows * d + sk * (d + 4) + sk * d + rows * sk + rows * (THREADS / 16) + 3 * rows) + 8 * rows;
 }
 
 /** The split-K scratch (partial results and row statistics) of `splits` key splits; 16-byte stand-ins when not split. */
@@ -62,7 +238,7 @@ export function splitScratch(p: AttentionProblem, splits: number): AnalyticBuffe
   ];
 }
 
-/** The chunk loads of flash_decode.wgsl, unrolled: every load of an invocation is in flight before the first store. */
+/** The chunk loads of flash_decode_chunked.wgsl, unrolled: every load of an invocation is in flight before the first store. */
 export function unrollDecode(body: string, chunk: number, d4: number): string {
   const loads = Math.ceil((chunk * d4) / THREADS);
   const range = Array.from({ length: loads }, (_, u) => u);
@@ -79,9 +255,14 @@ export function unrollDecode(body: string, chunk: number, d4: number): string {
   });
 }
 
+/** Split groups of the combine pass: invocations (split group, vec4 column), at most 256 per workgroup. */
+export function combineGroups(headDim: number, splits: number): number {
+  return Math.max(1, Math.min(splits, Math.floor(256 / (headDim / 4))));
+}
+
 /**
  * The split-K combine pass (flash_combine.wgsl) shared by flash's split tiled kernel and the decode path: merges
- * each row's `splits` partial results and (max, sum) statistics into O.
+ * each row's `splits` partial results and (max, sum) statistics into O, one workgroup per row.
  */
 export async function combinePass(
   ctx: GpuContext,
@@ -90,15 +271,53 @@ export async function combinePass(
   splits: number,
   buffers: { params: GPUBuffer; partial: GPUBuffer; stats: GPUBuffer; out: GPUBuffer },
 ): Promise<KernelPass> {
+  const groups = combineGroups(p.headDim, splits);
   const pipeline = await cache.get(
-    `flash-combine:${p.dtype}:${p.headDim}:${splits}`,
-    assembleShader(flashCombineWgsl, { dtype: p.dtype, consts: { HEAD_DIM: p.headDim, SPLITS: splits }, mask: false }),
+    `flash-combine:${p.dtype}:${p.headDim}:${splits}:${groups}`,
+    assembleShader(flashCombineWgsl, { dtype: p.dtype, consts: { HEAD_DIM: p.headDim, SPLITS: splits, SG: groups }, mask: false }),
     'flash combine',
   );
-  const items = p.batch * p.heads * p.seqLenQ * (p.headDim / 4);
-  const [cx, cy] = split2d(Math.ceil(items / 64), ctx.adapter.limits.maxComputeWorkgroupsPerDimension);
+  const [cx, cy] = split2d(p.batch * p.heads * p.seqLenQ, ctx.adapter.limits.maxComputeWorkgroupsPerDimension);
   const { params, partial, stats, out } = buffers;
   return { name: 'combine', pipeline, bindGroup: bindGroup(ctx, pipeline, 'flash combine', [params, partial, stats, out]), workgroups: [cx, cy, 1] };
+}
+
+/** The decode pass's pipeline and its note. */
+async function decodePipeline(cache: PipelineCache, p: AttentionProblem, plan: DecodePlan): Promise<{ pipeline: GPUComputePipeline; note: string }> {
+  const split = plan.splits > 1 ? `; keys split ${plan.splits} ways (${plan.splitKeys} each), then combined.` : '.';
+  if (plan.variant === 'chunked') {
+    const pipeline = await cache.get(
+      `decode-chunked:${p.dtype}:${p.headDim}:${plan.rows}:${plan.chunk}`,
+      assembleShader(unrollDecode(decodeChunkedWgsl, plan.chunk, p.headDim / 4), {
+        dtype: p.dtype,
+        consts: { HEAD_DIM: p.headDim, ROWS: plan.rows, SK: plan.chunk },
+        mask: true,
+      }),
+      'decode (chunked)',
+    );
+    return {
+      pipeline,
+      note: `chunked decode (ATTNPROF_DECODE=chunked): ${plan.rows} query rows per KV head, ${plan.chunk}-key chunks staged in workgroup memory, ${THREADS} threads per workgroup${split}`,
+    };
+  }
+  const s = plan.shape;
+  const pipeline = await cache.get(
+    `decode:${p.dtype}:${p.headDim}:${plan.rows}:${s.sk}`,
+    assembleShader(keyParallelSections(decodeWgsl, plan.rows, p.headDim, s), {
+      dtype: p.dtype,
+      consts: { HEAD_DIM: p.headDim, ROWS: plan.rows, SK: s.sk, THREADS: KP_THREADS, KS: s.slices, TPR: s.tpr, SCRATCH: s.scratch },
+      mask: true,
+    }),
+    'decode (key-parallel)',
+  );
+  const d4 = p.headDim / 4;
+  return {
+    pipeline,
+    note:
+      `key-parallel decode: ${plan.rows} query rows per KV head; each workgroup (${KP_THREADS} threads) reads up to ${s.sk} keys of K and V ` +
+      `straight into registers (${s.loads} vec4 loads per thread in flight), scores them with 4 threads per key, ` +
+      `one softmax per split, P·V by ${s.slices} key slices × ${d4} columns${split}`,
+  };
 }
 
 /** The decode path as a kernel body, or undefined when the shape is not a decode shape. */
@@ -113,11 +332,7 @@ export function decodePath(p: AttentionProblem, ctx: GpuContext): Pick<Attention
     },
     analyticScratch: () => splitScratch(p, plan.splits),
     async prepare(c, alloc, cache, prob, io) {
-      const pipeline = await cache.get(
-        `decode:${prob.dtype}:${prob.headDim}:${plan.rows}:${plan.chunk}`,
-        assembleShader(unrollDecode(decodeWgsl, plan.chunk, prob.headDim / 4), { dtype: prob.dtype, consts: { HEAD_DIM: prob.headDim, ROWS: plan.rows, SK: plan.chunk }, mask: true }),
-        'decode',
-      );
+      const { pipeline, note } = await decodePipeline(cache, prob, plan);
       const params = uniformBuffer(c, alloc, 'params', packParams(prob, 0, prob.batch * prob.heads, plan.splitKeys));
       const buffers = splitScratch(prob, plan.splits).map((b) => alloc.create(b.label, 'scratch', b.bytes, GPUBufferUsage.STORAGE));
       const combine =
@@ -131,11 +346,7 @@ export function decodePath(p: AttentionProblem, ctx: GpuContext): Pick<Attention
         };
         return combine ? [main, combine] : [main];
       });
-      const notes = [
-        `decode path: ${plan.rows} query rows per KV head, ${plan.chunk}-key chunks, ${THREADS} threads per workgroup` +
-          (plan.splits > 1 ? `; keys split ${plan.splits} ways (${plan.splitKeys} each), then combined.` : '.'),
-      ];
-      return { passesFor: (set: number) => passesBySet[set % passesBySet.length], notes };
+      return { passesFor: (set: number) => passesBySet[set % passesBySet.length], notes: [note] };
     },
   };
 }

@@ -147,9 +147,10 @@ export function flashGrid(p: AttentionProblem, plan: FlashPlan): FlashGrid {
 }
 
 /**
- * flash takes the key-parallel decode path for f16 only: on the H200 (BENCHMARKS.md, 2026-11-30) it halves the
- * f16 decode step (150 µs against 320 µs for the split tiled kernel) but is slower than the split tiled kernel with
- * f32 K/V (389 µs against 321 µs), so f32 decode keeps the split tiled kernel.
+ * flash takes the key-parallel decode path for f16 only: on the H200 (BENCHMARKS.md, 2026-11-30) its first, chunked
+ * pass halved the f16 decode step (150 µs against 320 µs for the split tiled kernel) but was slower than the split
+ * tiled kernel with f32 K/V (389 µs against 321 µs), so f32 decode keeps the split tiled kernel (flash-mma takes the
+ * decode path in f32 too: `--kernels flash,flash-mma --dtype f32` compares the two).
  */
 function flashDecode(p: AttentionProblem, ctx: GpuContext): ReturnType<typeof decodePath> {
   return p.dtype === 'f16' ? decodePath(p, ctx) : undefined;
@@ -175,9 +176,9 @@ export const flashKernel: AttentionKernel = {
   },
 
   tileSchedule(ctx, p) {
-    // The decode path walks one KV head's rows against key chunks, skipping by the rows' key range.
+    // The decode path: one KV head's rows against its key splits (whole splits skipped by the rows' key range).
     const decode = p.dtype === 'f16' ? planDecode(p, ctx) : undefined;
-    if (decode) return { rows: decode.rows, keys: decode.chunk, groupSlots: true, splitKeys: decode.splitKeys };
+    if (decode) return { rows: decode.rows, keys: decode.tileKeys, groupSlots: true, splitKeys: decode.splitKeys };
     const plan = planFlash(p, ctx);
     if (plan.variant === 'rows') return { rows: plan.rows, keys: plan.keys, groupSlots: false, splitKeys: 0 };
     return { rows: plan.rows, keys: plan.keys, groupSlots: true, splitKeys: flashGrid(p, plan).splitKeys };

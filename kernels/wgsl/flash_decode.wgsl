@@ -1,10 +1,21 @@
-// Key-parallel decode: few query rows per KV head (one token per sequence, or a few speculative ones), many keys.
-// Memory-bound: every K/V element is read once, by one workgroup, and serves all ROWS query rows of the GQA group.
-// The keys are split over workgroups (wg.x) so enough loads are in flight to fill the memory system; each split
-// writes its unnormalised partial result and (max, sum), which flash_combine.wgsl merges (without splits the
-// workgroup writes O itself). Per chunk of SK keys: stage K and V in workgroup memory (coalesced vec4 loads) →
-// scores, one (row, key) per invocation → online softmax, TPR invocations per row → O += P·V, one (row, vec4 of
-// columns) per invocation. Every inner loop runs over vec4s, so each invocation keeps 4 independent FMA chains.
+// Key-parallel decode: few query rows per KV head (ROWS = GQA group × query length: one token per sequence, or a
+// few speculative ones), many keys. Memory-bound: every K/V element is read once, by one workgroup, straight from
+// memory into registers, and serves all ROWS query rows. One workgroup per (key split wg.x, batch × KV head wg.y)
+// makes one pass over its at most SK keys with a plain softmax (the split's max and sum, no rescaling):
+//   loads  every invocation issues its K and V loads (host-unrolled into named registers) before anything waits,
+//          so a whole split of K/V is in flight at once; keys outside the rows' visible range are not fetched
+//          (they read the nearest visible key, which is loaded anyway, and count as zero);
+//   A      scores: 4 invocations per key (each a quarter of the columns: 4 neighbours read one 32-byte sector),
+//          each invocation owning SK/64 keys; q is broadcast from workgroup memory, each q vec4 read once for all
+//          of them; the 4 partial dot products of (row, key) land in one vec4 of `scratch`;
+//   B      per row: TPR invocations mask, scale and cap the scores, take the max, then exp and the sum;
+//   C      P·V: invocation (key slice ks, vec4 column cv) accumulates ROWS vec4s over the KPS keys of its slice
+//          (consecutive invocations read consecutive vec4s of one V row); the KS slices are summed through
+//          `scratch` in rounds of RG rows, whose invocations write the result.
+// With key splits each workgroup writes its unnormalised partial result and (max, sum), which flash_combine.wgsl
+// merges; without, it writes O. The masks (causal bottom-right, window, key lengths, packed documents, softcap,
+// scale) come from mask.wgsl's visibleRange and params.wgsl's capScore, as in every kernel. No subgroup builtins.
+// Host-generated sections (decode.ts keyParallelSections): //@LOADS, //@SCORES, //@PV, //@REDUCE.
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<elem>>;
 @group(0) @binding(2) var<storage, read> k: array<vec4<elem>>;
@@ -16,21 +27,17 @@
 @group(0) @binding(8) var<storage, read> docBounds: array<i32>;
 
 const D4: u32 = HEAD_DIM / 4u;
-const KSTR: u32 = D4 + 1u;        // odd vec4 stride: the score loop reads one key row per invocation
-const THREADS: u32 = 128u;
-const TPR: u32 = THREADS / 16u;   // invocations per row in the softmax (ROWS ≤ 16)
-const IPT: u32 = (ROWS * D4 + THREADS - 1u) / THREADS;
+const PARTS: u32 = 4u;              // invocations per key in the score phase
+const KPS: u32 = SK / KS;           // keys per V slice in the P·V phase (a multiple of 4)
 
 var<workgroup> qS: array<vec4<f32>, ROWS * D4>;
-var<workgroup> kS: array<vec4<f32>, SK * KSTR>;
-var<workgroup> vS: array<vec4<f32>, SK * D4>;
-var<workgroup> pS: array<f32, ROWS * SK>;
-var<workgroup> red: array<f32, ROWS * TPR>;
-var<workgroup> mS: array<f32, ROWS>;
-var<workgroup> lS: array<f32, ROWS>;
-var<workgroup> corrS: array<f32, ROWS>;
-var<workgroup> loS: array<u32, ROWS>;
-var<workgroup> hiS: array<u32, ROWS>;
+// Phase A/B: the 4 partial scores of (row, key) at row·SK + key. Phase C: the slices' sums of RG rows.
+var<workgroup> scratch: array<vec4<f32>, SCRATCH>;
+var<workgroup> pS: array<vec4<f32>, ROWS * SK / 4u>;   // scores, then probabilities: [row][key / 4]
+var<workgroup> redM: array<f32, ROWS * TPR>;
+var<workgroup> redL: array<f32, ROWS * TPR>;
+var<workgroup> rangeS: array<vec2<u32>, ROWS>;
+var<workgroup> rowStat: array<vec2<f32>, ROWS>;         // (max, sum) of each row over the split
 
 @compute @workgroup_size(THREADS, 1, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -38,127 +45,105 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let b = bkv / P.kvHeads;
   let kvh = bkv % P.kvHeads;
   let group = P.heads / P.kvHeads;
-  let kvBase = (b * P.kvHeads + kvh) * P.nk * D4;
+  let kvBase = (b * P.kvHeads + kvh) * P.nk;          // first key row of this KV head
   let rowBase = (b * P.heads + kvh * group) * P.nq;   // ROWS = group · nq consecutive rows of [B, Hq, Nq, D]
+  let rows = P.batch * P.heads * P.nq;
   var keyLo = 0u;
   var keyHi = P.nk;
   if (P.splitKeys > 0u) {
     keyLo = wg.x * P.splitKeys;
     keyHi = min(P.nk, keyLo + P.splitKeys);
   }
-  for (var item = lid; item < ROWS * D4; item += THREADS) { qS[item] = vec4<f32>(q[rowBase * D4 + item]); }
-  if (lid < ROWS) {
-    let range = visibleRange(b, lid % P.nq);
-    loS[lid] = max(range.x, keyLo);
-    hiS[lid] = min(range.y, keyHi);
-    mS[lid] = MASKED;
-    lS[lid] = 0.0;
-  }
   // Keys any row sees: the range bounds never decrease with the position.
   let kStart = max(visibleRange(b, 0u).x, keyLo);
   let kEnd = min(visibleRange(b, P.nq - 1u).y, keyHi);
-  var acc: array<vec4<f32>, IPT>;
-  let sr = lid / TPR;     // my row in the softmax
-  let part = lid % TPR;
+  if (kStart >= kEnd) {
+    // No row sees a key of this split: the combine pass skips a split whose sum is 0 (its partial is not read).
+    if (P.splitKeys > 0u) {
+      for (var r = lid; r < ROWS; r += THREADS) { stats[wg.x * rows + rowBase + r] = vec2<f32>(MASKED, 0.0); }
+    } else {
+      for (var item = lid; item < ROWS * D4; item += THREADS) { o[rowBase * D4 + item] = vec4<elem>(0.0); }
+    }
+    return;
+  }
+  let last = kEnd - 1u;
+  // Phase A: this invocation scores the keys keyLo + kq + a·(THREADS / 4), columns part + 4·c.
+  let part = lid % PARTS;
+  let kq = lid / PARTS;
+  // Phase C: slice ks holds the keys keyLo + ks·KPS + t, column cv (invocations from KS·D4 on have no slice).
+  let cv = lid % D4;
+  let ks = lid / D4;
+  let hasSlice = lid < KS * D4;
+//@LOADS
+  for (var item = lid; item < ROWS * D4; item += THREADS) { qS[item] = vec4<f32>(q[rowBase * D4 + item]); }
+  if (lid < ROWS) { rangeS[lid] = visibleRange(b, lid % P.nq); }
+  workgroupBarrier();
 
-  // The next chunk's loads are in flight (in registers, unrolled by decode.ts) while this chunk is computed.
-  var t0 = (kStart / SK) * SK;
-//@PREFETCH
-  for (; t0 < kEnd; t0 += SK) {
-    workgroupBarrier();
-//@STOREKV
-    workgroupBarrier();
-    if (t0 + SK < kEnd) {
-      let t0 = t0 + SK;
-//@NEXTKV
-    }
-    for (var item = lid; item < ROWS * SK; item += THREADS) {
-      let r = item / SK;
-      let j = item % SK;
-      let key = t0 + j;
-      var s = MASKED;
-      if (key >= loS[r] && key < hiS[r]) {
-        var d4v = vec4<f32>(0.0);
-        for (var c4 = 0u; c4 < D4; c4++) { d4v = fma(qS[r * D4 + c4], kS[j * KSTR + c4], d4v); }
-        s = capScore((d4v.x + d4v.y + d4v.z + d4v.w) * P.scale);
-      }
-      pS[item] = s;
-    }
-    workgroupBarrier();
-    // Online softmax: TPR invocations per row, each over every TPR-th key of the chunk.
+//@SCORES
+  workgroupBarrier();
+
+  // Phase B: TPR invocations per row, each over every TPR-th group of 4 keys.
+  let sr = lid / TPR;
+  let sp = lid % TPR;
+  if (sr < ROWS) {
+    let range = rangeS[sr];
+    let lo = max(range.x, kStart);
+    let hi = min(range.y, kEnd);
     var mx = MASKED;
-    if (sr < ROWS) {
-      for (var j = part; j < SK; j += TPR) { mx = max(mx, pS[sr * SK + j]); }
-      red[sr * TPR + part] = mx;
+    for (var g = sp; g < SK / 4u; g += TPR) {
+      let j = keyLo + 4u * g;
+      let s = vec4<f32>(score(sr, 4u * g, j, lo, hi), score(sr, 4u * g + 1u, j + 1u, lo, hi),
+                        score(sr, 4u * g + 2u, j + 2u, lo, hi), score(sr, 4u * g + 3u, j + 3u, lo, hi));
+      pS[sr * (SK / 4u) + g] = s;
+      mx = max(mx, max(max(s.x, s.y), max(s.z, s.w)));
     }
-    workgroupBarrier();
-    var mNew = MASKED;
-    var sum = 0.0;
-    if (sr < ROWS) {
-      mNew = mS[sr];
-      for (var t = 0u; t < TPR; t++) { mNew = max(mNew, red[sr * TPR + t]); }
-      for (var j = part; j < SK; j += TPR) {
-        let s = pS[sr * SK + j];
-        let p = select(0.0, exp(s - mNew), s > MASKED);
-        pS[sr * SK + j] = p;
-        sum += p;
-      }
-    }
-    workgroupBarrier();
-    if (sr < ROWS) { red[sr * TPR + part] = sum; }
-    workgroupBarrier();
-    if (sr < ROWS && part == 0u) {
-      var total = 0.0;
-      for (var t = 0u; t < TPR; t++) { total += red[sr * TPR + t]; }
-      let corr = select(1.0, exp(mS[sr] - mNew), mS[sr] > MASKED);
-      lS[sr] = lS[sr] * corr + total;
-      mS[sr] = mNew;
-      corrS[sr] = corr;
-    }
-    workgroupBarrier();
-    for (var u = 0u; u < IPT; u++) {
-      let item = lid + u * THREADS;
-      if (item < ROWS * D4) {
-        let r = item / D4;
-        let c4 = item % D4;
-        var a = acc[u] * corrS[r];
-        for (var j = 0u; j < SK; j++) { a = fma(vec4<f32>(pS[r * SK + j]), vS[j * D4 + c4], a); }
-        acc[u] = a;
-      }
-    }
+    redM[sr * TPR + sp] = mx;
   }
   workgroupBarrier();
-  let rows = P.batch * P.heads * P.nq;
-  for (var u = 0u; u < IPT; u++) {
-    let item = lid + u * THREADS;
-    if (item < ROWS * D4) {
-      let r = item / D4;
-      let c4 = item % D4;
-      if (P.splitKeys > 0u) {
-        let at = wg.x * rows + rowBase + r;
-        partial[at * D4 + c4] = acc[u];
-        if (c4 == 0u) { stats[at] = vec2<f32>(mS[r], lS[r]); }
-      } else {
-        let l = lS[r];
-        o[(rowBase + r) * D4 + c4] = vec4<elem>(select(vec4<f32>(0.0), acc[u] / l, l > 0.0));
-      }
+  if (sr < ROWS) {
+    var m = MASKED;
+    for (var t = 0u; t < TPR; t++) { m = max(m, redM[sr * TPR + t]); }
+    var sum = 0.0;
+    for (var g = sp; g < SK / 4u; g += TPR) {
+      let s = pS[sr * (SK / 4u) + g];
+      let p = select(vec4<f32>(0.0), exp(s - vec4<f32>(m)), s > vec4<f32>(MASKED));
+      pS[sr * (SK / 4u) + g] = p;
+      sum += (p.x + p.y) + (p.z + p.w);
     }
+    redL[sr * TPR + sp] = sum;
   }
+  workgroupBarrier();
+  // `scratch` is free from here (its last reads were before the barrier above).
+  if (lid < ROWS) {
+    var m = MASKED;
+    var l = 0.0;
+    for (var t = 0u; t < TPR; t++) {
+      m = max(m, redM[lid * TPR + t]);
+      l += redL[lid * TPR + t];
+    }
+    rowStat[lid] = vec2<f32>(m, l);
+  }
+
+//@PV
+//@REDUCE
 }
 
-// One vec4 of the K (or V) chunk at `item` = key·D4 + column/4; zero past the keys (a branch-free load).
-fn chunkLoad(isV: bool, kvBase: u32, t0: u32, item: u32) -> vec4<f32> {
-  let key = item / D4;
-  let ok = item < SK * D4 && t0 + key < P.nk;
-  let at = select(0u, kvBase + (t0 + key) * D4 + item % D4, ok);
-  var val: vec4<elem>;
-  if (isV) { val = v[at]; } else { val = k[at]; }
-  return select(vec4<f32>(0.0), vec4<f32>(val), ok);
+// The score of (row r, local key lk = key − keyLo): its 4 partial dot products, scaled and capped; MASKED outside
+// the row's visible keys [lo, hi) within the split.
+fn score(r: u32, lk: u32, key: u32, lo: u32, hi: u32) -> f32 {
+  let parts = scratch[r * SK + lk];
+  let s = capScore(((parts.x + parts.y) + (parts.z + parts.w)) * P.scale);
+  return select(MASKED, s, key >= lo && key < hi);
 }
 
-fn chunkStore(item: u32, kk: vec4<f32>, vv: vec4<f32>) {
-  if (item < SK * D4) {
-    kS[(item / D4) * KSTR + item % D4] = kk;
-    vS[item] = vv;
+// Writes row r's vec4 column c of the split's result: the unnormalised partial and (max, sum), or O itself.
+fn writeRow(splitId: u32, rowBase: u32, rows: u32, r: u32, c: u32, acc: vec4<f32>) {
+  let st = rowStat[r];
+  if (P.splitKeys > 0u) {
+    let at = splitId * rows + rowBase + r;
+    partial[at * D4 + c] = acc;
+    if (c == 0u) { stats[at] = st; }
+  } else {
+    o[(rowBase + r) * D4 + c] = vec4<elem>(select(vec4<f32>(0.0), acc / st.y, st.y > 0.0));
   }
 }

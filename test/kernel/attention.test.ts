@@ -163,7 +163,7 @@ describe('decode split-K', () => {
     const run = await runProblem(ctx, p, { kernels: ['flash'], iterations: 2, warmup: 0, seed });
     const r = run.results[0];
     assert.ok(r.correct, `max rel error ${r.maxRelError}`);
-    assert.match(r.notes.join(' '), /decode path: 4 query rows per KV head.*keys split \d+ ways/);
+    assert.match(r.notes.join(' '), /key-parallel decode: 4 query rows per KV head.*keys split \d+ ways/);
     assert.deepEqual(r.passes.map((x) => x.name), ['partial', 'combine']);
     const partials = run.memory.find((m) => m.kind === 'alloc' && m.label.startsWith('split partials ('));
     assert.ok(partials && partials.bytes >= 2 * 2 * 8 * 64 * 4, 'the partial results are in the memory trace');

@@ -1,0 +1,150 @@
+/**
+ * Kernel tier for the key-parallel decode pass (kernels/decode.ts, wgsl/flash_decode.wgsl) and the split-K combine
+ * pass, against the float64 reference on the real adapter. f16 storage runs through `flash` (whose decode shapes
+ * take the pass in f16) and is checked at the f16 tolerance; f32 storage through flash-mma (its plain-f16 stand-in
+ * build where the adapter has no matrix units: decode shapes never reach the matrix code), checked at the f32
+ * tolerance because the pass reads f32 K/V and computes in f32.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GpuContext, openGpu } from '../../kernels/device';
+import { AttentionProblem, DType } from '../../kernels/problem';
+import { runProblem } from '../../kernels/runner';
+import { keyParallelShape, planDecode } from '../../kernels/decode';
+
+let ctx: GpuContext;
+let f32Kernel: string;
+const seed = Date.now() & 0xffffff;
+const TOLERANCE: Record<DType, number> = { f32: 2e-4, f16: 8e-3 };
+
+before(async () => {
+  ctx = await openGpu();
+  f32Kernel = ctx.hasSubgroupMatrix ? 'flash-mma' : 'flash-mma-emulated';
+});
+after(() => ctx?.destroy());
+
+function decode(over: Partial<AttentionProblem>): AttentionProblem {
+  return {
+    batch: 2, heads: 28, kvHeads: 4, seqLenQ: 1, seqLenK: 1000, headDim: 128, dtype: 'f16',
+    causal: true, window: 0, softcap: 0, ...over,
+  };
+}
+
+/** Runs the decode path in `p.dtype` and checks every row against the float64 reference; returns the notes. */
+async function expectCorrect(p: AttentionProblem, what: string): Promise<string> {
+  const kernel = p.dtype === 'f16' ? 'flash' : f32Kernel;
+  const run = await runProblem(ctx, p, { kernels: [kernel], iterations: 1, warmup: 0, seed, checkBudget: 100000 });
+  const r = run.results[0];
+  const notes = r.notes.join(' ');
+  assert.equal(r.status, 'ok', `${what}: ${r.error}`);
+  assert.match(notes, process.env.ATTNPROF_DECODE === 'chunked' ? /chunked decode/ : /key-parallel decode/, `${what}: the decode path ran`);
+  assert.equal(r.checkedRows, p.batch * p.heads * p.seqLenQ, `${what}: every row is checked`);
+  const tolerance = TOLERANCE[p.dtype];
+  assert.ok(r.maxRelError <= tolerance, `${what} (${notes}): max relative error ${r.maxRelError} > ${tolerance} (seed ${seed})`);
+  return notes;
+}
+
+/** The plan the pass takes for `p` (asserting it is the key-parallel one). */
+function keyPlan(p: AttentionProblem) {
+  const plan = planDecode(p, ctx);
+  assert.ok(plan && plan.variant === 'keys', 'a key-parallel decode plan');
+  return plan;
+}
+
+// Row counts 1, 7 and 16 (one pipeline each per dtype: lavapipe compiles the unrolled pass slowly); masks vary freely.
+const CASES: [string, Partial<AttentionProblem>][] = [
+  ['1 row per KV head (MHA)', { heads: 4, kvHeads: 4 }],
+  ['7 rows per KV head (GQA 28:4, the Qwen2-7B group)', {}],
+  ['16 rows per KV head (MQA 16:1)', { heads: 16, kvHeads: 1 }],
+  ['key lengths with a zero-length row', { batch: 3, kvLens: Int32Array.from([1000, 0, 333]) }],
+  ['sliding window 100, causal', { window: 100 }],
+  ['softcap 20 and scale 0.2', { softcap: 20, scale: 0.2, causal: false }],
+  // Batch 0's query sees its document [150, 610); batch 1's query the last document [700, 1000).
+  ['packed documents', { causal: false, docBounds: Int32Array.from([150, 610, 700, 1000]) }],
+  ['Nq = 2 causal (a speculative row), MQA 8:1: 16 rows per KV head', { heads: 8, kvHeads: 1, seqLenQ: 2 }],
+  [
+    'Nq = 2 causal with key lengths and documents, 1 KV head',
+    { heads: 8, kvHeads: 1, seqLenQ: 2, kvLens: Int32Array.from([999, 500]), docBounds: Int32Array.from([0, 999, 0, 999, 120, 500, 120, 500]) },
+  ],
+];
+
+describe('key-parallel decode matches the float64 reference', () => {
+  for (const dtype of ['f16', 'f32'] as const) {
+    test(`every row count and mask kind, ${dtype}`, async () => {
+      if (!ctx.hasF16) return assert.fail('the decode tests need an adapter with shader-f16 (lavapipe has it)');
+      for (const [name, over] of CASES) {
+        const p = decode({ dtype, ...over });
+        const plan = keyPlan(p);
+        assert.equal(plan.rows, (p.heads / p.kvHeads) * p.seqLenQ, `${name}: rows per KV head`);
+        assert.ok(plan.splits > 1 && p.seqLenK % plan.splitKeys !== 0, `${name}: Nk is split, not a multiple of the split (${plan.splitKeys})`);
+        const notes = await expectCorrect(p, `${name} (${dtype})`);
+        assert.match(notes, new RegExp(`${plan.rows} query rows per KV head.*keys split ${plan.splits} ways`), name);
+      }
+    });
+  }
+
+  test('one workgroup per KV head when the keys fit (no split, no combine pass), a zero-length row', async () => {
+    const p = decode({ batch: 2, seqLenK: 50, kvLens: Int32Array.from([0, 37]) });
+    assert.equal(keyPlan(p).splits, 1);
+    const run = await runProblem(ctx, p, { kernels: ['flash'], iterations: 1, warmup: 0, seed });
+    assert.ok(run.results[0].correct, `max rel error ${run.results[0].maxRelError}`);
+    assert.deepEqual(run.results[0].passes.map((x) => x.name), ['decode']);
+  });
+
+  // 2 rows per KV head: the head dims' own code paths compile quickly on a software adapter.
+  test('head dims 40 (D/4 not a multiple of 4) in f16, 80 (12 key slices, 96 keys: a partial score step) in f32, 256 in f16', async () => {
+    for (const [d, dtype] of [[40, 'f16'], [80, 'f32'], [256, 'f16']] as const) {
+      const p = decode({ heads: 4, kvHeads: 2, headDim: d, dtype, seqLenK: 700, kvLens: Int32Array.from([700, 411]) });
+      await expectCorrect(p, `D=${d} ${dtype}`);
+    }
+  });
+
+  test('the keys per workgroup forced (ATTNPROF_DECODE_KEYS): 32 (a reduction round per row) and 128 (the H200 Qwen2-7B pass)', async () => {
+    for (const keys of ['16', '128']) {
+      process.env.ATTNPROF_DECODE_KEYS = keys;
+      try {
+        const p = decode({ window: 300, kvLens: Int32Array.from([1000, 777]) });
+        const plan = keyPlan(p);
+        assert.equal(plan.splitKeys, plan.shape.sk, `${keys}: splits of the forced size`);
+        assert.equal(plan.shape.sk, Math.max(32, Number(keys)));
+        await expectCorrect(p, `ATTNPROF_DECODE_KEYS=${keys}`);
+      } finally {
+        delete process.env.ATTNPROF_DECODE_KEYS;
+      }
+    }
+  });
+
+  test('the chunked pass (ATTNPROF_DECODE=chunked) still matches while it is kept for the A/B', async () => {
+    process.env.ATTNPROF_DECODE = 'chunked';
+    try {
+      const p = decode({ kvLens: Int32Array.from([1000, 333]) });
+      assert.equal(planDecode(p, ctx)?.variant, 'chunked');
+      await expectCorrect(p, 'chunked');
+    } finally {
+      delete process.env.ATTNPROF_DECODE;
+    }
+  });
+});
+
+describe('key-parallel decode plan', () => {
+  test('the Qwen2-7B decode step (b8, 4k, 7 rows, D = 128, f16) splits into 1024 workgroups of 128 keys', () => {
+    const plan = keyPlan(decode({ batch: 8, seqLenK: 4096 }));
+    assert.equal(plan.splits, 32);
+    assert.equal(plan.splitKeys, 128);
+    assert.equal(plan.shape.sk, 128);
+    assert.ok(plan.workgroupBytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
+  });
+
+  test('a 16 KiB adapter (the WebGPU minimum): the pass where it fits (else the tiled path), always within the limit', () => {
+    const small = { adapter: { limits: { maxComputeWorkgroupStorageSize: 16384 } } } as GpuContext;
+    for (const rows of [1, 7, 16]) {
+      for (const d of [64, 128, 256]) {
+        const plan = planDecode(decode({ heads: rows, kvHeads: 1, headDim: d }), small);
+        if (rows <= 7 && d <= 128) assert.ok(plan, `rows ${rows}, D ${d} takes the pass`);
+        if (!plan) continue;
+        assert.ok(plan.variant === 'keys' && plan.workgroupBytes <= 16384, `rows ${rows}, D ${d}`);
+        assert.equal(plan.workgroupBytes, keyParallelShape(rows, d, plan.shape.sk).workgroupBytes);
+      }
+    }
+  });
+});
