@@ -23,11 +23,11 @@ import naiveDkvWgsl from './wgsl/naive_bwd_dkv.wgsl';
 import flashDkvWgsl from './wgsl/flash_bwd_dkv.wgsl';
 import flashDqWgsl from './wgsl/flash_bwd_dq.wgsl';
 import flashTiledWgsl from './wgsl/flash_tiled.wgsl';
-import flashCombineWgsl from './wgsl/flash_combine.wgsl';
 import flashLseWgsl from './wgsl/flash_bwd_lse.wgsl';
 import type { GpuContext } from './device';
 import { FlashPlan, flashConsts, flashKernel, planFlash } from './flash';
-import { AnalyticBuffer, KernelPass, bindGroup, packParams, split2d, uniformBuffer } from './kernel';
+import { combinePass } from './decode';
+import { AnalyticBuffer, KernelPass, bindGroup, packParams, uniformBuffer } from './kernel';
 import { TrainKernel, requireTraining, rowDBuffer, rowdotPass, rowdotPipeline } from './backward_shared';
 import { flashMmaEmulatedTrain, flashMmaTrain } from './backward_mma';
 import { chunkPairs, naiveChunkPasses, naivePipelines } from './naive';
@@ -268,23 +268,20 @@ export const flashTrain: TrainKernel = {
       ),
     ]);
     const stats = alloc.create('LSE: row max and sum (saved for backward)', 'saved', p.batch * p.heads * p.seqLenQ * 8, GPUBufferUsage.STORAGE);
-    const maxDim = ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
     const pairs = p.batch * p.heads;
     const notes: string[] = [];
     let params: GPUBuffer;
     let forwardFor: (set: number) => KernelPass[];
     if (fwd.kind === 'split') {
-      const [forward, combine] = await Promise.all([
-        cache.get(
-          `flash-tiled:${dtype}:${d}:${fwd.plan.rows}:${fwd.plan.keys}`,
-          assembleShader(flashTiledWgsl, { dtype, consts: flashConsts(d, fwd.plan), mask: true }),
-          'flash (tiled)',
-        ),
-        cache.get(`flash-combine:${dtype}:${d}:1`, assembleShader(flashCombineWgsl, { dtype, consts: { HEAD_DIM: d, SPLITS: 1 }, mask: false }), 'flash normalise'),
-      ]);
+      const forward = await cache.get(
+        `flash-tiled:${dtype}:${d}:${fwd.plan.rows}:${fwd.plan.keys}`,
+        assembleShader(flashTiledWgsl, { dtype, consts: flashConsts(d, fwd.plan), mask: true }),
+        'flash (tiled)',
+      );
       const partial = alloc.create('forward partial O (f32, before normalising)', 'scratch', p.batch * p.heads * p.seqLenQ * d * 4, GPUBufferUsage.STORAGE);
       params = uniformBuffer(ctx, alloc, 'params', packParams(p, 0, pairs, fwd.splitKeys));
-      const [cx, cy] = split2d(Math.ceil((pairs * p.seqLenQ * (d / 4)) / 64), maxDim);
+      // The combine pass with one split: O = acc / l.
+      const normalise = await combinePass(ctx, cache, p, 1, { params, partial, stats, out: io.out });
       const bySet = io.sets.map((set, si): KernelPass[] => [
         {
           name: 'fused',
@@ -293,13 +290,7 @@ export const flashTrain: TrainKernel = {
           bindGroup: bindGroup(ctx, forward, `flash train forward set ${si}`, [params, set.q, set.k, set.v, io.kvLens, io.out, partial, stats, io.docBounds]),
           workgroups: fwd.workgroups,
         },
-        {
-          name: 'normalise',
-          step: 'forward',
-          pipeline: combine,
-          bindGroup: bindGroup(ctx, combine, `flash train normalise set ${si}`, [params, partial, stats, io.out]),
-          workgroups: [cx, cy, 1],
-        },
+        { ...normalise, name: 'normalise', step: 'forward' },
       ]);
       forwardFor = (set) => bySet[set % bySet.length];
       notes.push(`forward: tiled, ${fwd.plan.rows} rows × ${fwd.plan.keys} keys per workgroup, as one key split so it saves the row statistics (${formatBytes(pairs * p.seqLenQ * 8)}), then a normalising pass.`);

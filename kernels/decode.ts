@@ -255,14 +255,19 @@ export function unrollDecode(body: string, chunk: number, d4: number): string {
   });
 }
 
-/** Split groups of the combine pass: invocations (split group, vec4 column), at most 256 per workgroup. */
-export function combineGroups(headDim: number, splits: number): number {
-  return Math.max(1, Math.min(splits, Math.floor(256 / (headDim / 4))));
+/**
+ * The combine pass's workgroup: SG split groups × D/4 columns per row (at most 256 invocations), RPW rows (several
+ * when there are few splits, e.g. 1 for the training forward's normalising pass).
+ */
+export function combineShape(headDim: number, splits: number): { sg: number; rpw: number } {
+  const d4 = headDim / 4;
+  const sg = Math.max(1, Math.min(splits, Math.floor(256 / d4)));
+  return { sg, rpw: Math.max(1, Math.floor(256 / (sg * d4))) };
 }
 
 /**
- * The split-K combine pass (flash_combine.wgsl) shared by flash's split tiled kernel and the decode path: merges
- * each row's `splits` partial results and (max, sum) statistics into O, one workgroup per row.
+ * The split-K combine pass (flash_combine.wgsl) shared by flash's split tiled kernel, the decode path and (with one
+ * split) flash's training forward: merges each row's `splits` partial results and (max, sum) statistics into O.
  */
 export async function combinePass(
   ctx: GpuContext,
@@ -271,13 +276,13 @@ export async function combinePass(
   splits: number,
   buffers: { params: GPUBuffer; partial: GPUBuffer; stats: GPUBuffer; out: GPUBuffer },
 ): Promise<KernelPass> {
-  const groups = combineGroups(p.headDim, splits);
+  const { sg, rpw } = combineShape(p.headDim, splits);
   const pipeline = await cache.get(
-    `flash-combine:${p.dtype}:${p.headDim}:${splits}:${groups}`,
-    assembleShader(flashCombineWgsl, { dtype: p.dtype, consts: { HEAD_DIM: p.headDim, SPLITS: splits, SG: groups }, mask: false }),
-    'flash combine',
+    `flash-combine:${p.dtype}:${p.headDim}:${splits}:${sg}:${rpw}`,
+    assembleShader(flashCombineWgsl, { dtype: p.dtype, consts: { HEAD_DIM: p.headDim, SPLITS: splits, SG: sg, RPW: rpw }, mask: false }),
+    splits > 1 ? 'flash combine' : 'flash normalise',
   );
-  const [cx, cy] = split2d(p.batch * p.heads * p.seqLenQ, ctx.adapter.limits.maxComputeWorkgroupsPerDimension);
+  const [cx, cy] = split2d(Math.ceil((p.batch * p.heads * p.seqLenQ) / rpw), ctx.adapter.limits.maxComputeWorkgroupsPerDimension);
   const { params, partial, stats, out } = buffers;
   return { name: 'combine', pipeline, bindGroup: bindGroup(ctx, pipeline, 'flash combine', [params, partial, stats, out]), workgroups: [cx, cy, 1] };
 }
