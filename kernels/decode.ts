@@ -1,5 +1,4 @@
 import decodeWgsl from './wgsl/flash_decode.wgsl';
-import decodeChunkedWgsl from './wgsl/flash_decode_chunked.wgsl';
 import flashCombineWgsl from './wgsl/flash_combine.wgsl';
 import { AnalyticBuffer, AttentionKernel, KernelPass, bindGroup, packParams, split2d, uniformBuffer } from './kernel';
 import { AttentionProblem, DType, ProblemError } from './problem';
@@ -13,22 +12,17 @@ import { PipelineCache, assembleShader, expandSections } from './shader';
  * reads its split of K and V straight from memory into registers (every load issued before the first use), scores
  * it against all the rows with a plain softmax over the split, and writes a partial result that the combine pass
  * (flash_combine.wgsl) merges: see wgsl/flash_decode.wgsl.
- *
- * `ATTNPROF_DECODE=chunked` selects the earlier pass (wgsl/flash_decode_chunked.wgsl: 32-key chunks staged in
- * workgroup memory with an online softmax) for an A/B measurement; `ATTNPROF_DECODE_KEYS=N` forces the keys per
- * workgroup of the key-parallel pass (a multiple of 16; for tuning on a GPU).
+ * It replaced a pass that staged 32-key chunks through workgroup memory with an online softmax: 2× faster on the
+ * H200 (BENCHMARKS.md, 2026-11-30). `ATTNPROF_DECODE_KEYS=N` forces the keys per workgroup (a multiple of 16; for
+ * tuning on a GPU).
  */
 export const MAX_DECODE_ROWS = 16;
 /** Workgroups wanted in flight (the H200 has 132 SMs; a few resident workgroups each). */
 const TARGET_WORKGROUPS = 1024;
 /** Fewer keys per split than this cost more in partial results (ROWS·D f32 per split) than they gain. */
 const MIN_SPLIT_KEYS = 64;
-/** Invocations per workgroup of the key-parallel pass. */
+/** Invocations per workgroup. */
 const KP_THREADS = 256;
-/** Invocations per workgroup of the chunked pass. */
-const THREADS = 128;
-
-export type DecodeVariant = 'keys' | 'chunked';
 
 /** The key-parallel pass's sizes (the compile-time constants of flash_decode.wgsl). */
 export interface KeyParallelShape {
@@ -47,7 +41,7 @@ export interface KeyParallelShape {
   workgroupBytes: number;
 }
 
-interface PlanBase {
+export interface DecodePlan {
   rows: number;
   splits: number;
   /** Keys per split; 0 when not split. */
@@ -55,14 +49,13 @@ interface PlanBase {
   /** Keys one workgroup walks at a time: the key side of its tile of the score matrix (tile skipping counts it). */
   tileKeys: number;
   workgroupBytes: number;
+  shape: KeyParallelShape;
 }
 
-export type DecodePlan = (PlanBase & { variant: 'keys'; shape: KeyParallelShape }) | (PlanBase & { variant: 'chunked'; chunk: number });
-
-function envDecode(): { variant: DecodeVariant; keys?: number } {
-  const env = typeof process !== 'undefined' ? process.env : {};
-  const keys = Number(env.ATTNPROF_DECODE_KEYS);
-  return { variant: env.ATTNPROF_DECODE === 'chunked' ? 'chunked' : 'keys', ...(keys >= 16 ? { keys: Math.ceil(keys / 16) * 16 } : {}) };
+/** ATTNPROF_DECODE_KEYS: the keys per workgroup, forced (rounded up to a multiple of 16). */
+function forcedKeys(): number | undefined {
+  const keys = Number(typeof process !== 'undefined' ? process.env.ATTNPROF_DECODE_KEYS : undefined);
+  return keys >= 16 ? Math.ceil(keys / 16) * 16 : undefined;
 }
 
 export function planDecode(p: AttentionProblem, ctx: GpuContext): DecodePlan | undefined {
@@ -71,8 +64,7 @@ export function planDecode(p: AttentionProblem, ctx: GpuContext): DecodePlan | u
   // The decode passes read bhsd rows and mask by the contiguous range only: the bshd layout and a 2-D
   // neighbourhood take the tiled path, which reads strides and the whole mask API.
   if (p.layout === 'bshd' || p.neighborhood) return undefined;
-  const env = envDecode();
-  return env.variant === 'chunked' ? planChunked(p, ctx, rows) : planKeyParallel(p, ctx, rows, env.keys);
+  return planKeyParallel(p, ctx, rows, forcedKeys());
 }
 
 /** The key-parallel pass's sizes for `sk` keys per workgroup. */
@@ -115,7 +107,6 @@ function planKeyParallel(p: AttentionProblem, ctx: GpuContext, rows: number, for
   // The smallest workgroup that holds the split: no P·V work on keys past it.
   const shape = forced ?? [...sizes].reverse().find((s) => s.sk >= span && s.sk <= max.sk) ?? max;
   return {
-    variant: 'keys',
     rows,
     splits,
     splitKeys: splits > 1 ? perSplit : 0,
@@ -205,23 +196,6 @@ export function keyParallelSections(body: string, rows: number, d: number, shape
   return expandSections(body, { LOADS: loads, SCORES: scores, PV: pv, REDUCE: reduce });
 }
 
-function planChunked(p: AttentionProblem, ctx: GpuContext, rows: number): DecodePlan | undefined {
-  const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
-  const chunk = [32, 16, 8].find((sk) => chunkedBytes(rows, p.headDim, sk) <= limit);
-  if (!chunk) return undefined;
-  const workgroupBytes = chunkedBytes(rows, p.headDim, chunk);
-  const pairs = p.batch * p.kvHeads;
-  let splits = Math.max(1, Math.min(Math.ceil(TARGET_WORKGROUPS / pairs), Math.floor(p.seqLenK / (4 * chunk))));
-  if (splits === 1) return { variant: 'chunked', rows, chunk, splits: 1, splitKeys: 0, tileKeys: chunk, workgroupBytes };
-  const splitKeys = Math.ceil(Math.ceil(p.seqLenK / splits) / chunk) * chunk;
-  splits = Math.ceil(p.seqLenK / splitKeys);
-  return { variant: 'chunked', rows, chunk, splits, splitKeys: splits > 1 ? splitKeys : 0, tileKeys: chunk, workgroupBytes };
-}
-
-function chunkedBytes(rows: number, d: number, sk: number): number {
-  return 4 * (rows * d + sk * (d + 4) + sk * d + rows * sk + rows * (THREADS / 16) + 3 * rows) + 8 * rows;
-}
-
 /** The split-K scratch (partial results and row statistics) of `splits` key splits; 16-byte stand-ins when not split. */
 export function splitScratch(p: AttentionProblem, splits: number): AnalyticBuffer[] {
   const rows = p.batch * p.heads * p.seqLenQ;
@@ -236,23 +210,6 @@ export function splitScratch(p: AttentionProblem, splits: number): AnalyticBuffe
     { label: `split partials (${splits} splits)`, role: 'scratch', bytes: splits * rows * p.headDim * 4 },
     { label: 'split stats (max, sum)', role: 'scratch', bytes: splits * rows * 8 },
   ];
-}
-
-/** The chunk loads of flash_decode_chunked.wgsl, unrolled: every load of an invocation is in flight before the first store. */
-export function unrollDecode(body: string, chunk: number, d4: number): string {
-  const loads = Math.ceil((chunk * d4) / THREADS);
-  const range = Array.from({ length: loads }, (_, u) => u);
-  return expandSections(body, {
-    PREFETCH: range.flatMap((u) => [
-      `  var kr${u} = chunkLoad(false, kvBase, t0, lid + ${u * THREADS}u);`,
-      `  var vr${u} = chunkLoad(true, kvBase, t0, lid + ${u * THREADS}u);`,
-    ]),
-    STOREKV: range.map((u) => `    chunkStore(lid + ${u * THREADS}u, kr${u}, vr${u});`),
-    NEXTKV: range.flatMap((u) => [
-      `      kr${u} = chunkLoad(false, kvBase, t0, lid + ${u * THREADS}u);`,
-      `      vr${u} = chunkLoad(true, kvBase, t0, lid + ${u * THREADS}u);`,
-    ]),
-  });
 }
 
 /**
@@ -290,21 +247,6 @@ export async function combinePass(
 /** The decode pass's pipeline and its note. */
 async function decodePipeline(cache: PipelineCache, p: AttentionProblem, plan: DecodePlan): Promise<{ pipeline: GPUComputePipeline; note: string }> {
   const split = plan.splits > 1 ? `; keys split ${plan.splits} ways (${plan.splitKeys} each), then combined.` : '.';
-  if (plan.variant === 'chunked') {
-    const pipeline = await cache.get(
-      `decode-chunked:${p.dtype}:${p.headDim}:${plan.rows}:${plan.chunk}`,
-      assembleShader(unrollDecode(decodeChunkedWgsl, plan.chunk, p.headDim / 4), {
-        dtype: p.dtype,
-        consts: { HEAD_DIM: p.headDim, ROWS: plan.rows, SK: plan.chunk },
-        mask: true,
-      }),
-      'decode (chunked)',
-    );
-    return {
-      pipeline,
-      note: `chunked decode (ATTNPROF_DECODE=chunked): ${plan.rows} query rows per KV head, ${plan.chunk}-key chunks staged in workgroup memory, ${THREADS} threads per workgroup${split}`,
-    };
-  }
   const s = plan.shape;
   const pipeline = await cache.get(
     `decode:${p.dtype}:${p.headDim}:${plan.rows}:${s.sk}`,
