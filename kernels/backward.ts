@@ -56,6 +56,8 @@ function naiveChunks(ctx: GpuContext, p: AttentionProblem): { perChunk: number; 
 export const naiveTrain: TrainKernel = {
   name: 'naive',
   description: 'forward keeps P (B·Hq·Nq·Nk); backward materialises dS, then dQ = dS·K, dK = dSᵀ·Q, dV = Pᵀ·dO',
+  // The backward reads the masks through the saved P (0 for a masked pair, so its dS is 0).
+  supports: { neighborhood: true },
 
   check(ctx, p) {
     if (chunkPairs(ctx, p) < 1) {
@@ -228,6 +230,7 @@ function flashTrainForward(ctx: GpuContext, p: AttentionProblem): FlashTrainForw
 export const flashTrain: TrainKernel = {
   name: 'flash',
   description: 'forward keeps O and the row log-sum-exp; backward recomputes P per tile (dK/dV pass, then dQ pass)',
+  supports: { neighborhood: true },
 
   check(ctx, p) {
     if (flashTrainForward(ctx, p).kind === 'rows+lse') flashKernel.check(ctx, p);

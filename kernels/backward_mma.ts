@@ -148,7 +148,11 @@ export function elementwiseSteps(pass: MmaBackwardPassName, half: number, mode: 
   const ts = Array.from({ length: half }, (_, t) => t);
   // Column metadata of the dK/dV pass: element t (column cb + t) sits at cm + t.
   const [lse, d] = dkv ? [(t: number) => `colLse[cm + ${t}u]`, (t: number) => `colD[cm + ${t}u]`] : [() => 'myLse', () => 'myD'];
-  const visible = (t: number) => (dkv ? `key >= colLo[cm + ${t}u] && key < colHi[cm + ${t}u]` : `t0 + cb + ${t}u >= lo && t0 + cb + ${t}u < hi`);
+  // The mask rule of mask.wgsl's keyVisible: the row's range, then (2-D neighbourhood) the holes inside it.
+  const visible = (t: number) =>
+    dkv
+      ? `key >= colLo[cm + ${t}u] && key < colHi[cm + ${t}u] && (!holes || neighborVisible(i0 + cb + ${t}u, key))`
+      : `t0 + cb + ${t}u >= lo && t0 + cb + ${t}u < hi && (!holes || neighborVisible(qi, t0 + cb + ${t}u))`;
   const pairs = mode === 'unrolled';
   const pOf = (t: number) => (pairs ? `f32(pp${t >> 1}.${t & 1 ? 'y' : 'x'})` : `f32(pt[pBase + cb + ${t}u])`);
   const ds = (capped: boolean) =>
@@ -280,6 +284,7 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
         ? 'forward keeps O and the row log-sum-exp; backward on the tensor cores recomputes P per tile (dK/dV pass, then dQ pass)'
         : 'flash-mma training with a plain-f16 stand-in for the matrix builtins (checks tiling and masking where there are no matrix units)',
     operandDtype: 'f16',
+    supports: { neighborhood: true },
     ...(build === 'emulated' ? { internal: true } : {}),
     unavailable: (ctx) => forward.unavailable?.(ctx),
 

@@ -6,7 +6,7 @@
 import rowdotWgsl from './wgsl/attn_bwd_rowdot.wgsl';
 import type { TrackedAllocator } from './allocator';
 import type { GpuContext } from './device';
-import { AnalyticBuffer, KernelIo, KernelPass, PreparedKernel, bindGroup, split2d } from './kernel';
+import { AnalyticBuffer, AttentionKernel, KernelIo, KernelPass, PreparedKernel, bindGroup, split2d } from './kernel';
 import type { AttentionProblem } from './problem';
 import { PipelineCache, assembleShader } from './shader';
 
@@ -17,6 +17,8 @@ export interface TrainKernel {
   operandDtype?: 'f16';
   /** A build for tests only (the matrix stand-in): runnable by name, never listed to users. */
   internal?: boolean;
+  /** The layouts and masks beyond the default that forward and backward both read (none read bshd yet). */
+  supports?: AttentionKernel['supports'];
   /** Why this adapter cannot run the kernel at all (missing features), or undefined: its row is then 'skipped'. */
   unavailable?(ctx: GpuContext): string | undefined;
   /** Adapter-specific fit check before anything is allocated; throws ProblemError with one clear sentence. */

@@ -183,7 +183,7 @@ const MAX_TIMED_PASSES = 2048; // a query set holds at most 4096 timestamps
 /** Why a kernel cannot take this problem (a layout or mask it does not read yet), or undefined. */
 export function problemGap(kernel: Pick<AttentionKernel, 'name' | 'supports'>, p: AttentionProblem): string | undefined {
   if (p.layout === 'bshd' && !kernel.supports?.bshd) return `${kernel.name} reads only the bhsd layout so far (the forward of naive, flash and flash-mma reads bshd).`;
-  if (p.neighborhood && !kernel.supports?.neighborhood) return `${kernel.name} has no 2-D neighbourhood mask yet (the forward of naive, flash and flash-mma has it).`;
+  if (p.neighborhood && !kernel.supports?.neighborhood) return `${kernel.name} has no 2-D neighbourhood mask yet (naive, flash and flash-mma have it, forward and backward).`;
   return undefined;
 }
 
@@ -445,7 +445,7 @@ function pick(t: Float32Array, at: ArrayLike<number>, d: number): Float64Array {
 interface KernelUnit {
   name: string;
   operandDtype?: 'f16';
-  /** Training kernels read neither bshd nor the neighbourhood mask yet: without `supports` they are skipped on such problems. */
+  /** Training kernels read the neighbourhood mask but not bshd yet: without `supports.bshd` they are skipped on bshd problems. */
   supports?: AttentionKernel['supports'];
   tileSchedule?: AttentionKernel['tileSchedule'];
   unavailable?(ctx: GpuContext): string | undefined;

@@ -6,8 +6,8 @@
 //   dV += Pᵀ·dO,  dK += dSᵀ·Q  (scale applied once at the end).
 // Each thread computes a 4-key × 4-row block of S and dP, then owns 4 keys × (D/4)/TQ vec4 columns of dK and dV.
 // K and V sit in workgroup memory (rows padded by one vec4: no bank conflicts); Q and dO rows are read through
-// the cache. Query tiles whose rows see none of these keys are skipped (lo and hi of the mask rule never
-// decrease with the row, so a tile's rows see at most keys lo(first row) .. hi(last row)).
+// the cache. Query tiles whose rows see none of these keys are skipped (by the key hull of the tile's rows,
+// mask.wgsl's rowsHull); a 2-D neighbourhood's holes inside a row's range are masked per element.
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<elem>>;
 @group(0) @binding(2) var<storage, read> k: array<vec4<elem>>;
@@ -60,13 +60,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var dkAcc: array<vec4<f32>, 4u * TD4>;
   var dvAcc: array<vec4<f32>, 4u * TD4>;
   let keyBase = t0 + tk * 4u;
+  let holes = rangeHasHoles();
 
   for (var hh = 0u; hh < group; hh++) {
     let bh = b * P.heads + kvh * group + hh;
     for (var i0 = 0u; i0 < P.nq; i0 += BQ) {
-      let first = visibleRange(b, i0);
-      let last = visibleRange(b, min(i0 + BQ, P.nq) - 1u);
-      if (last.y <= t0 || first.x >= t0 + BKV || last.y <= first.x) { continue; }
+      let hull = rowsHull(b, i0, min(i0 + BQ, P.nq) - 1u);
+      if (hull.y <= t0 || hull.x >= t0 + BKV || hull.y <= hull.x) { continue; }
       workgroupBarrier();   // K/V loaded (first tile); the previous tile's Pᵀ/dSᵀ fully read
 
       // S and dP blocks: s[e][r] for key keyBase + e and row i0 + 4·tq + r.
@@ -103,7 +103,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
           let key = keyBase + e;
           var pe = 0.0;
           var de = 0.0;
-          if (i < P.nq && key >= range.x && key < range.y) {
+          if (i < P.nq && key >= range.x && key < range.y && (!holes || neighborVisible(i, key))) {
             let capped = capScore(s[e][r] * P.scale);
             pe = exp(capped - lse);
             var slope = 1.0;

@@ -53,8 +53,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     lse[r] = st.x + log(max(st.y, 1e-30));
     rd[r] = rowD[row];
   }
-  let kStart = visibleRange(b, min(i0, P.nq - 1u)).x;
-  let kEnd = visibleRange(b, min(i0 + BQ, P.nq) - 1u).y;
+  let hull = rowsHull(b, min(i0, P.nq - 1u), min(i0 + BQ, P.nq) - 1u);
+  let kStart = hull.x;
+  let kEnd = hull.y;
+  let holes = rangeHasHoles();
 
   var acc: array<vec4<f32>, 4u * TD4>;
   for (var t0 = (kStart / BKV) * BKV; t0 < kEnd; t0 += BKV) {
@@ -90,7 +92,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       for (var e = 0u; e < 4u; e++) {
         let key = keyBase + e;
         var de = 0.0;
-        if (key >= lo[r] && key < hi[r]) {
+        if (key >= lo[r] && key < hi[r] && (!holes || neighborVisible(i0 + tr * 4u + r, key))) {
           let capped = capScore(s[r][e] * P.scale);
           let pe = exp(capped - lse[r]);
           var slope = 1.0;

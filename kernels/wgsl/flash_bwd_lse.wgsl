@@ -28,9 +28,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var m = MASKED;
   var l = 0.0;
   let range = visibleRange(b, i);
-  let first = visibleRange(b, row0);
-  let kEnd = visibleRange(b, min(row0 + BQ, P.nq) - 1u).y;
-  for (var t0 = (first.x / BK) * BK; t0 < kEnd; t0 += BK) {
+  let holes = rangeHasHoles();
+  let hull = rowsHull(b, row0, min(row0 + BQ, P.nq) - 1u);
+  let kEnd = hull.y;
+  for (var t0 = (hull.x / BK) * BK; t0 < kEnd; t0 += BK) {
     workgroupBarrier();
     for (var x = lid; x < BK * D4; x += BQ) {
       let j = t0 + x / D4;
@@ -41,7 +42,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     workgroupBarrier();
     for (var jj = 0u; jj < BK; jj++) {
       let j = t0 + jj;
-      if (j < range.x || j >= range.y) { continue; }
+      if (j < range.x || j >= range.y || (holes && !neighborVisible(i, j))) { continue; }
       var dotv = vec4<f32>(0.0);
       for (var d = 0u; d < D4; d++) { dotv = fma(qr[d], kTile[jj * D4 + d], dotv); }
       let s = capScore(dotv.x + dotv.y + dotv.z + dotv.w);

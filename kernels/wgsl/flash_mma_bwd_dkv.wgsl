@@ -3,8 +3,8 @@
 // and dK, dV accumulators in registers while it walks the query tiles (BT rows) of every query head of the GQA
 // group — the group's sum needs no second pass and no atomics, and K/V are never repeated. Per query tile:
 //   Sᵀ = K·Qᵀ → Pᵀ → dV += Pᵀ·dO → dPᵀ = V·dOᵀ → dSᵀ → dK += dSᵀ·Q   (dK scaled once at the end).
-// Query tiles whose rows see none of the workgroup's keys are never loaded (the mask rule's bounds never
-// decrease with the row, so a tile's rows see at most keys lo(first row) .. hi(last row)). The next visible
+// Query tiles whose rows see none of the workgroup's keys are never loaded (by the key hull of the tile's rows,
+// mask.wgsl's rowsHull). The next visible
 // tile's Q and dO are loaded into registers while this one is computed (where that takes few registers; see
 // backward_mma.ts). The matrix code is unrolled by
 // backward_mma.ts (one variable per fragment and accumulator, constant offsets).
@@ -40,6 +40,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let pBase = (sg * 16u + r) * PS;
   let sgS = sg * 16u * SS;
   let sgP = sg * 16u * PS;
+  let holes = rangeHasHoles();       // a 2-D neighbourhood: keys inside a row's [lo, hi) may still be masked
 
   padTiles(lid);
   stageFragments(lid, 1u, 2u, kvFirst + t0, select(0u, P.nk - t0, t0 < P.nk));
@@ -84,9 +85,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 //@SCORES
     workgroupBarrier();
     // Pᵀ = exp(softcap(scale·Sᵀ) − lse) of my key and HALF query columns (backward_mma.ts `elementwiseSteps`); when
-    // every column of my half sees my key (the bounds never decrease along the query rows, so its first and last
-    // columns decide), no per-element mask.
-    let full = key >= colLo[colAt(cb + HALF - 1u)] && key < min(colHi[colAt(cb)], colHi[colAt(cb + HALF - 1u)]);
+    // every column of my half sees my key (without holes the bounds never decrease along the query rows, so its
+    // first and last columns decide), no per-element mask.
+    let full = !holes && key >= colLo[colAt(cb + HALF - 1u)] && key < min(colHi[colAt(cb)], colHi[colAt(cb + HALF - 1u)]);
 //@PSTEP
     workgroupBarrier();
     // dV += Pᵀ·dO; dPᵀ = V·dOᵀ into st.
@@ -113,9 +114,8 @@ fn nextTile(b: u32, t0: u32, qTiles: u32, tiles: u32, start: u32) -> u32 {
   loop {
     if (tile >= tiles) { break; }
     let i0 = (tile % qTiles) * BT;
-    let lo = visibleRange(b, i0).x;
-    let hi = visibleRange(b, min(i0 + BT, P.nq) - 1u).y;
-    if (lo < hi && lo < t0 + FR && hi > t0) { break; }
+    let hull = rowsHull(b, i0, min(i0 + BT, P.nq) - 1u);
+    if (hull.x < hull.y && hull.x < t0 + FR && hull.y > t0) { break; }
     tile++;
   }
   return tile;

@@ -30,7 +30,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let slot = slot0 + sg * 16u + r;
   let rowLive = slot < slots;
   let qRowAt = rowBase + min(slot, slots - 1u);
-  let range = visibleRange(b, min(slot, slots - 1u) % P.nq);
+  let qi = min(slot, slots - 1u) % P.nq;     // my query row
+  let range = visibleRange(b, qi);
   let lo = range.x;
   let hi = select(range.x, range.y, rowLive);
   let myLse = lse[qRowAt];
@@ -40,11 +41,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let sgS = sg * 16u * SS;
   let sgP = sg * 16u * PS;
 
-  // Key hull of the workgroup (bounds never decrease with the position; a block spanning two heads takes all).
+  // Key hull of the workgroup (mask.wgsl's rowsHull; a block spanning two heads takes all).
   let slotLast = min(slot0 + FR, slots) - 1u;
   let spans = slot0 / P.nq != slotLast / P.nq;
-  let kStart = visibleRange(b, select(slot0 % P.nq, 0u, spans)).x;
-  let kEnd = visibleRange(b, select(slotLast % P.nq, P.nq - 1u, spans)).y;
+  let hull = rowsHull(b, select(slot0 % P.nq, 0u, spans), select(slotLast % P.nq, P.nq - 1u, spans));
+  let kStart = hull.x;
+  let kEnd = hull.y;
+  let holes = rangeHasHoles();                // a 2-D neighbourhood: keys inside [lo, hi) may still be masked
 
   padTiles(lid);
   stageFragments(lid, 0u, 3u, rowBase + slot0, slots - slot0);
@@ -71,8 +74,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 //@SCORES
     workgroupBarrier();
     // P = exp(softcap(scale·S) − lse) of my row and HALF keys (backward_mma.ts `elementwiseSteps`); when my row sees
-    // every key of my half, no per-element mask.
-    let full = lo <= t0 + cb && t0 + cb + HALF <= hi;
+    // every key of my half (and the mask has no holes), no per-element mask.
+    let full = !holes && lo <= t0 + cb && t0 + cb + HALF <= hi;
 //@PSTEP
     workgroupBarrier();
     // dP = dO·Vᵀ into st.

@@ -54,6 +54,10 @@ const cases: [string, Partial<AttentionProblem>][] = [
   ['custom scale 0.3', { seqLenQ: 40, seqLenK: 40, scale: 0.3 }],
   ['kv lengths incl. an empty batch row', { batch: 3, seqLenQ: 30, seqLenK: 30, kvLens: Int32Array.from([30, 7, 0]) }],
   ['packed documents', { batch: 2, seqLenQ: 40, seqLenK: 40, causal: true, docBounds: docBoundsFor([[10, 25, 5], [33]], 40) }],
+  ['2-D neighbourhood R = 2 on a 5×7 grid', { seqLenQ: 35, seqLenK: 35, neighborhood: { radius: 2, rows: 5, cols: 7 } }],
+  // The class token sees every key while the last row of its query tile sees only the grid rows near it: the
+  // backward's tile hulls must keep its keys; GQA sums over heads, softcap through the masked holes.
+  ['2-D neighbourhood with a class token (1 + 10×10, R = 2), GQA 4:2, softcap', { heads: 4, kvHeads: 2, seqLenQ: 101, seqLenK: 101, softcap: 20, neighborhood: { radius: 2, rows: 10, cols: 10 } }],
   ['everything at once', { batch: 2, heads: 6, kvHeads: 2, seqLenQ: 23, seqLenK: 47, causal: true, window: 11, softcap: 20, scale: 0.2, kvLens: Int32Array.from([40, 47]) }],
 ];
 
@@ -63,6 +67,7 @@ describe('training kernels match the float64 reference gradients', () => {
   }
   test('head dim 256 (Gemma-2): where the tiled forward does not fit, flash saves its statistics from a pass of its own', async () => {
     await expectGradients(problem({ headDim: 256, seqLenQ: 45, seqLenK: 45, causal: true, softcap: 50 }));
+    await expectGradients(problem({ headDim: 256, seqLenQ: 101, seqLenK: 101, neighborhood: { radius: 3, rows: 10, cols: 10 } }));
   });
 
   test('a row that sees no key gets exactly zero dQ, and its dO reaches no dK/dV', async () => {

@@ -61,6 +61,9 @@ const FEATURES: [string, Partial<AttentionProblem>][] = [
   ['packed documents, causal', { batch: 2, seqLenQ: 40, seqLenK: 40, causal: true, docBounds: docBoundsFor([[10, 25, 5], [33]], 40) }],
   ['N = 1', { seqLenQ: 1, seqLenK: 1 }],
   ['everything at once', { batch: 2, heads: 6, kvHeads: 2, seqLenQ: 23, seqLenK: 47, causal: true, window: 11, softcap: 20, scale: 0.2, kvLens: Int32Array.from([40, 47]) }],
+  ['2-D neighbourhood R = 2 on a 5×7 grid', { seqLenQ: 35, seqLenK: 35, neighborhood: { radius: 2, rows: 5, cols: 7 } }],
+  // The class token sees every key while the last row of its query tile sees only the grid rows near it.
+  ['2-D neighbourhood with a class token (1 + 10×10, R = 2), GQA 4:2, softcap', { heads: 4, kvHeads: 2, seqLenQ: 101, seqLenK: 101, softcap: 20, neighborhood: { radius: 2, rows: 10, cols: 10 } }],
 ];
 
 describe('flash-mma training matches the float64 reference gradients', () => {
@@ -179,6 +182,8 @@ describe('flash-mma training host code', () => {
       assert.doesNotMatch(code, /f32\(pt\[/, `${pass}: P is not read back`);
       assert.match(code, /if \(full\) \{\n {6}pp0 = vec2<f16>\(f16\(exp\(/, `${pass}: no mask where the lane's columns are all visible`);
       assert.match(code, /pp0 = vec2<f16>\(f16\(select\(0\.0, exp\(/, `${pass}: the masked branch`);
+      assert.match(code, /let full = !holes && /, `${pass}: a 2-D neighbourhood always takes the masked branch`);
+      assert.match(code, /pp0 = vec2<f16>\(f16\(select\(0\.0, exp\(.*&& \(!holes \|\| neighborVisible\(/, `${pass}: the masked branch tests the neighbourhood`);
       const reread = unrollMmaBackward(body, pass, consts, true, 'reread');
       assert.doesNotMatch(reread, /pp0/, pass);
       assert.doesNotMatch(reread, /for \(var t = 0u; t < HALF/, pass);

@@ -6,6 +6,7 @@ import { referenceRows } from '../../../kernels/reference';
 import { randomNormal } from '../../../kernels/random';
 import { problem } from '../helpers';
 import { KERNELS, problemGap } from '../../../kernels/runner';
+import { TRAIN_KERNELS } from '../../../kernels/backward';
 
 /** The neighbourhood as problem.ts states it, written out independently of kernels/mask.ts. */
 function statedRule(p: AttentionProblem, i: number, j: number): boolean {
@@ -131,6 +132,16 @@ describe('kernels that do not read a layout or mask yet', () => {
     }
     const plain = { name: 'plain' };
     assert.match(problemGap(plain, bshd) ?? '', /^plain reads only the bhsd layout so far \(the forward of naive, flash and flash-mma reads bshd\)\.$/);
-    assert.match(problemGap(plain, grid) ?? '', /^plain has no 2-D neighbourhood mask yet \(the forward of naive, flash and flash-mma has it\)\.$/);
+    assert.match(problemGap(plain, grid) ?? '', /^plain has no 2-D neighbourhood mask yet \(naive, flash and flash-mma have it, forward and backward\)\.$/);
+  });
+
+  test('every training kernel reads the neighbourhood; none reads bshd yet, so a bshd training run skips them', () => {
+    const bshd = problem({ layout: 'bshd' });
+    const grid = problem({ seqLenQ: 16, seqLenK: 16, neighborhood: { radius: 2, rows: 4, cols: 4 } });
+    assert.ok(TRAIN_KERNELS.length >= 4);
+    for (const k of TRAIN_KERNELS) {
+      assert.equal(problemGap(k, grid), undefined, k.name);
+      assert.match(problemGap(k, bshd) ?? '', /^\S+ reads only the bhsd layout so far/, k.name);
+    }
   });
 });
