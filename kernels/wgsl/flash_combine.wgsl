@@ -1,4 +1,5 @@
-// flash split-K, pass 2: merges the splits' partial results of each row. With M = max over splits of m_s,
+// flash split-K, pass 2, grouped variant (ATTNPROF_DECODE_VARIANT=grouped; the default is flash_combine_flat.wgsl):
+// merges the splits' partial results of each row. With M = max over splits of m_s,
 // O = Σ exp(m_s − M)·acc_s / Σ exp(m_s − M)·l_s; a split with l_s = 0 saw no key of the row and is skipped (its
 // partial, which the decode pass may not have written, is loaded but not used), and a row no split saw outputs 0.
 // With SPLITS = 1 it is the normalising pass O = acc / l (flash's training forward). A workgroup takes RPW rows;
