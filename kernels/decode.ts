@@ -452,7 +452,7 @@ async function decodePipeline(cache: PipelineCache, p: AttentionProblem, plan: D
   return {
     pipeline,
     note:
-      `key-parallel decode (${s.stream ? 'stream' : 'oneshot'}): ${plan.rows} query rows per KV head; each workgroup (${KP_THREADS} threads) ${walk}` +
+      `key-parallel decode: ${plan.rows} query rows per KV head, ${s.stream ? 'streaming' : 'one-shot'} pass; each workgroup (${KP_THREADS} threads) ${walk}` +
       `scores with 4 threads per key, P·V by ${s.slices} key slices × ${ku} column units${split}`,
   };
 }

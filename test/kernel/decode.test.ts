@@ -110,7 +110,8 @@ describe('key-parallel decode matches the float64 reference', () => {
           assert.ok(plan.splits > 1 && p.seqLenK % plan.splitKeys !== 0, `${name}: Nk is split, not a multiple of the split (${plan.splitKeys})`);
           const notes = await expectCorrect(p, `${name} (${dtype}, ${variant || 'default'})`);
           const combine = variant.includes('grouped') ? 'grouped' : 'flat';
-          assert.match(notes, new RegExp(`${plan.rows} query rows per KV head.*keys split ${plan.splits} ways.*${combine} combine`), name);
+          const pass = variant.includes('oneshot') ? 'one-shot' : 'streaming';
+          assert.match(notes, new RegExp(`${plan.rows} query rows per KV head, ${pass} pass.*keys split ${plan.splits} ways.*${combine} combine`), name);
         }
       });
     });
