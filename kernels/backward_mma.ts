@@ -109,8 +109,11 @@ function envTiles(): [number, number][] | undefined {
 function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, build: MmaBuild, forced?: [number, number]): MmaBackwardTiles | undefined {
   const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
   // The most subgroups (rows that share each streamed tile) and the longest tiles (fewer barriers per row) that
-  // fit; a subgroup's fragments are staged through the tiles, so 16·NSG ≤ BT.
-  const candidates: [number, number][] = forced ? [forced] : [[4, 64], [2, 64], [2, 32], [1, 32], [1, 16]];
+  // fit; a subgroup's fragments are staged through the tiles, so 16·NSG ≤ BT. The dQ pass measured fastest with
+  // 2 subgroups and 32-key tiles on the H200 (ViT-3136: 7.43 ms against 9.18 ms with 4 × 64; BENCHMARKS.md), the
+  // dK/dV pass with 4 × 64 (13.03 ms against 14.68 ms).
+  const preferred: [number, number][] = pass === 'dq' ? [[2, 32], [4, 64]] : [[4, 64], [2, 32]];
+  const candidates: [number, number][] = forced ? [forced] : [...preferred, [2, 64], [1, 32], [1, 16]];
   for (const [nsg, bt] of candidates) {
     const { bytes, consts } = passBytes(dp, nsg, bt, pass, build);
     if (16 * nsg <= bt && bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
