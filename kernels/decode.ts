@@ -22,8 +22,11 @@ import { PipelineCache, assembleShader, expandSections } from './shader';
  * `ATTNPROF_DECODE_SPLITS=N` (the streaming pass's splits, rounded to whole blocks).
  */
 export const MAX_DECODE_ROWS = 16;
-/** Workgroups wanted in flight by the one-shot pass (the H200 has 132 SMs; a few resident workgroups each). */
-const TARGET_WORKGROUPS = 1024;
+/**
+ * Workgroups the one-shot pass wants (the H200 has 132 SMs): 64-key splits on the qwen2-decode shape measured
+ * faster than 128-key ones in two H200 calls (176 µs against 204 µs; 179 µs against 274 µs; BENCHMARKS.md).
+ */
+const TARGET_WORKGROUPS = 2048;
 /** Workgroups the streaming pass wants: about the resident ones (132 SMs × 2), each walking several blocks. */
 const STREAM_WORKGROUPS = 264;
 /** Fewer keys per split than this cost more in partial results (ROWS·D f32 per split) than they gain. */
@@ -34,11 +37,11 @@ const KP_THREADS = 256;
 /**
  * The decode path's variants, chosen on the host (ATTNPROF_DECODE_VARIANT, a comma-separated list of tokens; each
  * dimension not named keeps its default) so one GPU run can compare them:
- * - partial pass: `stream` (default; blocks of keys walked per workgroup, the next block's loads in flight during
- *   this block's softmax and P·V, online softmax across blocks) or `oneshot` (one block per workgroup, all loads
- *   issued at once, a plain softmax over the split);
- * - K/V loads with f16 storage: `wide` (default; 16-byte vec4<u32> loads of 8 f16, unpacked with
- *   unpack2x16float; needs D a multiple of 8) or `narrow` (8-byte vec4<f16> loads). f32 storage always loads vec4<f32>;
+ * - partial pass: `oneshot` (default; one block per workgroup, all loads issued at once, a plain softmax over the
+ *   split) or `stream` (blocks of keys walked per workgroup, the next block's loads in flight during this block's
+ *   softmax and P·V, online softmax across blocks; measured slower on the H200: 196–214 µs against 176 µs);
+ * - K/V loads with f16 storage: `narrow` (default; 8-byte vec4<f16> loads) or `wide` (16-byte vec4<u32> loads of
+ *   8 f16, unpacked with unpack2x16float; needs D a multiple of 8; no faster in the H200 A/B). f32 storage always loads vec4<f32>;
  * - the split-K combine pass (every kernel's, not only decode's): `flat` (default; one invocation per row and vec4
  *   column, no barriers) or `grouped` (split groups merged through workgroup memory).
  */
@@ -61,7 +64,7 @@ const envOf = (name: string): string | undefined => (typeof process !== 'undefin
 
 /** The variant ATTNPROF_DECODE_VARIANT asks for (defaults for what it does not name). */
 export function decodeVariant(): DecodeVariant {
-  const variant: DecodeVariant = { partial: 'stream', loads: 'wide', combine: 'flat' };
+  const variant: DecodeVariant = { partial: 'oneshot', loads: 'narrow', combine: 'flat' };
   for (const token of (envOf('ATTNPROF_DECODE_VARIANT') ?? '').split(',').map((t) => t.trim()).filter(Boolean)) {
     const part = VARIANT_TOKENS[token];
     if (!part) throw new ProblemError(`ATTNPROF_DECODE_VARIANT: "${token}" is not one of ${Object.keys(VARIANT_TOKENS).join(', ')}.`);

@@ -88,10 +88,10 @@ const CASES: [string, Partial<AttentionProblem>][] = [
 
 // Every token of ATTNPROF_DECODE_VARIANT in both dtypes (the K/V load width only matters with f16 storage).
 const VARIANTS: [DType, string][] = [
-  ['f16', ''], // the defaults: stream, wide, flat
+  ['f16', ''], // the defaults: oneshot, narrow, flat
   ['f16', 'stream,narrow,grouped'],
   ['f16', 'oneshot,wide,grouped'],
-  ['f16', 'oneshot,narrow,flat'],
+  ['f16', 'stream,wide,flat'],
   ['f32', 'stream,flat'],
   ['f32', 'oneshot,grouped'],
 ];
@@ -105,12 +105,12 @@ describe('key-parallel decode matches the float64 reference', () => {
           const p = decode({ dtype, ...over });
           const plan = keyPlan(p);
           assert.equal(plan.rows, (p.heads / p.kvHeads) * p.seqLenQ, `${name}: rows per KV head`);
-          assert.equal(plan.shape.stream, !variant.includes('oneshot'), `${name}: the partial pass asked for`);
-          assert.equal(plan.shape.wide, dtype === 'f16' && !variant.includes('narrow'), `${name}: the load width asked for`);
+          assert.equal(plan.shape.stream, variant.includes('stream'), `${name}: the partial pass asked for`);
+          assert.equal(plan.shape.wide, dtype === 'f16' && variant.includes('wide'), `${name}: the load width asked for`);
           assert.ok(plan.splits > 1 && p.seqLenK % plan.splitKeys !== 0, `${name}: Nk is split, not a multiple of the split (${plan.splitKeys})`);
           const notes = await expectCorrect(p, `${name} (${dtype}, ${variant || 'default'})`);
           const combine = variant.includes('grouped') ? 'grouped' : 'flat';
-          const pass = variant.includes('oneshot') ? 'one-shot' : 'streaming';
+          const pass = variant.includes('stream') ? 'streaming' : 'one-shot';
           assert.match(notes, new RegExp(`${plan.rows} query rows per KV head, ${pass} pass.*keys split ${plan.splits} ways.*${combine} combine`), name);
         }
       });
@@ -168,25 +168,25 @@ describe('key-parallel decode matches the float64 reference', () => {
 });
 
 describe('key-parallel decode plan', () => {
-  test('the Qwen2-7B decode step (b8, 4k, 7 rows, D = 128, f16): streaming, 256 workgroups walking 8 blocks of 64 keys', async () => {
+  test('the Qwen2-7B decode step (b8, 4k, 7 rows, D = 128, f16): one-shot, 2048 workgroups of 64 keys', async () => {
     const plan = keyPlan(decode({ batch: 8, seqLenK: 4096 }));
-    assert.deepEqual(plan.variant, { partial: 'stream', loads: 'wide', combine: 'flat' });
-    assert.equal(plan.splits, 8);
-    assert.equal(plan.splitKeys, 512);
+    assert.deepEqual(plan.variant, { partial: 'oneshot', loads: 'narrow', combine: 'flat' });
+    assert.equal(plan.splits, 64);
+    assert.equal(plan.splitKeys, 64);
     assert.equal(plan.shape.sk, 64);
     assert.ok(plan.workgroupBytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
-    await withEnv({ ATTNPROF_DECODE_VARIANT: 'oneshot,narrow' }, () => {
-      // The one-shot pass: 1024 workgroups of 128 keys.
-      const one = keyPlan(decode({ batch: 8, seqLenK: 4096 }));
-      assert.equal(one.splits, 32);
-      assert.equal(one.splitKeys, 128);
-      assert.equal(one.shape.sk, 128);
+    await withEnv({ ATTNPROF_DECODE_VARIANT: 'stream,wide' }, () => {
+      // The streaming pass: 256 workgroups walking 8 blocks of 64 keys.
+      const st = keyPlan(decode({ batch: 8, seqLenK: 4096 }));
+      assert.equal(st.splits, 8);
+      assert.equal(st.splitKeys, 512);
+      assert.equal(st.shape.sk, 64);
     });
   });
 
   test('ATTNPROF_DECODE_VARIANT: tokens in any order, each dimension defaulted; an unknown token is refused', async () => {
     await withEnv({ ATTNPROF_DECODE_VARIANT: 'grouped, oneshot' }, () => {
-      assert.deepEqual(decodeVariant(), { partial: 'oneshot', loads: 'wide', combine: 'grouped' });
+      assert.deepEqual(decodeVariant(), { partial: 'oneshot', loads: 'narrow', combine: 'grouped' });
     });
     await withEnv({ ATTNPROF_DECODE_VARIANT: 'stream,fast' }, () => {
       assert.throws(() => decodeVariant(), { name: 'ProblemError', message: /"fast" is not one of stream, oneshot, wide, narrow, flat, grouped/ });
