@@ -45,6 +45,7 @@ export class PipelineCache {
 
   /** `key` names the specialisation for humans; the cache is keyed by the code itself, so it can never be stale. */
   async get(key: string, code: string, label: string): Promise<GPUComputePipeline> {
+    if (poisonWanted()) code = poisonWorkgroupMemory(code);
     const id = `${key}\n${code}`;
     const hit = this.pipelines.get(id);
     if (hit) return hit;
@@ -63,6 +64,71 @@ export class PipelineCache {
     this.pipelines.set(id, pipeline);
     return pipeline;
   }
+}
+
+function poisonWanted(): boolean {
+  return (typeof process !== 'undefined' ? process.env.ATTNPROF_POISON_WORKGROUP : undefined) === '1';
+}
+
+/** All-ones bits (NaN as f32 and f16, the largest u32, −1 as i32) of a scalar or vector type, from the u32 `bits`. */
+function poisonValue(type: string, bits: string): string | undefined {
+  const scalar = (t: string): string | undefined =>
+    ({ f32: `bitcast<f32>(${bits})`, f16: `bitcast<vec2<f16>>(${bits}).x`, u32: bits, i32: `bitcast<i32>(${bits})` })[t];
+  const vec = /^vec([234])<(\w+)>$/.exec(type);
+  if (vec) {
+    const s = scalar(vec[2]);
+    return s && `vec${vec[1]}<${vec[2]}>(${s})`;
+  }
+  return scalar(type);
+}
+
+/**
+ * Diagnostics (`ATTNPROF_POISON_WORKGROUP=1`, the kernel tier's uninit.test.ts): every `var<workgroup>` of the
+ * shader is filled with all-ones bits (NaN for floats) at the top of the entry point, before the kernel's own code,
+ * as memory that no one initialises may hold. A kernel that reads an element of workgroup memory it never wrote —
+ * a 16×16 matrix load over a padding column, a row past the last one stored — then computes NaN or garbage instead
+ * of what Dawn's zero-initialisation (which its `disable_workgroup_init` toggle turns off, and which a browser or
+ * driver may do without) would have hidden. Throws on a declaration it cannot poison, so none is skipped silently.
+ */
+export function poisonWorkgroupMemory(code: string): string {
+  const decls = [...code.matchAll(/var<workgroup>\s+(\w+)\s*:\s*([^;]+);/g)].map((m) => ({ name: m[1], type: m[2].trim() }));
+  if (!decls.length) return code;
+  const entry = /@compute\s+@workgroup_size\(([^)]*)\)\s*fn\s+(\w+)\s*\(/.exec(code);
+  if (!entry) throw new Error('poisonWorkgroupMemory: no @compute entry point with @workgroup_size');
+  // The parameters run to the parenthesis that closes the entry's (they hold @builtin(…) themselves).
+  let depth = 1;
+  let close = entry.index + entry[0].length;
+  for (; depth > 0 && close < code.length; close++) depth += code[close] === '(' ? 1 : code[close] === ')' ? -1 : 0;
+  const open = code.indexOf('{', close);
+  if (depth !== 0 || open < 0) throw new Error('poisonWorkgroupMemory: unbalanced entry point');
+  const size = entry[1].split(',').map((e) => e.trim()).filter(Boolean).map((e) => `(${e})`).join(' * ');
+  let params = code.slice(entry.index + entry[0].length, close - 1);
+  const lidMatch = /@builtin\(local_invocation_index\)\s*(\w+)\s*:\s*u32/.exec(params);
+  let lid = lidMatch?.[1];
+  if (!lid) {
+    lid = 'poisonLid';
+    params = `${params.trim() ? `${params.replace(/,\s*$/, '')}, ` : ''}@builtin(local_invocation_index) ${lid}: u32`;
+  }
+  const bits = 'poisonBits';
+  const lines = [`  {`, `    let ${bits} = 0xffffffffu | (${lid} & 0u);`];
+  for (const { name, type } of decls) {
+    const arr = /^array<\s*(\w+(?:<\w+>)?)\s*,\s*(.+)>$/.exec(type);
+    const atomic = /^atomic<(u32|i32)>$/.exec(type);
+    if (arr) {
+      const value = poisonValue(arr[1], bits);
+      if (!value) throw new Error(`poisonWorkgroupMemory: cannot poison ${name}: ${type}`);
+      lines.push(`    for (var pi = ${lid}; pi < (${arr[2]}); pi += ${size}) { ${name}[pi] = ${value}; }`);
+    } else if (atomic) {
+      lines.push(`    if (${lid} == 0u) { atomicStore(&${name}, ${atomic[1] === 'u32' ? bits : `bitcast<i32>(${bits})`}); }`);
+    } else {
+      const value = poisonValue(type, bits);
+      if (!value) throw new Error(`poisonWorkgroupMemory: cannot poison ${name}: ${type}`);
+      lines.push(`    if (${lid} == 0u) { ${name} = ${value}; }`);
+    }
+  }
+  lines.push('  }', '  workgroupBarrier();');
+  const head = `${code.slice(entry.index, entry.index + entry[0].length)}${params})${code.slice(close, open + 1)}`;
+  return `${code.slice(0, entry.index)}${head}\n${lines.join('\n')}${code.slice(open + 1)}`;
 }
 
 /**
