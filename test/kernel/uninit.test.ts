@@ -7,7 +7,9 @@
  * ATTNPROF_POISON_WORKGROUP=1 (shader.ts `poisonWorkgroupMemory`): its workgroup memory starts as all-ones bits
  * (NaN as f32 and f16), so a read of an element never written makes the result NaN or wrong — on any adapter,
  * lavapipe included. The canaries prove the poison reaches what a kernel reads (else these tests could not fail).
- * The cases are few and small (CI: 2 cores); every kernel and both flash-mma builds' paddings are covered.
+ * The cases are few and small (CI: 2 cores): naive, flash (its variants, split + combine, the decode path), the
+ * flash-mma forward with head-dim padding, naive and flash training. flash-mma's training passes are not here: its
+ * stand-in build did not finish within 400 s on lavapipe with these toggles (run backward_mma.test.js with them).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -121,14 +123,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     await expectCorrect(decode, ['flash'], 'decode, key lengths');
   });
 
-  // D = 64 (no head-dim padding) runs in the training case below: the same forward kernel, saving its statistics.
-  test('flash-mma forward (the build this adapter runs): D = 80 padded to 96, f16, GQA 4:2, partial tiles', async () => {
+  test('flash-mma forward (the build this adapter runs): D = 64 (no padding) over partial tiles, causal; D = 80 padded to 96, f16, GQA', async () => {
+    await expectCorrect(base({ seqLenQ: 70, seqLenK: 70, causal: true }), [mma], 'D = 64, N = 70');
     await expectCorrect(base({ heads: 4, kvHeads: 2, seqLenQ: 39, seqLenK: 39, headDim: 80, dtype: 'f16', scale: 2 }), [mma], 'D = 80, GQA');
   });
 
-  test('training: naive, flash and flash-mma gradients, D = 64, N = 37 (partial tiles), GQA 4:2, causal', async () => {
-    const p = base({ heads: 4, kvHeads: 2, causal: true });
-    await expectCorrect(p, ['naive', 'flash'], 'train', 'train');
-    await expectCorrect(p, [mma], 'train', 'train');
+  test('training: naive and flash gradients, D = 32, N = 37, GQA 4:2, causal', async () => {
+    await expectCorrect(base({ heads: 4, kvHeads: 2, headDim: 32, causal: true }), ['naive', 'flash'], 'train', 'train');
   });
 });
