@@ -111,14 +111,14 @@ export function unrollMma(body: string, dc: number, kc: number, ks: number, nsg 
     ),
     // The softmax of my HALF = BK/2 keys of a tile, one register per key.
     SMAX: [
-      ...range(kc * 8).map((t) => `    var sv${t} = capScore(ss[sBase + cb + ${t}u] * P.scale);`),
+      ...range(kc * 8).map((t) => `    var sv${t} = score2(ss[sBase + cb + ${t}u], scale2);`),
       '    if (!full) {',
       ...range(kc * 8).map((t) => `      if (!(t0 + cb + ${t}u >= lo && t0 + cb + ${t}u < hi && (!holes || neighborVisible(i, t0 + cb + ${t}u)))) { sv${t} = MASKED; }`),
       '    }',
       `    let mx = max(${range(kc * 8).reduce((acc, t) => (acc ? `max(${acc}, sv${t})` : `sv${t}`), '')}, MASKED);`,
     ],
     SEXP: [
-      ...range(kc * 8).map((t) => `    let pv${t} = select(0.0, exp(sv${t} - m), sv${t} > MASKED);`),
+      ...range(kc * 8).map((t) => `    let pv${t} = select(0.0, exp2(sv${t} - m), sv${t} > MASKED);`),
       `    l += ${range(kc * 8).map((t) => `pv${t}`).join(' + ')};`,
       ...range(kc * 8).map((t) => `    ps[pBase + cb + ${t}u] = f16(pv${t});`),
     ],
@@ -140,7 +140,7 @@ export function unrollMma(body: string, dc: number, kc: number, ks: number, nsg 
       '  workgroupBarrier();',
     ]),
     // The training build writes each row's log-sum-exp (one f32 per row, in bhsd row order) to binding 7.
-    SAVE_LSE: saveLse ? ['  if (rowLive && h == 0u) { lse[(b * P.heads + kvh * group) * P.nq + slot] = select(0.0, m + log(total), total > 0.0); }'] : [],
+    SAVE_LSE: saveLse ? ['  if (rowLive && h == 0u) { lse[(b * P.heads + kvh * group) * P.nq + slot] = select(0.0, (m + log2(total)) * LN2, total > 0.0); }'] : [],
   };
   return expandSections(body, parts) + (saveLse ? '\n@group(0) @binding(7) var<storage, read_write> lse: array<f32>;\n' : '');
 }

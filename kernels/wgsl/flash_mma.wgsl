@@ -5,7 +5,7 @@
 // one KV head, so the query heads sharing K/V read each K/V tile once; each subgroup owns 16 of those rows for
 // the whole key loop, keeping its Q fragments and its O accumulators in registers. Per K/V tile of BK keys:
 //   load K and V (f16, zero-padded to DP columns) → S = Q·Kᵀ per subgroup, stored to workgroup memory →
-//   mask, scale, softcap, row max (two invocations per row) → P = exp(S − m) as f16 → O += P·V.
+//   mask, scale, softcap, row max (two invocations per row) → P = exp2(S·log2 e − m) as f16 → O += P·V.
 // Whole tiles in which no (row, key) pair of the workgroup is visible (causal upper triangle, outside the window
 // or the 2-D neighbourhood, past the key length, other documents) are never loaded. Rows are addressed through
 // qRow/kvRow (params.wgsl): bhsd and bshd are the same kernel with other strides.
@@ -32,7 +32,11 @@ const BQ: u32 = 16u * NSG;
 const DC: u32 = DP / 16u;          // 16-wide column blocks of the head dim
 const KC: u32 = BK / 16u;          // 16-key blocks of a tile
 const HALF: u32 = BK / 2u;         // keys per invocation in the softmax (two per row)
-const RESCALE_LOG: f32 = 8.0;
+// Scores, maxima and the reference max are kept in base 2 (score·scale·log2 e, one multiply where there is no
+// softcap), so P = exp2(s − m); the log-sum-exp saved for the backward is converted back to the natural log.
+const LOG2E: f32 = 1.4426950408889634;
+const LN2: f32 = 0.6931471805599453;
+const RESCALE_LOG: f32 = 8.0 * LOG2E;   // e^8 in base 2: P ≤ e^8 still fits f16
 // SUBGROUP_SYNC = 1: a subgroup's own S rows and row statistics are exchanged without a workgroup barrier,
 // relying on the 32 invocations of a subgroup executing the matrix store and the loads after it in step.
 
@@ -68,6 +72,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let lo = range.x;
   let hi = select(range.x, range.y, rowLive);
   let holes = rangeHasHoles();
+  let scale2 = P.scale * LOG2E;
 
   // Query rows of the workgroup (a block spanning two heads covers every query position) and their key hull.
   let slotLast = min(slot0 + BQ, slots) - 1u;
@@ -129,7 +134,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     var corr = 1.0;
     if (tileMax > MASKED && (m == MASKED || tileMax > m + RESCALE_LOG)) {
       if (m > MASKED) {
-        corr = exp(m - tileMax);
+        corr = exp2(m - tileMax);
         atomicStore(&rescale, 1u);
       }
       m = tileMax;
@@ -154,7 +159,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let total = rowStat[row * 2u] + rowStat[row * 2u + 1u];
   let inv = select(0.0, 1.0 / total, total > 0.0);
 //@OUTPUT
-  // Training builds only (kernels/backward_mma.ts): the row's log-sum-exp m + ln l for the backward.
+  // Training builds only (kernels/backward_mma.ts): the row's natural log-sum-exp (m + log2 l)·ln 2 for the backward.
 //@SAVE_LSE
 }
 
@@ -163,6 +168,12 @@ fn nextTile(b: u32, i0: u32, i1: u32, t: u32, kEnd: u32) -> u32 {
   var n = t;
   while (n < kEnd && !tileVisible(b, i0, i1, n, min(n + BK, P.nk) - 1u)) { n += BK; }
   return n;
+}
+
+// A score in base 2: s·scale·log2 e, or the softcapped score times log2 e (P.softcap is uniform: no divergence).
+fn score2(s: f32, scale2: f32) -> f32 {
+  if (P.softcap > 0.0) { return LOG2E * capScore(s * P.scale); }
+  return s * scale2;
 }
 
 // One vec4 of the K (or V) tile at `item` = key·D4 + column/4; zero past the keys (a branch-free load).
