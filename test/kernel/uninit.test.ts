@@ -141,15 +141,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     await expectCorrect(base({ heads: 4, kvHeads: 2, seqLenQ: 39, seqLenK: 39, headDim: 80, dtype: 'f16', scale: 2 }), [mma], 'D = 80, GQA');
   });
 
-  test('flash-mma forward with 32 query rows per subgroup (ATTNPROF_MMA_ROWS=32): D = 40 padded to 48, GQA, causal, N = 45', async () => {
-    process.env.ATTNPROF_MMA_ROWS = '32';
-    try {
-      await expectCorrect(base({ heads: 4, kvHeads: 2, seqLenQ: 45, seqLenK: 45, headDim: 40, causal: true }), [mma], 'D = 40, 32 rows');
-    } finally {
-      delete process.env.ATTNPROF_MMA_ROWS;
-    }
-  });
-
   test('training: naive and flash gradients, D = 32, N = 37, GQA 4:2, causal', async () => {
     await expectCorrect(base({ heads: 4, kvHeads: 2, headDim: 32, causal: true }), ['naive', 'flash'], 'train', 'train');
   });
