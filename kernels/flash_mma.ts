@@ -22,15 +22,8 @@ import { decodePath } from './decode';
 export type MmaBuild = 'native' | 'emulated';
 
 export interface MmaPlan {
-  /** Subgroups per workgroup. */
+  /** Subgroups per workgroup; each owns 16 query rows. */
   subgroups: number;
-  /**
-   * Query rows per subgroup: 16 (two invocations per row in the softmax) or 32 (two 16-row blocks: one invocation
-   * per row, every K/V fragment feeds two products).
-   */
-  rows: 16 | 32;
-  /** 32 rows: each lane's keys start at a rotated offset against bank conflicts (`ATTNPROF_MMA_ROTATE=0`: off). */
-  rotate: boolean;
   /** Keys per K/V tile. */
   keys: number;
   /** Head dim padded to the 16-wide matrix tiles. */
@@ -40,13 +33,13 @@ export interface MmaPlan {
   consts: Record<string, number>;
 }
 
-function mmaBytes(dp: number, nsg: number, bk: number, rows: 16 | 32): { bytes: number; consts: Record<string, number> } {
+function mmaBytes(dp: number, nsg: number, bk: number): { bytes: number; consts: Record<string, number> } {
   const ks = dp + 8; // K/V rows padded: unpadded rows cost the matrix loads most of their speed
   const ss = bk + 4;
   const ps = Math.max(bk, dp) + 8;
-  const bq = rows * nsg;
+  const bq = 16 * nsg;
   const bytes = 2 * bk * ks * 2 + bq * ss * 4 + bq * ps * 2 + bq * 2 * 4 + bq * 4 + 4;
-  return { bytes, consts: { NSG: nsg, RB: rows / 16, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps } };
+  return { bytes, consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps } };
 }
 
 function envTiles(): [number, number] | undefined {
@@ -55,23 +48,7 @@ function envTiles(): [number, number] | undefined {
   return nsg > 0 && bk > 0 && bk % 16 === 0 ? [nsg, bk] : undefined;
 }
 
-/** Padded head dims up to which 32 rows per subgroup are planned; beyond, their registers would spill. */
-export const MMA_ROWS32_MAX_DIM = 64;
-
-/**
- * `ATTNPROF_MMA_ROWS=16|32[,MAXDIM]`: rows per subgroup, for A/B runs on a GPU. 32 applies up to padded head dim
- * MAXDIM (default MMA_ROWS32_MAX_DIM); larger head dims fall back to 16. Unset or anything else: the default, 16.
- */
-function envRows(dp: number): 16 | 32 {
-  const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_ROWS : undefined;
-  const [rows, maxDim] = (env ?? '').split(',').map(Number);
-  return rows === 32 && dp <= (maxDim > 0 ? maxDim : MMA_ROWS32_MAX_DIM) ? 32 : 16;
-}
-
-/**
- * Tiles within the adapter's workgroup storage: 4 subgroups and 16-key tiles where they fit, 16 query rows per
- * subgroup (32 where ATTNPROF_MMA_ROWS asks and the head dim allows; 16 where 32 do not fit).
- */
+/** Tiles within the adapter's workgroup storage: 4 subgroups (64 query rows) and 16-key tiles where they fit. */
 export function planMma(p: Pick<AttentionProblem, 'headDim'>, ctx: GpuContext): MmaPlan | undefined {
   const dp = Math.ceil(p.headDim / 16) * 16;
   const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
@@ -79,14 +56,10 @@ export function planMma(p: Pick<AttentionProblem, 'headDim'>, ctx: GpuContext): 
   // 16-key tiles measured fastest on the H200 at D 64 and 128 (BENCHMARKS.md: 6.6 ms vs 9.8 ms with 64-key tiles
   // on ViT-3136): a tile's softmax and barriers cost more than its loads save.
   const candidates: [number, number][] = forced ? [forced] : [[4, 16], [2, 16], [1, 16]];
-  const rowOptions: (16 | 32)[] = envRows(dp) === 32 ? [32, 16] : [16];
-  for (const rows of rowOptions) {
-    for (const [nsg, bk] of candidates) {
-      const { bytes, consts } = mmaBytes(dp, nsg, bk, rows);
-      if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
-        const rotate = rows === 32 && (typeof process === 'undefined' || process.env.ATTNPROF_MMA_ROTATE !== '0');
-        return { subgroups: nsg, rows, rotate, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, consts };
-      }
+  for (const [nsg, bk] of candidates) {
+    const { bytes, consts } = mmaBytes(dp, nsg, bk);
+    if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
+      return { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, consts };
     }
   }
   return undefined;
@@ -104,29 +77,15 @@ export function mmaUnavailableReason(ctx: GpuContext): string | undefined {
 }
 
 /**
- * The matrix part of flash_mma.wgsl, unrolled for DC = DP/16 column blocks, KC = BK/16 key blocks and `rows`/16
- * row blocks per subgroup: each fragment and accumulator is its own variable with constant offsets (an array of
- * matrices indexed in a loop would be kept in local memory, and constant offsets let Dawn skip the bounds
- * predication of matrix loads). With one row block they are qf{c} and acc{c}; with two, qf{rb}_{c} and acc{rb}_{c},
- * and each K or V fragment is loaded once for both blocks' products.
+ * The matrix part of flash_mma.wgsl, unrolled for DC = DP/16 column blocks and KC = BK/16 key blocks: each
+ * fragment and accumulator is its own variable with constant offsets (an array of matrices indexed in a loop
+ * would be kept in local memory, and constant offsets let Dawn skip the bounds predication of matrix loads).
  */
-export function unrollMma(body: string, dc: number, kc: number, ks: number, nsg = 4, saveLse = false, rows: 16 | 32 = 16, rotate = rows === 32): string {
+export function unrollMma(body: string, dc: number, kc: number, ks: number, nsg = 4, saveLse = false): string {
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   const threads = 32 * nsg;
-  const rb = rows / 16;
-  const lpr = 2 / rb; // invocations per row in the softmax
-  const blocks = range(rb);
-  const id = (blk: number, c: number) => (rb === 1 ? `${c}` : `${blk}_${c}`);
-  // Offset of row block `blk` within the subgroup's rows of ss (stride SS) or ps (stride PS).
-  const at = (base: string, blk: number, stride: string, col: number) => (blk === 0 ? `${base} + ${col}u` : `${base} + ${blk * 16}u * ${stride} + ${col}u`);
   const kvLoads = Math.ceil((kc * 16 * (dc * 16)) / 4 / threads); // upper bound: D4 ≤ DP/4
-  const qLoads = Math.ceil((rows * nsg * dc * 4) / threads);
-  const perLane = (kc * 16) / lpr; // keys of a tile in one invocation's registers
-  // With one invocation per row (row stride SS f32 in ss, PS/2 words in ps), the lanes r, r + 8, r + 16, r + 24
-  // would hit the same memory banks at each step; lane r starts its keys 2·(r / 8) later (wrapping around), so the
-  // P stores are conflict-free and the S loads at most 2-way. Register t holds key k{t} of the tile.
-  const key = (t: number) => (rotate ? `k${t}` : `${t}u`);
-  const rotation = rotate ? ['  let rot = (lane / 8u) * 2u;', ...range(perLane).map((t) => `  let k${t} = (${t}u + rot) % HALF;`)] : [];
+  const qLoads = Math.ceil((16 * nsg * dc * 4) / threads);
   const rounds = range(Math.ceil(dc / kc)).map((r) => range(kc).map((j) => r * kc + j).filter((c) => c < dc));
   const parts: Record<string, string[]> = {
     QSTAGE: [
@@ -143,60 +102,39 @@ export function unrollMma(body: string, dc: number, kc: number, ks: number, nsg 
       `      vr${u} = tileLoad(true, kvBase, kvStep, t0, lid + ${u * threads}u);`,
     ]),
     QLOAD: [
-      ...blocks.flatMap((blk) => range(dc).map((c) => `  let qf${id(blk, c)} = loadP(${at('sgP', blk, 'PS', c * 16)}, PS);`)),
-      ...blocks.flatMap((blk) => range(dc).map((c) => `  var acc${id(blk, c)} = zeroAcc();`)),
-      ...rotation,
+      ...range(dc).map((c) => `  let qf${c} = loadP(sgP + ${c * 16}u, PS);`),
+      ...range(dc).map((c) => `  var acc${c} = zeroAcc();`),
     ],
-    SCORES: range(kc).map((j) =>
-      rb === 1
-        ? `    { var s = zeroAcc();${range(dc).map((c) => ` s = mma(qf${c}, loadKt(${j * 16 * ks + c * 16}u, KS), s);`).join('')} storeS(sgS + ${j * 16}u, s, SS); }`
-        : `    { ${blocks.map((blk) => `var s${blk} = zeroAcc();`).join(' ')}${range(dc)
-            .map((c) => ` { let kf = loadKt(${j * 16 * ks + c * 16}u, KS);${blocks.map((blk) => ` s${blk} = mma(qf${id(blk, c)}, kf, s${blk});`).join('')} }`)
-            .join('')}${blocks.map((blk) => ` storeS(${at('sgS', blk, 'SS', j * 16)}, s${blk}, SS);`).join('')} }`,
+    SCORES: range(kc).map(
+      (j) =>
+        `    { var s = zeroAcc();${range(dc).map((c) => ` s = mma(qf${c}, loadKt(${j * 16 * ks + c * 16}u, KS), s);`).join('')} storeS(sgS + ${j * 16}u, s, SS); }`,
     ),
-    // The softmax of my HALF = BK/LPR keys of a tile, one register per key.
+    // The softmax of my HALF = BK/2 keys of a tile, one register per key.
     SMAX: [
-      ...range(perLane).map((t) => `    var sv${t} = score2(ss[sBase + cb + ${key(t)}], scale2);`),
+      ...range(kc * 8).map((t) => `    var sv${t} = score2(ss[sBase + cb + ${t}u], scale2);`),
       '    if (!full) {',
-      ...range(perLane).map((t) => `      if (!(t0 + cb + ${key(t)} >= lo && t0 + cb + ${key(t)} < hi && (!holes || neighborVisible(i, t0 + cb + ${key(t)})))) { sv${t} = MASKED; }`),
+      ...range(kc * 8).map((t) => `      if (!(t0 + cb + ${t}u >= lo && t0 + cb + ${t}u < hi && (!holes || neighborVisible(i, t0 + cb + ${t}u)))) { sv${t} = MASKED; }`),
       '    }',
-      `    let mx = max(${range(perLane).reduce((acc, t) => (acc ? `max(${acc}, sv${t})` : `sv${t}`), '')}, MASKED);`,
+      `    let mx = max(${range(kc * 8).reduce((acc, t) => (acc ? `max(${acc}, sv${t})` : `sv${t}`), '')}, MASKED);`,
     ],
-    // The tile maximum of my row: exchanged with the invocation sharing the row, or my own.
-    ROWMAX:
-      lpr === 2
-        ? [
-            '    rowStat[row * 2u + h] = mx;',
-            '    if (SUBGROUP_SYNC == 0u) { workgroupBarrier(); }',
-            '    let tileMax = max(rowStat[row * 2u], rowStat[row * 2u + 1u]);',
-          ]
-        : ['    let tileMax = mx;'],
     SEXP: [
-      ...range(perLane).map((t) => `    let pv${t} = select(0.0, exp2(sv${t} - m), sv${t} > MASKED);`),
-      `    l += ${range(perLane).map((t) => `pv${t}`).join(' + ')};`,
-      ...range(perLane).map((t) => `    ps[pBase + cb + ${key(t)}] = f16(pv${t});`),
+      ...range(kc * 8).map((t) => `    let pv${t} = select(0.0, exp2(sv${t} - m), sv${t} > MASKED);`),
+      `    l += ${range(kc * 8).map((t) => `pv${t}`).join(' + ')};`,
+      ...range(kc * 8).map((t) => `    ps[pBase + cb + ${t}u] = f16(pv${t});`),
     ],
     RESCALE: rounds.flatMap((cols) => [
-      ...blocks.flatMap((blk) => cols.map((c, i) => `      storeS(${at('sgS', blk, 'SS', i * 16)}, acc${id(blk, c)}, SS);`)),
+      ...cols.map((c, i) => `      storeS(sgS + ${i * 16}u, acc${c}, SS);`),
       '      workgroupBarrier();',
       '      scaleRow(sBase, h, corrS[row]);',
       '      workgroupBarrier();',
-      ...blocks.flatMap((blk) => cols.map((c, i) => `      acc${id(blk, c)} = loadS(${at('sgS', blk, 'SS', i * 16)}, SS);`)),
+      ...cols.map((c, i) => `      acc${c} = loadS(sgS + ${i * 16}u, SS);`),
       '      workgroupBarrier();',
     ]),
-    PV: range(kc).map((j) =>
-      rb === 1
-        ? `    { let pf = loadP(sgP + ${j * 16}u, PS);${range(dc).map((c) => ` acc${c} = mma(pf, loadV(${j * 16 * ks + c * 16}u, KS), acc${c});`).join('')} }`
-        : `    {${blocks.map((blk) => ` let pf${blk} = loadP(${at('sgP', blk, 'PS', j * 16)}, PS);`).join('')}${range(dc)
-            .map((c) => ` { let vf = loadV(${j * 16 * ks + c * 16}u, KS);${blocks.map((blk) => ` acc${id(blk, c)} = mma(pf${blk}, vf, acc${id(blk, c)});`).join('')} }`)
-            .join('')} }`,
+    PV: range(kc).map(
+      (j) => `    { let pf = loadP(sgP + ${j * 16}u, PS);${range(dc).map((c) => ` acc${c} = mma(pf, loadV(${j * 16 * ks + c * 16}u, KS), acc${c});`).join('')} }`,
     ),
-    ROWSUM:
-      lpr === 2
-        ? ['  rowStat[row * 2u + h] = l;', '  workgroupBarrier();', '  let total = rowStat[row * 2u] + rowStat[row * 2u + 1u];']
-        : ['  let total = l;'],
     OUTPUT: rounds.flatMap((cols) => [
-      ...blocks.flatMap((blk) => cols.map((c, i) => `  storeS(${at('sgS', blk, 'SS', i * 16)}, acc${id(blk, c)}, SS);`)),
+      ...cols.map((c, i) => `  storeS(sgS + ${i * 16}u, acc${c}, SS);`),
       '  workgroupBarrier();',
       `  if (rowLive) { writeRow(sBase, h, ${cols[0] * 16}u, orow, inv); }`,
       '  workgroupBarrier();',
@@ -214,30 +152,24 @@ export function unrollMma(body: string, dc: number, kc: number, ks: number, nsg 
 export function mmaForwardPipeline(cache: PipelineCache, p: AttentionProblem, plan: MmaPlan, build: MmaBuild, saveLse = false): Promise<GPUComputePipeline> {
   const name = build === 'native' ? 'flash-mma' : 'flash-mma-emulated';
   const { DP, BK, KS } = plan.consts;
-  const code = assembleShader(unrollMma(flashMmaWgsl, DP / 16, BK / 16, KS, plan.subgroups, saveLse, plan.rows, plan.rotate), {
+  const code = assembleShader(unrollMma(flashMmaWgsl, DP / 16, BK / 16, KS, plan.subgroups, saveLse), {
     dtype: p.dtype,
     consts: { HEAD_DIM: p.headDim, ...plan.consts, SUBGROUP_SYNC: build === 'native' && process.env.ATTNPROF_MMA_SYNC === 'subgroup' ? 1 : 0 },
     mask: true,
     enables: build === 'native' ? ['f16', 'chromium_experimental_subgroup_matrix'] : ['f16'],
-    // Each subgroup works on its own 16·RB rows, so matrix offsets depend on the subgroup index — uniform within
+    // Each subgroup works on its own 16 rows, so matrix offsets depend on the subgroup index — uniform within
     // the subgroup (32-wide, consecutive invocations), which is all the matrix operations need, but not across
     // the workgroup, which is all WGSL's analysis can prove.
     directives: build === 'native' ? ['diagnostic(off, chromium.subgroup_matrix_uniformity)'] : [],
     prelude: build === 'native' ? mmaNativeWgsl : mmaEmulatedWgsl,
   });
-  return cache.get(`${name}${saveLse ? '+lse' : ''}:${p.dtype}:${p.headDim}:${plan.subgroups}x${plan.rows}${plan.rotate ? 'r' : ''}:${plan.keys}`, code, saveLse ? `${name} (training forward)` : name);
-}
-
-/** The layout of a plan's subgroups, for the report's notes. */
-export function mmaRowsNote(plan: MmaPlan): string {
-  if (plan.rows === 16) return '16 query rows (two invocations per row in the softmax)';
-  return `32 query rows (two 16-row blocks, one invocation per row in the softmax${plan.rotate ? ', keys rotated per lane against bank conflicts' : ''})`;
+  return cache.get(`${name}${saveLse ? '+lse' : ''}:${p.dtype}:${p.headDim}:${plan.subgroups}:${plan.keys}`, code, saveLse ? `${name} (training forward)` : name);
 }
 
 /** Workgroups of the fused forward: BQ (GQA group × query) slots of one key/value head each. */
 export function mmaForwardWorkgroups(p: AttentionProblem, plan: MmaPlan): [number, number, number] {
   const slots = (p.heads / p.kvHeads) * p.seqLenQ;
-  return [Math.ceil(slots / (plan.rows * plan.subgroups)), p.batch * p.kvHeads, 1];
+  return [Math.ceil(slots / (16 * plan.subgroups)), p.batch * p.kvHeads, 1];
 }
 
 export function makeFlashMma(build: MmaBuild): AttentionKernel {
@@ -291,7 +223,7 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
         },
       ]);
       const notes = [
-        `${plan.subgroups} subgroups × ${mmaRowsNote(plan)}, ${plan.keys}-key tiles, head dim padded to ${plan.paddedDim}; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}.`,
+        `${plan.subgroups} subgroups × 16 query rows, ${plan.keys}-key tiles, head dim padded to ${plan.paddedDim}; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}.`,
       ];
       if (p.dtype === 'f32') notes.push('f32 inputs enter the matrix products rounded to f16 (checked at the f16 tolerance).');
       return { passesFor: (set: number) => passesBySet[set % passesBySet.length], notes };

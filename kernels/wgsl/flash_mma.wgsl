@@ -1,14 +1,11 @@
 // flash-mma: FlashAttention-2 on the matrix units. S = Q·Kᵀ and O += P·V are 16×16×16 f16 multiplies with f32
 // results (subgroup matrices); the online softmax runs on plain invocations between them.
 //
-// Work partitioning (FlashAttention-2): a workgroup owns BQ = 16·RB·NSG consecutive (GQA group × query) slots
-// of one KV head, so the query heads sharing K/V read each K/V tile once; each subgroup owns RB blocks of 16 of
-// those rows for the whole key loop, keeping their Q fragments and O accumulators in registers. Per K/V tile of
-// BK keys: load K and V (f16, zero-padded to DP columns) → S = Q·Kᵀ per subgroup, stored to workgroup memory →
-// mask, scale, softcap, row max → P = exp2(S·log2 e − m) as f16 → O += P·V.
-// RB = 1: 16 rows per subgroup, two invocations per row in the softmax (their maxima exchanged through rowStat).
-// RB = 2: 32 rows per subgroup, one invocation owns a whole row (no exchange), and every K and V fragment loaded
-// from workgroup memory feeds two products (one per row block).
+// Work partitioning (FlashAttention-2): a workgroup owns BQ = 16·NSG consecutive (GQA group × query) slots of
+// one KV head, so the query heads sharing K/V read each K/V tile once; each subgroup owns 16 of those rows for
+// the whole key loop, keeping its Q fragments and its O accumulators in registers. Per K/V tile of BK keys:
+//   load K and V (f16, zero-padded to DP columns) → S = Q·Kᵀ per subgroup, stored to workgroup memory →
+//   mask, scale, softcap, row max (two invocations per row) → P = exp2(S·log2 e − m) as f16 → O += P·V.
 // Whole tiles in which no (row, key) pair of the workgroup is visible (causal upper triangle, outside the window
 // or the 2-D neighbourhood, past the key length, other documents) are never loaded. Rows are addressed through
 // qRow/kvRow (params.wgsl): bhsd and bshd are the same kernel with other strides.
@@ -31,11 +28,10 @@
 
 const D4: u32 = HEAD_DIM / 4u;
 const THREADS: u32 = 32u * NSG;
-const BQ: u32 = 16u * RB * NSG;  // query rows of a workgroup (RB blocks of 16 per subgroup)
+const BQ: u32 = 16u * NSG;
 const DC: u32 = DP / 16u;          // 16-wide column blocks of the head dim
 const KC: u32 = BK / 16u;          // 16-key blocks of a tile
-const LPR: u32 = 2u / RB;          // invocations per row in the softmax: two (RB = 1) or one (RB = 2)
-const HALF: u32 = BK / LPR;        // keys per invocation in the softmax
+const HALF: u32 = BK / 2u;         // keys per invocation in the softmax (two per row)
 // Scores, maxima and the reference max are kept in base 2 (score·scale·log2 e, one multiply where there is no
 // softcap), so P = exp2(s − m); the log-sum-exp saved for the backward is converted back to the natural log.
 const LOG2E: f32 = 1.4426950408889634;
@@ -46,9 +42,9 @@ const RESCALE_LOG: f32 = 8.0 * LOG2E;   // e^8 in base 2: P ≤ e^8 still fits f
 
 var<workgroup> kt: array<f16, BK * KS>;          // K tile, [key][d], row stride KS
 var<workgroup> vt: array<f16, BK * KS>;          // V tile, [key][d]
-var<workgroup> ss: array<f32, BQ * SS>;   // per subgroup: S (16·RB × BK), or O blocks when rescaling/writing
-var<workgroup> ps: array<f16, BQ * PS>;   // per subgroup: P (16·RB × BK); Q (16·RB × DP) before the loop
-var<workgroup> rowStat: array<f32, BQ * 2u>;     // the two halves' tile maxima (then sums) of each row (RB = 1)
+var<workgroup> ss: array<f32, NSG * 16u * SS>;   // per subgroup: S (16 × BK), or O blocks when rescaling/writing
+var<workgroup> ps: array<f16, NSG * 16u * PS>;   // per subgroup: P (16 × BK); Q (16 × DP) before the loop
+var<workgroup> rowStat: array<f32, BQ * 2u>;     // the two halves' tile maxima (then sums) of each row
 var<workgroup> corrS: array<f32, BQ>;
 var<workgroup> rescale: atomic<u32>;
 
@@ -63,9 +59,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let kvStep = P.kvStrideN * D4;
   let sg = lid / 32u;
   let lane = lid % 32u;
-  let r = lane / LPR;             // my row within the subgroup's 16·RB
-  let h = lane % LPR;             // my half of the keys (always 0 with one invocation per row)
-  let row = sg * 16u * RB + r;    // my row within the workgroup
+  let r = lane / 2u;              // my row within the subgroup's 16
+  let h = lane % 2u;              // my half of the keys (interleaved: key c = 2t + h)
+  let row = sg * 16u + r;         // my row within the workgroup
   let slot0 = wg.x * BQ;
   let slot = slot0 + row;
   let rowLive = slot < slots;
@@ -86,7 +82,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let hull = rowsHull(b, iFirst, iLast);
   let kEnd = hull.y;
 
-  // Stage Q (f16, zero-padded to DP columns) through ps and keep 16·RB×DP of it per subgroup in registers. Every
+  // Stage Q (f16, zero-padded to DP columns) through ps and keep 16×DP of it per subgroup in registers. Every
   // load of an invocation is issued before the first store (unrolled by flash_mma.ts): global memory latency is
   // paid once, not once per item.
 //@QSTAGE
@@ -100,12 +96,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   workgroupBarrier();
   // Per-subgroup offsets into ss and ps; the matrix code below is unrolled by flash_mma.ts (constant indices:
   // no arrays of matrices, which would live in local memory).
-  let sgS = sg * 16u * RB * SS;
-  let sgP = sg * 16u * RB * PS;
+  let sgS = sg * 16u * SS;
+  let sgP = sg * 16u * PS;
 //@QLOAD
 
   var m = MASKED;     // the row's reference maximum
-  var l = 0.0;        // my keys' sum of exp2(s − m)
+  var l = 0.0;        // my half's sum of exp(s − m)
   let sBase = row * SS;
   let pBase = row * PS;
 
@@ -123,7 +119,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 //@NEXTKV
     }
 
-    // S = Q·Kᵀ for my subgroup's 16·RB rows, into ss.
+    // S = Q·Kᵀ for my subgroup's 16 rows, into ss.
 //@SCORES
     if (SUBGROUP_SYNC == 0u) { workgroupBarrier(); }
 
@@ -132,7 +128,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let cb = h * HALF;
     let full = !holes && lo <= t0 && t0 + BK <= hi;
 //@SMAX
-//@ROWMAX
+    rowStat[row * 2u + h] = mx;
+    if (SUBGROUP_SYNC == 0u) { workgroupBarrier(); }
+    let tileMax = max(rowStat[row * 2u], rowStat[row * 2u + 1u]);
     var corr = 1.0;
     if (tileMax > MASKED && (m == MASKED || tileMax > m + RESCALE_LOG)) {
       if (m > MASKED) {
@@ -154,10 +152,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     t0 = nt;
   }
 
-  // Row sums (of both halves where two invocations share a row), then O / l written BK columns at a time (a row
-  // that sees no key outputs 0).
+  // Row sums of both halves, then O / l written BK columns at a time (a row that sees no key outputs 0).
   workgroupBarrier();
-//@ROWSUM
+  rowStat[row * 2u + h] = l;
+  workgroupBarrier();
+  let total = rowStat[row * 2u] + rowStat[row * 2u + 1u];
   let inv = select(0.0, 1.0 / total, total > 0.0);
 //@OUTPUT
   // Training builds only (kernels/backward_mma.ts): the row's natural log-sum-exp (m + log2 l)·ln 2 for the backward.
@@ -214,7 +213,7 @@ fn qStore(item: u32, val: vec4<f16>) {
 
 // The scalar halves of a rescale round and an output round over the BK columns of ss that hold O.
 fn scaleRow(sBase: u32, h: u32, f: f32) {
-  for (var t = 0u; t < HALF; t++) { ss[sBase + LPR * t + h] *= f; }
+  for (var t = 0u; t < HALF; t++) { ss[sBase + 2u * t + h] *= f; }
 }
 
 fn writeRow(sBase: u32, h: u32, c0: u32, orow: u32, inv: f32) {
