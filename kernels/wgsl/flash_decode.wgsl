@@ -15,13 +15,12 @@
 // With key splits each workgroup writes its unnormalised partial result and (max, sum), which flash_combine.wgsl
 // merges; without, it writes O. The masks (causal bottom-right, window, key lengths, packed documents, softcap,
 // scale) come from mask.wgsl's visibleRange and params.wgsl's capScore, as in every kernel. No subgroup builtins.
-// K/V are read as `kvec`: vec4<elem>, or with the `wide` loads vec4<u32> (8 f16 per 16-byte load, unpacked with
-// unpack2x16float); a key row is KU = D/4 or D/8 such units, and the score and P·V invocations own units, not vec4s.
+// K/V are read as vec4<elem> (8-byte loads with f16 storage), a key row as D/4 of them.
 // Host-generated sections (decode.ts keyParallelSections): //@LOADS, //@SCORES, //@PV, //@REDUCE.
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<elem>>;
-@group(0) @binding(2) var<storage, read> k: array<kvec>;
-@group(0) @binding(3) var<storage, read> v: array<kvec>;
+@group(0) @binding(2) var<storage, read> k: array<vec4<elem>>;
+@group(0) @binding(3) var<storage, read> v: array<vec4<elem>>;
 @group(0) @binding(4) var<storage, read> kvLens: array<i32>;
 @group(0) @binding(5) var<storage, read_write> o: array<vec4<elem>>;
 @group(0) @binding(6) var<storage, read_write> partial: array<vec4<f32>>;
@@ -72,10 +71,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   // Phase A: this invocation scores the keys keyLo + kq + a·(THREADS / 4), columns part + 4·c.
   let part = lid % PARTS;
   let kq = lid / PARTS;
-  // Phase C: slice ks holds the keys keyLo + ks·KPS + t, column unit cv (invocations from KS·KU on have no slice).
-  let cv = lid % KU;
-  let ks = lid / KU;
-  let hasSlice = lid < KS * KU;
+  // Phase C: slice ks holds the keys keyLo + ks·KPS + t, vec4 column cv (invocations from KS·D4 on have no slice).
+  let cv = lid % D4;
+  let ks = lid / D4;
+  let hasSlice = lid < KS * D4;
 //@LOADS
   for (var item = lid; item < ROWS * D4; item += THREADS) { qS[item] = vec4<f32>(q[rowBase * D4 + item]); }
   if (lid < ROWS) { rangeS[lid] = visibleRange(b, lid % P.nq); }

@@ -1,7 +1,6 @@
 /**
- * Kernel tier for the key-parallel decode passes (kernels/decode.ts; wgsl/flash_decode.wgsl, the one-shot pass, and
- * wgsl/flash_decode_stream.wgsl, the streaming pass) and the split-K combine passes (flat and grouped), against the
- * float64 reference on the real adapter; every variant ATTNPROF_DECODE_VARIANT selects is run. f16 storage runs through `flash` (whose decode shapes
+ * Kernel tier for the key-parallel decode pass (kernels/decode.ts; wgsl/flash_decode.wgsl) and the split-K combine
+ * pass (wgsl/flash_combine.wgsl), against the float64 reference on the real adapter. f16 storage runs through `flash` (whose decode shapes
  * take the pass in f16) and is checked at the f16 tolerance; f32 storage through flash-mma (its plain-f16 stand-in
  * build where the adapter has no matrix units: decode shapes never reach the matrix code), checked at the f32
  * tolerance because the pass reads f32 K/V and computes in f32.
@@ -11,7 +10,7 @@ import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType } from '../../kernels/problem';
 import { runProblem } from '../../kernels/runner';
-import { decodeVariant, keyParallelShape, planDecode } from '../../kernels/decode';
+import { keyParallelShape, planDecode } from '../../kernels/decode';
 
 let ctx: GpuContext;
 let f32Kernel: string;
@@ -86,52 +85,20 @@ const CASES: [string, Partial<AttentionProblem>][] = [
   ],
 ];
 
-// Every token of ATTNPROF_DECODE_VARIANT in both dtypes (the K/V load width only matters with f16 storage).
-const VARIANTS: [DType, string][] = [
-  ['f16', ''], // the defaults: oneshot, narrow, flat
-  ['f16', 'stream,narrow,grouped'],
-  ['f16', 'oneshot,wide,grouped'],
-  ['f16', 'stream,wide,flat'],
-  ['f32', 'stream,flat'],
-  ['f32', 'oneshot,grouped'],
-];
-
 describe('key-parallel decode matches the float64 reference', () => {
-  for (const [dtype, variant] of VARIANTS) {
-    test(`every row count and mask kind, ${dtype}, variant ${variant || 'default'}`, async () => {
+  for (const dtype of ['f16', 'f32'] as const) {
+    test(`every row count and mask kind, ${dtype}`, async () => {
       if (!ctx.hasF16) return assert.fail('the decode tests need an adapter with shader-f16 (lavapipe has it)');
-      await withEnv({ ATTNPROF_DECODE_VARIANT: variant }, async () => {
-        for (const [name, over] of CASES) {
-          const p = decode({ dtype, ...over });
-          const plan = keyPlan(p);
-          assert.equal(plan.rows, (p.heads / p.kvHeads) * p.seqLenQ, `${name}: rows per KV head`);
-          assert.equal(plan.shape.stream, variant.includes('stream'), `${name}: the partial pass asked for`);
-          assert.equal(plan.shape.wide, dtype === 'f16' && variant.includes('wide'), `${name}: the load width asked for`);
-          assert.ok(plan.splits > 1 && p.seqLenK % plan.splitKeys !== 0, `${name}: Nk is split, not a multiple of the split (${plan.splitKeys})`);
-          const notes = await expectCorrect(p, `${name} (${dtype}, ${variant || 'default'})`);
-          const combine = variant.includes('grouped') ? 'grouped' : 'flat';
-          const pass = variant.includes('stream') ? 'streaming' : 'one-shot';
-          assert.match(notes, new RegExp(`${plan.rows} query rows per KV head, ${pass} pass.*keys split ${plan.splits} ways.*${combine} combine`), name);
-        }
-      });
+      for (const [name, over] of CASES) {
+        const p = decode({ dtype, ...over });
+        const plan = keyPlan(p);
+        assert.equal(plan.rows, (p.heads / p.kvHeads) * p.seqLenQ, `${name}: rows per KV head`);
+        assert.ok(plan.splits > 1 && p.seqLenK % plan.splitKeys !== 0, `${name}: Nk is split, not a multiple of the split (${plan.splitKeys})`);
+        const notes = await expectCorrect(p, `${name} (${dtype})`);
+        assert.match(notes, new RegExp(`${plan.rows} query rows per KV head, one-shot pass.*vec4<${dtype}> loads.*keys split ${plan.splits} ways.*flat combine`), name);
+      }
     });
   }
-
-  test('the streaming pass walks several blocks per split (ATTNPROF_DECODE_SPLITS 1 and 3), both load widths', async () => {
-    for (const variant of ['stream,wide', 'stream,narrow']) {
-      for (const splits of ['1', '3']) {
-        await withEnv({ ATTNPROF_DECODE_VARIANT: variant, ATTNPROF_DECODE_SPLITS: splits }, async () => {
-          for (const [name, over] of CASES.filter(([n]) => /7 rows|window|documents|Nq = 2 causal with/.test(n))) {
-            const p = decode(over);
-            const plan = keyPlan(p);
-            assert.equal(plan.splits, Number(splits), `${name}: ${splits} splits`);
-            assert.ok(Math.ceil(p.seqLenK / plan.splits / plan.shape.sk) >= 3, `${name}: several blocks per split`);
-            await expectCorrect(p, `${name} (${variant}, ${splits} splits)`);
-          }
-        });
-      }
-    }
-  });
 
   test('one workgroup per KV head when the keys fit (no split, no combine pass), a zero-length row', async () => {
     const p = decode({ batch: 2, seqLenK: 50, kvLens: Int32Array.from([0, 37]) });
@@ -142,26 +109,21 @@ describe('key-parallel decode matches the float64 reference', () => {
   });
 
   // 2 rows per KV head: the head dims' own code paths compile quickly on a software adapter.
-  test('head dims 40 (D/4 not a multiple of 4) in f16, 80 (12 key slices, 96 keys: a partial score step) in f32, 256 in f16', async () => {
-    for (const variant of ['stream', 'oneshot']) {
-      await withEnv({ ATTNPROF_DECODE_VARIANT: variant }, async () => {
-        for (const [d, dtype] of [[40, 'f16'], [80, 'f32'], [256, 'f16']] as const) {
-          const p = decode({ heads: 4, kvHeads: 2, headDim: d, dtype, seqLenK: 700, kvLens: Int32Array.from([700, 411]) });
-          await expectCorrect(p, `D=${d} ${dtype} (${variant})`);
-        }
-      });
+  test('head dims 40 (D/4 not a multiple of 4) in f16, 80 (12 key slices: a partial score step) in f32, 256 in f16', async () => {
+    for (const [d, dtype] of [[40, 'f16'], [80, 'f32'], [256, 'f16']] as const) {
+      const p = decode({ heads: 4, kvHeads: 2, headDim: d, dtype, seqLenK: 700, kvLens: Int32Array.from([700, 411]) });
+      await expectCorrect(p, `D=${d} ${dtype}`);
     }
   });
 
-  test('the keys per workgroup forced (ATTNPROF_DECODE_KEYS): one-shot 32 (a reduction round per row) and 128, streaming blocks of 128', async () => {
-    for (const [variant, keys] of [['oneshot,narrow', '16'], ['oneshot,narrow', '128'], ['stream,wide', '128']]) {
-      await withEnv({ ATTNPROF_DECODE_KEYS: keys, ATTNPROF_DECODE_VARIANT: variant }, async () => {
+  test('the keys per workgroup forced (ATTNPROF_DECODE_KEYS): 32 (a reduction round per row) and 128', async () => {
+    for (const keys of ['16', '128']) {
+      await withEnv({ ATTNPROF_DECODE_KEYS: keys }, async () => {
         const p = decode({ window: 300, kvLens: Int32Array.from([1000, 777]) });
         const plan = keyPlan(p);
         assert.equal(plan.shape.sk, Math.max(32, Number(keys)));
-        if (!plan.shape.stream) assert.equal(plan.splitKeys, plan.shape.sk, `${keys}: splits of the forced size`);
-        else assert.equal(plan.splitKeys % plan.shape.sk, 0, `${keys}: splits of whole blocks`);
-        await expectCorrect(p, `ATTNPROF_DECODE_KEYS=${keys} (${variant})`);
+        assert.equal(plan.splitKeys, plan.shape.sk, `${keys}: splits of the forced size`);
+        await expectCorrect(p, `ATTNPROF_DECODE_KEYS=${keys}`);
       });
     }
   });
@@ -170,27 +132,10 @@ describe('key-parallel decode matches the float64 reference', () => {
 describe('key-parallel decode plan', () => {
   test('the Qwen2-7B decode step (b8, 4k, 7 rows, D = 128, f16): one-shot, 2048 workgroups of 64 keys', async () => {
     const plan = keyPlan(decode({ batch: 8, seqLenK: 4096 }));
-    assert.deepEqual(plan.variant, { partial: 'oneshot', loads: 'narrow', combine: 'flat' });
     assert.equal(plan.splits, 64);
     assert.equal(plan.splitKeys, 64);
     assert.equal(plan.shape.sk, 64);
     assert.ok(plan.workgroupBytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
-    await withEnv({ ATTNPROF_DECODE_VARIANT: 'stream,wide' }, () => {
-      // The streaming pass: 256 workgroups walking 8 blocks of 64 keys.
-      const st = keyPlan(decode({ batch: 8, seqLenK: 4096 }));
-      assert.equal(st.splits, 8);
-      assert.equal(st.splitKeys, 512);
-      assert.equal(st.shape.sk, 64);
-    });
-  });
-
-  test('ATTNPROF_DECODE_VARIANT: tokens in any order, each dimension defaulted; an unknown token is refused', async () => {
-    await withEnv({ ATTNPROF_DECODE_VARIANT: 'grouped, oneshot' }, () => {
-      assert.deepEqual(decodeVariant(), { partial: 'oneshot', loads: 'narrow', combine: 'grouped' });
-    });
-    await withEnv({ ATTNPROF_DECODE_VARIANT: 'stream,fast' }, () => {
-      assert.throws(() => decodeVariant(), { name: 'ProblemError', message: /"fast" is not one of stream, oneshot, wide, narrow, flat, grouped/ });
-    });
   });
 
   test('a 16 KiB adapter (the WebGPU minimum): the pass where it fits (else the tiled path), always within the limit', () => {
@@ -201,7 +146,7 @@ describe('key-parallel decode plan', () => {
         if (rows <= 7 && d <= 128) assert.ok(plan, `rows ${rows}, D ${d} takes the pass`);
         if (!plan) continue;
         assert.ok(plan.workgroupBytes <= 16384, `rows ${rows}, D ${d}`);
-        assert.equal(plan.workgroupBytes, keyParallelShape(rows, d, plan.shape.sk, plan.shape).workgroupBytes);
+        assert.equal(plan.workgroupBytes, keyParallelShape(rows, d, plan.shape.sk).workgroupBytes);
       }
     }
   });
