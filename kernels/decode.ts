@@ -97,9 +97,8 @@ function planKeyParallel(p: AttentionProblem, ctx: GpuContext, rows: number, for
     .map((sk) => keyParallelShape(rows, p.headDim, sk))
     .filter((s) => s.workgroupBytes <= limit);
   if (!sizes.length) return undefined;
-  // Registers: the K/V loads of an invocation stay in flight together; past this
-  // budget they would spill (more query rows need more accumulators). Past it even at the smallest size, take the
-  // smallest anyway.
+  // Registers: the K/V loads of an invocation stay in flight together; past this budget they would spill (more
+  // query rows need more accumulators). Past it even at the smallest size, take the smallest anyway.
   const budget = rows <= 8 ? 64 : 32;
   const inBudget = sizes.filter((s) => s.loads * loadRegs(p.dtype) <= budget);
   const forced = forcedKeys ? sizes.find((s) => s.sk === Math.ceil(forcedKeys / step) * step) : undefined;
