@@ -22,7 +22,7 @@ import mmaBwdNativeWgsl from './wgsl/mma_bwd_native.wgsl';
 import mmaBwdEmulatedWgsl from './wgsl/mma_bwd_emulated.wgsl';
 import type { GpuContext } from './device';
 import { TrainKernel, requireTraining, rowDBuffer, rowdotPass, rowdotPipeline } from './backward_shared';
-import { MmaBuild, flashMmaEmulatedKernel, flashMmaKernel, mmaForwardPipeline, mmaForwardWorkgroups, planMma } from './flash_mma';
+import { MmaBuild, flashMmaEmulatedKernel, flashMmaKernel, mmaForwardPipeline, mmaForwardWorkgroups, paddedTo, planMma } from './flash_mma';
 import { KernelPass, bindGroup, packParams, uniformBuffer } from './kernel';
 import { AttentionProblem, ProblemError } from './problem';
 import { PipelineCache, assembleShader, expandSections } from './shader';
@@ -106,13 +106,21 @@ function envTiles(): [number, number][] | undefined {
   return pairs.length ? pairs : undefined;
 }
 
-function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, build: MmaBuild, forced?: [number, number]): MmaBackwardTiles | undefined {
+/**
+ * The dK/dV pass takes 2 × 32 instead of 4 × 64 where 4 × 64 pads the key × query work by more than this factor
+ * over 2 × 32: ViT-196 (196 × 196: 256² against 224²) ran the pass in 2.45 ms with 2 × 32 against 3.19 ms on the
+ * H200; with no padding 4 × 64 is faster (ViT-3136 13.03 ms against 14.68 ms; BENCHMARKS.md).
+ */
+const DKV_SMALL_TILE_PADDING = 1.12;
+
+function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, build: MmaBuild, forced?: [number, number], dims?: { nq: number; nk: number }): MmaBackwardTiles | undefined {
   const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
   // The most subgroups (rows that share each streamed tile) and the longest tiles (fewer barriers per row) that
   // fit; a subgroup's fragments are staged through the tiles, so 16·NSG ≤ BT. The dQ pass measured fastest with
   // 2 subgroups and 32-key tiles on the H200 (ViT-3136: 7.43 ms against 9.18 ms with 4 × 64; BENCHMARKS.md), the
-  // dK/dV pass with 4 × 64 (13.03 ms against 14.68 ms).
-  const preferred: [number, number][] = pass === 'dq' ? [[2, 32], [4, 64]] : [[4, 64], [2, 32]];
+  // dK/dV pass with 4 × 64 (13.03 ms against 14.68 ms) unless that pads the problem much more (see above).
+  const smallFirst = dims !== undefined && paddedTo(dims.nk, 64) * paddedTo(dims.nq, 64) > DKV_SMALL_TILE_PADDING * paddedTo(dims.nk, 32) * paddedTo(dims.nq, 32);
+  const preferred: [number, number][] = pass === 'dq' || smallFirst ? [[2, 32], [4, 64]] : [[4, 64], [2, 32]];
   const candidates: [number, number][] = forced ? [forced] : [...preferred, [2, 64], [1, 32], [1, 16]];
   for (const [nsg, bt] of candidates) {
     const { bytes, consts } = passBytes(dp, nsg, bt, pass, build);
@@ -133,10 +141,11 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, build:
 }
 
 /** Tiles of both backward passes within the adapter's workgroup storage, or undefined where none fit. */
-export function planMmaBackward(p: Pick<AttentionProblem, 'headDim'>, ctx: GpuContext, build: MmaBuild): MmaBackwardPlan | undefined {
+export function planMmaBackward(p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<AttentionProblem, 'seqLenQ' | 'seqLenK'>>, ctx: GpuContext, build: MmaBuild): MmaBackwardPlan | undefined {
   const dp = Math.ceil(p.headDim / 16) * 16;
   const forced = envTiles();
-  const dkv = planPass(dp, ctx, 'dkv', build, forced?.[0]);
+  const dims = p.seqLenQ !== undefined && p.seqLenK !== undefined ? { nq: p.seqLenQ, nk: p.seqLenK } : undefined;
+  const dkv = planPass(dp, ctx, 'dkv', build, forced?.[0], dims);
   const dq = planPass(dp, ctx, 'dq', build, forced?.[1] ?? forced?.[0]);
   return dkv && dq ? { dkv, dq } : undefined;
 }
@@ -165,22 +174,25 @@ export function elementwiseSteps(pass: MmaBackwardPassName, half: number, mode: 
     });
   // One branch with the mask and one without, each element's P rounded (and paired or stored) as soon as it is
   // computed: the lane's HALF f32 values are never all live at once.
-  const p = (t: number, masked: boolean) => {
-    const e = `exp(capScore(st[sBase + cb + ${t}u] * P.scale) - ${lse(t)})`;
+  // The softcap is branched on once for all the lane's columns (a branch per element cost the forward 6 %).
+  const p = (t: number, masked: boolean, capped: boolean) => {
+    const s = `st[sBase + cb + ${t}u] * P.scale`;
+    const e = `exp(${capped ? `cappedScore(${s})` : s} - ${lse(t)})`;
     return masked ? `select(0.0, ${e}, ${visible(t)})` : e;
   };
-  const pStep = (masked: boolean) =>
+  const pStep = (masked: boolean, capped: boolean) =>
     pairs
-      ? ts.filter((t) => t % 2 === 0).map((t) => `      pp${t >> 1} = vec2<f16>(f16(${p(t, masked)}), f16(${p(t + 1, masked)}));`)
-      : ts.map((t) => `      pt[pBase + cb + ${t}u] = f16(${p(t, masked)});`);
+      ? ts.filter((t) => t % 2 === 0).map((t) => `        pp${t >> 1} = vec2<f16>(f16(${p(t, masked, capped)}), f16(${p(t + 1, masked, capped)}));`)
+      : ts.map((t) => `        pt[pBase + cb + ${t}u] = f16(${p(t, masked, capped)});`);
+  const byMask = (capped: boolean) => ['      if (full) {', ...pStep(false, capped), '      } else {', ...pStep(true, capped), '      }'];
   return {
     PSTEP: [
       ...(dkv ? ['    let cm = colAt(cb);'] : []),
       ...(pairs ? ts.filter((t) => t % 2 === 0).map((t) => `    var pp${t >> 1}: vec2<f16>;`) : []),
-      '    if (full) {',
-      ...pStep(false),
+      '    if (P.softcap > 0.0) {',
+      ...byMask(true),
       '    } else {',
-      ...pStep(true),
+      ...byMask(false),
       '    }',
       ...(pairs ? ts.filter((t) => t % 2 === 0).map((t) => `    pt[pBase + cb + ${t}u] = pp${t >> 1}.x; pt[pBase + cb + ${t + 1}u] = pp${t >> 1}.y;`) : []),
     ],

@@ -35,11 +35,13 @@ export interface MmaPlan {
 
 function mmaBytes(dp: number, nsg: number, bk: number): { bytes: number; consts: Record<string, number> } {
   const ks = dp + 8; // K/V rows padded: unpadded rows cost the matrix loads most of their speed
+  // V is stored transposed ([d][key]) so that P·V loads key pairs as one 32-bit word; its rows padded by 2 keys.
+  const vs = bk + 2;
   const ss = bk + 4;
   const ps = Math.max(bk, dp) + 8;
   const bq = 16 * nsg;
-  const bytes = 2 * bk * ks * 2 + bq * ss * 4 + bq * ps * 2 + bq * 2 * 4 + bq * 4 + 4;
-  return { bytes, consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps } };
+  const bytes = bk * ks * 2 + dp * vs * 2 + bq * ss * 4 + bq * ps * 2 + bq * 2 * 4 + bq * 4 + 4;
+  return { bytes, consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs } };
 }
 
 function envTiles(): [number, number] | undefined {
@@ -48,14 +50,29 @@ function envTiles(): [number, number] | undefined {
   return nsg > 0 && bk > 0 && bk % 16 === 0 ? [nsg, bk] : undefined;
 }
 
-/** Tiles within the adapter's workgroup storage: 4 subgroups (64 query rows) and 16-key tiles where they fit. */
-export function planMma(p: Pick<AttentionProblem, 'headDim'>, ctx: GpuContext): MmaPlan | undefined {
+/** Rows a dimension of `n` takes in blocks of `block`. */
+export const paddedTo = (n: number, block: number): number => Math.ceil(n / block) * block;
+
+/**
+ * Two subgroups instead of four when four would pad the query slots of a KV head by more than this factor over
+ * two: ViT-196 (196 slots: 256 against 224 rows) ran 720.5 µs with 2 × 16 rows against 778.3 µs with 4 × 16 on
+ * the H200, while with no padding four subgroups are faster (ViT-3136 5.57 ms against 6.23 ms; BENCHMARKS.md).
+ */
+const TWO_SUBGROUP_PADDING = 1.08;
+
+/**
+ * Tiles within the adapter's workgroup storage: 4 subgroups (64 query rows) and 16-key tiles where they fit, 2
+ * subgroups where 4 would pad the problem's query slots much more (see TWO_SUBGROUP_PADDING).
+ */
+export function planMma(p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<AttentionProblem, 'heads' | 'kvHeads' | 'seqLenQ'>>, ctx: GpuContext): MmaPlan | undefined {
   const dp = Math.ceil(p.headDim / 16) * 16;
   const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
   const forced = envTiles();
+  const slots = p.seqLenQ !== undefined && p.heads && p.kvHeads ? (p.heads / p.kvHeads) * p.seqLenQ : undefined;
+  const twoFirst = slots !== undefined && paddedTo(slots, 64) > TWO_SUBGROUP_PADDING * paddedTo(slots, 32);
   // 16-key tiles measured fastest on the H200 at D 64 and 128 (BENCHMARKS.md: 6.6 ms vs 9.8 ms with 64-key tiles
   // on ViT-3136): a tile's softmax and barriers cost more than its loads save.
-  const candidates: [number, number][] = forced ? [forced] : [[4, 16], [2, 16], [1, 16]];
+  const candidates: [number, number][] = forced ? [forced] : twoFirst ? [[2, 16], [1, 16]] : [[4, 16], [2, 16], [1, 16]];
   for (const [nsg, bk] of candidates) {
     const { bytes, consts } = mmaBytes(dp, nsg, bk);
     if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
@@ -80,18 +97,37 @@ export function mmaUnavailableReason(ctx: GpuContext): string | undefined {
  * The matrix part of flash_mma.wgsl, unrolled for DC = DP/16 column blocks and KC = BK/16 key blocks: each
  * fragment and accumulator is its own variable with constant offsets (an array of matrices indexed in a loop
  * would be kept in local memory, and constant offsets let Dawn skip the bounds predication of matrix loads).
+ * The subgroup's own blocks of S, P and Q (offsets that depend on the subgroup index) are addressed in a
+ * `switch` over the subgroup with a constant offset in each case: with a dynamic offset the driver cannot prove
+ * a load's f16 pairs aligned and splits it into 16-bit accesses (the H200's SASS, BENCHMARKS.md).
  */
-export function unrollMma(body: string, dc: number, kc: number, ks: number, nsg = 4, saveLse = false): string {
+export function unrollMma(body: string, consts: Record<string, number>, saveLse = false): string {
+  const { NSG: nsg, BK, DP, KS: ks, SS, PS, VS } = consts;
+  const dc = DP / 16;
+  const kc = BK / 16;
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   const threads = 32 * nsg;
   const kvLoads = Math.ceil((kc * 16 * (dc * 16)) / 4 / threads); // upper bound: D4 ≤ DP/4
   const qLoads = Math.ceil((16 * nsg * dc * 4) / threads);
   const rounds = range(Math.ceil(dc / kc)).map((r) => range(kc).map((j) => r * kc + j).filter((c) => c < dc));
+  // `code(sgS, sgP)` once per subgroup, with that subgroup's offsets into ss and ps as literals.
+  const perSg = (indent: string, code: (sgS: number, sgP: number) => string[]): string[] => [
+    `${indent}switch (sg) {`,
+    ...range(nsg).flatMap((g) => [
+      `${indent}  ${g === nsg - 1 ? `case ${g}u, default` : `case ${g}u`}: {`,
+      ...code(g * 16 * SS, g * 16 * PS).map((l) => `${indent}    ${l}`),
+      `${indent}  }`,
+    ]),
+    `${indent}}`,
+  ];
+  const at = (base: number, off: number) => `${base + off}u`;
+  const scoreLines = (indent: string, expr: (t: number) => string) => range(kc * 8).map((t) => `${indent}sv${t} = ${expr(t)};`);
   const parts: Record<string, string[]> = {
     QSTAGE: [
       ...range(qLoads).map((u) => `  let qv${u} = qLoad(b, kvh, group, slot0, slots, lid + ${u * threads}u);`),
       ...range(qLoads).map((u) => `  qStore(lid + ${u * threads}u, qv${u});`),
     ],
+    // The next tile's K/V loads are in flight in registers while this tile computes.
     PREFETCH: range(kvLoads).flatMap((u) => [
       `  var kr${u} = tileLoad(false, kvBase, kvStep, t0, lid + ${u * threads}u);`,
       `  var vr${u} = tileLoad(true, kvBase, kvStep, t0, lid + ${u * threads}u);`,
@@ -101,17 +137,25 @@ export function unrollMma(body: string, dc: number, kc: number, ks: number, nsg 
       `      kr${u} = tileLoad(false, kvBase, kvStep, t0, lid + ${u * threads}u);`,
       `      vr${u} = tileLoad(true, kvBase, kvStep, t0, lid + ${u * threads}u);`,
     ]),
+    // Q: 16×DP per subgroup in registers for the whole key loop.
     QLOAD: [
-      ...range(dc).map((c) => `  let qf${c} = loadP(sgP + ${c * 16}u, PS);`),
+      ...range(dc).map((c) => `  var qf${c}: MatL;`),
+      ...perSg('  ', (_s, p) => range(dc).map((c) => `qf${c} = loadP(${at(p, c * 16)}, PS);`)),
       ...range(dc).map((c) => `  var acc${c} = zeroAcc();`),
     ],
-    SCORES: range(kc).map(
-      (j) =>
-        `    { var s = zeroAcc();${range(dc).map((c) => ` s = mma(qf${c}, loadKt(${j * 16 * ks + c * 16}u, KS), s);`).join('')} storeS(sgS + ${j * 16}u, s, SS); }`,
-    ),
-    // The softmax of my HALF = BK/2 keys of a tile, one register per key.
+    SCORES: range(kc).flatMap((j) => [
+      `    { var s = zeroAcc();${range(dc).map((c) => ` s = mma(qf${c}, loadKt(${j * 16 * ks + c * 16}u, KS), s);`).join('')}`,
+      ...perSg('      ', (sg) => [`storeS(${at(sg, j * 16)}, s, SS);`]),
+      '    }',
+    ]),
+    // The softmax of my HALF = BK/2 keys of a tile, one register per key; one branch on the softcap for all of them.
     SMAX: [
-      ...range(kc * 8).map((t) => `    var sv${t} = score2(ss[sBase + cb + ${t}u], scale2);`),
+      ...range(kc * 8).map((t) => `    var sv${t}: f32;`),
+      '    if (P.softcap > 0.0) {',
+      ...scoreLines('      ', (t) => `LOG2E * cappedScore(ss[sBase + cb + ${t}u] * P.scale)`),
+      '    } else {',
+      ...scoreLines('      ', (t) => `ss[sBase + cb + ${t}u] * scale2`),
+      '    }',
       '    if (!full) {',
       ...range(kc * 8).map((t) => `      if (!(t0 + cb + ${t}u >= lo && t0 + cb + ${t}u < hi && (!holes || neighborVisible(i, t0 + cb + ${t}u)))) { sv${t} = MASKED; }`),
       '    }',
@@ -123,18 +167,22 @@ export function unrollMma(body: string, dc: number, kc: number, ks: number, nsg 
       ...range(kc * 8).map((t) => `    ps[pBase + cb + ${t}u] = f16(pv${t});`),
     ],
     RESCALE: rounds.flatMap((cols) => [
-      ...cols.map((c, i) => `      storeS(sgS + ${i * 16}u, acc${c}, SS);`),
+      ...perSg('      ', (sg) => cols.map((c, i) => `storeS(${at(sg, i * 16)}, acc${c}, SS);`)),
       '      workgroupBarrier();',
       '      scaleRow(sBase, h, corrS[row]);',
       '      workgroupBarrier();',
-      ...cols.map((c, i) => `      acc${c} = loadS(sgS + ${i * 16}u, SS);`),
+      ...perSg('      ', (sg) => cols.map((c, i) => `acc${c} = loadS(${at(sg, i * 16)}, SS);`)),
       '      workgroupBarrier();',
     ]),
-    PV: range(kc).map(
-      (j) => `    { let pf = loadP(sgP + ${j * 16}u, PS);${range(dc).map((c) => ` acc${c} = mma(pf, loadV(${j * 16 * ks + c * 16}u, KS), acc${c});`).join('')} }`,
-    ),
+    PV: range(kc).flatMap((j) => [
+      '    {',
+      '      var pf: MatL;',
+      ...perSg('      ', (_s, p) => [`pf = loadP(${at(p, j * 16)}, PS);`]),
+      `     ${range(dc).map((c) => ` acc${c} = mma(pf, loadV(${c * 16 * VS + j * 16}u, VS), acc${c});`).join('')}`,
+      '    }',
+    ]),
     OUTPUT: rounds.flatMap((cols) => [
-      ...cols.map((c, i) => `  storeS(sgS + ${i * 16}u, acc${c}, SS);`),
+      ...perSg('  ', (sg) => cols.map((c, i) => `storeS(${at(sg, i * 16)}, acc${c}, SS);`)),
       '  workgroupBarrier();',
       `  if (rowLive) { writeRow(sBase, h, ${cols[0] * 16}u, orow, inv); }`,
       '  workgroupBarrier();',
@@ -151,8 +199,7 @@ export function unrollMma(body: string, dc: number, kc: number, ks: number, nsg 
  */
 export function mmaForwardPipeline(cache: PipelineCache, p: AttentionProblem, plan: MmaPlan, build: MmaBuild, saveLse = false): Promise<GPUComputePipeline> {
   const name = build === 'native' ? 'flash-mma' : 'flash-mma-emulated';
-  const { DP, BK, KS } = plan.consts;
-  const code = assembleShader(unrollMma(flashMmaWgsl, DP / 16, BK / 16, KS, plan.subgroups, saveLse), {
+  const code = assembleShader(unrollMma(flashMmaWgsl, plan.consts, saveLse), {
     dtype: p.dtype,
     consts: { HEAD_DIM: p.headDim, ...plan.consts, SUBGROUP_SYNC: build === 'native' && process.env.ATTNPROF_MMA_SYNC === 'subgroup' ? 1 : 0 },
     mask: true,

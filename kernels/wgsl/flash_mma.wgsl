@@ -41,7 +41,7 @@ const RESCALE_LOG: f32 = 8.0 * LOG2E;   // e^8 in base 2: P ≤ e^8 still fits f
 // relying on the 32 invocations of a subgroup executing the matrix store and the loads after it in step.
 
 var<workgroup> kt: array<f16, BK * KS>;          // K tile, [key][d], row stride KS
-var<workgroup> vt: array<f16, BK * KS>;          // V tile, [key][d]
+var<workgroup> vt: array<f16, DP * VS>;          // V tile transposed, [d][key], row stride VS
 var<workgroup> ss: array<f32, NSG * 16u * SS>;   // per subgroup: S (16 × BK), or O blocks when rescaling/writing
 var<workgroup> ps: array<f16, NSG * 16u * PS>;   // per subgroup: P (16 × BK); Q (16 × DP) before the loop
 var<workgroup> rowStat: array<f32, BQ * 2u>;     // the two halves' tile maxima (then sums) of each row
@@ -90,14 +90,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   for (var item = lid; item < BK * DP; item += THREADS) {
     if (item % DP >= HEAD_DIM) {
       kt[(item / DP) * KS + item % DP] = f16(0.0);
-      vt[(item / DP) * KS + item % DP] = f16(0.0);
+      vt[(item % DP) * VS + item / DP] = f16(0.0);
     }
   }
   workgroupBarrier();
-  // Per-subgroup offsets into ss and ps; the matrix code below is unrolled by flash_mma.ts (constant indices:
-  // no arrays of matrices, which would live in local memory).
-  let sgS = sg * 16u * SS;
-  let sgP = sg * 16u * PS;
+  // The matrix code below is unrolled by flash_mma.ts: constant indices (no arrays of matrices, which would live in
+  // local memory), and a subgroup's own blocks of ss and ps addressed in a switch over the subgroup, each case with
+  // literal offsets.
 //@QLOAD
 
   var m = MASKED;     // the row's reference maximum
@@ -170,12 +169,6 @@ fn nextTile(b: u32, i0: u32, i1: u32, t: u32, kEnd: u32) -> u32 {
   return n;
 }
 
-// A score in base 2: s·scale·log2 e, or the softcapped score times log2 e (P.softcap is uniform: no divergence).
-fn score2(s: f32, scale2: f32) -> f32 {
-  if (P.softcap > 0.0) { return LOG2E * capScore(s * P.scale); }
-  return s * scale2;
-}
-
 // One vec4 of the K (or V) tile at `item` = key·D4 + column/4; zero past the keys (a branch-free load).
 fn tileLoad(isV: bool, kvBase: u32, kvStep: u32, t0: u32, item: u32) -> vec4<f16> {
   let key = item / D4;
@@ -190,7 +183,10 @@ fn tileStore(item: u32, kv: vec4<f16>, vv: vec4<f16>) {
   if (item < BK * D4) {
     let at = (item / D4) * KS + (item % D4) * 4u;
     kt[at] = kv.x; kt[at + 1u] = kv.y; kt[at + 2u] = kv.z; kt[at + 3u] = kv.w;
-    vt[at] = vv.x; vt[at + 1u] = vv.y; vt[at + 2u] = vv.z; vt[at + 3u] = vv.w;
+    // V transposed: P·V loads it column-major with each lane's key pairs adjacent, one 32-bit word (row-major it
+    // took two 16-bit loads per pair on the H200).
+    let vat = (item % D4) * 4u * VS + item / D4;
+    vt[vat] = vv.x; vt[vat + VS] = vv.y; vt[vat + 2u * VS] = vv.z; vt[vat + 3u * VS] = vv.w;
   }
 }
 

@@ -32,7 +32,7 @@ fn loadKt(off: u32, stride: u32) -> MatR {
 }
 fn loadV(off: u32, stride: u32) -> MatR {
   var m: MatR;
-  for (var e = 0u; e < 256u; e++) { m.v[e] = vt[off + (e / 16u) * stride + e % 16u]; }
+  for (var e = 0u; e < 256u; e++) { m.v[e] = vt[off + (e % 16u) * stride + e / 16u]; }
   return m;
 }
 fn storeS(off: u32, m: MatAcc, stride: u32) {

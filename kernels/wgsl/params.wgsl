@@ -41,9 +41,12 @@ fn kvRow(b: u32, kvh: u32, j: u32) -> u32 {
 const MASKED: f32 = -3.0e38;
 
 fn capScore(s: f32) -> f32 {
-  if (P.softcap > 0.0) {
-    // tanh saturates to ±1 in f32 long before 15; clamping avoids exp overflow inside some tanh lowerings.
-    return P.softcap * tanh(clamp(s / P.softcap, -15.0, 15.0));
-  }
+  if (P.softcap > 0.0) { return cappedScore(s); }
   return s;
+}
+
+// The softcapped score, for a caller that has already branched on P.softcap > 0 (once for many scores).
+fn cappedScore(s: f32) -> f32 {
+  // tanh saturates to ±1 in f32 long before 15; clamping avoids exp overflow inside some tanh lowerings.
+  return P.softcap * tanh(clamp(s / P.softcap, -15.0, 15.0));
 }

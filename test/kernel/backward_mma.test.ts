@@ -175,12 +175,14 @@ describe('flash-mma training host code', () => {
     for (const [pass, body] of [['dkv', dkvWgsl], ['dq', dqWgsl]] as const) {
       const code = unrollMmaBackward(body, pass, consts);
       assert.doesNotMatch(code, /for \(var t = 0u; t < HALF/, pass);
-      assert.match(code, /f16\(exp\(capScore\(st\[sBase \+ cb \+ 31u\] \* P\.scale\)/, pass);
+      assert.match(code, /f16\(exp\(cappedScore\(st\[sBase \+ cb \+ 31u\] \* P\.scale\)/, pass);
+      assert.match(code, /f16\(exp\(st\[sBase \+ cb \+ 31u\] \* P\.scale - /, `${pass}: no softcap call without a softcap`);
+      assert.match(code, /if \(P\.softcap > 0\.0\) \{\n {6}if \(full\) \{/, `${pass}: one softcap branch for all the lane's columns`);
       assert.doesNotMatch(code, /cb \+ 32u/, pass);
       assert.match(code, /var pp15: vec2<f16>;/, pass);
       assert.doesNotMatch(code, /pp16/, pass);
       assert.doesNotMatch(code, /f32\(pt\[/, `${pass}: P is not read back`);
-      assert.match(code, /if \(full\) \{\n {6}pp0 = vec2<f16>\(f16\(exp\(/, `${pass}: no mask where the lane's columns are all visible`);
+      assert.match(code, /if \(full\) \{\n {8}pp0 = vec2<f16>\(f16\(exp\(/, `${pass}: no mask where the lane's columns are all visible`);
       assert.match(code, /pp0 = vec2<f16>\(f16\(select\(0\.0, exp\(/, `${pass}: the masked branch`);
       assert.match(code, /let full = !holes && /, `${pass}: a 2-D neighbourhood always takes the masked branch`);
       assert.match(code, /pp0 = vec2<f16>\(f16\(select\(0\.0, exp\(.*&& \(!holes \|\| neighborVisible\(/, `${pass}: the masked branch tests the neighbourhood`);
@@ -188,7 +190,7 @@ describe('flash-mma training host code', () => {
       assert.doesNotMatch(reread, /pp0/, pass);
       assert.doesNotMatch(reread, /for \(var t = 0u; t < HALF/, pass);
       assert.match(reread, /let p = f32\(pt\[pBase \+ cb \+ 31u\]\)/, pass);
-      assert.match(reread, /if \(full\) \{\n {6}pt\[pBase \+ cb \+ 0u\] = f16\(exp\(/, `${pass}: P stored as computed`);
+      assert.match(reread, /if \(full\) \{\n {8}pt\[pBase \+ cb \+ 0u\] = f16\(exp\(/, `${pass}: P stored as computed`);
     }
     // The plan keeps P in registers up to 64-wide tiles (16 registers of pairs) and reads it back past them.
     const tiles = (env?: string) => {
@@ -213,8 +215,9 @@ describe('flash-mma training host code', () => {
   });
 
   test('the forward writes the log-sum-exp only in its training build', () => {
-    assert.doesNotMatch(unrollMma(flashMmaWgsl, 4, 1, 72), /lse\[/);
-    assert.match(unrollMma(flashMmaWgsl, 4, 1, 72, 4, true), /lse\[\(b \* P.heads \+ kvh \* group\) \* P.nq \+ slot\] = /);
+    const consts = { NSG: 4, BK: 16, DP: 64, KS: 72, SS: 20, PS: 72, VS: 18 };
+    assert.doesNotMatch(unrollMma(flashMmaWgsl, consts), /lse\[/);
+    assert.match(unrollMma(flashMmaWgsl, consts, true), /lse\[\(b \* P.heads \+ kvh \* group\) \* P.nq \+ slot\] = /);
   });
 
   test('the backward plan fits the adapter for every head dim the forward takes, in both builds', () => {

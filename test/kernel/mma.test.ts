@@ -81,14 +81,23 @@ describe('flash-mma matches the float64 reference', () => {
 });
 
 describe('flash-mma host code', () => {
-  test('unrolled WGSL has no sections left and one variable per fragment and accumulator', () => {
-    const code = unrollMma(flashMmaWgsl, 5, 1, 88);
+  test('unrolled WGSL has no sections left, one variable per fragment and accumulator, constant matrix offsets', () => {
+    const code = unrollMma(flashMmaWgsl, { NSG: 2, BK: 16, DP: 80, KS: 88, SS: 20, PS: 88, VS: 18 });
     assert.doesNotMatch(code, /^\/\/@/m);
     for (let c = 0; c < 5; c++) {
-      assert.match(code, new RegExp(`let qf${c} = loadP`));
+      assert.match(code, new RegExp(`var qf${c}: MatL;`));
+      // Subgroup 1's Q fragment c sits at row 16 of ps: 16·PS + 16·c.
+      assert.match(code, new RegExp(`qf${c} = loadP\\(${16 * 88 + 16 * c}u, PS\\);`));
       assert.match(code, new RegExp(`var acc${c} = zeroAcc\\(\\)`));
+      // V transposed: block c of the head dim starts at row 16·c of vt.
+      assert.match(code, new RegExp(`acc${c} = mma\\(pf, loadV\\(${c * 16 * 18}u, VS\\), acc${c}\\)`));
     }
     assert.doesNotMatch(code, /qf5|acc5/);
+    // No matrix operation takes a dynamic offset: one literal per subgroup.
+    assert.doesNotMatch(code, /(loadP|storeS|loadS|loadV|loadKt)\([a-z]/);
+    assert.match(code, /case 1u, default: \{\n\s*storeS\(320u, s, SS\);/);
+    // One branch on the softcap for all the lane's scores.
+    assert.equal(code.match(/if \(P\.softcap > 0\.0\)/g)?.length, 1);
   });
 
   test('the plan fits the adapter and pads the head dim to the matrix tile', () => {
