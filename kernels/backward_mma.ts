@@ -212,6 +212,7 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
   const qc = BT / 16;
   const threads = 32 * NSG;
   const loads = tileLoads(consts);
+  const cols = Math.ceil(BT / threads);
   const item = (u: number) => `lid + ${u * threads}u`;
   // Tensors of the streamed tiles A and B (rowLoad's 0 q, 1 k, 2 v, 3 dO).
   const [wa, wb] = pass === 'dkv' ? [0, 3] : [1, 2];
@@ -260,6 +261,10 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
           `      br${u} = rowLoad(${wb}u, first, valid, ${item(u)}, BT);`,
         ])
       : [],
+    // dK/dV: the next query tile's column metadata (colLoad: visible keys, lse, D), a tile ahead as Q and dO.
+    COLPREFETCH: range(cols).map((u) => `  var cm${u} = colLoad(b, headRows, qTiles, tiles, tile, ${item(u)});`),
+    COLSTORE: range(cols).map((u) => `    colStore(${item(u)}, cm${u});`),
+    COLNEXT: range(cols).map((u) => `      cm${u} = colLoad(b, headRows, qTiles, tiles, next, ${item(u)});`),
     SCORES: products('xf', 'rightAT'),
     DP: products('yf', 'rightBT'),
     DX: accumulate('accX', 'rightA'),

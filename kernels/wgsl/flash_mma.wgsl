@@ -82,6 +82,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let hull = rowsHull(b, iFirst, iLast);
   let kEnd = hull.y;
 
+  // K/V tiles, invisible ones skipped: the next tile's loads are in flight (in registers) while this tile is
+  // computed — the first tile's already while Q is staged.
+  var t0 = nextTile(b, iFirst, iLast, (hull.x / BK) * BK, kEnd);
+//@PREFETCH
+
   // Stage Q (f16, zero-padded to DP columns) through ps and keep 16×DP of it per subgroup in registers. Every
   // load of an invocation is issued before the first store (unrolled by flash_mma.ts): global memory latency is
   // paid once, not once per item.
@@ -104,9 +109,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let sBase = row * SS;
   let pBase = row * PS;
 
-  // K/V tiles, invisible ones skipped: the next tile's loads are in flight (in registers) while this tile is computed.
-  var t0 = nextTile(b, iFirst, iLast, (hull.x / BK) * BK, kEnd);
-//@PREFETCH
   while (t0 < kEnd) {
     let nt = nextTile(b, iFirst, iLast, t0 + BK, kEnd);
     workgroupBarrier();   // every subgroup is done with the previous tiles (and with Q in ps)

@@ -6,7 +6,7 @@
 // Query tiles whose rows see none of the workgroup's keys are never loaded (by the key hull of the tile's rows,
 // mask.wgsl's rowsHull). The next visible
 // tile's Q and dO are loaded into registers while this one is computed (where that takes few registers; see
-// backward_mma.ts). The matrix code is unrolled by
+// backward_mma.ts), and so are its rows' log-sum-exp, D and visible keys (always: four registers per column). The matrix code is unrolled by
 // backward_mma.ts (one variable per fragment and accumulator, constant offsets).
 @group(0) @binding(9) var<storage, read_write> dk: array<vec4<elem>>;
 @group(0) @binding(10) var<storage, read_write> dv: array<vec4<elem>>;
@@ -42,11 +42,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let sgP = sg * 16u * PS;
   let holes = rangeHasHoles();       // a 2-D neighbourhood: keys inside a row's [lo, hi) may still be masked
 
-  padTiles(lid);
-  stageFragments(lid, 1u, 2u, kvFirst + t0, select(0u, P.nk - t0, t0 < P.nk));
-  workgroupBarrier();
-//@FRAGS
-
+  // The first visible query tile's loads (and its columns' metadata) are issued before the fragments are staged,
+  // so the two global latencies overlap.
   let qTiles = (P.nq + BT - 1u) / BT;
   let tiles = group * qTiles;
   let headRows = (b * P.heads + kvh * group) * P.nq;   // the group's first query row
@@ -54,6 +51,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let first0 = headRows + (tile / qTiles) * P.nq + (tile % qTiles) * BT;
   let valid0 = select(0u, min(BT, P.nq - (tile % qTiles) * BT), tile < tiles);
 //@PREFETCH
+//@COLPREFETCH
+
+  padTiles(lid);
+  stageFragments(lid, 1u, 2u, kvFirst + t0, select(0u, P.nk - t0, t0 < P.nk));
+  workgroupBarrier();
+//@FRAGS
+
   loop {
     if (tile >= tiles) { break; }
     let i0 = (tile % qTiles) * BT;
@@ -62,23 +66,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let validNow = min(BT, P.nq - i0);
     workgroupBarrier();   // every subgroup is done with the previous tile
 //@STORE
-    for (var x = lid; x < BT; x += THREADS) {
-      let i = i0 + x;
-      let live = i < P.nq;
-      let range = visibleRange(b, min(i, P.nq - 1u));
-      let at = colAt(x);
-      colLo[at] = select(0u, range.x, live);
-      colHi[at] = select(0u, range.y, live);
-      let row = rows0 + min(i, P.nq - 1u);
-      colLse[at] = lse[row];
-      colD[at] = rowD[row];
-    }
+//@COLSTORE
     workgroupBarrier();
     let next = nextTile(b, t0, qTiles, tiles, tile + 1u);
     if (next < tiles) {
       let first = headRows + (next / qTiles) * P.nq + (next % qTiles) * BT;
       let valid = min(BT, P.nq - (next % qTiles) * BT);
 //@NEXT
+//@COLNEXT
     }
 
     // Sᵀ = K·Qᵀ for my subgroup's 16 keys, into st.
@@ -119,6 +114,28 @@ fn nextTile(b: u32, t0: u32, qTiles: u32, tiles: u32, start: u32) -> u32 {
     tile++;
   }
   return tile;
+}
+
+// Column x of query tile `tile` (the tile's row i0 + x): its visible keys [lo, hi) as bits, log-sum-exp and D; a
+// column past the rows (or of no tile) sees no key. Loaded into registers a tile ahead (backward_mma.ts), stored by
+// colStore when the tile's turn comes.
+fn colLoad(b: u32, headRows: u32, qTiles: u32, tiles: u32, tile: u32, x: u32) -> vec4<f32> {
+  let i = (tile % qTiles) * BT + x;
+  let live = i < P.nq && tile < tiles;
+  let ii = min(i, P.nq - 1u);
+  let range = visibleRange(b, ii);
+  let row = select(headRows, headRows + (tile / qTiles) * P.nq + ii, live);
+  return vec4<f32>(bitcast<f32>(select(0u, range.x, live)), bitcast<f32>(select(0u, range.y, live)), lse[row], rowD[row]);
+}
+
+fn colStore(x: u32, c: vec4<f32>) {
+  if (x < BT) {
+    let at = colAt(x);
+    colLo[at] = bitcast<u32>(c.x);
+    colHi[at] = bitcast<u32>(c.y);
+    colLse[at] = c.z;
+    colD[at] = c.w;
+  }
 }
 
 // One output round: my key's row of width 16·n stored in st, my half of it, from head-dim column c0.

@@ -49,15 +49,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let kEnd = hull.y;
   let holes = rangeHasHoles();                // a 2-D neighbourhood: keys inside [lo, hi) may still be masked
 
+  // The first K/V tile's loads are issued before the fragments are staged, so the two global latencies overlap.
+  var t0 = (kStart / BT) * BT;
+  let first0 = kvFirst + t0;
+  let valid0 = select(0u, min(BT, P.nk - t0), t0 < P.nk);
+//@PREFETCH
+
   padTiles(lid);
   stageFragments(lid, 0u, 3u, rowBase + slot0, slots - slot0);
   workgroupBarrier();
 //@FRAGS
 
-  var t0 = (kStart / BT) * BT;
-  let first0 = kvFirst + t0;
-  let valid0 = select(0u, min(BT, P.nk - t0), t0 < P.nk);
-//@PREFETCH
   for (; t0 < kEnd; t0 += BT) {
     let firstNow = kvFirst + t0;            // this tile's keys (read here when not prefetched)
     let validNow = min(BT, P.nk - t0);
