@@ -179,6 +179,15 @@ const TOLERANCE = { f32: 2e-4, f16: 8e-3 } as const;
 /** Inputs smaller than this are copied so iterations rotate through them and no cache serves a repeat. */
 const ROTATE_BELOW_BYTES = 128 * 1024 * 1024;
 const MAX_TIMED_PASSES = 2048; // a query set holds at most 4096 timestamps
+/**
+ * Iterations shorter than this are submitted several at a time, back to back (each with its own timestamps), so the
+ * GPU is not left idle between them while the host reads the last one back: a GPU idle most of the time lowers its
+ * clocks, and a short kernel then measured 2–3× slower than under load (the decode step on the H200, 2026-11-30).
+ * PyTorch's timing (CUDA events around queued launches) keeps its GPU busy the same way.
+ */
+const BATCH_TARGET_MS = 4;
+/** The most iterations one submission holds. */
+const MAX_BATCH = 64;
 
 /** Why a kernel cannot take this problem (a layout or mask it does not read yet), or undefined. */
 export function problemGap(kernel: Pick<AttentionKernel, 'name' | 'supports'>, p: AttentionProblem): string | undefined {
@@ -217,8 +226,8 @@ function inputSetCount(p: AttentionProblem, mode: RunMode): number {
 /**
  * A kernel's time limit. `fits(n)`: whether n more iterations fit at the pace seen so far (the slowest iteration
  * observed; before the first, the engine's estimate). The caller keeps one iteration of margin for the GPU's jitter.
- * `wait`: a GPU wait gives up at the limit, or, for an iteration the pace said would fit, once it has run four times
- * the slowest one seen: only a runaway iteration is cut, not one a busy machine slowed a little.
+ * `wait`: a GPU wait gives up at the limit, or, for iterations the pace said would fit, once they have run four times
+ * as long as the slowest pace seen: only a runaway iteration is cut, not one a busy machine slowed a little.
  */
 function timeLimit(maxSeconds: number | undefined, started: number, estimateMs: number | undefined) {
   const deadline = maxSeconds !== undefined && Number.isFinite(maxSeconds) ? started + maxSeconds * 1000 : Infinity;
@@ -230,12 +239,12 @@ function timeLimit(maxSeconds: number | undefined, started: number, estimateMs: 
     observed: (ms: number) => {
       slowestMs = Math.max(slowestMs, ms);
     },
-    async wait(work: Promise<unknown>, what: string): Promise<void> {
+    async wait(work: Promise<unknown>, what: string, iterations = 1): Promise<void> {
       if (deadline === Infinity) {
         await work;
         return;
       }
-      const giveUpAt = Math.max(deadline, slowestMs > 0 ? performance.now() + 4 * slowestMs : deadline);
+      const giveUpAt = Math.max(deadline, slowestMs > 0 ? performance.now() + 4 * slowestMs * iterations : deadline);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const over = new Promise<'over'>((resolve) => {
         timer = setTimeout(() => resolve('over'), Math.max(0, giveUpAt - performance.now()));
@@ -497,34 +506,39 @@ async function runKernel(
   const prepared = await kernel.prepare(ctx, alloc, cache, p, io);
   const passCount = prepared.passesFor(0).length;
   const useTimestamps = ctx.hasTimestamps && passCount <= MAX_TIMED_PASSES;
+  const maxBatch = useTimestamps ? Math.max(1, Math.min(MAX_BATCH, Math.floor(MAX_TIMED_PASSES / passCount))) : MAX_BATCH;
   const notes = [...prepared.notes];
   if (ctx.hasTimestamps && !useTimestamps) notes.push(`${passCount} passes per iteration: timed by wall clock only.`);
   let querySet: GPUQuerySet | undefined;
   let resolveBuffer: GPUBuffer | undefined;
   let readBuffer: GPUBuffer | undefined;
   if (useTimestamps) {
-    querySet = device.createQuerySet({ label: `${kernel.name} timestamps`, type: 'timestamp', count: 2 * passCount });
-    resolveBuffer = alloc.create('timestamps', 'profiler', 16 * passCount, GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC);
-    readBuffer = alloc.create('timestamps readback', 'profiler', 16 * passCount, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+    const stamps = 2 * passCount * maxBatch;
+    querySet = device.createQuerySet({ label: `${kernel.name} timestamps`, type: 'timestamp', count: stamps });
+    resolveBuffer = alloc.create('timestamps', 'profiler', 8 * stamps, GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC);
+    readBuffer = alloc.create('timestamps readback', 'profiler', 8 * stamps, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
   }
 
-  const encodeIteration = (passes: KernelPass[], timed = true): GPUCommandBuffer => {
+  // One submission: the iterations' passes back to back, iteration j's timestamps at 2·passCount·j onwards.
+  const encodeBatch = (batchPasses: KernelPass[][]): GPUCommandBuffer => {
     const encoder = device.createCommandEncoder({ label: kernel.name });
-    passes.forEach((pass, i) => {
-      const cp = encoder.beginComputePass({
-        label: pass.name,
-        timestampWrites: querySet && timed
-          ? { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 }
-          : undefined,
+    batchPasses.forEach((passes, j) => {
+      passes.forEach((pass, i) => {
+        const at = 2 * passCount * j + 2 * i;
+        const cp = encoder.beginComputePass({
+          label: pass.name,
+          timestampWrites: querySet ? { querySet, beginningOfPassWriteIndex: at, endOfPassWriteIndex: at + 1 } : undefined,
+        });
+        cp.setPipeline(pass.pipeline);
+        cp.setBindGroup(0, pass.bindGroup);
+        cp.dispatchWorkgroups(...pass.workgroups);
+        cp.end();
       });
-      cp.setPipeline(pass.pipeline);
-      cp.setBindGroup(0, pass.bindGroup);
-      cp.dispatchWorkgroups(...pass.workgroups);
-      cp.end();
     });
-    if (querySet && resolveBuffer && readBuffer && timed) {
-      encoder.resolveQuerySet(querySet, 0, 2 * passes.length, resolveBuffer, 0);
-      encoder.copyBufferToBuffer(resolveBuffer, 0, readBuffer, 0, 16 * passes.length);
+    if (querySet && resolveBuffer && readBuffer) {
+      const count = 2 * passCount * batchPasses.length;
+      encoder.resolveQuerySet(querySet, 0, count, resolveBuffer, 0);
+      encoder.copyBufferToBuffer(resolveBuffer, 0, readBuffer, 0, 8 * count);
     }
     return encoder.finish();
   };
@@ -543,10 +557,13 @@ async function runKernel(
   const warmupMs = options.warmupMs ?? (ctx.adapter.isFallback ? 0 : 500);
   let warmIterations = 0;
   let warmupCut = false;
-  for (let it = -warmup; it < iterations; it++) {
+  // Iterations per submission: one until an iteration has been seen, then as many as fill BATCH_TARGET_MS.
+  let batch = 1;
+  let submitted = 0;
+  for (let it = -warmup; it < iterations; ) {
     throwIfCancelled(options.signal);
     // Extend the warm-up (bounded) until the GPU has been busy for warmupMs, while a timed iteration still fits after it.
-    if (it === 0 && performance.now() - started < warmupMs && warmIterations < 1000 && limit.fits(3)) it = -1;
+    if (it === 0 && performance.now() - started < warmupMs && warmIterations < 1000 && limit.fits(3)) it = -batch;
     // Under a time limit, warm-up stops where one more would leave no room for a timed iteration (and a margin).
     if (it < 0 && !limit.fits(3)) {
       warmupCut = warmIterations < warmup;
@@ -556,15 +573,21 @@ async function runKernel(
       notes.push(`stopped after ${it} iteration${it === 1 ? '' : 's'}: the next could pass the time limit (${limit.seconds} s).`);
       break;
     }
-    if (it < 0) warmIterations++;
+    // A submission holds only warm-ups or only timed iterations, and no more than the time limit leaves room for.
+    let count = Math.min(batch, it < 0 ? -it : iterations - it);
+    while (count > 1 && !limit.fits(count + 1)) count--;
+    if (it < 0) warmIterations += count;
     options.onStep?.(kernel.name, warmIterations + Math.max(it, 0), warmIterations + iterations);
-    const passes = prepared.passesFor(warmIterations + Math.max(it, 0));
-    const commands = await checked(ctx, `${kernel.name}: encoding`, () => encodeIteration(passes));
+    const batchPasses = Array.from({ length: count }, (_, j) => prepared.passesFor(submitted + j));
+    submitted += count;
+    const commands = await checked(ctx, `${kernel.name}: encoding`, () => encodeBatch(batchPasses));
     const t0 = performance.now();
     device.queue.submit([commands]);
-    await limit.wait(device.queue.onSubmittedWorkDone(), it < 0 ? 'a warm-up iteration' : it === 0 ? 'its first timed iteration' : `timed iteration ${it + 1}`);
+    const what = it < 0 ? 'a warm-up iteration' : it === 0 ? 'its first timed iteration' : count > 1 ? `timed iterations ${it + 1}–${it + count}` : `timed iteration ${it + 1}`;
+    await limit.wait(device.queue.onSubmittedWorkDone(), what, count);
     const t1 = performance.now();
-    limit.observed(t1 - t0);
+    const perIterationMs = (t1 - t0) / count;
+    limit.observed(perIterationMs);
     const failure = ctx.lost() ?? ctx.takeError();
     if (failure) throw new GpuError(failure);
     let stamps: BigUint64Array | undefined;
@@ -573,48 +596,60 @@ async function runKernel(
       stamps = new BigUint64Array(readBuffer.getMappedRange().slice(0));
       readBuffer.unmap();
     }
+    // The GPU time of one iteration (wall clock without timestamps) sizes the next submission.
+    const gpuIterationMs = stamps ? Number(stamps[2 * passCount * count - 1] - stamps[0]) / 1e6 / count : perIterationMs;
+    batch = Math.max(1, Math.min(maxBatch, Math.floor(BATCH_TARGET_MS / Math.max(gpuIterationMs, 1e-3))));
+    let first = 0;
     if (it < 0) {
+      it += count;
       // A warm-up after which no timed iteration fits is the one timed iteration: a measurement rather than none.
       if (limit.fits(2)) continue;
       warmIterations--;
       it = 0;
-      notes.push(`timed 1 iteration without warm-up: one iteration takes about ${(t1 - t0).toFixed(0)} ms, the time limit is ${limit.seconds} s.`);
+      first = count - 1;
+      notes.push(`timed 1 iteration without warm-up: one iteration takes about ${perIterationMs.toFixed(0)} ms, the time limit is ${limit.seconds} s.`);
     }
-    wallMs.push(t1 - t0);
-    if (stamps) {
-      firstNs ??= stamps[0];
-      const begin = stamps[0];
-      const end = stamps[2 * passes.length - 1];
-      const trace: IterationTrace = {
-        startMs: Number(begin - firstNs) / 1e6,
-        durationMs: Number(end - begin) / 1e6,
-        passes: [],
-      };
-      const perName = new Map<string, number>();
-      for (let i = 0; i < passes.length; i++) {
-        const s = stamps[2 * i];
-        const e = stamps[2 * i + 1];
-        // Some drivers report an end before its begin for very short passes; such an interval is dropped.
-        const dur = e >= s ? Number(e - s) / 1e6 : 0;
-        const step = passes[i].step;
-        trace.passes.push({ name: passes[i].name, startMs: Number(s - firstNs) / 1e6, durationMs: dur, ...(step ? { step } : {}) });
-        perName.set(passes[i].name, (perName.get(passes[i].name) ?? 0) + dur);
-      }
-      for (const [name, ms] of perName) {
-        const same = passes.filter((x) => x.name === name);
-        const entry = passSamples.get(name) ?? { ms: [], perIteration: same.length, ...(same[0].step ? { step: same[0].step } : {}) };
-        entry.ms.push(ms);
-        passSamples.set(name, entry);
-      }
-      gpuMs.push(trace.durationMs);
-      traces.push(trace);
-      for (const step of ['forward', 'backward'] as const) {
-        const of = trace.passes.filter((x) => x.step === step);
-        if (of.length) stepMs[step].push(Math.max(...of.map((x) => x.startMs + x.durationMs)) - of[0].startMs);
+    for (let j = first; j < count; j++) {
+      const passes = batchPasses[j];
+      // Wall time per iteration: the submission's, shared evenly by its iterations.
+      wallMs.push(perIterationMs);
+      if (stamps) {
+        const at = 2 * passCount * j;
+        firstNs ??= stamps[at];
+        const begin = stamps[at];
+        const end = stamps[at + 2 * passes.length - 1];
+        const trace: IterationTrace = {
+          startMs: Number(begin - firstNs) / 1e6,
+          durationMs: Number(end - begin) / 1e6,
+          passes: [],
+        };
+        const perName = new Map<string, number>();
+        for (let i = 0; i < passes.length; i++) {
+          const s = stamps[at + 2 * i];
+          const e = stamps[at + 2 * i + 1];
+          // Some drivers report an end before its begin for very short passes; such an interval is dropped.
+          const dur = e >= s ? Number(e - s) / 1e6 : 0;
+          const step = passes[i].step;
+          trace.passes.push({ name: passes[i].name, startMs: Number(s - firstNs) / 1e6, durationMs: dur, ...(step ? { step } : {}) });
+          perName.set(passes[i].name, (perName.get(passes[i].name) ?? 0) + dur);
+        }
+        for (const [name, ms] of perName) {
+          const same = passes.filter((x) => x.name === name);
+          const entry = passSamples.get(name) ?? { ms: [], perIteration: same.length, ...(same[0].step ? { step: same[0].step } : {}) };
+          entry.ms.push(ms);
+          passSamples.set(name, entry);
+        }
+        gpuMs.push(trace.durationMs);
+        traces.push(trace);
+        for (const step of ['forward', 'backward'] as const) {
+          const of = trace.passes.filter((x) => x.step === step);
+          if (of.length) stepMs[step].push(Math.max(...of.map((x) => x.startMs + x.durationMs)) - of[0].startMs);
+        }
       }
     }
-    const done = it + 1;
-    if (done % 5 === 0 || done === iterations) progress(`${kernel.name}: iteration ${done}/${iterations}`);
+    const before = it;
+    it += count - first;
+    if (Math.floor(it / 5) > Math.floor(before / 5) || it === iterations) progress(`${kernel.name}: iteration ${it}/${iterations}`);
   }
   if (warmupCut) notes.push(`warm-up: ${warmIterations} of ${warmup} iterations (the time limit, ${limit.seconds} s, left no room for more).`);
   else if (warmIterations > warmup) notes.push(`warm-up: ${warmIterations} iterations (≥ ${warmupMs} ms of GPU load before timing).`);
