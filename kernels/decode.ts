@@ -18,10 +18,12 @@ import { PipelineCache, assembleShader, expandSections } from './shader';
  */
 export const MAX_DECODE_ROWS = 16;
 /**
- * Workgroups the one-shot pass wants (the H200 has 132 SMs): 64-key splits on the qwen2-decode shape measured
- * faster than 128-key ones in two H200 calls (176 µs against 204 µs; 179 µs against 274 µs; BENCHMARKS.md).
+ * Workgroups the one-shot pass wants (the H200 has 132 SMs): on the qwen2-decode shape, 128-key splits (1024
+ * workgroups) took 89.0 µs against 97.3 µs with 64-key ones and 216 µs with 256-key ones, the iterations submitted
+ * back to back (H200, 2026-11-30, BENCHMARKS.md). Measured one iteration at a time, with the GPU idle between them,
+ * 64-key splits had looked faster.
  */
-const TARGET_WORKGROUPS = 2048;
+const TARGET_WORKGROUPS = 1024;
 /** Fewer keys per split than this cost more in partial results (ROWS·D f32 per split) than they gain. */
 const MIN_SPLIT_KEYS = 64;
 /** Invocations per workgroup. */

@@ -130,11 +130,11 @@ describe('key-parallel decode matches the float64 reference', () => {
 });
 
 describe('key-parallel decode plan', () => {
-  test('the Qwen2-7B decode step (b8, 4k, 7 rows, D = 128, f16): one-shot, 2048 workgroups of 64 keys', async () => {
+  test('the Qwen2-7B decode step (b8, 4k, 7 rows, D = 128, f16): one-shot, 1024 workgroups of 128 keys', async () => {
     const plan = keyPlan(decode({ batch: 8, seqLenK: 4096 }));
-    assert.equal(plan.splits, 64);
-    assert.equal(plan.splitKeys, 64);
-    assert.equal(plan.shape.sk, 64);
+    assert.equal(plan.splits, 32);
+    assert.equal(plan.splitKeys, 128);
+    assert.equal(plan.shape.sk, 128);
     assert.ok(plan.workgroupBytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
   });
 
