@@ -227,18 +227,30 @@ const COMBINE_THREADS = 64;
 /** Splits whose partials one invocation of the combine pass loads together (host-unrolled). */
 const COMBINE_GROUP = 16;
 
-/** The combine pass's //@MERGE: groups of splits, each group's loads issued before its first use. */
+/**
+ * The combine pass's //@MERGE: groups of splits, each group's loads issued before its first use, merged into the
+ * running sums lt, at relative to the running max mMax. (A first loop taking the max over every split's statistics
+ * waited on one load per split: 16.4 µs for 32 splits on the H200.)
+ */
 export function combineSections(body: string, splits: number): string {
   const g = Math.min(COMBINE_GROUP, splits);
   const ragged = splits % g !== 0;
+  const js = Array.from({ length: g }, (_, j) => j);
   const lines = [`  for (var s0 = 0u; s0 < ${splits}u; s0 += ${g}u) {`];
-  for (let j = 0; j < g; j++) {
+  for (const j of js) {
     const s = ragged ? `min(s0 + ${j}u, ${splits - 1}u)` : `(s0 + ${j}u)`;
     lines.push(`    let st${j} = stats[${s} * rows + row];`, `    let pa${j} = partial[(${s} * rows + row) * D4 + c];`);
   }
-  for (let j = 0; j < g; j++) {
+  // A split counts where it saw a key (and, in a ragged last group, exists): its max, else MASKED.
+  for (const j of js) {
     const ok = ragged ? ` && s0 + ${j}u < ${splits}u` : '';
-    lines.push(`    let w${j} = select(0.0, exp(st${j}.x - mMax), st${j}.y > 0.0${ok});`, `    lt = fma(w${j}, st${j}.y, lt);`, `    at = fma(vec4<f32>(w${j}), pa${j}, at);`);
+    lines.push(`    let m${j} = select(MASKED, st${j}.x, st${j}.y > 0.0${ok});`);
+  }
+  lines.push(`    let mNew = max(mMax, ${js.reduce((acc, j) => (acc ? `max(${acc}, m${j})` : `m${j}`), '')});`);
+  // exp(MASKED − mNew) is 0 and exp(0) is 1: no test needed while no split has seen a key (lt and at are still 0).
+  lines.push('    let keep = exp(mMax - mNew);', '    lt *= keep;', '    at *= keep;', '    mMax = mNew;');
+  for (const j of js) {
+    lines.push(`    let w${j} = select(0.0, exp(m${j} - mNew), m${j} > MASKED);`, `    lt = fma(w${j}, st${j}.y, lt);`, `    at = fma(vec4<f32>(w${j}), pa${j}, at);`);
   }
   lines.push('  }');
   return expandSections(body, { MERGE: lines });

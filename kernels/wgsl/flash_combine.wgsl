@@ -1,9 +1,9 @@
 // flash split-K, pass 2 (the decode path's, the split tiled kernel's and, with SPLITS = 1, the normalising pass's):
-// one invocation per (row, vec4 column), no workgroup memory, no barriers. Each invocation reads every split's
-// (max, sum) — the same 8 bytes for the D/4 invocations of a row, served by the cache — takes M = the max over the
-// splits that saw a key of the row (l_s > 0), then loads the splits' partials in host-unrolled groups (a group's
-// loads are all in flight before the first is used) and writes
-//   O = Σ exp(m_s − M)·acc_s / Σ exp(m_s − M)·l_s,
+// one invocation per (row, vec4 column), no workgroup memory, no barriers. Each invocation walks the splits in
+// host-unrolled groups: a group's (max, sum) pairs — the same 8 bytes for the D/4 invocations of a row, served by the
+// cache — and partials are all loaded before the first is used (one memory latency per group, not one per split),
+// then merged into running sums kept relative to the largest max seen so far (rescaled when a group raises it):
+//   O = Σ exp(m_s − M)·acc_s / Σ exp(m_s − M)·l_s,   M = the max over the splits that saw a key of the row (l_s > 0),
 // 0 for a row no split saw (a split with l_s = 0 is weighted 0; its partial, which the decode pass may not have
 // written, is loaded but not used). With SPLITS = 1 it is the normalising pass O = acc / l.
 // Host-generated section (decode.ts combineSections): //@MERGE.
@@ -22,10 +22,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let c = item % D4;
   if (row >= rows) { return; }
   var mMax = MASKED;
-  for (var s = 0u; s < SPLITS; s++) {
-    let st = stats[s * rows + row];
-    mMax = max(mMax, select(MASKED, st.x, st.y > 0.0));
-  }
   var lt = 0.0;
   var at = vec4<f32>(0.0);
 //@MERGE
