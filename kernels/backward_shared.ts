@@ -46,7 +46,8 @@ export async function rowdotPipeline(cache: PipelineCache, p: AttentionProblem):
 }
 
 export function rowdotPass(ctx: GpuContext, pipeline: GPUComputePipeline, p: AttentionProblem, params: GPUBuffer, o: GPUBuffer, dout: GPUBuffer, rowD: GPUBuffer, label: string): KernelPass {
-  const [x, y] = split2d(Math.ceil((p.batch * p.heads * p.seqLenQ) / 64), ctx.adapter.limits.maxComputeWorkgroupsPerDimension);
+  // 16 rows per workgroup of 64 invocations (four per row: attn_bwd_rowdot.wgsl).
+  const [x, y] = split2d(Math.ceil((p.batch * p.heads * p.seqLenQ) / 16), ctx.adapter.limits.maxComputeWorkgroupsPerDimension);
   return {
     name: 'dO·O',
     step: 'backward',
