@@ -560,6 +560,7 @@ async function runKernel(
   // Iterations per submission: one until an iteration has been seen, then as many as fill BATCH_TARGET_MS.
   let batch = 1;
   let submitted = 0;
+  let widestTimed = 1;
   for (let it = -warmup; it < iterations; ) {
     throwIfCancelled(options.signal);
     // Extend the warm-up (bounded) until the GPU has been busy for warmupMs, while a timed iteration still fits after it.
@@ -647,12 +648,16 @@ async function runKernel(
         }
       }
     }
+    widestTimed = Math.max(widestTimed, count - first);
     const before = it;
     it += count - first;
     if (Math.floor(it / 5) > Math.floor(before / 5) || it === iterations) progress(`${kernel.name}: iteration ${it}/${iterations}`);
   }
   if (warmupCut) notes.push(`warm-up: ${warmIterations} of ${warmup} iterations (the time limit, ${limit.seconds} s, left no room for more).`);
   else if (warmIterations > warmup) notes.push(`warm-up: ${warmIterations} iterations (≥ ${warmupMs} ms of GPU load before timing).`);
+  if (widestTimed > 1) {
+    notes.push(`timed up to ${widestTimed} iterations per submission, back to back (each under ${BATCH_TARGET_MS} ms: a GPU left idle between them lowers its clocks).`);
+  }
   const peakBytes = alloc.workingPeakBytes;
   const overheadBytes = alloc.overheadPeakBytes;
   // The check reads the last iteration's output: every input set holds the same values (set 0's, which the reference

@@ -214,6 +214,26 @@ describe('measurement', () => {
     assert.equal(allocs, frees);
   });
 
+  test('short iterations are submitted back to back, each still timed on its own', async () => {
+    const p = problem({ seqLenQ: 16, seqLenK: 16, headDim: 16 });
+    const run = await runProblem(ctx, p, { kernels: ['flash'], iterations: 12, warmup: 2, warmupMs: 0, seed });
+    const r = run.results[0];
+    assert.equal(r.status, 'ok', r.error);
+    assert.ok(r.correct);
+    assert.equal(r.timings?.samples.length, 12);
+    assert.equal(r.wallTimings?.samples.length, 12);
+    const note = r.notes.find((n) => n.startsWith('timed up to '));
+    assert.match(note ?? '', /^timed up to \d+ iterations per submission, back to back \(each under 4 ms: a GPU left idle between them lowers its clocks\)\.$/, r.notes.join(' | '));
+    if (ctx.hasTimestamps) {
+      assert.equal(r.iterations.length, 12);
+      // One trace per iteration, in submission order, none overlapping the next.
+      for (let i = 1; i < r.iterations.length; i++) {
+        const prev = r.iterations[i - 1];
+        assert.ok(r.iterations[i].startMs >= prev.startMs + prev.durationMs - 1e-6, `iteration ${i} starts after ${i - 1} ends`);
+      }
+    }
+  });
+
   test('a cancelled run stops with CancelledError', async () => {
     const controller = new AbortController();
     const p = problem({ seqLenQ: 64, seqLenK: 64 });
