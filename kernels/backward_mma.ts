@@ -53,10 +53,9 @@ export interface MmaBackwardPlan {
   dq: MmaBackwardTiles;
 }
 
-/** `wide`: st's rows hold all DP columns of an accumulator, so each is written out in one round (see the forward's). */
-function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassName, build: MmaBuild, wide: boolean): { bytes: number; consts: Record<string, number> } {
+function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassName, build: MmaBuild): { bytes: number; consts: Record<string, number> } {
   const as = dp + 8; // rows padded as the forward's: unpadded rows cost the matrix loads most of their speed
-  const ss = (wide ? Math.max(bt, dp) : bt) + 4;
+  const ss = bt + 4;
   const ps = bt + 8;
   const fr = 16 * nsg;
   // xa and xb (f16), st (f32), pt (f16); the dK/dV pass adds four f32/u32 values per query row of its tile, the
@@ -124,9 +123,8 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, build:
   const preferred: [number, number][] = pass === 'dq' || smallFirst ? [[2, 32], [4, 64]] : [[4, 64], [2, 32]];
   const candidates: [number, number][] = forced ? [forced] : [...preferred, [2, 64], [1, 32], [1, 16]];
   for (const [nsg, bt] of candidates) {
-    const fit = [true, false].map((wide) => passBytes(dp, nsg, bt, pass, build, wide)).find((b) => b.bytes <= limit);
-    if (fit && 16 * nsg <= bt && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
-      const { bytes, consts } = fit;
+    const { bytes, consts } = passBytes(dp, nsg, bt, pass, build);
+    if (16 * nsg <= bt && bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
       return {
         subgroups: nsg,
         tileRows: bt,
@@ -224,9 +222,7 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
     range(qc).map((j) => `    { var s = zeroAcc();${range(dc).map((c) => ` s = mma(${frag}${c}, ${right}(${at(j, c)}, AS), s);`).join('')} storeAcc(sgS + ${j * 16}u, s, SS); }`);
   const accumulate = (acc: string, right: string) =>
     range(qc).map((j) => `    { let pf = leftP(sgP + ${j * 16}u, PS);${range(dc).map((c) => ` ${acc}${c} = mma(pf, ${right}(${at(j, c)}, AS), ${acc}${c});`).join('')} }`);
-  // Output rounds: as many 16-column blocks of an accumulator as a row of st holds.
-  const perRound = Math.floor((consts.SS - 4) / 16);
-  const rounds = range(Math.ceil(dc / perRound)).map((r) => range(perRound).map((j) => r * perRound + j).filter((c) => c < dc));
+  const rounds = range(Math.ceil(dc / qc)).map((r) => range(qc).map((j) => r * qc + j).filter((c) => c < dc));
   const tail = dkv ? 'key, kvFirst' : 'rowLive, qRowAt';
   const output = (acc: string, isV: boolean) =>
     rounds.flatMap((cols) => [

@@ -33,15 +33,11 @@ export interface MmaPlan {
   consts: Record<string, number>;
 }
 
-/**
- * `wide`: each subgroup's block of ss holds a whole 16 × DP row block of O, so the output (and a rescale) takes one
- * round through it instead of DP/BK rounds, each with two workgroup barriers.
- */
-function mmaBytes(dp: number, nsg: number, bk: number, wide: boolean): { bytes: number; consts: Record<string, number> } {
+function mmaBytes(dp: number, nsg: number, bk: number): { bytes: number; consts: Record<string, number> } {
   const ks = dp + 8; // K/V rows padded: unpadded rows cost the matrix loads most of their speed
   // V is stored transposed ([d][key]) so that P·V loads key pairs as one 32-bit word; its rows padded by 2 keys.
   const vs = bk + 2;
-  const ss = (wide ? Math.max(bk, dp) : bk) + 4;
+  const ss = bk + 4;
   const ps = Math.max(bk, dp) + 8;
   const bq = 16 * nsg;
   const bytes = bk * ks * 2 + dp * vs * 2 + bq * ss * 4 + bq * ps * 2 + bq * 2 * 4 + bq * 4 + 4;
@@ -78,10 +74,10 @@ export function planMma(p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<Atte
   // on ViT-3136): a tile's softmax and barriers cost more than its loads save.
   const candidates: [number, number][] = forced ? [forced] : twoFirst ? [[2, 16], [1, 16]] : [[4, 16], [2, 16], [1, 16]];
   for (const [nsg, bk] of candidates) {
-    if (32 * nsg > ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) continue;
-    // The one-round output where its wider ss fits, else DP/BK rounds.
-    const fit = [true, false].map((wide) => mmaBytes(dp, nsg, bk, wide)).find((b) => b.bytes <= limit);
-    if (fit) return { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: fit.bytes, consts: fit.consts };
+    const { bytes, consts } = mmaBytes(dp, nsg, bk);
+    if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
+      return { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, consts };
+    }
   }
   return undefined;
 }
@@ -113,9 +109,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   const threads = 32 * nsg;
   const kvLoads = Math.ceil((kc * 16 * (dc * 16)) / 4 / threads); // upper bound: D4 ≤ DP/4
   const qLoads = Math.ceil((16 * nsg * dc * 4) / threads);
-  // Rounds of the output and the rescale through ss: as many 16-column blocks of O as a row of ss holds.
-  const perRound = Math.floor((SS - 4) / 16);
-  const rounds = range(Math.ceil(dc / perRound)).map((r) => range(perRound).map((j) => r * perRound + j).filter((c) => c < dc));
+  const rounds = range(Math.ceil(dc / kc)).map((r) => range(kc).map((j) => r * kc + j).filter((c) => c < dc));
   // `code(sgS, sgP)` once per subgroup, with that subgroup's offsets into ss and ps as literals.
   const perSg = (indent: string, code: (sgS: number, sgP: number) => string[]): string[] => [
     `${indent}switch (sg) {`,
@@ -175,7 +169,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
     RESCALE: rounds.flatMap((cols) => [
       ...perSg('      ', (sg) => cols.map((c, i) => `storeS(${at(sg, i * 16)}, acc${c}, SS);`)),
       '      workgroupBarrier();',
-      `      scaleRow(sBase, h, ${16 * cols.length}u, corrS[row]);`,
+      '      scaleRow(sBase, h, corrS[row]);',
       '      workgroupBarrier();',
       ...perSg('      ', (sg) => cols.map((c, i) => `acc${c} = loadS(${at(sg, i * 16)}, SS);`)),
       '      workgroupBarrier();',
@@ -190,7 +184,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
     OUTPUT: rounds.flatMap((cols) => [
       ...perSg('  ', (sg) => cols.map((c, i) => `storeS(${at(sg, i * 16)}, acc${c}, SS);`)),
       '  workgroupBarrier();',
-      `  if (rowLive) { writeRow(sBase, h, ${16 * cols.length}u, ${cols[0] * 16}u, orow, inv); }`,
+      `  if (rowLive) { writeRow(sBase, h, ${cols[0] * 16}u, orow, inv); }`,
       '  workgroupBarrier();',
     ]),
     // The training build writes each row's log-sum-exp (one f32 per row, in bhsd row order) to binding 7.

@@ -42,7 +42,7 @@ const RESCALE_LOG: f32 = 8.0 * LOG2E;   // e^8 in base 2: P ≤ e^8 still fits f
 
 var<workgroup> kt: array<f16, BK * KS>;          // K tile, [key][d], row stride KS
 var<workgroup> vt: array<f16, DP * VS>;          // V tile transposed, [d][key], row stride VS
-var<workgroup> ss: array<f32, NSG * 16u * SS>;   // per subgroup: S (16 × BK), or O blocks (all DP columns where SS allows) when rescaling/writing
+var<workgroup> ss: array<f32, NSG * 16u * SS>;   // per subgroup: S (16 × BK), or O blocks when rescaling/writing
 var<workgroup> ps: array<f16, NSG * 16u * PS>;   // per subgroup: P (16 × BK); Q (16 × DP) before the loop
 var<workgroup> rowStat: array<f32, BQ * 2u>;     // the two halves' tile maxima (then sums) of each row
 var<workgroup> corrS: array<f32, BQ>;
@@ -209,14 +209,14 @@ fn qStore(item: u32, val: vec4<f16>) {
   }
 }
 
-// The scalar halves of a rescale round and an output round over `width` columns of ss that hold O.
-fn scaleRow(sBase: u32, h: u32, width: u32, f: f32) {
-  for (var t = 0u; t < width / 2u; t++) { ss[sBase + 2u * t + h] *= f; }
+// The scalar halves of a rescale round and an output round over the BK columns of ss that hold O.
+fn scaleRow(sBase: u32, h: u32, f: f32) {
+  for (var t = 0u; t < HALF; t++) { ss[sBase + 2u * t + h] *= f; }
 }
 
-fn writeRow(sBase: u32, h: u32, width: u32, c0: u32, orow: u32, inv: f32) {
-  for (var t4 = 0u; t4 < width / 8u; t4++) {
-    let c = h * (width / 2u) + t4 * 4u;
+fn writeRow(sBase: u32, h: u32, c0: u32, orow: u32, inv: f32) {
+  for (var t4 = 0u; t4 < HALF / 4u; t4++) {
+    let c = h * HALF + t4 * 4u;
     let d = c0 + c;
     if (d < HEAD_DIM) {
       let at = sBase + c;

@@ -97,8 +97,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     tile = next;
   }
 
-  // dK = scale · accX, dV = accY, through st: one round per accumulator where a row of st holds all DP columns,
-  // else rounds of as many 16-column blocks as it holds.
+  // dK = scale · accX, dV = accY, through st in rounds of QC column blocks.
   workgroupBarrier();
 //@OUTPUT
 }

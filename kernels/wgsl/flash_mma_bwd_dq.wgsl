@@ -90,7 +90,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 //@DX
   }
 
-  // dQ = scale · accX, through st (one round where a row of st holds all DP columns; a row that sees no key writes 0).
+  // dQ = scale · accX, through st in rounds of QC column blocks (a row that sees no key writes 0).
   workgroupBarrier();
 //@OUTPUT
 }
