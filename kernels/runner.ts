@@ -357,7 +357,7 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
       const busy = ctx.abandoned();
       const why = busy ? `not run: ${busy}.` : (kernel.unavailable?.(ctx) ?? problemGap(kernel, p));
       if (why) {
-        results.push({ ...failedResult(kernel.name, why, p, mode), status: 'skipped' });
+        results.push(unrunResult(kernel.name, 'skipped', why, p, mode));
         continue;
       }
       progress(`${kernel.name}: compiling and allocating`);
@@ -420,11 +420,11 @@ export async function runProblem(ctx: GpuContext, p: AttentionProblem, options: 
         const message = (e as Error).message;
         if (e instanceof TimeLimitError) {
           // The GPU still runs that iteration and nothing interrupts it: give the device up, run nothing more on it.
-          results.push(failedResult(kernel.name, message, p, mode));
+          results.push(unrunResult(kernel.name, 'failed', message, p, mode));
           ctx.abandon(`${kernel.name} was stopped at its time limit (${options.maxSeconds} s) with the GPU still running it`);
           continue;
         }
-        results.push(failedResult(kernel.name, message, p, mode));
+        results.push(unrunResult(kernel.name, 'failed', message, p, mode));
         ctx.takeError(); // the failure is reported in this result, not in the next kernel's
         alloc.freePhase(kernel.name);
         if (ctx.lost()) throw new GpuError(ctx.lost());
@@ -464,11 +464,16 @@ interface KernelUnit {
   prepare(ctx: GpuContext, alloc: TrackedAllocator, cache: PipelineCache, p: AttentionProblem, io: KernelIo): Promise<PreparedKernel>;
 }
 
-function failedResult(kernel: string, error: string, p: AttentionProblem, mode: RunMode): KernelResult {
+/**
+ * The row of a kernel that did not run (`failed` before or while running, or `skipped`: it cannot take this problem
+ * or mode): the problem's work and nothing measured. The runner and the profile engine (extension/engine) use it.
+ */
+export function unrunResult(kernel: string, status: 'failed' | 'skipped', error: string, p: AttentionProblem, mode: RunMode): KernelResult {
+  const known = KERNELS.find((k) => k.name === kernel);
   return {
     kernel,
     ...(mode === 'train' ? { mode } : {}),
-    status: 'failed',
+    status,
     error,
     notes: [],
     passes: [],
@@ -482,7 +487,7 @@ function failedResult(kernel: string, error: string, p: AttentionProblem, mode: 
     analyticBuffers: [],
     maxRelError: Number.NaN,
     checkedRows: 0,
-    tolerance: toleranceFor(kernelByName(kernel), p),
+    tolerance: known ? toleranceFor(known, p) : TOLERANCE[p.dtype],
     correct: false,
   };
 }

@@ -4,8 +4,8 @@
  * take the editor down.
  */
 import { GpuContext, NoAdapterError, openGpu } from '../../kernels/device';
-import { attentionFlops, minimumBytes, type AttentionProblem } from '../../kernels/problem';
-import { runProblem, type KernelResult } from '../../kernels/runner';
+import type { AttentionProblem } from '../../kernels/problem';
+import { runProblem, unrunResult, type KernelResult } from '../../kernels/runner';
 import { TRAIN_KERNELS } from '../../kernels/backward';
 import type { MemoryEvent } from '../../kernels/allocator';
 import type { Ceilings } from '../../kernels/ceilings';
@@ -29,29 +29,6 @@ export function wgslModeGap(kernel: string, mode: ProfileMode, _p?: AttentionPro
     return `${kernel}: no backward yet (train mode times forward + backward; run --mode fwd for this kernel).`;
   }
   return undefined;
-}
-
-function skippedWgsl(kernel: string, p: AttentionProblem, reason: string): KernelResult {
-  return {
-    kernel,
-    engine: 'webgpu',
-    status: 'skipped',
-    error: reason,
-    notes: [],
-    passes: [],
-    iterations: [],
-    flops: attentionFlops(p),
-    tflops: 0,
-    bytesMoved: minimumBytes(p),
-    gbps: 0,
-    peakBytes: 0,
-    analyticPeakBytes: 0,
-    analyticBuffers: [],
-    maxRelError: Number.NaN,
-    checkedRows: 0,
-    tolerance: 0,
-    correct: false,
-  };
 }
 
 export interface ProfileHooks {
@@ -197,7 +174,7 @@ export async function profileOn(ctx: GpuContext | undefined, asked: ProfileReque
       const runnable = wgslKernels.filter((k) => !wgslModeGap(k, mode, w.problem) && !overLimit.has(k));
       if (runnable.length && !ctx) {
         for (const k of runnable) {
-          results.push({ ...skippedWgsl(k, w.problem, ''), status: 'failed', error: `${noAdapter ?? 'no WebGPU adapter'}; the PyTorch rows ran without it.` });
+          results.push({ ...unrunResult(k, 'failed', `${noAdapter ?? 'no WebGPU adapter'}; the PyTorch rows ran without it.`, w.problem, mode), engine: 'webgpu' });
         }
       } else if (runnable.length && ctx) {
         const run = await runProblem(ctx, w.problem, {
@@ -219,7 +196,7 @@ export async function profileOn(ctx: GpuContext | undefined, asked: ProfileReque
       for (const k of wgslKernels) {
         const gap = wgslModeGap(k, mode, w.problem) ?? overLimit.get(k);
         if (gap) {
-          results.push({ ...skippedWgsl(k, w.problem, gap), ...(mode !== 'fwd' ? { mode } : {}) });
+          results.push({ ...unrunResult(k, 'skipped', gap, w.problem, mode), engine: 'webgpu' });
           doneEstimate += estimateOf(w.name, k);
         }
       }
