@@ -87,7 +87,7 @@ export function renderSummaryTable(report: ProfileReport, sort: SortState | unde
       'tr',
       { class: r.status === 'ok' ? undefined : 'bad' },
       ...columns.map((c) => {
-        const cls = [c.numeric ? 'num' : '', c.key === 'maxRelError' && !r.correct ? 'wrong' : '', c.key === 'status' && r.status !== 'ok' ? 'wrong' : '']
+        const cls = [c.numeric ? 'num' : '', c.key === 'status' ? 'status' : '', c.key === 'maxRelError' && !r.correct ? 'wrong' : '', c.key === 'status' && r.status !== 'ok' ? 'wrong' : '']
           .filter(Boolean)
           .join(' ');
         const text = c.cell(r);
