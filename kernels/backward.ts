@@ -22,6 +22,7 @@ import naiveDqWgsl from './wgsl/naive_bwd_dq.wgsl';
 import naiveDkvWgsl from './wgsl/naive_bwd_dkv.wgsl';
 import flashDkvWgsl from './wgsl/flash_bwd_dkv.wgsl';
 import flashDqWgsl from './wgsl/flash_bwd_dq.wgsl';
+import bwdBindingsWgsl from './wgsl/bwd_bindings.wgsl';
 import flashTiledWgsl from './wgsl/flash_tiled.wgsl';
 import flashLseWgsl from './wgsl/flash_bwd_lse.wgsl';
 import type { GpuContext } from './device';
@@ -261,12 +262,12 @@ export const flashTrain: TrainKernel = {
       rowdotPipeline(cache, p),
       cache.get(
         `flash-bwd-dkv:${dtype}:${d}:${bwd.dkv.keys}:${bwd.dkv.rows}`,
-        assembleShader(flashDkvWgsl, { dtype, consts: { HEAD_DIM: d, BKV: bwd.dkv.keys, BQ: bwd.dkv.rows }, mask: true }),
+        assembleShader(`${bwdBindingsWgsl}\n${flashDkvWgsl}`, { dtype, consts: { HEAD_DIM: d, BKV: bwd.dkv.keys, BQ: bwd.dkv.rows }, mask: true }),
         'flash backward dK dV',
       ),
       cache.get(
         `flash-bwd-dq:${dtype}:${d}:${bwd.dq.keys}:${bwd.dq.rows}`,
-        assembleShader(flashDqWgsl, { dtype, consts: { HEAD_DIM: d, BKV: bwd.dq.keys, BQ: bwd.dq.rows }, mask: true }),
+        assembleShader(`${bwdBindingsWgsl}\n${flashDqWgsl}`, { dtype, consts: { HEAD_DIM: d, BKV: bwd.dq.keys, BQ: bwd.dq.rows }, mask: true }),
         'flash backward dQ',
       ),
     ]);

@@ -18,6 +18,7 @@
 import dkvWgsl from './wgsl/flash_mma_bwd_dkv.wgsl';
 import dqWgsl from './wgsl/flash_mma_bwd_dq.wgsl';
 import commonWgsl from './wgsl/flash_mma_bwd_common.wgsl';
+import bwdBindingsWgsl from './wgsl/bwd_bindings.wgsl';
 import mmaBwdNativeWgsl from './wgsl/mma_bwd_native.wgsl';
 import mmaBwdEmulatedWgsl from './wgsl/mma_bwd_emulated.wgsl';
 import type { GpuContext } from './device';
@@ -277,7 +278,7 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
 
 function passPipeline(cache: PipelineCache, p: AttentionProblem, pass: MmaBackwardPassName, tiles: MmaBackwardTiles, build: MmaBuild, name: string): Promise<GPUComputePipeline> {
   const native = build === 'native';
-  const body = `${unrollMmaBackward(pass === 'dkv' ? dkvWgsl : dqWgsl, pass, tiles.consts, tiles.prefetch, tiles.elementwise)}\n${commonWgsl}`;
+  const body = `${bwdBindingsWgsl}\n${unrollMmaBackward(pass === 'dkv' ? dkvWgsl : dqWgsl, pass, tiles.consts, tiles.prefetch, tiles.elementwise)}\n${commonWgsl}`;
   const code = assembleShader(body, {
     dtype: p.dtype,
     consts: { HEAD_DIM: p.headDim, ...tiles.consts },

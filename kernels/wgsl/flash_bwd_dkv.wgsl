@@ -8,19 +8,11 @@
 // K and V sit in workgroup memory (rows padded by one vec4: no bank conflicts); Q and dO rows are read through
 // the cache. Query tiles whose rows see none of these keys are skipped (by the key hull of the tile's rows,
 // mask.wgsl's rowsHull); a 2-D neighbourhood's holes inside a row's range are masked per element.
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> q: array<vec4<elem>>;
-@group(0) @binding(2) var<storage, read> k: array<vec4<elem>>;
-@group(0) @binding(3) var<storage, read> v: array<vec4<elem>>;
-@group(0) @binding(4) var<storage, read> dout: array<vec4<elem>>;
-@group(0) @binding(5) var<storage, read> kvLens: array<i32>;
-@group(0) @binding(6) var<storage, read> docBounds: array<i32>;
-@group(0) @binding(7) var<storage, read> stats: array<vec2<f32>>;
-@group(0) @binding(8) var<storage, read> rowD: array<f32>;
+// Bindings 0–6 and 8: bwd_bindings.wgsl.
+@group(0) @binding(7) var<storage, read> stats: array<vec2<f32>>;   // per query row: the softmax (max, sum)
 @group(0) @binding(9) var<storage, read_write> dk: array<vec4<elem>>;
 @group(0) @binding(10) var<storage, read_write> dv: array<vec4<elem>>;
 
-const D4: u32 = HEAD_DIM / 4u;
 const KS: u32 = D4 + 1u;            // padded row stride of the K and V tiles
 const TK: u32 = BKV / 4u;           // threads across keys
 const TQ: u32 = BQ / 4u;            // threads across query rows (and across dK/dV columns)

@@ -4,18 +4,10 @@
 // pass recomputes S and dP for its rows instead — two more matrix products, but every dQ element is written
 // once by its owner, deterministically, and no N-sized scratch per key tile is needed.
 // Each thread computes a 4-row × 4-key block of S and dP, then owns 4 rows × (D/4)/TK vec4 columns of dQ.
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> q: array<vec4<elem>>;
-@group(0) @binding(2) var<storage, read> k: array<vec4<elem>>;
-@group(0) @binding(3) var<storage, read> v: array<vec4<elem>>;
-@group(0) @binding(4) var<storage, read> dout: array<vec4<elem>>;
-@group(0) @binding(5) var<storage, read> kvLens: array<i32>;
-@group(0) @binding(6) var<storage, read> docBounds: array<i32>;
-@group(0) @binding(7) var<storage, read> stats: array<vec2<f32>>;
-@group(0) @binding(8) var<storage, read> rowD: array<f32>;
+// Bindings 0–6 and 8: bwd_bindings.wgsl.
+@group(0) @binding(7) var<storage, read> stats: array<vec2<f32>>;   // per query row: the softmax (max, sum)
 @group(0) @binding(9) var<storage, read_write> dq: array<vec4<elem>>;
 
-const D4: u32 = HEAD_DIM / 4u;
 const KS: u32 = D4 + 1u;            // padded row stride of the K tile
 const TK: u32 = BKV / 4u;           // threads across keys (and across dQ columns)
 const TR: u32 = BQ / 4u;            // threads across query rows

@@ -1,7 +1,8 @@
-// flash-mma backward: what its two passes (flash_mma_bwd_dkv.wgsl, flash_mma_bwd_dq.wgsl) share — bindings 0–8,
-// the workgroup tiles and the row loads. Both passes have one shape (FlashAttention-2's backward on 16×16×16
-// f16 matrices with f32 results). Each subgroup keeps 16 rows of two tensors X and Y as f16 fragments in
-// registers for the whole pass and streams tiles of BT rows of two others, A and B, through xa and xb; per tile:
+// flash-mma backward: what its two passes (flash_mma_bwd_dkv.wgsl, flash_mma_bwd_dq.wgsl) share — binding 7 (the
+// others: bwd_bindings.wgsl), the workgroup tiles and the row loads. Both passes have one shape (FlashAttention-2's
+// backward on 16×16×16 f16 matrices with f32 results). Each subgroup keeps 16 rows of two tensors X and Y as f16
+// fragments in registers for the whole pass and streams tiles of BT rows of two others, A and B, through xa and xb;
+// per tile:
 //   S' = X·Aᵀ → P' = exp(softcap(scale·S') − lse) → dP' = Y·Bᵀ → dS' = P' ⊙ (dP' − D) ⊙ softcap slope
 //   accX += dS'·A
 // dK/dV pass: X = K, Y = V, A = Q, B = dO (so S' = Sᵀ, dP' = dPᵀ), and also accY += P'·B (dV += Pᵀ·dO).
@@ -15,17 +16,9 @@
 // column (no arrays: those would sit in local memory); the per-element mask is skipped where every column of the
 // lane's half is visible, and P' stays in registers as f16 pairs from the P step to the dS step (read back from pt
 // instead where the pairs would take too many registers: tiles wider than 64).
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> q: array<vec4<elem>>;
-@group(0) @binding(2) var<storage, read> k: array<vec4<elem>>;
-@group(0) @binding(3) var<storage, read> v: array<vec4<elem>>;
-@group(0) @binding(4) var<storage, read> dout: array<vec4<elem>>;
-@group(0) @binding(5) var<storage, read> kvLens: array<i32>;
-@group(0) @binding(6) var<storage, read> docBounds: array<i32>;
+// Bindings 0–6 and 8: bwd_bindings.wgsl.
 @group(0) @binding(7) var<storage, read> lse: array<f32>;        // per query row, saved by the forward
-@group(0) @binding(8) var<storage, read> rowD: array<f32>;       // D = rowsum(dO ⊙ O) per query row
 
-const D4: u32 = HEAD_DIM / 4u;
 const THREADS: u32 = 32u * NSG;
 const FR: u32 = 16u * NSG;      // fragment rows of the workgroup: 16 per subgroup
 const HALF: u32 = BT / 2u;      // tile columns per invocation in the element-wise steps (two lanes per row)
