@@ -23,7 +23,7 @@ import mmaBwdNativeWgsl from './wgsl/mma_bwd_native.wgsl';
 import mmaBwdEmulatedWgsl from './wgsl/mma_bwd_emulated.wgsl';
 import type { GpuContext } from './device';
 import { TrainKernel, requireTraining, rowDBuffer, rowdotPass, rowdotPipeline } from './backward_shared';
-import { MmaBuild, flashMmaEmulatedKernel, flashMmaKernel, mmaForwardPipeline, mmaForwardWorkgroups, paddedTo, planMma } from './flash_mma';
+import { MmaBuild, f16x4Store, flashMmaEmulatedKernel, flashMmaKernel, mmaForwardPipeline, mmaForwardWorkgroups, paddedTo, planMma } from './flash_mma';
 import { KernelPass, bindGroup, packParams, uniformBuffer } from './kernel';
 import { AttentionProblem, ProblemError } from './problem';
 import { PipelineCache, assembleShader, expandSections } from './shader';
@@ -188,7 +188,7 @@ export function elementwiseSteps(pass: MmaBackwardPassName, half: number, mode: 
   const byMask = (capped: boolean) => ['      if (full) {', ...pStep(false, capped), '      } else {', ...pStep(true, capped), '      }'];
   return {
     PSTEP: [
-      ...(dkv ? ['    let cm = colAt(cb);'] : []),
+      ...(dkv ? ['    let cm = cb + cb / HALF;'] : []),
       ...(pairs ? ts.filter((t) => t % 2 === 0).map((t) => `    var pp${t >> 1}: vec2<f16>;`) : []),
       '    if (P.softcap > 0.0) {',
       ...byMask(true),
@@ -199,6 +199,15 @@ export function elementwiseSteps(pass: MmaBackwardPassName, half: number, mode: 
     ],
     DSSTEP: ['    if (P.softcap > 0.0) {', ...ds(true), '    } else {', ...ds(false), '    }'],
   };
+}
+
+/**
+ * WGSL storing one vec4 of a streamed tile's rows of A and B (`item` = row·D4 + column/4) into xa and xb, inline in
+ * the entry point so that the index, an expression of `lid`, is provably in range (flash_mma.ts `f16x4Store`).
+ */
+function rowStore(item: string, a: string, b: string, limit: string): string {
+  const at = '(item / D4) * AS + (item % D4) * 4u';
+  return `{ let item = ${item}; if (item < ${limit} * D4) { ${f16x4Store('xa', at, '1u', a)} ${f16x4Store('xb', at, '1u', b)} } }`;
 }
 
 /**
@@ -232,7 +241,17 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
       `  writeRound(${isV}, sBase, h, ${16 * cols.length}u, ${cols[0] * 16}u, ${tail});`,
       '  workgroupBarrier();',
     ]);
+  // X's and Y's rows of the workgroup (K and V in the dK/dV pass, Q and dO in the dQ pass), staged once before the loop.
+  const [wx, wy] = dkv ? [1, 2] : [0, 3];
+  const fragLoads = Math.ceil((16 * NSG * (DP / 4)) / threads);
   const parts: Record<string, string[]> = {
+    STAGE: [
+      ...range(fragLoads).flatMap((u) => [
+        `  let xr${u} = rowLoad(${wx}u, stageFirst, stageValid, ${item(u)}, FR);`,
+        `  let yr${u} = rowLoad(${wy}u, stageFirst, stageValid, ${item(u)}, FR);`,
+      ]),
+      ...range(fragLoads).map((u) => `  ${rowStore(item(u), `xr${u}`, `yr${u}`, 'FR')}`),
+    ],
     FRAGS: [
       ...range(dc).map((c) => `  let xf${c} = leftA(sg * 16u * AS + ${c * 16}u, AS);`),
       ...range(dc).map((c) => `  let yf${c} = leftB(sg * 16u * AS + ${c * 16}u, AS);`),
@@ -247,15 +266,15 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
           `  var br${u} = rowLoad(${wb}u, first0, valid0, ${item(u)}, BT);`,
         ])
       : [],
-    STORE: prefetch
-      ? range(loads).map((u) => `    rowStore(${item(u)}, ar${u}, br${u}, BT);`)
-      : [
-          ...range(loads).flatMap((u) => [
+    STORE: [
+      ...(prefetch
+        ? []
+        : range(loads).flatMap((u) => [
             `    let ar${u} = rowLoad(${wa}u, firstNow, validNow, ${item(u)}, BT);`,
             `    let br${u} = rowLoad(${wb}u, firstNow, validNow, ${item(u)}, BT);`,
-          ]),
-          ...range(loads).map((u) => `    rowStore(${item(u)}, ar${u}, br${u}, BT);`),
-        ],
+          ])),
+      ...range(loads).map((u) => `    ${rowStore(item(u), `ar${u}`, `br${u}`, 'BT')}`),
+    ],
     NEXT: prefetch
       ? range(loads).flatMap((u) => [
           `      ar${u} = rowLoad(${wa}u, first, valid, ${item(u)}, BT);`,
@@ -264,7 +283,10 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
       : [],
     // dK/dV: the next query tile's column metadata (colLoad: visible keys, lse, D), a tile ahead as Q and dO.
     COLPREFETCH: range(cols).map((u) => `  var cm${u} = colLoad(b, headRows, qTiles, tiles, tile, ${item(u)});`),
-    COLSTORE: range(cols).map((u) => `    colStore(${item(u)}, cm${u});`),
+    COLSTORE: range(cols).map(
+      (u) =>
+        `    { let x = ${item(u)}; if (x < BT) { let at = x + x / HALF; colLo[at] = bitcast<u32>(cm${u}.x); colHi[at] = bitcast<u32>(cm${u}.y); colLse[at] = cm${u}.z; colD[at] = cm${u}.w; } }`,
+    ),
     COLNEXT: range(cols).map((u) => `      cm${u} = colLoad(b, headRows, qTiles, tiles, next, ${item(u)});`),
     SCORES: products('xf', 'rightAT'),
     DP: products('yf', 'rightBT'),

@@ -94,6 +94,17 @@ export function mmaUnavailableReason(ctx: GpuContext): string | undefined {
 }
 
 /**
+ * WGSL that stores the four f16 of `value` into the workgroup array `arr` from index `first`, `step` apart.
+ * Written inline in the entry point, with the index an expression of `lid` and constants, so that Dawn's bounds
+ * analysis can prove it in range and drop the per-store clamp (through a helper function's parameter it cannot:
+ * the H200's SASS showed a clamp and a shift on every 16-bit staging store).
+ */
+export function f16x4Store(arr: string, first: string, step: string, value: string): string {
+  const at = (e: number) => (e === 0 ? 'at' : `at + ${e === 1 ? '' : `${e}u * `}${step}`);
+  return `{ let at = ${first}; ${['x', 'y', 'z', 'w'].map((c, e) => `${arr}[${at(e)}] = ${value}.${c};`).join(' ')} }`;
+}
+
+/**
  * The matrix part of flash_mma.wgsl, unrolled for DC = DP/16 column blocks and KC = BK/16 key blocks: each
  * fragment and accumulator is its own variable with constant offsets (an array of matrices indexed in a loop
  * would be kept in local memory, and constant offsets let Dawn skip the bounds predication of matrix loads).
@@ -125,14 +136,19 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   const parts: Record<string, string[]> = {
     QSTAGE: [
       ...range(qLoads).map((u) => `  let qv${u} = qLoad(b, kvh, group, slot0, slots, lid + ${u * threads}u);`),
-      ...range(qLoads).map((u) => `  qStore(lid + ${u * threads}u, qv${u});`),
+      ...range(qLoads).map((u) => `  { let item = lid + ${u * threads}u; if (item < BQ * (DP / 4u)) { ${f16x4Store('ps', '(item / (DP / 4u)) * PS + (item % (DP / 4u)) * 4u', '1u', `qv${u}`)} } }`),
     ],
     // The next tile's K/V loads are in flight in registers while this tile computes.
     PREFETCH: range(kvLoads).flatMap((u) => [
       `  var kr${u} = tileLoad(false, kvBase, kvStep, t0, lid + ${u * threads}u);`,
       `  var vr${u} = tileLoad(true, kvBase, kvStep, t0, lid + ${u * threads}u);`,
     ]),
-    STOREKV: range(kvLoads).map((u) => `    tileStore(lid + ${u * threads}u, kr${u}, vr${u});`),
+    // K as [key][d], V transposed ([d][key]: P·V loads it column-major with each lane's key pairs adjacent, one 32-bit
+    // word; row-major it took two 16-bit loads per pair on the H200).
+    STOREKV: range(kvLoads).map(
+      (u) =>
+        `    { let item = lid + ${u * threads}u; if (item < BK * D4) { ${f16x4Store('kt', '(item / D4) * KS + (item % D4) * 4u', '1u', `kr${u}`)} ${f16x4Store('vt', '(item % D4) * 4u * VS + item / D4', 'VS', `vr${u}`)} } }`,
+    ),
     NEXTKV: range(kvLoads).flatMap((u) => [
       `      kr${u} = tileLoad(false, kvBase, kvStep, t0, lid + ${u * threads}u);`,
       `      vr${u} = tileLoad(true, kvBase, kvStep, t0, lid + ${u * threads}u);`,

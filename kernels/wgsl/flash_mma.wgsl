@@ -181,17 +181,6 @@ fn tileLoad(isV: bool, kvBase: u32, kvStep: u32, t0: u32, item: u32) -> vec4<f16
   return select(vec4<f16>(0.0), vec4<f16>(val), ok);
 }
 
-fn tileStore(item: u32, kv: vec4<f16>, vv: vec4<f16>) {
-  if (item < BK * D4) {
-    let at = (item / D4) * KS + (item % D4) * 4u;
-    kt[at] = kv.x; kt[at + 1u] = kv.y; kt[at + 2u] = kv.z; kt[at + 3u] = kv.w;
-    // V transposed: P·V loads it column-major with each lane's key pairs adjacent, one 32-bit word (row-major it
-    // took two 16-bit loads per pair on the H200).
-    let vat = (item % D4) * 4u * VS + item / D4;
-    vt[vat] = vv.x; vt[vat + VS] = vv.y; vt[vat + 2u * VS] = vv.z; vt[vat + 3u * VS] = vv.w;
-  }
-}
-
 // One vec4 of Q at `item` = workgroup row·(DP/4) + column/4 (zero past the rows and the head dim).
 fn qLoad(b: u32, kvh: u32, group: u32, slot0: u32, slots: u32, item: u32) -> vec4<f16> {
   let rr = item / (DP / 4u);
@@ -200,13 +189,6 @@ fn qLoad(b: u32, kvh: u32, group: u32, slot0: u32, slots: u32, item: u32) -> vec
   let ok = item < BQ * (DP / 4u) && s < slots && c4 < D4;
   let at = select(0u, qRow(b, kvh * group + s / P.nq, s % P.nq) * D4 + c4, ok);
   return select(vec4<f16>(0.0), vec4<f16>(q[at]), ok);
-}
-
-fn qStore(item: u32, val: vec4<f16>) {
-  if (item < BQ * (DP / 4u)) {
-    let at = (item / (DP / 4u)) * PS + (item % (DP / 4u)) * 4u;
-    ps[at] = val.x; ps[at + 1u] = val.y; ps[at + 2u] = val.z; ps[at + 3u] = val.w;
-  }
 }
 
 // The scalar halves of a rescale round and an output round over the BK columns of ss that hold O.

@@ -55,21 +55,6 @@ fn rowLoad(which: u32, first: u32, valid: u32, item: u32, limit: u32) -> vec4<f1
   return select(vec4<f16>(0.0), vec4<f16>(val), ok);
 }
 
-fn rowStore(item: u32, a: vec4<f16>, b: vec4<f16>, limit: u32) {
-  if (item < limit * D4) {
-    let at = (item / D4) * AS + (item % D4) * 4u;
-    xa[at] = a.x; xa[at + 1u] = a.y; xa[at + 2u] = a.z; xa[at + 3u] = a.w;
-    xb[at] = b.x; xb[at + 1u] = b.y; xb[at + 2u] = b.z; xb[at + 3u] = b.w;
-  }
-}
-
-// X's and Y's rows [first, first + valid) into xa and xb, before the loop (once per workgroup: a plain loop).
-fn stageFragments(lid: u32, whichX: u32, whichY: u32, first: u32, valid: u32) {
-  for (var item = lid; item < FR * D4; item += THREADS) {
-    rowStore(item, rowLoad(whichX, first, valid, item, FR), rowLoad(whichY, first, valid, item, FR), FR);
-  }
-}
-
 // d softcap(x)/dx = 1 − tanh² = 1 − (c/C)², with the capped score c = lse + ln p recovered from P (where
 // P.softcap > 0: the dS step tests it once per tile).
 fn cappedSlope(p: f32, lseRow: f32) -> f32 {

@@ -11,15 +11,13 @@
 @group(0) @binding(9) var<storage, read_write> dk: array<vec4<elem>>;
 @group(0) @binding(10) var<storage, read_write> dv: array<vec4<elem>>;
 
-// Per row of the query tile (a column of Sᵀ): its log-sum-exp, D, and visible keys [lo, hi), column x at colAt(x).
+// Per row of the query tile (a column of Sᵀ): its log-sum-exp, D, and visible keys [lo, hi), column x at
+// x + x / HALF: the halves' columns one bank apart (each lane reads its half's columns in the same order: with HALF a
+// multiple of 32 the two halves would share banks).
 var<workgroup> colLse: array<f32, BT + 2u>;
 var<workgroup> colD: array<f32, BT + 2u>;
 var<workgroup> colLo: array<u32, BT + 2u>;
 var<workgroup> colHi: array<u32, BT + 2u>;
-
-// The halves' columns one bank apart (each lane reads its half's columns in the same order: with HALF a multiple
-// of 32 the two halves would share banks).
-fn colAt(x: u32) -> u32 { return x + x / HALF; }
 
 @compute @workgroup_size(THREADS, 1, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -54,7 +52,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 //@COLPREFETCH
 
   padTiles(lid);
-  stageFragments(lid, 1u, 2u, kvFirst + t0, select(0u, P.nk - t0, t0 < P.nk));
+  // K and V rows of the workgroup's keys into xa and xb (STAGE: backward_mma.ts, every load before the first store).
+  let stageFirst = kvFirst + t0;
+  let stageValid = select(0u, P.nk - t0, t0 < P.nk);
+//@STAGE
   workgroupBarrier();
 //@FRAGS
 
@@ -82,7 +83,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     // Pᵀ = exp(softcap(scale·Sᵀ) − lse) of my key and HALF query columns (backward_mma.ts `elementwiseSteps`); when
     // every column of my half sees my key (without holes the bounds never decrease along the query rows, so its
     // first and last columns decide), no per-element mask.
-    let full = !holes && key >= colLo[colAt(cb + HALF - 1u)] && key < min(colHi[colAt(cb)], colHi[colAt(cb + HALF - 1u)]);
+    // (Column x sits at x + x / HALF: written out here, not through a helper, so the index is provably in range.)
+    let cl = cb + HALF - 1u;
+    let full = !holes && key >= colLo[cl + cl / HALF] && key < min(colHi[cb + cb / HALF], colHi[cl + cl / HALF]);
 //@PSTEP
     workgroupBarrier();
     // dV += Pᵀ·dO; dPᵀ = V·dOᵀ into st.
@@ -118,7 +121,7 @@ fn nextTile(b: u32, t0: u32, qTiles: u32, tiles: u32, start: u32) -> u32 {
 
 // Column x of query tile `tile` (the tile's row i0 + x): its visible keys [lo, hi) as bits, log-sum-exp and D; a
 // column past the rows (or of no tile) sees no key. Loaded into registers a tile ahead (backward_mma.ts), stored by
-// colStore when the tile's turn comes.
+// the COLSTORE section when the tile's turn comes.
 fn colLoad(b: u32, headRows: u32, qTiles: u32, tiles: u32, tile: u32, x: u32) -> vec4<f32> {
   let i = (tile % qTiles) * BT + x;
   let live = i < P.nq && tile < tiles;
@@ -126,16 +129,6 @@ fn colLoad(b: u32, headRows: u32, qTiles: u32, tiles: u32, tile: u32, x: u32) ->
   let range = visibleRange(b, ii);
   let row = select(headRows, headRows + (tile / qTiles) * P.nq + ii, live);
   return vec4<f32>(bitcast<f32>(select(0u, range.x, live)), bitcast<f32>(select(0u, range.y, live)), lse[row], rowD[row]);
-}
-
-fn colStore(x: u32, c: vec4<f32>) {
-  if (x < BT) {
-    let at = colAt(x);
-    colLo[at] = bitcast<u32>(c.x);
-    colHi[at] = bitcast<u32>(c.y);
-    colLse[at] = c.z;
-    colD[at] = c.w;
-  }
 }
 
 // One output round: my key's row of width 16·n stored in st, my half of it, from head-dim column c0.

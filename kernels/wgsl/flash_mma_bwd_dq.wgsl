@@ -56,7 +56,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 //@PREFETCH
 
   padTiles(lid);
-  stageFragments(lid, 0u, 3u, rowBase + slot0, slots - slot0);
+  // Q and dO rows of the workgroup's slots into xa and xb (STAGE: backward_mma.ts, every load before the first store).
+  let stageFirst = rowBase + slot0;
+  let stageValid = slots - slot0;
+//@STAGE
   workgroupBarrier();
 //@FRAGS
 
