@@ -33,7 +33,7 @@ export interface MmaPlan {
   consts: Record<string, number>;
 }
 
-function mmaBytes(dp: number, nsg: number, bk: number): { bytes: number; consts: Record<string, number> } {
+export function mmaBytes(dp: number, nsg: number, bk: number): { bytes: number; consts: Record<string, number> } {
   const ks = dp + 8; // K/V rows padded: unpadded rows cost the matrix loads most of their speed
   // V is stored transposed ([d][key]) so that P·V loads key pairs as one 32-bit word; its rows padded by 2 keys.
   const vs = bk + 2;
@@ -60,6 +60,9 @@ export const paddedTo = (n: number, block: number): number => Math.ceil(n / bloc
  */
 const TWO_SUBGROUP_PADDING = 1.08;
 
+/** Head dims (padded) from which the forward takes 32-key tiles (4 subgroups) where they fit. */
+export const WIDE_TILE_DIM = 128;
+
 /**
  * Tiles within the adapter's workgroup storage: 4 subgroups (64 query rows) and 16-key tiles where they fit, 2
  * subgroups where 4 would pad the problem's query slots much more (see TWO_SUBGROUP_PADDING).
@@ -70,9 +73,11 @@ export function planMma(p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<Atte
   const forced = envTiles();
   const slots = p.seqLenQ !== undefined && p.heads && p.kvHeads ? (p.heads / p.kvHeads) * p.seqLenQ : undefined;
   const twoFirst = slots !== undefined && paddedTo(slots, 64) > TWO_SUBGROUP_PADDING * paddedTo(slots, 32);
-  // 16-key tiles measured fastest on the H200 at D 64 and 128 (BENCHMARKS.md: 6.6 ms vs 9.8 ms with 64-key tiles
-  // on ViT-3136): a tile's softmax and barriers cost more than its loads save.
-  const candidates: [number, number][] = forced ? [forced] : twoFirst ? [[2, 16], [1, 16]] : [[4, 16], [2, 16], [1, 16]];
+  // 16-key tiles measured fastest on the H200 at D = 64 (ViT-3136: 4.77 ms against 6.21 ms with 32-key tiles); at
+  // D = 128, since the staging stores carry no bounds clamps, 32-key tiles halve the barriers per key for twice the
+  // products per tile and won (Qwen2-7B prefill: 2.71 ms against 3.40 ms; BENCHMARKS.md, seventh session).
+  const wide = dp >= WIDE_TILE_DIM ? [[4, 32] as [number, number]] : [];
+  const candidates: [number, number][] = forced ? [forced] : twoFirst ? [[2, 16], [1, 16]] : [...wide, [4, 16], [2, 16], [1, 16]];
   for (const [nsg, bk] of candidates) {
     const { bytes, consts } = mmaBytes(dp, nsg, bk);
     if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {

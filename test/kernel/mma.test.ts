@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType, docBoundsFor } from '../../kernels/problem';
 import { runProblem } from '../../kernels/runner';
-import { mmaUnavailableReason, planMma, unrollMma } from '../../kernels/flash_mma';
+import { WIDE_TILE_DIM, mmaBytes, mmaUnavailableReason, planMma, unrollMma } from '../../kernels/flash_mma';
 import flashMmaWgsl from '../../kernels/wgsl/flash_mma.wgsl';
 
 let ctx: GpuContext;
@@ -107,6 +107,9 @@ describe('flash-mma host code', () => {
       assert.equal(plan.paddedDim % 16, 0);
       assert.ok(plan.paddedDim >= d && plan.paddedDim - d < 16);
       assert.ok(plan.workgroupBytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
+      // 32-key tiles from D = 128 where they fit in the workgroup storage, 16-key tiles below.
+      if (plan.paddedDim < WIDE_TILE_DIM) assert.equal(plan.keys, 16, `D=${d}`);
+      else assert.equal(plan.keys, mmaBytes(plan.paddedDim, 4, 32).bytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize ? 32 : 16, `D=${d}`);
     }
   });
 
