@@ -1,5 +1,6 @@
 import decodeWgsl from './wgsl/flash_decode.wgsl';
 import flashCombineWgsl from './wgsl/flash_combine.wgsl';
+import splitCombineWgsl from './wgsl/flash_combine_split.wgsl';
 import { AnalyticBuffer, AttentionKernel, KernelPass, bindGroup, packParams, split2d, uniformBuffer } from './kernel';
 import { AttentionProblem, DType, ProblemError } from './problem';
 import type { GpuContext } from './device';
@@ -256,10 +257,63 @@ export function combineSections(body: string, splits: number): string {
   return expandSections(body, { MERGE: lines });
 }
 
+/** The most invocations a workgroup of the split-parallel combine pass takes (the WebGPU default limit). */
+const SPLIT_COMBINE_THREADS = 256;
+
+/** The split-parallel combine pass's sizes (flash_combine_split.wgsl's constants) for `splits` splits of head dim `d`. */
+export interface SplitCombineShape {
+  /** Invocations per (row, column), each merging `per` splits. */
+  groups: number;
+  per: number;
+  /** Rows per workgroup. */
+  rpw: number;
+  threads: number;
+}
+
+export function splitCombineShape(splits: number, d: number): SplitCombineShape {
+  const d4 = d / 4;
+  const most = Math.max(1, Math.min(splits, Math.floor(SPLIT_COMBINE_THREADS / d4)));
+  // As few splits per invocation as the groups allow, spread evenly (32 splits over 8 groups: 4 each, none ragged).
+  const per = Math.ceil(splits / most);
+  const groups = Math.ceil(splits / per);
+  const rpw = Math.max(1, Math.floor(SPLIT_COMBINE_THREADS / (groups * d4)));
+  return { groups, per, rpw, threads: rpw * groups * d4 };
+}
+
 /**
- * The split-K combine pass (flash_combine.wgsl) shared by flash's split tiled kernel, the decode path and (with one
- * split) the training forward's normalising pass: merges each row's `splits` partial results and (max, sum)
- * statistics into O.
+ * The split-parallel combine pass's //@MERGE: invocation (g, c) loads the statistics and partials of its splits
+ * g + j·GROUPS (all loads before the first use) and merges them relative to their max.
+ */
+export function splitCombineSections(body: string, splits: number, shape: SplitCombineShape): string {
+  const { groups, per } = shape;
+  const js = Array.from({ length: per }, (_, j) => j);
+  // Only the last step can pass SPLITS, and only when the groups do not divide the splits.
+  const ragged = (j: number): boolean => (j + 1) * groups > splits;
+  const lines: string[] = [];
+  for (const j of js) {
+    const s = ragged(j) ? `min(g + ${j * groups}u, ${splits - 1}u)` : `(g + ${j * groups}u)`;
+    lines.push(`  let st${j} = stats[${s} * rows + row];`, `  let pa${j} = partial[(${s} * rows + row) * D4 + c];`);
+  }
+  for (const j of js) {
+    const ok = ragged(j) ? ` && g + ${j * groups}u < ${splits}u` : '';
+    lines.push(`  let m${j} = select(MASKED, st${j}.x, st${j}.y > 0.0${ok});`);
+  }
+  lines.push(`  mLoc = ${js.reduce((acc, j) => (acc ? `max(${acc}, m${j})` : `m${j}`), '')};`);
+  for (const j of js) {
+    lines.push(
+      `  let w${j} = select(0.0, exp(m${j} - mLoc), m${j} > MASKED);`,
+      `  l = fma(w${j}, st${j}.y, l);`,
+      `  a = fma(vec4<f32>(w${j}), select(vec4<f32>(0.0), pa${j}, m${j} > MASKED), a);`,
+    );
+  }
+  return expandSections(body, { MERGE: lines });
+}
+
+/**
+ * The split-K combine pass shared by flash's split tiled kernel, the decode path and (with one split) the training
+ * forward's normalising pass: merges each row's `splits` partial results and (max, sum) statistics into O. With
+ * one split it is flash_combine.wgsl's flat pass (one invocation per row and vec4 column); with more the
+ * split-parallel pass (flash_combine_split.wgsl).
  */
 export async function combinePass(
   ctx: GpuContext,
@@ -270,23 +324,41 @@ export async function combinePass(
 ): Promise<KernelPass> {
   const label = splits > 1 ? 'flash combine' : 'flash normalise';
   const rows = p.batch * p.heads * p.seqLenQ;
-  const pipeline = await cache.get(
-    `flash-combine:${p.dtype}:${p.headDim}:${splits}`,
-    assembleShader(combineSections(flashCombineWgsl, splits), {
-      dtype: p.dtype,
-      consts: { HEAD_DIM: p.headDim, SPLITS: splits, THREADS: COMBINE_THREADS },
-      mask: false,
-    }),
-    label,
-  );
-  const [cx, cy] = split2d(Math.ceil((rows * (p.headDim / 4)) / COMBINE_THREADS), ctx.adapter.limits.maxComputeWorkgroupsPerDimension);
+  const maxPerDim = ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
+  let pipeline: GPUComputePipeline;
+  let workgroups: number;
+  if (splits > 1) {
+    const shape = splitCombineShape(splits, p.headDim);
+    pipeline = await cache.get(
+      `flash-combine-split:${p.dtype}:${p.headDim}:${splits}`,
+      assembleShader(splitCombineSections(splitCombineWgsl, splits, shape), {
+        dtype: p.dtype,
+        consts: { HEAD_DIM: p.headDim, THREADS: shape.threads, GROUPS: shape.groups, RPW: shape.rpw },
+        mask: false,
+      }),
+      label,
+    );
+    workgroups = Math.ceil(rows / shape.rpw);
+  } else {
+    pipeline = await cache.get(
+      `flash-combine:${p.dtype}:${p.headDim}:${splits}`,
+      assembleShader(combineSections(flashCombineWgsl, splits), {
+        dtype: p.dtype,
+        consts: { HEAD_DIM: p.headDim, SPLITS: splits, THREADS: COMBINE_THREADS },
+        mask: false,
+      }),
+      label,
+    );
+    workgroups = Math.ceil((rows * (p.headDim / 4)) / COMBINE_THREADS);
+  }
+  const [cx, cy] = split2d(workgroups, maxPerDim);
   const { params, partial, stats, out } = buffers;
   return { name: 'combine', pipeline, bindGroup: bindGroup(ctx, pipeline, label, [params, partial, stats, out]), workgroups: [cx, cy, 1] };
 }
 
 /** The decode pass's pipeline and its note. */
 async function decodePipeline(cache: PipelineCache, p: AttentionProblem, plan: DecodePlan): Promise<{ pipeline: GPUComputePipeline; note: string }> {
-  const split = plan.splits > 1 ? `; keys split ${plan.splits} ways (${plan.splitKeys} each), then combined (flat combine pass).` : '.';
+  const split = plan.splits > 1 ? `; keys split ${plan.splits} ways (${plan.splitKeys} each), then combined (split-parallel combine pass).` : '.';
   const s = plan.shape;
   const d4 = p.headDim / 4;
   const pipeline = await cache.get(

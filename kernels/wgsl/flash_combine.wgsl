@@ -1,5 +1,5 @@
-// flash split-K, pass 2 (the decode path's, the split tiled kernel's and, with SPLITS = 1, the normalising pass's):
-// one invocation per (row, vec4 column), no workgroup memory, no barriers. Each invocation walks the splits in
+// flash split-K, pass 2, flat: the training forward's normalising pass (SPLITS = 1) takes it; more splits take the
+// split-parallel pass (flash_combine_split.wgsl), though this one merges any number. One invocation per (row, vec4 column), no workgroup memory, no barriers. Each invocation walks the splits in
 // host-unrolled groups: a group's (max, sum) pairs — the same 8 bytes for the D/4 invocations of a row, served by the
 // cache — and partials are all loaded before the first is used (one memory latency per group, not one per split),
 // then merged into running sums kept relative to the largest max seen so far (rescaled when a group raises it):

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType } from '../../kernels/problem';
 import { runProblem } from '../../kernels/runner';
-import { keyParallelShape, planDecode } from '../../kernels/decode';
+import { keyParallelShape, planDecode, splitCombineShape } from '../../kernels/decode';
 
 let ctx: GpuContext;
 let f32Kernel: string;
@@ -95,7 +95,7 @@ describe('key-parallel decode matches the float64 reference', () => {
         assert.equal(plan.rows, (p.heads / p.kvHeads) * p.seqLenQ, `${name}: rows per KV head`);
         assert.ok(plan.splits > 1 && p.seqLenK % plan.splitKeys !== 0, `${name}: Nk is split, not a multiple of the split (${plan.splitKeys})`);
         const notes = await expectCorrect(p, `${name} (${dtype})`);
-        assert.match(notes, new RegExp(`${plan.rows} query rows per KV head, one-shot pass.*vec4<${dtype}> loads.*keys split ${plan.splits} ways.*flat combine`), name);
+        assert.match(notes, new RegExp(`${plan.rows} query rows per KV head, one-shot pass.*vec4<${dtype}> loads.*keys split ${plan.splits} ways.*split-parallel combine`), name);
       }
     });
   }
@@ -109,9 +109,14 @@ describe('key-parallel decode matches the float64 reference', () => {
   });
 
   // 2 rows per KV head: the head dims' own code paths compile quickly on a software adapter.
-  test('head dims 40 (D/4 not a multiple of 4) in f16, 80 (12 key slices: a partial score step) in f32, 256 in f16', async () => {
+  test('head dims 40 (D/4 not a multiple of 4) in f16, 80 (12 key slices: a partial score step) in f32, 256 in f16 (a ragged combine)', async () => {
     for (const [d, dtype] of [[40, 'f16'], [80, 'f32'], [256, 'f16']] as const) {
       const p = decode({ heads: 4, kvHeads: 2, headDim: d, dtype, seqLenK: 700, kvLens: Int32Array.from([700, 411]) });
+      const { splits } = keyPlan(p);
+      const shape = splitCombineShape(splits, d);
+      // D = 256: 11 splits over 4 groups of 3, the last group's third split past the end; batch 1's splits past
+      // key 411 saw no key (statistics only).
+      if (d === 256) assert.ok(shape.groups * shape.per > splits, `D=256: a ragged last group (${splits} splits)`);
       await expectCorrect(p, `D=${d} ${dtype}`);
     }
   });
@@ -136,6 +141,20 @@ describe('key-parallel decode plan', () => {
     assert.equal(plan.splitKeys, 128);
     assert.equal(plan.shape.sk, 128);
     assert.ok(plan.workgroupBytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
+  });
+
+  test('the split-parallel combine: splits spread evenly over at most 256 invocations per workgroup', () => {
+    assert.deepEqual(splitCombineShape(32, 128), { groups: 8, per: 4, rpw: 1, threads: 256 });
+    assert.deepEqual(splitCombineShape(32, 64), { groups: 16, per: 2, rpw: 1, threads: 256 });
+    assert.deepEqual(splitCombineShape(11, 256), { groups: 4, per: 3, rpw: 1, threads: 256 });
+    assert.deepEqual(splitCombineShape(3, 64), { groups: 3, per: 1, rpw: 5, threads: 240 });
+    assert.deepEqual(splitCombineShape(9, 40), { groups: 9, per: 1, rpw: 2, threads: 180 });
+    for (const d of [4, 40, 64, 128, 256]) {
+      for (const splits of [2, 3, 9, 32, 64, 257]) {
+        const s = splitCombineShape(splits, d);
+        assert.ok(s.threads <= 256 && s.groups * s.per >= splits && (s.groups - 1) * s.per < splits, `${splits} splits, D ${d}`);
+      }
+    }
   });
 
   test('a 16 KiB adapter (the WebGPU minimum): the pass where it fits (else the tiled path), always within the limit', () => {
