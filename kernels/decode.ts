@@ -14,8 +14,8 @@ import { PipelineCache, assembleShader, expandSections } from './shader';
  * many short workgroups, each issuing all its 8-byte vec4<elem> K/V loads at once and taking a plain softmax over its
  * split (2× faster on the H200 than the chunked pass it replaced, BENCHMARKS.md 2026-11-30; a streaming pass walking
  * blocks with the next block's loads in flight, 16-byte f16 loads and a grouped combine pass measured slower or no
- * faster there and were removed). The flat combine pass merges the splits' partial results. Tuning on a GPU:
- * `ATTNPROF_DECODE_KEYS=N` (keys per workgroup, a multiple of 16).
+ * faster there and were removed). The split-parallel combine pass merges the splits' partial results. Tuning on a
+ * GPU: `ATTNPROF_DECODE_KEYS=N` (keys per workgroup, a multiple of 16), `ATTNPROF_DECODE_THREADS=64|128|256`.
  */
 export const MAX_DECODE_ROWS = 16;
 /**
@@ -27,13 +27,15 @@ export const MAX_DECODE_ROWS = 16;
 const TARGET_WORKGROUPS = 1024;
 /** Fewer keys per split than this cost more in partial results (ROWS·D f32 per split) than they gain. */
 const MIN_SPLIT_KEYS = 64;
-/** Invocations per workgroup. */
+/** Invocations per workgroup of the key-parallel pass. */
 const KP_THREADS = 256;
 
 const envOf = (name: string): string | undefined => (typeof process !== 'undefined' ? process.env[name] : undefined);
 
 /** The key-parallel pass's sizes (the compile-time constants of flash_decode.wgsl). */
 export interface KeyParallelShape {
+  /** Invocations per workgroup. */
+  threads: number;
   /** Keys one workgroup holds (at most its split). */
   sk: number;
   /** V key slices of the P·V phase (each KPS = sk / slices keys) × D/4 column units. */
@@ -75,29 +77,37 @@ export function planDecode(p: AttentionProblem, ctx: GpuContext): DecodePlan | u
   return planKeyParallel(p, ctx, rows, forcedKeys());
 }
 
-/** The key-parallel pass's sizes for `sk` keys per workgroup. */
-export function keyParallelShape(rows: number, d: number, sk: number): KeyParallelShape {
+/** ATTNPROF_DECODE_THREADS: the invocations per workgroup, forced (64, 128 or 256). */
+function decodeThreads(): number {
+  const n = Number(envOf('ATTNPROF_DECODE_THREADS'));
+  return n === 64 || n === 128 || n === 256 ? n : KP_THREADS;
+}
+
+/** The key-parallel pass's sizes for `sk` keys per workgroup of `threads` invocations. */
+export function keyParallelShape(rows: number, d: number, sk: number, threads = KP_THREADS): KeyParallelShape {
   const d4 = d / 4;
-  const slices = Math.min(16, Math.floor(KP_THREADS / d4));
-  const tpr = Math.min(16, sk / 4);
+  const slices = Math.min(16, Math.floor(threads / d4));
+  // Every row's softmax invocations fit in the workgroup (ROWS · TPR ≤ THREADS).
+  const tpr = Math.max(1, Math.min(16, sk / 4, Math.floor(threads / rows)));
   const rg = Math.max(1, Math.min(rows, Math.floor((rows * sk) / (slices * d4))));
   const scratch = Math.max(rows * sk, rg * slices * d4);
-  const loads = Math.ceil((sk * 4) / KP_THREADS) * Math.ceil(d4 / 4) + sk / slices;
+  const loads = Math.ceil((sk * 4) / threads) * Math.ceil(d4 / 4) + sk / slices;
   const workgroupBytes = 16 * rows * d4 + 16 * scratch + 4 * rows * sk + 8 * rows * tpr + 16 * rows;
-  return { sk, slices, tpr, rg, scratch, loads, workgroupBytes };
+  return { threads, sk, slices, tpr, rg, scratch, loads, workgroupBytes };
 }
 
 /** 32-bit registers one vec4<elem> K/V load takes. */
 const loadRegs = (dtype: DType): number => (dtype === 'f32' ? 4 : 2);
 
 function planKeyParallel(p: AttentionProblem, ctx: GpuContext, rows: number, forcedKeys?: number): DecodePlan | undefined {
-  const slices = Math.min(16, Math.floor(KP_THREADS / (p.headDim / 4)));
+  const threads = decodeThreads();
+  const slices = Math.min(16, Math.floor(threads / (p.headDim / 4)));
   const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
   // sk is a multiple of 4 keys per V slice (the P·V phase reads 4 probabilities as one vec4).
   const step = 4 * slices;
   const sizes = [...new Set([256, 128, 64, 32, 16, ...(forcedKeys ? [forcedKeys] : [])].map((n) => Math.ceil(n / step) * step))]
     .sort((a, b) => b - a)
-    .map((sk) => keyParallelShape(rows, p.headDim, sk))
+    .map((sk) => keyParallelShape(rows, p.headDim, sk, threads))
     .filter((s) => s.workgroupBytes <= limit);
   if (!sizes.length) return undefined;
   // Registers: the K/V loads of an invocation stay in flight together; past this budget they would spill (more
@@ -130,7 +140,7 @@ function planKeyParallel(p: AttentionProblem, ctx: GpuContext, rows: number, for
 export function keyParallelSections(body: string, rows: number, d: number, shape: KeyParallelShape): string {
   const d4 = d / 4;
   const { sk, slices, rg } = shape;
-  const kpi = KP_THREADS / 4; // keys one step of the score phase covers
+  const kpi = shape.threads / 4; // keys one step of the score phase covers
   const ka = Math.ceil(sk / kpi);
   const ci = Math.ceil(d4 / 4);
   const kps = sk / slices;
@@ -362,10 +372,10 @@ async function decodePipeline(cache: PipelineCache, p: AttentionProblem, plan: D
   const s = plan.shape;
   const d4 = p.headDim / 4;
   const pipeline = await cache.get(
-    `decode:${p.dtype}:${p.headDim}:${plan.rows}:${s.sk}`,
+    `decode:${p.dtype}:${p.headDim}:${plan.rows}:${s.sk}:${s.threads}`,
     assembleShader(keyParallelSections(decodeWgsl, plan.rows, p.headDim, s), {
       dtype: p.dtype,
-      consts: { HEAD_DIM: p.headDim, ROWS: plan.rows, SK: s.sk, THREADS: KP_THREADS, KS: s.slices, TPR: s.tpr, SCRATCH: s.scratch },
+      consts: { HEAD_DIM: p.headDim, ROWS: plan.rows, SK: s.sk, THREADS: s.threads, KS: s.slices, TPR: s.tpr, SCRATCH: s.scratch },
       mask: true,
     }),
     'decode (key-parallel)',
@@ -373,7 +383,7 @@ async function decodePipeline(cache: PipelineCache, p: AttentionProblem, plan: D
   return {
     pipeline,
     note:
-      `key-parallel decode: ${plan.rows} query rows per KV head, one-shot pass; each workgroup (${KP_THREADS} threads) ` +
+      `key-parallel decode: ${plan.rows} query rows per KV head, one-shot pass; each workgroup (${s.threads} threads) ` +
       `reads up to ${s.sk} keys of K and V straight into registers (${s.loads} vec4<${p.dtype}> loads per thread in flight), one softmax per split, ` +
       `scores with 4 threads per key, P·V by ${s.slices} key slices × ${d4} column units${split}`,
   };

@@ -132,6 +132,20 @@ describe('key-parallel decode matches the float64 reference', () => {
       });
     }
   });
+
+  test('the invocations per workgroup forced (ATTNPROF_DECODE_THREADS): 64 with 16 rows, 128 with 7 rows', async () => {
+    for (const [threads, over] of [['64', { heads: 16, kvHeads: 1 }], ['128', {}]] as const) {
+      await withEnv({ ATTNPROF_DECODE_THREADS: threads }, async () => {
+        const p = decode({ ...over, kvLens: Int32Array.from([1000, 411]) });
+        const plan = keyPlan(p);
+        assert.equal(plan.shape.threads, Number(threads));
+        // Every row's softmax invocations fit in the workgroup.
+        assert.ok(plan.rows * plan.shape.tpr <= plan.shape.threads, `${threads}: ${plan.rows} rows × ${plan.shape.tpr}`);
+        const notes = await expectCorrect(p, `ATTNPROF_DECODE_THREADS=${threads}`);
+        assert.match(notes, new RegExp(`each workgroup \\(${threads} threads\\)`));
+      });
+    }
+  });
 });
 
 describe('key-parallel decode plan', () => {
