@@ -11,7 +11,7 @@ import { PipelineCache, assembleShader, expandSections } from './shader';
  * MAX_DECODE_ROWS query rows (GQA group × query length), as in token-by-token generation. Such a call is bound by
  * reading K and V once. The keys are split over workgroups; every K/V element is read once, by one workgroup,
  * straight into registers, and serves all the rows of its KV head. The partial pass (wgsl/flash_decode.wgsl) runs
- * many short workgroups, each issuing all its 8-byte vec4<elem> K/V loads at once and taking a plain softmax over its
+ * many short workgroups, each issuing its 8-byte vec4<elem> K loads at once (its V loads after the scores) and taking a plain softmax over its
  * split (2× faster on the H200 than the chunked pass it replaced, BENCHMARKS.md 2026-11-30; a streaming pass walking
  * blocks with the next block's loads in flight, 16-byte f16 loads and a grouped combine pass measured slower or no
  * faster there and were removed). The split-parallel combine pass merges the splits' partial results. Tuning on a
@@ -149,7 +149,7 @@ export function keyParallelSections(body: string, rows: number, d: number, shape
   const colOk = (c: number): string => (c === ci - 1 && lastParts < 4 ? ` && part < ${lastParts}u` : '');
   const rowList = Array.from({ length: rows }, (_, r) => r);
   const lanes = ['x', 'y', 'z', 'w'];
-  // The K and V loads of the split into registers kr…, vr….
+  // The K loads of the split into registers kr… (//@LOADS), its V loads into vr… (//@VLOADS, after the score phase).
   const loads: string[] = [];
   for (let a = 0; a < ka; a++) {
     loads.push(`  let ka${a} = keyLo + kq + ${a * kpi}u;`);
@@ -157,9 +157,10 @@ export function keyParallelSections(body: string, rows: number, d: number, shape
     loads.push(`  let kAt${a} = (kvBase + clamp(ka${a}, kStart, last)) * D4 + part;`);
     for (let c = 0; c < ci; c++) loads.push(`  let kr${a}_${c} = select(vec4<elem>(), k[kAt${a} + ${4 * c}u], kOk${a}${colOk(c)});`);
   }
+  const vloads: string[] = [];
   for (let t = 0; t < kps; t++) {
-    loads.push(`  let kv${t} = keyLo + ks * KPS + ${t}u;`);
-    loads.push(
+    vloads.push(`  let kv${t} = keyLo + ks * KPS + ${t}u;`);
+    vloads.push(
       `  let vr${t} = select(vec4<elem>(), v[(kvBase + clamp(kv${t}, kStart, last)) * D4 + cv], hasSlice && kv${t} >= kStart && kv${t} < kEnd);`,
     );
   }
@@ -214,7 +215,7 @@ export function keyParallelSections(body: string, rows: number, d: number, shape
     );
     if (r0 + rg < rows) reduce.push('  workgroupBarrier();');
   }
-  return expandSections(body, { LOADS: loads, SCORES: scores, PV: pv, REDUCE: reduce });
+  return expandSections(body, { LOADS: loads, VLOADS: vloads, SCORES: scores, PV: pv, REDUCE: reduce });
 }
 
 /** The split-K scratch (partial results and row statistics) of `splits` key splits; 16-byte stand-ins when not split. */

@@ -2,9 +2,11 @@
 // few speculative ones), many keys. Memory-bound: every K/V element is read once, by one workgroup, straight from
 // memory into registers, and serves all ROWS query rows. One workgroup per (key split wg.x, batch × KV head wg.y)
 // makes one pass over its at most SK keys with a plain softmax (the split's max and sum, no rescaling):
-//   loads  every invocation issues its K and V loads (host-unrolled into named registers) before anything waits,
-//          so a whole split of K/V is in flight at once; keys outside the rows' visible range are not fetched
-//          (they read the nearest visible key, which is loaded anyway, and count as zero);
+//   loads  every invocation issues its K loads (host-unrolled into named registers) before anything waits, so the
+//          split's K is in flight at once; its V loads follow the score phase, in flight through the softmax (with
+//          K and V both held from the start the pass took 149 registers, one workgroup per multiprocessor on the
+//          H200; V after the scores 127, two: 55 against 70 µs for the Qwen2-7B decode step); keys outside the
+//          rows' visible range are not fetched (they read the nearest visible key, loaded anyway, and count as zero);
 //   A      scores: 4 invocations per key (each a quarter of the column units: 4 neighbours read one or two 32-byte sectors),
 //          each invocation owning SK/64 keys; q is broadcast from workgroup memory, each q vec4 read once for all
 //          of them; the 4 partial dot products of (row, key) land in one vec4 of `scratch`;
@@ -16,7 +18,7 @@
 // merges; without, it writes O. The masks (causal bottom-right, window, key lengths, packed documents, softcap,
 // scale) come from mask.wgsl's visibleRange and params.wgsl's capScore, as in every kernel. No subgroup builtins.
 // K/V are read as vec4<elem> (8-byte loads with f16 storage), a key row as D/4 of them.
-// Host-generated sections (decode.ts keyParallelSections): //@LOADS, //@SCORES, //@PV, //@REDUCE.
+// Host-generated sections (decode.ts keyParallelSections): //@LOADS, //@SCORES, //@VLOADS, //@PV, //@REDUCE.
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<elem>>;
 @group(0) @binding(2) var<storage, read> k: array<vec4<elem>>;
@@ -81,6 +83,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   workgroupBarrier();
 
 //@SCORES
+//@VLOADS
   workgroupBarrier();
 
   // Phase B: TPR invocations per row, each over every TPR-th group of 4 keys.
