@@ -150,20 +150,19 @@ export function keyParallelSections(body: string, rows: number, d: number, shape
   const rowList = Array.from({ length: rows }, (_, r) => r);
   const lanes = ['x', 'y', 'z', 'w'];
   // The K loads of the split into registers kr… (//@LOADS), its V loads into vr… (//@VLOADS, after the score phase).
+  // A key outside [kStart, kEnd) reads the nearest visible key's row and is not zeroed: its score is masked in
+  // phase B and its probability is exactly 0 (no select per load: 2700 → 2400 instructions with the fma chains
+  // below). Only the columns past D/4 in a last partial column step are zeroed.
   const loads: string[] = [];
   for (let a = 0; a < ka; a++) {
-    loads.push(`  let ka${a} = keyLo + kq + ${a * kpi}u;`);
-    loads.push(`  let kOk${a} = ka${a} >= kStart && ka${a} < kEnd;`);
-    loads.push(`  let kAt${a} = (kvBase + clamp(ka${a}, kStart, last)) * D4 + part;`);
-    for (let c = 0; c < ci; c++) loads.push(`  let kr${a}_${c} = select(vec4<elem>(), k[kAt${a} + ${4 * c}u], kOk${a}${colOk(c)});`);
+    loads.push(`  let kAt${a} = (kvBase + clamp(keyLo + kq + ${a * kpi}u, kStart, last)) * D4 + part;`);
+    for (let c = 0; c < ci; c++) {
+      const at = `k[kAt${a} + ${4 * c}u]`;
+      loads.push(`  let kr${a}_${c} = ${colOk(c) ? `select(vec4<elem>(), ${at}, true${colOk(c)})` : at};`);
+    }
   }
   const vloads: string[] = [];
-  for (let t = 0; t < kps; t++) {
-    vloads.push(`  let kv${t} = keyLo + ks * KPS + ${t}u;`);
-    vloads.push(
-      `  let vr${t} = select(vec4<elem>(), v[(kvBase + clamp(kv${t}, kStart, last)) * D4 + cv], hasSlice && kv${t} >= kStart && kv${t} < kEnd);`,
-    );
-  }
+  for (let t = 0; t < kps; t++) vloads.push(`  let vr${t} = v[(kvBase + clamp(keyLo + ks * KPS + ${t}u, kStart, last)) * D4 + cv];`);
   const scores: string[] = [];
   for (let c = 0; c < ci; c++) scores.push(`  let qc${c} = ${colOk(c) ? `min(part + ${4 * c}u, D4 - 1u)` : `part + ${4 * c}u`};`);
   // Column step c: the K vec4s of all ka keys in f32, then each row's q read once from workgroup memory and
@@ -173,8 +172,10 @@ export function keyParallelSections(body: string, rows: number, d: number, shape
     for (const r of rowList) {
       scores.push(`  let q${r}_${c} = qS[${r * d4}u + qc${c}];`);
       for (let a = 0; a < ka; a++) {
-        const term = `dot(q${r}_${c}, kf${a}_${c})`;
-        scores.push(c === 0 ? `  var s${a}_${r} = ${term};` : `  s${a}_${r} += ${term};`);
+        // An fma chain (4 instructions per vec4), not dot() + add (5).
+        const [q, kf, sum] = [`q${r}_${c}`, `kf${a}_${c}`, `s${a}_${r}`];
+        const chain = lanes.reduce((acc, l) => `fma(${q}.${l}, ${kf}.${l}, ${acc})`, c === 0 ? '0.0' : sum);
+        scores.push(c === 0 ? `  var ${sum} = ${chain};` : `  ${sum} = ${chain};`);
       }
     }
   }
