@@ -5,8 +5,9 @@
 //   loads  every invocation issues its K loads (host-unrolled into named registers) before anything waits, so the
 //          split's K is in flight at once; its V loads follow the score phase, in flight through the softmax (with
 //          K and V both held from the start the pass took 149 registers, one workgroup per multiprocessor on the
-//          H200; V after the scores 127, two: 55 against 70 µs for the Qwen2-7B decode step); keys outside the
-//          rows' visible range are not fetched (they read the nearest visible key, loaded anyway, and count as zero);
+//          H200; V after the scores 127, two: 55 against 70 µs for the Qwen2-7B decode step; 108 now); keys outside
+//          the rows' visible range are not fetched (they read the nearest visible key, loaded anyway: their scores
+//          are masked in phase B and their probabilities are exactly 0);
 //   A      scores: 4 invocations per key (each a quarter of the column units: 4 neighbours read one or two 32-byte sectors),
 //          each invocation owning SK/64 keys; q is broadcast from workgroup memory, each q vec4 read once for all
 //          of them; the 4 partial dot products of (row, key) land in one vec4 of `scratch`;
@@ -14,7 +15,7 @@
 //   C      P·V: invocation (key slice ks, vec4 column cv) accumulates ROWS vec4s over the KPS keys of its slice
 //          (consecutive invocations read consecutive vec4s of one V row); the KS slices are summed through
 //          `scratch` in rounds of RG rows, whose invocations write the result.
-// With key splits each workgroup writes its unnormalised partial result and (max, sum), which flash_combine.wgsl
+// With key splits each workgroup writes its unnormalised partial result and (max, sum), which flash_combine_split.wgsl
 // merges; without, it writes O. The masks (causal bottom-right, window, key lengths, packed documents, softcap,
 // scale) come from mask.wgsl's visibleRange and params.wgsl's capScore, as in every kernel. No subgroup builtins.
 // K/V are read as vec4<elem> (8-byte loads with f16 storage), a key row as D/4 of them.
@@ -61,7 +62,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let kStart = max(visibleRange(b, 0u).x, keyLo);
   let kEnd = min(visibleRange(b, P.nq - 1u).y, keyHi);
   if (kStart >= kEnd) {
-    // No row sees a key of this split: the combine pass skips a split whose sum is 0 (its partial is not read).
+    // No row sees a key of this split: the combine pass skips a split whose sum is 0 (its partial is not used).
     if (P.splitKeys > 0u) {
       for (var r = lid; r < ROWS; r += THREADS) { stats[wg.x * rows + rowBase + r] = vec2<f32>(MASKED, 0.0); }
     } else {

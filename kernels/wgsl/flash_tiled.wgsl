@@ -7,7 +7,7 @@
 // Rows are packed per key/value head: a workgroup takes BQ consecutive (query head of the GQA group, query
 // position) slots of one KV head, so the heads sharing K/V read the same tiles. For short queries (decode)
 // the keys are also split over workgroups (wg.z); each split writes an unnormalised partial result and
-// its (max, sum), and flash_combine.wgsl merges them.
+// its (max, sum), and flash_combine_split.wgsl merges them.
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<elem>>;
 @group(0) @binding(2) var<storage, read> k: array<vec4<elem>>;
@@ -204,7 +204,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var total = vec4<f32>(0.0);
   for (var t = 0u; t < TX; t++) { total += red[ty * TX + t]; }
   if (P.splitKeys > 0u) {
-    // Unnormalised partial result of this split; flash_combine.wgsl rescales by the splits' maxima.
+    // Unnormalised partial result of this split; flash_combine_split.wgsl rescales by the splits' maxima.
     let rows = P.batch * P.heads * P.nq;
     for (var r = 0u; r < 4u; r++) {
       if (slot0 + ty * 4u + r < slots) {

@@ -1,6 +1,6 @@
 /**
  * Kernel tier for the key-parallel decode pass (kernels/decode.ts; wgsl/flash_decode.wgsl) and the split-K combine
- * pass (wgsl/flash_combine.wgsl), against the float64 reference on the real adapter. f16 storage runs through `flash` (whose decode shapes
+ * pass (wgsl/flash_combine_split.wgsl), against the float64 reference on the real adapter. f16 storage runs through `flash` (whose decode shapes
  * take the pass in f16) and is checked at the f16 tolerance; f32 storage through flash-mma (its plain-f16 stand-in
  * build where the adapter has no matrix units: decode shapes never reach the matrix code), checked at the f32
  * tolerance because the pass reads f32 K/V and computes in f32.
