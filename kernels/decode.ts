@@ -110,8 +110,8 @@ function planKeyParallel(p: AttentionProblem, ctx: GpuContext, rows: number, for
     .map((sk) => keyParallelShape(rows, p.headDim, sk, threads))
     .filter((s) => s.workgroupBytes <= limit);
   if (!sizes.length) return undefined;
-  // Registers: the K/V loads of an invocation stay in flight together; past this budget they would spill (more
-  // query rows need more accumulators). Past it even at the smallest size, take the smallest anyway.
+  // Registers: an invocation holds its K loads, then its V loads; past this budget they would spill (more query
+  // rows need more accumulators). Past it even at the smallest size, take the smallest anyway.
   const budget = rows <= 8 ? 64 : 32;
   const inBudget = sizes.filter((s) => s.loads * loadRegs(p.dtype) <= budget);
   const forced = forcedKeys ? sizes.find((s) => s.sk === Math.ceil(forcedKeys / step) * step) : undefined;
@@ -386,7 +386,7 @@ async function decodePipeline(cache: PipelineCache, p: AttentionProblem, plan: D
     pipeline,
     note:
       `key-parallel decode: ${plan.rows} query rows per KV head, one-shot pass; each workgroup (${s.threads} threads) ` +
-      `reads up to ${s.sk} keys of K and V straight into registers (${s.loads} vec4<${p.dtype}> loads per thread in flight), one softmax per split, ` +
+      `reads up to ${s.sk} keys of K and V straight into registers (${s.loads} vec4<${p.dtype}> loads per thread: K at once, V after the scores), one softmax per split, ` +
       `scores with 4 threads per key, P·V by ${s.slices} key slices × ${d4} column units${split}`,
   };
 }
