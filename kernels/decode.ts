@@ -1,5 +1,5 @@
 import decodeWgsl from './wgsl/flash_decode.wgsl';
-import flashCombineWgsl from './wgsl/flash_combine.wgsl';
+import flashNormaliseWgsl from './wgsl/flash_normalise.wgsl';
 import splitCombineWgsl from './wgsl/flash_combine_split.wgsl';
 import { AnalyticBuffer, AttentionKernel, KernelPass, bindGroup, packParams, split2d, uniformBuffer } from './kernel';
 import { AttentionProblem, DType, ProblemError } from './problem';
@@ -235,39 +235,8 @@ export function splitScratch(p: AttentionProblem, splits: number): AnalyticBuffe
   ];
 }
 
-/** Invocations per workgroup of the combine pass (one per row and vec4 column). */
-const COMBINE_THREADS = 64;
-/** Splits whose partials one invocation of the combine pass loads together (host-unrolled). */
-const COMBINE_GROUP = 16;
-
-/**
- * The combine pass's //@MERGE: groups of splits, each group's loads issued before its first use, merged into the
- * running sums lt, at relative to the running max mMax. (A first loop taking the max over every split's statistics
- * waited on one load per split: 16.4 µs for 32 splits on the H200.)
- */
-export function combineSections(body: string, splits: number): string {
-  const g = Math.min(COMBINE_GROUP, splits);
-  const ragged = splits % g !== 0;
-  const js = Array.from({ length: g }, (_, j) => j);
-  const lines = [`  for (var s0 = 0u; s0 < ${splits}u; s0 += ${g}u) {`];
-  for (const j of js) {
-    const s = ragged ? `min(s0 + ${j}u, ${splits - 1}u)` : `(s0 + ${j}u)`;
-    lines.push(`    let st${j} = stats[${s} * rows + row];`, `    let pa${j} = partial[(${s} * rows + row) * D4 + c];`);
-  }
-  // A split counts where it saw a key (and, in a ragged last group, exists): its max, else MASKED.
-  for (const j of js) {
-    const ok = ragged ? ` && s0 + ${j}u < ${splits}u` : '';
-    lines.push(`    let m${j} = select(MASKED, st${j}.x, st${j}.y > 0.0${ok});`);
-  }
-  lines.push(`    let mNew = max(mMax, ${js.reduce((acc, j) => (acc ? `max(${acc}, m${j})` : `m${j}`), '')});`);
-  // exp(MASKED − mNew) is 0 and exp(0) is 1: no test needed while no split has seen a key (lt and at are still 0).
-  lines.push('    let keep = exp(mMax - mNew);', '    lt *= keep;', '    at *= keep;', '    mMax = mNew;');
-  for (const j of js) {
-    lines.push(`    let w${j} = select(0.0, exp(m${j} - mNew), m${j} > MASKED);`, `    lt = fma(w${j}, st${j}.y, lt);`, `    at = fma(vec4<f32>(w${j}), pa${j}, at);`);
-  }
-  lines.push('  }');
-  return expandSections(body, { MERGE: lines });
-}
+/** Invocations per workgroup of the normalising pass (one per row and vec4 column). */
+const NORMALISE_THREADS = 64;
 
 /** The most invocations a workgroup of the split-parallel combine pass takes (the WebGPU default limit). */
 const SPLIT_COMBINE_THREADS = 256;
@@ -324,8 +293,8 @@ export function splitCombineSections(body: string, splits: number, shape: SplitC
 /**
  * The split-K combine pass shared by flash's split tiled kernel, the decode path and (with one split) the training
  * forward's normalising pass: merges each row's `splits` partial results and (max, sum) statistics into O. With
- * one split it is flash_combine.wgsl's flat pass (one invocation per row and vec4 column); with more the
- * split-parallel pass (flash_combine_split.wgsl).
+ * one split it is the normalising pass (flash_normalise.wgsl); with more the split-parallel pass
+ * (flash_combine_split.wgsl).
  */
 export async function combinePass(
   ctx: GpuContext,
@@ -353,15 +322,11 @@ export async function combinePass(
     workgroups = Math.ceil(rows / shape.rpw);
   } else {
     pipeline = await cache.get(
-      `flash-combine:${p.dtype}:${p.headDim}:${splits}`,
-      assembleShader(combineSections(flashCombineWgsl, splits), {
-        dtype: p.dtype,
-        consts: { HEAD_DIM: p.headDim, SPLITS: splits, THREADS: COMBINE_THREADS },
-        mask: false,
-      }),
+      `flash-normalise:${p.dtype}:${p.headDim}`,
+      assembleShader(flashNormaliseWgsl, { dtype: p.dtype, consts: { HEAD_DIM: p.headDim, THREADS: NORMALISE_THREADS }, mask: false }),
       label,
     );
-    workgroups = Math.ceil((rows * (p.headDim / 4)) / COMBINE_THREADS);
+    workgroups = Math.ceil((rows * (p.headDim / 4)) / NORMALISE_THREADS);
   }
   const [cx, cy] = split2d(workgroups, maxPerDim);
   const { params, partial, stats, out } = buffers;

@@ -6,8 +6,8 @@
 //   O = Σ exp(m_g − M)·a_g / Σ exp(m_g − M)·l_g,   M = the max over the groups that saw a key of the row.
 // A split counts where it saw a key (l_s > 0); a row no split saw is written as 0. A split that saw no key may
 // not have written its partial (the decode pass writes only its statistics): its partial is loaded but not used.
-// The flat pass (flash_combine.wgsl) walked all the splits of a row in one invocation: 32 splits took 12.1 µs on
-// the H200 for the Qwen2-7B decode step, with fewer invocations than the GPU has lanes.
+// The flat pass it replaced walked all the splits of a row in one invocation: 32 splits took 12.3 µs on the H200
+// for the Qwen2-7B decode step against 9.3–9.8 µs (BENCHMARKS.md, eighth session).
 // Host-generated section (decode.ts splitCombineSections): //@MERGE.
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> partial: array<vec4<f32>>;
