@@ -11,11 +11,11 @@ import { PipelineCache, assembleShader, expandSections } from './shader';
  * MAX_DECODE_ROWS query rows (GQA group × query length), as in token-by-token generation. Such a call is bound by
  * reading K and V once. The keys are split over workgroups; every K/V element is read once, by one workgroup,
  * straight into registers, and serves all the rows of its KV head. The partial pass (wgsl/flash_decode.wgsl) runs
- * many short workgroups, each issuing its 8-byte vec4<elem> K loads at once (its V loads after the scores) and taking a plain softmax over its
- * split (2× faster on the H200 than the chunked pass it replaced, BENCHMARKS.md 2026-11-30; a streaming pass walking
- * blocks with the next block's loads in flight, 16-byte f16 loads and a grouped combine pass measured slower or no
- * faster there and were removed). The split-parallel combine pass merges the splits' partial results. Tuning on a
- * GPU: `ATTNPROF_DECODE_KEYS=N` (keys per workgroup, a multiple of 16), `ATTNPROF_DECODE_THREADS=64|128|256`.
+ * many short workgroups, each issuing its 8-byte vec4<elem> K loads at once (its V loads after the scores) and
+ * taking a plain softmax over its split (2× faster on the H200 than the chunked pass it replaced, BENCHMARKS.md
+ * 2026-11-30; a streaming pass walking blocks with the next block's loads in flight and 16-byte f16 loads measured
+ * slower or no faster there and were removed). The split-parallel combine pass merges the splits' partial results.
+ * Tuning on a GPU: `ATTNPROF_DECODE_KEYS=N` (keys per workgroup, a multiple of 16), `ATTNPROF_DECODE_THREADS=64|128|256`.
  */
 export const MAX_DECODE_ROWS = 16;
 /**
@@ -151,14 +151,14 @@ export function keyParallelSections(body: string, rows: number, d: number, shape
   const lanes = ['x', 'y', 'z', 'w'];
   // The K loads of the split into registers kr… (//@LOADS), its V loads into vr… (//@VLOADS, after the score phase).
   // A key outside [kStart, kEnd) reads the nearest visible key's row and is not zeroed: its score is masked in
-  // phase B and its probability is exactly 0 (no select per load: 2700 → 2400 instructions with the fma chains
-  // below). Only the columns past D/4 in a last partial column step are zeroed.
+  // phase B and its probability is exactly 0 (no select per load; with the fma chains below the H200's SASS went
+  // from 2826 to 2546 lines). Only the columns past D/4 in a last partial column step are zeroed.
   const loads: string[] = [];
   for (let a = 0; a < ka; a++) {
     loads.push(`  let kAt${a} = (kvBase + clamp(keyLo + kq + ${a * kpi}u, kStart, last)) * D4 + part;`);
     for (let c = 0; c < ci; c++) {
       const at = `k[kAt${a} + ${4 * c}u]`;
-      loads.push(`  let kr${a}_${c} = ${colOk(c) ? `select(vec4<elem>(), ${at}, true${colOk(c)})` : at};`);
+      loads.push(`  let kr${a}_${c} = ${colOk(c) ? `select(vec4<elem>(), ${at}, part < ${lastParts}u)` : at};`);
     }
   }
   const vloads: string[] = [];
