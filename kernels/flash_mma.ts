@@ -1,7 +1,10 @@
 import flashMmaWgsl from './wgsl/flash_mma.wgsl';
+import vTransposeWgsl from './wgsl/v_transpose.wgsl';
 import mmaNativeWgsl from './wgsl/mma_native.wgsl';
 import mmaEmulatedWgsl from './wgsl/mma_emulated.wgsl';
-import { AttentionKernel, bindGroup, packParams, uniformBuffer } from './kernel';
+import { AnalyticBuffer, AttentionKernel, KernelPass, bindGroup, packParams, uniformBuffer } from './kernel';
+import type { TrackedAllocator } from './allocator';
+import { formatBytes } from './units';
 import { AttentionProblem, ProblemError } from './problem';
 import type { GpuContext } from './device';
 import { PipelineCache, assembleShader, expandSections } from './shader';
@@ -34,9 +37,11 @@ export interface MmaPlan {
 }
 
 export function mmaBytes(dp: number, nsg: number, bk: number): { bytes: number; consts: Record<string, number> } {
-  const ks = dp + 8; // K/V rows padded: unpadded rows cost the matrix loads most of their speed
-  // V is stored transposed ([d][key]) so that P·V loads key pairs as one 32-bit word; its rows padded by 2 keys.
-  const vs = bk + 2;
+  const ks = dp + 8; // K rows padded: unpadded rows cost the matrix loads most of their speed
+  // V is staged transposed ([d][key], from the transposed copy v_transpose.wgsl writes) so that P·V loads key pairs
+  // as one 32-bit word; rows of BK + 8 keys start 16-byte aligned (vector stores) and the lanes of a column-major
+  // matrix load (8 rows × 4 key pairs) fall in 32 different banks.
+  const vs = bk + 8;
   const ss = bk + 4;
   const ps = Math.max(bk, dp) + 8;
   const bq = 16 * nsg;
@@ -123,7 +128,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   const kc = BK / 16;
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   const threads = 32 * nsg;
-  const kvLoads = Math.ceil((kc * 16 * (dc * 16)) / 4 / threads); // upper bound: D4 ≤ DP/4
+  const kvLoads = Math.ceil((kc * 16 * (dc * 16)) / 4 / threads); // K: upper bound (D4 ≤ DP/4); V: exact (DP rows of BK/4)
   const qLoads = Math.ceil((16 * nsg * dc * 4) / threads);
   const rounds = range(Math.ceil(dc / kc)).map((r) => range(kc).map((j) => r * kc + j).filter((c) => c < dc));
   // `code(sgS, sgP)` once per subgroup, with that subgroup's offsets into ss and ps as literals.
@@ -145,18 +150,19 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
     ],
     // The next tile's K/V loads are in flight in registers while this tile computes.
     PREFETCH: range(kvLoads).flatMap((u) => [
-      `  var kr${u} = tileLoad(false, kvBase, kvStep, t0, lid + ${u * threads}u);`,
-      `  var vr${u} = tileLoad(true, kvBase, kvStep, t0, lid + ${u * threads}u);`,
+      `  var kr${u} = kTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
+      `  var vr${u} = vTileLoad(vtBase, vtRows, t0, lid + ${u * threads}u);`,
     ]),
     // K as [key][d], V transposed ([d][key]: P·V loads it column-major with each lane's key pairs adjacent, one 32-bit
-    // word; row-major it took two 16-bit loads per pair on the H200).
-    STOREKV: range(kvLoads).map(
-      (u) =>
-        `    { let item = lid + ${u * threads}u; if (item < BK * D4) { ${f16x4Store('kt', '(item / D4) * KS + (item % D4) * 4u', '1u', `kr${u}`)} ${f16x4Store('vt', '(item % D4) * 4u * VS + item / D4', 'VS', `vr${u}`)} } }`,
-    ),
+    // word; row-major it took two 16-bit loads per pair on the H200). Both from rows as they lie in memory, four
+    // consecutive halves per vec4: K's along d, V's along the keys of the transposed copy.
+    STOREKV: range(kvLoads).flatMap((u) => [
+      `    { let item = lid + ${u * threads}u; if (item < BK * D4) { ${f16x4Store('kt', '(item / D4) * KS + (item % D4) * 4u', '1u', `kr${u}`)} } }`,
+      `    { let item = lid + ${u * threads}u; if (item < DP * (BK / 4u)) { ${f16x4Store('vt', '(item / (BK / 4u)) * VS + (item % (BK / 4u)) * 4u', '1u', `vr${u}`)} } }`,
+    ]),
     NEXTKV: range(kvLoads).flatMap((u) => [
-      `      kr${u} = tileLoad(false, kvBase, kvStep, t0, lid + ${u * threads}u);`,
-      `      vr${u} = tileLoad(true, kvBase, kvStep, t0, lid + ${u * threads}u);`,
+      `      kr${u} = kTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
+      `      vr${u} = vTileLoad(vtBase, vtRows, t0, lid + ${u * threads}u);`,
     ]),
     // Q: 16×DP per subgroup in registers for the whole key loop.
     QLOAD: [
@@ -234,6 +240,44 @@ export function mmaForwardPipeline(cache: PipelineCache, p: AttentionProblem, pl
   return cache.get(`${name}${saveLse ? '+lse' : ''}:${p.dtype}:${p.headDim}:${plan.subgroups}:${plan.keys}`, code, saveLse ? `${name} (training forward)` : name);
 }
 
+/** Keys per head of the transposed V copy: Nk rounded up to the forward's key tile, so every staged tile lies inside. */
+export const vtKeys = (p: Pick<AttentionProblem, 'seqLenK'>, plan: Pick<MmaPlan, 'keys'>): number => paddedTo(p.seqLenK, plan.keys);
+
+/** The f16 copy of V, transposed ([batch·KV head][DP][keys]), that the fused forward stages its V tiles from. */
+export function vtScratch(p: AttentionProblem, plan: MmaPlan): AnalyticBuffer {
+  return { label: 'Vᵀ (f16 copy, [d][key])', role: 'scratch', bytes: p.batch * p.kvHeads * plan.paddedDim * vtKeys(p, plan) * 2 };
+}
+
+/**
+ * The pass that writes the transposed V copy (v_transpose.wgsl) before the fused forward, and the buffer it writes:
+ * one buffer for every input set (the passes of a set run in order).
+ */
+export async function vTransposeStage(
+  ctx: GpuContext,
+  alloc: TrackedAllocator,
+  cache: PipelineCache,
+  p: AttentionProblem,
+  plan: MmaPlan,
+  params: GPUBuffer,
+  label: string,
+): Promise<{ vt: GPUBuffer; pass(v: GPUBuffer, set: number, step?: KernelPass['step']): KernelPass }> {
+  const info = vtScratch(p, plan);
+  const vt = alloc.create(info.label, info.role, info.bytes, GPUBufferUsage.STORAGE);
+  const code = assembleShader(vTransposeWgsl, { dtype: p.dtype, consts: { HEAD_DIM: p.headDim, DP: plan.paddedDim, BK: plan.keys }, mask: false, enables: ['f16'] });
+  const pipeline = await cache.get(`v-transpose:${p.dtype}:${p.headDim}:${plan.keys}`, code, 'V transpose');
+  const workgroups: [number, number, number] = [Math.ceil(vtKeys(p, plan) / 32), p.batch * p.kvHeads, 1];
+  return {
+    vt,
+    pass: (v, set, step) => ({
+      name: 'V transpose',
+      ...(step ? { step } : {}),
+      pipeline,
+      bindGroup: bindGroup(ctx, pipeline, `${label} V transpose set ${set}`, [params, v, vt]),
+      workgroups,
+    }),
+  };
+}
+
 /** Workgroups of the fused forward: BQ (GQA group × query) slots of one key/value head each. */
 export function mmaForwardWorkgroups(p: AttentionProblem, plan: MmaPlan): [number, number, number] {
   const slots = (p.heads / p.kvHeads) * p.seqLenQ;
@@ -269,7 +313,9 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
     check,
     analyticScratch(ctx, p) {
       const decode = decodePath(p, ctx);
-      return decode ? decode.analyticScratch(ctx, p) : [];
+      if (decode) return decode.analyticScratch(ctx, p);
+      const plan = planMma(p, ctx);
+      return plan ? [vtScratch(p, plan)] : [];
     },
     async prepare(ctx, alloc, cache, p, io) {
       const decode = decodePath(p, ctx);
@@ -282,16 +328,19 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
       const pipeline = await mmaForwardPipeline(cache, p, plan, build);
       const params = uniformBuffer(ctx, alloc, 'params', packParams(p, 0, p.batch * p.heads));
       const workgroups = mmaForwardWorkgroups(p, plan);
+      const transpose = await vTransposeStage(ctx, alloc, cache, p, plan, params, name);
       const passesBySet = io.sets.map((set, si) => [
+        transpose.pass(set.v, si),
         {
           name: 'fused',
           pipeline,
-          bindGroup: bindGroup(ctx, pipeline, `${name} set ${si}`, [params, set.q, set.k, set.v, io.kvLens, io.out, io.docBounds]),
+          bindGroup: bindGroup(ctx, pipeline, `${name} set ${si}`, [params, set.q, set.k, transpose.vt, io.kvLens, io.out, io.docBounds]),
           workgroups,
         },
       ]);
       const notes = [
         `${plan.subgroups} subgroups × 16 query rows, ${plan.keys}-key tiles, head dim padded to ${plan.paddedDim}; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}.`,
+        `V copied transposed in f16 first (${formatBytes(vtScratch(p, plan).bytes)} scratch): the fused pass stages V tiles with vector stores.`,
       ];
       if (p.dtype === 'f32') notes.push('f32 inputs enter the matrix products rounded to f16 (checked at the f16 tolerance).');
       return { passesFor: (set: number) => passesBySet[set % passesBySet.length], notes };

@@ -4,7 +4,7 @@
 // Work partitioning (FlashAttention-2): a workgroup owns BQ = 16·NSG consecutive (GQA group × query) slots of
 // one KV head, so the query heads sharing K/V read each K/V tile once; each subgroup owns 16 of those rows for
 // the whole key loop, keeping its Q fragments and its O accumulators in registers. Per K/V tile of BK keys:
-//   load K and V (f16, zero-padded to DP columns) → S = Q·Kᵀ per subgroup, stored to workgroup memory →
+//   load K and V (f16, zero-padded to DP columns; V from its transposed copy) → S = Q·Kᵀ per subgroup, stored to workgroup memory →
 //   mask, scale, softcap, row max (two invocations per row) → P = exp2(S·log2 e − m) as f16 → O += P·V.
 // Whole tiles in which no (row, key) pair of the workgroup is visible (causal upper triangle, outside the window
 // or the 2-D neighbourhood, past the key length, other documents) are never loaded. Rows are addressed through
@@ -21,7 +21,7 @@
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<elem>>;
 @group(0) @binding(2) var<storage, read> k: array<vec4<elem>>;
-@group(0) @binding(3) var<storage, read> v: array<vec4<elem>>;
+@group(0) @binding(3) var<storage, read> vtg: array<vec4<f16>>;   // V transposed, f16 (v_transpose.wgsl)
 @group(0) @binding(4) var<storage, read> kvLens: array<i32>;
 @group(0) @binding(5) var<storage, read_write> o: array<vec4<elem>>;
 @group(0) @binding(6) var<storage, read> docBounds: array<i32>;
@@ -57,6 +57,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let slots = group * P.nq;
   let kvBase = kvRow(b, kvh, 0u) * D4;
   let kvStep = P.kvStrideN * D4;
+  let vtRows = ((P.nk + BK - 1u) / BK) * BK;      // keys per head of the transposed V copy
+  let vtBase = bkv * DP * (vtRows / 4u);           // its first vec4 for this head
   let sg = lid / 32u;
   let lane = lid % 32u;
   let r = lane / 2u;              // my row within the subgroup's 16
@@ -91,11 +93,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   // load of an invocation is issued before the first store (unrolled by flash_mma.ts): global memory latency is
   // paid once, not once per item.
 //@QSTAGE
-  // Head-dim padding of the K/V tiles stays zero for the whole loop.
+  // Head-dim padding of the K tiles stays zero for the whole loop (V's copy has zero rows there).
   for (var item = lid; item < BK * DP; item += THREADS) {
     if (item % DP >= HEAD_DIM) {
       kt[(item / DP) * KS + item % DP] = f16(0.0);
-      vt[(item % DP) * VS + item / DP] = f16(0.0);
     }
   }
   workgroupBarrier();
@@ -171,14 +172,20 @@ fn nextTile(b: u32, i0: u32, i1: u32, t: u32, kEnd: u32) -> u32 {
   return n;
 }
 
-// One vec4 of the K (or V) tile at `item` = key·D4 + column/4; zero past the keys (a branch-free load).
-fn tileLoad(isV: bool, kvBase: u32, kvStep: u32, t0: u32, item: u32) -> vec4<f16> {
+// One vec4 of the K tile at `item` = key·D4 + column/4; zero past the keys (a branch-free load).
+fn kTileLoad(kvBase: u32, kvStep: u32, t0: u32, item: u32) -> vec4<f16> {
   let key = item / D4;
   let ok = item < BK * D4 && t0 + key < P.nk;
   let at = select(0u, kvBase + (t0 + key) * kvStep + item % D4, ok);
-  var val: vec4<elem>;
-  if (isV) { val = v[at]; } else { val = k[at]; }
-  return select(vec4<f16>(0.0), vec4<f16>(val), ok);
+  return select(vec4<f16>(0.0), vec4<f16>(k[at]), ok);
+}
+
+// One vec4 of the V tile at `item` = d·(BK/4) + key/4, from the transposed copy (zero past the keys and the head
+// dim there; a tile never reaches past its rows).
+fn vTileLoad(vtBase: u32, vtRows: u32, t0: u32, item: u32) -> vec4<f16> {
+  let ok = item < DP * (BK / 4u);
+  let at = select(0u, vtBase + (item / (BK / 4u)) * (vtRows / 4u) + t0 / 4u + item % (BK / 4u), ok);
+  return vtg[at];
 }
 
 // One vec4 of Q at `item` = workgroup row·(DP/4) + column/4 (zero past the rows and the head dim).

@@ -82,7 +82,7 @@ describe('flash-mma matches the float64 reference', () => {
 
 describe('flash-mma host code', () => {
   test('unrolled WGSL has no sections left, one variable per fragment and accumulator, constant matrix offsets', () => {
-    const code = unrollMma(flashMmaWgsl, { NSG: 2, BK: 16, DP: 80, KS: 88, SS: 20, PS: 88, VS: 18 });
+    const code = unrollMma(flashMmaWgsl, { NSG: 2, BK: 16, DP: 80, KS: 88, SS: 20, PS: 88, VS: 24 });
     assert.doesNotMatch(code, /^\/\/@/m);
     for (let c = 0; c < 5; c++) {
       assert.match(code, new RegExp(`var qf${c}: MatL;`));
@@ -90,7 +90,7 @@ describe('flash-mma host code', () => {
       assert.match(code, new RegExp(`qf${c} = loadP\\(${16 * 88 + 16 * c}u, PS\\);`));
       assert.match(code, new RegExp(`var acc${c} = zeroAcc\\(\\)`));
       // V transposed: block c of the head dim starts at row 16·c of vt.
-      assert.match(code, new RegExp(`acc${c} = mma\\(pf, loadV\\(${c * 16 * 18}u, VS\\), acc${c}\\)`));
+      assert.match(code, new RegExp(`acc${c} = mma\\(pf, loadV\\(${c * 16 * 24}u, VS\\), acc${c}\\)`));
     }
     assert.doesNotMatch(code, /qf5|acc5/);
     // No matrix operation takes a dynamic offset: one literal per subgroup.
