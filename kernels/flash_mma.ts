@@ -151,7 +151,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
     // The next tile's K/V loads are in flight in registers while this tile computes.
     PREFETCH: range(kvLoads).flatMap((u) => [
       `  var kr${u} = kTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
-      `  var vr${u} = vTileLoad(vtBase, vtRows, t0, lid + ${u * threads}u);`,
+      `  var vr${u} = vTileLoad(vtBase, t0, lid + ${u * threads}u);`,
     ]),
     // K as [key][d], V transposed ([d][key]: P·V loads it column-major with each lane's key pairs adjacent, one 32-bit
     // word; row-major it took two 16-bit loads per pair on the H200). Both from rows as they lie in memory, four
@@ -162,7 +162,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
     ]),
     NEXTKV: range(kvLoads).flatMap((u) => [
       `      kr${u} = kTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
-      `      vr${u} = vTileLoad(vtBase, vtRows, t0, lid + ${u * threads}u);`,
+      `      vr${u} = vTileLoad(vtBase, t0, lid + ${u * threads}u);`,
     ]),
     // Q: 16×DP per subgroup in registers for the whole key loop.
     QLOAD: [
@@ -243,7 +243,7 @@ export function mmaForwardPipeline(cache: PipelineCache, p: AttentionProblem, pl
 /** Keys per head of the transposed V copy: Nk rounded up to the forward's key tile, so every staged tile lies inside. */
 export const vtKeys = (p: Pick<AttentionProblem, 'seqLenK'>, plan: Pick<MmaPlan, 'keys'>): number => paddedTo(p.seqLenK, plan.keys);
 
-/** The f16 copy of V, transposed ([batch·KV head][DP][keys]), that the fused forward stages its V tiles from. */
+/** The f16 copy of V, transposed tile by tile ([batch·KV head][key tile][DP][BK]), that the fused forward stages its V tiles from. */
 export function vtScratch(p: AttentionProblem, plan: MmaPlan): AnalyticBuffer {
   return { label: 'Vᵀ (f16 copy, [d][key])', role: 'scratch', bytes: p.batch * p.kvHeads * plan.paddedDim * vtKeys(p, plan) * 2 };
 }

@@ -57,8 +57,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let slots = group * P.nq;
   let kvBase = kvRow(b, kvh, 0u) * D4;
   let kvStep = P.kvStrideN * D4;
-  let vtRows = ((P.nk + BK - 1u) / BK) * BK;      // keys per head of the transposed V copy
-  let vtBase = bkv * DP * (vtRows / 4u);           // its first vec4 for this head
+  let vtBase = bkv * ((P.nk + BK - 1u) / BK) * (BK * DP / 4u);   // this head's first vec4 in the transposed V copy
   let sg = lid / 32u;
   let lane = lid % 32u;
   let r = lane / 2u;              // my row within the subgroup's 16
@@ -180,12 +179,10 @@ fn kTileLoad(kvBase: u32, kvStep: u32, t0: u32, item: u32) -> vec4<f16> {
   return select(vec4<f16>(0.0), vec4<f16>(k[at]), ok);
 }
 
-// One vec4 of the V tile at `item` = d·(BK/4) + key/4, from the transposed copy (zero past the keys and the head
-// dim there; a tile never reaches past its rows).
-fn vTileLoad(vtBase: u32, vtRows: u32, t0: u32, item: u32) -> vec4<f16> {
-  let ok = item < DP * (BK / 4u);
-  let at = select(0u, vtBase + (item / (BK / 4u)) * (vtRows / 4u) + t0 / 4u + item % (BK / 4u), ok);
-  return vtg[at];
+// One vec4 of the V tile at `item` = d·(BK/4) + key/4, from the transposed copy, where the tile is one block (zero
+// past the keys and the head dim there).
+fn vTileLoad(vtBase: u32, t0: u32, item: u32) -> vec4<f16> {
+  return vtg[vtBase + t0 * (DP / 4u) + min(item, DP * (BK / 4u) - 1u)];
 }
 
 // One vec4 of Q at `item` = workgroup row·(DP/4) + column/4 (zero past the rows and the head dim).

@@ -1,7 +1,8 @@
-// flash-mma's V, transposed once before the fused kernel: the f16 copy vt holds each key/value head's V as
-// [d][key] (DP rows of NP keys, NP = Nk rounded up to the kernel's key tile BK, zero past the keys and the head dim),
-// so the fused kernel stages a V tile with vector stores along the keys: P·V reads V column-major (a lane's key
-// pairs adjacent, one 32-bit word each), and staging the [key][d] rows transposed took one 16-bit store per element.
+// flash-mma's V, transposed once before the fused kernel: the f16 copy vt holds each key/value head's V tile by
+// tile (BK keys, NP = Nk rounded up to BK), each tile as [d][key] (DP rows of BK keys, zero past the keys and the
+// head dim) in one contiguous block. The fused kernel loads a tile as one run of memory, with the same index
+// arithmetic as its K tile, and stages it with vector stores along the keys: P·V reads V column-major (a lane's key
+// pairs adjacent, one 32-bit word each), and staging [key][d] rows transposed took one 16-bit store per element.
 // A workgroup transposes TK keys × DP columns of one head through workgroup memory: it reads whole key rows (vec4s
 // along d, as they lie in memory, bhsd or bshd through kvRow) and writes whole vt rows (vec4s along the keys).
 @group(0) @binding(0) var<uniform> P: Params;
@@ -41,7 +42,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let key = t0 + 4u * k4;
     if (key < np) {
       let at = 4u * k4 * TS + d;
-      vt[((bkv * DP + d) * np + key) / 4u] = vec4<f16>(tile[at], tile[at + TS], tile[at + 2u * TS], tile[at + 3u * TS]);
+      vt[(bkv * np * DP + (key / BK) * BK * DP + d * BK + key % BK) / 4u] = vec4<f16>(tile[at], tile[at + TS], tile[at + 2u * TS], tile[at + 3u * TS]);
     }
   }
 }
