@@ -347,7 +347,7 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
 
     analyticScratch(ctx, p) {
       const fwd = planMma(p, ctx);
-      return [...(fwd ? [vtScratch(p, fwd)] : []), lseBuffer(p), rowDBuffer(p)];
+      return [...(fwd?.copiesV ? [vtScratch(p, fwd)] : []), lseBuffer(p), rowDBuffer(p)];
     },
 
     async prepare(ctx, alloc, cache, p, io) {
@@ -368,14 +368,14 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
       const params = uniformBuffer(ctx, alloc, 'params', packParams(p, 0, p.batch * p.heads));
       const slots = (p.heads / p.kvHeads) * p.seqLenQ;
       const pairs = p.batch * p.kvHeads;
-      const transpose = await vTransposeStage(ctx, alloc, cache, p, fwd, params, `${name} train`);
+      const transpose = fwd.copiesV ? await vTransposeStage(ctx, alloc, cache, p, fwd, params, `${name} train`) : undefined;
       const passesBySet = io.sets.map((set, si): KernelPass[] => [
-        transpose.pass(set.v, si, 'forward'),
+        ...(transpose ? [transpose.pass(set.v, si, 'forward')] : []),
         {
           name: 'fused',
           step: 'forward',
           pipeline: forwardPipe,
-          bindGroup: bindGroup(ctx, forwardPipe, `${name} train forward set ${si}`, [params, set.q, set.k, transpose.vt, io.kvLens, io.out, io.docBounds, lse]),
+          bindGroup: bindGroup(ctx, forwardPipe, `${name} train forward set ${si}`, [params, set.q, set.k, transpose?.vt ?? set.v, io.kvLens, io.out, io.docBounds, lse]),
           workgroups: mmaForwardWorkgroups(p, fwd),
         },
         rowdotPass(ctx, rowdot, p, params, io.out, dout[si], rowD, `set ${si}`),
@@ -396,7 +396,7 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
       ]);
       const kind = build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins';
       const notes = [
-        `forward: V copied transposed in f16 (${formatBytes(vtScratch(p, fwd).bytes)} scratch), then ${fwd.subgroups} subgroups × 16 query rows, ${fwd.keys}-key tiles; saves the row log-sum-exp (${formatBytes(lseInfo.bytes)}).`,
+        `forward: ${transpose ? `V copied transposed in f16 (${formatBytes(vtScratch(p, fwd).bytes)} scratch), then ` : ''}${fwd.subgroups} subgroups × 16 query rows, ${fwd.keys}-key tiles; saves the row log-sum-exp (${formatBytes(lseInfo.bytes)}).`,
         `backward on the ${kind}, head dim padded to ${bwd.dkv.paddedDim}: dK/dV ${16 * bwd.dkv.subgroups} keys × ${bwd.dkv.tileRows}-row query tiles; dQ ${16 * bwd.dq.subgroups} query slots × ${bwd.dq.tileRows}-key tiles; dQ in its own pass (no float atomics in WGSL).`,
         `next tile prefetched into registers: dK/dV ${bwd.dkv.prefetch ? 'yes' : 'no'}, dQ ${bwd.dq.prefetch ? 'yes' : 'no'}.`,
         `element-wise steps unrolled per lane; P kept in registers for the dS step: dK/dV ${bwd.dkv.elementwise === 'unrolled' ? 'yes' : 'no (read back)'}, dQ ${bwd.dq.elementwise === 'unrolled' ? 'yes' : 'no (read back)'}.`,

@@ -33,15 +33,16 @@ export interface MmaPlan {
   paddedDim: number;
   threads: number;
   workgroupBytes: number;
+  /** Whether V is first copied transposed (f16, tile by tile) for the fused pass to stage from (see COPY_V_MIN_BLOCKS). */
+  copiesV: boolean;
   consts: Record<string, number>;
 }
 
 export function mmaBytes(dp: number, nsg: number, bk: number): { bytes: number; consts: Record<string, number> } {
   const ks = dp + 8; // K rows padded: unpadded rows cost the matrix loads most of their speed
-  // V is staged transposed ([d][key], from the transposed copy v_transpose.wgsl writes) so that P·V loads key pairs
-  // as one 32-bit word; rows of BK + 8 keys start 16-byte aligned (vector stores) and the lanes of a column-major
-  // matrix load (8 rows × 4 key pairs) fall in 32 different banks.
-  const vs = bk + 8;
+  // V is staged transposed ([d][key]) so that P·V loads key pairs as one 32-bit word; its rows padded by 2 keys (rows
+  // of BK + 8 keys, 16-byte aligned, cost ViT-196 29 % with the transposed V copy on the H200; BENCHMARKS.md).
+  const vs = bk + 2;
   const ss = bk + 4;
   const ps = Math.max(bk, dp) + 8;
   const bq = 16 * nsg;
@@ -53,6 +54,20 @@ function envTiles(): [number, number] | undefined {
   const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_TILES : undefined;
   const [nsg, bk] = (env ?? '').split(',').map(Number);
   return nsg > 0 && bk > 0 && bk % 16 === 0 ? [nsg, bk] : undefined;
+}
+
+/**
+ * Query blocks per key/value head from which the forward first copies V transposed (v_transpose.wgsl, one pass over
+ * V) so that the fused pass stages V tiles with vector stores instead of one 16-bit store per element. The copy is
+ * paid once per head and saves a little on every block: on the H200 (BENCHMARKS.md, ninth session) ViT-3136 (49
+ * blocks per head) 4.81 → 4.69 ms and the Qwen2-7B prefill (448) 2.73 → 2.60 ms, but ViT-196 (7 blocks) 686 → 716 µs
+ * (the copy took 40 µs of it). `ATTNPROF_MMA_VCOPY=0|1` forces it off or on.
+ */
+export const COPY_V_MIN_BLOCKS = 16;
+
+function envCopyV(): boolean | undefined {
+  const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_VCOPY : undefined;
+  return env === '1' ? true : env === '0' ? false : undefined;
 }
 
 /** Rows a dimension of `n` takes in blocks of `block`. */
@@ -72,7 +87,10 @@ export const WIDE_TILE_DIM = 128;
  * Tiles within the adapter's workgroup storage: 4 subgroups (64 query rows) and 16-key tiles where they fit, 2
  * subgroups where 4 would pad the problem's query slots much more (see TWO_SUBGROUP_PADDING).
  */
-export function planMma(p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<AttentionProblem, 'heads' | 'kvHeads' | 'seqLenQ'>>, ctx: GpuContext): MmaPlan | undefined {
+export function planMma(
+  p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<AttentionProblem, 'batch' | 'heads' | 'kvHeads' | 'seqLenQ' | 'seqLenK'>>,
+  ctx: GpuContext,
+): MmaPlan | undefined {
   const dp = Math.ceil(p.headDim / 16) * 16;
   const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
   const forced = envTiles();
@@ -86,7 +104,11 @@ export function planMma(p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<Atte
   for (const [nsg, bk] of candidates) {
     const { bytes, consts } = mmaBytes(dp, nsg, bk);
     if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
-      return { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, consts };
+      // The copy is one buffer: never planned past what one binding holds (V itself may be f32 and twice its size).
+      const copyBytes = p.batch !== undefined && p.kvHeads && p.seqLenK !== undefined ? p.batch * p.kvHeads * dp * paddedTo(p.seqLenK, bk) * 2 : 0;
+      const copyFits = copyBytes <= Math.min(ctx.adapter.limits.maxStorageBufferBindingSize, ctx.adapter.limits.maxBufferSize);
+      const copiesV = (envCopyV() ?? (slots !== undefined && Math.ceil(slots / (16 * nsg)) >= COPY_V_MIN_BLOCKS)) && copyFits;
+      return { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, copiesV, consts: { ...consts, VCOPY: copiesV ? 1 : 0 } };
     }
   }
   return undefined;
@@ -124,6 +146,7 @@ export function f16x4Store(arr: string, first: string, step: string, value: stri
  */
 export function unrollMma(body: string, consts: Record<string, number>, saveLse = false): string {
   const { NSG: nsg, BK, DP, KS: ks, SS, PS, VS } = consts;
+  const copiesV = consts.VCOPY === 1;
   const dc = DP / 16;
   const kc = BK / 16;
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -151,18 +174,43 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
     // The next tile's K/V loads are in flight in registers while this tile computes.
     PREFETCH: range(kvLoads).flatMap((u) => [
       `  var kr${u} = kTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
-      `  var vr${u} = vTileLoad(vtBase, t0, lid + ${u * threads}u);`,
+      `  var vr${u} = vTileLoad(vtBase, kvBase, kvStep, t0, lid + ${u * threads}u);`,
     ]),
     // K as [key][d], V transposed ([d][key]: P·V loads it column-major with each lane's key pairs adjacent, one 32-bit
-    // word; row-major it took two 16-bit loads per pair on the H200). Both from rows as they lie in memory, four
-    // consecutive halves per vec4: K's along d, V's along the keys of the transposed copy.
-    STOREKV: range(kvLoads).flatMap((u) => [
-      `    { let item = lid + ${u * threads}u; if (item < BK * D4) { ${f16x4Store('kt', '(item / D4) * KS + (item % D4) * 4u', '1u', `kr${u}`)} } }`,
-      `    { let item = lid + ${u * threads}u; if (item < DP * (BK / 4u)) { ${f16x4Store('vt', '(item / (BK / 4u)) * VS + (item % (BK / 4u)) * 4u', '1u', `vr${u}`)} } }`,
-    ]),
+    // word; row-major it took two 16-bit loads per pair on the H200): from V's rows, one 16-bit store per element; from
+    // the transposed copy, four consecutive halves per vec4 as for K.
+    STOREKV: range(kvLoads).flatMap((u) =>
+      copiesV
+        ? [
+            `    { let item = lid + ${u * threads}u; if (item < BK * D4) { ${f16x4Store('kt', '(item / D4) * KS + (item % D4) * 4u', '1u', `kr${u}`)} } }`,
+            `    { let item = lid + ${u * threads}u; if (item < DP * (BK / 4u)) { ${f16x4Store('vt', '(item / (BK / 4u)) * VS + (item % (BK / 4u)) * 4u', '1u', `vr${u}`)} } }`,
+          ]
+        : [
+            `    { let item = lid + ${u * threads}u; if (item < BK * D4) { ${f16x4Store('kt', '(item / D4) * KS + (item % D4) * 4u', '1u', `kr${u}`)} ${f16x4Store('vt', '(item % D4) * 4u * VS + item / D4', 'VS', `vr${u}`)} } }`,
+          ],
+    ),
+    VSOURCE: copiesV
+      ? [
+          '@group(0) @binding(3) var<storage, read> vtg: array<vec4<f16>>;',
+          '// One vec4 of the V tile at `item` = d·(BK/4) + key/4, from the copy, where the tile is one block (zeros past the keys',
+          '// and the head dim).',
+          'fn vTileLoad(vtBase: u32, kvBase: u32, kvStep: u32, t0: u32, item: u32) -> vec4<f16> {',
+          '  return vtg[vtBase + t0 * (DP / 4u) + min(item, DP * (BK / 4u) - 1u)];',
+          '}',
+        ]
+      : [
+          '@group(0) @binding(3) var<storage, read> v: array<vec4<elem>>;',
+          '// One vec4 of the V tile at `item` = key·D4 + column/4, from V as it lies in memory; zero past the keys.',
+          'fn vTileLoad(vtBase: u32, kvBase: u32, kvStep: u32, t0: u32, item: u32) -> vec4<f16> {',
+          '  let key = item / D4;',
+          '  let ok = item < BK * D4 && t0 + key < P.nk;',
+          '  let at = select(0u, kvBase + (t0 + key) * kvStep + item % D4, ok);',
+          '  return select(vec4<f16>(0.0), vec4<f16>(v[at]), ok);',
+          '}',
+        ],
     NEXTKV: range(kvLoads).flatMap((u) => [
       `      kr${u} = kTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
-      `      vr${u} = vTileLoad(vtBase, t0, lid + ${u * threads}u);`,
+      `      vr${u} = vTileLoad(vtBase, kvBase, kvStep, t0, lid + ${u * threads}u);`,
     ]),
     // Q: 16×DP per subgroup in registers for the whole key loop.
     QLOAD: [
@@ -237,7 +285,7 @@ export function mmaForwardPipeline(cache: PipelineCache, p: AttentionProblem, pl
     directives: build === 'native' ? ['diagnostic(off, chromium.subgroup_matrix_uniformity)'] : [],
     prelude: build === 'native' ? mmaNativeWgsl : mmaEmulatedWgsl,
   });
-  return cache.get(`${name}${saveLse ? '+lse' : ''}:${p.dtype}:${p.headDim}:${plan.subgroups}:${plan.keys}`, code, saveLse ? `${name} (training forward)` : name);
+  return cache.get(`${name}${saveLse ? '+lse' : ''}:${p.dtype}:${p.headDim}:${plan.subgroups}:${plan.keys}${plan.copiesV ? ':vcopy' : ''}`, code, saveLse ? `${name} (training forward)` : name);
 }
 
 /** Keys per head of the transposed V copy: Nk rounded up to the forward's key tile, so every staged tile lies inside. */
@@ -315,7 +363,7 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
       const decode = decodePath(p, ctx);
       if (decode) return decode.analyticScratch(ctx, p);
       const plan = planMma(p, ctx);
-      return plan ? [vtScratch(p, plan)] : [];
+      return plan?.copiesV ? [vtScratch(p, plan)] : [];
     },
     async prepare(ctx, alloc, cache, p, io) {
       const decode = decodePath(p, ctx);
@@ -328,20 +376,20 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
       const pipeline = await mmaForwardPipeline(cache, p, plan, build);
       const params = uniformBuffer(ctx, alloc, 'params', packParams(p, 0, p.batch * p.heads));
       const workgroups = mmaForwardWorkgroups(p, plan);
-      const transpose = await vTransposeStage(ctx, alloc, cache, p, plan, params, name);
+      const transpose = plan.copiesV ? await vTransposeStage(ctx, alloc, cache, p, plan, params, name) : undefined;
       const passesBySet = io.sets.map((set, si) => [
-        transpose.pass(set.v, si),
+        ...(transpose ? [transpose.pass(set.v, si)] : []),
         {
           name: 'fused',
           pipeline,
-          bindGroup: bindGroup(ctx, pipeline, `${name} set ${si}`, [params, set.q, set.k, transpose.vt, io.kvLens, io.out, io.docBounds]),
+          bindGroup: bindGroup(ctx, pipeline, `${name} set ${si}`, [params, set.q, set.k, transpose?.vt ?? set.v, io.kvLens, io.out, io.docBounds]),
           workgroups,
         },
       ]);
       const notes = [
         `${plan.subgroups} subgroups × 16 query rows, ${plan.keys}-key tiles, head dim padded to ${plan.paddedDim}; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}.`,
-        `V copied transposed in f16 first (${formatBytes(vtScratch(p, plan).bytes)} scratch): the fused pass stages V tiles with vector stores.`,
       ];
+      if (transpose) notes.push(`V copied transposed in f16 first (${formatBytes(vtScratch(p, plan).bytes)} scratch): the fused pass stages V tiles with vector stores.`);
       if (p.dtype === 'f32') notes.push('f32 inputs enter the matrix products rounded to f16 (checked at the f16 tolerance).');
       return { passesFor: (set: number) => passesBySet[set % passesBySet.length], notes };
     },

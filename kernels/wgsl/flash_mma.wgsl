@@ -4,7 +4,7 @@
 // Work partitioning (FlashAttention-2): a workgroup owns BQ = 16·NSG consecutive (GQA group × query) slots of
 // one KV head, so the query heads sharing K/V read each K/V tile once; each subgroup owns 16 of those rows for
 // the whole key loop, keeping its Q fragments and its O accumulators in registers. Per K/V tile of BK keys:
-//   load K and V (f16, zero-padded to DP columns; V from its transposed copy) → S = Q·Kᵀ per subgroup, stored to workgroup memory →
+//   load K and V (f16, zero-padded to DP columns) → S = Q·Kᵀ per subgroup, stored to workgroup memory →
 //   mask, scale, softcap, row max (two invocations per row) → P = exp2(S·log2 e − m) as f16 → O += P·V.
 // Whole tiles in which no (row, key) pair of the workgroup is visible (causal upper triangle, outside the window
 // or the 2-D neighbourhood, past the key length, other documents) are never loaded. Rows are addressed through
@@ -21,7 +21,9 @@
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<elem>>;
 @group(0) @binding(2) var<storage, read> k: array<vec4<elem>>;
-@group(0) @binding(3) var<storage, read> vtg: array<vec4<f16>>;   // V transposed, f16 (v_transpose.wgsl)
+// Binding 3: V as it lies in memory, or its f16 copy transposed tile by tile (v_transpose.wgsl) where the plan
+// makes one (flash_mma.ts `copiesV`); the section also defines vTileLoad for it.
+//@VSOURCE
 @group(0) @binding(4) var<storage, read> kvLens: array<i32>;
 @group(0) @binding(5) var<storage, read_write> o: array<vec4<elem>>;
 @group(0) @binding(6) var<storage, read> docBounds: array<i32>;
@@ -57,7 +59,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let slots = group * P.nq;
   let kvBase = kvRow(b, kvh, 0u) * D4;
   let kvStep = P.kvStrideN * D4;
-  let vtBase = bkv * ((P.nk + BK - 1u) / BK) * (BK * DP / 4u);   // this head's first vec4 in the transposed V copy
+  let vtBase = bkv * ((P.nk + BK - 1u) / BK) * (BK * DP / 4u);   // this head's first vec4 in a transposed V copy
   let sg = lid / 32u;
   let lane = lid % 32u;
   let r = lane / 2u;              // my row within the subgroup's 16
@@ -92,10 +94,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   // load of an invocation is issued before the first store (unrolled by flash_mma.ts): global memory latency is
   // paid once, not once per item.
 //@QSTAGE
-  // Head-dim padding of the K tiles stays zero for the whole loop (V's copy has zero rows there).
+  // Head-dim padding of the K/V tiles stays zero for the whole loop (a transposed V copy has zero rows there too).
   for (var item = lid; item < BK * DP; item += THREADS) {
     if (item % DP >= HEAD_DIM) {
       kt[(item / DP) * KS + item % DP] = f16(0.0);
+      vt[(item % DP) * VS + item / DP] = f16(0.0);
     }
   }
   workgroupBarrier();
@@ -179,11 +182,6 @@ fn kTileLoad(kvBase: u32, kvStep: u32, t0: u32, item: u32) -> vec4<f16> {
   return select(vec4<f16>(0.0), vec4<f16>(k[at]), ok);
 }
 
-// One vec4 of the V tile at `item` = d·(BK/4) + key/4, from the transposed copy, where the tile is one block (zero
-// past the keys and the head dim there).
-fn vTileLoad(vtBase: u32, t0: u32, item: u32) -> vec4<f16> {
-  return vtg[vtBase + t0 * (DP / 4u) + min(item, DP * (BK / 4u) - 1u)];
-}
 
 // One vec4 of Q at `item` = workgroup row·(DP/4) + column/4 (zero past the rows and the head dim).
 fn qLoad(b: u32, kvh: u32, group: u32, slot0: u32, slots: u32, item: u32) -> vec4<f16> {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType, docBoundsFor } from '../../kernels/problem';
 import { runProblem } from '../../kernels/runner';
-import { WIDE_TILE_DIM, mmaBytes, mmaUnavailableReason, planMma, unrollMma } from '../../kernels/flash_mma';
+import { COPY_V_MIN_BLOCKS, WIDE_TILE_DIM, mmaBytes, mmaUnavailableReason, planMma, unrollMma, vtScratch } from '../../kernels/flash_mma';
 import flashMmaWgsl from '../../kernels/wgsl/flash_mma.wgsl';
 
 let ctx: GpuContext;
@@ -66,6 +66,31 @@ describe('flash-mma matches the float64 reference', () => {
       await expectCorrect(base(64, 'f32', { ...over, ...(i === 6 ? { causal: true } : {}) }), `${name} (f32)`);
     }
   });
+  // The transposed V copy (v_transpose.wgsl) is planned for many query blocks per KV head, far more than these
+  // shapes have: forced here, over the same features, f32 inputs (converted by the copy) and a padded head dim.
+  test('with the transposed V copy: every feature, D = 64 f16; f32 with key lengths; D = 80 bshd neighbourhood', async () => {
+    process.env.ATTNPROF_MMA_VCOPY = '1';
+    try {
+      for (const [name, over] of FEATURES.filter(([, o]) => o.seqLenQ !== 1)) await expectCorrect(base(64, 'f16', over), `${name} (V copy)`);
+      await expectCorrect(base(64, 'f32', { causal: true, kvLens: Int32Array.from([23, 0]) }), 'causal, key lengths (f32, V copy)');
+      await expectCorrect(
+        base(80, 'f16', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true, neighborhood: { radius: 3, rows: 3, cols: 13 } }),
+        'D=80 bshd neighbourhood (V copy)',
+      );
+      const p = base(64, 'f16', { seqLenK: 45 });
+      const run = await runProblem(ctx, p, { kernels: [kernel], iterations: 1, warmup: 0, seed });
+      const r = run.results[0];
+      assert.deepEqual(r.passes.map((x) => x.name), ['V transpose', 'fused']);
+      // Keys rounded up to the key tile, head dim to the matrix tile, f16.
+      const plan = planMma(p, ctx);
+      assert.ok(plan?.copiesV);
+      const bytes = p.batch * p.kvHeads * plan.paddedDim * Math.ceil(45 / plan.keys) * plan.keys * 2;
+      assert.equal(vtScratch(p, plan).bytes, bytes);
+      assert.deepEqual(run.memory.filter((m) => m.kind === 'alloc' && m.label.startsWith('Vᵀ')).map((m) => [m.role, m.bytes]), [['scratch', bytes]]);
+    } finally {
+      delete process.env.ATTNPROF_MMA_VCOPY;
+    }
+  });
   test('head dim 80 (padded to 96), f16, bshd, a 3×13 grid with R=3 whose rows straddle the tiles, causal', async () => {
     await expectCorrect(
       base(80, 'f16', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true, neighborhood: { radius: 3, rows: 3, cols: 13 } }),
@@ -111,6 +136,34 @@ describe('flash-mma host code', () => {
       if (plan.paddedDim < WIDE_TILE_DIM) assert.equal(plan.keys, 16, `D=${d}`);
       else assert.equal(plan.keys, mmaBytes(plan.paddedDim, 4, 32).bytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize ? 32 : 16, `D=${d}`);
     }
+  });
+
+  test('V is copied transposed first only where a KV head has many query blocks to stage it for', () => {
+    const shape = (heads: number, kvHeads: number, seqLenQ: number) => ({ headDim: 64, heads, kvHeads, seqLenQ });
+    // ViT-196: 7 blocks of 32 slots per head; ViT-3136: 49 of 64; Qwen2-7B prefill: 448 (7 query heads per KV head).
+    assert.equal(planMma(shape(16, 16, 196), ctx)?.copiesV, false);
+    assert.equal(planMma(shape(12, 12, 3136), ctx)?.copiesV, true);
+    assert.equal(planMma({ ...shape(28, 4, 4096), headDim: 128 }, ctx)?.copiesV, true);
+    // The threshold, in blocks of 4 × 16 slots.
+    assert.equal(planMma(shape(1, 1, 64 * COPY_V_MIN_BLOCKS), ctx)?.copiesV, true);
+    assert.equal(planMma(shape(1, 1, 64 * (COPY_V_MIN_BLOCKS - 1)), ctx)?.copiesV, false);
+    assert.equal(planMma({ headDim: 64 }, ctx)?.copiesV, false, 'no query length, no copy');
+    // With the problem's size known: ViT-3136's copy (37 MiB) is planned; one past what a binding holds is not.
+    const vit = { ...shape(12, 12, 3136), batch: 8, seqLenK: 3136 };
+    assert.equal(planMma(vit, ctx)?.copiesV, true);
+    const binding = Math.min(ctx.adapter.limits.maxStorageBufferBindingSize, ctx.adapter.limits.maxBufferSize);
+    assert.equal(planMma({ ...vit, batch: Math.floor(binding / (12 * 64 * 3136 * 2)) + 1 }, ctx)?.copiesV, false, 'a copy past one binding');
+    process.env.ATTNPROF_MMA_VCOPY = '0';
+    try {
+      assert.equal(planMma(shape(12, 12, 3136), ctx)?.copiesV, false, 'forced off');
+    } finally {
+      delete process.env.ATTNPROF_MMA_VCOPY;
+    }
+    // The shader constant follows the plan: the copy's vector stores, or V's 16-bit transposed stores.
+    const consts = planMma(shape(12, 12, 3136), ctx)?.consts ?? {};
+    assert.equal(consts.VCOPY, 1);
+    assert.match(unrollMma(flashMmaWgsl, consts), /var<storage, read> vtg: array<vec4<f16>>/);
+    assert.match(unrollMma(flashMmaWgsl, { ...consts, VCOPY: 0 }), /var<storage, read> v: array<vec4<elem>>/);
   });
 
   test('the native build runs exactly where the adapter has matrix units, and says why not elsewhere', async () => {
