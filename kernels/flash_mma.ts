@@ -65,6 +65,9 @@ function envTiles(): [number, number] | undefined {
  */
 export const COPY_V_MIN_BLOCKS = 16;
 
+/** Keys each workgroup of the copy's pass transposes (v_transpose.wgsl's TK). */
+const V_TRANSPOSE_KEYS = 32;
+
 function envCopyV(): boolean | undefined {
   const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_VCOPY : undefined;
   return env === '1' ? true : env === '0' ? false : undefined;
@@ -104,9 +107,13 @@ export function planMma(
   for (const [nsg, bk] of candidates) {
     const { bytes, consts } = mmaBytes(dp, nsg, bk);
     if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
-      // The copy is one buffer: never planned past what one binding holds (V itself may be f32 and twice its size).
-      const copyBytes = p.batch !== undefined && p.kvHeads && p.seqLenK !== undefined ? p.batch * p.kvHeads * dp * paddedTo(p.seqLenK, bk) * 2 : 0;
-      const copyFits = copyBytes <= Math.min(ctx.adapter.limits.maxStorageBufferBindingSize, ctx.adapter.limits.maxBufferSize);
+      // The copy is one buffer: never planned past what one binding holds (V itself may be f32 and twice its size), nor
+      // past the workgroups its pass can dispatch.
+      const copyKeys = paddedTo(p.seqLenK ?? 0, bk);
+      const copyBytes = p.batch !== undefined && p.kvHeads ? p.batch * p.kvHeads * dp * copyKeys * 2 : 0;
+      const copyFits =
+        copyBytes <= Math.min(ctx.adapter.limits.maxStorageBufferBindingSize, ctx.adapter.limits.maxBufferSize) &&
+        Math.ceil(copyKeys / V_TRANSPOSE_KEYS) <= ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
       const copiesV = (envCopyV() ?? (slots !== undefined && Math.ceil(slots / (16 * nsg)) >= COPY_V_MIN_BLOCKS)) && copyFits;
       return { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, copiesV, consts: { ...consts, VCOPY: copiesV ? 1 : 0 } };
     }
@@ -311,9 +318,9 @@ export async function vTransposeStage(
 ): Promise<{ vt: GPUBuffer; pass(v: GPUBuffer, set: number, step?: KernelPass['step']): KernelPass }> {
   const info = vtScratch(p, plan);
   const vt = alloc.create(info.label, info.role, info.bytes, GPUBufferUsage.STORAGE);
-  const code = assembleShader(vTransposeWgsl, { dtype: p.dtype, consts: { HEAD_DIM: p.headDim, DP: plan.paddedDim, BK: plan.keys }, mask: false, enables: ['f16'] });
+  const code = assembleShader(vTransposeWgsl, { dtype: p.dtype, consts: { HEAD_DIM: p.headDim, DP: plan.paddedDim, BK: plan.keys, TK: V_TRANSPOSE_KEYS }, mask: false, enables: ['f16'] });
   const pipeline = await cache.get(`v-transpose:${p.dtype}:${p.headDim}:${plan.keys}`, code, 'V transpose');
-  const workgroups: [number, number, number] = [Math.ceil(vtKeys(p, plan) / 32), p.batch * p.kvHeads, 1];
+  const workgroups: [number, number, number] = [Math.ceil(vtKeys(p, plan) / V_TRANSPOSE_KEYS), p.batch * p.kvHeads, 1];
   return {
     vt,
     pass: (v, set, step) => ({

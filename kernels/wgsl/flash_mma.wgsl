@@ -182,7 +182,6 @@ fn kTileLoad(kvBase: u32, kvStep: u32, t0: u32, item: u32) -> vec4<f16> {
   return select(vec4<f16>(0.0), vec4<f16>(k[at]), ok);
 }
 
-
 // One vec4 of Q at `item` = workgroup row·(DP/4) + column/4 (zero past the rows and the head dim).
 fn qLoad(b: u32, kvh: u32, group: u32, slot0: u32, slots: u32, item: u32) -> vec4<f16> {
   let rr = item / (DP / 4u);

@@ -3,15 +3,15 @@
 // head dim) in one contiguous block. The fused kernel loads a tile as one run of memory, with the same index
 // arithmetic as its K tile, and stages it with vector stores along the keys: P·V reads V column-major (a lane's key
 // pairs adjacent, one 32-bit word each), and staging [key][d] rows transposed took one 16-bit store per element.
-// A workgroup transposes TK keys × DP columns of one head through workgroup memory: it reads whole key rows (vec4s
-// along d, as they lie in memory, bhsd or bshd through kvRow) and writes whole vt rows (vec4s along the keys).
+// A workgroup transposes TK keys (flash_mma.ts V_TRANSPOSE_KEYS) × DP columns of one head through workgroup memory:
+// it reads whole key rows (vec4s along d, as they lie in memory, bhsd or bshd through kvRow) and writes vec4s along
+// the keys.
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> v: array<vec4<elem>>;
 @group(0) @binding(2) var<storage, read_write> vt: array<vec4<f16>>;
 
 const D4: u32 = HEAD_DIM / 4u;
 const DP4: u32 = DP / 4u;
-const TK: u32 = 32u;          // keys per workgroup
 const TS: u32 = DP + 2u;      // row stride of the tile, in halves
 const THREADS: u32 = 256u;
 
