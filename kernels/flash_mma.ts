@@ -38,16 +38,20 @@ export interface MmaPlan {
   consts: Record<string, number>;
 }
 
-export function mmaBytes(dp: number, nsg: number, bk: number): { bytes: number; consts: Record<string, number> } {
+export function mmaBytes(dp: number, nsg: number, bk: number, qInRegisters = true): { bytes: number; consts: Record<string, number> } {
   const ks = dp + 8; // K rows padded: unpadded rows cost the matrix loads most of their speed
   // V is staged transposed ([d][key]) so that P·V loads key pairs as one 32-bit word; its rows padded by 2 keys (rows
   // of BK + 8 keys, 16-byte aligned, cost ViT-196 29 % with the transposed V copy on the H200; BENCHMARKS.md).
   const vs = bk + 2;
   const ss = bk + 4;
-  const ps = Math.max(bk, dp) + 8;
+  // Q is staged through P's rows when its fragments are kept in registers, or has rows of its own (qs) when they are
+  // loaded from workgroup memory on every tile.
+  const ps = (qInRegisters ? Math.max(bk, dp) : bk) + 8;
+  const qs = dp + 8;
   const bq = 16 * nsg;
-  const bytes = bk * ks * 2 + dp * vs * 2 + bq * ss * 4 + bq * ps * 2 + bq * 2 * 4 + bq * 4 + 4;
-  return { bytes, consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs } };
+  const qn = qInRegisters ? 2 : bq * qs;
+  const bytes = bk * ks * 2 + dp * vs * 2 + bq * ss * 4 + bq * ps * 2 + qn * 2 + bq * 2 * 4 + bq * 4 + 4;
+  return { bytes, consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs, QS: qs, QN: qn, QREG: qInRegisters ? 1 : 0 } };
 }
 
 function envTiles(): [number, number] | undefined {
@@ -68,9 +72,34 @@ export const COPY_V_MIN_BLOCKS = 16;
 /** Keys each workgroup of the copy's pass transposes (v_transpose.wgsl's TK). */
 const V_TRANSPOSE_KEYS = 32;
 
-function envCopyV(): boolean | undefined {
-  const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_VCOPY : undefined;
+/** An on/off override from the environment (`1` or `0`), for A/B runs on a device; undefined when unset. */
+function envFlag(name: string): boolean | undefined {
+  const env = typeof process !== 'undefined' ? process.env[name] : undefined;
   return env === '1' ? true : env === '0' ? false : undefined;
+}
+const envCopyV = (): boolean | undefined => envFlag('ATTNPROF_MMA_VCOPY');
+
+/**
+ * How the fused forward schedules its work (each forced by an environment override for A/B runs):
+ * - `qInRegisters`: each subgroup keeps its 16×DP of Q as matrix fragments in registers for the whole key loop, or
+ *   loads them from workgroup memory (qs) on every tile (fewer registers, more workgroup loads);
+ * - `kvAhead`: the next K/V tile's loads are issued a tile ahead (in flight in registers while this tile computes),
+ *   or at the top of the iteration that stores them (registers held only across the first barrier);
+ * - `heaviestFirst`: query blocks dispatched last block first, so that under a causal mask the blocks that see the
+ *   most keys start first and the light ones fill the tail.
+ */
+export interface MmaSchedule {
+  qInRegisters: boolean;
+  kvAhead: boolean;
+  heaviestFirst: boolean;
+}
+
+export function mmaSchedule(): MmaSchedule {
+  return {
+    qInRegisters: envFlag('ATTNPROF_MMA_QREG') ?? true,
+    kvAhead: envFlag('ATTNPROF_MMA_KV_AHEAD') ?? true,
+    heaviestFirst: envFlag('ATTNPROF_MMA_HEAVIEST_FIRST') ?? false,
+  };
 }
 
 /** Rows a dimension of `n` takes in blocks of `block`. */
@@ -104,8 +133,9 @@ export function planMma(
   // products per tile and won (Qwen2-7B prefill: 2.71 ms against 3.40 ms; BENCHMARKS.md, seventh session).
   const wide = dp >= WIDE_TILE_DIM ? [[4, 32] as [number, number]] : [];
   const candidates: [number, number][] = forced ? [forced] : twoFirst ? [[2, 16], [1, 16]] : [...wide, [4, 16], [2, 16], [1, 16]];
+  const schedule = mmaSchedule();
   for (const [nsg, bk] of candidates) {
-    const { bytes, consts } = mmaBytes(dp, nsg, bk);
+    const { bytes, consts } = mmaBytes(dp, nsg, bk, schedule.qInRegisters);
     if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
       // The copy is one buffer: never planned past what one binding holds (V itself may be f32 and twice its size), nor
       // past the workgroups its pass can dispatch.
@@ -115,7 +145,7 @@ export function planMma(
         copyBytes <= Math.min(ctx.adapter.limits.maxStorageBufferBindingSize, ctx.adapter.limits.maxBufferSize) &&
         Math.ceil(copyKeys / V_TRANSPOSE_KEYS) <= ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
       const copiesV = (envCopyV() ?? (slots !== undefined && Math.ceil(slots / (16 * nsg)) >= COPY_V_MIN_BLOCKS)) && copyFits;
-      return { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, copiesV, consts: { ...consts, VCOPY: copiesV ? 1 : 0 } };
+      return { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, copiesV, consts: { ...consts, VCOPY: copiesV ? 1 : 0, KV_AHEAD: schedule.kvAhead ? 1 : 0, HEAVIEST_FIRST: schedule.heaviestFirst ? 1 : 0 } };
     }
   }
   return undefined;
@@ -152,8 +182,10 @@ export function f16x4Store(arr: string, first: string, step: string, value: stri
  * addressed each element on its own, and the kernel took 182 registers instead of 169 (its SASS, BENCHMARKS.md).
  */
 export function unrollMma(body: string, consts: Record<string, number>, saveLse = false): string {
-  const { NSG: nsg, BK, DP, KS: ks, SS, PS, VS } = consts;
+  const { NSG: nsg, BK, DP, KS: ks, SS, PS, VS, QS } = consts;
   const copiesV = consts.VCOPY === 1;
+  const qInRegisters = consts.QREG !== 0;
+  const kvAhead = consts.KV_AHEAD !== 0;
   const dc = DP / 16;
   const kc = BK / 16;
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -162,11 +194,11 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   const qLoads = Math.ceil((16 * nsg * dc * 4) / threads);
   const rounds = range(Math.ceil(dc / kc)).map((r) => range(kc).map((j) => r * kc + j).filter((c) => c < dc));
   // `code(sgS, sgP)` once per subgroup, with that subgroup's offsets into ss and ps as literals.
-  const perSg = (indent: string, code: (sgS: number, sgP: number) => string[]): string[] => [
+  const perSg = (indent: string, code: (sgS: number, sgP: number, sgQ: number) => string[]): string[] => [
     `${indent}switch (sg) {`,
     ...range(nsg).flatMap((g) => [
       `${indent}  ${g === nsg - 1 ? `case ${g}u, default` : `case ${g}u`}: {`,
-      ...code(g * 16 * SS, g * 16 * PS).map((l) => `${indent}    ${l}`),
+      ...code(g * 16 * SS, g * 16 * PS, g * 16 * QS).map((l) => `${indent}    ${l}`),
       `${indent}  }`,
     ]),
     `${indent}}`,
@@ -174,15 +206,28 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   const at = (base: number, off: number) => `${base + off}u`;
   const scoreLines = (indent: string, expr: (t: number) => string) => range(kc * 8).map((t) => `${indent}sv${t} = ${expr(t)};`);
   const parts: Record<string, string[]> = {
+    // Q through P's rows when its fragments go to registers, or into its own rows (qs) to be loaded on every tile.
     QSTAGE: [
       ...range(qLoads).map((u) => `  let qv${u} = qLoad(b, kvh, group, slot0, slots, lid + ${u * threads}u);`),
-      ...range(qLoads).map((u) => `  { let item = lid + ${u * threads}u; if (item < BQ * (DP / 4u)) { ${f16x4Store('ps', '(item / (DP / 4u)) * PS + (item % (DP / 4u)) * 4u', '1u', `qv${u}`)} } }`),
+      ...range(qLoads).map(
+        (u) =>
+          `  { let item = lid + ${u * threads}u; if (item < BQ * (DP / 4u)) { ${f16x4Store(qInRegisters ? 'ps' : 'qs', `(item / (DP / 4u)) * ${qInRegisters ? 'PS' : 'QS'} + (item % (DP / 4u)) * 4u`, '1u', `qv${u}`)} } }`,
+      ),
     ],
-    // The next tile's K/V loads are in flight in registers while this tile computes.
-    PREFETCH: range(kvLoads).flatMap((u) => [
-      `  var kr${u} = kTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
-      `  var vr${u} = vTileLoad(vtBase, kvBase, kvStep, t0, lid + ${u * threads}u);`,
-    ]),
+    // kvAhead: the next tile's K/V loads are in flight in registers while this tile computes. Otherwise each tile's
+    // loads are issued at the top of its iteration (LOADKV), before the barrier that waits for the previous tile.
+    PREFETCH: kvAhead
+      ? range(kvLoads).flatMap((u) => [
+          `  var kr${u} = kTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
+          `  var vr${u} = vTileLoad(vtBase, kvBase, kvStep, t0, lid + ${u * threads}u);`,
+        ])
+      : [],
+    LOADKV: kvAhead
+      ? []
+      : range(kvLoads).flatMap((u) => [
+          `    let kr${u} = kTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
+          `    let vr${u} = vTileLoad(vtBase, kvBase, kvStep, t0, lid + ${u * threads}u);`,
+        ]),
     // K as [key][d], V transposed ([d][key]: P·V loads it column-major with each lane's key pairs adjacent, one 32-bit
     // word; row-major it took two 16-bit loads per pair on the H200): from V's rows, one 16-bit store per element; from
     // the transposed copy, four consecutive halves per vec4 as for K.
@@ -215,21 +260,30 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
           '  return select(vec4<f16>(0.0), vec4<f16>(v[at]), ok);',
           '}',
         ],
-    NEXTKV: range(kvLoads).flatMap((u) => [
+    NEXTKV: (kvAhead ? range(kvLoads) : []).flatMap((u) => [
       `      kr${u} = kTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
       `      vr${u} = vTileLoad(vtBase, kvBase, kvStep, t0, lid + ${u * threads}u);`,
     ]),
     // Q: 16×DP per subgroup in registers for the whole key loop.
+    // Q: 16×DP per subgroup in registers for the whole key loop (qInRegisters), or loaded from qs on every tile.
     QLOAD: [
-      ...range(dc).map((c) => `  var qf${c}: MatL;`),
-      ...perSg('  ', (_s, p) => range(dc).map((c) => `qf${c} = loadP(${at(p, c * 16)}, PS);`)),
+      ...(qInRegisters
+        ? [...range(dc).map((c) => `  var qf${c}: MatL;`), ...perSg('  ', (_s, p) => range(dc).map((c) => `qf${c} = loadP(${at(p, c * 16)}, PS);`))]
+        : []),
       ...range(dc).map((c) => `  var acc${c} = zeroAcc();`),
     ],
-    SCORES: range(kc).flatMap((j) => [
-      `    { var s = zeroAcc();${range(dc).map((c) => ` s = mma(qf${c}, loadKt(${j * 16 * ks + c * 16}u, KS), s);`).join('')}`,
-      ...perSg('      ', (sg) => [`storeS(${at(sg, j * 16)}, s, SS);`]),
-      '    }',
-    ]),
+    SCORES: qInRegisters
+      ? range(kc).flatMap((j) => [
+          `    { var s = zeroAcc();${range(dc).map((c) => ` s = mma(qf${c}, loadKt(${j * 16 * ks + c * 16}u, KS), s);`).join('')}`,
+          ...perSg('      ', (sg) => [`storeS(${at(sg, j * 16)}, s, SS);`]),
+          '    }',
+        ])
+      : perSg('    ', (sg, _p, q) =>
+          range(kc).flatMap((j) => [
+            `{ var s = zeroAcc();${range(dc).map((c) => ` s = mma(loadQ(${at(q, c * 16)}, QS), loadKt(${j * 16 * ks + c * 16}u, KS), s);`).join('')}`,
+            `  storeS(${at(sg, j * 16)}, s, SS); }`,
+          ]),
+        ),
     // The softmax of my HALF = BK/2 keys of a tile, one register per key; one branch on the softcap for all of them.
     SMAX: [
       ...range(kc * 8).map((t) => `    var sv${t}: f32;`),

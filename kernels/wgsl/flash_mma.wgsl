@@ -45,13 +45,14 @@ const RESCALE_LOG: f32 = 8.0 * LOG2E;   // e^8 in base 2: P ≤ e^8 still fits f
 var<workgroup> kt: array<f16, BK * KS>;          // K tile, [key][d], row stride KS
 var<workgroup> vt: array<f16, DP * VS>;          // V tile transposed, [d][key], row stride VS
 var<workgroup> ss: array<f32, NSG * 16u * SS>;   // per subgroup: S (16 × BK), or O blocks when rescaling/writing
-var<workgroup> ps: array<f16, NSG * 16u * PS>;   // per subgroup: P (16 × BK); Q (16 × DP) before the loop
+var<workgroup> ps: array<f16, NSG * 16u * PS>;   // per subgroup: P (16 × BK); Q (16 × DP) before the loop if QREG
+var<workgroup> qs: array<f16, QN>;               // Q (BQ × DP, row stride QS) when its fragments are not kept in registers
 var<workgroup> rowStat: array<f32, BQ * 2u>;     // the two halves' tile maxima (then sums) of each row
 var<workgroup> corrS: array<f32, BQ>;
 var<workgroup> rescale: atomic<u32>;
 
 @compute @workgroup_size(THREADS, 1, 1)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let bkv = wg.y;
   let b = bkv / P.kvHeads;
   let kvh = bkv % P.kvHeads;
@@ -65,7 +66,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let r = lane / 2u;              // my row within the subgroup's 16
   let h = lane % 2u;              // my half of the keys (interleaved: key c = 2t + h)
   let row = sg * 16u + r;         // my row within the workgroup
-  let slot0 = wg.x * BQ;
+  // HEAVIEST_FIRST: the last query block first (under a causal mask it sees the most keys).
+  let slot0 = select(wg.x, nwg.x - 1u - wg.x, HEAVIEST_FIRST == 1u) * BQ;
   let slot = slot0 + row;
   let rowLive = slot < slots;
   let mySlot = min(slot, slots - 1u);
@@ -114,6 +116,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 
   while (t0 < kEnd) {
     let nt = nextTile(b, iFirst, iLast, t0 + BK, kEnd);
+//@LOADKV
     workgroupBarrier();   // every subgroup is done with the previous tiles (and with Q in ps)
     if (lid == 0u) { atomicStore(&rescale, 0u); }
 //@STOREKV

@@ -91,6 +91,22 @@ describe('flash-mma matches the float64 reference', () => {
       delete process.env.ATTNPROF_MMA_VCOPY;
     }
   });
+  // The schedule's alternatives (flash_mma.ts MmaSchedule), all at once: Q fragments loaded from workgroup memory on
+  // every tile, each tile's K/V loads issued at the top of its iteration, query blocks dispatched last first.
+  test('schedule alternatives: Q from workgroup memory, K/V loaded per iteration, heaviest block first', async () => {
+    const env = { ATTNPROF_MMA_QREG: '0', ATTNPROF_MMA_KV_AHEAD: '0', ATTNPROF_MMA_HEAVIEST_FIRST: '1' };
+    Object.assign(process.env, env);
+    try {
+      const plan = planMma(base(64, 'f16'), ctx);
+      assert.deepEqual([plan?.consts.QREG, plan?.consts.KV_AHEAD, plan?.consts.HEAVIEST_FIRST], [0, 0, 1]);
+      for (const [name, over] of FEATURES.filter(([, o]) => o.seqLenQ !== 1)) await expectCorrect(base(64, 'f16', over), `${name} (schedule)`);
+      await expectCorrect(base(128, 'f16', { causal: true, kvLens: Int32Array.from([30, 37]) }), 'D=128 causal, key lengths (schedule)');
+      process.env.ATTNPROF_MMA_VCOPY = '1';
+      await expectCorrect(base(80, 'f32', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true }), 'D=80 f32 bshd causal (schedule, V copy)');
+    } finally {
+      for (const name of [...Object.keys(env), 'ATTNPROF_MMA_VCOPY']) delete process.env[name];
+    }
+  });
   test('head dim 80 (padded to 96), f16, bshd, a 3×13 grid with R=3 whose rows straddle the tiles, causal', async () => {
     await expectCorrect(
       base(80, 'f16', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true, neighborhood: { radius: 3, rows: 3, cols: 13 } }),
@@ -123,6 +139,21 @@ describe('flash-mma host code', () => {
     assert.match(code, /case 1u, default: \{\n\s*storeS\(320u, s, SS\);/);
     // One branch on the softcap for all the lane's scores.
     assert.equal(code.match(/if \(P\.softcap > 0\.0\)/g)?.length, 1);
+  });
+
+  test('unrolled WGSL of the schedule alternatives: Q fragments from qs on every tile, K/V loads inside the loop', () => {
+    const { consts } = mmaBytes(80, 2, 16, false);
+    assert.equal(consts.PS, 16 + 8, 'P rows only as wide as the key tile when Q has rows of its own');
+    assert.equal(consts.QN, 32 * consts.QS);
+    const code = unrollMma(flashMmaWgsl, { ...consts, KV_AHEAD: 0 });
+    assert.doesNotMatch(code, /var qf\d|var kr\d/);
+    // Subgroup 1, fragment 2 of Q: row 16 of qs, column 32.
+    assert.match(code, new RegExp(`loadQ\\(${16 * consts.QS + 32}u, QS\\)`));
+    const loop = code.slice(code.indexOf('while (t0 < kEnd)'));
+    assert.match(loop, /let kr0 = kTileLoad\(kvBase, kvStep, t0, lid \+ 0u\);[\s\S]*workgroupBarrier\(\);[\s\S]*kt\[/);
+    assert.doesNotMatch(loop, /kr0 = kTileLoad\(kvBase, kvStep, t0, lid \+ 0u\);\n\s*vr0[^\n]*\n\s*\}/);
+    const { bytes } = mmaBytes(80, 2, 16, true);
+    assert.ok(mmaBytes(80, 2, 16, false).bytes > bytes, 'Q rows of its own cost workgroup memory');
   });
 
   test('the plan fits the adapter and pads the head dim to the matrix tile', () => {
