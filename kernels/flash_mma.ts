@@ -49,7 +49,8 @@ export function mmaBytes(dp: number, nsg: number, bk: number, qInRegisters = tru
   const ps = (qInRegisters ? Math.max(bk, dp) : bk) + 8;
   const qs = dp + 8;
   const bq = 16 * nsg;
-  const qn = qInRegisters ? 2 : bq * qs;
+  // Without Q rows, qs still holds one 16×16 tile: the prelude's loadQ (unused then) must compile against it.
+  const qn = qInRegisters ? 256 : bq * qs;
   const bytes = bk * ks * 2 + dp * vs * 2 + bq * ss * 4 + bq * ps * 2 + qn * 2 + bq * 2 * 4 + bq * 4 + 4;
   return { bytes, consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs, QS: qs, QN: qn, QREG: qInRegisters ? 1 : 0 } };
 }
@@ -80,13 +81,19 @@ function envFlag(name: string): boolean | undefined {
 const envCopyV = (): boolean | undefined => envFlag('ATTNPROF_MMA_VCOPY');
 
 /**
- * How the fused forward schedules its work (each forced by an environment override for A/B runs):
- * - `qInRegisters`: each subgroup keeps its 16×DP of Q as matrix fragments in registers for the whole key loop, or
- *   loads them from workgroup memory (qs) on every tile (fewer registers, more workgroup loads);
- * - `kvAhead`: the next K/V tile's loads are issued a tile ahead (in flight in registers while this tile computes),
- *   or at the top of the iteration that stores them (registers held only across the first barrier);
- * - `heaviestFirst`: query blocks dispatched last block first, so that under a causal mask the blocks that see the
- *   most keys start first and the light ones fill the tail.
+ * How the fused forward schedules its work. The defaults are what measured fastest on the H200 (BENCHMARKS.md, tenth
+ * session); each is forced by an environment override for A/B runs on a device.
+ * - `qInRegisters` (`ATTNPROF_MMA_QREG`): each subgroup keeps its 16×DP of Q as matrix fragments in registers for the
+ *   whole key loop, or loads them from workgroup memory (qs) on every tile. Always registers: loading them per tile
+ *   took 12–28 fewer registers but not a workgroup more per SM (ViT-3136 5.37 against 4.69 ms).
+ * - `kvAhead` (`ATTNPROF_MMA_KV_AHEAD`): the next K/V tile's loads are issued a tile ahead (in flight in registers
+ *   while this tile computes), or at the top of the iteration that stores them (held only across its first barrier).
+ *   A tile ahead with 4 subgroups (Qwen2-7B prefill 2.59 against 3.26 ms); per iteration with 2, whose 64-invocation
+ *   workgroups then take 164 registers instead of 192 with spills, 6 workgroups per SM instead of 5 (ViT-196 660
+ *   against 683 µs).
+ * - `heaviestFirst` (`ATTNPROF_MMA_HEAVIEST_FIRST`): query blocks dispatched last block first. Under a causal mask the
+ *   last blocks see the most keys; started first, the light ones fill the tail (Qwen2-7B prefill −1 to −2 %). Only
+ *   under a causal mask, where the blocks' work differs.
  */
 export interface MmaSchedule {
   qInRegisters: boolean;
@@ -94,11 +101,11 @@ export interface MmaSchedule {
   heaviestFirst: boolean;
 }
 
-export function mmaSchedule(): MmaSchedule {
+export function mmaSchedule(subgroups: number, causal: boolean): MmaSchedule {
   return {
     qInRegisters: envFlag('ATTNPROF_MMA_QREG') ?? true,
-    kvAhead: envFlag('ATTNPROF_MMA_KV_AHEAD') ?? true,
-    heaviestFirst: envFlag('ATTNPROF_MMA_HEAVIEST_FIRST') ?? false,
+    kvAhead: envFlag('ATTNPROF_MMA_KV_AHEAD') ?? subgroups >= 4,
+    heaviestFirst: envFlag('ATTNPROF_MMA_HEAVIEST_FIRST') ?? causal,
   };
 }
 
@@ -120,7 +127,7 @@ export const WIDE_TILE_DIM = 128;
  * subgroups where 4 would pad the problem's query slots much more (see TWO_SUBGROUP_PADDING).
  */
 export function planMma(
-  p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<AttentionProblem, 'batch' | 'heads' | 'kvHeads' | 'seqLenQ' | 'seqLenK'>>,
+  p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<AttentionProblem, 'batch' | 'heads' | 'kvHeads' | 'seqLenQ' | 'seqLenK' | 'causal'>>,
   ctx: GpuContext,
 ): MmaPlan | undefined {
   const dp = Math.ceil(p.headDim / 16) * 16;
@@ -133,8 +140,8 @@ export function planMma(
   // products per tile and won (Qwen2-7B prefill: 2.71 ms against 3.40 ms; BENCHMARKS.md, seventh session).
   const wide = dp >= WIDE_TILE_DIM ? [[4, 32] as [number, number]] : [];
   const candidates: [number, number][] = forced ? [forced] : twoFirst ? [[2, 16], [1, 16]] : [...wide, [4, 16], [2, 16], [1, 16]];
-  const schedule = mmaSchedule();
   for (const [nsg, bk] of candidates) {
+    const schedule = mmaSchedule(nsg, p.causal === true);
     const { bytes, consts } = mmaBytes(dp, nsg, bk, schedule.qInRegisters);
     if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
       // The copy is one buffer: never planned past what one binding holds (V itself may be f32 and twice its size), nor
@@ -448,7 +455,7 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
         },
       ]);
       const notes = [
-        `${plan.subgroups} subgroups × 16 query rows, ${plan.keys}-key tiles, head dim padded to ${plan.paddedDim}; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}.`,
+        `${plan.subgroups} subgroups × 16 query rows, ${plan.keys}-key tiles, head dim padded to ${plan.paddedDim}; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}${plan.consts.HEAVIEST_FIRST ? '; heaviest query blocks first (causal)' : ''}.`,
       ];
       if (transpose) notes.push(`V copied transposed in f16 first (${formatBytes(vtScratch(p, plan).bytes)} scratch): the fused pass stages V tiles with vector stores.`);
       if (p.dtype === 'f32') notes.push('f32 inputs enter the matrix products rounded to f16 (checked at the f16 tolerance).');

@@ -197,6 +197,29 @@ describe('flash-mma host code', () => {
     assert.match(unrollMma(flashMmaWgsl, { ...consts, VCOPY: 0 }), /var<storage, read> v: array<vec4<elem>>/);
   });
 
+  test('the schedule: Q in registers, K/V a tile ahead with 4 subgroups, heaviest block first under a causal mask', () => {
+    const vit196 = { headDim: 64, heads: 16, kvHeads: 16, seqLenQ: 196 };
+    const vit3136 = { headDim: 64, heads: 12, kvHeads: 12, seqLenQ: 3136 };
+    const sched = (p: Parameters<typeof planMma>[0]) => {
+      const plan = planMma(p, ctx);
+      return [plan?.subgroups, plan?.consts.QREG, plan?.consts.KV_AHEAD, plan?.consts.HEAVIEST_FIRST];
+    };
+    assert.deepEqual(sched(vit196), [2, 1, 0, 0]);
+    assert.deepEqual(sched(vit3136), [4, 1, 1, 0]);
+    assert.deepEqual(sched({ ...vit3136, causal: true }), [4, 1, 1, 1]);
+    process.env.ATTNPROF_MMA_KV_AHEAD = '1';
+    process.env.ATTNPROF_MMA_HEAVIEST_FIRST = '0';
+    try {
+      assert.deepEqual(sched({ ...vit196, causal: true }), [2, 1, 1, 0], 'forced');
+    } finally {
+      delete process.env.ATTNPROF_MMA_KV_AHEAD;
+      delete process.env.ATTNPROF_MMA_HEAVIEST_FIRST;
+    }
+    // The WGSL follows: a tile ahead, the first tile's loads are declared before the loop.
+    const ahead = unrollMma(flashMmaWgsl, planMma(vit3136, ctx)?.consts ?? {});
+    assert.match(ahead.slice(0, ahead.indexOf('while (t0 < kEnd)')), /var kr0 = kTileLoad/);
+  });
+
   test('the native build runs exactly where the adapter has matrix units, and says why not elsewhere', async () => {
     const why = mmaUnavailableReason(ctx);
     if (ctx.hasSubgroupMatrix) return assert.equal(why, undefined);
