@@ -66,15 +66,17 @@ function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassNam
 }
 
 /**
- * Prefetch the next tile into registers when that holds at most this many vec4 loads per thread and tensor (16
- * registers of f16 pairs for both tensors): more would spill beside the fragments and accumulators (at D = 128
- * a 64-row tile over 64 threads is 32 per tensor). `ATTNPROF_MMA_BWD_PREFETCH=0|1` forces it, for sweeps.
+ * Whether the backward passes load the next streamed tile into registers while this one computes (prefetch), or
+ * each tile at the top of the iteration that stores it. Off by default: on the H200 (BENCHMARKS.md, tenth session,
+ * same call) the ViT-3136 training step took 19.56 / 19.59 ms without against 20.47 / 20.50 ms with it (dK dV 9.03
+ * against 9.72 ms, dQ 5.68 against 5.90 ms), ViT-196 3.180 / 3.186 against 3.294 / 3.296 ms: the registers the
+ * prefetch holds (both passes run at 223–255 registers) cost more occupancy than its latency hiding gives back.
+ * From head dim 128 (over 8 loads per thread and tensor) it never fitted without spills. `ATTNPROF_MMA_BWD_PREFETCH=0|1`
+ * forces it, for sweeps.
  */
-const PREFETCH_MAX_LOADS = 8;
-
-function prefetchFor(loads: number): boolean {
+function prefetchFor(): boolean {
   const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_BWD_PREFETCH : undefined;
-  return env === '0' ? false : env === '1' ? true : loads <= PREFETCH_MAX_LOADS;
+  return env === '1';
 }
 
 /** Global loads of one streamed tile per thread and tensor (vec4 items, an upper bound: D/4 ≤ DP/4). */
@@ -133,7 +135,7 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, build:
         threads: 32 * nsg,
         workgroupBytes: bytes,
         consts,
-        prefetch: prefetchFor(tileLoads(consts)),
+        prefetch: prefetchFor(),
         elementwise: elementwiseFor(bt),
       };
     }

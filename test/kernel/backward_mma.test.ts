@@ -67,10 +67,23 @@ const FEATURES: [string, Partial<AttentionProblem>][] = [
 ];
 
 describe('flash-mma training matches the float64 reference gradients', () => {
-  test('every feature, D = 64, f16 (the next tile prefetched, element-wise steps unrolled with P in registers)', async () => {
+  test('every feature, D = 64, f16 (each tile loaded when used, element-wise steps unrolled with P in registers)', async () => {
     for (const [name, over] of FEATURES) {
       const r = await expectGradients(base(64, 'f16', over), name);
-      assert.match(r.notes.join(' '), /prefetched into registers: dK\/dV yes, dQ yes/);
+      assert.match(r.notes.join(' '), /prefetched into registers: dK\/dV no, dQ no/);
+    }
+  });
+  // The other way of loading (ATTNPROF_MMA_BWD_PREFETCH=1): the next tile's loads in flight while this one computes.
+  test('the next tile prefetched into registers, D = 64 f16: GQA causal, key lengths, softcap, everything at once', async () => {
+    process.env.ATTNPROF_MMA_BWD_PREFETCH = '1';
+    try {
+      for (const i of [4, 10, 8, 13]) {
+        const [name, over] = FEATURES[i];
+        const r = await expectGradients(base(64, 'f16', over), `${name} (prefetch)`);
+        assert.match(r.notes.join(' '), /prefetched into registers: dK\/dV yes, dQ yes/);
+      }
+    } finally {
+      delete process.env.ATTNPROF_MMA_BWD_PREFETCH;
     }
   });
   // f32 storage differs in how tiles are loaded and gradients written (products are f16 either way).
@@ -81,29 +94,23 @@ describe('flash-mma training matches the float64 reference gradients', () => {
     }
   });
   // Head dims that are not a multiple of 16 are padded to the matrix tile. The stand-in compiles for minutes per
-  // head dim on a software adapter, so only D = 40 runs there; natively, every head dim the forward takes. These
-  // runs load each tile when it is used instead of prefetching the next one (what large head dims do), so both
-  // ways of loading are checked. D = 40 also runs forced 80-row tiles (ATTNPROF_MMA_BWD_TILES=1,80), too wide to
+  // head dim on a software adapter, so only D = 40 runs there; natively, every head dim the forward takes.
+  // D = 40 also runs forced 80-row tiles (ATTNPROF_MMA_BWD_TILES=1,80), too wide to
   // keep P in registers: the dS step's fallback that reads P back from workgroup memory (a build of its own
   // anyway, as the stand-in compiles for minutes on a software adapter).
-  test('head dims padded to the matrix tile (D = 40 → 48; natively 32–256), tiles loaded without prefetch, f16: causal over several tiles, GQA, softcap with key lengths (D = 40 on 80-row tiles, P read back)', async () => {
-    process.env.ATTNPROF_MMA_BWD_PREFETCH = '0';
-    try {
-      for (const d of ctx.hasSubgroupMatrix ? [32, 40, 72, 80, 96, 128, 160, 256] : [40]) {
-        if (d === 40) process.env.ATTNPROF_MMA_BWD_TILES = '1,80';
-        try {
-          // odd N, causal over three tiles of every width (80 rows included)
-          for (const over of [{ seqLenQ: 173, seqLenK: 173, causal: true }, FEATURES[4][1], { softcap: 5, kvLens: Int32Array.from([30]) }]) {
-            const r = await expectGradients(base(d, 'f16', over), `D=${d} ${JSON.stringify(over)}`, d !== 40);
-            assert.match(r.notes.join(' '), /prefetched into registers: dK\/dV no, dQ no/);
-            if (d === 40) assert.match(r.notes.join(' '), /dK\/dV 16 keys × 80-row query tiles; dQ 16 query slots × 80-key tiles/);
-          }
-        } finally {
-          delete process.env.ATTNPROF_MMA_BWD_TILES;
+  test('head dims padded to the matrix tile (D = 40 → 48; natively 32–256), f16: causal over several tiles, GQA, softcap with key lengths (D = 40 on 80-row tiles, P read back)', async () => {
+    for (const d of ctx.hasSubgroupMatrix ? [32, 40, 72, 80, 96, 128, 160, 256] : [40]) {
+      if (d === 40) process.env.ATTNPROF_MMA_BWD_TILES = '1,80';
+      try {
+        // odd N, causal over three tiles of every width (80 rows included)
+        for (const over of [{ seqLenQ: 173, seqLenK: 173, causal: true }, FEATURES[4][1], { softcap: 5, kvLens: Int32Array.from([30]) }]) {
+          const r = await expectGradients(base(d, 'f16', over), `D=${d} ${JSON.stringify(over)}`, d !== 40);
+          assert.match(r.notes.join(' '), /prefetched into registers: dK\/dV no, dQ no/);
+          if (d === 40) assert.match(r.notes.join(' '), /dK\/dV 16 keys × 80-row query tiles; dQ 16 query slots × 80-key tiles/);
         }
+      } finally {
+        delete process.env.ATTNPROF_MMA_BWD_TILES;
       }
-    } finally {
-      delete process.env.ATTNPROF_MMA_BWD_PREFETCH;
     }
   });
 
