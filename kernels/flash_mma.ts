@@ -38,21 +38,16 @@ export interface MmaPlan {
   consts: Record<string, number>;
 }
 
-export function mmaBytes(dp: number, nsg: number, bk: number, qInRegisters = true): { bytes: number; consts: Record<string, number> } {
+export function mmaBytes(dp: number, nsg: number, bk: number): { bytes: number; consts: Record<string, number> } {
   const ks = dp + 8; // K rows padded: unpadded rows cost the matrix loads most of their speed
   // V is staged transposed ([d][key]) so that P·V loads key pairs as one 32-bit word; its rows padded by 2 keys (rows
   // of BK + 8 keys, 16-byte aligned, cost ViT-196 29 % with the transposed V copy on the H200; BENCHMARKS.md).
   const vs = bk + 2;
   const ss = bk + 4;
-  // Q is staged through P's rows when its fragments are kept in registers, or has rows of its own (qs) when they are
-  // loaded from workgroup memory on every tile.
-  const ps = (qInRegisters ? Math.max(bk, dp) : bk) + 8;
-  const qs = dp + 8;
+  const ps = Math.max(bk, dp) + 8;
   const bq = 16 * nsg;
-  // Without Q rows, qs still holds one 16×16 tile: the prelude's loadQ (unused then) must compile against it.
-  const qn = qInRegisters ? 256 : bq * qs;
-  const bytes = bk * ks * 2 + dp * vs * 2 + bq * ss * 4 + bq * ps * 2 + qn * 2 + bq * 2 * 4 + bq * 4 + 4;
-  return { bytes, consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs, QS: qs, QN: qn, QREG: qInRegisters ? 1 : 0 } };
+  const bytes = bk * ks * 2 + dp * vs * 2 + bq * ss * 4 + bq * ps * 2 + bq * 2 * 4 + bq * 4 + 4;
+  return { bytes, consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs } };
 }
 
 function envTiles(): [number, number] | undefined {
@@ -81,11 +76,8 @@ function envFlag(name: string): boolean | undefined {
 const envCopyV = (): boolean | undefined => envFlag('ATTNPROF_MMA_VCOPY');
 
 /**
- * How the fused forward schedules its work. The defaults are what measured fastest on the H200 (BENCHMARKS.md, tenth
+ * How the fused forward schedules its loads. The defaults are what measured fastest on the H200 (BENCHMARKS.md, tenth
  * session); each is forced by an environment override for A/B runs on a device.
- * - `qInRegisters` (`ATTNPROF_MMA_QREG`): each subgroup keeps its 16×DP of Q as matrix fragments in registers for the
- *   whole key loop, or loads them from workgroup memory (qs) on every tile. Always registers: loading them per tile
- *   took 12–28 fewer registers but not a workgroup more per SM (ViT-3136 5.37 against 4.69 ms).
  * - `kvAhead` (`ATTNPROF_MMA_KV_AHEAD`): the next K/V tile's loads are issued a tile ahead (in flight in registers
  *   while this tile computes), or at the top of the iteration that stores them (held only across its first barrier).
  *   A tile ahead with 4 subgroups (Qwen2-7B prefill 2.59 against 3.26 ms); per iteration with 2, whose 64-invocation
@@ -96,14 +88,12 @@ const envCopyV = (): boolean | undefined => envFlag('ATTNPROF_MMA_VCOPY');
  *   under a causal mask, where the blocks' work differs.
  */
 export interface MmaSchedule {
-  qInRegisters: boolean;
   kvAhead: boolean;
   heaviestFirst: boolean;
 }
 
 export function mmaSchedule(subgroups: number, causal: boolean): MmaSchedule {
   return {
-    qInRegisters: envFlag('ATTNPROF_MMA_QREG') ?? true,
     kvAhead: envFlag('ATTNPROF_MMA_KV_AHEAD') ?? subgroups >= 4,
     heaviestFirst: envFlag('ATTNPROF_MMA_HEAVIEST_FIRST') ?? causal,
   };
@@ -142,7 +132,7 @@ export function planMma(
   const candidates: [number, number][] = forced ? [forced] : twoFirst ? [[2, 16], [1, 16]] : [...wide, [4, 16], [2, 16], [1, 16]];
   for (const [nsg, bk] of candidates) {
     const schedule = mmaSchedule(nsg, p.causal === true);
-    const { bytes, consts } = mmaBytes(dp, nsg, bk, schedule.qInRegisters);
+    const { bytes, consts } = mmaBytes(dp, nsg, bk);
     if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
       // The copy is one buffer: never planned past what one binding holds (V itself may be f32 and twice its size), nor
       // past the workgroups its pass can dispatch.
@@ -189,9 +179,8 @@ export function f16x4Store(arr: string, first: string, step: string, value: stri
  * addressed each element on its own, and the kernel took 182 registers instead of 169 (its SASS, BENCHMARKS.md).
  */
 export function unrollMma(body: string, consts: Record<string, number>, saveLse = false): string {
-  const { NSG: nsg, BK, DP, KS: ks, SS, PS, VS, QS } = consts;
+  const { NSG: nsg, BK, DP, KS: ks, SS, PS, VS } = consts;
   const copiesV = consts.VCOPY === 1;
-  const qInRegisters = consts.QREG !== 0;
   const kvAhead = consts.KV_AHEAD !== 0;
   const dc = DP / 16;
   const kc = BK / 16;
@@ -201,11 +190,11 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   const qLoads = Math.ceil((16 * nsg * dc * 4) / threads);
   const rounds = range(Math.ceil(dc / kc)).map((r) => range(kc).map((j) => r * kc + j).filter((c) => c < dc));
   // `code(sgS, sgP)` once per subgroup, with that subgroup's offsets into ss and ps as literals.
-  const perSg = (indent: string, code: (sgS: number, sgP: number, sgQ: number) => string[]): string[] => [
+  const perSg = (indent: string, code: (sgS: number, sgP: number) => string[]): string[] => [
     `${indent}switch (sg) {`,
     ...range(nsg).flatMap((g) => [
       `${indent}  ${g === nsg - 1 ? `case ${g}u, default` : `case ${g}u`}: {`,
-      ...code(g * 16 * SS, g * 16 * PS, g * 16 * QS).map((l) => `${indent}    ${l}`),
+      ...code(g * 16 * SS, g * 16 * PS).map((l) => `${indent}    ${l}`),
       `${indent}  }`,
     ]),
     `${indent}}`,
@@ -213,13 +202,9 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   const at = (base: number, off: number) => `${base + off}u`;
   const scoreLines = (indent: string, expr: (t: number) => string) => range(kc * 8).map((t) => `${indent}sv${t} = ${expr(t)};`);
   const parts: Record<string, string[]> = {
-    // Q through P's rows when its fragments go to registers, or into its own rows (qs) to be loaded on every tile.
     QSTAGE: [
       ...range(qLoads).map((u) => `  let qv${u} = qLoad(b, kvh, group, slot0, slots, lid + ${u * threads}u);`),
-      ...range(qLoads).map(
-        (u) =>
-          `  { let item = lid + ${u * threads}u; if (item < BQ * (DP / 4u)) { ${f16x4Store(qInRegisters ? 'ps' : 'qs', `(item / (DP / 4u)) * ${qInRegisters ? 'PS' : 'QS'} + (item % (DP / 4u)) * 4u`, '1u', `qv${u}`)} } }`,
-      ),
+      ...range(qLoads).map((u) => `  { let item = lid + ${u * threads}u; if (item < BQ * (DP / 4u)) { ${f16x4Store('ps', '(item / (DP / 4u)) * PS + (item % (DP / 4u)) * 4u', '1u', `qv${u}`)} } }`),
     ],
     // kvAhead: the next tile's K/V loads are in flight in registers while this tile computes. Otherwise each tile's
     // loads are issued at the top of its iteration (LOADKV), before the barrier that waits for the previous tile.
@@ -271,26 +256,18 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
       `      kr${u} = kTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
       `      vr${u} = vTileLoad(vtBase, kvBase, kvStep, t0, lid + ${u * threads}u);`,
     ]),
-    // Q: 16×DP per subgroup in registers for the whole key loop.
-    // Q: 16×DP per subgroup in registers for the whole key loop (qInRegisters), or loaded from qs on every tile.
+    // Q: 16×DP per subgroup in registers for the whole key loop. (Reloaded from workgroup memory on every tile instead,
+    // 12–28 fewer registers but no workgroup more per SM: ViT-3136 5.37 against 4.69 ms; BENCHMARKS.md, tenth session.)
     QLOAD: [
-      ...(qInRegisters
-        ? [...range(dc).map((c) => `  var qf${c}: MatL;`), ...perSg('  ', (_s, p) => range(dc).map((c) => `qf${c} = loadP(${at(p, c * 16)}, PS);`))]
-        : []),
+      ...range(dc).map((c) => `  var qf${c}: MatL;`),
+      ...perSg('  ', (_s, p) => range(dc).map((c) => `qf${c} = loadP(${at(p, c * 16)}, PS);`)),
       ...range(dc).map((c) => `  var acc${c} = zeroAcc();`),
     ],
-    SCORES: qInRegisters
-      ? range(kc).flatMap((j) => [
-          `    { var s = zeroAcc();${range(dc).map((c) => ` s = mma(qf${c}, loadKt(${j * 16 * ks + c * 16}u, KS), s);`).join('')}`,
-          ...perSg('      ', (sg) => [`storeS(${at(sg, j * 16)}, s, SS);`]),
-          '    }',
-        ])
-      : perSg('    ', (sg, _p, q) =>
-          range(kc).flatMap((j) => [
-            `{ var s = zeroAcc();${range(dc).map((c) => ` s = mma(loadQ(${at(q, c * 16)}, QS), loadKt(${j * 16 * ks + c * 16}u, KS), s);`).join('')}`,
-            `  storeS(${at(sg, j * 16)}, s, SS); }`,
-          ]),
-        ),
+    SCORES: range(kc).flatMap((j) => [
+      `    { var s = zeroAcc();${range(dc).map((c) => ` s = mma(qf${c}, loadKt(${j * 16 * ks + c * 16}u, KS), s);`).join('')}`,
+      ...perSg('      ', (sg) => [`storeS(${at(sg, j * 16)}, s, SS);`]),
+      '    }',
+    ]),
     // The softmax of my HALF = BK/2 keys of a tile, one register per key; one branch on the softcap for all of them.
     SMAX: [
       ...range(kc * 8).map((t) => `    var sv${t}: f32;`),

@@ -45,8 +45,7 @@ const RESCALE_LOG: f32 = 8.0 * LOG2E;   // e^8 in base 2: P ≤ e^8 still fits f
 var<workgroup> kt: array<f16, BK * KS>;          // K tile, [key][d], row stride KS
 var<workgroup> vt: array<f16, DP * VS>;          // V tile transposed, [d][key], row stride VS
 var<workgroup> ss: array<f32, NSG * 16u * SS>;   // per subgroup: S (16 × BK), or O blocks when rescaling/writing
-var<workgroup> ps: array<f16, NSG * 16u * PS>;   // per subgroup: P (16 × BK); Q (16 × DP) before the loop if QREG
-var<workgroup> qs: array<f16, QN>;               // Q (BQ × DP, row stride QS) when its fragments are not kept in registers
+var<workgroup> ps: array<f16, NSG * 16u * PS>;   // per subgroup: P (16 × BK); Q (16 × DP) before the loop
 var<workgroup> rowStat: array<f32, BQ * 2u>;     // the two halves' tile maxima (then sums) of each row
 var<workgroup> corrS: array<f32, BQ>;
 var<workgroup> rescale: atomic<u32>;

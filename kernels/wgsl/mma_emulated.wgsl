@@ -25,11 +25,6 @@ fn loadP(off: u32, stride: u32) -> MatL {
   for (var e = 0u; e < 256u; e++) { m.v[e] = ps[off + (e / 16u) * stride + e % 16u]; }
   return m;
 }
-fn loadQ(off: u32, stride: u32) -> MatL {
-  var m: MatL;
-  for (var e = 0u; e < 256u; e++) { m.v[e] = qs[off + (e / 16u) * stride + e % 16u]; }
-  return m;
-}
 fn loadKt(off: u32, stride: u32) -> MatR {
   var m: MatR;
   for (var e = 0u; e < 256u; e++) { m.v[e] = kt[off + (e % 16u) * stride + e / 16u]; }

@@ -8,8 +8,6 @@ fn zeroAcc() -> MatAcc { return MatAcc(); }
 fn mma(a: MatL, b: MatR, c: MatAcc) -> MatAcc { return subgroupMatrixMultiplyAccumulate(a, b, c); }
 // P (and Q before the key loop) from ps, row-major.
 fn loadP(off: u32, stride: u32) -> MatL { return subgroupMatrixLoad<MatL, row_major>(&ps, off, stride); }
-// Q from its own rows (qs, row-major) when its fragments are not kept in registers.
-fn loadQ(off: u32, stride: u32) -> MatL { return subgroupMatrixLoad<MatL, row_major>(&qs, off, stride); }
 // Kᵀ from the K tile: element (d, key) sits at key·stride + d, i.e. column-major.
 fn loadKt(off: u32, stride: u32) -> MatR { return subgroupMatrixLoad<MatR, col_major>(&kt, off, stride); }
 // V from the transposed V tile ([d][key]): element (key, d) at d·stride + key, i.e. column-major.

@@ -91,14 +91,14 @@ describe('flash-mma matches the float64 reference', () => {
       delete process.env.ATTNPROF_MMA_VCOPY;
     }
   });
-  // The schedule's alternatives (flash_mma.ts MmaSchedule), all at once: Q fragments loaded from workgroup memory on
-  // every tile, each tile's K/V loads issued at the top of its iteration, query blocks dispatched last first.
-  test('schedule alternatives: Q from workgroup memory, K/V loaded per iteration, heaviest block first', async () => {
-    const env = { ATTNPROF_MMA_QREG: '0', ATTNPROF_MMA_KV_AHEAD: '0', ATTNPROF_MMA_HEAVIEST_FIRST: '1' };
+  // The schedule's other choices (flash_mma.ts MmaSchedule), both at once: each tile's K/V loads issued at the top of
+  // its iteration (these shapes plan 4 subgroups, which load a tile ahead), query blocks dispatched last first.
+  test('the other schedule: K/V loaded per iteration, heaviest block first (no mask too)', async () => {
+    const env = { ATTNPROF_MMA_KV_AHEAD: '0', ATTNPROF_MMA_HEAVIEST_FIRST: '1' };
     Object.assign(process.env, env);
     try {
       const plan = planMma(base(64, 'f16'), ctx);
-      assert.deepEqual([plan?.consts.QREG, plan?.consts.KV_AHEAD, plan?.consts.HEAVIEST_FIRST], [0, 0, 1]);
+      assert.deepEqual([plan?.consts.KV_AHEAD, plan?.consts.HEAVIEST_FIRST], [0, 1]);
       for (const [name, over] of FEATURES.filter(([, o]) => o.seqLenQ !== 1)) await expectCorrect(base(64, 'f16', over), `${name} (schedule)`);
       await expectCorrect(base(128, 'f16', { causal: true, kvLens: Int32Array.from([30, 37]) }), 'D=128 causal, key lengths (schedule)');
       process.env.ATTNPROF_MMA_VCOPY = '1';
@@ -141,19 +141,15 @@ describe('flash-mma host code', () => {
     assert.equal(code.match(/if \(P\.softcap > 0\.0\)/g)?.length, 1);
   });
 
-  test('unrolled WGSL of the schedule alternatives: Q fragments from qs on every tile, K/V loads inside the loop', () => {
-    const { consts } = mmaBytes(80, 2, 16, false);
-    assert.equal(consts.PS, 16 + 8, 'P rows only as wide as the key tile when Q has rows of its own');
-    assert.equal(consts.QN, 32 * consts.QS);
+  test('unrolled WGSL with K/V loaded per iteration: each tile loaded at the top of its iteration, none a tile ahead', () => {
+    const { consts } = mmaBytes(80, 2, 16);
     const code = unrollMma(flashMmaWgsl, { ...consts, KV_AHEAD: 0 });
-    assert.doesNotMatch(code, /var qf\d|var kr\d/);
-    // Subgroup 1, fragment 2 of Q: row 16 of qs, column 32.
-    assert.match(code, new RegExp(`loadQ\\(${16 * consts.QS + 32}u, QS\\)`));
     const loop = code.slice(code.indexOf('while (t0 < kEnd)'));
-    assert.match(loop, /let kr0 = kTileLoad\(kvBase, kvStep, t0, lid \+ 0u\);[\s\S]*workgroupBarrier\(\);[\s\S]*kt\[/);
-    assert.doesNotMatch(loop, /kr0 = kTileLoad\(kvBase, kvStep, t0, lid \+ 0u\);\n\s*vr0[^\n]*\n\s*\}/);
-    const { bytes } = mmaBytes(80, 2, 16, true);
-    assert.ok(mmaBytes(80, 2, 16, false).bytes > bytes, 'Q rows of its own cost workgroup memory');
+    assert.doesNotMatch(code.slice(0, code.indexOf('while (t0 < kEnd)')), /var kr\d|var vr\d/);
+    // This tile's loads, then the barrier that waits for the previous tile, then the stores to workgroup memory.
+    assert.match(loop, /let kr0 = kTileLoad\(kvBase, kvStep, t0, lid \+ 0u\);\n\s*let vr0 = vTileLoad[^\n]*\n[\s\S]*?workgroupBarrier\(\);[\s\S]*?kt\[/);
+    // No loads for the next tile.
+    assert.doesNotMatch(loop, /\bkr0 = kTileLoad\(kvBase, kvStep, t0, lid \+ 0u\);\n\s*vr0 = /);
   });
 
   test('the plan fits the adapter and pads the head dim to the matrix tile', () => {
@@ -197,20 +193,20 @@ describe('flash-mma host code', () => {
     assert.match(unrollMma(flashMmaWgsl, { ...consts, VCOPY: 0 }), /var<storage, read> v: array<vec4<elem>>/);
   });
 
-  test('the schedule: Q in registers, K/V a tile ahead with 4 subgroups, heaviest block first under a causal mask', () => {
+  test('the schedule: K/V a tile ahead with 4 subgroups (per iteration with 2), heaviest block first under a causal mask', () => {
     const vit196 = { headDim: 64, heads: 16, kvHeads: 16, seqLenQ: 196 };
     const vit3136 = { headDim: 64, heads: 12, kvHeads: 12, seqLenQ: 3136 };
     const sched = (p: Parameters<typeof planMma>[0]) => {
       const plan = planMma(p, ctx);
-      return [plan?.subgroups, plan?.consts.QREG, plan?.consts.KV_AHEAD, plan?.consts.HEAVIEST_FIRST];
+      return [plan?.subgroups, plan?.consts.KV_AHEAD, plan?.consts.HEAVIEST_FIRST];
     };
-    assert.deepEqual(sched(vit196), [2, 1, 0, 0]);
-    assert.deepEqual(sched(vit3136), [4, 1, 1, 0]);
-    assert.deepEqual(sched({ ...vit3136, causal: true }), [4, 1, 1, 1]);
+    assert.deepEqual(sched(vit196), [2, 0, 0]);
+    assert.deepEqual(sched(vit3136), [4, 1, 0]);
+    assert.deepEqual(sched({ ...vit3136, causal: true }), [4, 1, 1]);
     process.env.ATTNPROF_MMA_KV_AHEAD = '1';
     process.env.ATTNPROF_MMA_HEAVIEST_FIRST = '0';
     try {
-      assert.deepEqual(sched({ ...vit196, causal: true }), [2, 1, 1, 0], 'forced');
+      assert.deepEqual(sched({ ...vit196, causal: true }), [2, 1, 0], 'forced');
     } finally {
       delete process.env.ATTNPROF_MMA_KV_AHEAD;
       delete process.env.ATTNPROF_MMA_HEAVIEST_FIRST;
