@@ -77,12 +77,12 @@ const envCopyV = (): boolean | undefined => envFlag('ATTNPROF_MMA_VCOPY');
 
 /**
  * How the fused forward schedules its loads. The defaults are what measured fastest on the H200 (BENCHMARKS.md, tenth
- * session); each is forced by an environment override for A/B runs on a device.
+ * and eleventh sessions); each is forced by an environment override for A/B runs on a device.
  * - `kvAhead` (`ATTNPROF_MMA_KV_AHEAD`): the next K/V tile's loads are issued a tile ahead (in flight in registers
  *   while this tile computes), or at the top of the iteration that stores them (held only across its first barrier).
- *   A tile ahead with 4 subgroups (Qwen2-7B prefill 2.59 against 3.26 ms); per iteration with 2, whose 64-invocation
- *   workgroups then take 164 registers instead of 192 with spills, 6 workgroups per SM instead of 5 (ViT-196 660
- *   against 683 µs).
+ *   Per iteration for every plan: since O += P·V sits in both branches of the rescale test (flash_mma.wgsl), the
+ *   4-subgroup forward at D = 64 takes 127 registers (4 workgroups per SM) against 134 a tile ahead, and the D = 128
+ *   one 223 against 208 but runs faster (Qwen2-7B prefill 1.97 against 2.51 ms; ViT-3136 4.52 against 4.56 ms).
  * - `heaviestFirst` (`ATTNPROF_MMA_HEAVIEST_FIRST`): query blocks dispatched last block first. Under a causal mask the
  *   last blocks see the most keys; started first, the light ones fill the tail (Qwen2-7B prefill −1 to −2 %). Only
  *   under a causal mask, where the blocks' work differs.
@@ -92,9 +92,9 @@ export interface MmaSchedule {
   heaviestFirst: boolean;
 }
 
-export function mmaSchedule(subgroups: number, causal: boolean): MmaSchedule {
+export function mmaSchedule(causal: boolean): MmaSchedule {
   return {
-    kvAhead: envFlag('ATTNPROF_MMA_KV_AHEAD') ?? subgroups >= 4,
+    kvAhead: envFlag('ATTNPROF_MMA_KV_AHEAD') ?? false,
     heaviestFirst: envFlag('ATTNPROF_MMA_HEAVIEST_FIRST') ?? causal,
   };
 }
@@ -131,7 +131,7 @@ export function planMma(
   const wide = dp >= WIDE_TILE_DIM ? [[4, 32] as [number, number]] : [];
   const candidates: [number, number][] = forced ? [forced] : twoFirst ? [[2, 16], [1, 16]] : [...wide, [4, 16], [2, 16], [1, 16]];
   for (const [nsg, bk] of candidates) {
-    const schedule = mmaSchedule(nsg, p.causal === true);
+    const schedule = mmaSchedule(p.causal === true);
     const { bytes, consts } = mmaBytes(dp, nsg, bk);
     if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
       // The copy is one buffer: never planned past what one binding holds (V itself may be f32 and twice its size), nor
@@ -289,7 +289,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
     RESCALE: rounds.flatMap((cols) => [
       ...perSg('      ', (sg) => cols.map((c, i) => `storeS(${at(sg, i * 16)}, acc${c}, SS);`)),
       '      workgroupBarrier();',
-      '      scaleRow(sBase, h, corrS[row]);',
+      '      scaleRow(sBase, h, corr);',
       '      workgroupBarrier();',
       ...perSg('      ', (sg) => cols.map((c, i) => `acc${c} = loadS(${at(sg, i * 16)}, SS);`)),
       '      workgroupBarrier();',

@@ -13,7 +13,8 @@
 // Rescaling is lazy: O is only rescaled when a row's maximum grows by more than RESCALE_LOG (then P ≤ e^8
 // fits f16 and O, l keep the same reference max, which is exact: O and l are both sums of exp(s − m_ref)).
 // The accumulators are opaque, so a rescale goes through workgroup memory; with a first tile that sets the
-// reference it is rare.
+// reference it is rare. O += P·V is written in both branches of the rescale test: with the products after the
+// branch, the driver kept the accumulators in two sets of registers and copied all of them on every tile.
 //
 // The matrix operations are the functions of the prelude that shader.ts puts first: the subgroup-matrix
 // builtins on adapters that have them, or a plain-f16 stand-in with the same meaning (every invocation holds
@@ -47,7 +48,6 @@ var<workgroup> vt: array<f16, DP * VS>;          // V tile transposed, [d][key],
 var<workgroup> ss: array<f32, NSG * 16u * SS>;   // per subgroup: S (16 × BK), or O blocks when rescaling/writing
 var<workgroup> ps: array<f16, NSG * 16u * PS>;   // per subgroup: P (16 × BK); Q (16 × DP) before the loop
 var<workgroup> rowStat: array<f32, BQ * 2u>;     // the two halves' tile maxima (then sums) of each row
-var<workgroup> corrS: array<f32, BQ>;
 var<workgroup> rescale: atomic<u32>;
 
 @compute @workgroup_size(THREADS, 1, 1)
@@ -146,15 +146,16 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
       m = tileMax;
     }
     l *= corr;
-    if (h == 0u) { corrS[row] = corr; }
 //@SEXP
     if (workgroupUniformLoad(&rescale) != 0u) {
-      // Some row's maximum grew past the reference: O ← diag(corr)·O through ss, BK columns at a time.
+      // Some row's maximum grew past the reference: O ← diag(corr)·O through ss, BK columns at a time (both lanes
+      // of a row hold its corr), then O += P·V.
 //@RESCALE
-    }
-
-    // O += P·V.
 //@PV
+    } else {
+      // O += P·V.
+//@PV
+    }
     t0 = nt;
   }
 

@@ -91,14 +91,14 @@ describe('flash-mma matches the float64 reference', () => {
       delete process.env.ATTNPROF_MMA_VCOPY;
     }
   });
-  // The schedule's other choices (flash_mma.ts MmaSchedule), both at once: each tile's K/V loads issued at the top of
-  // its iteration (these shapes plan 4 subgroups, which load a tile ahead), query blocks dispatched last first.
-  test('the other schedule: K/V loaded per iteration, heaviest block first (no mask too)', async () => {
-    const env = { ATTNPROF_MMA_KV_AHEAD: '0', ATTNPROF_MMA_HEAVIEST_FIRST: '1' };
+  // The schedule's other choices (flash_mma.ts MmaSchedule), both at once: each tile's K/V loads issued a tile ahead
+  // (the default loads them at the top of their own iteration), query blocks dispatched last first.
+  test('the other schedule: K/V loaded a tile ahead, heaviest block first (no mask too)', async () => {
+    const env = { ATTNPROF_MMA_KV_AHEAD: '1', ATTNPROF_MMA_HEAVIEST_FIRST: '1' };
     Object.assign(process.env, env);
     try {
       const plan = planMma(base(64, 'f16'), ctx);
-      assert.deepEqual([plan?.consts.KV_AHEAD, plan?.consts.HEAVIEST_FIRST], [0, 1]);
+      assert.deepEqual([plan?.consts.KV_AHEAD, plan?.consts.HEAVIEST_FIRST], [1, 1]);
       for (const [name, over] of FEATURES.filter(([, o]) => o.seqLenQ !== 1)) await expectCorrect(base(64, 'f16', over), `${name} (schedule)`);
       await expectCorrect(base(128, 'f16', { causal: true, kvLens: Int32Array.from([30, 37]) }), 'D=128 causal, key lengths (schedule)');
       process.env.ATTNPROF_MMA_VCOPY = '1';
@@ -193,27 +193,45 @@ describe('flash-mma host code', () => {
     assert.match(unrollMma(flashMmaWgsl, { ...consts, VCOPY: 0 }), /var<storage, read> v: array<vec4<elem>>/);
   });
 
-  test('the schedule: K/V a tile ahead with 4 subgroups (per iteration with 2), heaviest block first under a causal mask', () => {
+  test('the schedule: K/V loaded per iteration for every plan, heaviest block first under a causal mask', () => {
     const vit196 = { headDim: 64, heads: 16, kvHeads: 16, seqLenQ: 196 };
     const vit3136 = { headDim: 64, heads: 12, kvHeads: 12, seqLenQ: 3136 };
+    const qwen2 = { headDim: 128, heads: 28, kvHeads: 4, seqLenQ: 4096, causal: true };
     const sched = (p: Parameters<typeof planMma>[0]) => {
       const plan = planMma(p, ctx);
       return [plan?.subgroups, plan?.consts.KV_AHEAD, plan?.consts.HEAVIEST_FIRST];
     };
     assert.deepEqual(sched(vit196), [2, 0, 0]);
-    assert.deepEqual(sched(vit3136), [4, 1, 0]);
-    assert.deepEqual(sched({ ...vit3136, causal: true }), [4, 1, 1]);
+    assert.deepEqual(sched(vit3136), [4, 0, 0]);
+    assert.deepEqual(sched({ ...vit3136, causal: true }), [4, 0, 1]);
+    assert.deepEqual(sched(qwen2), [4, 0, 1]);
     process.env.ATTNPROF_MMA_KV_AHEAD = '1';
     process.env.ATTNPROF_MMA_HEAVIEST_FIRST = '0';
     try {
       assert.deepEqual(sched({ ...vit196, causal: true }), [2, 1, 0], 'forced');
+      // The WGSL follows: a tile ahead, the first tile's loads are declared before the loop.
+      const ahead = unrollMma(flashMmaWgsl, planMma(vit3136, ctx)?.consts ?? {});
+      assert.match(ahead.slice(0, ahead.indexOf('while (t0 < kEnd)')), /var kr0 = kTileLoad/);
     } finally {
       delete process.env.ATTNPROF_MMA_KV_AHEAD;
       delete process.env.ATTNPROF_MMA_HEAVIEST_FIRST;
     }
-    // The WGSL follows: a tile ahead, the first tile's loads are declared before the loop.
-    const ahead = unrollMma(flashMmaWgsl, planMma(vit3136, ctx)?.consts ?? {});
-    assert.match(ahead.slice(0, ahead.indexOf('while (t0 < kEnd)')), /var kr0 = kTileLoad/);
+    const perIteration = unrollMma(flashMmaWgsl, planMma(vit3136, ctx)?.consts ?? {});
+    assert.doesNotMatch(perIteration.slice(0, perIteration.indexOf('while (t0 < kEnd)')), /var kr0 = kTileLoad/);
+  });
+
+  test('O += P·V in both branches of the rescale test, and nowhere after it', () => {
+    const code = unrollMma(flashMmaWgsl, planMma({ headDim: 64, heads: 12, kvHeads: 12, seqLenQ: 3136 }, ctx)?.consts ?? {});
+    const test = code.indexOf('if (workgroupUniformLoad(&rescale) != 0u)');
+    const end = code.indexOf('t0 = nt;', test);
+    const products = (from: number, to: number) => code.slice(from, to).match(/acc0 = mma\(pf, /g)?.length ?? 0;
+    const elseAt = code.indexOf('} else {', test);
+    assert.ok(test > 0 && elseAt > test && end > elseAt);
+    // The rescale's reload comes before the rescale branch's product.
+    assert.match(code.slice(test, elseAt), /acc0 = loadS\([\s\S]*acc0 = mma\(pf, /);
+    assert.equal(products(test, elseAt), 1);
+    assert.equal(products(elseAt, end), 1);
+    assert.equal(products(0, test), 0);
   });
 
   test('the native build runs exactly where the adapter has matrix units, and says why not elsewhere', async () => {
