@@ -235,7 +235,7 @@ export function summaryMarkdown(report: ProfileReport): string {
     '',
     ...header(report).map((l) => `${l}  `),
     '',
-    `| ${cols.join(' | ')} |`,
+    `| ${cols.map(esc).join(' | ')} |`,
     `|${cols.map(() => '---').join('|')}|`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     '',

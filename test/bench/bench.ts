@@ -198,7 +198,7 @@ async function main(): Promise<void> {
 
   const torchDevice = session ? `PyTorch ${session.hello.torch} · ${session.hello.device.name}` : '';
   const train = mode === 'train';
-  const head = ['engine', 'shape', 'kernel', ...(train ? ['mode'] : []), 'median', 'p10–p90', ...(train ? ['fwd | bwd'] : []), 'TFLOP/s', 'GB/s', '% copy', 'peak bytes', ...(train ? ['saved for bwd'] : []), 'vs naive', 'max rel err', 'status'];
+  const head = ['engine', 'shape', 'kernel', ...(train ? ['mode'] : []), 'median', 'p10–p90', ...(train ? ['fwd', 'bwd'] : []), 'TFLOP/s', 'GB/s', '% copy', 'peak bytes', ...(train ? ['saved for bwd'] : []), 'vs naive', 'max rel err', 'status'];
   const cells = rows.map(({ shape, kernel, result: r, ratio }) => [
     r.engine === 'pytorch' ? torchDevice : a ? a.description + (a.isFallback ? ' (software)' : '') : '',
     shape,
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
     ...(train ? [r.mode === 'train' ? 'train (fwd+bwd)' : 'fwd'] : []),
     r.timings ? formatMs(r.timings.medianMs) : '–',
     r.timings ? `${formatMs(r.timings.p10Ms)}–${formatMs(r.timings.p90Ms)}` : '–',
-    ...(train ? [r.train?.forward && r.train.backward ? `${formatMs(r.train.forward.medianMs)} | ${formatMs(r.train.backward.medianMs)}` : '–'] : []),
+    ...(train ? [r.train?.forward ? formatMs(r.train.forward.medianMs) : '–', r.train?.backward ? formatMs(r.train.backward.medianMs) : '–'] : []),
     r.tflops ? (r.tflops < 0.1 ? r.tflops.toPrecision(2) : r.tflops.toFixed(2)) : '–',
     r.gbps ? r.gbps.toFixed(0) : '–',
     r.gbps && ceilings ? `${((100 * r.gbps) / ceilings.bandwidthGBps).toFixed(0)} %` : '–',

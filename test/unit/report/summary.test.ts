@@ -141,6 +141,19 @@ describe('summaryMarkdown', () => {
     const cells = (l: string) => l.split(/(?<!\\)\|/).length;
     assert.ok(table.every((l) => cells(l) === cells(table[0])));
   });
+  const stats = (ms: number) => ({ medianMs: ms, p10Ms: ms, p90Ms: ms, minMs: ms, meanMs: ms, samples: [ms] });
+  test('train mode: the forward | backward column is one column in the header as in the rows', () => {
+    const r = kernelResult('flash', [['fused', 0.2], ['dK dV', 0.4], ['dQ', 0.3]], { mode: 'train' });
+    r.train = { forwardFlops: 100, backwardFlops: 250, savedBytes: 1024, errors: { o: 0, dq: 0, dk: 0, dv: 0 }, checkedKeys: 4, forward: stats(0.2), backward: stats(0.7) };
+    const report = sampleReport([workload('w', [r])]);
+    report.settings.mode = 'train';
+    const table = summaryMarkdown(report).split('\n').filter((l) => l.startsWith('|'));
+    assert.match(table[0], /\| Forward \\\| backward \|/);
+    const cells = (l: string) => l.split(/(?<!\\)\|/).length;
+    assert.equal(table.length, 3);
+    assert.ok(table.every((l) => cells(l) === cells(table[0])), table.join('\n'));
+    assert.match(table[2], /200\.0 µs \\\| 700\.0 µs/);
+  });
 });
 
 describe('summaryCsv', () => {
