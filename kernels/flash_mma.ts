@@ -46,7 +46,7 @@ export function mmaBytes(dp: number, nsg: number, bk: number): { bytes: number; 
   const ss = bk + 4;
   const ps = Math.max(bk, dp) + 8;
   const bq = 16 * nsg;
-  const bytes = bk * ks * 2 + dp * vs * 2 + bq * ss * 4 + bq * ps * 2 + bq * 2 * 4 + bq * 4 + 4;
+  const bytes = bk * ks * 2 + dp * vs * 2 + bq * ss * 4 + bq * ps * 2 + bq * 2 * 4 + 4; // kt, vt, ss, ps, rowStat, rescale
   return { bytes, consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs } };
 }
 
