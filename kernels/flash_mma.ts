@@ -38,16 +38,17 @@ export interface MmaPlan {
   consts: Record<string, number>;
 }
 
-export function mmaBytes(dp: number, nsg: number, bk: number): { bytes: number; consts: Record<string, number> } {
+export function mmaBytes(dp: number, nsg: number, bk: number, copiesV = false): { bytes: number; consts: Record<string, number> } {
   const ks = dp + 8; // K rows padded: unpadded rows cost the matrix loads most of their speed
-  // V is staged transposed ([d][key]) so that P·V loads key pairs as one 32-bit word; its rows padded by 2 keys (rows
-  // of BK + 8 keys, 16-byte aligned, cost ViT-196 29 % with the transposed V copy on the H200; BENCHMARKS.md).
-  const vs = bk + 2;
+  // V staged as it lies ([key][d], rows padded like K's; P·V loads it row-major, which the H200's driver reads with
+  // transposing matrix loads), or, from the transposed copy, as [d][key] with rows padded by 2 keys (rows of BK + 8
+  // keys, 16-byte aligned, cost ViT-196 29 % with the copy on the H200; BENCHMARKS.md).
+  const vs = copiesV ? bk + 2 : dp + 8;
   const ss = bk + 4;
   const ps = Math.max(bk, dp) + 8;
   const bq = 16 * nsg;
-  const bytes = bk * ks * 2 + dp * vs * 2 + bq * ss * 4 + bq * ps * 2 + bq * 2 * 4 + 4; // kt, vt, ss, ps, rowStat, rescale
-  return { bytes, consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs } };
+  const bytes = bk * ks * 2 + (copiesV ? dp : bk) * vs * 2 + bq * ss * 4 + bq * ps * 2 + bq * 2 * 4 + 4; // kt, vt, ss, ps, rowStat, rescale
+  return { bytes, consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs, VCOPY: copiesV ? 1 : 0 } };
 }
 
 function envTiles(): [number, number] | undefined {
@@ -58,10 +59,11 @@ function envTiles(): [number, number] | undefined {
 
 /**
  * Query blocks per key/value head from which the forward first copies V transposed (v_transpose.wgsl, one pass over
- * V) so that the fused pass stages V tiles with vector stores instead of one 16-bit store per element. The copy is
- * paid once per head and saves a little on every block: on the H200 (BENCHMARKS.md, ninth session) ViT-3136 (49
- * blocks per head) 4.81 → 4.69 ms and the Qwen2-7B prefill (448) 2.73 → 2.60 ms, but ViT-196 (7 blocks) 686 → 716 µs
- * (the copy took 40 µs of it). `ATTNPROF_MMA_VCOPY=0|1` forces it off or on.
+ * V), so that P·V loads V's key pairs as 32-bit words (column-major) instead of through transposing matrix loads from
+ * V staged as it lies. The copy is paid once per head and saves a little on every block: on the H200 (BENCHMARKS.md,
+ * ninth and twelfth sessions) ViT-3136 (49 blocks per head) 4.57 against 4.66 ms and the Qwen2-7B prefill (448) 1.95
+ * against 2.07 ms, but ViT-196 (7 blocks) 686 → 716 µs with the copy against the 16-bit transposed staging of the
+ * time (the copy took 40 µs of it). `ATTNPROF_MMA_VCOPY=0|1` forces it off or on.
  */
 export const COPY_V_MIN_BLOCKS = 16;
 
@@ -132,17 +134,17 @@ export function planMma(
   const candidates: [number, number][] = forced ? [forced] : twoFirst ? [[2, 16], [1, 16]] : [...wide, [4, 16], [2, 16], [1, 16]];
   for (const [nsg, bk] of candidates) {
     const schedule = mmaSchedule(p.causal === true);
-    const { bytes, consts } = mmaBytes(dp, nsg, bk);
+    // The copy is one buffer: never planned past what one binding holds (V itself may be f32 and twice its size), nor
+    // past the workgroups its pass can dispatch.
+    const copyKeys = paddedTo(p.seqLenK ?? 0, bk);
+    const copyBytes = p.batch !== undefined && p.kvHeads ? p.batch * p.kvHeads * dp * copyKeys * 2 : 0;
+    const copyFits =
+      copyBytes <= Math.min(ctx.adapter.limits.maxStorageBufferBindingSize, ctx.adapter.limits.maxBufferSize) &&
+      Math.ceil(copyKeys / V_TRANSPOSE_KEYS) <= ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
+    const copiesV = (envCopyV() ?? (slots !== undefined && Math.ceil(slots / (16 * nsg)) >= COPY_V_MIN_BLOCKS)) && copyFits;
+    const { bytes, consts } = mmaBytes(dp, nsg, bk, copiesV);
     if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
-      // The copy is one buffer: never planned past what one binding holds (V itself may be f32 and twice its size), nor
-      // past the workgroups its pass can dispatch.
-      const copyKeys = paddedTo(p.seqLenK ?? 0, bk);
-      const copyBytes = p.batch !== undefined && p.kvHeads ? p.batch * p.kvHeads * dp * copyKeys * 2 : 0;
-      const copyFits =
-        copyBytes <= Math.min(ctx.adapter.limits.maxStorageBufferBindingSize, ctx.adapter.limits.maxBufferSize) &&
-        Math.ceil(copyKeys / V_TRANSPOSE_KEYS) <= ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
-      const copiesV = (envCopyV() ?? (slots !== undefined && Math.ceil(slots / (16 * nsg)) >= COPY_V_MIN_BLOCKS)) && copyFits;
-      return { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, copiesV, consts: { ...consts, VCOPY: copiesV ? 1 : 0, KV_AHEAD: schedule.kvAhead ? 1 : 0, HEAVIEST_FIRST: schedule.heaviestFirst ? 1 : 0 } };
+      return { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, copiesV, consts: { ...consts, KV_AHEAD: schedule.kvAhead ? 1 : 0, HEAVIEST_FIRST: schedule.heaviestFirst ? 1 : 0 } };
     }
   }
   return undefined;
@@ -220,9 +222,10 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
           `    let kr${u} = kTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
           `    let vr${u} = vTileLoad(vtBase, kvBase, kvStep, t0, lid + ${u * threads}u);`,
         ]),
-    // K as [key][d], V transposed ([d][key]: P·V loads it column-major with each lane's key pairs adjacent, one 32-bit
-    // word; row-major it took two 16-bit loads per pair on the H200): from V's rows, one 16-bit store per element; from
-    // the transposed copy, four consecutive halves per vec4 as for K.
+    // K as [key][d]; V from its rows as [key][d] too (four consecutive halves per vec4, as for K; P·V loads it
+    // row-major at literal offsets, which the H200's driver reads with transposing matrix loads — ViT-196 −2 %
+    // against staging it transposed with one 16-bit store per element, BENCHMARKS.md, twelfth session), or from the
+    // transposed copy as [d][key] (column-major loads, each lane's key pairs one 32-bit word).
     STOREKV: range(kvLoads).flatMap((u) =>
       copiesV
         ? [
@@ -230,7 +233,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
             `    { let item = lid + ${u * threads}u; if (item < DP * (BK / 4u)) { ${f16x4Store('vt', '(item / (BK / 4u)) * VS + (item % (BK / 4u)) * 4u', '1u', `vr${u}`)} } }`,
           ]
         : [
-            `    { let item = lid + ${u * threads}u; if (item < BK * D4) { ${f16x4Store('kt', '(item / D4) * KS + (item % D4) * 4u', '1u', `kr${u}`)} ${f16x4Store('vt', '(item % D4) * 4u * VS + item / D4', 'VS', `vr${u}`)} } }`,
+            `    { let item = lid + ${u * threads}u; if (item < BK * D4) { ${f16x4Store('kt', '(item / D4) * KS + (item % D4) * 4u', '1u', `kr${u}`)} ${f16x4Store('vt', '(item / D4) * VS + (item % D4) * 4u', '1u', `vr${u}`)} } }`,
           ],
     ),
     VSOURCE: copiesV
@@ -298,7 +301,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
       '    {',
       '      var pf: MatL;',
       ...perSg('      ', (_s, p) => [`pf = loadP(${at(p, j * 16)}, PS);`]),
-      `     ${range(dc).map((c) => ` acc${c} = mma(pf, loadV(${c * 16 * VS + j * 16}u, VS), acc${c});`).join('')}`,
+      `     ${range(dc).map((c) => (copiesV ? ` acc${c} = mma(pf, loadV(${c * 16 * VS + j * 16}u, VS), acc${c});` : ` acc${c} = mma(pf, loadVrow(${j * 16 * VS + c * 16}u, VS), acc${c});`)).join('')}`,
       '    }',
     ]),
     OUTPUT: rounds.flatMap((cols) => [

@@ -44,7 +44,7 @@ const RESCALE_LOG: f32 = 8.0 * LOG2E;   // e^8 in base 2: P ≤ e^8 still fits f
 // relying on the 32 invocations of a subgroup executing the matrix store and the loads after it in step.
 
 var<workgroup> kt: array<f16, BK * KS>;          // K tile, [key][d], row stride KS
-var<workgroup> vt: array<f16, DP * VS>;          // V tile transposed, [d][key], row stride VS
+var<workgroup> vt: array<f16, select(BK, DP, VCOPY == 1u) * VS>; // V tile, [key][d] (from the copy: [d][key]), row stride VS
 var<workgroup> ss: array<f32, NSG * 16u * SS>;   // per subgroup: S (16 × BK), or O blocks when rescaling/writing
 var<workgroup> ps: array<f16, NSG * 16u * PS>;   // per subgroup: P (16 × BK); Q (16 × DP) before the loop
 var<workgroup> rowStat: array<f32, BQ * 2u>;     // the two halves' tile maxima (then sums) of each row
@@ -99,7 +99,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   for (var item = lid; item < BK * DP; item += THREADS) {
     if (item % DP >= HEAD_DIM) {
       kt[(item / DP) * KS + item % DP] = f16(0.0);
-      vt[(item % DP) * VS + item / DP] = f16(0.0);
+      if (VCOPY == 1u) { vt[(item % DP) * VS + item / DP] = f16(0.0); } else { vt[(item / DP) * VS + item % DP] = f16(0.0); }
     }
   }
   workgroupBarrier();

@@ -35,6 +35,11 @@ fn loadV(off: u32, stride: u32) -> MatR {
   for (var e = 0u; e < 256u; e++) { m.v[e] = vt[off + (e % 16u) * stride + e / 16u]; }
   return m;
 }
+fn loadVrow(off: u32, stride: u32) -> MatR {
+  var m: MatR;
+  for (var e = 0u; e < 256u; e++) { m.v[e] = vt[off + (e / 16u) * stride + e % 16u]; }
+  return m;
+}
 fn storeS(off: u32, m: MatAcc, stride: u32) {
   for (var e = 0u; e < 256u; e++) { ss[off + (e / 16u) * stride + e % 16u] = m.v[e]; }
 }

@@ -10,7 +10,9 @@ fn mma(a: MatL, b: MatR, c: MatAcc) -> MatAcc { return subgroupMatrixMultiplyAcc
 fn loadP(off: u32, stride: u32) -> MatL { return subgroupMatrixLoad<MatL, row_major>(&ps, off, stride); }
 // Kᵀ from the K tile: element (d, key) sits at key·stride + d, i.e. column-major.
 fn loadKt(off: u32, stride: u32) -> MatR { return subgroupMatrixLoad<MatR, col_major>(&kt, off, stride); }
-// V from the transposed V tile ([d][key]): element (key, d) at d·stride + key, i.e. column-major.
+// V from the transposed tile ([d][key], staged from the transposed copy): element (key, d) at d·stride + key, i.e. column-major.
 fn loadV(off: u32, stride: u32) -> MatR { return subgroupMatrixLoad<MatR, col_major>(&vt, off, stride); }
+// V from the tile as it lies ([key][d], staged from V's rows): element (key, d) at key·stride + d, i.e. row-major.
+fn loadVrow(off: u32, stride: u32) -> MatR { return subgroupMatrixLoad<MatR, row_major>(&vt, off, stride); }
 fn storeS(off: u32, m: MatAcc, stride: u32) { subgroupMatrixStore<row_major>(&ss, off, m, stride); }
 fn loadS(off: u32, stride: u32) -> MatAcc { return subgroupMatrixLoad<MatAcc, row_major>(&ss, off, stride); }

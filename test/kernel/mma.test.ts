@@ -123,19 +123,25 @@ describe('flash-mma matches the float64 reference', () => {
 
 describe('flash-mma host code', () => {
   test('unrolled WGSL has no sections left, one variable per fragment and accumulator, constant matrix offsets', () => {
-    const code = unrollMma(flashMmaWgsl, { NSG: 2, BK: 16, DP: 80, KS: 88, SS: 20, PS: 88, VS: 24 });
+    const copy = unrollMma(flashMmaWgsl, { NSG: 2, BK: 16, DP: 80, KS: 88, SS: 20, PS: 88, VS: 18, VCOPY: 1 });
+    const code = unrollMma(flashMmaWgsl, { NSG: 2, BK: 16, DP: 80, KS: 88, SS: 20, PS: 88, VS: 88, VCOPY: 0 });
     assert.doesNotMatch(code, /^\/\/@/m);
     for (let c = 0; c < 5; c++) {
       assert.match(code, new RegExp(`var qf${c}: MatL;`));
       // Subgroup 1's Q fragment c sits at row 16 of ps: 16·PS + 16·c.
       assert.match(code, new RegExp(`qf${c} = loadP\\(${16 * 88 + 16 * c}u, PS\\);`));
       assert.match(code, new RegExp(`var acc${c} = zeroAcc\\(\\)`));
-      // V transposed: block c of the head dim starts at row 16·c of vt.
-      assert.match(code, new RegExp(`acc${c} = mma\\(pf, loadV\\(${c * 16 * 24}u, VS\\), acc${c}\\)`));
+      // V as it lies ([key][d]): block c of the head dim starts at column 16·c of vt, loaded row-major.
+      assert.match(code, new RegExp(`acc${c} = mma\\(pf, loadVrow\\(${c * 16}u, VS\\), acc${c}\\)`));
+      // From the transposed copy ([d][key]): at row 16·c, loaded column-major.
+      assert.match(copy, new RegExp(`acc${c} = mma\\(pf, loadV\\(${c * 16 * 18}u, VS\\), acc${c}\\)`));
     }
+    // Both layouts staged with four consecutive halves per vec4 (no 16-bit transposed stores).
+    assert.match(code, /let at = \(item \/ D4\) \* VS \+ \(item % D4\) \* 4u; vt\[at\] = vr0\.x; vt\[at \+ 1u\] = vr0\.y;/);
+    assert.doesNotMatch(code, /\* VS \+ item \/ D4/);
     assert.doesNotMatch(code, /qf5|acc5/);
     // No matrix operation takes a dynamic offset: one literal per subgroup.
-    assert.doesNotMatch(code, /(loadP|storeS|loadS|loadV|loadKt)\([a-z]/);
+    assert.doesNotMatch(code, /(loadP|storeS|loadS|loadV|loadVrow|loadKt)\([a-z]/);
     assert.match(code, /case 1u, default: \{\n\s*storeS\(320u, s, SS\);/);
     // One branch on the softcap for all the lane's scores.
     assert.equal(code.match(/if \(P\.softcap > 0\.0\)/g)?.length, 1);
@@ -186,7 +192,7 @@ describe('flash-mma host code', () => {
     } finally {
       delete process.env.ATTNPROF_MMA_VCOPY;
     }
-    // The shader constant follows the plan: the copy's vector stores, or V's 16-bit transposed stores.
+    // The shader constant follows the plan: V staged from the transposed copy, or from its rows as they lie.
     const consts = planMma(shape(12, 12, 3136), ctx)?.consts ?? {};
     assert.equal(consts.VCOPY, 1);
     assert.match(unrollMma(flashMmaWgsl, consts), /var<storage, read> vtg: array<vec4<f16>>/);
