@@ -10,6 +10,8 @@ import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType, docBoundsFor } from '../../kernels/problem';
 import { runProblem } from '../../kernels/runner';
 import { COPY_V_MIN_BLOCKS, WIDE_TILE_DIM, mmaBytes, mmaUnavailableReason, planMma, unrollMma, vtScratch } from '../../kernels/flash_mma';
+import mmaNativeWgsl from '../../kernels/wgsl/mma_native.wgsl';
+import { lastArgsOf } from '../unit/helpers';
 import flashMmaWgsl from '../../kernels/wgsl/flash_mma.wgsl';
 
 let ctx: GpuContext;
@@ -145,6 +147,33 @@ describe('flash-mma host code', () => {
     assert.match(code, /case 1u, default: \{\n\s*storeS\(320u, s, SS\);/);
     // One branch on the softcap for all the lane's scores.
     assert.equal(code.match(/if \(P\.softcap > 0\.0\)/g)?.length, 1);
+  });
+
+  // The native prelude passes each matrix load and store its stride as a constant, not the call's argument: with the
+  // argument (a function parameter in the SPIR-V) the H200's driver took four 32-bit loads per fragment, with the
+  // constant one ldmatrix (BENCHMARKS.md, twelfth session). So every call site must pass exactly that constant.
+  test('every matrix load and store is passed the stride the native prelude takes from its constant', () => {
+    const expected: Record<string, string> = { loadP: 'PS', loadKt: 'KS', loadV: 'VS', loadVrow: 'VS', storeS: 'SS', loadS: 'SS' };
+    for (const [fn, stride] of Object.entries(expected)) {
+      assert.match(mmaNativeWgsl, new RegExp(`fn ${fn}\\(off: u32, [^)]*\\) .*, ${stride}\\); \\}`), `${fn} takes ${stride} in the native prelude`);
+    }
+    const shapes = [
+      { headDim: 64, heads: 16, kvHeads: 16, seqLenQ: 196 },
+      { headDim: 64, heads: 12, kvHeads: 12, seqLenQ: 3136 },
+      { headDim: 128, heads: 28, kvHeads: 4, seqLenQ: 4096, causal: true },
+      { headDim: 80, heads: 4, kvHeads: 2, seqLenQ: 39 },
+    ];
+    for (const shape of shapes) {
+      const plan = planMma(shape, ctx);
+      assert.ok(plan);
+      for (const saveLse of [false, true]) {
+        const code = unrollMma(flashMmaWgsl, plan.consts, saveLse);
+        for (const [fn, stride] of Object.entries(expected)) {
+          for (const arg of lastArgsOf(code, fn)) assert.equal(arg, stride, `${fn} in D=${shape.headDim} N=${shape.seqLenQ}${saveLse ? ' (training)' : ''}`);
+        }
+        assert.ok(lastArgsOf(code, 'loadKt').length > 0 && lastArgsOf(code, plan.copiesV ? 'loadV' : 'loadVrow').length > 0);
+      }
+    }
   });
 
   test('unrolled WGSL with K/V loaded per iteration: each tile loaded at the top of its iteration, none a tile ahead', () => {
