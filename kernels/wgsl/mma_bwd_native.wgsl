@@ -9,18 +9,19 @@ alias MatAcc = subgroup_matrix_result<f32, 16, 16>;
 // The stand-in build needs to know each invocation's subgroup and lane; the matrix units do not.
 fn matrixInit(lid: u32) {}
 
-// Strides from the tiles' constants, not the `stride` arguments (equal at every call site; see mma_native.wgsl).
+// Every load and store passes its `stride` argument. With the tile's constant instead, the H200's driver (580.159.04)
+// emitted ldmatrix and the results were wrong on every shape (BENCHMARKS.md, thirteenth session; a test checks).
 fn zeroAcc() -> MatAcc { return MatAcc(); }
 fn mma(a: MatL, b: MatR, c: MatAcc) -> MatAcc { return subgroupMatrixMultiplyAccumulate(a, b, c); }
 // Rows of xa / xb as the left operand (the fragments a subgroup keeps in registers for the whole pass).
-fn leftA(off: u32, stride: u32) -> MatL { return subgroupMatrixLoad<MatL, row_major>(&xa, off, AS); }
-fn leftB(off: u32, stride: u32) -> MatL { return subgroupMatrixLoad<MatL, row_major>(&xb, off, AS); }
+fn leftA(off: u32, stride: u32) -> MatL { return subgroupMatrixLoad<MatL, row_major>(&xa, off, stride); }
+fn leftB(off: u32, stride: u32) -> MatL { return subgroupMatrixLoad<MatL, row_major>(&xb, off, stride); }
 // Rows of xa / xb transposed as the right operand: element (d, row) sits at row·stride + d, i.e. column-major.
-fn rightAT(off: u32, stride: u32) -> MatR { return subgroupMatrixLoad<MatR, col_major>(&xa, off, AS); }
-fn rightBT(off: u32, stride: u32) -> MatR { return subgroupMatrixLoad<MatR, col_major>(&xb, off, AS); }
+fn rightAT(off: u32, stride: u32) -> MatR { return subgroupMatrixLoad<MatR, col_major>(&xa, off, stride); }
+fn rightBT(off: u32, stride: u32) -> MatR { return subgroupMatrixLoad<MatR, col_major>(&xb, off, stride); }
 // Rows of xa / xb as they are, the right operand of dS·A and P·B.
-fn rightA(off: u32, stride: u32) -> MatR { return subgroupMatrixLoad<MatR, row_major>(&xa, off, AS); }
-fn rightB(off: u32, stride: u32) -> MatR { return subgroupMatrixLoad<MatR, row_major>(&xb, off, AS); }
+fn rightA(off: u32, stride: u32) -> MatR { return subgroupMatrixLoad<MatR, row_major>(&xa, off, stride); }
+fn rightB(off: u32, stride: u32) -> MatR { return subgroupMatrixLoad<MatR, row_major>(&xb, off, stride); }
 // P or dS of the subgroup's 16 rows from pt, the left operand.
-fn leftP(off: u32, stride: u32) -> MatL { return subgroupMatrixLoad<MatL, row_major>(&pt, off, PS); }
-fn storeAcc(off: u32, m: MatAcc, stride: u32) { subgroupMatrixStore<row_major>(&st, off, m, SS); }
+fn leftP(off: u32, stride: u32) -> MatL { return subgroupMatrixLoad<MatL, row_major>(&pt, off, stride); }
+fn storeAcc(off: u32, m: MatAcc, stride: u32) { subgroupMatrixStore<row_major>(&st, off, m, stride); }
