@@ -88,16 +88,23 @@ const envCopyV = (): boolean | undefined => envFlag('ATTNPROF_MMA_VCOPY');
  * - `heaviestFirst` (`ATTNPROF_MMA_HEAVIEST_FIRST`): query blocks dispatched last block first. Under a causal mask the
  *   last blocks see the most keys; started first, the light ones fill the tail (Qwen2-7B prefill −1 to −2 %). Only
  *   under a causal mask, where the blocks' work differs.
+ * - `splitKv` (`ATTNPROF_MMA_SPLIT_KV`): a tile's K is stored as soon as it is loaded and its V after the barrier that
+ *   follows (the previous tile's P·V reads vt until then), so an iteration has no barrier at its top; or both after a
+ *   barrier at the top (which then also waits out the loads). With 16-key tiles: ViT-3136 4.52 → 4.14 ms, ViT-196
+ *   632 → 602 µs; with the 32-key tiles at D = 128 the barrier at the top pays (Qwen2-7B prefill 1.95 against
+ *   2.30 ms; BENCHMARKS.md, thirteenth session).
  */
 export interface MmaSchedule {
   kvAhead: boolean;
   heaviestFirst: boolean;
+  splitKv: boolean;
 }
 
-export function mmaSchedule(causal: boolean): MmaSchedule {
+export function mmaSchedule(causal: boolean, keys: number): MmaSchedule {
   return {
     kvAhead: envFlag('ATTNPROF_MMA_KV_AHEAD') ?? false,
     heaviestFirst: envFlag('ATTNPROF_MMA_HEAVIEST_FIRST') ?? causal,
+    splitKv: envFlag('ATTNPROF_MMA_SPLIT_KV') ?? keys === 16,
   };
 }
 
@@ -133,7 +140,7 @@ export function planMma(
   const wide = dp >= WIDE_TILE_DIM ? [[4, 32] as [number, number]] : [];
   const candidates: [number, number][] = forced ? [forced] : twoFirst ? [[2, 16], [1, 16]] : [...wide, [4, 16], [2, 16], [1, 16]];
   for (const [nsg, bk] of candidates) {
-    const schedule = mmaSchedule(p.causal === true);
+    const schedule = mmaSchedule(p.causal === true, bk);
     // The copy is one buffer: never planned past what one binding holds (V itself may be f32 and twice its size), nor
     // past the workgroups its pass can dispatch.
     const copyKeys = paddedTo(p.seqLenK ?? 0, bk);
@@ -144,7 +151,7 @@ export function planMma(
     const copiesV = (envCopyV() ?? (slots !== undefined && Math.ceil(slots / (16 * nsg)) >= COPY_V_MIN_BLOCKS)) && copyFits;
     const { bytes, consts } = mmaBytes(dp, nsg, bk, copiesV);
     if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
-      return { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, copiesV, consts: { ...consts, KV_AHEAD: schedule.kvAhead ? 1 : 0, HEAVIEST_FIRST: schedule.heaviestFirst ? 1 : 0 } };
+      return { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, copiesV, consts: { ...consts, KV_AHEAD: schedule.kvAhead ? 1 : 0, HEAVIEST_FIRST: schedule.heaviestFirst ? 1 : 0, SPLIT_KV: schedule.splitKv ? 1 : 0 } };
     }
   }
   return undefined;
@@ -184,6 +191,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   const { NSG: nsg, BK, DP, KS: ks, SS, PS, VS } = consts;
   const copiesV = consts.VCOPY === 1;
   const kvAhead = consts.KV_AHEAD !== 0;
+  const splitKv = consts.SPLIT_KV === 1;
   const dc = DP / 16;
   const kc = BK / 16;
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -203,6 +211,10 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   ];
   const at = (base: number, off: number) => `${base + off}u`;
   const scoreLines = (indent: string, expr: (t: number) => string) => range(kc * 8).map((t) => `${indent}sv${t} = ${expr(t)};`);
+  const vStore = (u: number): string =>
+    copiesV
+      ? `    { let item = lid + ${u * threads}u; if (item < DP * (BK / 4u)) { ${f16x4Store('vt', '(item / (BK / 4u)) * VS + (item % (BK / 4u)) * 4u', '1u', `vr${u}`)} } }`
+      : `    { let item = lid + ${u * threads}u; if (item < BK * D4) { ${f16x4Store('vt', '(item / D4) * VS + (item % D4) * 4u', '1u', `vr${u}`)} } }`;
   const parts: Record<string, string[]> = {
     QSTAGE: [
       ...range(qLoads).map((u) => `  let qv${u} = qLoad(b, kvh, group, slot0, slots, lid + ${u * threads}u);`),
@@ -226,16 +238,13 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
     // row-major at literal offsets, which the H200's driver reads with transposing matrix loads — ViT-196 −2 %
     // against staging it transposed with one 16-bit store per element, BENCHMARKS.md, twelfth session), or from the
     // transposed copy as [d][key] (column-major loads, each lane's key pairs one 32-bit word).
-    STOREKV: range(kvLoads).flatMap((u) =>
-      copiesV
-        ? [
-            `    { let item = lid + ${u * threads}u; if (item < BK * D4) { ${f16x4Store('kt', '(item / D4) * KS + (item % D4) * 4u', '1u', `kr${u}`)} } }`,
-            `    { let item = lid + ${u * threads}u; if (item < DP * (BK / 4u)) { ${f16x4Store('vt', '(item / (BK / 4u)) * VS + (item % (BK / 4u)) * 4u', '1u', `vr${u}`)} } }`,
-          ]
-        : [
-            `    { let item = lid + ${u * threads}u; if (item < BK * D4) { ${f16x4Store('kt', '(item / D4) * KS + (item % D4) * 4u', '1u', `kr${u}`)} ${f16x4Store('vt', '(item / D4) * VS + (item % D4) * 4u', '1u', `vr${u}`)} } }`,
-          ],
-    ),
+    // splitKv: K stored before the barrier, V after it; otherwise a barrier at the top of the iteration, then both.
+    TOPSYNC: splitKv ? [] : ['    workgroupBarrier();   // every subgroup is done with the previous tiles'],
+    STOREK: range(kvLoads).flatMap((u) => [
+      `    { let item = lid + ${u * threads}u; if (item < BK * D4) { ${f16x4Store('kt', '(item / D4) * KS + (item % D4) * 4u', '1u', `kr${u}`)} } }`,
+      ...(splitKv ? [] : [vStore(u)]),
+    ]),
+    STOREV: splitKv ? range(kvLoads).map(vStore) : [],
     VSOURCE: copiesV
       ? [
           '@group(0) @binding(3) var<storage, read> vtg: array<vec4<f16>>;',

@@ -88,7 +88,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
 
   // K/V tiles, invisible ones skipped: the next tile's loads are in flight (in registers) while this tile is
   // computed — the first tile's already while Q is staged.
-  var t0 = nextTile(b, iFirst, iLast, (hull.x / BK) * BK, kEnd);
+  var t0 = nextTile(b, iFirst, iLast, hull, (hull.x / BK) * BK, kEnd);
 //@PREFETCH
 
   // Stage Q (f16, zero-padded to DP columns) through ps and keep 16×DP of it per subgroup in registers. Every
@@ -114,12 +114,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let pBase = row * PS;
 
   while (t0 < kEnd) {
-    let nt = nextTile(b, iFirst, iLast, t0 + BK, kEnd);
+    let nt = nextTile(b, iFirst, iLast, hull, t0 + BK, kEnd);
 //@LOADKV
-    workgroupBarrier();   // every subgroup is done with the previous tiles (and with Q in ps)
+    // SPLIT_KV = 1: K goes in first (every subgroup read the previous K tile before the last tile's barrier after its
+    // scores) and V after the barrier below (the previous tile's P·V may read vt until then), so no barrier at the top
+    // of the iteration; the barriers before P·V publish V. (The last tile's workgroupUniformLoad is done with `rescale`
+    // before its second barrier.) SPLIT_KV = 0: a barrier at the top, then K and V.
+//@TOPSYNC
     if (lid == 0u) { atomicStore(&rescale, 0u); }
-//@STOREKV
-    workgroupBarrier();
+//@STOREK
+    workgroupBarrier();   // K stored; every subgroup is done with the previous tile's V and P (and with Q in ps)
+//@STOREV
     if (nt < kEnd) {
       let t0 = nt;
 //@NEXTKV
@@ -170,10 +175,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
 //@SAVE_LSE
 }
 
-// The first tile at or after t (a multiple of BK) in which some pair of rows [i0, i1] × its keys is visible.
-fn nextTile(b: u32, i0: u32, i1: u32, t: u32, kEnd: u32) -> u32 {
+// The first tile at or after t (a multiple of BK) in which some pair of rows [i0, i1] × its keys is visible (hull:
+// the rows' rowsHull, computed once).
+fn nextTile(b: u32, i0: u32, i1: u32, hull: vec2<u32>, t: u32, kEnd: u32) -> u32 {
   var n = t;
-  while (n < kEnd && !tileVisible(b, i0, i1, n, min(n + BK, P.nk) - 1u)) { n += BK; }
+  while (n < kEnd && !tileVisibleIn(hull, b, i0, i1, n, min(n + BK, P.nk) - 1u)) { n += BK; }
   return n;
 }
 

@@ -16,6 +16,9 @@
 //                                     false only when no pair of rows [i0, i1] × keys [j0, j1] (inclusive) is
 //                                     visible: skip that K/V tile before loading it. Exact for one mask kind at a
 //                                     time; may be true for an invisible tile when several kinds combine.
+//   tileVisibleIn(hull, b, i0, i1, j0, j1) -> bool
+//                                     the same with hull = rowsHull(b, i0, i1) computed by the caller: a loop over
+//                                     the key tiles of one block of rows computes it once.
 // All of them return values uniform across a workgroup when their arguments are (they read only P, kvLens and
 // docBounds), so a tile skip may sit in front of workgroup barriers.
 
@@ -112,7 +115,10 @@ fn gridSegments(p0: u32, p1: u32) -> GridSegments {
 }
 
 fn tileVisible(b: u32, i0: u32, i1: u32, j0: u32, j1: u32) -> bool {
-  let hull = rowsHull(b, i0, i1);
+  return tileVisibleIn(rowsHull(b, i0, i1), b, i0, i1, j0, j1);
+}
+
+fn tileVisibleIn(hull: vec2<u32>, b: u32, i0: u32, i1: u32, j0: u32, j1: u32) -> bool {
   if (hull.x > j1 || hull.y <= j0 || hull.x >= hull.y) { return false; }
   if (!rangeHasHoles()) { return true; }
   let start = gridStart();

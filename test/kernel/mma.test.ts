@@ -160,11 +160,21 @@ describe('flash-mma host code', () => {
 
   test('unrolled WGSL with K/V loaded per iteration: each tile loaded at the top of its iteration, none a tile ahead', () => {
     const { consts } = mmaBytes(80, 2, 16);
-    const code = unrollMma(flashMmaWgsl, { ...consts, KV_AHEAD: 0 });
+    const code = unrollMma(flashMmaWgsl, { ...consts, KV_AHEAD: 0, SPLIT_KV: 1 });
     const loop = code.slice(code.indexOf('while (t0 < kEnd)'));
     assert.doesNotMatch(code.slice(0, code.indexOf('while (t0 < kEnd)')), /var kr\d|var vr\d/);
-    // This tile's loads, then the barrier that waits for the previous tile, then the stores to workgroup memory.
-    assert.match(loop, /let kr0 = kTileLoad\(kvBase, kvStep, t0, lid \+ 0u\);\n\s*let vr0 = vTileLoad[^\n]*\n[\s\S]*?workgroupBarrier\(\);[\s\S]*?kt\[/);
+    // This tile's loads, its K stores, then the barrier after which the previous tile's V is no longer read, then
+    // the V stores: no barrier between the top of the iteration and K's stores.
+    assert.match(loop, /let kr0 = kTileLoad\(kvBase, kvStep, t0, lid \+ 0u\);\n\s*let vr0 = vTileLoad[^\n]*\n[\s\S]*?kt\[[\s\S]*?workgroupBarrier\(\);[\s\S]*?vt\[/);
+    assert.doesNotMatch(loop.slice(0, loop.indexOf('kt[')), /workgroupBarrier/);
+    // The other order (SPLIT_KV = 0): a barrier at the top, then K and V, then the barrier before the products.
+    const top = unrollMma(flashMmaWgsl, { ...consts, KV_AHEAD: 0, SPLIT_KV: 0 });
+    const topLoop = top.slice(top.indexOf('while (t0 < kEnd)'), top.indexOf('S = Q·Kᵀ for my subgroup'));
+    const at = (what: string, from = 0) => topLoop.indexOf(what, from);
+    const first = at('workgroupBarrier()');
+    assert.ok(at('let vr0 = vTileLoad') < first && first < at('kt[') && at('kt[') < at('vt[') && at('vt[') < at('workgroupBarrier()', first + 1));
+    assert.equal(topLoop.match(/workgroupBarrier\(\)/g)?.length, 2);
+    assert.equal(loop.slice(0, loop.indexOf('S = Q·Kᵀ for my subgroup')).match(/workgroupBarrier\(\)/g)?.length, 1);
     // No loads for the next tile.
     assert.doesNotMatch(loop, /\bkr0 = kTileLoad\(kvBase, kvStep, t0, lid \+ 0u\);\n\s*vr0 = /);
   });
@@ -210,28 +220,34 @@ describe('flash-mma host code', () => {
     assert.match(unrollMma(flashMmaWgsl, { ...consts, VCOPY: 0 }), /var<storage, read> v: array<vec4<elem>>/);
   });
 
-  test('the schedule: K/V loaded per iteration for every plan, heaviest block first under a causal mask', () => {
+  test('the schedule: K/V loaded per iteration for every plan, heaviest block first under a causal mask, K before the first barrier with 16-key tiles', () => {
     const vit196 = { headDim: 64, heads: 16, kvHeads: 16, seqLenQ: 196 };
     const vit3136 = { headDim: 64, heads: 12, kvHeads: 12, seqLenQ: 3136 };
     const qwen2 = { headDim: 128, heads: 28, kvHeads: 4, seqLenQ: 4096, causal: true };
     const sched = (p: Parameters<typeof planMma>[0]) => {
       const plan = planMma(p, ctx);
-      return [plan?.subgroups, plan?.consts.KV_AHEAD, plan?.consts.HEAVIEST_FIRST];
+      // K before the first barrier and V after it with 16-key tiles; a barrier at the top with D = 128's 32-key tiles
+      // (where the adapter's workgroup memory holds them).
+      assert.equal(plan?.consts.SPLIT_KV, plan?.keys === 16 ? 1 : 0);
+      return [plan?.subgroups, plan?.consts.KV_AHEAD, plan?.consts.HEAVIEST_FIRST, plan?.consts.SPLIT_KV];
     };
-    assert.deepEqual(sched(vit196), [2, 0, 0]);
-    assert.deepEqual(sched(vit3136), [4, 0, 0]);
-    assert.deepEqual(sched({ ...vit3136, causal: true }), [4, 0, 1]);
-    assert.deepEqual(sched(qwen2), [4, 0, 1]);
+    assert.deepEqual(sched(vit196), [2, 0, 0, 1]);
+    assert.deepEqual(sched(vit3136), [4, 0, 0, 1]);
+    assert.deepEqual(sched({ ...vit3136, causal: true }), [4, 0, 1, 1]);
+    assert.deepEqual(sched(qwen2).slice(0, 3), [4, 0, 1]);
     process.env.ATTNPROF_MMA_KV_AHEAD = '1';
     process.env.ATTNPROF_MMA_HEAVIEST_FIRST = '0';
+    process.env.ATTNPROF_MMA_SPLIT_KV = '0';
     try {
-      assert.deepEqual(sched({ ...vit196, causal: true }), [2, 1, 0], 'forced');
+      const forced = planMma({ ...vit196, causal: true }, ctx);
+      assert.deepEqual([forced?.subgroups, forced?.consts.KV_AHEAD, forced?.consts.HEAVIEST_FIRST, forced?.consts.SPLIT_KV], [2, 1, 0, 0], 'forced');
       // The WGSL follows: a tile ahead, the first tile's loads are declared before the loop.
       const ahead = unrollMma(flashMmaWgsl, planMma(vit3136, ctx)?.consts ?? {});
       assert.match(ahead.slice(0, ahead.indexOf('while (t0 < kEnd)')), /var kr0 = kTileLoad/);
     } finally {
       delete process.env.ATTNPROF_MMA_KV_AHEAD;
       delete process.env.ATTNPROF_MMA_HEAVIEST_FIRST;
+      delete process.env.ATTNPROF_MMA_SPLIT_KV;
     }
     const perIteration = unrollMma(flashMmaWgsl, planMma(vit3136, ctx)?.consts ?? {});
     assert.doesNotMatch(perIteration.slice(0, perIteration.indexOf('while (t0 < kEnd)')), /var kr0 = kTileLoad/);
