@@ -90,14 +90,18 @@ const envCopyV = (): boolean | undefined => envFlag('ATTNPROF_MMA_VCOPY');
  *   under a causal mask, where the blocks' work differs.
  * - `splitKv` (`ATTNPROF_MMA_SPLIT_KV`): a tile's K is stored as soon as it is loaded and its V after the barrier that
  *   follows (the previous tile's P·V reads vt until then), so an iteration has no barrier at its top; or both after a
- *   barrier at the top (which then also waits out the loads). With 16-key tiles: ViT-3136 4.52 → 4.14 ms, ViT-196
- *   632 → 602 µs; with the 32-key tiles at D = 128 the barrier at the top pays (Qwen2-7B prefill 1.95 against
- *   2.30 ms; BENCHMARKS.md, thirteenth session).
+ *   barrier at the top (which then also waits out the loads). With 16-key tiles ViT-3136 4.52 → 4.50 ms; with the
+ *   32-key tiles at D = 128 the barrier at the top pays (Qwen2-7B prefill 2.18 against 2.30 ms).
+ * - `hullOnce` (`ATTNPROF_MMA_HULL_ONCE`): the loop's tile-visibility test takes the block's key hull computed once
+ *   before the loop instead of recomputing it (two visibleRange calls) for every tile. With 16-key tiles ViT-3136
+ *   4.50 → 4.15 ms; at D = 128 (32-key tiles, 223 registers) it cost the Qwen2-7B prefill 1.95 → 2.18 ms.
+ *   (BENCHMARKS.md, thirteenth session.)
  */
 export interface MmaSchedule {
   kvAhead: boolean;
   heaviestFirst: boolean;
   splitKv: boolean;
+  hullOnce: boolean;
 }
 
 export function mmaSchedule(causal: boolean, keys: number): MmaSchedule {
@@ -105,6 +109,7 @@ export function mmaSchedule(causal: boolean, keys: number): MmaSchedule {
     kvAhead: envFlag('ATTNPROF_MMA_KV_AHEAD') ?? false,
     heaviestFirst: envFlag('ATTNPROF_MMA_HEAVIEST_FIRST') ?? causal,
     splitKv: envFlag('ATTNPROF_MMA_SPLIT_KV') ?? keys === 16,
+    hullOnce: envFlag('ATTNPROF_MMA_HULL_ONCE') ?? keys === 16,
   };
 }
 
@@ -151,7 +156,7 @@ export function planMma(
     const copiesV = (envCopyV() ?? (slots !== undefined && Math.ceil(slots / (16 * nsg)) >= COPY_V_MIN_BLOCKS)) && copyFits;
     const { bytes, consts } = mmaBytes(dp, nsg, bk, copiesV);
     if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
-      return { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, copiesV, consts: { ...consts, KV_AHEAD: schedule.kvAhead ? 1 : 0, HEAVIEST_FIRST: schedule.heaviestFirst ? 1 : 0, SPLIT_KV: schedule.splitKv ? 1 : 0 } };
+      return { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, copiesV, consts: { ...consts, KV_AHEAD: schedule.kvAhead ? 1 : 0, HEAVIEST_FIRST: schedule.heaviestFirst ? 1 : 0, SPLIT_KV: schedule.splitKv ? 1 : 0, HULL_ONCE: schedule.hullOnce ? 1 : 0 } };
     }
   }
   return undefined;

@@ -175,11 +175,15 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
 //@SAVE_LSE
 }
 
-// The first tile at or after t (a multiple of BK) in which some pair of rows [i0, i1] × its keys is visible (hull:
-// the rows' rowsHull, computed once).
+// The first tile at or after t (a multiple of BK) in which some pair of rows [i0, i1] × its keys is visible. HULL_ONCE = 1:
+// from the rows' hull computed once before the loop (flash_mma.ts `hullOnce`); 0: recomputed for every tile.
 fn nextTile(b: u32, i0: u32, i1: u32, hull: vec2<u32>, t: u32, kEnd: u32) -> u32 {
   var n = t;
-  while (n < kEnd && !tileVisibleIn(hull, b, i0, i1, n, min(n + BK, P.nk) - 1u)) { n += BK; }
+  if (HULL_ONCE == 1u) {
+    while (n < kEnd && !tileVisibleIn(hull, b, i0, i1, n, min(n + BK, P.nk) - 1u)) { n += BK; }
+  } else {
+    while (n < kEnd && !tileVisible(b, i0, i1, n, min(n + BK, P.nk) - 1u)) { n += BK; }
+  }
   return n;
 }
 

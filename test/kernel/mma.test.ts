@@ -229,6 +229,7 @@ describe('flash-mma host code', () => {
       // K before the first barrier and V after it with 16-key tiles; a barrier at the top with D = 128's 32-key tiles
       // (where the adapter's workgroup memory holds them).
       assert.equal(plan?.consts.SPLIT_KV, plan?.keys === 16 ? 1 : 0);
+      assert.equal(plan?.consts.HULL_ONCE, plan?.keys === 16 ? 1 : 0);
       return [plan?.subgroups, plan?.consts.KV_AHEAD, plan?.consts.HEAVIEST_FIRST, plan?.consts.SPLIT_KV];
     };
     assert.deepEqual(sched(vit196), [2, 0, 0, 1]);
