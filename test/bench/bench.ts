@@ -223,7 +223,9 @@ async function main(): Promise<void> {
   for (const { shape, kernel, result: r } of rows) {
     if (r.status !== 'ok') continue;
     const passes = r.passes.map((x) => `${x.name} ${formatMs(x.medianMs)}${x.perIteration > 1 ? ` (×${x.perIteration})` : ''}`).join(', ');
-    console.log(`  ${shape} · ${kernel}: ${passes}${r.notes.length ? ` — ${r.notes.join(' ')}` : ''}`);
+    // A wrong result says so on its passes' line too, first: these lines are the ones read for where the time goes.
+    const wrong = r.correct ? '' : ` [WRONG: max rel err ${Number.isFinite(r.maxRelError) ? r.maxRelError.toExponential(1) : 'NaN'} > ${r.tolerance.toExponential(0)}]`;
+    console.log(`  ${shape} · ${kernel}${wrong}: ${passes}${r.notes.length ? ` — ${r.notes.join(' ')}` : ''}`);
   }
   const versus = versusLines(rows);
   if (versus.length) console.log(['', ...versus].join('\n'));
