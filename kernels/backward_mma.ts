@@ -284,12 +284,12 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
         ])
       : [],
     // dK/dV: the next query tile's column metadata (colLoad: visible keys, lse, D), a tile ahead as Q and dO.
-    COLPREFETCH: range(cols).map((u) => `  var cm${u} = colLoad(b, headRows, qTiles, tiles, tile, ${item(u)});`),
+    COLPREFETCH: range(cols).map((u) => `  var cm${u} = colLoad(b, headRows + g * P.nq, qt * BT, g < group, ${item(u)});`),
     COLSTORE: range(cols).map(
       (u) =>
         `    { let x = ${item(u)}; if (x < BT) { let at = x + x / HALF; colLo[at] = bitcast<u32>(cm${u}.x); colHi[at] = bitcast<u32>(cm${u}.y); colLse[at] = cm${u}.z; colD[at] = cm${u}.w; } }`,
     ),
-    COLNEXT: range(cols).map((u) => `      cm${u} = colLoad(b, headRows, qTiles, tiles, next, ${item(u)});`),
+    COLNEXT: range(cols).map((u) => `      cm${u} = colLoad(b, headRows + ng * P.nq, nqt * BT, true, ${item(u)});`),
     SCORES: products('xf', 'rightAT'),
     DP: products('yf', 'rightBT'),
     DX: accumulate('accX', 'rightA'),

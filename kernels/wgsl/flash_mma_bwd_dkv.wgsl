@@ -41,13 +41,16 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let holes = rangeHasHoles();       // a 2-D neighbourhood: keys inside a row's [lo, hi) may still be masked
 
   // The first visible query tile's loads (and its columns' metadata) are issued before the fragments are staged,
-  // so the two global latencies overlap.
+  // so the two global latencies overlap. The loop walks (head of the group g, query tile qt) as two counters, not one
+  // tile index split by divisions: a query tile's visibility depends on its rows only, so every head of the group sees
+  // the same tiles, from the first visible one (qtFirst).
   let qTiles = (P.nq + BT - 1u) / BT;
-  let tiles = group * qTiles;
   let headRows = (b * P.heads + kvh * group) * P.nq;   // the group's first query row
-  var tile = nextTile(b, t0, qTiles, tiles, 0u);
-  let first0 = headRows + (tile / qTiles) * P.nq + (tile % qTiles) * BT;
-  let valid0 = select(0u, min(BT, P.nq - (tile % qTiles) * BT), tile < tiles);
+  let qtFirst = nextQt(b, t0, qTiles, 0u);
+  var g = select(group, 0u, qtFirst < qTiles);          // g == group: no (more) tiles
+  var qt = qtFirst;
+  let first0 = headRows + g * P.nq + qt * BT;
+  let valid0 = select(0u, min(BT, P.nq - min(qt * BT, P.nq)), g < group);
 //@PREFETCH
 //@COLPREFETCH
 
@@ -60,19 +63,22 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 //@FRAGS
 
   loop {
-    if (tile >= tiles) { break; }
-    let i0 = (tile % qTiles) * BT;
-    let rows0 = headRows + (tile / qTiles) * P.nq;
+    if (g >= group) { break; }
+    let i0 = qt * BT;
+    let rows0 = headRows + g * P.nq;
     let firstNow = rows0 + i0;              // this tile's rows (read here when not prefetched)
     let validNow = min(BT, P.nq - i0);
     workgroupBarrier();   // every subgroup is done with the previous tile
 //@STORE
 //@COLSTORE
     workgroupBarrier();
-    let next = nextTile(b, t0, qTiles, tiles, tile + 1u);
-    if (next < tiles) {
-      let first = headRows + (next / qTiles) * P.nq + (next % qTiles) * BT;
-      let valid = min(BT, P.nq - (next % qTiles) * BT);
+    // The next visible tile: further along this head, else the next head's first.
+    var ng = g;
+    var nqt = nextQt(b, t0, qTiles, qt + 1u);
+    if (nqt >= qTiles) { ng = g + 1u; nqt = qtFirst; }
+    if (ng < group) {
+      let first = headRows + ng * P.nq + nqt * BT;
+      let valid = min(BT, P.nq - nqt * BT);
 //@NEXT
 //@COLNEXT
     }
@@ -97,7 +103,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     workgroupBarrier();
     // dK += dSᵀ·Q.
 //@DX
-    tile = next;
+    g = ng;
+    qt = nqt;
   }
 
   // dK = scale · accX, dV = accY, through st in rounds of QC column blocks.
@@ -105,29 +112,29 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 //@OUTPUT
 }
 
-// The first tile at or after `start` (tile = head of the group · qTiles + query tile) whose rows see any of keys
-// [t0, t0 + FR); `tiles` when none.
-fn nextTile(b: u32, t0: u32, qTiles: u32, tiles: u32, start: u32) -> u32 {
-  var tile = start;
+// The first query tile at or after `start` whose rows see any of keys [t0, t0 + FR) (the same for every head of the
+// group); qTiles when none.
+fn nextQt(b: u32, t0: u32, qTiles: u32, start: u32) -> u32 {
+  var qt = start;
   loop {
-    if (tile >= tiles) { break; }
-    let i0 = (tile % qTiles) * BT;
+    if (qt >= qTiles) { break; }
+    let i0 = qt * BT;
     let hull = rowsHull(b, i0, min(i0 + BT, P.nq) - 1u);
     if (hull.x < hull.y && hull.x < t0 + FR && hull.y > t0) { break; }
-    tile++;
+    qt++;
   }
-  return tile;
+  return qt;
 }
 
-// Column x of query tile `tile` (the tile's row i0 + x): its visible keys [lo, hi) as bits, log-sum-exp and D; a
-// column past the rows (or of no tile) sees no key. Loaded into registers a tile ahead (backward_mma.ts), stored by
-// the COLSTORE section when the tile's turn comes.
-fn colLoad(b: u32, headRows: u32, qTiles: u32, tiles: u32, tile: u32, x: u32) -> vec4<f32> {
-  let i = (tile % qTiles) * BT + x;
-  let live = i < P.nq && tile < tiles;
+// Column x of the query tile from row i0 of the head whose first row is `rows` (live: there is such a tile): its visible
+// keys [lo, hi) as bits, log-sum-exp and D; a column past the rows (or of no tile) sees no key. Loaded into registers a
+// tile ahead (backward_mma.ts), stored by the COLSTORE section when the tile's turn comes.
+fn colLoad(b: u32, rows: u32, i0: u32, live0: bool, x: u32) -> vec4<f32> {
+  let i = i0 + x;
+  let live = live0 && i < P.nq;
   let ii = min(i, P.nq - 1u);
   let range = visibleRange(b, ii);
-  let row = select(headRows, headRows + (tile / qTiles) * P.nq + ii, live);
+  let row = select(0u, rows + ii, live);
   return vec4<f32>(bitcast<f32>(select(0u, range.x, live)), bitcast<f32>(select(0u, range.y, live)), lse[row], rowD[row]);
 }
 
