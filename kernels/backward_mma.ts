@@ -61,7 +61,7 @@ function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassNam
   const fr = 16 * nsg;
   // xa and xb (f16), st (f32), pt (f16); the dK/dV pass adds four f32/u32 values per query row of its tile, the
   // stand-in build two slots of two f16 16×16 operands per subgroup (mma_bwd_emulated.wgsl).
-  const bytes = 2 * bt * as * 2 + fr * ss * 4 + fr * ps * 2 + (pass === 'dkv' ? 4 * (bt + 2) * 4 : 0) + (build === 'emulated' ? nsg * 2048 : 0);
+  const bytes = 2 * bt * as * 2 + fr * ss * 4 + fr * ps * 2 + (pass === 'dkv' ? 4 * (bt + 4) * 4 : 0) + (build === 'emulated' ? nsg * 2048 : 0);
   return { bytes, consts: { NSG: nsg, BT: bt, DP: dp, AS: as, SS: ss, PS: ps } };
 }
 
@@ -170,11 +170,14 @@ export function elementwiseSteps(pass: MmaBackwardPassName, half: number, mode: 
       : `t0 + cb + ${t}u >= lo && t0 + cb + ${t}u < hi && (!holes || neighborVisible(qi, t0 + cb + ${t}u))`;
   const pairs = mode === 'unrolled';
   const pOf = (t: number) => (pairs ? `f32(pp${t >> 1}.${t & 1 ? 'y' : 'x'})` : `f32(pt[pBase + cb + ${t}u])`);
+  // dS in pairs of columns, each pair one 32-bit store (one 16-bit store per column took twice the stores).
   const ds = (capped: boolean) =>
-    ts.map((t) => {
-      const slope = capped ? ` * cappedSlope(p, ${lse(t)})` : '';
-      return `      { let p = ${pOf(t)}; pt[pBase + cb + ${t}u] = f16(select(0.0, p * (st[sBase + cb + ${t}u] - ${d(t)})${slope}, p > 0.0)); }`;
-    });
+    ts
+      .filter((t) => t % 2 === 0)
+      .map((t) => {
+        const one = (u: number) => `f16(select(0.0, p${u} * (st[sBase + cb + ${u}u] - ${d(u)})${capped ? ` * cappedSlope(p${u}, ${lse(u)})` : ''}, p${u} > 0.0))`;
+        return `      { let p${t} = ${pOf(t)}; let p${t + 1} = ${pOf(t + 1)}; let d2 = vec2<f16>(${one(t)}, ${one(t + 1)}); pt[pBase + cb + ${t}u] = d2.x; pt[pBase + cb + ${t + 1}u] = d2.y; }`;
+      });
   // One branch with the mask and one without, each element's P rounded (and paired or stored) as soon as it is
   // computed: the lane's HALF f32 values are never all live at once.
   // The softcap is branched on once for all the lane's columns (a branch per element cost the forward 6 %).
@@ -190,7 +193,7 @@ export function elementwiseSteps(pass: MmaBackwardPassName, half: number, mode: 
   const byMask = (capped: boolean) => ['      if (full) {', ...pStep(false, capped), '      } else {', ...pStep(true, capped), '      }'];
   return {
     PSTEP: [
-      ...(dkv ? ['    let cm = cb + cb / HALF;'] : []),
+      ...(dkv ? ['    let cm = h * (HALF + 4u);'] : []),
       ...(pairs ? ts.filter((t) => t % 2 === 0).map((t) => `    var pp${t >> 1}: vec2<f16>;`) : []),
       '    if (P.softcap > 0.0) {',
       ...byMask(true),
@@ -287,7 +290,7 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
     COLPREFETCH: range(cols).map((u) => `  var cm${u} = colLoad(b, headRows + g * P.nq, qt * BT, g < group, ${item(u)});`),
     COLSTORE: range(cols).map(
       (u) =>
-        `    { let x = ${item(u)}; if (x < BT) { let at = x + x / HALF; colLo[at] = bitcast<u32>(cm${u}.x); colHi[at] = bitcast<u32>(cm${u}.y); colLse[at] = cm${u}.z; colD[at] = cm${u}.w; } }`,
+        `    { let x = ${item(u)}; if (x < BT) { let at = x + (x / HALF) * 4u; colLo[at] = bitcast<u32>(cm${u}.x); colHi[at] = bitcast<u32>(cm${u}.y); colLse[at] = cm${u}.z; colD[at] = cm${u}.w; } }`,
     ),
     COLNEXT: range(cols).map((u) => `      cm${u} = colLoad(b, headRows + ng * P.nq, nqt * BT, true, ${item(u)});`),
     SCORES: products('xf', 'rightAT'),

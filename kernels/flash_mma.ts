@@ -266,7 +266,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
           '  let key = item / D4;',
           '  let ok = item < BK * D4 && t0 + key < P.nk;',
           '  let at = select(0u, kvBase + (t0 + key) * kvStep + item % D4, ok);',
-          '  return select(vec4<f16>(0.0), vec4<f16>(v[at]), ok);',
+          '  return halvesIf(vec4<f16>(v[at]), ok);',
           '}',
         ],
     NEXTKV: (kvAhead ? range(kvLoads) : []).flatMap((u) => [

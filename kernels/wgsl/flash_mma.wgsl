@@ -192,7 +192,7 @@ fn kTileLoad(kvBase: u32, kvStep: u32, t0: u32, item: u32) -> vec4<f16> {
   let key = item / D4;
   let ok = item < BK * D4 && t0 + key < P.nk;
   let at = select(0u, kvBase + (t0 + key) * kvStep + item % D4, ok);
-  return select(vec4<f16>(0.0), vec4<f16>(k[at]), ok);
+  return halvesIf(vec4<f16>(k[at]), ok);
 }
 
 // One vec4 of Q at `item` = workgroup row·(DP/4) + column/4 (zero past the rows and the head dim).
@@ -202,7 +202,13 @@ fn qLoad(b: u32, kvh: u32, group: u32, slot0: u32, slots: u32, item: u32) -> vec
   let s = slot0 + rr;
   let ok = item < BQ * (DP / 4u) && s < slots && c4 < D4;
   let at = select(0u, qRow(b, kvh * group + s / P.nq, s % P.nq) * D4 + c4, ok);
-  return select(vec4<f16>(0.0), vec4<f16>(q[at]), ok);
+  return halvesIf(vec4<f16>(q[at]), ok);
+}
+
+// v where ok, else zeros: selected as two 32-bit words (a select of the four halves took the H200's driver eight selects
+// and eight byte permutes per vector, about 40 instructions of every K/V tile).
+fn halvesIf(v: vec4<f16>, ok: bool) -> vec4<f16> {
+  return bitcast<vec4<f16>>(select(vec2<u32>(0u), bitcast<vec2<u32>>(v), ok));
 }
 
 // The scalar halves of a rescale round and an output round over the BK columns of ss that hold O.

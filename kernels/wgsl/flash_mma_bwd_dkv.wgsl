@@ -12,12 +12,12 @@
 @group(0) @binding(10) var<storage, read_write> dv: array<vec4<elem>>;
 
 // Per row of the query tile (a column of Sᵀ): its log-sum-exp, D, and visible keys [lo, hi), column x at
-// x + x / HALF: the halves' columns one bank apart (each lane reads its half's columns in the same order: with HALF a
-// multiple of 32 the two halves would share banks).
-var<workgroup> colLse: array<f32, BT + 2u>;
-var<workgroup> colD: array<f32, BT + 2u>;
-var<workgroup> colLo: array<u32, BT + 2u>;
-var<workgroup> colHi: array<u32, BT + 2u>;
+// x + (x / HALF)·4: each half's columns start 16-byte aligned, so a lane reads four at a time, and four banks after the
+// other half's (the two halves' lanes read in the same order: with HALF a multiple of 32 they would share banks).
+var<workgroup> colLse: array<f32, BT + 4u>;
+var<workgroup> colD: array<f32, BT + 4u>;
+var<workgroup> colLo: array<u32, BT + 4u>;
+var<workgroup> colHi: array<u32, BT + 4u>;
 
 @compute @workgroup_size(THREADS, 1, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -89,9 +89,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     // Pᵀ = exp(softcap(scale·Sᵀ) − lse) of my key and HALF query columns (backward_mma.ts `elementwiseSteps`); when
     // every column of my half sees my key (without holes the bounds never decrease along the query rows, so its
     // first and last columns decide), no per-element mask.
-    // (Column x sits at x + x / HALF: written out here, not through a helper, so the index is provably in range.)
+    // (Column x sits at x + (x / HALF)·4: written out here, not through a helper, so the index is provably in range.)
     let cl = cb + HALF - 1u;
-    let full = !holes && key >= colLo[cl + cl / HALF] && key < min(colHi[cb + cb / HALF], colHi[cl + cl / HALF]);
+    let full = !holes && key >= colLo[cl + (cl / HALF) * 4u] && key < min(colHi[cb + (cb / HALF) * 4u], colHi[cl + (cl / HALF) * 4u]);
 //@PSTEP
     workgroupBarrier();
     // dV += Pᵀ·dO; dPᵀ = V·dOᵀ into st.

@@ -212,7 +212,10 @@ describe('flash-mma training host code', () => {
       const reread = unrollMmaBackward(body, pass, consts, true, 'reread');
       assert.doesNotMatch(reread, /pp0/, pass);
       assert.doesNotMatch(reread, /for \(var t = 0u; t < HALF/, pass);
-      assert.match(reread, /let p = f32\(pt\[pBase \+ cb \+ 31u\]\)/, pass);
+      assert.match(reread, /let p31 = f32\(pt\[pBase \+ cb \+ 31u\]\)/, pass);
+      // dS stored in pairs of columns.
+      assert.match(code, /let d2 = vec2<f16>\(f16\(select\(0\.0, p30 \* \(st\[sBase \+ cb \+ 30u\] - /, pass);
+      assert.doesNotMatch(code, /let p32 /, pass);
       assert.match(reread, /if \(full\) \{\n {8}pt\[pBase \+ cb \+ 0u\] = f16\(exp\(/, `${pass}: P stored as computed`);
     }
     // The plan keeps P in registers up to 64-wide tiles (16 registers of pairs) and reads it back past them.
