@@ -84,9 +84,9 @@ const envCopyV = (): boolean | undefined => envFlag('ATTNPROF_MMA_VCOPY');
  *   while this tile computes), or at the top of the iteration that stores them (held only across its first barrier).
  *   Per iteration for every plan: since O += P·V sits in both branches of the rescale test (flash_mma.wgsl), the
  *   4-subgroup forward at D = 64 takes 127 registers (4 workgroups per SM) against 134 a tile ahead, and the D = 128
- *   one 223 against 208 but runs faster (Qwen2-7B prefill 1.97 against 2.51 ms; ViT-3136 4.52 against 4.56 ms). At 118
- *   registers a tile ahead still loses with the same 4 workgroups per SM (fourteenth session: ViT-196 689 against
- *   602 µs, ViT-3136 4.18 against 4.15 ms, Qwen2-7B prefill 2.51 against 1.94 ms).
+ *   one 223 against 208 but runs faster (Qwen2-7B prefill 1.97 against 2.51 ms; ViT-3136 4.52 against 4.56 ms). With the
+ *   forward at 118 registers a tile ahead still loses (fourteenth session: ViT-196 689 against 602 µs, ViT-3136 4.18
+ *   against 4.15 ms, Qwen2-7B prefill 2.51 against 1.94 ms).
  * - `heaviestFirst` (`ATTNPROF_MMA_HEAVIEST_FIRST`): query blocks dispatched last block first. Under a causal mask the
  *   last blocks see the most keys; started first, the light ones fill the tail (Qwen2-7B prefill −1 to −2 %). Only
  *   under a causal mask, where the blocks' work differs.
