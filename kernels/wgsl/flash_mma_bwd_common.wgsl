@@ -40,8 +40,8 @@ fn padTiles(lid: u32) {
 }
 
 // One vec4 of rows [first, first + valid) of a tensor (0 q, 1 k, 2 v, 3 dO) at `item` = row·D4 + column/4 of a
-// block of `limit` rows; zero past the valid rows (a branch-free load: the index is clamped, the value selected as
-// two 32-bit words, not as four halves, which took the H200's driver eight selects and eight byte permutes per vector).
+// block of `limit` rows; zero past the valid rows (a branch-free load: the index is clamped, the value selected by the
+// prelude's halvesIf).
 fn rowLoad(which: u32, first: u32, valid: u32, item: u32, limit: u32) -> vec4<f16> {
   let rr = item / D4;
   let ok = item < limit * D4 && rr < valid;
@@ -53,7 +53,7 @@ fn rowLoad(which: u32, first: u32, valid: u32, item: u32, limit: u32) -> vec4<f1
     case 2u: { val = v[at]; }
     default: { val = dout[at]; }
   }
-  return bitcast<vec4<f16>>(select(vec2<u32>(0u), bitcast<vec2<u32>>(vec4<f16>(val)), ok));
+  return halvesIf(vec4<f16>(val), ok);
 }
 
 // d softcap(x)/dx = 1 − tanh² = 1 − (c/C)², with the capped score c = lse + ln p recovered from P (where

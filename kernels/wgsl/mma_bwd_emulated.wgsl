@@ -33,6 +33,12 @@ fn matrixInit(lid: u32) {
   mProducts = select(128u, 129u, P.nq == 0xffffffffu);
 }
 
+// v where ok, else zeros. (The native prelude selects two 32-bit words instead, for the H200's driver; lavapipe compiled
+// the backward passes with that form several times slower.)
+fn halvesIf(v: vec4<f16>, ok: bool) -> vec4<f16> {
+  return select(vec4<f16>(0.0), v, ok);
+}
+
 fn zeroAcc() -> MatAcc { return MatAcc(); }
 
 fn mma(a: MatL, b: MatR, c: MatAcc) -> MatAcc {
