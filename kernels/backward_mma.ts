@@ -339,7 +339,7 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
     check(ctx, p) {
       if (p.headDim % 8 !== 0) throw new ProblemError(`${name} needs a head dim that is a multiple of 8, got ${p.headDim}.`);
       const plan = planMmaBackward(p, ctx, build);
-      if (!planMma(p, ctx) || !plan) {
+      if (!planMma(p, ctx, build) || !plan) {
         throw new ProblemError(`head dim ${p.headDim} needs more workgroup memory than this adapter has for ${name} training.`);
       }
       const maxDim = ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
@@ -351,13 +351,13 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
     },
 
     analyticScratch(ctx, p) {
-      const fwd = planMma(p, ctx);
+      const fwd = planMma(p, ctx, build);
       return [...(fwd?.copiesV ? [vtScratch(p, fwd)] : []), lseBuffer(p), rowDBuffer(p)];
     },
 
     async prepare(ctx, alloc, cache, p, io) {
       const { dout, grads } = requireTraining(io);
-      const fwd = planMma(p, ctx);
+      const fwd = planMma(p, ctx, build);
       const bwd = planMmaBackward(p, ctx, build);
       if (!fwd || !bwd) throw new ProblemError(`head dim ${p.headDim} does not fit ${name} training on this adapter.`);
       const [forwardPipe, rowdot, dkvPipe, dqPipe] = await Promise.all([

@@ -38,7 +38,7 @@ export interface MmaPlan {
   consts: Record<string, number>;
 }
 
-export function mmaBytes(dp: number, nsg: number, bk: number, copiesV = false): { bytes: number; consts: Record<string, number> } {
+export function mmaBytes(dp: number, nsg: number, bk: number, copiesV = false, build: MmaBuild = 'native'): { bytes: number; consts: Record<string, number> } {
   const ks = dp + 8; // K rows padded: unpadded rows cost the matrix loads most of their speed
   // V staged as it lies ([key][d], rows padded like K's; P·V loads it row-major, which the H200's driver reads with
   // transposing matrix loads), or, from the transposed copy, as [d][key] with rows padded by 2 keys (rows of BK + 8
@@ -47,7 +47,8 @@ export function mmaBytes(dp: number, nsg: number, bk: number, copiesV = false): 
   const ss = bk + 4;
   const ps = Math.max(bk, dp) + 8;
   const bq = 16 * nsg;
-  const bytes = bk * ks * 2 + (copiesV ? dp : bk) * vs * 2 + bq * ss * 4 + bq * ps * 2 + bq * 2 * 4 + 4; // kt, vt, ss, ps, rowStat, rescale
+  // kt, vt, ss, ps, rowStat, rescale; the stand-in build also one 16×16 pair of f16 operands per subgroup (mma_emulated.wgsl).
+  const bytes = bk * ks * 2 + (copiesV ? dp : bk) * vs * 2 + bq * ss * 4 + bq * ps * 2 + bq * 2 * 4 + 4 + (build === 'emulated' ? nsg * 1024 : 0);
   return { bytes, consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs, VCOPY: copiesV ? 1 : 0 } };
 }
 
@@ -135,6 +136,7 @@ export const WIDE_TILE_DIM = 128;
 export function planMma(
   p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<AttentionProblem, 'batch' | 'heads' | 'kvHeads' | 'seqLenQ' | 'seqLenK' | 'causal'>>,
   ctx: GpuContext,
+  build: MmaBuild = 'native',
 ): MmaPlan | undefined {
   const dp = Math.ceil(p.headDim / 16) * 16;
   const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
@@ -156,7 +158,7 @@ export function planMma(
       copyBytes <= Math.min(ctx.adapter.limits.maxStorageBufferBindingSize, ctx.adapter.limits.maxBufferSize) &&
       Math.ceil(copyKeys / V_TRANSPOSE_KEYS) <= ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
     const copiesV = (envCopyV() ?? (slots !== undefined && Math.ceil(slots / (16 * nsg)) >= COPY_V_MIN_BLOCKS)) && copyFits;
-    const { bytes, consts } = mmaBytes(dp, nsg, bk, copiesV);
+    const { bytes, consts } = mmaBytes(dp, nsg, bk, copiesV, build);
     if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
       return { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, copiesV, consts: { ...consts, KV_AHEAD: schedule.kvAhead ? 1 : 0, HEAVIEST_FIRST: schedule.heaviestFirst ? 1 : 0, SPLIT_KV: schedule.splitKv ? 1 : 0, HULL_ONCE: schedule.hullOnce ? 1 : 0 } };
     }
@@ -193,8 +195,10 @@ export function f16x4Store(arr: string, first: string, step: string, value: stri
  * The subgroup's own blocks of S, P and Q (offsets that depend on the subgroup index) are addressed in a
  * `switch` over the subgroup with a literal offset in each case: with the dynamic offset the H200's driver
  * addressed each element on its own, and the kernel took 182 registers instead of 169 (its SASS, BENCHMARKS.md).
+ * The stand-in build (`build` 'emulated') takes the dynamic offset: the switch would repeat its inlined matrix code
+ * once per subgroup for a software driver to compile.
  */
-export function unrollMma(body: string, consts: Record<string, number>, saveLse = false): string {
+export function unrollMma(body: string, consts: Record<string, number>, saveLse = false, build: MmaBuild = 'native'): string {
   const { NSG: nsg, BK, DP, KS: ks, SS, PS, VS } = consts;
   const copiesV = consts.VCOPY === 1;
   const kvAhead = consts.KV_AHEAD !== 0;
@@ -206,17 +210,22 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   const kvLoads = Math.ceil((kc * 16 * (dc * 16)) / 4 / threads); // K: upper bound (D4 ≤ DP/4); V: exact (DP rows of BK/4)
   const qLoads = Math.ceil((16 * nsg * dc * 4) / threads);
   const rounds = range(Math.ceil(dc / kc)).map((r) => range(kc).map((j) => r * kc + j).filter((c) => c < dc));
-  // `code(sgS, sgP)` once per subgroup, with that subgroup's offsets into ss and ps as literals.
-  const perSg = (indent: string, code: (sgS: number, sgP: number) => string[]): string[] => [
-    `${indent}switch (sg) {`,
-    ...range(nsg).flatMap((g) => [
-      `${indent}  ${g === nsg - 1 ? `case ${g}u, default` : `case ${g}u`}: {`,
-      ...code(g * 16 * SS, g * 16 * PS).map((l) => `${indent}    ${l}`),
-      `${indent}  }`,
-    ]),
-    `${indent}}`,
-  ];
-  const at = (base: number, off: number) => `${base + off}u`;
+  // `code(sgS, sgP)` once per subgroup, with that subgroup's offsets into ss and ps as literals (native), or once
+  // with the offsets computed (stand-in).
+  type SgOffset = number | string;
+  const perSg = (indent: string, code: (sgS: SgOffset, sgP: SgOffset) => string[]): string[] =>
+    build === 'emulated'
+      ? [`${indent}{`, `${indent}  let sgS = sg * (16u * SS);`, `${indent}  let sgP = sg * (16u * PS);`, ...code('sgS', 'sgP').map((l) => `${indent}  ${l}`), `${indent}}`]
+      : [
+          `${indent}switch (sg) {`,
+          ...range(nsg).flatMap((g) => [
+            `${indent}  ${g === nsg - 1 ? `case ${g}u, default` : `case ${g}u`}: {`,
+            ...code(g * 16 * SS, g * 16 * PS).map((l) => `${indent}    ${l}`),
+            `${indent}  }`,
+          ]),
+          `${indent}}`,
+        ];
+  const at = (base: SgOffset, off: number) => (typeof base === 'number' ? `${base + off}u` : `${base} + ${off}u`);
   const scoreLines = (indent: string, expr: (t: number) => string) => range(kc * 8).map((t) => `${indent}sv${t} = ${expr(t)};`);
   const vStore = (u: number): string =>
     copiesV
@@ -338,7 +347,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
  */
 export function mmaForwardPipeline(cache: PipelineCache, p: AttentionProblem, plan: MmaPlan, build: MmaBuild, saveLse = false): Promise<GPUComputePipeline> {
   const name = build === 'native' ? 'flash-mma' : 'flash-mma-emulated';
-  const code = assembleShader(unrollMma(flashMmaWgsl, plan.consts, saveLse), {
+  const code = assembleShader(unrollMma(flashMmaWgsl, plan.consts, saveLse, build), {
     dtype: p.dtype,
     consts: { HEAD_DIM: p.headDim, ...plan.consts, SUBGROUP_SYNC: build === 'native' && process.env.ATTNPROF_MMA_SYNC === 'subgroup' ? 1 : 0 },
     mask: true,
@@ -408,7 +417,7 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
     if (p.headDim % 8 !== 0) throw new ProblemError(`${name} needs a head dim that is a multiple of 8, got ${p.headDim}.`);
     const decode = decodePath(p, ctx);
     if (decode) return decode.check(ctx, p);
-    if (!planMma(p, ctx)) throw new ProblemError(`head dim ${p.headDim} needs more workgroup memory than this adapter has for ${name}.`);
+    if (!planMma(p, ctx, build)) throw new ProblemError(`head dim ${p.headDim} needs more workgroup memory than this adapter has for ${name}.`);
     const maxDim = ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
     if (p.batch * p.kvHeads > maxDim) throw new ProblemError(`batch × key/value heads is over what the adapter dispatches per dimension (${maxDim}) for ${name}.`);
   };
@@ -426,7 +435,7 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
     analyticScratch(ctx, p) {
       const decode = decodePath(p, ctx);
       if (decode) return decode.analyticScratch(ctx, p);
-      const plan = planMma(p, ctx);
+      const plan = planMma(p, ctx, build);
       return plan?.copiesV ? [vtScratch(p, plan)] : [];
     },
     async prepare(ctx, alloc, cache, p, io) {
@@ -435,7 +444,7 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
         const prepared = await decode.prepare(ctx, alloc, cache, p, io);
         return { ...prepared, notes: ['decode shape: the key-parallel decode path (no matrix work in so few query rows).', ...prepared.notes] };
       }
-      const plan = planMma(p, ctx);
+      const plan = planMma(p, ctx, build);
       if (!plan) throw new ProblemError(`head dim ${p.headDim} does not fit ${name} on this adapter.`);
       const pipeline = await mmaForwardPipeline(cache, p, plan, build);
       const params = uniformBuffer(ctx, alloc, 'params', packParams(p, 0, p.batch * p.heads));

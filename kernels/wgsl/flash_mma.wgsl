@@ -17,8 +17,8 @@
 // branch, the driver kept the accumulators in two sets of registers and copied all of them on every tile.
 //
 // The matrix operations are the functions of the prelude that shader.ts puts first: the subgroup-matrix
-// builtins on adapters that have them, or a plain-f16 stand-in with the same meaning (every invocation holds
-// the whole 16×16 tile) so the tiling and masking can be checked on adapters without matrix units.
+// builtins on adapters that have them, or a plain-f16 stand-in with the same meaning (mma_emulated.wgsl) so the
+// tiling and masking can be checked on adapters without matrix units.
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<elem>>;
 @group(0) @binding(2) var<storage, read> k: array<vec4<elem>>;
@@ -52,6 +52,7 @@ var<workgroup> rescale: atomic<u32>;
 
 @compute @workgroup_size(THREADS, 1, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  matrixInit(lid);
   let bkv = wg.y;
   let b = bkv / P.kvHeads;
   let kvh = bkv % P.kvHeads;
@@ -203,12 +204,6 @@ fn qLoad(b: u32, kvh: u32, group: u32, slot0: u32, slots: u32, item: u32) -> vec
   let ok = item < BQ * (DP / 4u) && s < slots && c4 < D4;
   let at = select(0u, qRow(b, kvh * group + s / P.nq, s % P.nq) * D4 + c4, ok);
   return halvesIf(vec4<f16>(q[at]), ok);
-}
-
-// v where ok, else zeros: selected as two 32-bit words (a select of the four halves took the H200's driver eight selects
-// and eight byte permutes per vector, about 40 instructions of every K/V tile).
-fn halvesIf(v: vec4<f16>, ok: bool) -> vec4<f16> {
-  return bitcast<vec4<f16>>(select(vec2<u32>(0u), bitcast<vec2<u32>>(v), ok));
 }
 
 // The scalar halves of a rescale round and an output round over the BK columns of ss that hold O.

@@ -4,6 +4,15 @@ alias MatL = subgroup_matrix_left<f16, 16, 16>;
 alias MatR = subgroup_matrix_right<f16, 16, 16>;
 alias MatAcc = subgroup_matrix_result<f32, 16, 16>;
 
+// The stand-in build needs to know each invocation's subgroup and lane; the matrix units do not.
+fn matrixInit(lid: u32) {}
+
+// v where ok, else zeros, selected as two 32-bit words: a select of the four halves took the H200's driver eight selects
+// and eight byte permutes per vector, about 40 instructions of every K/V tile (BENCHMARKS.md, fourteenth session).
+fn halvesIf(v: vec4<f16>, ok: bool) -> vec4<f16> {
+  return bitcast<vec4<f16>>(select(vec2<u32>(0u), bitcast<vec2<u32>>(v), ok));
+}
+
 // Every load and store passes its `stride` argument. With the tile's constant instead, the H200's driver (580.159.04)
 // emitted ldmatrix and the results were wrong on every shape (BENCHMARKS.md, thirteenth session; a test checks).
 fn zeroAcc() -> MatAcc { return MatAcc(); }
