@@ -54,14 +54,14 @@ export interface MmaBackwardPlan {
   dq: MmaBackwardTiles;
 }
 
-function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassName, build: MmaBuild): { bytes: number; consts: Record<string, number> } {
+function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassName): { bytes: number; consts: Record<string, number> } {
   const as = dp + 8; // rows padded as the forward's: unpadded rows cost the matrix loads most of their speed
   const ss = bt + 4;
   const ps = bt + 8;
   const fr = 16 * nsg;
-  // xa and xb (f16), st (f32), pt (f16); the dK/dV pass adds four f32/u32 values per query row of its tile, the
-  // stand-in build two slots of two f16 16×16 operands per subgroup (mma_bwd_emulated.wgsl).
-  const bytes = 2 * bt * as * 2 + fr * ss * 4 + fr * ps * 2 + (pass === 'dkv' ? 4 * (bt + 4) * 4 : 0) + (build === 'emulated' ? nsg * 2048 : 0);
+  // xa and xb (f16), st (f32), pt (f16); the dK/dV pass adds four f32/u32 values per query row of its tile. (The
+  // stand-in build needs nothing more: mma_bwd_emulated.wgsl.)
+  const bytes = 2 * bt * as * 2 + fr * ss * 4 + fr * ps * 2 + (pass === 'dkv' ? 4 * (bt + 4) * 4 : 0);
   return { bytes, consts: { NSG: nsg, BT: bt, DP: dp, AS: as, SS: ss, PS: ps } };
 }
 
@@ -116,7 +116,7 @@ function envTiles(): [number, number][] | undefined {
  */
 const DKV_SMALL_TILE_PADDING = 1.12;
 
-function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, build: MmaBuild, forced?: [number, number], dims?: { nq: number; nk: number }): MmaBackwardTiles | undefined {
+function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced?: [number, number], dims?: { nq: number; nk: number }): MmaBackwardTiles | undefined {
   const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
   // The most subgroups (rows that share each streamed tile) and the longest tiles (fewer barriers per row) that
   // fit; a subgroup's fragments are staged through the tiles, so 16·NSG ≤ BT. The dQ pass measured fastest with
@@ -126,7 +126,7 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, build:
   const preferred: [number, number][] = pass === 'dq' || smallFirst ? [[2, 32], [4, 64]] : [[4, 64], [2, 32]];
   const candidates: [number, number][] = forced ? [forced] : [...preferred, [2, 64], [1, 32], [1, 16]];
   for (const [nsg, bt] of candidates) {
-    const { bytes, consts } = passBytes(dp, nsg, bt, pass, build);
+    const { bytes, consts } = passBytes(dp, nsg, bt, pass);
     if (16 * nsg <= bt && bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
       return {
         subgroups: nsg,
@@ -143,13 +143,13 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, build:
   return undefined;
 }
 
-/** Tiles of both backward passes within the adapter's workgroup storage, or undefined where none fit. */
-export function planMmaBackward(p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<AttentionProblem, 'seqLenQ' | 'seqLenK'>>, ctx: GpuContext, build: MmaBuild): MmaBackwardPlan | undefined {
+/** Tiles of both backward passes within the adapter's workgroup storage (the same for both builds), or undefined where none fit. */
+export function planMmaBackward(p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<AttentionProblem, 'seqLenQ' | 'seqLenK'>>, ctx: GpuContext): MmaBackwardPlan | undefined {
   const dp = Math.ceil(p.headDim / 16) * 16;
   const forced = envTiles();
   const dims = p.seqLenQ !== undefined && p.seqLenK !== undefined ? { nq: p.seqLenQ, nk: p.seqLenK } : undefined;
-  const dkv = planPass(dp, ctx, 'dkv', build, forced?.[0], dims);
-  const dq = planPass(dp, ctx, 'dq', build, forced?.[1] ?? forced?.[0]);
+  const dkv = planPass(dp, ctx, 'dkv', forced?.[0], dims);
+  const dq = planPass(dp, ctx, 'dq', forced?.[1] ?? forced?.[0]);
   return dkv && dq ? { dkv, dq } : undefined;
 }
 
@@ -338,8 +338,8 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
 
     check(ctx, p) {
       if (p.headDim % 8 !== 0) throw new ProblemError(`${name} needs a head dim that is a multiple of 8, got ${p.headDim}.`);
-      const plan = planMmaBackward(p, ctx, build);
-      if (!planMma(p, ctx, build) || !plan) {
+      const plan = planMmaBackward(p, ctx);
+      if (!planMma(p, ctx) || !plan) {
         throw new ProblemError(`head dim ${p.headDim} needs more workgroup memory than this adapter has for ${name} training.`);
       }
       const maxDim = ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
@@ -351,14 +351,14 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
     },
 
     analyticScratch(ctx, p) {
-      const fwd = planMma(p, ctx, build);
+      const fwd = planMma(p, ctx);
       return [...(fwd?.copiesV ? [vtScratch(p, fwd)] : []), lseBuffer(p), rowDBuffer(p)];
     },
 
     async prepare(ctx, alloc, cache, p, io) {
       const { dout, grads } = requireTraining(io);
-      const fwd = planMma(p, ctx, build);
-      const bwd = planMmaBackward(p, ctx, build);
+      const fwd = planMma(p, ctx);
+      const bwd = planMmaBackward(p, ctx);
       if (!fwd || !bwd) throw new ProblemError(`head dim ${p.headDim} does not fit ${name} training on this adapter.`);
       const [forwardPipe, rowdot, dkvPipe, dqPipe] = await Promise.all([
         mmaForwardPipeline(cache, p, fwd, build, true),

@@ -38,7 +38,7 @@ export interface MmaPlan {
   consts: Record<string, number>;
 }
 
-export function mmaBytes(dp: number, nsg: number, bk: number, copiesV = false, build: MmaBuild = 'native'): { bytes: number; consts: Record<string, number> } {
+export function mmaBytes(dp: number, nsg: number, bk: number, copiesV = false): { bytes: number; consts: Record<string, number> } {
   const ks = dp + 8; // K rows padded: unpadded rows cost the matrix loads most of their speed
   // V staged as it lies ([key][d], rows padded like K's; P·V loads it row-major, which the H200's driver reads with
   // transposing matrix loads), or, from the transposed copy, as [d][key] with rows padded by 2 keys (rows of BK + 8
@@ -47,8 +47,7 @@ export function mmaBytes(dp: number, nsg: number, bk: number, copiesV = false, b
   const ss = bk + 4;
   const ps = Math.max(bk, dp) + 8;
   const bq = 16 * nsg;
-  // kt, vt, ss, ps, rowStat, rescale; the stand-in build also one 16×16 pair of f16 operands per subgroup (mma_emulated.wgsl).
-  const bytes = bk * ks * 2 + (copiesV ? dp : bk) * vs * 2 + bq * ss * 4 + bq * ps * 2 + bq * 2 * 4 + 4 + (build === 'emulated' ? nsg * 1024 : 0);
+  const bytes = bk * ks * 2 + (copiesV ? dp : bk) * vs * 2 + bq * ss * 4 + bq * ps * 2 + bq * 2 * 4 + 4; // kt, vt, ss, ps, rowStat, rescale
   return { bytes, consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs, VCOPY: copiesV ? 1 : 0 } };
 }
 
@@ -136,7 +135,6 @@ export const WIDE_TILE_DIM = 128;
 export function planMma(
   p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<AttentionProblem, 'batch' | 'heads' | 'kvHeads' | 'seqLenQ' | 'seqLenK' | 'causal'>>,
   ctx: GpuContext,
-  build: MmaBuild = 'native',
 ): MmaPlan | undefined {
   const dp = Math.ceil(p.headDim / 16) * 16;
   const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
@@ -158,7 +156,7 @@ export function planMma(
       copyBytes <= Math.min(ctx.adapter.limits.maxStorageBufferBindingSize, ctx.adapter.limits.maxBufferSize) &&
       Math.ceil(copyKeys / V_TRANSPOSE_KEYS) <= ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
     const copiesV = (envCopyV() ?? (slots !== undefined && Math.ceil(slots / (16 * nsg)) >= COPY_V_MIN_BLOCKS)) && copyFits;
-    const { bytes, consts } = mmaBytes(dp, nsg, bk, copiesV, build);
+    const { bytes, consts } = mmaBytes(dp, nsg, bk, copiesV);
     if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
       return { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, copiesV, consts: { ...consts, KV_AHEAD: schedule.kvAhead ? 1 : 0, HEAVIEST_FIRST: schedule.heaviestFirst ? 1 : 0, SPLIT_KV: schedule.splitKv ? 1 : 0, HULL_ONCE: schedule.hullOnce ? 1 : 0 } };
     }
@@ -417,7 +415,7 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
     if (p.headDim % 8 !== 0) throw new ProblemError(`${name} needs a head dim that is a multiple of 8, got ${p.headDim}.`);
     const decode = decodePath(p, ctx);
     if (decode) return decode.check(ctx, p);
-    if (!planMma(p, ctx, build)) throw new ProblemError(`head dim ${p.headDim} needs more workgroup memory than this adapter has for ${name}.`);
+    if (!planMma(p, ctx)) throw new ProblemError(`head dim ${p.headDim} needs more workgroup memory than this adapter has for ${name}.`);
     const maxDim = ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
     if (p.batch * p.kvHeads > maxDim) throw new ProblemError(`batch × key/value heads is over what the adapter dispatches per dimension (${maxDim}) for ${name}.`);
   };
@@ -435,7 +433,7 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
     analyticScratch(ctx, p) {
       const decode = decodePath(p, ctx);
       if (decode) return decode.analyticScratch(ctx, p);
-      const plan = planMma(p, ctx, build);
+      const plan = planMma(p, ctx);
       return plan?.copiesV ? [vtScratch(p, plan)] : [];
     },
     async prepare(ctx, alloc, cache, p, io) {
@@ -444,7 +442,7 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
         const prepared = await decode.prepare(ctx, alloc, cache, p, io);
         return { ...prepared, notes: ['decode shape: the key-parallel decode path (no matrix work in so few query rows).', ...prepared.notes] };
       }
-      const plan = planMma(p, ctx, build);
+      const plan = planMma(p, ctx);
       if (!plan) throw new ProblemError(`head dim ${p.headDim} does not fit ${name} on this adapter.`);
       const pipeline = await mmaForwardPipeline(cache, p, plan, build);
       const params = uniformBuffer(ctx, alloc, 'params', packParams(p, 0, p.batch * p.heads));
