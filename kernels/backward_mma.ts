@@ -21,6 +21,7 @@ import commonWgsl from './wgsl/flash_mma_bwd_common.wgsl';
 import bwdBindingsWgsl from './wgsl/bwd_bindings.wgsl';
 import mmaBwdNativeWgsl from './wgsl/mma_bwd_native.wgsl';
 import mmaBwdEmulatedWgsl from './wgsl/mma_bwd_emulated.wgsl';
+import mmaStandInWgsl from './wgsl/mma_standin.wgsl';
 import type { GpuContext } from './device';
 import { TrainKernel, requireTraining, rowDBuffer, rowdotPass, rowdotPipeline } from './backward_shared';
 import { MmaBuild, f16x4Store, flashMmaEmulatedKernel, flashMmaKernel, mmaForwardPipeline, mmaForwardWorkgroups, paddedTo, planMma, vTransposeStage, vtScratch } from './flash_mma';
@@ -314,7 +315,7 @@ function passPipeline(cache: PipelineCache, p: AttentionProblem, pass: MmaBackwa
     // Matrix offsets depend on the subgroup index: uniform within each (32-wide) subgroup, which is all the
     // matrix operations need, not across the workgroup, which is all WGSL's analysis can prove.
     directives: native ? ['diagnostic(off, chromium.subgroup_matrix_uniformity)'] : [],
-    prelude: native ? mmaBwdNativeWgsl : mmaBwdEmulatedWgsl,
+    prelude: native ? mmaBwdNativeWgsl : `${mmaStandInWgsl}\n${mmaBwdEmulatedWgsl}`,
   });
   const label = `${name} backward ${pass === 'dkv' ? 'dK dV' : 'dQ'}`;
   return cache.get(`${name}-bwd-${pass}:${p.dtype}:${p.headDim}:${tiles.subgroups}:${tiles.tileRows}${tiles.prefetch ? ':prefetch' : ''}`, code, label);

@@ -2,6 +2,7 @@ import flashMmaWgsl from './wgsl/flash_mma.wgsl';
 import vTransposeWgsl from './wgsl/v_transpose.wgsl';
 import mmaNativeWgsl from './wgsl/mma_native.wgsl';
 import mmaEmulatedWgsl from './wgsl/mma_emulated.wgsl';
+import mmaStandInWgsl from './wgsl/mma_standin.wgsl';
 import { AnalyticBuffer, AttentionKernel, KernelPass, bindGroup, packParams, uniformBuffer } from './kernel';
 import type { TrackedAllocator } from './allocator';
 import { formatBytes } from './units';
@@ -354,7 +355,7 @@ export function mmaForwardPipeline(cache: PipelineCache, p: AttentionProblem, pl
     // the subgroup (32-wide, consecutive invocations), which is all the matrix operations need, but not across
     // the workgroup, which is all WGSL's analysis can prove.
     directives: build === 'native' ? ['diagnostic(off, chromium.subgroup_matrix_uniformity)'] : [],
-    prelude: build === 'native' ? mmaNativeWgsl : mmaEmulatedWgsl,
+    prelude: build === 'native' ? mmaNativeWgsl : `${mmaStandInWgsl}\n${mmaEmulatedWgsl}`,
   });
   return cache.get(`${name}${saveLse ? '+lse' : ''}:${p.dtype}:${p.headDim}:${plan.subgroups}:${plan.keys}${plan.copiesV ? ':vcopy' : ''}`, code, saveLse ? `${name} (training forward)` : name);
 }

@@ -1,67 +1,15 @@
-// flash-mma prelude, stand-in build for adapters without subgroup matrices (CI's lavapipe): the same names as
-// mma_native.wgsl with the same meaning, in plain f16/f32 code, for checking tiling, indexing and masking. Products
-// are f16×f16 in f32, sums in f32, as on the matrix units. Invocation `lane` of a subgroup holds, of a product
-// S = A·B, the eight results S[lane / 2][(lane % 2)·8 ..] and the whole row A[lane / 2][..] (its pair lane holds
-// the same row); a right operand B is where it lies in workgroup memory (which tile, offset, row and column
-// strides), read when the product is computed — every right operand of the forward is loaded in the product's
-// own statement, so the tile is the one the native load reads. No exchange between invocations, so no barriers
-// and no scratch: the plan is the native build's. (Every invocation holding whole 16×16 tiles, as this build first
-// did, took a software driver minutes per pipeline to compile at the larger head dims; CI's head-dim tier alone
-// ran about an hour from a cold shader cache.)
-struct MatL { v: array<f16, 16> }
-// src: 0 the K tile (kt), 1 the V tile (vt); element (k, n) at off + k·rs + n·cs.
-struct MatR { src: u32, off: u32, rs: u32, cs: u32 }
-struct MatAcc { v: array<f32, 8> }
-
-var<private> mLane: u32;
-// Loop bounds of 8, 16 and 128 that the compiler cannot see as constants: the software driver inlines every call,
-// and loops with constant bounds would be unrolled at each of the forward's call sites (as in mma_bwd_emulated.wgsl).
-var<private> mEight: u32;
-var<private> mSixteen: u32;
-var<private> mProducts: u32;
-
-// Which lane of its subgroup this invocation is (the native build needs nothing).
-fn matrixInit(lid: u32) {
-  mLane = lid % 32u;
-  // P.nq is never 2³² − 1, but only at run time.
-  let never = P.nq == 0xffffffffu;
-  mEight = select(8u, 9u, never);
-  mSixteen = select(16u, 17u, never);
-  mProducts = select(128u, 129u, never);
-}
-
-// v where ok, else zeros. (The native prelude selects two 32-bit words instead, for the H200's driver; a plain select
-// is what a software driver compiles fastest.)
-fn halvesIf(v: vec4<f16>, ok: bool) -> vec4<f16> {
-  return select(vec4<f16>(0.0), v, ok);
-}
-
-fn zeroAcc() -> MatAcc { return MatAcc(); }
-
+// flash-mma prelude, stand-in build (after mma_standin.wgsl, the matrix core it shares with the backward's stand-in):
+// the names of mma_native.wgsl with the same meaning. Right operands: src 0 the K tile (kt), 1 the V tile (vt).
 fn rightAt(b: MatR, k: u32, n: u32) -> f16 {
   let at = b.off + k * b.rs + n * b.cs;
   if (b.src == 0u) { return kt[at]; }
   return vt[at];
 }
 
-fn mma(a: MatL, b: MatR, c: MatAcc) -> MatAcc {
-  var out = c;
-  let j0 = (mLane % 2u) * 8u;
-  for (var e = 0u; e < mProducts; e++) {
-    let t = e / 16u;
-    let kk = e % 16u;
-    out.v[t] += f32(a.v[kk]) * f32(rightAt(b, kk, j0 + t));
-  }
-  return out;
-}
-
-// My element t of a result tile at `off` (row-major): (lane / 2, (lane % 2)·8 + t).
-fn accAt(off: u32, stride: u32, t: u32) -> u32 { return off + (mLane / 2u) * stride + (mLane % 2u) * 8u + t; }
-
 // P (and Q before the key loop) from ps, row-major: my row, all 16 columns.
 fn loadP(off: u32, stride: u32) -> MatL {
   var m: MatL;
-  for (var kk = 0u; kk < mSixteen; kk++) { m.v[kk] = ps[off + (mLane / 2u) * stride + kk]; }
+  for (var kk = 0u; kk < mSixteen; kk++) { m.v[kk] = ps[rowAt(off, stride, kk)]; }
   return m;
 }
 // Kᵀ from the K tile ([key][d]): element (d, key) at key·stride + d, column-major.

@@ -16,7 +16,7 @@ import flashMmaWgsl from '../../kernels/wgsl/flash_mma.wgsl';
 import dkvWgsl from '../../kernels/wgsl/flash_mma_bwd_dkv.wgsl';
 import dqWgsl from '../../kernels/wgsl/flash_mma_bwd_dq.wgsl';
 import mmaBwdNativeWgsl from '../../kernels/wgsl/mma_bwd_native.wgsl';
-import mmaBwdEmulatedWgsl from '../../kernels/wgsl/mma_bwd_emulated.wgsl';
+import mmaStandInWgsl from '../../kernels/wgsl/mma_standin.wgsl';
 import commonWgsl from '../../kernels/wgsl/flash_mma_bwd_common.wgsl';
 
 let ctx: GpuContext;
@@ -201,7 +201,7 @@ describe('flash-mma training host code', () => {
   test('tile loads zero masked rows through the prelude: two 32-bit words natively, a plain select in the stand-in', () => {
     assert.match(commonWgsl, /return halvesIf\(vec4<f16>\(val\), ok\);/);
     assert.match(mmaBwdNativeWgsl, /fn halvesIf\(v: vec4<f16>, ok: bool\) -> vec4<f16> \{\n {2}return bitcast<vec4<f16>>\(select\(vec2<u32>\(0u\), bitcast<vec2<u32>>\(v\), ok\)\);/);
-    assert.match(mmaBwdEmulatedWgsl, /fn halvesIf\(v: vec4<f16>, ok: bool\) -> vec4<f16> \{\n {2}return select\(vec4<f16>\(0\.0\), v, ok\);/);
+    assert.match(mmaStandInWgsl, /fn halvesIf\(v: vec4<f16>, ok: bool\) -> vec4<f16> \{\n {2}return select\(vec4<f16>\(0\.0\), v, ok\);/);
   });
 
   test('the element-wise steps: one register per column, P kept as f16 pairs, no loop (P read back past 64-wide tiles)', () => {

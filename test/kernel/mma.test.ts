@@ -13,7 +13,7 @@ import { COPY_V_MIN_BLOCKS, WIDE_TILE_DIM, mmaBytes, mmaUnavailableReason, planM
 import flashMmaWgsl from '../../kernels/wgsl/flash_mma.wgsl';
 import mmaNativeWgsl from '../../kernels/wgsl/mma_native.wgsl';
 import mmaBwdNativeWgsl from '../../kernels/wgsl/mma_bwd_native.wgsl';
-import mmaEmulatedWgsl from '../../kernels/wgsl/mma_emulated.wgsl';
+import mmaStandInWgsl from '../../kernels/wgsl/mma_standin.wgsl';
 
 let ctx: GpuContext;
 let kernel: string;
@@ -141,7 +141,7 @@ describe('flash-mma host code', () => {
     assert.doesNotMatch(flashMmaWgsl, /fn halvesIf/);
     assert.doesNotMatch(unrollMma(flashMmaWgsl, { NSG: 4, BK: 64, DP: 64, KS: 72, SS: 68, PS: 72, VS: 72, VCOPY: 1 }), /bitcast|fn halvesIf/);
     assert.match(mmaNativeWgsl, /fn halvesIf\(v: vec4<f16>, ok: bool\) -> vec4<f16> \{\n {2}return bitcast<vec4<f16>>\(select\(vec2<u32>\(0u\), bitcast<vec2<u32>>\(v\), ok\)\);/);
-    assert.match(mmaEmulatedWgsl, /fn halvesIf\(v: vec4<f16>, ok: bool\) -> vec4<f16> \{\n {2}return select\(vec4<f16>\(0\.0\), v, ok\);/);
+    assert.match(mmaStandInWgsl, /fn halvesIf\(v: vec4<f16>, ok: bool\) -> vec4<f16> \{\n {2}return select\(vec4<f16>\(0\.0\), v, ok\);/);
   });
 
   test('unrolled WGSL has no sections left, one variable per fragment and accumulator, constant matrix offsets', () => {
