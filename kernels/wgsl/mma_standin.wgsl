@@ -32,8 +32,8 @@ fn matrixInit(lid: u32) {
   mProducts = select(128u, 129u, never);
 }
 
-// v where ok, else zeros. (The native preludes select two 32-bit words instead, for the H200's driver; lavapipe
-// compiled that form several times slower.)
+// v where ok, else zeros. (The native preludes select two 32-bit words instead, for the H200's driver; the stand-ins
+// keep the plain select, which is all a software driver needs.)
 fn halvesIf(v: vec4<f16>, ok: bool) -> vec4<f16> {
   return select(vec4<f16>(0.0), v, ok);
 }

@@ -196,8 +196,8 @@ describe('flash-mma training host code', () => {
     }
   });
 
-  // The H200's driver turned a select of four f16 halves into eight selects and byte permutes per vector; lavapipe
-  // compiles the 32-bit form several times slower, so each build's prelude has its own.
+  // The H200's driver turned a select of four f16 halves into eight selects and byte permutes per vector; the stand-in
+  // keeps the plain select (its shared core, mma_standin.wgsl).
   test('tile loads zero masked rows through the prelude: two 32-bit words natively, a plain select in the stand-in', () => {
     assert.match(commonWgsl, /return halvesIf\(vec4<f16>\(val\), ok\);/);
     assert.match(mmaBwdNativeWgsl, /fn halvesIf\(v: vec4<f16>, ok: bool\) -> vec4<f16> \{\n {2}return bitcast<vec4<f16>>\(select\(vec2<u32>\(0u\), bitcast<vec2<u32>>\(v\), ok\)\);/);

@@ -134,8 +134,8 @@ describe('flash-mma host code', () => {
       for (const line of calls) assert.match(line, /, stride\); \}$/, `${name}: ${line}`);
     }
   });
-  // The H200's driver turned a select of four f16 halves into eight selects and byte permutes per vector; lavapipe
-  // compiled the unrolled forward with the 32-bit form many times slower (CI's head-dim tier 19 min → over 90 min).
+  // The H200's driver turned a select of four f16 halves into eight selects and byte permutes per vector; the stand-in
+  // keeps the plain select (its shared core, mma_standin.wgsl).
   test('tile loads zero masked rows through the prelude: two 32-bit words natively, a plain select in the stand-in', () => {
     assert.equal((flashMmaWgsl.match(/return halvesIf\(vec4<f16>\([kq]\[at\]\), ok\);/g) ?? []).length, 2);
     assert.doesNotMatch(flashMmaWgsl, /fn halvesIf/);
