@@ -144,6 +144,20 @@ describe('flash-mma host code', () => {
     assert.match(mmaStandInWgsl, /fn halvesIf\(v: vec4<f16>, ok: bool\) -> vec4<f16> \{\n {2}return select\(vec4<f16>\(0\.0\), v, ok\);/);
   });
 
+  // The stand-in build addresses a subgroup's blocks at computed offsets: a switch over the subgroup would repeat the
+  // inlined matrix code once per subgroup for a software driver to compile.
+  test('the stand-in build: no switch over the subgroup, the same matrix calls at computed offsets', () => {
+    const consts = { NSG: 4, BK: 16, DP: 64, KS: 72, SS: 20, PS: 72, VS: 72, VCOPY: 0 };
+    const native = unrollMma(flashMmaWgsl, consts);
+    const standIn = unrollMma(flashMmaWgsl, consts, false, 'emulated');
+    assert.match(native, /switch \(sg\)/);
+    assert.doesNotMatch(standIn, /switch \(sg\)/);
+    assert.match(standIn, /let sgP = sg \* \(16u \* PS\);\n\s*qf0 = loadP\(sgP \+ 0u, PS\);/);
+    const calls = (code: string, fn: string) => (code.match(new RegExp(`\\b${fn}\\(`, 'g')) ?? []).length;
+    assert.equal(calls(standIn, 'mma'), calls(native, 'mma'), 'the same products');
+    for (const fn of ['loadP', 'storeS', 'loadS']) assert.equal(calls(native, fn), consts.NSG * calls(standIn, fn), `${fn}: once, not once per subgroup`);
+  });
+
   test('unrolled WGSL has no sections left, one variable per fragment and accumulator, constant matrix offsets', () => {
     const copy = unrollMma(flashMmaWgsl, { NSG: 2, BK: 16, DP: 80, KS: 88, SS: 20, PS: 88, VS: 18, VCOPY: 1 });
     const code = unrollMma(flashMmaWgsl, { NSG: 2, BK: 16, DP: 80, KS: 88, SS: 20, PS: 88, VS: 88, VCOPY: 0 });
