@@ -39,17 +39,18 @@ export interface MmaPlan {
   consts: Record<string, number>;
 }
 
-export function mmaBytes(dp: number, nsg: number, bk: number, copiesV = false): { bytes: number; consts: Record<string, number> } {
+export function mmaBytes(dp: number, nsg: number, bk: number, copiesV = false, qViaK = false): { bytes: number; consts: Record<string, number> } {
   const ks = dp + 8; // K rows padded: unpadded rows cost the matrix loads most of their speed
   // V staged as it lies ([key][d], rows padded like K's; P·V loads it row-major, which the H200's driver reads with
   // transposing matrix loads), or, from the transposed copy, as [d][key] with rows padded by 2 keys (rows of BK + 8
   // keys, 16-byte aligned, cost ViT-196 29 % with the copy on the H200; BENCHMARKS.md).
   const vs = copiesV ? bk + 2 : dp + 8;
   const ss = bk + 4;
-  const ps = Math.max(bk, dp) + 8;
+  // ps holds P (16 × BK per subgroup) and, unless Q is staged through the K tile (`qViaK`), Q (16 × DP) before the loop.
+  const ps = (qViaK ? bk : Math.max(bk, dp)) + 8;
   const bq = 16 * nsg;
   const bytes = bk * ks * 2 + (copiesV ? dp : bk) * vs * 2 + bq * ss * 4 + bq * ps * 2 + bq * 2 * 4 + 4; // kt, vt, ss, ps, rowStat, rescale
-  return { bytes, consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs, VCOPY: copiesV ? 1 : 0 } };
+  return { bytes, consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs, VCOPY: copiesV ? 1 : 0, ...(qViaK ? { QVIA_K: 1 } : {}) } };
 }
 
 function envTiles(): [number, number] | undefined {
@@ -99,12 +100,19 @@ const envCopyV = (): boolean | undefined => envFlag('ATTNPROF_MMA_VCOPY');
  *   before the loop instead of recomputing it (two visibleRange calls) for every tile. With 16-key tiles ViT-3136
  *   4.50 → 4.15 ms; at D = 128 (32-key tiles, 223 registers) it cost the Qwen2-7B prefill 1.95 → 2.18 ms.
  *   (BENCHMARKS.md, thirteenth session.)
+ * - `qViaK` (`ATTNPROF_MMA_Q_VIA_K`): Q is staged before the loop through the K tile, BK rows (BK/16 subgroups) at a
+ *   time, instead of through a P buffer widened to the head dim, so the workgroup needs less memory (ViT-3136: 13.3
+ *   instead of 19.5 KB; Qwen2-7B prefill 32.3 instead of 44.5 KB) for NSG/(BK/16) rounds of two barriers before the
+ *   loop. On the H200 the dQ pass of the backward ran 47 % slower with 512 unused bytes of workgroup memory declared
+ *   beside its 16 KB (BENCHMARKS.md, sixteenth session); whether the forward gains from a smaller footprint is not
+ *   measured yet, so it stays off by default.
  */
 export interface MmaSchedule {
   kvAhead: boolean;
   heaviestFirst: boolean;
   splitKv: boolean;
   hullOnce: boolean;
+  qViaK: boolean;
 }
 
 export function mmaSchedule(causal: boolean, keys: number): MmaSchedule {
@@ -113,6 +121,7 @@ export function mmaSchedule(causal: boolean, keys: number): MmaSchedule {
     heaviestFirst: envFlag('ATTNPROF_MMA_HEAVIEST_FIRST') ?? causal,
     splitKv: envFlag('ATTNPROF_MMA_SPLIT_KV') ?? keys === 16,
     hullOnce: envFlag('ATTNPROF_MMA_HULL_ONCE') ?? keys === 16,
+    qViaK: envFlag('ATTNPROF_MMA_Q_VIA_K') ?? false,
   };
 }
 
@@ -157,7 +166,7 @@ export function planMma(
       copyBytes <= Math.min(ctx.adapter.limits.maxStorageBufferBindingSize, ctx.adapter.limits.maxBufferSize) &&
       Math.ceil(copyKeys / V_TRANSPOSE_KEYS) <= ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
     const copiesV = (envCopyV() ?? (slots !== undefined && Math.ceil(slots / (16 * nsg)) >= COPY_V_MIN_BLOCKS)) && copyFits;
-    const { bytes, consts } = mmaBytes(dp, nsg, bk, copiesV);
+    const { bytes, consts } = mmaBytes(dp, nsg, bk, copiesV, schedule.qViaK);
     if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
       return { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, copiesV, consts: { ...consts, KV_AHEAD: schedule.kvAhead ? 1 : 0, HEAVIEST_FIRST: schedule.heaviestFirst ? 1 : 0, SPLIT_KV: schedule.splitKv ? 1 : 0, HULL_ONCE: schedule.hullOnce ? 1 : 0 } };
     }
@@ -208,6 +217,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   const threads = 32 * nsg;
   const kvLoads = Math.ceil((kc * 16 * (dc * 16)) / 4 / threads); // K: upper bound (D4 ≤ DP/4); V: exact (DP rows of BK/4)
   const qLoads = Math.ceil((16 * nsg * dc * 4) / threads);
+  const qViaK = consts.QVIA_K === 1;
   const rounds = range(Math.ceil(dc / kc)).map((r) => range(kc).map((j) => r * kc + j).filter((c) => c < dc));
   // `code(sgS, sgP)` once per subgroup, with that subgroup's offsets into ss and ps as literals (native), or once
   // with the offsets computed (stand-in).
@@ -231,9 +241,23 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
       ? `    { let item = lid + ${u * threads}u; if (item < DP * (BK / 4u)) { ${f16x4Store('vt', '(item / (BK / 4u)) * VS + (item % (BK / 4u)) * 4u', '1u', `vr${u}`)} } }`
       : `    { let item = lid + ${u * threads}u; if (item < BK * D4) { ${f16x4Store('vt', '(item / D4) * VS + (item % D4) * 4u', '1u', `vr${u}`)} } }`;
   const parts: Record<string, string[]> = {
+    // Q's loads all issued before the first store. qViaK: stored through the K tile (rows of KS), BK rows a round, each
+    // round's subgroups loading their fragments from it between two barriers (kt is free until the loop's first K).
     QSTAGE: [
       ...range(qLoads).map((u) => `  let qv${u} = qLoad(b, kvh, group, slot0, slots, lid + ${u * threads}u);`),
-      ...range(qLoads).map((u) => `  { let item = lid + ${u * threads}u; if (item < BQ * (DP / 4u)) { ${f16x4Store('ps', '(item / (DP / 4u)) * PS + (item % (DP / 4u)) * 4u', '1u', `qv${u}`)} } }`),
+      ...(qViaK
+        ? [
+            ...range(dc).map((c) => `  var qf${c}: MatL;`),
+            ...range(nsg / kc).flatMap((r) => [
+              ...range(qLoads).map(
+                (u) => `  { let item = lid + ${u * threads}u; if (item < BQ * (DP / 4u) && item / (DP / 4u) / BK == ${r}u) { ${f16x4Store('kt', '(item / (DP / 4u) - ' + r + 'u * BK) * KS + (item % (DP / 4u)) * 4u', '1u', `qv${u}`)} } }`,
+              ),
+              '  workgroupBarrier();',
+              ...range(kc).flatMap((j) => [`  if (sg == ${r * kc + j}u) {`, ...range(dc).map((c) => `    qf${c} = loadQk(${j * 16 * ks + c * 16}u, KS);`), '  }']),
+              '  workgroupBarrier();',
+            ]),
+          ]
+        : range(qLoads).map((u) => `  { let item = lid + ${u * threads}u; if (item < BQ * (DP / 4u)) { ${f16x4Store('ps', '(item / (DP / 4u)) * PS + (item % (DP / 4u)) * 4u', '1u', `qv${u}`)} } }`)),
     ],
     // kvAhead: the next tile's K/V loads are in flight in registers while this tile computes. Otherwise each tile's
     // loads are issued at the top of its iteration (LOADKV), before the barrier that waits for the previous tile.
@@ -286,8 +310,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
     // Q: 16×DP per subgroup in registers for the whole key loop. (Reloaded from workgroup memory on every tile instead,
     // 12–28 fewer registers but no workgroup more per SM: ViT-3136 5.37 against 4.69 ms; BENCHMARKS.md, tenth session.)
     QLOAD: [
-      ...range(dc).map((c) => `  var qf${c}: MatL;`),
-      ...perSg('  ', (_s, p) => range(dc).map((c) => `qf${c} = loadP(${at(p, c * 16)}, PS);`)),
+      ...(qViaK ? [] : [...range(dc).map((c) => `  var qf${c}: MatL;`), ...perSg('  ', (_s, p) => range(dc).map((c) => `qf${c} = loadP(${at(p, c * 16)}, PS);`))]),
       ...range(dc).map((c) => `  var acc${c} = zeroAcc();`),
     ],
     SCORES: range(kc).flatMap((j) => [
@@ -337,7 +360,12 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
     // The training build writes each row's log-sum-exp (one f32 per row, in bhsd row order) to binding 7.
     SAVE_LSE: saveLse ? ['  if (rowLive && h == 0u) { lse[(b * P.heads + kvh * group) * P.nq + slot] = select(0.0, (m + log2(total)) * LN2, total > 0.0); }'] : [],
   };
-  return expandSections(body, parts) + (saveLse ? '\n@group(0) @binding(7) var<storage, read_write> lse: array<f32>;\n' : '');
+  // qViaK: Q's fragments from the K tile (row-major), per build; defined here so that the other plans' WGSL is unchanged.
+  const loadQk =
+    build === 'native'
+      ? 'fn loadQk(off: u32, stride: u32) -> MatL { return subgroupMatrixLoad<MatL, row_major>(&kt, off, stride); }'
+      : 'fn loadQk(off: u32, stride: u32) -> MatL {\n  var m: MatL;\n  for (var kk = 0u; kk < mSixteen; kk++) { m.v[kk] = kt[rowAt(off, stride, kk)]; }\n  return m;\n}';
+  return expandSections(body, parts) + (saveLse ? '\n@group(0) @binding(7) var<storage, read_write> lse: array<f32>;\n' : '') + (qViaK ? `\n// Q from the K tile before the key loop (the plan stages Q through it), row-major.\n${loadQk}\n` : '');
 }
 
 /**

@@ -46,6 +46,8 @@ export class PipelineCache {
   /** `key` names the specialisation for humans; the cache is keyed by the code itself, so it can never be stale. */
   async get(key: string, code: string, label: string): Promise<GPUComputePipeline> {
     if (poisonWanted()) code = poisonWorkgroupMemory(code);
+    const pad = workgroupPadBytes();
+    if (pad) code = padWorkgroupMemory(code, pad);
     const id = `${key}\n${code}`;
     const hit = this.pipelines.get(id);
     if (hit) return hit;
@@ -93,42 +95,69 @@ function poisonValue(type: string, bits: string): string | undefined {
 export function poisonWorkgroupMemory(code: string): string {
   const decls = [...code.matchAll(/var<workgroup>\s+(\w+)\s*:\s*([^;]+);/g)].map((m) => ({ name: m[1], type: m[2].trim() }));
   if (!decls.length) return code;
+  return atEntryTop(code, 'poisonWorkgroupMemory', (lid, size) => {
+    const bits = 'poisonBits';
+    const lines = [`  {`, `    let ${bits} = 0xffffffffu | (${lid} & 0u);`];
+    for (const { name, type } of decls) {
+      const arr = /^array<\s*(\w+(?:<\w+>)?)\s*,\s*(.+)>$/.exec(type);
+      const atomic = /^atomic<(u32|i32)>$/.exec(type);
+      if (arr) {
+        const value = poisonValue(arr[1], bits);
+        if (!value) throw new Error(`poisonWorkgroupMemory: cannot poison ${name}: ${type}`);
+        lines.push(`    for (var pi = ${lid}; pi < (${arr[2]}); pi += ${size}) { ${name}[pi] = ${value}; }`);
+      } else if (atomic) {
+        lines.push(`    if (${lid} == 0u) { atomicStore(&${name}, ${atomic[1] === 'u32' ? bits : `bitcast<i32>(${bits})`}); }`);
+      } else {
+        const value = poisonValue(type, bits);
+        if (!value) throw new Error(`poisonWorkgroupMemory: cannot poison ${name}: ${type}`);
+        lines.push(`    if (${lid} == 0u) { ${name} = ${value}; }`);
+      }
+    }
+    lines.push('  }', '  workgroupBarrier();');
+    return lines;
+  });
+}
+
+/** `ATTNPROF_WG_PAD_BYTES`: bytes of workgroup memory added to every pipeline (0: none). */
+export function workgroupPadBytes(): number {
+  const n = Number(typeof process !== 'undefined' ? process.env.ATTNPROF_WG_PAD_BYTES : undefined);
+  return Number.isInteger(n) && n > 0 ? Math.ceil(n / 4) * 4 : 0;
+}
+
+/**
+ * For sweeps on a device (`ATTNPROF_WG_PAD_BYTES=N`): declares N more bytes of workgroup memory, kept by a store that
+ * no invocation makes, so a kernel's speed can be measured against its workgroup footprint alone. On the H200, 512 such
+ * bytes beside the flash-mma dQ pass's 16 KB made it 47 % slower (BENCHMARKS.md, sixteenth session).
+ */
+export function padWorkgroupMemory(code: string, bytes: number): string {
+  const words = Math.ceil(bytes / 4);
+  const padded = atEntryTop(code, 'padWorkgroupMemory', (lid) => [`  if (${lid} == 0xffffffffu) { attnprofPad[${lid} % ${words}u] = 0u; }`]);
+  return `${padded}\nvar<workgroup> attnprofPad: array<u32, ${words}>;\n`;
+}
+
+/**
+ * `lines(lid, size)` inserted at the top of the entry point's body, with `lid` its local invocation index (a parameter
+ * added where it has none) and `size` the invocations of its workgroup.
+ */
+function atEntryTop(code: string, what: string, lines: (lid: string, size: string) => string[]): string {
   const entry = /@compute\s+@workgroup_size\(([^)]*)\)\s*fn\s+(\w+)\s*\(/.exec(code);
-  if (!entry) throw new Error('poisonWorkgroupMemory: no @compute entry point with @workgroup_size');
+  if (!entry) throw new Error(`${what}: no @compute entry point with @workgroup_size`);
   // The parameters run to the parenthesis that closes the entry's (they hold @builtin(…) themselves).
   let depth = 1;
   let close = entry.index + entry[0].length;
   for (; depth > 0 && close < code.length; close++) depth += code[close] === '(' ? 1 : code[close] === ')' ? -1 : 0;
   const open = code.indexOf('{', close);
-  if (depth !== 0 || open < 0) throw new Error('poisonWorkgroupMemory: unbalanced entry point');
+  if (depth !== 0 || open < 0) throw new Error(`${what}: unbalanced entry point`);
   const size = entry[1].split(',').map((e) => e.trim()).filter(Boolean).map((e) => `(${e})`).join(' * ');
   let params = code.slice(entry.index + entry[0].length, close - 1);
   const lidMatch = /@builtin\(local_invocation_index\)\s*(\w+)\s*:\s*u32/.exec(params);
   let lid = lidMatch?.[1];
   if (!lid) {
-    lid = 'poisonLid';
+    lid = 'entryLid';
     params = `${params.trim() ? `${params.replace(/,\s*$/, '')}, ` : ''}@builtin(local_invocation_index) ${lid}: u32`;
   }
-  const bits = 'poisonBits';
-  const lines = [`  {`, `    let ${bits} = 0xffffffffu | (${lid} & 0u);`];
-  for (const { name, type } of decls) {
-    const arr = /^array<\s*(\w+(?:<\w+>)?)\s*,\s*(.+)>$/.exec(type);
-    const atomic = /^atomic<(u32|i32)>$/.exec(type);
-    if (arr) {
-      const value = poisonValue(arr[1], bits);
-      if (!value) throw new Error(`poisonWorkgroupMemory: cannot poison ${name}: ${type}`);
-      lines.push(`    for (var pi = ${lid}; pi < (${arr[2]}); pi += ${size}) { ${name}[pi] = ${value}; }`);
-    } else if (atomic) {
-      lines.push(`    if (${lid} == 0u) { atomicStore(&${name}, ${atomic[1] === 'u32' ? bits : `bitcast<i32>(${bits})`}); }`);
-    } else {
-      const value = poisonValue(type, bits);
-      if (!value) throw new Error(`poisonWorkgroupMemory: cannot poison ${name}: ${type}`);
-      lines.push(`    if (${lid} == 0u) { ${name} = ${value}; }`);
-    }
-  }
-  lines.push('  }', '  workgroupBarrier();');
   const head = `${code.slice(entry.index, entry.index + entry[0].length)}${params})${code.slice(close, open + 1)}`;
-  return `${code.slice(0, entry.index)}${head}\n${lines.join('\n')}${code.slice(open + 1)}`;
+  return `${code.slice(0, entry.index)}${head}\n${lines(lid, size).join('\n')}${code.slice(open + 1)}`;
 }
 
 /**

@@ -110,6 +110,30 @@ describe('flash-mma matches the float64 reference', () => {
       for (const name of [...Object.keys(env), 'ATTNPROF_MMA_VCOPY']) delete process.env[name];
     }
   });
+  // Q staged through the K tile before the loop (flash_mma.ts MmaSchedule `qViaK`): BK rows a round, so with 32-key tiles
+  // two subgroups load their fragments per round; with a padded head dim the K tile's padding columns must be zero again
+  // after Q passed through them.
+  test('Q staged through the K tile: every feature, D = 64 f16; 32-key tiles; 2 subgroups f32; D = 80 bshd neighbourhood', async () => {
+    process.env.ATTNPROF_MMA_Q_VIA_K = '1';
+    try {
+      const plan = planMma(base(64, 'f16'), ctx);
+      assert.equal(plan?.consts.QVIA_K, 1);
+      assert.equal(plan?.consts.PS, plan.keys + 8, 'P only in ps');
+      for (const [name, over] of FEATURES.filter(([, o]) => o.seqLenQ !== 1)) await expectCorrect(base(64, 'f16', over), `${name} (Q via K)`);
+      process.env.ATTNPROF_MMA_TILES = '4,32';
+      await expectCorrect(base(64, 'f16', { seqLenQ: 70, seqLenK: 70, causal: true, kvLens: Int32Array.from([61, 70]) }), 'N=70 causal, key lengths, 4 × 32 (Q via K)');
+      process.env.ATTNPROF_MMA_TILES = '2,16';
+      await expectCorrect(base(64, 'f32', { window: 7 }), 'window 7, f32, 2 × 16 (Q via K)');
+      delete process.env.ATTNPROF_MMA_TILES;
+      await expectCorrect(
+        base(80, 'f16', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true, neighborhood: { radius: 3, rows: 3, cols: 13 } }),
+        'D=80 bshd neighbourhood (Q via K)',
+      );
+    } finally {
+      delete process.env.ATTNPROF_MMA_Q_VIA_K;
+      delete process.env.ATTNPROF_MMA_TILES;
+    }
+  });
   test('head dim 80 (padded to 96), f16, bshd, a 3×13 grid with R=3 whose rows straddle the tiles, causal', async () => {
     await expectCorrect(
       base(80, 'f16', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true, neighborhood: { radius: 3, rows: 3, cols: 13 } }),
@@ -202,6 +226,26 @@ describe('flash-mma host code', () => {
     assert.equal(loop.slice(0, loop.indexOf('S = Q·Kᵀ for my subgroup')).match(/workgroupBarrier\(\)/g)?.length, 1);
     // No loads for the next tile.
     assert.doesNotMatch(loop, /\bkr0 = kTileLoad\(kvBase, kvStep, t0, lid \+ 0u\);\n\s*vr0 = /);
+  });
+
+  test('Q staged through the K tile: BK rows a round between two barriers, each subgroup loading its fragments once', () => {
+    for (const [nsg, bk, dp] of [[4, 16, 64], [4, 32, 128], [2, 16, 80]]) {
+      const { consts, bytes } = mmaBytes(dp, nsg, bk, false, true);
+      assert.ok(bytes < mmaBytes(dp, nsg, bk).bytes, 'less workgroup memory');
+      const code = unrollMma(flashMmaWgsl, { ...consts, KV_AHEAD: 0, SPLIT_KV: 1 });
+      const stage = code.slice(code.indexOf('let qv0 = qLoad'), code.indexOf('while (t0 < kEnd)'));
+      const rounds = nsg / (bk / 16);
+      const dc = Math.ceil(dp / 16);
+      assert.equal(stage.match(/loadQk\(/g)?.length, nsg * dc, `${nsg} × ${bk}, D=${dp}: each subgroup's fragments once`);
+      assert.doesNotMatch(stage, /loadP\(|ps\[/, 'Q does not pass through ps');
+      // Each round: stores, a barrier, the round's loads, a barrier; then the K tile's padding is zeroed after the last.
+      const barriers = stage.slice(0, stage.indexOf('Head-dim padding')).match(/workgroupBarrier\(\)/g)?.length;
+      assert.equal(barriers, 2 * rounds);
+      for (let g = 0; g < nsg; g++) {
+        const j = g % (bk / 16);
+        assert.ok(stage.includes(`if (sg == ${g}u) {\n    qf0 = loadQk(${j * 16 * consts.KS}u, KS);`), `subgroup ${g}`);
+      }
+    }
   });
 
   test('the plan fits the adapter and pads the head dim to the matrix tile', () => {
