@@ -248,12 +248,12 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
       ...(qViaK
         ? [
             ...range(dc).map((c) => `  var qf${c}: MatL;`),
-            ...range(nsg / kc).flatMap((r) => [
+            ...range(Math.ceil(nsg / kc)).flatMap((r) => [
               ...range(qLoads).map(
                 (u) => `  { let item = lid + ${u * threads}u; if (item < BQ * (DP / 4u) && item / (DP / 4u) / BK == ${r}u) { ${f16x4Store('kt', '(item / (DP / 4u) - ' + r + 'u * BK) * KS + (item % (DP / 4u)) * 4u', '1u', `qv${u}`)} } }`,
               ),
               '  workgroupBarrier();',
-              ...range(kc).flatMap((j) => [`  if (sg == ${r * kc + j}u) {`, ...range(dc).map((c) => `    qf${c} = loadQk(${j * 16 * ks + c * 16}u, KS);`), '  }']),
+              ...range(Math.min(kc, nsg - r * kc)).flatMap((j) => [`  if (sg == ${r * kc + j}u) {`, ...range(dc).map((c) => `    qf${c} = loadQk(${j * 16 * ks + c * 16}u, KS);`), '  }']),
               '  workgroupBarrier();',
             ]),
           ]

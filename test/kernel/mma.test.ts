@@ -113,7 +113,7 @@ describe('flash-mma matches the float64 reference', () => {
   // Q staged through the K tile before the loop (flash_mma.ts MmaSchedule `qViaK`): BK rows a round, so with 32-key tiles
   // two subgroups load their fragments per round; with a padded head dim the K tile's padding columns must be zero again
   // after Q passed through them.
-  test('Q staged through the K tile: every feature, D = 64 f16; 32-key tiles; 2 subgroups f32; D = 80 bshd neighbourhood', async () => {
+  test('Q staged through the K tile: every feature, D = 64 f16; 32-key tiles; 2 and 1 subgroups; D = 80 bshd neighbourhood', async () => {
     process.env.ATTNPROF_MMA_Q_VIA_K = '1';
     try {
       const plan = planMma(base(64, 'f16'), ctx);
@@ -124,6 +124,9 @@ describe('flash-mma matches the float64 reference', () => {
       await expectCorrect(base(64, 'f16', { seqLenQ: 70, seqLenK: 70, causal: true, kvLens: Int32Array.from([61, 70]) }), 'N=70 causal, key lengths, 4 × 32 (Q via K)');
       process.env.ATTNPROF_MMA_TILES = '2,16';
       await expectCorrect(base(64, 'f32', { window: 7 }), 'window 7, f32, 2 × 16 (Q via K)');
+      // One subgroup with 32-key tiles: a round with fewer subgroups than the K tile holds.
+      process.env.ATTNPROF_MMA_TILES = '1,32';
+      await expectCorrect(base(64, 'f16', { seqLenQ: 45, seqLenK: 45, causal: true }), 'N=45 causal, 1 × 32 (Q via K)');
       delete process.env.ATTNPROF_MMA_TILES;
       await expectCorrect(
         base(80, 'f16', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true, neighborhood: { radius: 3, rows: 3, cols: 13 } }),
@@ -229,12 +232,12 @@ describe('flash-mma host code', () => {
   });
 
   test('Q staged through the K tile: BK rows a round between two barriers, each subgroup loading its fragments once', () => {
-    for (const [nsg, bk, dp] of [[4, 16, 64], [4, 32, 128], [2, 16, 80]]) {
+    for (const [nsg, bk, dp] of [[4, 16, 64], [4, 32, 128], [2, 16, 80], [1, 32, 64]]) {
       const { consts, bytes } = mmaBytes(dp, nsg, bk, false, true);
       assert.ok(bytes < mmaBytes(dp, nsg, bk).bytes, 'less workgroup memory');
       const code = unrollMma(flashMmaWgsl, { ...consts, KV_AHEAD: 0, SPLIT_KV: 1 });
       const stage = code.slice(code.indexOf('let qv0 = qLoad'), code.indexOf('while (t0 < kEnd)'));
-      const rounds = nsg / (bk / 16);
+      const rounds = Math.ceil(nsg / (bk / 16));
       const dc = Math.ceil(dp / 16);
       assert.equal(stage.match(/loadQk\(/g)?.length, nsg * dc, `${nsg} × ${bk}, D=${dp}: each subgroup's fragments once`);
       assert.doesNotMatch(stage, /loadP\(|ps\[/, 'Q does not pass through ps');
