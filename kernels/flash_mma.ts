@@ -360,12 +360,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
     // The training build writes each row's log-sum-exp (one f32 per row, in bhsd row order) to binding 7.
     SAVE_LSE: saveLse ? ['  if (rowLive && h == 0u) { lse[(b * P.heads + kvh * group) * P.nq + slot] = select(0.0, (m + log2(total)) * LN2, total > 0.0); }'] : [],
   };
-  // qViaK: Q's fragments from the K tile (row-major), per build; defined here so that the other plans' WGSL is unchanged.
-  const loadQk =
-    build === 'native'
-      ? 'fn loadQk(off: u32, stride: u32) -> MatL { return subgroupMatrixLoad<MatL, row_major>(&kt, off, stride); }'
-      : 'fn loadQk(off: u32, stride: u32) -> MatL {\n  var m: MatL;\n  for (var kk = 0u; kk < mSixteen; kk++) { m.v[kk] = kt[rowAt(off, stride, kk)]; }\n  return m;\n}';
-  return expandSections(body, parts) + (saveLse ? '\n@group(0) @binding(7) var<storage, read_write> lse: array<f32>;\n' : '') + (qViaK ? `\n// Q from the K tile before the key loop (the plan stages Q through it), row-major.\n${loadQk}\n` : '');
+  return expandSections(body, parts) + (saveLse ? '\n@group(0) @binding(7) var<storage, read_write> lse: array<f32>;\n' : '');
 }
 
 /**

@@ -12,6 +12,12 @@ fn loadP(off: u32, stride: u32) -> MatL {
   for (var kk = 0u; kk < mSixteen; kk++) { m.v[kk] = ps[rowAt(off, stride, kk)]; }
   return m;
 }
+// Q from the K tile before the key loop, where the plan stages Q through it: row-major, my row.
+fn loadQk(off: u32, stride: u32) -> MatL {
+  var m: MatL;
+  for (var kk = 0u; kk < mSixteen; kk++) { m.v[kk] = kt[rowAt(off, stride, kk)]; }
+  return m;
+}
 // Kᵀ from the K tile ([key][d]): element (d, key) at key·stride + d, column-major.
 fn loadKt(off: u32, stride: u32) -> MatR { return MatR(0u, off, 1u, stride); }
 // V from the transposed tile ([d][key]): element (key, d) at d·stride + key, column-major.

@@ -19,6 +19,8 @@ fn zeroAcc() -> MatAcc { return MatAcc(); }
 fn mma(a: MatL, b: MatR, c: MatAcc) -> MatAcc { return subgroupMatrixMultiplyAccumulate(a, b, c); }
 // P (and Q before the key loop) from ps, row-major.
 fn loadP(off: u32, stride: u32) -> MatL { return subgroupMatrixLoad<MatL, row_major>(&ps, off, stride); }
+// Q from the K tile before the key loop, where the plan stages Q through it (flash_mma.ts `qViaK`), row-major.
+fn loadQk(off: u32, stride: u32) -> MatL { return subgroupMatrixLoad<MatL, row_major>(&kt, off, stride); }
 // Kᵀ from the K tile: element (d, key) sits at key·stride + d, i.e. column-major.
 fn loadKt(off: u32, stride: u32) -> MatR { return subgroupMatrixLoad<MatR, col_major>(&kt, off, stride); }
 // V from the transposed tile ([d][key], staged from the transposed copy): element (key, d) at d·stride + key, i.e. column-major.
