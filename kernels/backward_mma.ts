@@ -57,12 +57,15 @@ export interface MmaBackwardPlan {
 
 function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassName): { bytes: number; consts: Record<string, number> } {
   const as = dp + 8; // rows padded as the forward's: unpadded rows cost the matrix loads most of their speed
-  const ss = bt + 4;
-  const ps = bt + 8;
   const fr = 16 * nsg;
-  // xa and xb (f16), st (f32), pt (f16); the dK/dV pass adds four f32/u32 values per query row of its tile. (The
-  // stand-in build needs nothing more: mma_bwd_emulated.wgsl.)
-  const bytes = 2 * bt * as * 2 + fr * ss * 4 + fr * ps * 2 + (pass === 'dkv' ? 4 * (bt + 4) * 4 : 0);
+  // st's rows are padded by 4 f32 (banks); the dK/dV pass keeps its query columns' metadata (visible keys, lse, D:
+  // one vec4 each) in that padding (flash_mma_bwd_dkv.wgsl colAt), a vec4 more per row where the tile has more
+  // columns than the workgroup has rows. Separate arrays cost 576 B and put the 2 × 32 tiles (16 384 B without them)
+  // past 16 KiB, where a pass runs far slower on the H200 (BENCHMARKS.md, seventeenth session).
+  const ss = bt + (pass === 'dkv' ? 4 * Math.ceil(bt / fr) : 4);
+  const ps = bt + 8;
+  // xa and xb (f16), st (f32), pt (f16). (The stand-in build needs nothing more: mma_bwd_emulated.wgsl.)
+  const bytes = 2 * bt * as * 2 + fr * ss * 4 + fr * ps * 2;
   return { bytes, consts: { NSG: nsg, BT: bt, DP: dp, AS: as, SS: ss, PS: ps } };
 }
 
@@ -156,18 +159,22 @@ export function planMmaBackward(p: Pick<AttentionProblem, 'headDim'> & Partial<P
 
 /**
  * The element-wise steps of a pass (sections PSTEP and DSSTEP of its WGSL; see `MmaBwdElementwise`). The dK/dV
- * pass's columns are query rows (their lse, D and visible keys from colLse, colD, colLo, colHi), the dQ pass's are
+ * pass's columns are query rows (their visible keys, lse and D from st's row padding), the dQ pass's are
  * keys of the lane's own query row (myLse, myD, lo, hi).
  */
-export function elementwiseSteps(pass: MmaBackwardPassName, half: number, mode: MmaBwdElementwise): { PSTEP: string[]; DSSTEP: string[] } {
+export function elementwiseSteps(pass: MmaBackwardPassName, half: number, mode: MmaBwdElementwise, metaInRows = true): { PSTEP: string[]; DSSTEP: string[] } {
   const dkv = pass === 'dkv';
   const ts = Array.from({ length: half }, (_, t) => t);
-  // Column metadata of the dK/dV pass: element t (column cb + t) sits at cm + t.
-  const [lse, d] = dkv ? [(t: number) => `colLse[cm + ${t}u]`, (t: number) => `colD[cm + ${t}u]`] : [() => 'myLse', () => 'myD'];
+  // Column metadata of the dK/dV pass (column cb + t's vec4 in st's row padding, flash_mma_bwd_dkv.wgsl colAt): where
+  // the workgroup has a row per column, at mB + t·SS (the last column of the lane's half at mL), constant offsets from
+  // two per-lane bases; otherwise through colAt.
+  const last = half - 1;
+  const meta = (t: number, k: number) => (dkv && !metaInRows ? `st[colAt(cb + ${t}u) + ${k}u]` : `st[${t === last ? 'mL' : `mB + ${t}u * SS`} + ${k}u]`);
+  const [lse, d] = dkv ? [(t: number) => meta(t, 2), (t: number) => meta(t, 3)] : [() => 'myLse', () => 'myD'];
   // The mask rule of mask.wgsl's keyVisible: the row's range, then (2-D neighbourhood) the holes inside it.
   const visible = (t: number) =>
     dkv
-      ? `key >= colLo[cm + ${t}u] && key < colHi[cm + ${t}u] && (!holes || neighborVisible(i0 + cb + ${t}u, key))`
+      ? `key >= bitcast<u32>(${meta(t, 0)}) && key < bitcast<u32>(${meta(t, 1)}) && (!holes || neighborVisible(i0 + cb + ${t}u, key))`
       : `t0 + cb + ${t}u >= lo && t0 + cb + ${t}u < hi && (!holes || neighborVisible(qi, t0 + cb + ${t}u))`;
   const pairs = mode === 'unrolled';
   const pOf = (t: number) => (pairs ? `f32(pp${t >> 1}.${t & 1 ? 'y' : 'x'})` : `f32(pt[pBase + cb + ${t}u])`);
@@ -194,7 +201,7 @@ export function elementwiseSteps(pass: MmaBackwardPassName, half: number, mode: 
   const byMask = (capped: boolean) => ['      if (full) {', ...pStep(false, capped), '      } else {', ...pStep(true, capped), '      }'];
   return {
     PSTEP: [
-      ...(dkv ? ['    let cm = h * (HALF + 4u);'] : []),
+      ...(dkv && metaInRows ? ['    let mB = BT + h * (HALF + 1u) * SS;', '    let mL = BT + (HALF - 1u + h) * SS;'] : []),
       ...(pairs ? ts.filter((t) => t % 2 === 0).map((t) => `    var pp${t >> 1}: vec2<f16>;`) : []),
       '    if (P.softcap > 0.0) {',
       ...byMask(true),
@@ -291,14 +298,14 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
     COLPREFETCH: range(cols).map((u) => `  var cm${u} = colLoad(b, headRows + g * P.nq, qt * BT, g < group, ${item(u)});`),
     COLSTORE: range(cols).map(
       (u) =>
-        `    { let x = ${item(u)}; if (x < BT) { let at = x + (x / HALF) * 4u; colLo[at] = bitcast<u32>(cm${u}.x); colHi[at] = bitcast<u32>(cm${u}.y); colLse[at] = cm${u}.z; colD[at] = cm${u}.w; } }`,
+        `    { let x = ${item(u)}; if (x < BT) { let at = colAt(x); st[at] = cm${u}.x; st[at + 1u] = cm${u}.y; st[at + 2u] = cm${u}.z; st[at + 3u] = cm${u}.w; } }`,
     ),
     COLNEXT: range(cols).map((u) => `      cm${u} = colLoad(b, headRows + ng * P.nq, nqt * BT, true, ${item(u)});`),
     SCORES: products('xf', 'rightAT'),
     DP: products('yf', 'rightBT'),
     DX: accumulate('accX', 'rightA'),
     OUTPUT: [...output('accX', false), ...(dkv ? output('accY', true) : [])],
-    ...elementwiseSteps(pass, BT / 2, elementwise),
+    ...elementwiseSteps(pass, BT / 2, elementwise, 16 * NSG >= BT),
   };
   if (dkv) parts.DV = accumulate('accY', 'rightB');
   return expandSections(body, parts);

@@ -103,9 +103,11 @@ const envCopyV = (): boolean | undefined => envFlag('ATTNPROF_MMA_VCOPY');
  * - `qViaK` (`ATTNPROF_MMA_Q_VIA_K`): Q is staged before the loop through the K tile, BK rows (BK/16 subgroups) at a
  *   time, instead of through a P buffer widened to the head dim, so the workgroup needs less memory (ViT-3136: 13.3
  *   instead of 19.5 KB; Qwen2-7B prefill 32.3 instead of 44.5 KB) for NSG/(BK/16) rounds of two barriers before the
- *   loop. On the H200 the dQ pass of the backward ran 47 % slower with 512 unused bytes of workgroup memory declared
- *   beside its 16 KB (BENCHMARKS.md, sixteenth session); whether the forward gains from a smaller footprint is not
- *   measured yet, so it stays off by default.
+ *   loop. On the H200 a pass's speed falls off a cliff just past 16 KiB of workgroup memory (the forward padded to
+ *   16 316 B ran ViT-3136 in 3.13 ms, to 16 416 B in 4.16 ms; BENCHMARKS.md, seventeenth session): with Q via K the
+ *   16-key plans (head dims under 128) fit under it — ViT-3136 4.18 → 3.16 ms, ViT-196 608 → 501 µs — while the
+ *   32-key plan at D = 128 (register-bound, 223 registers) only pays for the rounds (Qwen2-7B prefill 1.94 → 2.04 ms).
+ *   On with 16-key tiles.
  */
 export interface MmaSchedule {
   kvAhead: boolean;
@@ -121,7 +123,7 @@ export function mmaSchedule(causal: boolean, keys: number): MmaSchedule {
     heaviestFirst: envFlag('ATTNPROF_MMA_HEAVIEST_FIRST') ?? causal,
     splitKv: envFlag('ATTNPROF_MMA_SPLIT_KV') ?? keys === 16,
     hullOnce: envFlag('ATTNPROF_MMA_HULL_ONCE') ?? keys === 16,
-    qViaK: envFlag('ATTNPROF_MMA_Q_VIA_K') ?? false,
+    qViaK: envFlag('ATTNPROF_MMA_Q_VIA_K') ?? keys === 16,
   };
 }
 

@@ -11,14 +11,8 @@
 @group(0) @binding(9) var<storage, read_write> dk: array<vec4<elem>>;
 @group(0) @binding(10) var<storage, read_write> dv: array<vec4<elem>>;
 
-// Per row of the query tile (a column of Sᵀ): its log-sum-exp, D, and visible keys [lo, hi), column x at
-// x + (x / HALF)·4: each half's columns start 16-byte aligned, so a lane reads four at a time, and four banks after the
-// other half's (the two halves' lanes read in the same order: with HALF a multiple of 32 they would share banks).
-var<workgroup> colLse: array<f32, BT + 4u>;
-var<workgroup> colD: array<f32, BT + 4u>;
-var<workgroup> colLo: array<u32, BT + 4u>;
-var<workgroup> colHi: array<u32, BT + 4u>;
-
+// Per row of the query tile (a column of Sᵀ): its visible keys [lo, hi) (as bits), log-sum-exp and D, one vec4 in the
+// padding of st's rows (st's products fill columns [0, BT) only), at colAt(x).
 @compute @workgroup_size(THREADS, 1, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   matrixInit(lid);
@@ -89,9 +83,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     // Pᵀ = exp(softcap(scale·Sᵀ) − lse) of my key and HALF query columns (backward_mma.ts `elementwiseSteps`); when
     // every column of my half sees my key (without holes the bounds never decrease along the query rows, so its
     // first and last columns decide), no per-element mask.
-    // (Column x sits at x + (x / HALF)·4: written out here, not through a helper, so the index is provably in range.)
-    let cl = cb + HALF - 1u;
-    let full = !holes && key >= colLo[cl + (cl / HALF) * 4u] && key < min(colHi[cb + (cb / HALF) * 4u], colHi[cl + (cl / HALF) * 4u]);
+    let cl = colAt(cb + HALF - 1u);
+    let full = !holes && key >= bitcast<u32>(st[cl]) && key < min(bitcast<u32>(st[colAt(cb) + 1u]), bitcast<u32>(st[cl + 1u]));
 //@PSTEP
     workgroupBarrier();
     // dV += Pᵀ·dO; dPᵀ = V·dOᵀ into st.
@@ -136,6 +129,14 @@ fn colLoad(b: u32, rows: u32, i0: u32, live0: bool, x: u32) -> vec4<f32> {
   let range = visibleRange(b, ii);
   let row = select(0u, rows + ii, live);
   return vec4<f32>(bitcast<f32>(select(0u, range.x, live)), bitcast<f32>(select(0u, range.y, live)), lse[row], rowD[row]);
+}
+
+// Where column x's metadata sits in st: slot L of the row padding (row L mod FR, vec4 L / FR of its padding). The second
+// half's columns are rotated by one slot (column HALF + j in slot HALF + (j + 1) mod HALF), so that the two halves' lanes,
+// which read their column t at the same time, read rows (HALF + 1)·SS words apart: other banks.
+fn colAt(x: u32) -> u32 {
+  let l = select(x, HALF + (x + 1u) % HALF, x >= HALF);
+  return (l % FR) * SS + BT + 4u * (l / FR);
 }
 
 // One output round: my key's row of width 16·n stored in st, my half of it, from head-dim column c0.

@@ -257,6 +257,28 @@ describe('flash-mma training host code', () => {
     assert.match(unrollMma(flashMmaWgsl, consts, true), /lse\[\(b \* P.heads \+ kvh \* group\) \* P.nq \+ slot\] = /);
   });
 
+  // The dK/dV pass keeps its query columns' metadata in st's row padding (flash_mma_bwd_dkv.wgsl colAt), so 2 × 32
+  // tiles at D = 64 take exactly 16 KiB of workgroup memory, as the dQ pass does (past it the H200 runs a pass far slower).
+  test('the dK/dV metadata lives in st\'s row padding: 2 × 32 at D = 64 is 16 KiB, constant offsets where each column has a row', () => {
+    process.env.ATTNPROF_MMA_BWD_TILES = '2,32';
+    try {
+      const plan = planMmaBackward({ headDim: 64 }, ctx);
+      assert.deepEqual([plan?.dkv.workgroupBytes, plan?.dq.workgroupBytes], [16384, 16384]);
+      assert.equal(plan?.dkv.consts.SS, 36);
+    } finally {
+      delete process.env.ATTNPROF_MMA_BWD_TILES;
+    }
+    const rows = unrollMmaBackward(dkvWgsl, 'dkv', { NSG: 2, BT: 32, DP: 64, AS: 72, SS: 36, PS: 40 });
+    assert.match(rows, /let mB = BT \+ h \* \(HALF \+ 1u\) \* SS;/);
+    assert.match(rows, /exp\(st\[sBase \+ cb \+ 14u\] \* P\.scale - st\[mB \+ 14u \* SS \+ 2u\]\)/);
+    assert.match(rows, /exp\(st\[sBase \+ cb \+ 15u\] \* P\.scale - st\[mL \+ 2u\]\)/);
+    assert.doesNotMatch(rows, /colLse|colD\[|colAt\(cb \+ \d+u\)/);
+    // Fewer rows than columns (1 × 32): a vec4 more per row, through colAt.
+    const few = unrollMmaBackward(dkvWgsl, 'dkv', { NSG: 1, BT: 32, DP: 64, AS: 72, SS: 40, PS: 40 });
+    assert.match(few, /st\[colAt\(cb \+ 15u\) \+ 3u\]/);
+    assert.doesNotMatch(few, /mB/);
+  });
+
   test('the backward plan fits the adapter for every head dim the forward takes', () => {
     for (const d of [32, 40, 64, 72, 80, 96, 128, 160, 256]) {
       const plan = planMmaBackward({ headDim: d }, ctx);

@@ -110,28 +110,31 @@ describe('flash-mma matches the float64 reference', () => {
       for (const name of [...Object.keys(env), 'ATTNPROF_MMA_VCOPY']) delete process.env[name];
     }
   });
-  // Q staged through the K tile before the loop (flash_mma.ts MmaSchedule `qViaK`): BK rows a round, so with 32-key tiles
-  // two subgroups load their fragments per round; with a padded head dim the K tile's padding columns must be zero again
-  // after Q passed through them.
-  test('Q staged through the K tile: every feature, D = 64 f16; 32-key tiles; 2 and 1 subgroups; D = 80 bshd neighbourhood', async () => {
-    process.env.ATTNPROF_MMA_Q_VIA_K = '1';
+  // Q staged through the K tile before the loop (flash_mma.ts MmaSchedule `qViaK`) is the default with 16-key tiles (the
+  // tests above); here Q staged through ps instead (forced off), and through K with 32-key tiles (forced on): BK rows a
+  // round, so two subgroups load their fragments per round; with a padded head dim the K tile's padding columns must be
+  // zero again after Q passed through them.
+  test('Q staged through ps (every feature, D = 64 f16; D = 80 bshd neighbourhood) and through K with 32-key tiles (4 and 1 subgroups)', async () => {
     try {
+      assert.equal(planMma(base(64, 'f16'), ctx)?.consts.QVIA_K, 1, 'on by default with 16-key tiles');
+      process.env.ATTNPROF_MMA_Q_VIA_K = '0';
       const plan = planMma(base(64, 'f16'), ctx);
-      assert.equal(plan?.consts.QVIA_K, 1);
-      assert.equal(plan?.consts.PS, plan.keys + 8, 'P only in ps');
-      for (const [name, over] of FEATURES.filter(([, o]) => o.seqLenQ !== 1)) await expectCorrect(base(64, 'f16', over), `${name} (Q via K)`);
+      assert.ok(plan);
+      assert.equal(plan.consts.QVIA_K, undefined);
+      assert.equal(plan.consts.PS, Math.max(plan.keys, plan.paddedDim) + 8, 'Q and P in ps');
+      for (const [name, over] of FEATURES.filter(([, o]) => o.seqLenQ !== 1)) await expectCorrect(base(64, 'f16', over), `${name} (Q via ps)`);
+      await expectCorrect(
+        base(80, 'f16', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true, neighborhood: { radius: 3, rows: 3, cols: 13 } }),
+        'D=80 bshd neighbourhood (Q via ps)',
+      );
+      await expectCorrect(base(64, 'f32', { window: 7 }), 'window 7, f32 (Q via ps)');
+      process.env.ATTNPROF_MMA_Q_VIA_K = '1';
       process.env.ATTNPROF_MMA_TILES = '4,32';
+      assert.equal(planMma(base(64, 'f16'), ctx)?.consts.PS, 32 + 8, 'P only in ps');
       await expectCorrect(base(64, 'f16', { seqLenQ: 70, seqLenK: 70, causal: true, kvLens: Int32Array.from([61, 70]) }), 'N=70 causal, key lengths, 4 × 32 (Q via K)');
-      process.env.ATTNPROF_MMA_TILES = '2,16';
-      await expectCorrect(base(64, 'f32', { window: 7 }), 'window 7, f32, 2 × 16 (Q via K)');
       // One subgroup with 32-key tiles: a round with fewer subgroups than the K tile holds.
       process.env.ATTNPROF_MMA_TILES = '1,32';
       await expectCorrect(base(64, 'f16', { seqLenQ: 45, seqLenK: 45, causal: true }), 'N=45 causal, 1 × 32 (Q via K)');
-      delete process.env.ATTNPROF_MMA_TILES;
-      await expectCorrect(
-        base(80, 'f16', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true, neighborhood: { radius: 3, rows: 3, cols: 13 } }),
-        'D=80 bshd neighbourhood (Q via K)',
-      );
     } finally {
       delete process.env.ATTNPROF_MMA_Q_VIA_K;
       delete process.env.ATTNPROF_MMA_TILES;
