@@ -24,7 +24,7 @@ import mmaBwdEmulatedWgsl from './wgsl/mma_bwd_emulated.wgsl';
 import mmaStandInWgsl from './wgsl/mma_standin.wgsl';
 import type { GpuContext } from './device';
 import { TrainKernel, requireTraining, rowDBuffer, rowdotPass, rowdotPipeline } from './backward_shared';
-import { MmaBuild, f16x4Store, flashMmaEmulatedKernel, flashMmaKernel, mmaForwardPipeline, mmaForwardWorkgroups, paddedTo, planMma, vTransposeStage, vtScratch } from './flash_mma';
+import { MmaBuild, f16x4Store, flashMmaEmulatedKernel, flashMmaKernel, mmaForwardPipeline, mmaForwardWorkgroups, planMma, vTransposeStage, vtScratch } from './flash_mma';
 import { KernelPass, bindGroup, packParams, uniformBuffer } from './kernel';
 import { AttentionProblem, ProblemError } from './problem';
 import { PipelineCache, assembleShader, expandSections } from './shader';
@@ -113,21 +113,14 @@ function envTiles(): [number, number][] | undefined {
   return pairs.length ? pairs : undefined;
 }
 
-/**
- * The dK/dV pass takes 2 × 32 instead of 4 × 64 where 4 × 64 pads the key × query work by more than this factor
- * over 2 × 32: ViT-196 (196 × 196: 256² against 224²) ran the pass in 2.45 ms with 2 × 32 against 3.19 ms on the
- * H200; with no padding 4 × 64 is faster (ViT-3136 13.03 ms against 14.68 ms; BENCHMARKS.md).
- */
-const DKV_SMALL_TILE_PADDING = 1.12;
-
-function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced?: [number, number], dims?: { nq: number; nk: number }): MmaBackwardTiles | undefined {
+function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced?: [number, number]): MmaBackwardTiles | undefined {
   const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
-  // The most subgroups (rows that share each streamed tile) and the longest tiles (fewer barriers per row) that
-  // fit; a subgroup's fragments are staged through the tiles, so 16·NSG ≤ BT. The dQ pass measured fastest with
-  // 2 subgroups and 32-key tiles on the H200 (ViT-3136: 7.43 ms against 9.18 ms with 4 × 64; BENCHMARKS.md), the
-  // dK/dV pass with 4 × 64 (13.03 ms against 14.68 ms) unless that pads the problem much more (see above).
-  const smallFirst = dims !== undefined && paddedTo(dims.nk, 64) * paddedTo(dims.nq, 64) > DKV_SMALL_TILE_PADDING * paddedTo(dims.nk, 32) * paddedTo(dims.nq, 32);
-  const preferred: [number, number][] = pass === 'dq' || smallFirst ? [[2, 32], [4, 64]] : [[4, 64], [2, 32]];
+  // Subgroups (rows that share each streamed tile) and tile lengths (barriers per row) that fit; a subgroup's
+  // fragments are staged through the tiles, so 16·NSG ≤ BT. Both passes take 2 subgroups × 32-row tiles first: at
+  // D = 64 that is exactly 16 KiB of workgroup memory (passBytes), and on the H200 a pass runs far slower past 16 KiB
+  // (dK/dV, ViT-3136: 6.45 ms with 2 × 32 against 7.56 ms with 4 × 64 at 45 KB; dQ 4.99 ms against 9.18 ms;
+  // BENCHMARKS.md, seventeenth and eighth sessions). 4 × 64 before the narrower tiles where 2 × 32 does not fit.
+  const preferred: [number, number][] = [[2, 32], [4, 64]];
   const candidates: [number, number][] = forced ? [forced] : [...preferred, [2, 64], [1, 32], [1, 16]];
   for (const [nsg, bt] of candidates) {
     const { bytes, consts } = passBytes(dp, nsg, bt, pass);
@@ -151,8 +144,7 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced
 export function planMmaBackward(p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<AttentionProblem, 'seqLenQ' | 'seqLenK'>>, ctx: GpuContext): MmaBackwardPlan | undefined {
   const dp = Math.ceil(p.headDim / 16) * 16;
   const forced = envTiles();
-  const dims = p.seqLenQ !== undefined && p.seqLenK !== undefined ? { nq: p.seqLenQ, nk: p.seqLenK } : undefined;
-  const dkv = planPass(dp, ctx, 'dkv', forced?.[0], dims);
+  const dkv = planPass(dp, ctx, 'dkv', forced?.[0]);
   const dq = planPass(dp, ctx, 'dq', forced?.[1] ?? forced?.[0]);
   return dkv && dq ? { dkv, dq } : undefined;
 }
