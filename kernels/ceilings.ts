@@ -21,7 +21,7 @@ export interface Ceilings {
   bandwidthBySize?: { bytes: number; gbps: number }[];
 }
 
-async function timeDispatch(
+export async function timeDispatch(
   ctx: GpuContext,
   pipeline: GPUComputePipeline,
   bindGroup: GPUBindGroup,

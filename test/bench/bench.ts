@@ -12,6 +12,8 @@
  * per --torch-dtype, beside ours: an absolute time is only comparable inside one run on a shared machine. On CUDA
  * with PyTorch ≥ 2.1 each PyTorch row also records one extra call's allocations (its memory timeline: the peak by
  * role is in the row's notes line, the events in --json as `memoryTimeline`).
+ * `--occupancy [--markdown OUT]` instead counts how many workgroups the adapter keeps resident at once per workgroup
+ * size and workgroup-memory footprint (kernels/occupancy.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { openGpu, type GpuContext } from '../../kernels/device';
@@ -24,6 +26,7 @@ import { runProblem, KernelResult } from '../../kernels/runner';
 import type { MemoryEvent } from '../../kernels/allocator';
 import { formatBytes, formatMs } from '../../kernels/units';
 import { measureCeilings } from '../../kernels/ceilings';
+import { occupancyMarkdown, probeOccupancy } from '../../kernels/occupancy';
 
 interface BenchShape {
   id: string;
@@ -94,7 +97,21 @@ interface Row {
   memory?: MemoryEvent[];
 }
 
+async function occupancy(): Promise<void> {
+  const ctx = await openGpu({ adapterName: flag('adapter') });
+  try {
+    console.error(`bench: occupancy probe on ${ctx.adapter.description}`);
+    const lines = occupancyMarkdown(await probeOccupancy(ctx));
+    console.log(lines.join('\n'));
+    const md = flag('markdown');
+    if (md) writeFileSync(md, `Adapter: ${ctx.adapter.description}\n\n${lines.join('\n')}\n`);
+  } finally {
+    ctx.destroy();
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--occupancy')) return occupancy();
   const ids = (flag('shapes') ?? DEFAULT_SHAPES.join(',')).split(',');
   const allKernels = (flag('kernels') ?? 'naive,flash').split(',');
   const kernels = allKernels.filter((k) => !isTorchKernel(k));

@@ -1,0 +1,42 @@
+// The occupancy probe (kernels/occupancy.ts): the resident-workgroup count comes from the workgroups themselves, so on
+// any adapter it is at least one and at most the dispatch; the table's per-multiprocessor column appears only where
+// every count shares a divisor.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GpuContext, openGpu } from '../../kernels/device';
+import { commonDivisor, occupancyMarkdown, occupancyShader, probeOccupancy, probeResident } from '../../kernels/occupancy';
+
+let ctx: GpuContext;
+before(async () => {
+  ctx = await openGpu();
+});
+after(() => ctx?.destroy());
+
+describe('occupancy probe', () => {
+  test('counts resident workgroups on this adapter, for every footprint and size asked', async () => {
+    const one = await probeResident(ctx, 4096, 64);
+    assert.ok(one >= 1 && one <= 32, `resident ${one}`);
+    const table = await probeOccupancy(ctx, [1024, 16384], [64, 128]);
+    assert.equal(table.points.length, 4);
+    for (const p of table.points) assert.ok(Number.isInteger(p.resident) && p.resident >= 1, JSON.stringify(p));
+    // Past the adapter's limits a configuration is left out, not failed.
+    const limited = await probeOccupancy(ctx, [1024, ctx.adapter.limits.maxComputeWorkgroupStorageSize + 4], [64]);
+    assert.deepEqual(limited.points.map((p) => p.workgroupBytes), [1024]);
+  });
+
+  test('the shader declares the footprint asked, in whole words', () => {
+    assert.match(occupancyShader(16388, 64, 10), /const WORDS: u32 = 4097u;/);
+    assert.match(occupancyShader(16388, 64, 10), /var<workgroup> mem: array<u32, WORDS>;/);
+  });
+
+  test('multiprocessors: the counts\' common divisor only where it says something', () => {
+    const pts = (...n: number[]) => n.map((resident, i) => ({ workgroupBytes: 1024 * (i + 1), threads: 64, resident }));
+    assert.equal(commonDivisor(pts(528, 396, 264, 4224)), 132);
+    assert.equal(commonDivisor(pts(528, 397)), undefined, 'one count off: no guess');
+    assert.equal(commonDivisor([]), undefined);
+    const md = occupancyMarkdown({ points: pts(528, 396), multiprocessors: 132 });
+    assert.match(md.join('\n'), /\| 1024 B \| 528 \(4\/SM\) \|/);
+    assert.match(md.join('\n'), /\| 2048 B \| 396 \(3\/SM\) \|/);
+    assert.doesNotMatch(occupancyMarkdown({ points: pts(5, 7) }).join('\n'), /SM/);
+  });
+});
