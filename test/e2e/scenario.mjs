@@ -153,11 +153,20 @@ async function rowLabels(page) {
 }
 const quickInputBox = (page) => page.locator('.quick-input-widget input.input');
 
+/**
+ * Closes the quick input, if one is open, with Escape; true once it is hidden. The key goes where the focus is: after a
+ * click in a webview (the side panel's Export…) the webview may still hold it on a slow machine and swallow Escape,
+ * leaving the quick pick open for later steps to find in their way; so the quick input's box is focused first, and
+ * Escape is pressed again until it closes.
+ */
 async function closeQuickInput(page) {
-  if (await quickInput(page).isVisible().catch(() => false)) {
+  const open = () => quickInput(page).isVisible().catch(() => false);
+  for (let i = 0; i < 4 && (await open()); i++) {
+    await quickInputBox(page).focus({ timeout: T.ui / 4 }).catch(() => {});
     await page.keyboard.press('Escape');
-    await quickInput(page).waitFor({ state: 'hidden', timeout: T.ui }).catch(() => {});
+    await quickInput(page).waitFor({ state: 'hidden', timeout: T.ui / 4 }).catch(() => {});
   }
+  return !(await open());
 }
 
 /** Replaces the quick input's text with `text` and waits until the box holds it. */
@@ -602,21 +611,36 @@ function paddingProbe() {
 }
 
 /** Waits for the quick input titled like `titleRe` (an input box or a quick pick of a multi-step command). */
-async function quickInputTitled(page, titleRe) {
+async function quickInputTitled(page, titleRe, timeout = T.ui) {
   const title = page.locator('.quick-input-widget .quick-input-title');
+  let shown = '(none open)';
   return until(
     `a quick input titled ${titleRe}`,
     async () => {
-      if (!(await page.locator('.quick-input-widget').isVisible().catch(() => false))) return undefined;
-      const t = (await title.innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
-      state.lastQuickTitle = t;
-      return titleRe.test(t) ? t : undefined;
+      if (!(await page.locator('.quick-input-widget').isVisible().catch(() => false))) {
+        shown = '(none open)';
+        return undefined;
+      }
+      shown = (await title.innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
+      return titleRe.test(shown) ? shown : undefined;
     },
-    T.ui,
+    timeout,
     250,
   ).catch((e) => {
-    throw new Error(`${e.message}; the quick input shows "${state.lastQuickTitle ?? ''}"`);
+    throw new Error(`${e.message}; the quick input shows ${shown === '(none open)' ? shown : `"${shown}"`}`);
   });
+}
+
+/**
+ * Runs a palette command that opens a quick input and waits for it. A palette closed by something else taking the focus
+ * (a report tab that has just opened, on a slow machine) looks to runCommand like the command ran; when its quick input
+ * does not come, the command is run again.
+ */
+async function commandToQuickInput(page, title, typed, titleRe) {
+  return retry(`"${title}" to open its quick input`, 3, async () => {
+    await runCommand(page, title, typed);
+    return quickInputTitled(page, titleRe, T.ui / 2);
+  }, () => closeQuickInput(page));
 }
 
 /** The first quick pick row's label (what Enter picks). */
@@ -964,7 +988,7 @@ async function main() {
       log(`side-panel export formats: ${formats.join(' | ')}`);
       assert.deepEqual(formats, ['Chrome trace (.json, Perfetto)', 'Report (.json)', 'Summary (.csv)', 'Summary (.md)']);
       await shot(page, 'side-panel-export-formats');
-      await closeQuickInput(page);
+      assert.ok(await closeQuickInput(page), 'the export quick pick closes on Escape');
     });
 
     await step('8', 'export a Chrome trace (save dialog) and validate the file', ['2'], async () => {
@@ -1031,7 +1055,7 @@ async function main() {
     });
 
     await step('8b', 'profile again, Compare Reports…: the baseline is the one picked first; differences within noise say so', ['2'], async () => {
-      await closeQuickInput(page);
+      assert.ok(await closeQuickInput(page), 'no quick input left open');
       await runCommand(page, 'Notifications: Clear All Notifications').catch((e) => log(`could not clear notifications: ${e.message}`));
       const tabs = page.locator('.tabs-container .tab[aria-label^="Attention report"]');
       const before = new Set(await tabs.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label'))));
@@ -1043,8 +1067,7 @@ async function main() {
         return now.find((l) => l && !before.has(l) && /Qwen2/.test(l));
       }, T.profile, 1000);
       log(`second report: ${second}`);
-      await runCommand(page, 'Attention Profiler: Compare Reports…', 'Attention Profiler: Compare Reports');
-      await quickInputTitled(page, /^Compare Reports \(1\/2\): the baseline A/);
+      await commandToQuickInput(page, 'Attention Profiler: Compare Reports…', 'Attention Profiler: Compare Reports', /^Compare Reports \(1\/2\): the baseline A/);
       // The list is newest first: pick the older run as the baseline, then the newer as B.
       const rows = page.locator('.quick-input-list .monaco-list-row');
       await settled('the reports listed', async () => rows.count(), T.ui);
@@ -1208,8 +1231,7 @@ async function main() {
 
     await step('12b', 'Compare Reports… with a padding analysis and a profile is refused with a sentence', ['10', '8b'], async () => {
       await runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
-      await runCommand(page, 'Attention Profiler: Compare Reports…', 'Attention Profiler: Compare Reports');
-      await quickInputTitled(page, /^Compare Reports \(1\/2\)/);
+      await commandToQuickInput(page, 'Attention Profiler: Compare Reports…', 'Attention Profiler: Compare Reports', /^Compare Reports \(1\/2\)/);
       const padRow = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: /padding →/ }).first();
       await padRow.click({ timeout: T.ui });
       await quickInputTitled(page, /^Compare Reports \(2\/2\)/);
@@ -1268,8 +1290,7 @@ async function main() {
     });
 
     await step('16', 'Profile Shape… starts from attnprof.seqLen and takes q=1 (Nq ≠ Nk)', ['0'], async () => {
-      await runCommand(page, 'Attention Profiler: Profile Shape…', 'Attention Profiler: Profile Shape');
-      await quickInputTitled(page, /Profile Shape/);
+      await commandToQuickInput(page, 'Attention Profiler: Profile Shape…', 'Attention Profiler: Profile Shape', /Profile Shape/);
       const input = quickInputBox(page);
       const prefill = await settled('the shape input', async () => input.inputValue(), T.ui);
       log(`Profile Shape… proposes "${prefill}"`);
@@ -1320,8 +1341,7 @@ async function main() {
 
     await step('18', 'both engines: Select Kernels… adds torch:eager (PyTorch on the CPU); one report lists WebGPU and PyTorch rows, with a lane each', ['0'], async () => {
       await runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
-      await runCommand(page, 'Attention Profiler: Select Kernels…', 'Attention Profiler: Select Kernels');
-      await quickInputTitled(page, /kernels to profile/);
+      await commandToQuickInput(page, 'Attention Profiler: Select Kernels…', 'Attention Profiler: Select Kernels', /kernels to profile/);
       await setQuickInput(page, 'torch:eager');
       const row = page.locator('.quick-input-list .monaco-list-row').filter({ visible: true }).filter({ has: page.locator('.label-name', { hasText: /^torch:eager$/ }) }).first();
       await row.waitFor({ timeout: T.ui });
@@ -1336,8 +1356,7 @@ async function main() {
       await page.keyboard.press('Enter');
       const file = join(USER_DATA, 'User', 'settings.json');
       await until('attnprof.kernels to hold torch:eager', async () => (JSON.parse(readFileSync(file, 'utf8'))['attnprof.kernels'] ?? []).includes('torch:eager'), T.ui);
-      await runCommand(page, 'Attention Profiler: Profile Shape…', 'Attention Profiler: Profile Shape');
-      await quickInputTitled(page, /Profile Shape/);
+      await commandToQuickInput(page, 'Attention Profiler: Profile Shape…', 'Attention Profiler: Profile Shape', /Profile Shape/);
       await setQuickInput(page, '1,4,2,64,64 causal');
       await page.keyboard.press('Enter');
       const f = await findFrame(page, 'the two-engine report', () => /^Attention report · shape B=1 N=64/.test(document.title) && [...document.querySelectorAll('tr')].some((r) => /torch:eager/.test(r.textContent ?? '')), undefined, T.profile, 'editor');
