@@ -21,7 +21,7 @@ export interface Ceilings {
   bandwidthBySize?: { bytes: number; gbps: number }[];
 }
 
-export async function timeDispatch(
+async function timeDispatch(
   ctx: GpuContext,
   pipeline: GPUComputePipeline,
   bindGroup: GPUBindGroup,

@@ -36,7 +36,7 @@ export function occupancyShader(workgroupBytes: number, threads: number, steps: 
   return `const WORDS: u32 = ${words}u;\nconst THREADS: u32 = ${threads}u;\nconst STEPS: u32 = ${steps}u;\n${occupancyWgsl}`;
 }
 
-export const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /** The table's multiprocessor estimate (see OccupancyTable.multiprocessors). */
 export function commonDivisor(points: OccupancyPoint[]): number | undefined {
