@@ -135,6 +135,11 @@ describe('flash-mma matches the float64 reference', () => {
       // One subgroup with 32-key tiles: a round with fewer subgroups than the K tile holds.
       process.env.ATTNPROF_MMA_TILES = '1,32';
       await expectCorrect(base(64, 'f16', { seqLenQ: 45, seqLenK: 45, causal: true }), 'N=45 causal, 1 × 32 (Q via K)');
+      // Two subgroups with 16-key tiles (the default's schedule): two rounds of one subgroup each.
+      delete process.env.ATTNPROF_MMA_Q_VIA_K;
+      process.env.ATTNPROF_MMA_TILES = '2,16';
+      assert.equal(planMma(base(64, 'f32'), ctx)?.consts.QVIA_K, 1);
+      await expectCorrect(base(64, 'f32', { window: 7 }), 'window 7, f32, 2 × 16 (Q via K)');
     } finally {
       delete process.env.ATTNPROF_MMA_Q_VIA_K;
       delete process.env.ATTNPROF_MMA_TILES;
