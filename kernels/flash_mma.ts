@@ -10,6 +10,7 @@ import { AttentionProblem, ProblemError } from './problem';
 import type { GpuContext } from './device';
 import { PipelineCache, assembleShader, expandSections } from './shader';
 import { decodePath } from './decode';
+import { residentWorkgroups } from './residency';
 
 /**
  * flash-mma: FlashAttention-2 whose two matrix products run on the matrix units (tensor cores) through WGSL
@@ -98,16 +99,17 @@ const envCopyV = (): boolean | undefined => envFlag('ATTNPROF_MMA_VCOPY');
  *   32-key tiles at D = 128 the barrier at the top pays (Qwen2-7B prefill 2.18 against 2.30 ms).
  * - `hullOnce` (`ATTNPROF_MMA_HULL_ONCE`): the loop's tile-visibility test takes the block's key hull computed once
  *   before the loop instead of recomputing it (two visibleRange calls) for every tile. With 16-key tiles ViT-3136
- *   4.50 → 4.15 ms; at D = 128 (32-key tiles, 223 registers) it cost the Qwen2-7B prefill 1.95 → 2.18 ms.
- *   (BENCHMARKS.md, thirteenth session.)
+ *   4.50 → 4.15 ms; at D = 128 (32-key tiles, 223 registers) it cost the Qwen2-7B prefill 1.95 → 2.18 ms
+ *   (BENCHMARKS.md, thirteenth session), and with 16-key tiles at D = 128 (170 registers) 1.545 against 1.596 ms
+ *   (eighteenth session): on for head dims under 128.
  * - `qViaK` (`ATTNPROF_MMA_Q_VIA_K`): Q is staged before the loop through the K tile, BK rows (BK/16 subgroups) at a
  *   time, instead of through a P buffer widened to the head dim, so the workgroup needs less memory (ViT-3136: 13.3
  *   instead of 19.5 KB; Qwen2-7B prefill 32.3 instead of 44.5 KB) for NSG/(BK/16) rounds of two barriers before the
- *   loop. On the H200 a pass's speed falls off a cliff just past 16 KiB of workgroup memory (the forward padded to
- *   16 316 B ran ViT-3136 in 3.13 ms, to 16 416 B in 4.16 ms; BENCHMARKS.md, seventeenth session): with Q via K the
- *   16-key plans (head dims under 128) fit under it — ViT-3136 4.18 → 3.16 ms, ViT-196 608 → 501 µs — while the
- *   32-key plan at D = 128 (register-bound, 223 registers) only pays for the rounds (Qwen2-7B prefill 1.94 → 2.04 ms).
- *   On with 16-key tiles.
+ *   loop. A multiprocessor of the H200 holds 48 KiB of workgroup memory for its resident workgroups (kernels/residency.ts):
+ *   with Q via K, ViT-3136's 4 × 16 forward (13.3 KB) runs 3 workgroups per SM instead of 2 — 4.18 → 3.16 ms,
+ *   ViT-196 608 → 501 µs (seventeenth session) — while the 32-key plan at D = 128 (one workgroup per SM either way,
+ *   223 registers) only paid for the rounds (Qwen2-7B prefill 1.94 → 2.04 ms). On with 16-key tiles, which every
+ *   default plan takes since the eighteenth session.
  */
 export interface MmaSchedule {
   kvAhead: boolean;
@@ -117,12 +119,12 @@ export interface MmaSchedule {
   qViaK: boolean;
 }
 
-export function mmaSchedule(causal: boolean, keys: number): MmaSchedule {
+export function mmaSchedule(causal: boolean, keys: number, paddedDim: number): MmaSchedule {
   return {
     kvAhead: envFlag('ATTNPROF_MMA_KV_AHEAD') ?? false,
     heaviestFirst: envFlag('ATTNPROF_MMA_HEAVIEST_FIRST') ?? causal,
     splitKv: envFlag('ATTNPROF_MMA_SPLIT_KV') ?? keys === 16,
-    hullOnce: envFlag('ATTNPROF_MMA_HULL_ONCE') ?? keys === 16,
+    hullOnce: envFlag('ATTNPROF_MMA_HULL_ONCE') ?? (keys === 16 && paddedDim < 128),
     qViaK: envFlag('ATTNPROF_MMA_Q_VIA_K') ?? keys === 16,
   };
 }
@@ -130,19 +132,28 @@ export function mmaSchedule(causal: boolean, keys: number): MmaSchedule {
 /** Rows a dimension of `n` takes in blocks of `block`. */
 export const paddedTo = (n: number, block: number): number => Math.ceil(n / block) * block;
 
+/** Subgroups per workgroup the forward plans from (16-key tiles), scored by `tileScore`. */
+export const FORWARD_SUBGROUPS = [1, 2, 4, 8];
+
 /**
- * Two subgroups instead of four when four would pad the query slots of a KV head by more than this factor over
- * two: ViT-196 (196 slots: 256 against 224 rows) ran 720.5 µs with 2 × 16 rows against 778.3 µs with 4 × 16 on
- * the H200, while with no padding four subgroups are faster (ViT-3136 5.57 ms against 6.23 ms; BENCHMARKS.md).
+ * A forward plan's score: the subgroups a multiprocessor keeps resident with its workgroup memory (kernels/residency.ts,
+ * 48 KiB per SM on the H200) times the share of its query rows that are not padding (the problem's query slots per KV
+ * head against the slots rounded up to the workgroup's 16·NSG). On the H200, same call (BENCHMARKS.md, eighteenth
+ * session): ViT-3136 8 × 16 (22.0 KB, 2 × 8 subgroups per SM) 3.067 against 4 × 16 (13.3 KB, 3 × 4) 3.193 ms;
+ * ViT-196 8 × 16 (196 slots in 256 rows) 478.8 against 2 × 16 (5 × 2, 224 rows) 500.5 µs; the Qwen2-7B prefill
+ * (D = 128) 4 × 16 (17.7 KB, 2 × 4) 1.609 against 4 × 32 (44.5 KB, 1 × 4) 1.953 ms.
  */
-const TWO_SUBGROUP_PADDING = 1.08;
-
-/** Head dims (padded) from which the forward takes 32-key tiles (4 subgroups) where they fit. */
-export const WIDE_TILE_DIM = 128;
+export function tileScore(workgroupBytes: number, nsg: number, slots?: number): number {
+  const rows = 16 * nsg;
+  return residentWorkgroups(workgroupBytes, 32 * nsg) * nsg * (slots ? slots / paddedTo(slots, rows) : 1);
+}
 
 /**
- * Tiles within the adapter's workgroup storage: 4 subgroups (64 query rows) and 16-key tiles where they fit, 2
- * subgroups where 4 would pad the problem's query slots much more (see TWO_SUBGROUP_PADDING).
+ * Tiles within the adapter's workgroup storage: 16-key tiles and the subgroups per workgroup (FORWARD_SUBGROUPS) of
+ * the highest `tileScore`, the fewer subgroups on a tie (more workgroups to spread). 16-key tiles at every head dim:
+ * with Q staged through the K tile they take half the workgroup memory of 32-key ones (whose products per barrier
+ * won at D = 128 only while both ran one workgroup per SM; BENCHMARKS.md, seventh session). `ATTNPROF_MMA_TILES=NSG,BK`
+ * forces a plan, for sweeps on a GPU.
  */
 export function planMma(
   p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<AttentionProblem, 'batch' | 'heads' | 'kvHeads' | 'seqLenQ' | 'seqLenK' | 'causal'>>,
@@ -152,14 +163,10 @@ export function planMma(
   const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
   const forced = envTiles();
   const slots = p.seqLenQ !== undefined && p.heads && p.kvHeads ? (p.heads / p.kvHeads) * p.seqLenQ : undefined;
-  const twoFirst = slots !== undefined && paddedTo(slots, 64) > TWO_SUBGROUP_PADDING * paddedTo(slots, 32);
-  // 16-key tiles measured fastest on the H200 at D = 64 (ViT-3136: 4.77 ms against 6.21 ms with 32-key tiles); at
-  // D = 128, since the staging stores carry no bounds clamps, 32-key tiles halve the barriers per key for twice the
-  // products per tile and won (Qwen2-7B prefill: 2.71 ms against 3.40 ms; BENCHMARKS.md, seventh session).
-  const wide = dp >= WIDE_TILE_DIM ? [[4, 32] as [number, number]] : [];
-  const candidates: [number, number][] = forced ? [forced] : twoFirst ? [[2, 16], [1, 16]] : [...wide, [4, 16], [2, 16], [1, 16]];
+  const candidates: [number, number][] = forced ? [forced] : FORWARD_SUBGROUPS.map((nsg) => [nsg, 16]);
+  let best: { plan: MmaPlan; score: number } | undefined;
   for (const [nsg, bk] of candidates) {
-    const schedule = mmaSchedule(p.causal === true, bk);
+    const schedule = mmaSchedule(p.causal === true, bk, dp);
     // The copy is one buffer: never planned past what one binding holds (V itself may be f32 and twice its size), nor
     // past the workgroups its pass can dispatch.
     const copyKeys = paddedTo(p.seqLenK ?? 0, bk);
@@ -169,11 +176,13 @@ export function planMma(
       Math.ceil(copyKeys / V_TRANSPOSE_KEYS) <= ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
     const copiesV = (envCopyV() ?? (slots !== undefined && Math.ceil(slots / (16 * nsg)) >= COPY_V_MIN_BLOCKS)) && copyFits;
     const { bytes, consts } = mmaBytes(dp, nsg, bk, copiesV, schedule.qViaK);
-    if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
-      return { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, copiesV, consts: { ...consts, KV_AHEAD: schedule.kvAhead ? 1 : 0, HEAVIEST_FIRST: schedule.heaviestFirst ? 1 : 0, SPLIT_KV: schedule.splitKv ? 1 : 0, HULL_ONCE: schedule.hullOnce ? 1 : 0 } };
-    }
+    if (bytes > limit || 32 * nsg > ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) continue;
+    const score = tileScore(bytes, nsg, slots);
+    if (best && score <= best.score) continue;
+    const flags = { KV_AHEAD: schedule.kvAhead ? 1 : 0, HEAVIEST_FIRST: schedule.heaviestFirst ? 1 : 0, SPLIT_KV: schedule.splitKv ? 1 : 0, HULL_ONCE: schedule.hullOnce ? 1 : 0 };
+    best = { plan: { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, copiesV, consts: { ...consts, ...flags } }, score };
   }
-  return undefined;
+  return best?.plan;
 }
 
 /** Why this adapter cannot run the native build, or undefined when it can. */

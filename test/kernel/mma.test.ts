@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType, docBoundsFor } from '../../kernels/problem';
 import { runProblem } from '../../kernels/runner';
-import { COPY_V_MIN_BLOCKS, WIDE_TILE_DIM, mmaBytes, mmaUnavailableReason, planMma, unrollMma, vtScratch } from '../../kernels/flash_mma';
+import { COPY_V_MIN_BLOCKS, FORWARD_SUBGROUPS, mmaBytes, mmaUnavailableReason, planMma, tileScore, unrollMma, vtScratch } from '../../kernels/flash_mma';
+import { residentWorkgroups } from '../../kernels/residency';
 import flashMmaWgsl from '../../kernels/wgsl/flash_mma.wgsl';
 import mmaNativeWgsl from '../../kernels/wgsl/mma_native.wgsl';
 import mmaBwdNativeWgsl from '../../kernels/wgsl/mma_bwd_native.wgsl';
@@ -266,21 +267,47 @@ describe('flash-mma host code', () => {
       assert.equal(plan.paddedDim % 16, 0);
       assert.ok(plan.paddedDim >= d && plan.paddedDim - d < 16);
       assert.ok(plan.workgroupBytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
-      // 32-key tiles from D = 128 where they fit in the workgroup storage, 16-key tiles below.
-      if (plan.paddedDim < WIDE_TILE_DIM) assert.equal(plan.keys, 16, `D=${d}`);
-      else assert.equal(plan.keys, mmaBytes(plan.paddedDim, 4, 32).bytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize ? 32 : 16, `D=${d}`);
+      // 16-key tiles at every head dim, the subgroups of the highest score among those that fit.
+      assert.equal(plan.keys, 16, `D=${d}`);
+      const fits = FORWARD_SUBGROUPS.filter((n) => mmaBytes(plan.paddedDim, n, 16, false, true).bytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
+      const best = Math.max(...fits.map((n) => tileScore(mmaBytes(plan.paddedDim, n, 16, false, true).bytes, n)));
+      assert.equal(tileScore(plan.workgroupBytes, plan.subgroups), best, `D=${d}`);
+      assert.equal(plan.subgroups, fits.find((n) => tileScore(mmaBytes(plan.paddedDim, n, 16, false, true).bytes, n) === best), `D=${d}: the fewest subgroups on a tie`);
     }
+  });
+
+  test('the score: subgroups resident at 48 KiB of workgroup memory per multiprocessor, times the rows that are not padding', () => {
+    // The occupancy probe's counts on the H200 (BENCHMARKS.md, eighteenth session).
+    assert.deepEqual([16384, 16400, 24576, 24592, 4096].map((b) => residentWorkgroups(b, 64)), [3, 2, 2, 1, 12]);
+    assert.equal(residentWorkgroups(1024, 64), 32, 'at most 32 workgroups');
+    assert.equal(residentWorkgroups(1024, 256), 8, 'at most 2048 invocations');
+    assert.equal(residentWorkgroups(60000, 32), 1, 'one, even past 48 KiB');
+    const vit = (seqLenQ: number, heads: number) => ({ headDim: 64, heads, kvHeads: heads, seqLenQ, seqLenK: seqLenQ, batch: 8 });
+    // ViT-3136: 8 × 16 (22 KB with the V copy: 2 per SM, 16 subgroups) over 4 × 16 (13.3 KB: 3 per SM, 12).
+    const vit3136 = planMma(vit(3136, 12), ctx);
+    assert.deepEqual([vit3136?.subgroups, vit3136?.workgroupBytes], [8, mmaBytes(64, 8, 16, true, true).bytes]);
+    assert.equal(residentWorkgroups(mmaBytes(64, 8, 16, true, true).bytes, 256), 2);
+    assert.equal(residentWorkgroups(mmaBytes(64, 4, 16, true, true).bytes, 128), 3);
+    // ViT-196: 196 slots in 256 rows with 8 subgroups, 224 with 2: 16 · 196/256 = 12.25 against 10 · 196/224 = 8.75.
+    assert.equal(planMma(vit(196, 16), ctx)?.subgroups, 8);
+    assert.ok(Math.abs(tileScore(mmaBytes(64, 8, 16, false, true).bytes, 8, 196) - 12.25) < 1e-9);
+    // Qwen2-7B prefill (D = 128, 7 query heads per KV head): 4 × 16 (17.7 KB: 2 per SM) ties 8 × 16 (26 KB: 1) at 8
+    // subgroups and wins as the fewer; the 32-key tiles of earlier sessions (44.5 KB: 1 per SM, 4) are not planned.
+    const qwen2 = planMma({ headDim: 128, heads: 28, kvHeads: 4, seqLenQ: 4096, seqLenK: 4096, batch: 1, causal: true }, ctx);
+    assert.deepEqual([qwen2?.subgroups, qwen2?.keys, qwen2?.copiesV], [4, 16, true]);
+    assert.equal(tileScore(mmaBytes(128, 8, 16, true, true).bytes, 8), tileScore(mmaBytes(128, 4, 16, true, true).bytes, 4));
+    assert.ok(tileScore(mmaBytes(128, 4, 32, true).bytes, 4) < tileScore(mmaBytes(128, 4, 16, true, true).bytes, 4));
   });
 
   test('V is copied transposed first only where a KV head has many query blocks to stage it for', () => {
     const shape = (heads: number, kvHeads: number, seqLenQ: number) => ({ headDim: 64, heads, kvHeads, seqLenQ });
-    // ViT-196: 7 blocks of 32 slots per head; ViT-3136: 49 of 64; Qwen2-7B prefill: 448 (7 query heads per KV head).
+    // ViT-196: 2 blocks of 128 slots per head; ViT-3136: 25 of 128; Qwen2-7B prefill: 448 of 64 (7 query heads per KV head).
     assert.equal(planMma(shape(16, 16, 196), ctx)?.copiesV, false);
     assert.equal(planMma(shape(12, 12, 3136), ctx)?.copiesV, true);
     assert.equal(planMma({ ...shape(28, 4, 4096), headDim: 128 }, ctx)?.copiesV, true);
-    // The threshold, in blocks of 4 × 16 slots.
-    assert.equal(planMma(shape(1, 1, 64 * COPY_V_MIN_BLOCKS), ctx)?.copiesV, true);
-    assert.equal(planMma(shape(1, 1, 64 * (COPY_V_MIN_BLOCKS - 1)), ctx)?.copiesV, false);
+    // The threshold, in blocks of 8 × 16 slots.
+    assert.equal(planMma(shape(1, 1, 128 * COPY_V_MIN_BLOCKS), ctx)?.copiesV, true);
+    assert.equal(planMma(shape(1, 1, 128 * (COPY_V_MIN_BLOCKS - 1)), ctx)?.copiesV, false);
     assert.equal(planMma({ headDim: 64 }, ctx)?.copiesV, false, 'no query length, no copy');
     // With the problem's size known: ViT-3136's copy (37 MiB) is planned; one past what a binding holds is not.
     const vit = { ...shape(12, 12, 3136), batch: 8, seqLenK: 3136 };
@@ -306,22 +333,22 @@ describe('flash-mma host code', () => {
     const qwen2 = { headDim: 128, heads: 28, kvHeads: 4, seqLenQ: 4096, causal: true };
     const sched = (p: Parameters<typeof planMma>[0]) => {
       const plan = planMma(p, ctx);
-      // K before the first barrier and V after it with 16-key tiles; a barrier at the top with D = 128's 32-key tiles
-      // (where the adapter's workgroup memory holds them).
+      // K before the first barrier and V after it with 16-key tiles (every default plan); the block's key hull taken
+      // once before the loop for head dims under 128.
       assert.equal(plan?.consts.SPLIT_KV, plan?.keys === 16 ? 1 : 0);
-      assert.equal(plan?.consts.HULL_ONCE, plan?.keys === 16 ? 1 : 0);
+      assert.equal(plan?.consts.HULL_ONCE, plan?.keys === 16 && plan.paddedDim < 128 ? 1 : 0);
       return [plan?.subgroups, plan?.consts.KV_AHEAD, plan?.consts.HEAVIEST_FIRST, plan?.consts.SPLIT_KV];
     };
-    assert.deepEqual(sched(vit196), [2, 0, 0, 1]);
-    assert.deepEqual(sched(vit3136), [4, 0, 0, 1]);
-    assert.deepEqual(sched({ ...vit3136, causal: true }), [4, 0, 1, 1]);
-    assert.deepEqual(sched(qwen2).slice(0, 3), [4, 0, 1]);
+    assert.deepEqual(sched(vit196), [8, 0, 0, 1]);
+    assert.deepEqual(sched(vit3136), [8, 0, 0, 1]);
+    assert.deepEqual(sched({ ...vit3136, causal: true }), [8, 0, 1, 1]);
+    assert.deepEqual(sched(qwen2), [4, 0, 1, 1]);
     process.env.ATTNPROF_MMA_KV_AHEAD = '1';
     process.env.ATTNPROF_MMA_HEAVIEST_FIRST = '0';
     process.env.ATTNPROF_MMA_SPLIT_KV = '0';
     try {
       const forced = planMma({ ...vit196, causal: true }, ctx);
-      assert.deepEqual([forced?.subgroups, forced?.consts.KV_AHEAD, forced?.consts.HEAVIEST_FIRST, forced?.consts.SPLIT_KV], [2, 1, 0, 0], 'forced');
+      assert.deepEqual([forced?.subgroups, forced?.consts.KV_AHEAD, forced?.consts.HEAVIEST_FIRST, forced?.consts.SPLIT_KV], [8, 1, 0, 0], 'forced');
       // The WGSL follows: a tile ahead, the first tile's loads are declared before the loop.
       const ahead = unrollMma(flashMmaWgsl, planMma(vit3136, ctx)?.consts ?? {});
       assert.match(ahead.slice(0, ahead.indexOf('while (t0 < kEnd)')), /var kr0 = kTileLoad/);
