@@ -115,8 +115,8 @@ function envTiles(): [number, number][] | undefined {
 
 function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced?: [number, number]): MmaBackwardTiles | undefined {
   const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
-  // Subgroups (rows that share each streamed tile) and tile lengths (barriers per row) that fit; a subgroup's
-  // fragments are staged through the tiles, so 16·NSG ≤ BT. Both passes take 2 subgroups × 32-row tiles first: at
+  // Subgroups (rows that share each streamed tile) and tile lengths (barriers per row) that fit; the subgroups'
+  // fragments are staged through the tiles (in rounds of BT rows where 16·NSG > BT: unrollMmaBackward). Both passes take 2 subgroups × 32-row tiles first: at
   // D = 64 that is exactly 16 KiB of workgroup memory (passBytes), and on the H200 a pass runs far slower past 16 KiB
   // (dK/dV, ViT-3136: 6.45 ms with 2 × 32 against 7.56 ms with 4 × 64 at 45 KB; dQ 4.99 ms against 9.18 ms;
   // BENCHMARKS.md, seventeenth and eighth sessions). 4 × 64 before the narrower tiles where 2 × 32 does not fit.
@@ -124,7 +124,7 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced
   const candidates: [number, number][] = forced ? [forced] : [...preferred, [2, 64], [1, 32], [1, 16]];
   for (const [nsg, bt] of candidates) {
     const { bytes, consts } = passBytes(dp, nsg, bt, pass);
-    if (16 * nsg <= bt && bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
+    if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
       return {
         subgroups: nsg,
         tileRows: bt,
@@ -210,9 +210,14 @@ export function elementwiseSteps(pass: MmaBackwardPassName, half: number, mode: 
  * WGSL storing one vec4 of a streamed tile's rows of A and B (`item` = row·D4 + column/4) into xa and xb, inline in
  * the entry point so that the index, an expression of `lid`, is provably in range (flash_mma.ts `f16x4Store`).
  */
-function rowStore(item: string, a: string, b: string, limit: string): string {
-  const at = '(item / D4) * AS + (item % D4) * 4u';
-  return `{ let item = ${item}; if (item < ${limit} * D4) { ${f16x4Store('xa', at, '1u', a)} ${f16x4Store('xb', at, '1u', b)} } }`;
+function rowStore(item: string, a: string, b: string, limit: string, round?: number): string {
+  if (round === undefined) {
+    const at = '(item / D4) * AS + (item % D4) * 4u';
+    return `{ let item = ${item}; if (item < ${limit} * D4) { ${f16x4Store('xa', at, '1u', a)} ${f16x4Store('xb', at, '1u', b)} } }`;
+  }
+  // Round `round` of a staging in rounds: only the rows round·BT … round·BT + BT − 1, into the tile's rows 0 … BT − 1.
+  const at = `(item / D4 - ${round}u * BT) * AS + (item % D4) * 4u`;
+  return `{ let item = ${item}; if (item < ${limit} * D4 && item / D4 / BT == ${round}u) { ${f16x4Store('xa', at, '1u', a)} ${f16x4Store('xb', at, '1u', b)} } }`;
 }
 
 /**
@@ -249,20 +254,47 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
   // X's and Y's rows of the workgroup (K and V in the dK/dV pass, Q and dO in the dQ pass), staged once before the loop.
   const [wx, wy] = dkv ? [1, 2] : [0, 3];
   const fragLoads = Math.ceil((16 * NSG * (DP / 4)) / threads);
+  const stageLoads = range(fragLoads).flatMap((u) => [
+    `  let xr${u} = rowLoad(${wx}u, stageFirst, stageValid, ${item(u)}, FR);`,
+    `  let yr${u} = rowLoad(${wy}u, stageFirst, stageValid, ${item(u)}, FR);`,
+  ]);
+  const accumulators = [...range(dc).map((c) => `  var accX${c} = zeroAcc();`), ...(dkv ? range(dc).map((c) => `  var accY${c} = zeroAcc();`) : [])];
+  // With more rows in the workgroup (16·NSG) than a tile holds (BT), the rows are staged in rounds of BT, each round's
+  // subgroups loading their fragments from the tile between two barriers (the WGSL's barrier ends the last round's
+  // stores); the tiles are free until the loop's first store.
+  const stageRounds = Math.ceil((16 * NSG) / BT);
+  const roundFrags = (round: number) =>
+    range(NSG)
+      .filter((g) => Math.floor((16 * g) / BT) === round)
+      .flatMap((g) => [
+        `  if (sg == ${g}u) {`,
+        ...range(dc).map((c) => `    xf${c} = leftA(${(16 * g - round * BT) * AS + c * 16}u, AS);`),
+        ...range(dc).map((c) => `    yf${c} = leftB(${(16 * g - round * BT) * AS + c * 16}u, AS);`),
+        '  }',
+      ]);
+  const staging =
+    stageRounds === 1
+      ? {
+          STAGE: [...stageLoads, ...range(fragLoads).map((u) => `  ${rowStore(item(u), `xr${u}`, `yr${u}`, 'FR')}`)],
+          FRAGS: [
+            ...range(dc).map((c) => `  let xf${c} = leftA(sg * 16u * AS + ${c * 16}u, AS);`),
+            ...range(dc).map((c) => `  let yf${c} = leftB(sg * 16u * AS + ${c * 16}u, AS);`),
+            ...accumulators,
+          ],
+        }
+      : {
+          STAGE: [
+            ...stageLoads,
+            ...range(dc).flatMap((c) => [`  var xf${c}: MatL;`, `  var yf${c}: MatL;`]),
+            ...range(stageRounds).flatMap((round) => [
+              ...range(fragLoads).map((u) => `  ${rowStore(item(u), `xr${u}`, `yr${u}`, 'FR', round)}`),
+              ...(round < stageRounds - 1 ? ['  workgroupBarrier();', ...roundFrags(round), '  workgroupBarrier();'] : []),
+            ]),
+          ],
+          FRAGS: [...roundFrags(stageRounds - 1), ...accumulators],
+        };
   const parts: Record<string, string[]> = {
-    STAGE: [
-      ...range(fragLoads).flatMap((u) => [
-        `  let xr${u} = rowLoad(${wx}u, stageFirst, stageValid, ${item(u)}, FR);`,
-        `  let yr${u} = rowLoad(${wy}u, stageFirst, stageValid, ${item(u)}, FR);`,
-      ]),
-      ...range(fragLoads).map((u) => `  ${rowStore(item(u), `xr${u}`, `yr${u}`, 'FR')}`),
-    ],
-    FRAGS: [
-      ...range(dc).map((c) => `  let xf${c} = leftA(sg * 16u * AS + ${c * 16}u, AS);`),
-      ...range(dc).map((c) => `  let yf${c} = leftB(sg * 16u * AS + ${c * 16}u, AS);`),
-      ...range(dc).map((c) => `  var accX${c} = zeroAcc();`),
-      ...(dkv ? range(dc).map((c) => `  var accY${c} = zeroAcc();`) : []),
-    ],
+    ...staging,
     // With prefetch, every load of a tile is issued before its first store (global latency paid once per tile, and
     // while the previous tile computes); without, a thread's loads of this tile are still all issued first.
     PREFETCH: prefetch

@@ -89,6 +89,23 @@ describe('flash-mma training matches the float64 reference gradients', () => {
       delete process.env.ATTNPROF_MMA_BWD_PREFETCH;
     }
   });
+  // More rows in the workgroup than a tile holds (ATTNPROF_MMA_BWD_TILES=4,32: 64 rows, 32-row tiles): each pass stages
+  // its resident rows in two rounds through the tiles, subgroups 0–1 loading their fragments after the first, 2–3 after
+  // the second (unrollMmaBackward).
+  test('rows staged in rounds: 4 subgroups × 32-row tiles in both passes, D = 64 f16: odd N causal, GQA, MQA, key lengths, everything at once', async () => {
+    process.env.ATTNPROF_MMA_BWD_TILES = '4,32';
+    try {
+      const plan = planMmaBackward({ headDim: 64 }, ctx);
+      assert.deepEqual(plan && [plan.dkv.subgroups, plan.dkv.tileRows, plan.dq.subgroups, plan.dq.tileRows], [4, 32, 4, 32]);
+      for (const i of [1, 4, 5, 10, 13]) {
+        const [name, over] = FEATURES[i];
+        const r = await expectGradients(base(64, 'f16', over), `${name} (4 × 32, staged in rounds)`);
+        assert.match(r.notes.join(' '), /dK\/dV 64 keys × 32-row query tiles; dQ 64 query slots × 32-key tiles/);
+      }
+    } finally {
+      delete process.env.ATTNPROF_MMA_BWD_TILES;
+    }
+  });
   // f32 storage differs in how tiles are loaded and gradients written (products are f16 either way).
   test('f32 inputs and gradients, D = 64: no mask, GQA causal, key lengths, softcap', async () => {
     for (const i of [0, 4, 10, 8]) {
@@ -276,6 +293,21 @@ describe('flash-mma training host code', () => {
     const few = unrollMmaBackward(dkvWgsl, 'dkv', { NSG: 1, BT: 32, DP: 64, AS: 72, SS: 40, PS: 40 });
     assert.match(few, /st\[colAt\(cb \+ 15u\) \+ 3u\]/);
     assert.doesNotMatch(few, /mB/);
+  });
+
+  test('rows staged in rounds where the workgroup has more rows than a tile: stores by round, fragments between barriers', () => {
+    const code = unrollMmaBackward(dqWgsl, 'dq', { NSG: 4, BT: 32, DP: 64, AS: 72, SS: 36, PS: 40 });
+    const stage = code.slice(code.indexOf('let stageValid'), code.indexOf('for (; t0 < kEnd'));
+    // Round 0's stores, a barrier, subgroups 0 and 1 load theirs, a barrier, round 1's stores; 2 and 3 after the WGSL's barrier.
+    assert.match(stage, /item \/ D4 \/ BT == 0u\) \{ \{ let at = \(item \/ D4 - 0u \* BT\) \* AS/);
+    assert.match(stage, /item \/ D4 \/ BT == 1u\) \{ \{ let at = \(item \/ D4 - 1u \* BT\) \* AS/);
+    assert.match(stage, /workgroupBarrier\(\);\n {2}if \(sg == 0u\) \{\n {4}xf0 = leftA\(0u, AS\);/);
+    assert.match(stage, /if \(sg == 1u\) \{\n {4}xf0 = leftA\(1152u, AS\);/);
+    assert.match(stage, /if \(sg == 3u\) \{\n {4}xf0 = leftA\(1152u, AS\);[^]*yf3 = leftB\(1200u, AS\);/);
+    assert.ok(stage.indexOf('if (sg == 1u)') < stage.indexOf('BT == 1u'), 'round 0 fragments before round 1 stores');
+    assert.ok(stage.indexOf('if (sg == 2u)') > stage.lastIndexOf('BT == 1u'), 'round 1 fragments after its stores');
+    // One round (16·NSG ≤ BT): the fragments straight after the WGSL's barrier, at the subgroup's rows.
+    assert.match(unrollMmaBackward(dqWgsl, 'dq', { NSG: 2, BT: 32, DP: 64, AS: 72, SS: 36, PS: 40 }), /let xf0 = leftA\(sg \* 16u \* AS \+ 0u, AS\);/);
   });
 
   test('the backward plan fits the adapter for every head dim the forward takes', () => {
