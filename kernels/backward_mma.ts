@@ -116,11 +116,13 @@ function envTiles(): [number, number][] | undefined {
 function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced?: [number, number]): MmaBackwardTiles | undefined {
   const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
   // Subgroups (rows that share each streamed tile) and tile lengths (barriers per row) that fit; the subgroups'
-  // fragments are staged through the tiles (in rounds of BT rows where 16·NSG > BT: unrollMmaBackward). Both passes take 2 subgroups × 32-row tiles first: at
-  // D = 64 that is exactly 16 KiB of workgroup memory (passBytes), and on the H200 a pass runs far slower past 16 KiB
-  // (dK/dV, ViT-3136: 6.45 ms with 2 × 32 against 7.56 ms with 4 × 64 at 45 KB; dQ 4.99 ms against 9.18 ms;
-  // BENCHMARKS.md, seventeenth and eighth sessions). 4 × 64 before the narrower tiles where 2 × 32 does not fit.
-  const preferred: [number, number][] = [[2, 32], [4, 64]];
+  // fragments are staged through the tiles, in rounds of BT rows where 16·NSG > BT (unrollMmaBackward). Both passes
+  // take 4 subgroups × 32-row tiles first: a multiprocessor of the H200 gives its workgroups 48 KiB of workgroup memory
+  // (kernels/residency.ts), so at D = 64 these (23.5 KB) run 2 workgroups × 4 subgroups per SM where 2 × 32 tiles
+  // (16 KiB) ran 3 × 2: ViT-3136 dK/dV 5.39 against 6.50 ms, dQ 3.74 against 5.04 ms (BENCHMARKS.md, eighteenth
+  // session). Tiles of 16 rows keep more workgroups resident but pay twice the barriers per row (1 × 16: ViT-3136
+  // dK/dV 7.85 ms, dQ 6.82 ms), and 4 × 64 (45 KB) runs one workgroup per SM (dK/dV 7.56 ms, seventeenth session).
+  const preferred: [number, number][] = [[4, 32], [2, 32], [4, 64]];
   const candidates: [number, number][] = forced ? [forced] : [...preferred, [2, 64], [1, 32], [1, 16]];
   for (const [nsg, bt] of candidates) {
     const { bytes, consts } = passBytes(dp, nsg, bt, pass);
