@@ -1,6 +1,7 @@
 /**
  * How many workgroups a multiprocessor keeps resident, as far as workgroup memory and invocations decide it — the
- * model the tensor-core planners score their tiles with (pure: no GPU).
+ * model flash-mma's forward scores its tiles with (flash_mma.ts tileScore; the backward's tile order follows the same
+ * measurements). Pure: no GPU.
  *
  * Measured on the H200 with the occupancy probe (`npm run bench -- --occupancy`, kernels/occupancy.ts; NVIDIA's
  * Vulkan driver 580.159.04, BENCHMARKS.md, eighteenth session): every multiprocessor gives its workgroups 48 KiB of

@@ -24,7 +24,7 @@ const FR: u32 = 16u * NSG;      // fragment rows of the workgroup: 16 per subgro
 const HALF: u32 = BT / 2u;      // tile columns per invocation in the element-wise steps (two lanes per row)
 const QC: u32 = BT / 16u;
 
-var<workgroup> xa: array<f16, BT * AS>;   // tile of A, [row][d] (zero-padded to DP columns); X's rows before the loop
+var<workgroup> xa: array<f16, BT * AS>;   // tile of A, [row][d] (zero-padded to DP columns); X's rows before the loop (BT at a time)
 var<workgroup> xb: array<f16, BT * AS>;   // tile of B; Y's rows before the loop
 var<workgroup> st: array<f32, FR * SS>;   // per subgroup: S', then dP' (16 × BT); the accumulators at the end
 var<workgroup> pt: array<f16, FR * PS>;   // per subgroup: P', then dS' (16 × BT)
