@@ -493,7 +493,7 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
         },
       ]);
       const notes = [
-        `${plan.subgroups} subgroups × 16 query rows, ${plan.keys}-key tiles, head dim padded to ${plan.paddedDim}; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}${plan.consts.HEAVIEST_FIRST ? '; heaviest query blocks first (causal)' : ''}.`,
+        `${plan.subgroups} subgroups × 16 query rows, ${plan.keys}-key tiles, head dim padded to ${plan.paddedDim}, ${formatBytes(plan.workgroupBytes)} of workgroup memory per workgroup; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}${plan.consts.HEAVIEST_FIRST ? '; heaviest query blocks first (causal)' : ''}.`,
       ];
       if (transpose) notes.push(`V copied transposed in f16 first (${formatBytes(vtScratch(p, plan).bytes)} scratch): the fused pass stages V tiles with vector stores.`);
       if (p.dtype === 'f32') notes.push('f32 inputs enter the matrix products rounded to f16 (checked at the f16 tolerance).');

@@ -11,6 +11,7 @@ import { AttentionProblem, DType, docBoundsFor } from '../../kernels/problem';
 import { runProblem } from '../../kernels/runner';
 import { COPY_V_MIN_BLOCKS, FORWARD_SUBGROUPS, mmaBytes, mmaUnavailableReason, planMma, tileScore, unrollMma, vtScratch } from '../../kernels/flash_mma';
 import { residentWorkgroups } from '../../kernels/residency';
+import { formatBytes } from '../../kernels/units';
 import flashMmaWgsl from '../../kernels/wgsl/flash_mma.wgsl';
 import mmaNativeWgsl from '../../kernels/wgsl/mma_native.wgsl';
 import mmaBwdNativeWgsl from '../../kernels/wgsl/mma_bwd_native.wgsl';
@@ -91,6 +92,8 @@ describe('flash-mma matches the float64 reference', () => {
       const bytes = p.batch * p.kvHeads * plan.paddedDim * Math.ceil(45 / plan.keys) * plan.keys * 2;
       assert.equal(vtScratch(p, plan).bytes, bytes);
       assert.deepEqual(run.memory.filter((m) => m.kind === 'alloc' && m.label.startsWith('Vᵀ')).map((m) => [m.role, m.bytes]), [['scratch', bytes]]);
+      // The note names the plan and its workgroup memory (what decides how many workgroups a multiprocessor holds).
+      assert.ok(r.notes.some((n) => n.startsWith(`${plan.subgroups} subgroups × 16 query rows, 16-key tiles, head dim padded to 64, ${formatBytes(plan.workgroupBytes)} of workgroup memory per workgroup;`)), r.notes.join(' | '));
     } finally {
       delete process.env.ATTNPROF_MMA_VCOPY;
     }
