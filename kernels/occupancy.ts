@@ -46,6 +46,28 @@ export function commonDivisor(points: OccupancyPoint[]): number | undefined {
   return d > 1 ? d : undefined;
 }
 
+/**
+ * The workgroup memory one multiprocessor shares among its resident workgroups, as the counts bound it: every count n
+ * of a footprint f says n·f ≤ M, and a count that fell as the footprint grew (same workgroup size) was limited by
+ * memory, so also M < (n + 1)·f. Undefined without a per-multiprocessor count, or where no budget M fits every count
+ * (another limit than memory is at work). On the H200: [49 152, 49 184), i.e. 48 KiB.
+ */
+export function workgroupMemoryBound(table: OccupancyTable): { low: number; high: number } | undefined {
+  const sms = table.multiprocessors;
+  if (!sms) return undefined;
+  let low = 0;
+  let high = Infinity;
+  for (const t of new Set(table.points.map((p) => p.threads))) {
+    const row = table.points.filter((p) => p.threads === t).sort((a, b) => a.workgroupBytes - b.workgroupBytes);
+    row.forEach((p, i) => {
+      const n = p.resident / sms;
+      low = Math.max(low, n * p.workgroupBytes);
+      if (i > 0 && p.resident < row[i - 1].resident) high = Math.min(high, (n + 1) * p.workgroupBytes);
+    });
+  }
+  return low > 0 && low < high ? { low, high } : undefined;
+}
+
 /** Resident workgroups of one configuration: the peak count of a dispatch far larger than any GPU holds at once. */
 export async function probeResident(ctx: GpuContext, workgroupBytes: number, threads: number): Promise<number> {
   const { device } = ctx;
@@ -108,5 +130,16 @@ export function occupancyMarkdown(table: OccupancyTable): string[] {
     `| workgroup memory | ${threads.map((t) => `${t} invocations`).join(' | ')} |`,
     `|---|${threads.map(() => '---').join('|')}|`,
     ...bytes.map((b) => `| ${b} B | ${threads.map((t) => cell(b, t)).join(' | ')} |`),
+    ...memoryLine(table),
   ];
+}
+
+/** What the counts say about the workgroup memory per multiprocessor, as one sentence (none where they do not say). */
+function memoryLine(table: OccupancyTable): string[] {
+  const bound = workgroupMemoryBound(table);
+  if (!bound) return [];
+  const { low, high } = bound;
+  const kib = low % 1024 === 0 ? ` = ${low / 1024} KiB` : '';
+  const range = Number.isFinite(high) ? `at least ${low} and under ${high} bytes` : `at least ${low} bytes`;
+  return ['', `Workgroup memory per multiprocessor, for all its resident workgroups together: ${range} (${low} B${kib} fits every count as floor(memory / footprint)).`];
 }

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
-import { commonDivisor, occupancyMarkdown, occupancyShader, probeOccupancy, probeResident } from '../../kernels/occupancy';
+import { commonDivisor, occupancyMarkdown, occupancyShader, probeOccupancy, probeResident, workgroupMemoryBound } from '../../kernels/occupancy';
 
 let ctx: GpuContext;
 before(async () => {
@@ -38,5 +38,23 @@ describe('occupancy probe', () => {
     assert.match(md.join('\n'), /\| 1024 B \| 528 \(4\/SM\) \|/);
     assert.match(md.join('\n'), /\| 2048 B \| 396 \(3\/SM\) \|/);
     assert.doesNotMatch(occupancyMarkdown({ points: pts(5, 7) }).join('\n'), /SM/);
+  });
+
+  test('the workgroup memory per multiprocessor the counts bound: 48 KiB for the H200\'s table', () => {
+    // The H200's counts per SM (BENCHMARKS.md, eighteenth session), 132 multiprocessors.
+    const h200: [number, number[]][] = [
+      [1024, [32, 16, 8]], [4096, [12, 12, 8]], [8192, [6, 6, 6]], [12288, [4, 4, 4]], [16384, [3, 3, 3]], [16400, [2, 2, 2]],
+      [20480, [2, 2, 2]], [24576, [2, 2, 2]], [24592, [1, 1, 1]], [32768, [1, 1, 1]], [49152, [1, 1, 1]],
+    ];
+    const points = h200.flatMap(([workgroupBytes, perSm]) => perSm.map((n, i) => ({ workgroupBytes, threads: [64, 128, 256][i], resident: 132 * n })));
+    const table = { points, multiprocessors: commonDivisor(points) };
+    assert.equal(table.multiprocessors, 132);
+    // 12 × 4096 and 3 × 16 384 fit, 3 × 16 400 and 2 × 24 592 do not.
+    assert.deepEqual(workgroupMemoryBound(table), { low: 49152, high: 49184 });
+    assert.match(occupancyMarkdown(table).join('\n'), /at least 49152 and under 49184 bytes \(49152 B = 48 KiB fits every count/);
+    // Counts no single budget explains (a count that falls with a limit other than memory) give no sentence.
+    const odd = [{ workgroupBytes: 1024, threads: 64, resident: 40 }, { workgroupBytes: 2048, threads: 64, resident: 10 }];
+    assert.equal(workgroupMemoryBound({ points: odd, multiprocessors: 10 }), undefined);
+    assert.equal(workgroupMemoryBound({ points }), undefined, 'no per-multiprocessor count');
   });
 });
