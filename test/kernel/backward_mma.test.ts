@@ -126,7 +126,7 @@ describe('flash-mma training matches the float64 reference gradients', () => {
         for (const over of [{ seqLenQ: 173, seqLenK: 173, causal: true }, FEATURES[4][1], { softcap: 5, kvLens: Int32Array.from([30]) }]) {
           const r = await expectGradients(base(d, 'f16', over), `D=${d} ${JSON.stringify(over)}`, d !== 40);
           assert.match(r.notes.join(' '), /prefetched into registers: dK\/dV no, dQ no/);
-          if (d === 40) assert.match(r.notes.join(' '), /dK\/dV 16 keys × 80-row query tiles; dQ 16 query slots × 80-key tiles/);
+          if (d === 40) assert.match(r.notes.join(' '), /dK\/dV 16 keys × 80-row query tiles \([\d.]+ KiB of workgroup memory\); dQ 16 query slots × 80-key tiles \([\d.]+ KiB\)/);
         }
       } finally {
         delete process.env.ATTNPROF_MMA_BWD_TILES;
