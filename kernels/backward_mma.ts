@@ -75,12 +75,12 @@ function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassNam
  * same call) the ViT-3136 training step took 19.56 / 19.59 ms without against 20.47 / 20.50 ms with it (dK dV 9.03
  * against 9.72 ms, dQ 5.68 against 5.90 ms), ViT-196 3.180 / 3.186 against 3.294 / 3.296 ms: the registers the
  * prefetch holds (both passes run at 223–255 registers) cost more occupancy than its latency hiding gives back.
- * From head dim 128 (over 8 loads per thread and tensor) it never fitted without spills. `ATTNPROF_MMA_BWD_PREFETCH=0|1`
- * forces it, for sweeps.
+ * From head dim 128 (over 8 loads per thread and tensor) it never fitted without spills. `ATTNPROF_MMA_BWD_PREFETCH=1`
+ * forces it on for both passes, `=dkv` or `=dq` for one, for sweeps.
  */
-function prefetchFor(): boolean {
+function prefetchFor(pass: MmaBackwardPassName): boolean {
   const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_BWD_PREFETCH : undefined;
-  return env === '1';
+  return env === '1' || env === pass;
 }
 
 /** Global loads of one streamed tile per thread and tensor (vec4 items, an upper bound: D/4 ≤ DP/4). */
@@ -95,11 +95,14 @@ function tileLoads(consts: Record<string, number>): number {
  *   unrolled — P kept in registers (f16 pairs: HALF/2 more live registers) from the P step to the dS step;
  *   reread   — the dS step reads P back from workgroup memory instead, where the pairs would take more than
  *              PAIRS_MAX_REGS registers (query tiles wider than 64, forced by ATTNPROF_MMA_BWD_TILES).
+ * `ATTNPROF_MMA_BWD_ELEMENTWISE=unrolled|reread` forces one for both passes, for sweeps.
  */
 export type MmaBwdElementwise = 'unrolled' | 'reread';
 const PAIRS_MAX_REGS = 16;
 
 function elementwiseFor(bt: number): MmaBwdElementwise {
+  const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_BWD_ELEMENTWISE : undefined;
+  if (env === 'reread' || env === 'unrolled') return env;
   return bt / 4 > PAIRS_MAX_REGS ? 'reread' : 'unrolled';
 }
 
@@ -116,13 +119,15 @@ function envTiles(): [number, number][] | undefined {
 function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced?: [number, number]): MmaBackwardTiles | undefined {
   const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
   // Subgroups (rows that share each streamed tile) and tile lengths (barriers per row) that fit; the subgroups'
-  // fragments are staged through the tiles, in rounds of BT rows where 16·NSG > BT (unrollMmaBackward). Both passes
-  // take 4 subgroups × 32-row tiles first: a multiprocessor of the H200 gives its workgroups 48 KiB of workgroup memory
-  // (kernels/residency.ts), so at D = 64 these (23.5 KB) run 2 workgroups × 4 subgroups per SM where 2 × 32 tiles
-  // (16 KiB) ran 3 × 2: ViT-3136 dK/dV 5.39 against 6.50 ms, dQ 3.74 against 5.04 ms (BENCHMARKS.md, eighteenth
-  // session). Tiles of 16 rows keep more workgroups resident but pay twice the barriers per row (1 × 16: ViT-3136
-  // dK/dV 7.85 ms, dQ 6.82 ms), and 4 × 64 (45 KB) runs one workgroup per SM (dK/dV 7.56 ms, seventeenth session).
-  const preferred: [number, number][] = [[4, 32], [2, 32], [4, 64]];
+  // fragments are staged through the tiles, in rounds of BT rows where 16·NSG > BT (unrollMmaBackward). A
+  // multiprocessor of the H200 gives its workgroups 48 KiB of workgroup memory and 64 K registers (kernels/residency.ts).
+  // Both passes take 4 subgroups × 16-row tiles first: at D = 64 they take 12.5 KB and (SASS) 166 registers in the
+  // dK/dV pass, 131 in the dQ pass, so 3 workgroups × 4 subgroups run per SM where 4 × 32 tiles (23.5 KB, dK/dV at 255
+  // registers) ran 2 × 4: ViT-3136 dK/dV 5.26 against 5.42 ms, dQ 3.72 against 3.77 ms (BENCHMARKS.md, nineteenth
+  // session). 4 × 32 took the eighteenth session's dK/dV from 6.50 ms (2 × 32, 16 KiB: 3 × 2 per SM) to 5.39 ms; a
+  // single subgroup on 16-row tiles pays the same barriers per row for a quarter of the rows (1 × 16: dK/dV 7.85 ms),
+  // and 4 × 64 (45 KB) runs one workgroup per SM (dK/dV 7.56 ms, seventeenth session).
+  const preferred: [number, number][] = [[4, 16], [4, 32], [2, 32], [4, 64]];
   const candidates: [number, number][] = forced ? [forced] : [...preferred, [2, 64], [1, 32], [1, 16]];
   for (const [nsg, bt] of candidates) {
     const { bytes, consts } = passBytes(dp, nsg, bt, pass);
@@ -134,7 +139,7 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced
         threads: 32 * nsg,
         workgroupBytes: bytes,
         consts,
-        prefetch: prefetchFor(),
+        prefetch: prefetchFor(pass),
         elementwise: elementwiseFor(bt),
       };
     }

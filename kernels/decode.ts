@@ -19,6 +19,14 @@ import { PipelineCache, assembleShader, expandSections } from './shader';
  */
 export const MAX_DECODE_ROWS = 16;
 /**
+ * The workgroup memory the pass keeps within where it can (its footprint, keyParallelShape, and the keys per
+ * workgroup the plan takes): 16 KiB, three workgroups in a multiprocessor's 48 KiB on the H200 where the registers
+ * allow (kernels/residency.ts). The Qwen2-7B decode step's pass took 22 512 bytes before its memory was shared
+ * between phases (13 296 now): 52.5 against 49.9 µs, 52.7 / 53.2 against 50.7 / 51.3 µs in the runs of the machine's
+ * fast state (BENCHMARKS.md, eighteenth and nineteenth sessions).
+ */
+export const FAST_WORKGROUP_BYTES = 16384;
+/**
  * Workgroups the one-shot pass wants (the H200 has 132 SMs): on the qwen2-decode shape, 128-key splits (1024
  * workgroups) took 89.0 µs against 97.3 µs with 64-key ones and 216 µs with 256-key ones, the iterations submitted
  * back to back (H200, 2026-11-30, BENCHMARKS.md). Measured one iteration at a time, with the GPU idle between them,
@@ -44,8 +52,10 @@ export interface KeyParallelShape {
   tpr: number;
   /** Rows per round of the slice reduction. */
   rg: number;
-  /** vec4s of workgroup scratch (score parts, then slice sums). */
+  /** vec4s of workgroup scratch (q, the folded score parts with the probabilities in their place, then slice sums). */
   scratch: number;
+  /** The vec4 where the folded score parts begin: ROWS·D/4 (beside q), or 0 (over q, one barrier more). */
+  partsAt: number;
   /** K and V vec4<elem> loads each invocation keeps in registers. */
   loads: number;
   workgroupBytes: number;
@@ -83,17 +93,34 @@ function decodeThreads(): number {
   return n === 64 || n === 128 || n === 256 ? n : KP_THREADS;
 }
 
-/** The key-parallel pass's sizes for `sk` keys per workgroup of `threads` invocations. */
+/**
+ * The key-parallel pass's sizes for `sk` keys per workgroup of `threads` invocations. Its workgroup memory
+ * (flash_decode.wgsl's declarations, byte for byte) is one vec4<f32> `scratch` array whose regions live in turn —
+ * q (ROWS·D/4 vec4s, phase A); the score parts folded to 2 per (row, key) (ROWS·SK/2 vec4s), which phase B overwrites
+ * in place with the scores, then the probabilities (through P·V); the slice sums of RG rows (RG·KS·D/4 vec4s, after
+ * a barrier that ends P·V) — plus redM and redL (f32, ROWS·TPR each), rangeS and rowStat (vec2, ROWS each). The
+ * parts lie beside q unless that passes FAST_WORKGROUP_BYTES, then over q (written after one more barrier). RG keeps
+ * the reduction's rounds (2 barriers each) as they were where FAST_WORKGROUP_BYTES allows.
+ */
 export function keyParallelShape(rows: number, d: number, sk: number, threads = KP_THREADS): KeyParallelShape {
   const d4 = d / 4;
   const slices = Math.min(16, Math.floor(threads / d4));
   // Every row's softmax invocations fit in the workgroup (ROWS · TPR ≤ THREADS).
   const tpr = Math.max(1, Math.min(16, sk / 4, Math.floor(threads / rows)));
-  const rg = Math.max(1, Math.min(rows, Math.floor((rows * sk) / (slices * d4))));
-  const scratch = Math.max(rows * sk, rg * slices * d4);
+  const fixedBytes = 8 * rows * tpr + 16 * rows;
+  const budget = Math.floor((FAST_WORKGROUP_BYTES - fixedBytes) / 16);
+  const q = rows * d4;
+  const parts = (rows * sk) / 2;
+  const rowSums = slices * d4;
+  const partsAt = Math.max(q + parts, rowSums) <= budget ? q : 0;
+  const held = Math.max(q, partsAt + parts);
+  // As many rows per round as the 4 parts per (row, key) of the former layout held (ROWS·SK vec4s), within the
+  // budget, or more where the scratch holds more anyway.
+  const rg = Math.max(1, Math.min(rows, Math.floor(Math.max(held, Math.min(budget, rows * sk)) / rowSums)));
+  const scratch = Math.max(held, rg * rowSums);
   const loads = Math.ceil((sk * 4) / threads) * Math.ceil(d4 / 4) + sk / slices;
-  const workgroupBytes = 16 * rows * d4 + 16 * scratch + 4 * rows * sk + 8 * rows * tpr + 16 * rows;
-  return { threads, sk, slices, tpr, rg, scratch, loads, workgroupBytes };
+  const workgroupBytes = 16 * scratch + fixedBytes;
+  return { threads, sk, slices, tpr, rg, scratch, partsAt, loads, workgroupBytes };
 }
 
 /** 32-bit registers one vec4<elem> K/V load takes. */
@@ -114,8 +141,11 @@ function planKeyParallel(p: AttentionProblem, ctx: GpuContext, rows: number, for
   // rows need more accumulators). Past it even at the smallest size, take the smallest anyway.
   const budget = rows <= 8 ? 64 : 32;
   const inBudget = sizes.filter((s) => s.loads * loadRegs(p.dtype) <= budget);
+  // Within the registers, the largest workgroup within FAST_WORKGROUP_BYTES where one is (D ≤ 64 in f16: 128 keys
+  // with 8 rows, not 256; 64 with 16 rows, not 128).
+  const fast = inBudget.filter((s) => s.workgroupBytes <= FAST_WORKGROUP_BYTES);
   const forced = forcedKeys ? sizes.find((s) => s.sk === Math.ceil(forcedKeys / step) * step) : undefined;
-  const max = forced ?? inBudget[0] ?? sizes[sizes.length - 1];
+  const max = forced ?? fast[0] ?? inBudget[0] ?? sizes[sizes.length - 1];
   const pairs = p.batch * p.kvHeads;
   const wanted = Math.ceil(TARGET_WORKGROUPS / pairs);
   const perSplit = forced ? forced.sk : Math.min(max.sk, Math.max(MIN_SPLIT_KEYS, Math.ceil(Math.ceil(p.seqLenK / wanted) / 16) * 16));
@@ -170,7 +200,7 @@ export function keyParallelSections(body: string, rows: number, d: number, shape
   for (let c = 0; c < ci; c++) {
     for (let a = 0; a < ka; a++) scores.push(`  let kf${a}_${c} = vec4<f32>(kr${a}_${c});`);
     for (const r of rowList) {
-      scores.push(`  let q${r}_${c} = qS[${r * d4}u + qc${c}];`);
+      scores.push(`  let q${r}_${c} = scratch[${r * d4}u + qc${c}];`);
       for (let a = 0; a < ka; a++) {
         // An fma chain (4 instructions per vec4), not dot() + add (5).
         const [q, kf, sum] = [`q${r}_${c}`, `kf${a}_${c}`, `s${a}_${r}`];
@@ -179,27 +209,62 @@ export function keyParallelSections(body: string, rows: number, d: number, shape
       }
     }
   }
-  for (let a = 0; a < ka; a++) {
-    // Keys past SK (when 4·SK is not a multiple of the workgroup) were scored on zeros: not stored.
-    const guarded = (a + 1) * kpi > sk;
-    scores.push('  {', `    let lk = kq + ${a * kpi}u;`);
-    if (guarded) scores.push('    if (lk < SK) {');
-    for (const r of rowList) scores.push(`    scratch[${r * sk}u + lk][part] = s${a}_${r};`);
-    if (guarded) scores.push('    }');
-    scores.push('  }');
+  // The fold (//@FOLD): parts p and p ^ 2 of a key pair up over the 2 slots (row, key, p & 1) of its parts. Of each
+  // pair of items (i0, i1) — (key step a, row r) — the upper parts hand over i0 and keep i1, the lower ones the
+  // reverse: one store, a barrier, then one load and one store in place per invocation and pair; a lone item (an
+  // odd count) goes from the upper parts to the lower ones. Keys past SK (when 4·SK is not a multiple of the
+  // workgroup) are not stored.
+  scores.push('  let fb = PARTS_AT + kq / 2u;', '  let fl = ((kq & 1u) << 1u) | (part & 1u);', '  let upper = part >= 2u;');
+  const slot = (a: number, r: number): string => `${(r * sk) / 2 + (a * kpi) / 2}u`;
+  const hand: string[] = [];
+  const take: string[] = [];
+  const foldItems = (items: (readonly [number, number])[]): void => {
+    for (let i = 0; i < items.length; i += 2) {
+      const [a0, r0] = items[i];
+      if (i + 1 === items.length) {
+        hand.push(`  if (upper) { scratch[fb + ${slot(a0, r0)}][fl] = s${a0}_${r0}; }`);
+        take.push(`  if (!upper) { scratch[fb + ${slot(a0, r0)}][fl] += s${a0}_${r0}; }`);
+        continue;
+      }
+      const [a1, r1] = items[i + 1];
+      hand.push(`  scratch[fb + select(${slot(a1, r1)}, ${slot(a0, r0)}, upper)][fl] = select(s${a1}_${r1}, s${a0}_${r0}, upper);`);
+      take.push(
+        '  {',
+        `    let at = fb + select(${slot(a0, r0)}, ${slot(a1, r1)}, upper);`,
+        `    scratch[at][fl] += select(s${a0}_${r0}, s${a1}_${r1}, upper);`,
+        '  }',
+      );
+    }
+  };
+  const itemsOf = (a: number) => rowList.map((r) => [a, r] as const);
+  // Only the last key step can pass SK.
+  const guarded = ka * kpi > sk;
+  foldItems(Array.from({ length: guarded ? ka - 1 : ka }, (_, a) => itemsOf(a)).flat());
+  if (guarded) {
+    const inSplit = `  if (kq + ${(ka - 1) * kpi}u < SK) {`;
+    hand.push(inSplit);
+    take.push(inSplit);
+    foldItems(itemsOf(ka - 1));
+    hand.push('  }');
+    take.push('  }');
   }
-  // P·V: invocation (ks, cv) holds each row's accumulator of its vec4 column.
+  // Beside q the parts are handed over as phase A ends; over q, after a barrier that ends phase A's reads of q.
+  const fold = shape.partsAt > 0 ? take : [...hand, '  workgroupBarrier();', ...take];
+  if (shape.partsAt > 0) scores.push(...hand);
+  // P·V: invocation (ks, cv) holds each row's accumulator of its vec4 column; row r's probabilities of the keys
+  // 4g … 4g + 3 lie at PARTS_AT + r·SK/2 + 2g (flash_decode.wgsl's pAt).
   const pv: string[] = rowList.map((r) => `  var acc${r} = vec4<f32>(0.0);`);
-  pv.push('  if (hasSlice) {', `    let pb = ks * (KPS / 4u);`);
+  pv.push('  if (hasSlice) {', `    let pb = PARTS_AT + ks * (KPS / 2u);`);
   for (let t4 = 0; t4 < kps / 4; t4++) {
     for (let e = 0; e < 4; e++) pv.push(`    let vf${4 * t4 + e} = vec4<f32>(vr${4 * t4 + e});`);
     for (const r of rowList) {
-      pv.push(`    let p${r}_${t4} = pS[${r * (sk / 4)}u + pb + ${t4}u];`);
+      pv.push(`    let p${r}_${t4} = scratch[pb + ${(r * sk) / 2 + 2 * t4}u];`);
       for (let e = 0; e < 4; e++) pv.push(`    acc${r} = fma(vec4<f32>(p${r}_${t4}.${lanes[e]}), vf${4 * t4 + e}, acc${r});`);
     }
   }
   pv.push('  }');
-  const reduce: string[] = [];
+  // The slice sums overwrite the probabilities: the first round waits for P·V's last reads of them.
+  const reduce: string[] = ['  workgroupBarrier();'];
   for (let r0 = 0; r0 < rows; r0 += rg) {
     const n = Math.min(rg, rows - r0);
     reduce.push('  if (hasSlice) {');
@@ -216,7 +281,7 @@ export function keyParallelSections(body: string, rows: number, d: number, shape
     );
     if (r0 + rg < rows) reduce.push('  workgroupBarrier();');
   }
-  return expandSections(body, { LOADS: loads, VLOADS: vloads, SCORES: scores, PV: pv, REDUCE: reduce });
+  return expandSections(body, { LOADS: loads, VLOADS: vloads, SCORES: scores, FOLD: fold, PV: pv, REDUCE: reduce });
 }
 
 /** The split-K scratch (partial results and row statistics) of `splits` key splits; 16-byte stand-ins when not split. */
@@ -342,7 +407,7 @@ async function decodePipeline(cache: PipelineCache, p: AttentionProblem, plan: D
     `decode:${p.dtype}:${p.headDim}:${plan.rows}:${s.sk}:${s.threads}`,
     assembleShader(keyParallelSections(decodeWgsl, plan.rows, p.headDim, s), {
       dtype: p.dtype,
-      consts: { HEAD_DIM: p.headDim, ROWS: plan.rows, SK: s.sk, THREADS: s.threads, KS: s.slices, TPR: s.tpr, SCRATCH: s.scratch },
+      consts: { HEAD_DIM: p.headDim, ROWS: plan.rows, SK: s.sk, THREADS: s.threads, KS: s.slices, TPR: s.tpr, SCRATCH: s.scratch, PARTS_AT: s.partsAt },
       mask: true,
     }),
     'decode (key-parallel)',

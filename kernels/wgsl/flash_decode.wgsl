@@ -10,16 +10,26 @@
 //          are masked in phase B and their probabilities are exactly 0);
 //   A      scores: 4 invocations per key (each a quarter of the column units: 4 neighbours read one or two 32-byte sectors),
 //          each invocation owning SK/64 keys; q is broadcast from workgroup memory, each q vec4 read once for all
-//          of them; the 4 partial dot products of (row, key) land in one vec4 of `scratch`;
-//   B      per row: TPR invocations mask, scale and cap the scores, take the max, then exp and the sum;
+//          of them; each invocation holds one partial dot product per (row, key) of its keys;
+//   fold   the 4 partials of (row, key) become 2 in workgroup memory: parts p and p + 2 pair up, each of the two
+//          handing the other half of their (row, key) items (one store each), then, after a barrier, adding the
+//          partner's to its own (one load and one store each, in place);
+//   B      per row: TPR invocations sum each score's 2 parts, mask, scale and cap it (the probabilities overwrite
+//          the parts in place), take the max, then exp and the sum;
 //   C      P·V: invocation (key slice ks, vec4 column cv) accumulates ROWS vec4s over the KPS keys of its slice
-//          (consecutive invocations read consecutive vec4s of one V row); the KS slices are summed through
-//          `scratch` in rounds of RG rows, whose invocations write the result.
+//          (consecutive invocations read consecutive vec4s of one V row); after a barrier (the probabilities' last
+//          reads) the KS slices are summed through `scratch` in rounds of RG rows, whose invocations write the result.
+// Workgroup memory: one `scratch` array holds q (phase A), the folded parts, then the probabilities in their place
+// (fold, B, P·V) and the slice sums (C), kept within 16 KiB where the shape allows (decode.ts FAST_WORKGROUP_BYTES:
+// three workgroups in the 48 KiB an H200 multiprocessor gives them, kernels/residency.ts); this pass's 4 partials per
+// (row, key) as a vec4 beside q and separate scores took 22 512 bytes on the Qwen2-7B decode step (13 296 now).
+// The parts lie beside q (PARTS_AT = ROWS · D4: written as phase A ends) or, where that would pass 16 KiB, over it
+// (PARTS_AT = 0: written after a barrier that ends phase A's reads of q); decode.ts keyParallelShape decides.
 // With key splits each workgroup writes its unnormalised partial result and (max, sum), which flash_combine_split.wgsl
 // merges; without, it writes O. The masks (causal bottom-right, window, key lengths, packed documents, softcap,
 // scale) come from mask.wgsl's visibleRange and params.wgsl's capScore, as in every kernel. No subgroup builtins.
 // K/V are read as vec4<elem> (8-byte loads with f16 storage), a key row as D/4 of them.
-// Host-generated sections (decode.ts keyParallelSections): //@LOADS, //@SCORES, //@VLOADS, //@PV, //@REDUCE.
+// Host-generated sections (decode.ts keyParallelSections): //@LOADS, //@SCORES, //@VLOADS, //@FOLD, //@PV, //@REDUCE.
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<elem>>;
 @group(0) @binding(2) var<storage, read> k: array<vec4<elem>>;
@@ -34,10 +44,10 @@ const D4: u32 = HEAD_DIM / 4u;
 const PARTS: u32 = 4u;              // invocations per key in the score phase
 const KPS: u32 = SK / KS;           // keys per V slice in the P·V phase (a multiple of 4)
 
-var<workgroup> qS: array<vec4<f32>, ROWS * D4>;
-// Phase A/B: the 4 partial scores of (row, key) at row·SK + key. Phase C: the slices' sums of RG rows.
+// q at [0, ROWS·D4) in phase A. The folded parts from PARTS_AT: (row r, local key lk) at vec4 PARTS_AT + (r·SK + lk)/2,
+// lanes 2·(lk % 2) + (0, 1) (parts 0 + 2 and 1 + 3); phase B writes row r's scores, then probabilities, of keys
+// 4g … 4g + 3 over the parts of keys 4g, 4g + 1 (pAt). Phase C: the slices' sums of RG rows at [0, RG·KS·D4).
 var<workgroup> scratch: array<vec4<f32>, SCRATCH>;
-var<workgroup> pS: array<vec4<f32>, ROWS * SK / 4u>;   // scores, then probabilities: [row][key / 4]
 var<workgroup> redM: array<f32, ROWS * TPR>;
 var<workgroup> redL: array<f32, ROWS * TPR>;
 var<workgroup> rangeS: array<vec2<u32>, ROWS>;
@@ -79,12 +89,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let ks = lid / D4;
   let hasSlice = lid < KS * D4;
 //@LOADS
-  for (var item = lid; item < ROWS * D4; item += THREADS) { qS[item] = vec4<f32>(q[rowBase * D4 + item]); }
+  for (var item = lid; item < ROWS * D4; item += THREADS) { scratch[item] = vec4<f32>(q[rowBase * D4 + item]); }
   if (lid < ROWS) { rangeS[lid] = visibleRange(b, lid % P.nq); }
   workgroupBarrier();
 
 //@SCORES
 //@VLOADS
+  workgroupBarrier();
+//@FOLD
   workgroupBarrier();
 
   // Phase B: TPR invocations per row, each over every TPR-th group of 4 keys.
@@ -96,10 +108,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let hi = min(range.y, kEnd);
     var mx = MASKED;
     for (var g = sp; g < SK / 4u; g += TPR) {
+      let at = pAt(sr, g);
+      let p01 = scratch[at];
+      let p23 = scratch[at + 1u];
       let j = keyLo + 4u * g;
-      let s = vec4<f32>(score(sr, 4u * g, j, lo, hi), score(sr, 4u * g + 1u, j + 1u, lo, hi),
-                        score(sr, 4u * g + 2u, j + 2u, lo, hi), score(sr, 4u * g + 3u, j + 3u, lo, hi));
-      pS[sr * (SK / 4u) + g] = s;
+      let s = vec4<f32>(score(p01.x + p01.y, j, lo, hi), score(p01.z + p01.w, j + 1u, lo, hi),
+                        score(p23.x + p23.y, j + 2u, lo, hi), score(p23.z + p23.w, j + 3u, lo, hi));
+      scratch[at] = s;   // in place: no other invocation reads these parts
       mx = max(mx, max(max(s.x, s.y), max(s.z, s.w)));
     }
     redM[sr * TPR + sp] = mx;
@@ -110,15 +125,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     for (var t = 0u; t < TPR; t++) { m = max(m, redM[sr * TPR + t]); }
     var sum = 0.0;
     for (var g = sp; g < SK / 4u; g += TPR) {
-      let s = pS[sr * (SK / 4u) + g];
+      let s = scratch[pAt(sr, g)];
       let p = select(vec4<f32>(0.0), exp(s - vec4<f32>(m)), s > vec4<f32>(MASKED));
-      pS[sr * (SK / 4u) + g] = p;
+      scratch[pAt(sr, g)] = p;
       sum += (p.x + p.y) + (p.z + p.w);
     }
     redL[sr * TPR + sp] = sum;
   }
   workgroupBarrier();
-  // `scratch` is free from here (its last reads were before the barrier above).
   if (lid < ROWS) {
     var m = MASKED;
     var l = 0.0;
@@ -133,12 +147,16 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 //@REDUCE
 }
 
-// The score of (row r, local key lk = key − keyLo): its 4 partial dot products, scaled and capped; MASKED outside
-// the row's visible keys [lo, hi) within the split.
-fn score(r: u32, lk: u32, key: u32, lo: u32, hi: u32) -> f32 {
-  let parts = scratch[r * SK + lk];
-  let s = capScore(((parts.x + parts.y) + (parts.z + parts.w)) * P.scale);
-  return select(MASKED, s, key >= lo && key < hi);
+// Where row r's scores, then probabilities, of the local keys 4g … 4g + 3 lie (a vec4, over the parts of keys 4g
+// and 4g + 1; the parts of keys 4g + 2 and 4g + 3 follow it).
+fn pAt(r: u32, g: u32) -> u32 {
+  return PARTS_AT + r * (SK / 2u) + 2u * g;
+}
+
+// The score of `key` from its dot product: scaled and capped; MASKED outside the row's visible keys [lo, hi) within
+// the split.
+fn score(qk: f32, key: u32, lo: u32, hi: u32) -> f32 {
+  return select(MASKED, capScore(qk * P.scale), key >= lo && key < hi);
 }
 
 // Writes row r's vec4 column c of the split's result: the unnormalised partial and (max, sum), or O itself.

@@ -89,7 +89,7 @@ describe('flash-mma training matches the float64 reference gradients', () => {
       delete process.env.ATTNPROF_MMA_BWD_PREFETCH;
     }
   });
-  // The default tiles (4 subgroups × 32 rows) stage each pass's 64 resident rows in two rounds through the tiles (the
+  // The default tiles (4 subgroups × 16 rows) stage each pass's 64 resident rows in four rounds through the tiles (the
   // tests above); here one round, the workgroup's rows fitting one tile (ATTNPROF_MMA_BWD_TILES=2,32: 2 subgroups,
   // exactly 16 KiB at D = 64, the default of earlier sessions).
   test('rows staged in one round: 2 subgroups × 32-row tiles in both passes, D = 64 f16: odd N causal, GQA, MQA, key lengths, everything at once', async () => {
@@ -258,11 +258,11 @@ describe('flash-mma training host code', () => {
       }
     };
     const [dkvRows, dkvForm, dqRows, dqForm] = tiles();
-    // Measured on the H200 (BENCHMARKS.md, eighteenth session): both passes take 4 subgroups × 32-row tiles (23.5 KB at
-    // D = 64: 2 workgroups per SM at 48 KiB), their 64 rows staged in two rounds.
+    // Measured on the H200 (BENCHMARKS.md, nineteenth session): both passes take 4 subgroups × 16-row tiles (12.5 KB at
+    // D = 64: 3 workgroups per SM at 48 KiB), their 64 rows staged in four rounds.
     const d64 = planMmaBackward({ headDim: 64, seqLenQ: 3136, seqLenK: 3136 }, ctx);
-    assert.deepEqual(d64 && [d64.dq.subgroups, d64.dq.tileRows, d64.dkv.subgroups, d64.dkv.tileRows], [4, 32, 4, 32]);
-    assert.deepEqual(d64 && [d64.dkv.workgroupBytes, d64.dq.workgroupBytes], [23552, 23552]);
+    assert.deepEqual(d64 && [d64.dq.subgroups, d64.dq.tileRows, d64.dkv.subgroups, d64.dkv.tileRows], [4, 16, 4, 16]);
+    assert.deepEqual(d64 && [d64.dkv.workgroupBytes, d64.dq.workgroupBytes], [12800, 12800]);
     assert.ok(Number(dkvRows) <= 64 && Number(dqRows) <= 64, 'no planned tile is wider than 64');
     assert.deepEqual([dkvForm, dqForm], ['unrolled', 'unrolled']);
     assert.deepEqual(tiles('1,64,1,80'), [64, 'unrolled', 80, 'reread']);
