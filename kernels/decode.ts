@@ -22,8 +22,8 @@ export const MAX_DECODE_ROWS = 16;
  * The workgroup memory the pass keeps within where it can (its footprint, keyParallelShape, and the keys per
  * workgroup the plan takes): 16 KiB, three workgroups in a multiprocessor's 48 KiB on the H200 where the registers
  * allow (kernels/residency.ts). The Qwen2-7B decode step's pass took 22 512 bytes before its memory was shared
- * between phases (13 296 now): 52.5 against 49.9 µs, 52.7 / 53.2 against 50.7 / 51.3 µs in the runs of the machine's
- * fast state (BENCHMARKS.md, eighteenth and nineteenth sessions).
+ * between phases and takes 13 296 now: 49.9 µs against 52.5 µs before, and 50.7 / 51.3 against 52.7 / 53.2 µs, in the
+ * runs of the machine's fast state (BENCHMARKS.md, eighteenth and nineteenth sessions).
  */
 export const FAST_WORKGROUP_BYTES = 16384;
 /**
