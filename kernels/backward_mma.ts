@@ -9,7 +9,9 @@
  *   dK/dV (flash_mma_bwd_dkv.wgsl: a workgroup per block of keys, the query tiles of every head of the GQA group
  *   looped inside, dK and dV in registers) and dQ (flash_mma_bwd_dq.wgsl: a workgroup per block of query slots).
  *   WGSL has no float atomics, so dQ has its own pass rather than FlashAttention-2's atomicAdd from the dK/dV
- *   workgroups: two more tile products (7 instead of 5), every element written once, deterministically.
+ *   workgroups: two more tile products (7 instead of 5), every element written once, deterministically. (dQ added
+ *   from the dK/dV pass as 32-bit fixed point with integer atomicAdd was correct and deterministic but slower on the
+ *   H200: ViT-3136 dK/dV + dQ 11.12 ms against 5.24 + 3.70 ms; BENCHMARKS.md, twentieth session.)
  *
  * One WGSL source per pass, two builds as the forward: the subgroup-matrix builtins (mma_bwd_native.wgsl) and a
  * plain-f16 stand-in with the same meaning (mma_bwd_emulated.wgsl) that checks the tiling and masking where there

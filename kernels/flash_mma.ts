@@ -22,7 +22,10 @@ import { residentWorkgroups } from './residency';
  * stand-in of the same three operations lets adapters without matrix units (CI's lavapipe) check the tiling and
  * the masking. Only the native build is offered to users: on an adapter without matrix units the kernel is
  * refused with the reason. Short queries (decode) take the key-parallel decode path instead: there is no matrix
- * work to speak of in one query row per head.
+ * work to speak of in one query row per head. (A decode pass on the matrix units was built twice and measured slower
+ * on the H200 — 72–90 µs against ~51 µs for the Qwen2-7B step's partial pass: the driver loads matrix operands from
+ * storage one 16-bit element at a time, and staging them costs more than the CUDA-core pass; BENCHMARKS.md, twelfth
+ * and twentieth sessions.)
  */
 export type MmaBuild = 'native' | 'emulated';
 
