@@ -26,7 +26,7 @@ import mmaBwdEmulatedWgsl from './wgsl/mma_bwd_emulated.wgsl';
 import mmaStandInWgsl from './wgsl/mma_standin.wgsl';
 import type { GpuContext } from './device';
 import { TrainKernel, requireTraining, rowDBuffer, rowdotPass, rowdotPipeline } from './backward_shared';
-import { MmaBuild, f16x4Store, flashMmaEmulatedKernel, flashMmaKernel, mmaForwardPipeline, mmaForwardWorkgroups, planMma, vTransposeStage, vtScratch } from './flash_mma';
+import { MmaBuild, f16x4Store, flashMmaEmulatedKernel, flashMmaKernel, mmaForwardPipeline, mmaForwardWorkgroups, planMma } from './flash_mma';
 import { KernelPass, bindGroup, packParams, uniformBuffer } from './kernel';
 import { AttentionProblem, ProblemError } from './problem';
 import { PipelineCache, assembleShader, expandSections } from './shader';
@@ -344,7 +344,8 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
   return expandSections(body, parts);
 }
 
-function passPipeline(cache: PipelineCache, p: AttentionProblem, pass: MmaBackwardPassName, tiles: MmaBackwardTiles, build: MmaBuild, name: string): Promise<GPUComputePipeline> {
+/** The pipeline of one backward pass (`pass`) for its tiles, in the given build. */
+export function mmaBackwardPipeline(cache: PipelineCache, p: AttentionProblem, pass: MmaBackwardPassName, tiles: MmaBackwardTiles, build: MmaBuild, name: string): Promise<GPUComputePipeline> {
   const native = build === 'native';
   const body = `${bwdBindingsWgsl}\n${unrollMmaBackward(pass === 'dkv' ? dkvWgsl : dqWgsl, pass, tiles.consts, tiles.prefetch, tiles.elementwise)}\n${commonWgsl}`;
   const code = assembleShader(body, {
@@ -391,9 +392,8 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
       }
     },
 
-    analyticScratch(ctx, p) {
-      const fwd = planMma(p, ctx);
-      return [...(fwd?.copiesV ? [vtScratch(p, fwd)] : []), lseBuffer(p), rowDBuffer(p)];
+    analyticScratch(_ctx, p) {
+      return [lseBuffer(p), rowDBuffer(p)];
     },
 
     async prepare(ctx, alloc, cache, p, io) {
@@ -404,8 +404,8 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
       const [forwardPipe, rowdot, dkvPipe, dqPipe] = await Promise.all([
         mmaForwardPipeline(cache, p, fwd, build, true),
         rowdotPipeline(cache, p),
-        passPipeline(cache, p, 'dkv', bwd.dkv, build, name),
-        passPipeline(cache, p, 'dq', bwd.dq, build, name),
+        mmaBackwardPipeline(cache, p, 'dkv', bwd.dkv, build, name),
+        mmaBackwardPipeline(cache, p, 'dq', bwd.dq, build, name),
       ]);
       const lseInfo = lseBuffer(p);
       const lse = alloc.create(lseInfo.label, 'saved', lseInfo.bytes, GPUBufferUsage.STORAGE);
@@ -414,14 +414,12 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
       const params = uniformBuffer(ctx, alloc, 'params', packParams(p, 0, p.batch * p.heads));
       const slots = (p.heads / p.kvHeads) * p.seqLenQ;
       const pairs = p.batch * p.kvHeads;
-      const transpose = fwd.copiesV ? await vTransposeStage(ctx, alloc, cache, p, fwd, params, `${name} train`) : undefined;
       const passesBySet = io.sets.map((set, si): KernelPass[] => [
-        ...(transpose ? [transpose.pass(set.v, si, 'forward')] : []),
         {
           name: 'fused',
           step: 'forward',
           pipeline: forwardPipe,
-          bindGroup: bindGroup(ctx, forwardPipe, `${name} train forward set ${si}`, [params, set.q, set.k, transpose?.vt ?? set.v, io.kvLens, io.out, io.docBounds, lse]),
+          bindGroup: bindGroup(ctx, forwardPipe, `${name} train forward set ${si}`, [params, set.q, set.k, set.v, io.kvLens, io.out, io.docBounds, lse]),
           workgroups: mmaForwardWorkgroups(p, fwd),
         },
         rowdotPass(ctx, rowdot, p, params, io.out, dout[si], rowD, `set ${si}`),
@@ -442,7 +440,7 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
       ]);
       const kind = build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins';
       const notes = [
-        `forward: ${transpose ? `V copied transposed in f16 (${formatBytes(vtScratch(p, fwd).bytes)} scratch), then ` : ''}${fwd.subgroups} subgroups × 16 query rows, ${fwd.keys}-key tiles; saves the row log-sum-exp (${formatBytes(lseInfo.bytes)}).`,
+        `forward: ${fwd.subgroups} subgroups × 16 query rows, ${fwd.keys}-key tiles; saves the row log-sum-exp (${formatBytes(lseInfo.bytes)}).`,
         `backward on the ${kind}, head dim padded to ${bwd.dkv.paddedDim}: dK/dV ${16 * bwd.dkv.subgroups} keys × ${bwd.dkv.tileRows}-row query tiles (${formatBytes(bwd.dkv.workgroupBytes)} of workgroup memory); dQ ${16 * bwd.dq.subgroups} query slots × ${bwd.dq.tileRows}-key tiles (${formatBytes(bwd.dq.workgroupBytes)}); dQ in its own pass (no float atomics in WGSL).`,
         `next tile prefetched into registers: dK/dV ${bwd.dkv.prefetch ? 'yes' : 'no'}, dQ ${bwd.dq.prefetch ? 'yes' : 'no'}.`,
         `element-wise steps unrolled per lane; P kept in registers for the dS step: dK/dV ${bwd.dkv.elementwise === 'unrolled' ? 'yes' : 'no (read back)'}, dQ ${bwd.dq.elementwise === 'unrolled' ? 'yes' : 'no (read back)'}.`,

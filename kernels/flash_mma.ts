@@ -1,10 +1,8 @@
 import flashMmaWgsl from './wgsl/flash_mma.wgsl';
-import vTransposeWgsl from './wgsl/v_transpose.wgsl';
 import mmaNativeWgsl from './wgsl/mma_native.wgsl';
 import mmaEmulatedWgsl from './wgsl/mma_emulated.wgsl';
 import mmaStandInWgsl from './wgsl/mma_standin.wgsl';
-import { AnalyticBuffer, AttentionKernel, KernelPass, bindGroup, packParams, uniformBuffer } from './kernel';
-import type { TrackedAllocator } from './allocator';
+import { AttentionKernel, bindGroup, packParams, uniformBuffer } from './kernel';
 import { formatBytes } from './units';
 import { AttentionProblem, ProblemError } from './problem';
 import type { GpuContext } from './device';
@@ -38,23 +36,20 @@ export interface MmaPlan {
   paddedDim: number;
   threads: number;
   workgroupBytes: number;
-  /** Whether V is first copied transposed (f16, tile by tile) for the fused pass to stage from (see COPY_V_MIN_BLOCKS). */
-  copiesV: boolean;
   consts: Record<string, number>;
 }
 
-export function mmaBytes(dp: number, nsg: number, bk: number, copiesV = false, qViaK = false): { bytes: number; consts: Record<string, number> } {
+export function mmaBytes(dp: number, nsg: number, bk: number, qViaK = false): { bytes: number; consts: Record<string, number> } {
   const ks = dp + 8; // K rows padded: unpadded rows cost the matrix loads most of their speed
-  // V staged as it lies ([key][d], rows padded like K's; P·V loads it row-major, which the H200's driver reads with
-  // transposing matrix loads), or, from the transposed copy, as [d][key] with rows padded by 2 keys (rows of BK + 8
-  // keys, 16-byte aligned, cost ViT-196 29 % with the copy on the H200; BENCHMARKS.md).
-  const vs = copiesV ? bk + 2 : dp + 8;
+  // V staged as it lies ([key][d], rows padded like K's); P·V loads it row-major, which the H200's driver reads with
+  // transposing matrix loads (ldmatrix .trans).
+  const vs = dp + 8;
   const ss = bk + 4;
   // ps holds P (16 × BK per subgroup) and, unless Q is staged through the K tile (`qViaK`), Q (16 × DP) before the loop.
   const ps = (qViaK ? bk : Math.max(bk, dp)) + 8;
   const bq = 16 * nsg;
-  const bytes = bk * ks * 2 + (copiesV ? dp : bk) * vs * 2 + bq * ss * 4 + bq * ps * 2 + bq * 2 * 4 + 4; // kt, vt, ss, ps, rowStat, rescale
-  return { bytes, consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs, VCOPY: copiesV ? 1 : 0, ...(qViaK ? { QVIA_K: 1 } : {}) } };
+  const bytes = bk * ks * 2 + bk * vs * 2 + bq * ss * 4 + bq * ps * 2 + bq * 2 * 4 + 16; // kt, vt, ss, ps, rowStat, rescale (16 bytes: flash_mma.wgsl)
+  return { bytes, consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs, ...(qViaK ? { QVIA_K: 1 } : {}) } };
 }
 
 function envTiles(): [number, number] | undefined {
@@ -63,25 +58,11 @@ function envTiles(): [number, number] | undefined {
   return nsg > 0 && bk > 0 && bk % 16 === 0 ? [nsg, bk] : undefined;
 }
 
-/**
- * Query blocks per key/value head from which the forward first copies V transposed (v_transpose.wgsl, one pass over
- * V), so that P·V loads V's key pairs as 32-bit words (column-major) instead of through transposing matrix loads from
- * V staged as it lies. The copy is paid once per head and saves a little on every block: on the H200 (BENCHMARKS.md,
- * ninth and twelfth sessions) ViT-3136 (49 blocks per head) 4.57 against 4.66 ms and the Qwen2-7B prefill (448) 1.95
- * against 2.07 ms, but ViT-196 (7 blocks) 686 → 716 µs with the copy against the 16-bit transposed staging of the
- * time (the copy took 40 µs of it). `ATTNPROF_MMA_VCOPY=0|1` forces it off or on.
- */
-export const COPY_V_MIN_BLOCKS = 16;
-
-/** Keys each workgroup of the copy's pass transposes (v_transpose.wgsl's TK). */
-const V_TRANSPOSE_KEYS = 32;
-
 /** An on/off override from the environment (`1` or `0`), for A/B runs on a device; undefined when unset. */
 function envFlag(name: string): boolean | undefined {
   const env = typeof process !== 'undefined' ? process.env[name] : undefined;
   return env === '1' ? true : env === '0' ? false : undefined;
 }
-const envCopyV = (): boolean | undefined => envFlag('ATTNPROF_MMA_VCOPY');
 
 /**
  * How the fused forward schedules its loads. The defaults are what measured fastest on the H200 (BENCHMARKS.md, tenth
@@ -170,20 +151,12 @@ export function planMma(
   let best: { plan: MmaPlan; score: number } | undefined;
   for (const [nsg, bk] of candidates) {
     const schedule = mmaSchedule(p.causal === true, bk, dp);
-    // The copy is one buffer: never planned past what one binding holds (V itself may be f32 and twice its size), nor
-    // past the workgroups its pass can dispatch.
-    const copyKeys = paddedTo(p.seqLenK ?? 0, bk);
-    const copyBytes = p.batch !== undefined && p.kvHeads ? p.batch * p.kvHeads * dp * copyKeys * 2 : 0;
-    const copyFits =
-      copyBytes <= Math.min(ctx.adapter.limits.maxStorageBufferBindingSize, ctx.adapter.limits.maxBufferSize) &&
-      Math.ceil(copyKeys / V_TRANSPOSE_KEYS) <= ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
-    const copiesV = (envCopyV() ?? (slots !== undefined && Math.ceil(slots / (16 * nsg)) >= COPY_V_MIN_BLOCKS)) && copyFits;
-    const { bytes, consts } = mmaBytes(dp, nsg, bk, copiesV, schedule.qViaK);
+    const { bytes, consts } = mmaBytes(dp, nsg, bk, schedule.qViaK);
     if (bytes > limit || 32 * nsg > ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) continue;
     const score = tileScore(bytes, nsg, slots);
     if (best && score <= best.score) continue;
     const flags = { KV_AHEAD: schedule.kvAhead ? 1 : 0, HEAVIEST_FIRST: schedule.heaviestFirst ? 1 : 0, SPLIT_KV: schedule.splitKv ? 1 : 0, HULL_ONCE: schedule.hullOnce ? 1 : 0 };
-    best = { plan: { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, copiesV, consts: { ...consts, ...flags } }, score };
+    best = { plan: { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, consts: { ...consts, ...flags } }, score };
   }
   return best?.plan;
 }
@@ -222,7 +195,6 @@ export function f16x4Store(arr: string, first: string, step: string, value: stri
  */
 export function unrollMma(body: string, consts: Record<string, number>, saveLse = false, build: MmaBuild = 'native'): string {
   const { NSG: nsg, BK, DP, KS: ks, SS, PS, VS } = consts;
-  const copiesV = consts.VCOPY === 1;
   const kvAhead = consts.KV_AHEAD !== 0;
   const splitKv = consts.SPLIT_KV === 1;
   const dc = DP / 16;
@@ -251,9 +223,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   const at = (base: SgOffset, off: number) => (typeof base === 'number' ? `${base + off}u` : `${base} + ${off}u`);
   const scoreLines = (indent: string, expr: (t: number) => string) => range(kc * 8).map((t) => `${indent}sv${t} = ${expr(t)};`);
   const vStore = (u: number): string =>
-    copiesV
-      ? `    { let item = lid + ${u * threads}u; if (item < DP * (BK / 4u)) { ${f16x4Store('vt', '(item / (BK / 4u)) * VS + (item % (BK / 4u)) * 4u', '1u', `vr${u}`)} } }`
-      : `    { let item = lid + ${u * threads}u; if (item < BK * D4) { ${f16x4Store('vt', '(item / D4) * VS + (item % D4) * 4u', '1u', `vr${u}`)} } }`;
+    `    { let item = lid + ${u * threads}u; if (item < BK * D4) { ${f16x4Store('vt', '(item / D4) * VS + (item % D4) * 4u', '1u', `vr${u}`)} } }`;
   const parts: Record<string, string[]> = {
     // Q's loads all issued before the first store. qViaK: stored through the K tile (rows of KS), BK rows a round, each
     // round's subgroups loading their fragments from it between two barriers (kt is free until the loop's first K).
@@ -278,19 +248,20 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
     PREFETCH: kvAhead
       ? range(kvLoads).flatMap((u) => [
           `  var kr${u} = kTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
-          `  var vr${u} = vTileLoad(vtBase, kvBase, kvStep, t0, lid + ${u * threads}u);`,
+          `  var vr${u} = vTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
         ])
       : [],
     LOADKV: kvAhead
       ? []
       : range(kvLoads).flatMap((u) => [
           `    let kr${u} = kTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
-          `    let vr${u} = vTileLoad(vtBase, kvBase, kvStep, t0, lid + ${u * threads}u);`,
+          `    let vr${u} = vTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
         ]),
     // K as [key][d]; V from its rows as [key][d] too (four consecutive halves per vec4, as for K; P·V loads it
-    // row-major at literal offsets, which the H200's driver reads with transposing matrix loads — ViT-196 −2 %
-    // against staging it transposed with one 16-bit store per element, BENCHMARKS.md, twelfth session), or from the
-    // transposed copy as [d][key] (column-major loads, each lane's key pairs one 32-bit word).
+    // row-major, which the H200's driver reads with transposing matrix loads — ViT-196 −2 % against staging it
+    // transposed with one 16-bit store per element, BENCHMARKS.md, twelfth session; with the constant strides of the
+    // twenty-first session, ldmatrix .trans: ViT-3136 2.65 ms against 2.72 ms for a transposed f16 copy of V made by a
+    // pass of its own and loaded column-major, and 2.95 ms for that copy at rows the ldmatrix path cannot take).
     // splitKv: K stored before the barrier, V after it; otherwise a barrier at the top of the iteration, then both.
     TOPSYNC: splitKv ? [] : ['    workgroupBarrier();   // every subgroup is done with the previous tiles'],
     STOREK: range(kvLoads).flatMap((u) => [
@@ -298,28 +269,9 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
       ...(splitKv ? [] : [vStore(u)]),
     ]),
     STOREV: splitKv ? range(kvLoads).map(vStore) : [],
-    VSOURCE: copiesV
-      ? [
-          '@group(0) @binding(3) var<storage, read> vtg: array<vec4<f16>>;',
-          '// One vec4 of the V tile at `item` = d·(BK/4) + key/4, from the copy, where the tile is one block (zeros past the keys',
-          '// and the head dim).',
-          'fn vTileLoad(vtBase: u32, kvBase: u32, kvStep: u32, t0: u32, item: u32) -> vec4<f16> {',
-          '  return vtg[vtBase + t0 * (DP / 4u) + min(item, DP * (BK / 4u) - 1u)];',
-          '}',
-        ]
-      : [
-          '@group(0) @binding(3) var<storage, read> v: array<vec4<elem>>;',
-          '// One vec4 of the V tile at `item` = key·D4 + column/4, from V as it lies in memory; zero past the keys.',
-          'fn vTileLoad(vtBase: u32, kvBase: u32, kvStep: u32, t0: u32, item: u32) -> vec4<f16> {',
-          '  let key = item / D4;',
-          '  let ok = item < BK * D4 && t0 + key < P.nk;',
-          '  let at = select(0u, kvBase + (t0 + key) * kvStep + item % D4, ok);',
-          '  return halvesIf(vec4<f16>(v[at]), ok);',
-          '}',
-        ],
     NEXTKV: (kvAhead ? range(kvLoads) : []).flatMap((u) => [
       `      kr${u} = kTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
-      `      vr${u} = vTileLoad(vtBase, kvBase, kvStep, t0, lid + ${u * threads}u);`,
+      `      vr${u} = vTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
     ]),
     // Q: 16×DP per subgroup in registers for the whole key loop. (Reloaded from workgroup memory on every tile instead,
     // 12–28 fewer registers but no workgroup more per SM: ViT-3136 5.37 against 4.69 ms; BENCHMARKS.md, tenth session.)
@@ -362,7 +314,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
       '    {',
       '      var pf: MatL;',
       ...perSg('      ', (_s, p) => [`pf = loadP(${at(p, j * 16)}, PS);`]),
-      `     ${range(dc).map((c) => (copiesV ? ` acc${c} = mma(pf, loadV(${c * 16 * VS + j * 16}u, VS), acc${c});` : ` acc${c} = mma(pf, loadVrow(${j * 16 * VS + c * 16}u, VS), acc${c});`)).join('')}`,
+      `     ${range(dc).map((c) => ` acc${c} = mma(pf, loadVrow(${j * 16 * VS + c * 16}u, VS), acc${c});`).join('')}`,
       '    }',
     ]),
     OUTPUT: rounds.flatMap((cols) => [
@@ -394,45 +346,7 @@ export function mmaForwardPipeline(cache: PipelineCache, p: AttentionProblem, pl
     directives: build === 'native' ? ['diagnostic(off, chromium.subgroup_matrix_uniformity)'] : [],
     prelude: build === 'native' ? mmaNativeWgsl : `${mmaStandInWgsl}\n${mmaEmulatedWgsl}`,
   });
-  return cache.get(`${name}${saveLse ? '+lse' : ''}:${p.dtype}:${p.headDim}:${plan.subgroups}:${plan.keys}${plan.copiesV ? ':vcopy' : ''}`, code, saveLse ? `${name} (training forward)` : name);
-}
-
-/** Keys per head of the transposed V copy: Nk rounded up to the forward's key tile, so every staged tile lies inside. */
-export const vtKeys = (p: Pick<AttentionProblem, 'seqLenK'>, plan: Pick<MmaPlan, 'keys'>): number => paddedTo(p.seqLenK, plan.keys);
-
-/** The f16 copy of V, transposed tile by tile ([batch·KV head][key tile][DP][BK]), that the fused forward stages its V tiles from. */
-export function vtScratch(p: AttentionProblem, plan: MmaPlan): AnalyticBuffer {
-  return { label: 'Vᵀ (f16 copy, [d][key])', role: 'scratch', bytes: p.batch * p.kvHeads * plan.paddedDim * vtKeys(p, plan) * 2 };
-}
-
-/**
- * The pass that writes the transposed V copy (v_transpose.wgsl) before the fused forward, and the buffer it writes:
- * one buffer for every input set (the passes of a set run in order).
- */
-export async function vTransposeStage(
-  ctx: GpuContext,
-  alloc: TrackedAllocator,
-  cache: PipelineCache,
-  p: AttentionProblem,
-  plan: MmaPlan,
-  params: GPUBuffer,
-  label: string,
-): Promise<{ vt: GPUBuffer; pass(v: GPUBuffer, set: number, step?: KernelPass['step']): KernelPass }> {
-  const info = vtScratch(p, plan);
-  const vt = alloc.create(info.label, info.role, info.bytes, GPUBufferUsage.STORAGE);
-  const code = assembleShader(vTransposeWgsl, { dtype: p.dtype, consts: { HEAD_DIM: p.headDim, DP: plan.paddedDim, BK: plan.keys, TK: V_TRANSPOSE_KEYS }, mask: false, enables: ['f16'] });
-  const pipeline = await cache.get(`v-transpose:${p.dtype}:${p.headDim}:${plan.keys}`, code, 'V transpose');
-  const workgroups: [number, number, number] = [Math.ceil(vtKeys(p, plan) / V_TRANSPOSE_KEYS), p.batch * p.kvHeads, 1];
-  return {
-    vt,
-    pass: (v, set, step) => ({
-      name: 'V transpose',
-      ...(step ? { step } : {}),
-      pipeline,
-      bindGroup: bindGroup(ctx, pipeline, `${label} V transpose set ${set}`, [params, v, vt]),
-      workgroups,
-    }),
-  };
+  return cache.get(`${name}${saveLse ? '+lse' : ''}:${p.dtype}:${p.headDim}:${plan.subgroups}:${plan.keys}`, code, saveLse ? `${name} (training forward)` : name);
 }
 
 /** Workgroups of the fused forward: BQ (GQA group × query) slots of one key/value head each. */
@@ -470,9 +384,7 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
     check,
     analyticScratch(ctx, p) {
       const decode = decodePath(p, ctx);
-      if (decode) return decode.analyticScratch(ctx, p);
-      const plan = planMma(p, ctx);
-      return plan?.copiesV ? [vtScratch(p, plan)] : [];
+      return decode ? decode.analyticScratch(ctx, p) : [];
     },
     async prepare(ctx, alloc, cache, p, io) {
       const decode = decodePath(p, ctx);
@@ -485,20 +397,17 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
       const pipeline = await mmaForwardPipeline(cache, p, plan, build);
       const params = uniformBuffer(ctx, alloc, 'params', packParams(p, 0, p.batch * p.heads));
       const workgroups = mmaForwardWorkgroups(p, plan);
-      const transpose = plan.copiesV ? await vTransposeStage(ctx, alloc, cache, p, plan, params, name) : undefined;
       const passesBySet = io.sets.map((set, si) => [
-        ...(transpose ? [transpose.pass(set.v, si)] : []),
         {
           name: 'fused',
           pipeline,
-          bindGroup: bindGroup(ctx, pipeline, `${name} set ${si}`, [params, set.q, set.k, transpose?.vt ?? set.v, io.kvLens, io.out, io.docBounds]),
+          bindGroup: bindGroup(ctx, pipeline, `${name} set ${si}`, [params, set.q, set.k, set.v, io.kvLens, io.out, io.docBounds]),
           workgroups,
         },
       ]);
       const notes = [
         `${plan.subgroups} subgroups × 16 query rows, ${plan.keys}-key tiles, head dim padded to ${plan.paddedDim}, ${formatBytes(plan.workgroupBytes)} of workgroup memory per workgroup; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}${plan.consts.HEAVIEST_FIRST ? '; heaviest query blocks first (causal)' : ''}.`,
       ];
-      if (transpose) notes.push(`V copied transposed in f16 first (${formatBytes(vtScratch(p, plan).bytes)} scratch): the fused pass stages V tiles with vector stores.`);
       if (p.dtype === 'f32') notes.push('f32 inputs enter the matrix products rounded to f16 (checked at the f16 tolerance).');
       return { passesFor: (set: number) => passesBySet[set % passesBySet.length], notes };
     },

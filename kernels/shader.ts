@@ -101,7 +101,10 @@ export function poisonWorkgroupMemory(code: string): string {
     for (const { name, type } of decls) {
       const arr = /^array<\s*(\w+(?:<\w+>)?)\s*,\s*(.+)>$/.exec(type);
       const atomic = /^atomic<(u32|i32)>$/.exec(type);
-      if (arr) {
+      const arrAtomic = arr && /^atomic<(u32|i32)>$/.exec(arr[1]);
+      if (arr && arrAtomic) {
+        lines.push(`    for (var pi = ${lid}; pi < (${arr[2]}); pi += ${size}) { atomicStore(&${name}[pi], ${arrAtomic[1] === 'u32' ? bits : `bitcast<i32>(${bits})`}); }`);
+      } else if (arr) {
         const value = poisonValue(arr[1], bits);
         if (!value) throw new Error(`poisonWorkgroupMemory: cannot poison ${name}: ${type}`);
         lines.push(`    for (var pi = ${lid}; pi < (${arr[2]}); pi += ${size}) { ${name}[pi] = ${value}; }`);
@@ -118,10 +121,12 @@ export function poisonWorkgroupMemory(code: string): string {
   });
 }
 
-/** `ATTNPROF_WG_PAD_BYTES`: bytes of workgroup memory added to every pipeline (0: none). */
+/** `ATTNPROF_WG_PAD_BYTES`: bytes of workgroup memory added to every pipeline (0: none), rounded up to 16. */
 export function workgroupPadBytes(): number {
   const n = Number(typeof process !== 'undefined' ? process.env.ATTNPROF_WG_PAD_BYTES : undefined);
-  return Number.isInteger(n) && n > 0 ? Math.ceil(n / 4) * 4 : 0;
+  // In 16-byte steps: a workgroup variable of another size puts the next ones off the 16-byte alignment that the native
+  // matrix loads of flash-mma need (kernels/wgsl/mma_native.wgsl).
+  return Number.isInteger(n) && n > 0 ? Math.ceil(n / 16) * 16 : 0;
 }
 
 /**

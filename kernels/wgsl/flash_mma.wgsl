@@ -22,9 +22,7 @@
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<elem>>;
 @group(0) @binding(2) var<storage, read> k: array<vec4<elem>>;
-// Binding 3: V as it lies in memory, or its f16 copy transposed tile by tile (v_transpose.wgsl) where the plan
-// makes one (flash_mma.ts `copiesV`); the section also defines vTileLoad for it.
-//@VSOURCE
+@group(0) @binding(3) var<storage, read> v: array<vec4<elem>>;
 @group(0) @binding(4) var<storage, read> kvLens: array<i32>;
 @group(0) @binding(5) var<storage, read_write> o: array<vec4<elem>>;
 @group(0) @binding(6) var<storage, read> docBounds: array<i32>;
@@ -44,11 +42,13 @@ const RESCALE_LOG: f32 = 8.0 * LOG2E;   // e^8 in base 2: P ≤ e^8 still fits f
 // relying on the 32 invocations of a subgroup executing the matrix store and the loads after it in step.
 
 var<workgroup> kt: array<f16, BK * KS>;          // K tile, [key][d], row stride KS
-var<workgroup> vt: array<f16, select(BK, DP, VCOPY == 1u) * VS>; // V tile, [key][d] (from the copy: [d][key]), row stride VS
+var<workgroup> vt: array<f16, BK * VS>;          // V tile, [key][d], row stride VS
 var<workgroup> ss: array<f32, NSG * 16u * SS>;   // per subgroup: S (16 × BK), or O blocks when rescaling/writing
 var<workgroup> ps: array<f16, NSG * 16u * PS>;   // per subgroup: P (16 × BK); Q (16 × DP) before the loop
 var<workgroup> rowStat: array<f32, BQ * 2u>;     // the two halves' tile maxima (then sums) of each row
-var<workgroup> rescale: atomic<u32>;
+// Some row's maximum grew past the reference this tile (element 0). 16 bytes: every workgroup variable is a multiple of
+// 16 bytes, so each lies 16-byte aligned, as the native build's ldmatrix loads need (mma_native.wgsl).
+var<workgroup> rescale: array<atomic<u32>, 4>;
 
 @compute @workgroup_size(THREADS, 1, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -60,7 +60,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let slots = group * P.nq;
   let kvBase = kvRow(b, kvh, 0u) * D4;
   let kvStep = P.kvStrideN * D4;
-  let vtBase = bkv * ((P.nk + BK - 1u) / BK) * (BK * DP / 4u);   // this head's first vec4 in a transposed V copy
   let sg = lid / 32u;
   let lane = lid % 32u;
   let r = lane / 2u;              // my row within the subgroup's 16
@@ -96,11 +95,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   // load of an invocation is issued before the first store (unrolled by flash_mma.ts): global memory latency is
   // paid once, not once per item.
 //@QSTAGE
-  // Head-dim padding of the K/V tiles stays zero for the whole loop (a transposed V copy has zero rows there too).
+  // Head-dim padding of the K/V tiles stays zero for the whole loop.
   for (var item = lid; item < BK * DP; item += THREADS) {
     if (item % DP >= HEAD_DIM) {
       kt[(item / DP) * KS + item % DP] = f16(0.0);
-      if (VCOPY == 1u) { vt[(item % DP) * VS + item / DP] = f16(0.0); } else { vt[(item / DP) * VS + item % DP] = f16(0.0); }
+      vt[(item / DP) * VS + item % DP] = f16(0.0);
     }
   }
   workgroupBarrier();
@@ -122,7 +121,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
     // of the iteration; the barriers before P·V publish V. (The last tile's workgroupUniformLoad is done with `rescale`
     // before its second barrier.) SPLIT_KV = 0: a barrier at the top, then K and V.
 //@TOPSYNC
-    if (lid == 0u) { atomicStore(&rescale, 0u); }
+    if (lid == 0u) { atomicStore(&rescale[0], 0u); }
 //@STOREK
     workgroupBarrier();   // K stored; every subgroup is done with the previous tile's V and P (and with Q in ps)
 //@STOREV
@@ -147,13 +146,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
     if (tileMax > MASKED && (m == MASKED || tileMax > m + RESCALE_LOG)) {
       if (m > MASKED) {
         corr = exp2(m - tileMax);
-        atomicStore(&rescale, 1u);
+        atomicStore(&rescale[0], 1u);
       }
       m = tileMax;
     }
     l *= corr;
 //@SEXP
-    if (workgroupUniformLoad(&rescale) != 0u) {
+    if (workgroupUniformLoad(&rescale[0]) != 0u) {
       // Some row's maximum grew past the reference: O ← diag(corr)·O through ss, BK columns at a time (both lanes
       // of a row hold its corr), then O += P·V.
 //@RESCALE
@@ -194,6 +193,14 @@ fn kTileLoad(kvBase: u32, kvStep: u32, t0: u32, item: u32) -> vec4<f16> {
   let ok = item < BK * D4 && t0 + key < P.nk;
   let at = select(0u, kvBase + (t0 + key) * kvStep + item % D4, ok);
   return halvesIf(vec4<f16>(k[at]), ok);
+}
+
+// One vec4 of the V tile at `item` = key·D4 + column/4, from V as it lies in memory; zero past the keys.
+fn vTileLoad(kvBase: u32, kvStep: u32, t0: u32, item: u32) -> vec4<f16> {
+  let key = item / D4;
+  let ok = item < BK * D4 && t0 + key < P.nk;
+  let at = select(0u, kvBase + (t0 + key) * kvStep + item % D4, ok);
+  return halvesIf(vec4<f16>(v[at]), ok);
 }
 
 // One vec4 of Q at `item` = workgroup row·(DP/4) + column/4 (zero past the rows and the head dim).

@@ -20,8 +20,6 @@ fn loadQk(off: u32, stride: u32) -> MatL {
 }
 // Kᵀ from the K tile ([key][d]): element (d, key) at key·stride + d, column-major.
 fn loadKt(off: u32, stride: u32) -> MatR { return MatR(0u, off, 1u, stride); }
-// V from the transposed tile ([d][key]): element (key, d) at d·stride + key, column-major.
-fn loadV(off: u32, stride: u32) -> MatR { return MatR(1u, off, 1u, stride); }
 // V from the tile as it lies ([key][d]): row-major.
 fn loadVrow(off: u32, stride: u32) -> MatR { return MatR(1u, off, stride, 1u); }
 fn storeS(off: u32, m: MatAcc, stride: u32) {

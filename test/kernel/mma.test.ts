@@ -9,13 +9,18 @@ import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType, docBoundsFor } from '../../kernels/problem';
 import { runProblem } from '../../kernels/runner';
-import { COPY_V_MIN_BLOCKS, FORWARD_SUBGROUPS, mmaBytes, mmaUnavailableReason, planMma, tileScore, unrollMma, vtScratch } from '../../kernels/flash_mma';
+import { FORWARD_SUBGROUPS, mmaBytes, mmaForwardPipeline, mmaUnavailableReason, planMma, tileScore, unrollMma } from '../../kernels/flash_mma';
+import { mmaBackwardPipeline, planMmaBackward, unrollMmaBackward } from '../../kernels/backward_mma';
+import type { PipelineCache } from '../../kernels/shader';
 import { residentWorkgroups } from '../../kernels/residency';
 import { formatBytes } from '../../kernels/units';
 import flashMmaWgsl from '../../kernels/wgsl/flash_mma.wgsl';
 import mmaNativeWgsl from '../../kernels/wgsl/mma_native.wgsl';
 import mmaBwdNativeWgsl from '../../kernels/wgsl/mma_bwd_native.wgsl';
 import mmaStandInWgsl from '../../kernels/wgsl/mma_standin.wgsl';
+import dkvWgsl from '../../kernels/wgsl/flash_mma_bwd_dkv.wgsl';
+import dqWgsl from '../../kernels/wgsl/flash_mma_bwd_dq.wgsl';
+import { lastArgsOf, workgroupVariableBytes } from '../unit/helpers';
 
 let ctx: GpuContext;
 let kernel: string;
@@ -71,32 +76,16 @@ describe('flash-mma matches the float64 reference', () => {
       await expectCorrect(base(64, 'f32', { ...over, ...(i === 6 ? { causal: true } : {}) }), `${name} (f32)`);
     }
   });
-  // The transposed V copy (v_transpose.wgsl) is planned for many query blocks per KV head, far more than these
-  // shapes have: forced here, over the same features, f32 inputs (converted by the copy) and a padded head dim.
-  test('with the transposed V copy: every feature, D = 64 f16; f32 with key lengths; D = 80 bshd neighbourhood', async () => {
-    process.env.ATTNPROF_MMA_VCOPY = '1';
-    try {
-      for (const [name, over] of FEATURES.filter(([, o]) => o.seqLenQ !== 1)) await expectCorrect(base(64, 'f16', over), `${name} (V copy)`);
-      await expectCorrect(base(64, 'f32', { causal: true, kvLens: Int32Array.from([23, 0]) }), 'causal, key lengths (f32, V copy)');
-      await expectCorrect(
-        base(80, 'f16', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true, neighborhood: { radius: 3, rows: 3, cols: 13 } }),
-        'D=80 bshd neighbourhood (V copy)',
-      );
-      const p = base(64, 'f16', { seqLenK: 45 });
-      const run = await runProblem(ctx, p, { kernels: [kernel], iterations: 1, warmup: 0, seed });
-      const r = run.results[0];
-      assert.deepEqual(r.passes.map((x) => x.name), ['V transpose', 'fused']);
-      // Keys rounded up to the key tile, head dim to the matrix tile, f16.
-      const plan = planMma(p, ctx);
-      assert.ok(plan?.copiesV);
-      const bytes = p.batch * p.kvHeads * plan.paddedDim * Math.ceil(45 / plan.keys) * plan.keys * 2;
-      assert.equal(vtScratch(p, plan).bytes, bytes);
-      assert.deepEqual(run.memory.filter((m) => m.kind === 'alloc' && m.label.startsWith('Vᵀ')).map((m) => [m.role, m.bytes]), [['scratch', bytes]]);
-      // The note names the plan and its workgroup memory (what decides how many workgroups a multiprocessor holds).
-      assert.ok(r.notes.some((n) => n.startsWith(`${plan.subgroups} subgroups × 16 query rows, 16-key tiles, head dim padded to 64, ${formatBytes(plan.workgroupBytes)} of workgroup memory per workgroup;`)), r.notes.join(' | '));
-    } finally {
-      delete process.env.ATTNPROF_MMA_VCOPY;
-    }
+  test('one pass over V as it lies, and a note naming the plan and its workgroup memory', async () => {
+    const p = base(64, 'f16', { seqLenK: 45 });
+    const run = await runProblem(ctx, p, { kernels: [kernel], iterations: 1, warmup: 0, seed });
+    const r = run.results[0];
+    assert.deepEqual(r.passes.map((x) => x.name), ['fused']);
+    assert.deepEqual(run.memory.filter((m) => m.kind === 'alloc' && m.role === 'scratch').map((m) => m.label), []);
+    const plan = planMma(p, ctx);
+    assert.ok(plan);
+    // The note names the plan and its workgroup memory (what decides how many workgroups a multiprocessor holds).
+    assert.ok(r.notes.some((n) => n.startsWith(`${plan.subgroups} subgroups × 16 query rows, 16-key tiles, head dim padded to 64, ${formatBytes(plan.workgroupBytes)} of workgroup memory per workgroup;`)), r.notes.join(' | '));
   });
   // The schedule's other choices (flash_mma.ts MmaSchedule), both at once: each tile's K/V loads issued a tile ahead
   // (the default loads them at the top of their own iteration), query blocks dispatched last first.
@@ -108,10 +97,9 @@ describe('flash-mma matches the float64 reference', () => {
       assert.deepEqual([plan?.consts.KV_AHEAD, plan?.consts.HEAVIEST_FIRST], [1, 1]);
       for (const [name, over] of FEATURES.filter(([, o]) => o.seqLenQ !== 1)) await expectCorrect(base(64, 'f16', over), `${name} (schedule)`);
       await expectCorrect(base(128, 'f16', { causal: true, kvLens: Int32Array.from([30, 37]) }), 'D=128 causal, key lengths (schedule)');
-      process.env.ATTNPROF_MMA_VCOPY = '1';
-      await expectCorrect(base(80, 'f32', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true }), 'D=80 f32 bshd causal (schedule, V copy)');
+      await expectCorrect(base(80, 'f32', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true }), 'D=80 f32 bshd causal (schedule)');
     } finally {
-      for (const name of [...Object.keys(env), 'ATTNPROF_MMA_VCOPY']) delete process.env[name];
+      for (const name of Object.keys(env)) delete process.env[name];
     }
   });
   // Q staged through the K tile before the loop (flash_mma.ts MmaSchedule `qViaK`) is the default with 16-key tiles (the
@@ -164,21 +152,92 @@ describe('flash-mma matches the float64 reference', () => {
 });
 
 describe('flash-mma host code', () => {
-  // On the H200 (driver 580.159.04) a constant stride in subgroupMatrixLoad/Store compiles to ldmatrix and to wrong
-  // results on every shape (BENCHMARKS.md, thirteenth session): the native preludes pass the functions' argument.
-  test('the native preludes pass every matrix load and store its stride argument, never a constant', () => {
-    for (const [name, src] of [['mma_native', mmaNativeWgsl], ['mma_bwd_native', mmaBwdNativeWgsl]] as const) {
+  // The native preludes take each matrix load's and store's stride from the tile's constant, not from the call's
+  // argument: with the argument (a function parameter in the SPIR-V) the H200's driver loads a fragment with 32- and
+  // 16-bit loads, with the constant with ldmatrix (BENCHMARKS.md, twelfth and twenty-first sessions). The stand-in takes
+  // the argument, so every call site must pass exactly that constant for the stand-in to check what the native build runs.
+  test('every matrix load and store is passed the stride the native preludes take from their constants', () => {
+    const forward: Record<string, string> = { loadP: 'PS', loadQk: 'KS', loadKt: 'KS', loadVrow: 'VS', storeS: 'SS', loadS: 'SS' };
+    const backward: Record<string, string> = { leftA: 'AS', leftB: 'AS', rightAT: 'AS', rightBT: 'AS', rightA: 'AS', rightB: 'AS', leftP: 'PS', storeAcc: 'SS' };
+    for (const [src, expected] of [[mmaNativeWgsl, forward], [mmaBwdNativeWgsl, backward]] as const) {
       const calls = src.split('\n').filter((l) => !l.trimStart().startsWith('//') && /subgroupMatrix(Load|Store)/.test(l));
-      assert.ok(calls.length >= 6, `${name}: its loads and stores`);
-      for (const line of calls) assert.match(line, /, stride\); \}$/, `${name}: ${line}`);
+      assert.equal(calls.length, Object.keys(expected).length, 'one load or store per prelude function');
+      for (const [fn, stride] of Object.entries(expected)) {
+        assert.match(src, new RegExp(`fn ${fn}\\(off: u32, [^)]*\\) .*, ${stride}\\); \\}`), `${fn} takes ${stride} in the native prelude`);
+      }
+    }
+    const shapes = [
+      { headDim: 64, heads: 16, kvHeads: 16, seqLenQ: 196 },
+      { headDim: 64, heads: 12, kvHeads: 12, seqLenQ: 3136 },
+      { headDim: 128, heads: 28, kvHeads: 4, seqLenQ: 4096, causal: true },
+      { headDim: 80, heads: 4, kvHeads: 2, seqLenQ: 39 },
+    ];
+    for (const shape of shapes) {
+      const plan = planMma(shape, ctx);
+      assert.ok(plan);
+      for (const saveLse of [false, true]) {
+        for (const build of ['native', 'emulated'] as const) {
+          const code = unrollMma(flashMmaWgsl, plan.consts, saveLse, build);
+          for (const [fn, stride] of Object.entries(forward)) {
+            for (const arg of lastArgsOf(code, fn)) assert.equal(arg, stride, `${fn} in D=${shape.headDim} N=${shape.seqLenQ}${saveLse ? ' (training)' : ''} ${build}`);
+          }
+          assert.ok(lastArgsOf(code, 'loadKt').length > 0 && lastArgsOf(code, 'loadVrow').length > 0 && lastArgsOf(code, 'storeS').length > 0);
+        }
+      }
+      const bwd = planMmaBackward({ headDim: shape.headDim, seqLenQ: shape.seqLenQ, seqLenK: shape.seqLenQ }, ctx);
+      assert.ok(bwd);
+      for (const [pass, body] of [['dkv', dkvWgsl], ['dq', dqWgsl]] as const) {
+        const code = unrollMmaBackward(body, pass, bwd[pass].consts);
+        for (const [fn, stride] of Object.entries(backward)) {
+          for (const arg of lastArgsOf(code, fn)) assert.equal(arg, stride, `${fn} in the ${pass} pass, D=${shape.headDim}`);
+        }
+        assert.ok(lastArgsOf(code, 'rightAT').length > 0 && lastArgsOf(code, 'leftP').length > 0, pass);
+      }
+    }
+  });
+  // ldmatrix needs 16-byte aligned rows: the driver lays the shader's workgroup variables out one after another, and one
+  // of 4 bytes (the forward's rescale flag, until the twenty-first session) moved the others off 16-byte alignment —
+  // every constant-stride result was wrong (thirteenth session). Every variable of every native flash-mma shader is a
+  // whole number of 16 bytes, for every plan the planners make (and the byte models count each one).
+  test('every workgroup variable of the native flash-mma shaders is a multiple of 16 bytes', async () => {
+    const codes: string[] = [];
+    const capture = { get: async (_key: string, code: string) => (codes.push(code), {}) } as unknown as PipelineCache;
+    for (const headDim of [8, 32, 40, 64, 72, 80, 96, 128, 160, 256]) {
+      for (const [heads, kvHeads, seqLenQ] of [[16, 16, 196], [12, 12, 3136], [28, 4, 4096], [4, 2, 39]]) {
+        const p: AttentionProblem = { batch: 1, heads, kvHeads, seqLenQ, seqLenK: seqLenQ, headDim, dtype: 'f16', causal: heads === 28, window: 0, softcap: 0 };
+        const plan = planMma(p, ctx);
+        if (plan) {
+          const before = codes.length;
+          await mmaForwardPipeline(capture, p, plan, 'native');
+          await mmaForwardPipeline(capture, p, plan, 'native', true);
+          for (const code of codes.slice(before)) {
+            const vars = workgroupVariableBytes(code);
+            assert.equal(Object.values(vars).reduce((a, b) => a + b, 0), plan.workgroupBytes, `D=${headDim}: the byte model counts every variable`);
+          }
+        }
+        const bwd = planMmaBackward(p, ctx);
+        if (bwd) {
+          const before = codes.length;
+          await mmaBackwardPipeline(capture, p, 'dkv', bwd.dkv, 'native', 'flash-mma');
+          await mmaBackwardPipeline(capture, p, 'dq', bwd.dq, 'native', 'flash-mma');
+          codes.slice(before).forEach((code, i) => {
+            const vars = workgroupVariableBytes(code);
+            assert.equal(Object.values(vars).reduce((a, b) => a + b, 0), [bwd.dkv, bwd.dq][i].workgroupBytes, `D=${headDim}: the backward byte model`);
+          });
+        }
+      }
+    }
+    assert.ok(codes.length >= 40, `${codes.length} shaders`);
+    for (const code of codes) {
+      for (const [name, bytes] of Object.entries(workgroupVariableBytes(code))) assert.equal(bytes % 16, 0, `${name}: ${bytes} bytes`);
     }
   });
   // The H200's driver turned a select of four f16 halves into eight selects and byte permutes per vector; the stand-in
   // keeps the plain select (its shared core, mma_standin.wgsl).
   test('tile loads zero masked rows through the prelude: two 32-bit words natively, a plain select in the stand-in', () => {
-    assert.equal((flashMmaWgsl.match(/return halvesIf\(vec4<f16>\([kq]\[at\]\), ok\);/g) ?? []).length, 2);
+    assert.equal((flashMmaWgsl.match(/return halvesIf\(vec4<f16>\([kqv]\[at\]\), ok\);/g) ?? []).length, 3);
     assert.doesNotMatch(flashMmaWgsl, /fn halvesIf/);
-    assert.doesNotMatch(unrollMma(flashMmaWgsl, { NSG: 4, BK: 64, DP: 64, KS: 72, SS: 68, PS: 72, VS: 72, VCOPY: 1 }), /bitcast|fn halvesIf/);
+    assert.doesNotMatch(unrollMma(flashMmaWgsl, { NSG: 4, BK: 64, DP: 64, KS: 72, SS: 68, PS: 72, VS: 72 }), /bitcast|fn halvesIf/);
     assert.match(mmaNativeWgsl, /fn halvesIf\(v: vec4<f16>, ok: bool\) -> vec4<f16> \{\n {2}return bitcast<vec4<f16>>\(select\(vec2<u32>\(0u\), bitcast<vec2<u32>>\(v\), ok\)\);/);
     assert.match(mmaStandInWgsl, /fn halvesIf\(v: vec4<f16>, ok: bool\) -> vec4<f16> \{\n {2}return select\(vec4<f16>\(0\.0\), v, ok\);/);
   });
@@ -186,7 +245,7 @@ describe('flash-mma host code', () => {
   // The stand-in build addresses a subgroup's blocks at computed offsets: a switch over the subgroup would repeat the
   // inlined matrix code once per subgroup for a software driver to compile.
   test('the stand-in build: no switch over the subgroup, the same matrix calls at computed offsets', () => {
-    const consts = { NSG: 4, BK: 16, DP: 64, KS: 72, SS: 20, PS: 72, VS: 72, VCOPY: 0 };
+    const consts = { NSG: 4, BK: 16, DP: 64, KS: 72, SS: 20, PS: 72, VS: 72 };
     const native = unrollMma(flashMmaWgsl, consts);
     const standIn = unrollMma(flashMmaWgsl, consts, false, 'emulated');
     assert.match(native, /switch \(sg\)/);
@@ -198,8 +257,7 @@ describe('flash-mma host code', () => {
   });
 
   test('unrolled WGSL has no sections left, one variable per fragment and accumulator, constant matrix offsets', () => {
-    const copy = unrollMma(flashMmaWgsl, { NSG: 2, BK: 16, DP: 80, KS: 88, SS: 20, PS: 88, VS: 18, VCOPY: 1 });
-    const code = unrollMma(flashMmaWgsl, { NSG: 2, BK: 16, DP: 80, KS: 88, SS: 20, PS: 88, VS: 88, VCOPY: 0 });
+    const code = unrollMma(flashMmaWgsl, { NSG: 2, BK: 16, DP: 80, KS: 88, SS: 20, PS: 88, VS: 88 });
     assert.doesNotMatch(code, /^\/\/@/m);
     for (let c = 0; c < 5; c++) {
       assert.match(code, new RegExp(`var qf${c}: MatL;`));
@@ -208,15 +266,13 @@ describe('flash-mma host code', () => {
       assert.match(code, new RegExp(`var acc${c} = zeroAcc\\(\\)`));
       // V as it lies ([key][d]): block c of the head dim starts at column 16·c of vt, loaded row-major.
       assert.match(code, new RegExp(`acc${c} = mma\\(pf, loadVrow\\(${c * 16}u, VS\\), acc${c}\\)`));
-      // From the transposed copy ([d][key]): at row 16·c, loaded column-major.
-      assert.match(copy, new RegExp(`acc${c} = mma\\(pf, loadV\\(${c * 16 * 18}u, VS\\), acc${c}\\)`));
     }
-    // Both layouts staged with four consecutive halves per vec4 (no 16-bit transposed stores).
+    // Staged with four consecutive halves per vec4 (no 16-bit transposed stores).
     assert.match(code, /let at = \(item \/ D4\) \* VS \+ \(item % D4\) \* 4u; vt\[at\] = vr0\.x; vt\[at \+ 1u\] = vr0\.y;/);
     assert.doesNotMatch(code, /\* VS \+ item \/ D4/);
     assert.doesNotMatch(code, /qf5|acc5/);
     // No matrix operation takes a dynamic offset: one literal per subgroup.
-    assert.doesNotMatch(code, /(loadP|storeS|loadS|loadV|loadVrow|loadKt)\([a-z]/);
+    assert.doesNotMatch(code, /(loadP|storeS|loadS|loadVrow|loadKt)\([a-z]/);
     assert.match(code, /case 1u, default: \{\n\s*storeS\(320u, s, SS\);/);
     // One branch on the softcap for all the lane's scores.
     assert.equal(code.match(/if \(P\.softcap > 0\.0\)/g)?.length, 1);
@@ -245,7 +301,7 @@ describe('flash-mma host code', () => {
 
   test('Q staged through the K tile: BK rows a round between two barriers, each subgroup loading its fragments once', () => {
     for (const [nsg, bk, dp] of [[4, 16, 64], [4, 32, 128], [2, 16, 80], [1, 32, 64]]) {
-      const { consts, bytes } = mmaBytes(dp, nsg, bk, false, true);
+      const { consts, bytes } = mmaBytes(dp, nsg, bk, true);
       assert.ok(bytes < mmaBytes(dp, nsg, bk).bytes, 'less workgroup memory');
       const code = unrollMma(flashMmaWgsl, { ...consts, KV_AHEAD: 0, SPLIT_KV: 1 });
       const stage = code.slice(code.indexOf('let qv0 = qLoad'), code.indexOf('while (t0 < kEnd)'));
@@ -272,10 +328,10 @@ describe('flash-mma host code', () => {
       assert.ok(plan.workgroupBytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
       // 16-key tiles at every head dim, the subgroups of the highest score among those that fit.
       assert.equal(plan.keys, 16, `D=${d}`);
-      const fits = FORWARD_SUBGROUPS.filter((n) => mmaBytes(plan.paddedDim, n, 16, false, true).bytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
-      const best = Math.max(...fits.map((n) => tileScore(mmaBytes(plan.paddedDim, n, 16, false, true).bytes, n)));
+      const fits = FORWARD_SUBGROUPS.filter((n) => mmaBytes(plan.paddedDim, n, 16, true).bytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
+      const best = Math.max(...fits.map((n) => tileScore(mmaBytes(plan.paddedDim, n, 16, true).bytes, n)));
       assert.equal(tileScore(plan.workgroupBytes, plan.subgroups), best, `D=${d}`);
-      assert.equal(plan.subgroups, fits.find((n) => tileScore(mmaBytes(plan.paddedDim, n, 16, false, true).bytes, n) === best), `D=${d}: the fewest subgroups on a tie`);
+      assert.equal(plan.subgroups, fits.find((n) => tileScore(mmaBytes(plan.paddedDim, n, 16, true).bytes, n) === best), `D=${d}: the fewest subgroups on a tie`);
     }
   });
 
@@ -286,48 +342,20 @@ describe('flash-mma host code', () => {
     assert.equal(residentWorkgroups(1024, 256), 8, 'at most 2048 invocations');
     assert.equal(residentWorkgroups(60000, 32), 1, 'one, even past 48 KiB');
     const vit = (seqLenQ: number, heads: number) => ({ headDim: 64, heads, kvHeads: heads, seqLenQ, seqLenK: seqLenQ, batch: 8 });
-    // ViT-3136: 8 × 16 (22 KB with the V copy: 2 per SM, 16 subgroups) over 4 × 16 (13.3 KB: 3 per SM, 12).
+    // ViT-3136: 8 × 16 (22 KB: 2 per SM, 16 subgroups) over 4 × 16 (13.3 KB: 3 per SM, 12).
     const vit3136 = planMma(vit(3136, 12), ctx);
-    assert.deepEqual([vit3136?.subgroups, vit3136?.workgroupBytes], [8, mmaBytes(64, 8, 16, true, true).bytes]);
-    assert.equal(residentWorkgroups(mmaBytes(64, 8, 16, true, true).bytes, 256), 2);
-    assert.equal(residentWorkgroups(mmaBytes(64, 4, 16, true, true).bytes, 128), 3);
+    assert.deepEqual([vit3136?.subgroups, vit3136?.workgroupBytes], [8, mmaBytes(64, 8, 16, true).bytes]);
+    assert.equal(residentWorkgroups(mmaBytes(64, 8, 16, true).bytes, 256), 2);
+    assert.equal(residentWorkgroups(mmaBytes(64, 4, 16, true).bytes, 128), 3);
     // ViT-196: 196 slots in 256 rows with 8 subgroups, 224 with 2: 16 · 196/256 = 12.25 against 10 · 196/224 = 8.75.
     assert.equal(planMma(vit(196, 16), ctx)?.subgroups, 8);
-    assert.ok(Math.abs(tileScore(mmaBytes(64, 8, 16, false, true).bytes, 8, 196) - 12.25) < 1e-9);
+    assert.ok(Math.abs(tileScore(mmaBytes(64, 8, 16, true).bytes, 8, 196) - 12.25) < 1e-9);
     // Qwen2-7B prefill (D = 128, 7 query heads per KV head): 4 × 16 (17.7 KB: 2 per SM) ties 8 × 16 (26 KB: 1) at 8
     // subgroups and wins as the fewer; the 32-key tiles of earlier sessions (44.5 KB: 1 per SM, 4) are not planned.
     const qwen2 = planMma({ headDim: 128, heads: 28, kvHeads: 4, seqLenQ: 4096, seqLenK: 4096, batch: 1, causal: true }, ctx);
-    assert.deepEqual([qwen2?.subgroups, qwen2?.keys, qwen2?.copiesV], [4, 16, true]);
-    assert.equal(tileScore(mmaBytes(128, 8, 16, true, true).bytes, 8), tileScore(mmaBytes(128, 4, 16, true, true).bytes, 4));
-    assert.ok(tileScore(mmaBytes(128, 4, 32, true).bytes, 4) < tileScore(mmaBytes(128, 4, 16, true, true).bytes, 4));
-  });
-
-  test('V is copied transposed first only where a KV head has many query blocks to stage it for', () => {
-    const shape = (heads: number, kvHeads: number, seqLenQ: number) => ({ headDim: 64, heads, kvHeads, seqLenQ });
-    // ViT-196: 2 blocks of 128 slots per head; ViT-3136: 25 of 128; Qwen2-7B prefill: 448 of 64 (7 query heads per KV head).
-    assert.equal(planMma(shape(16, 16, 196), ctx)?.copiesV, false);
-    assert.equal(planMma(shape(12, 12, 3136), ctx)?.copiesV, true);
-    assert.equal(planMma({ ...shape(28, 4, 4096), headDim: 128 }, ctx)?.copiesV, true);
-    // The threshold, in blocks of 8 × 16 slots.
-    assert.equal(planMma(shape(1, 1, 128 * COPY_V_MIN_BLOCKS), ctx)?.copiesV, true);
-    assert.equal(planMma(shape(1, 1, 128 * (COPY_V_MIN_BLOCKS - 1)), ctx)?.copiesV, false);
-    assert.equal(planMma({ headDim: 64 }, ctx)?.copiesV, false, 'no query length, no copy');
-    // With the problem's size known: ViT-3136's copy (37 MiB) is planned; one past what a binding holds is not.
-    const vit = { ...shape(12, 12, 3136), batch: 8, seqLenK: 3136 };
-    assert.equal(planMma(vit, ctx)?.copiesV, true);
-    const binding = Math.min(ctx.adapter.limits.maxStorageBufferBindingSize, ctx.adapter.limits.maxBufferSize);
-    assert.equal(planMma({ ...vit, batch: Math.floor(binding / (12 * 64 * 3136 * 2)) + 1 }, ctx)?.copiesV, false, 'a copy past one binding');
-    process.env.ATTNPROF_MMA_VCOPY = '0';
-    try {
-      assert.equal(planMma(shape(12, 12, 3136), ctx)?.copiesV, false, 'forced off');
-    } finally {
-      delete process.env.ATTNPROF_MMA_VCOPY;
-    }
-    // The shader constant follows the plan: V staged from the transposed copy, or from its rows as they lie.
-    const consts = planMma(shape(12, 12, 3136), ctx)?.consts ?? {};
-    assert.equal(consts.VCOPY, 1);
-    assert.match(unrollMma(flashMmaWgsl, consts), /var<storage, read> vtg: array<vec4<f16>>/);
-    assert.match(unrollMma(flashMmaWgsl, { ...consts, VCOPY: 0 }), /var<storage, read> v: array<vec4<elem>>/);
+    assert.deepEqual([qwen2?.subgroups, qwen2?.keys], [4, 16]);
+    assert.equal(tileScore(mmaBytes(128, 8, 16, true).bytes, 8), tileScore(mmaBytes(128, 4, 16, true).bytes, 4));
+    assert.ok(tileScore(mmaBytes(128, 4, 32).bytes, 4) < tileScore(mmaBytes(128, 4, 16, true).bytes, 4));
   });
 
   test('the schedule: K/V loaded per iteration for every plan, heaviest block first under a causal mask, K before the first barrier with 16-key tiles', () => {
@@ -366,7 +394,7 @@ describe('flash-mma host code', () => {
 
   test('O += P·V in both branches of the rescale test, and nowhere after it', () => {
     const code = unrollMma(flashMmaWgsl, planMma({ headDim: 64, heads: 12, kvHeads: 12, seqLenQ: 3136 }, ctx)?.consts ?? {});
-    const test = code.indexOf('if (workgroupUniformLoad(&rescale) != 0u)');
+    const test = code.indexOf('if (workgroupUniformLoad(&rescale[0]) != 0u)');
     const end = code.indexOf('t0 = nt;', test);
     const products = (from: number, to: number) => code.slice(from, to).match(/acc0 = mma\(pf, /g)?.length ?? 0;
     const elseAt = code.indexOf('} else {', test);

@@ -42,7 +42,10 @@ before(async () => {
     // wrong results with `disable_robustness` alone and right ones with `disable_workgroup_init` alone, although by
     // reading every index it computes is in bounds and the stand-in build passes here with both. Dawn's unchecked
     // subgroup-matrix path is not trusted on that driver, so an adapter with native matrices keeps index clamping
-    // and runs this tier with uninitialised, poisoned workgroup memory only.
+    // and runs this tier with uninitialised, poisoned workgroup memory only. (The likely cause — without clamping Tint
+    // hands the driver constant strides, whose ldmatrix needed 16-byte alignment that a 4-byte workgroup variable
+    // broke — was fixed in the twenty-first session; a forward and a training shape were then right with
+    // `disable_robustness` on the H200, but this tier has not run natively with it since.)
     ctx.destroy();
     ctx = await openWith('enable-dawn-features=disable_workgroup_init');
   }

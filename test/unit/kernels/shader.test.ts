@@ -19,10 +19,10 @@ test('the workgroup pad declares the bytes asked for (whole words), kept by a st
   assert.match(bare, /fn main\(@builtin\(local_invocation_index\) entryLid: u32\) \{\n {2}if \(entryLid == 0xffffffffu\)/);
 });
 
-test('the pad is off unless ATTNPROF_WG_PAD_BYTES is a positive whole number', () => {
+test('the pad is off unless ATTNPROF_WG_PAD_BYTES is a positive whole number, and whole 16-byte steps', () => {
   const before = process.env.ATTNPROF_WG_PAD_BYTES;
   try {
-    for (const [env, bytes] of [[undefined, 0], ['', 0], ['0', 0], ['-8', 0], ['12.5', 0], ['abc', 0], ['512', 512], ['6', 8]] as const) {
+    for (const [env, bytes] of [[undefined, 0], ['', 0], ['0', 0], ['-8', 0], ['12.5', 0], ['abc', 0], ['512', 512], ['6', 16], ['20', 32]] as const) {
       if (env === undefined) delete process.env.ATTNPROF_WG_PAD_BYTES;
       else process.env.ATTNPROF_WG_PAD_BYTES = env;
       assert.equal(workgroupPadBytes(), bytes, `ATTNPROF_WG_PAD_BYTES=${env}`);
@@ -37,4 +37,8 @@ test('poisoning fills every workgroup variable at the top of the entry point, th
   const code = poisonWorkgroupMemory(kernel);
   assert.match(code, /\{\n {2}\{\n {4}let poisonBits = 0xffffffffu \| \(li & 0u\);\n {4}for \(var pi = li; pi < \(64\); pi \+= \(64\) \* \(1\) \* \(1\)\) \{ a\[pi\] = bitcast<f32>\(poisonBits\); \}\n {2}\}\n {2}workgroupBarrier\(\);\n {2}a\[li\]/);
   assert.equal(poisonWorkgroupMemory('@compute @workgroup_size(1) fn main() {}'), '@compute @workgroup_size(1) fn main() {}', 'nothing to poison');
+  // Atomics, alone or in an array (flash-mma's 16-byte rescale flag), through atomicStore.
+  const atomics = poisonWorkgroupMemory(`var<workgroup> flag: atomic<u32>;\nvar<workgroup> flags: array<atomic<u32>, 4>;\n${kernel}`);
+  assert.match(atomics, /if \(li == 0u\) \{ atomicStore\(&flag, poisonBits\); \}/);
+  assert.match(atomics, /for \(var pi = li; pi < \(4\); pi \+= \(64\) \* \(1\) \* \(1\)\) \{ atomicStore\(&flags\[pi\], poisonBits\); \}/);
 });
