@@ -201,7 +201,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   const kc = BK / 16;
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   const threads = 32 * nsg;
-  const kvLoads = Math.ceil((kc * 16 * (dc * 16)) / 4 / threads); // K: upper bound (D4 ≤ DP/4); V: exact (DP rows of BK/4)
+  const kvLoads = Math.ceil((kc * 16 * (dc * 16)) / 4 / threads); // K and V tiles: an upper bound (D4 ≤ DP/4)
   const qLoads = Math.ceil((16 * nsg * dc * 4) / threads);
   const qViaK = consts.QVIA_K === 1;
   const rounds = range(Math.ceil(dc / kc)).map((r) => range(kc).map((j) => r * kc + j).filter((c) => c < dc));
