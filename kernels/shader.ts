@@ -98,23 +98,18 @@ export function poisonWorkgroupMemory(code: string): string {
   return atEntryTop(code, 'poisonWorkgroupMemory', (lid, size) => {
     const bits = 'poisonBits';
     const lines = [`  {`, `    let ${bits} = 0xffffffffu | (${lid} & 0u);`];
+    // One element's poisoning store: an atomicStore for atomics, else an assignment of the type's all-ones value.
+    const poisonStore = (target: string, elem: string, what: string): string => {
+      const atomic = /^atomic<(u32|i32)>$/.exec(elem);
+      if (atomic) return `atomicStore(&${target}, ${atomic[1] === 'u32' ? bits : `bitcast<i32>(${bits})`});`;
+      const value = poisonValue(elem, bits);
+      if (!value) throw new Error(`poisonWorkgroupMemory: cannot poison ${what}`);
+      return `${target} = ${value};`;
+    };
     for (const { name, type } of decls) {
       const arr = /^array<\s*(\w+(?:<\w+>)?)\s*,\s*(.+)>$/.exec(type);
-      const atomic = /^atomic<(u32|i32)>$/.exec(type);
-      const arrAtomic = arr && /^atomic<(u32|i32)>$/.exec(arr[1]);
-      if (arr && arrAtomic) {
-        lines.push(`    for (var pi = ${lid}; pi < (${arr[2]}); pi += ${size}) { atomicStore(&${name}[pi], ${arrAtomic[1] === 'u32' ? bits : `bitcast<i32>(${bits})`}); }`);
-      } else if (arr) {
-        const value = poisonValue(arr[1], bits);
-        if (!value) throw new Error(`poisonWorkgroupMemory: cannot poison ${name}: ${type}`);
-        lines.push(`    for (var pi = ${lid}; pi < (${arr[2]}); pi += ${size}) { ${name}[pi] = ${value}; }`);
-      } else if (atomic) {
-        lines.push(`    if (${lid} == 0u) { atomicStore(&${name}, ${atomic[1] === 'u32' ? bits : `bitcast<i32>(${bits})`}); }`);
-      } else {
-        const value = poisonValue(type, bits);
-        if (!value) throw new Error(`poisonWorkgroupMemory: cannot poison ${name}: ${type}`);
-        lines.push(`    if (${lid} == 0u) { ${name} = ${value}; }`);
-      }
+      if (arr) lines.push(`    for (var pi = ${lid}; pi < (${arr[2]}); pi += ${size}) { ${poisonStore(`${name}[pi]`, arr[1], `${name}: ${type}`)} }`);
+      else lines.push(`    if (${lid} == 0u) { ${poisonStore(name, type, `${name}: ${type}`)} }`);
     }
     lines.push('  }', '  workgroupBarrier();');
     return lines;
