@@ -19,15 +19,21 @@ export function activate(context: vscode.ExtensionContext): void {
   const { channel, log } = createLog();
   const storage = context.storageUri ?? context.globalStorageUri;
   const store = new ReportStore(join(storage.fsPath, 'reports'), log);
-  // attnprof.f16Toggle reaches Dawn in the worker (kernels/device.ts reads ATTNPROF_F16_TOGGLE).
-  const workerEnv = (): NodeJS.ProcessEnv => ({
-    ...process.env,
-    ATTNPROF_F16_TOGGLE: vscode.workspace.getConfiguration('attnprof').get<boolean>('f16Toggle', true) ? '1' : '0',
-  });
+  // attnprof.f16Toggle and attnprof.shaderChecks reach Dawn in the worker (kernels/device.ts reads ATTNPROF_F16_TOGGLE
+  // and ATTNPROF_SHADER_CHECKS).
+  const workerEnv = (): NodeJS.ProcessEnv => {
+    const settings = vscode.workspace.getConfiguration('attnprof');
+    const env: NodeJS.ProcessEnv = { ...process.env, ATTNPROF_F16_TOGGLE: settings.get<boolean>('f16Toggle', true) ? '1' : '0' };
+    // Unset: the default (off on a GPU, on for a software adapter).
+    if (settings.get<boolean>('shaderChecks', false)) env.ATTNPROF_SHADER_CHECKS = '1';
+    else delete env.ATTNPROF_SHADER_CHECKS;
+    return env;
+  };
   const client = new WorkerClient({ cliPath: context.asAbsolutePath(join('dist', 'cli.js')), log, env: workerEnv });
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('attnprof.f16Toggle')) client.stop('cancelled', 'The f16 setting changed: the profiler restarts with it on the next run.');
+      else if (e.affectsConfiguration('attnprof.shaderChecks')) client.stop('cancelled', 'The shader-checks setting changed: the profiler restarts with it on the next run.');
     }),
   );
   const panels = new ReportPanels(context);

@@ -129,7 +129,11 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced
   // session). 4 × 32 took the eighteenth session's dK/dV from 6.50 ms (2 × 32, 16 KiB: 3 × 2 per SM) to 5.39 ms; a
   // single subgroup on 16-row tiles pays the same barriers per row for a quarter of the rows (1 × 16: dK/dV 7.85 ms),
   // and 4 × 64 (45 KB) runs one workgroup per SM (dK/dV 7.56 ms, seventeenth session).
-  const preferred: [number, number][] = [[4, 16], [4, 32], [2, 32], [4, 64]];
+  // The dQ pass at head dims up to 64 takes 8 × 16 first: twice the query rows share each K/V tile, and with the fragments
+  // loaded by ldmatrix (twenty-first session) it ran ViT-3136's dQ in 3.20 against 3.28–3.32 ms at 4 × 16 (4 × 32
+  // 3.34, 2 × 32 4.41), while the dK/dV pass lost at 8 × 16 (6.80 against 4.51 ms; 4 × 32 4.58, 2 × 32 5.57;
+  // BENCHMARKS.md, twenty-second session). Larger head dims keep 4 × 16 (not measured at 8 × 16).
+  const preferred: [number, number][] = [...(pass === 'dq' && dp <= 64 ? [[8, 16] as [number, number]] : []), [4, 16], [4, 32], [2, 32], [4, 64]];
   const candidates: [number, number][] = forced ? [forced] : [...preferred, [2, 64], [1, 32], [1, 16]];
   for (const [nsg, bt] of candidates) {
     const { bytes, consts } = passBytes(dp, nsg, bt, pass);

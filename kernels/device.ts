@@ -18,6 +18,8 @@ export interface AdapterSummary {
   subgroupSizes?: [number, number];
   /** How shader-f16 came about or why it is missing, when that is not simply the driver's default. */
   f16Note?: string;
+  /** Whether Dawn's shader checks (index clamping, zeroed workgroup memory) are compiled into the kernels (`shaderChecksWanted`). */
+  shaderChecks: boolean;
   limits: {
     maxStorageBufferBindingSize: number;
     maxBufferSize: number;
@@ -120,6 +122,12 @@ export interface OpenOptions {
    * has ATTNPROF_F16_TOGGLE=0 (`--no-f16-toggle`, setting `attnprof.f16Toggle`).
    */
   f16Toggle?: boolean;
+  /**
+   * Keep Dawn's shader checks: every array index clamped to its array (`robustness`) and workgroup memory zeroed
+   * before a workgroup starts. Default: off on hardware adapters, on for software ones, unless the environment has
+   * ATTNPROF_SHADER_CHECKS=1 (`--shader-checks`, setting `attnprof.shaderChecks`) or =0 — see `shaderChecksSetting`.
+   */
+  shaderChecks?: boolean;
 }
 
 /** The NVIDIA driver from which Dawn enables f16 by itself (older ones failed f16 conformance tests). */
@@ -130,11 +138,31 @@ export function f16ToggleWanted(options: OpenOptions = {}): boolean {
   return (typeof process !== 'undefined' ? process.env.ATTNPROF_F16_TOGGLE : undefined) !== '0';
 }
 
-/** Instance flags: ours, the f16 toggle when wanted, and any diagnostic extras, with one enable list. */
+/**
+ * Whether the kernels are compiled with Dawn's shader checks, when asked: the option, else ATTNPROF_SHADER_CHECKS
+ * (1 or 0), else undefined — the default. The checks are a browser's defence against a hostile page, not part of
+ * attention: the native kernels a profile compares with (PyTorch's, FlashAttention's) index their arrays unchecked
+ * and never zero shared memory, and on the H200 the checks cost flash-mma 1–3 % of its forward and 4 % of its
+ * training step (BENCHMARKS.md, twenty-second session). So by default a hardware adapter runs without them (Dawn's
+ * `disable_robustness` and `disable_workgroup_init` toggles), and attnprof tests that its kernels do not need them:
+ * the uninit tier (test/kernel/uninit.test.ts) runs without them and poisons workgroup memory so that a read of an
+ * element never written fails, and the native kernel tiers pass without them on the H200. A software adapter keeps
+ * them by default: its compiler (LLVM, in Mesa lavapipe) took over 280 s on the unchecked flash-mma stand-in's
+ * training pipelines against 112 s checked, and its timings are no GPU's anyway. A user can keep them anywhere
+ * (`--shader-checks`, `attnprof.shaderChecks`); the report says which applied.
+ */
+export function shaderChecksSetting(options: OpenOptions = {}): boolean | undefined {
+  if (options.shaderChecks !== undefined) return options.shaderChecks;
+  const env = typeof process !== 'undefined' ? process.env.ATTNPROF_SHADER_CHECKS : undefined;
+  return env === '1' ? true : env === '0' ? false : undefined;
+}
+
+/** Instance flags: ours, the f16 toggle when wanted, the shader checks off unless asked for, and any diagnostic extras, with one enable list. */
 export function dawnFlags(options: OpenOptions = {}): string[] {
   const enable: string[] = [];
   const disable = ['timestamp_quantization'];
   if (f16ToggleWanted(options)) enable.push('allow_unsafe_apis', 'vulkan_enable_f16_on_nvidia');
+  if (!shaderChecksSetting(options)) enable.push('disable_robustness', 'disable_workgroup_init');
   const other: string[] = [];
   // Diagnostics: extra Dawn toggles for experiments (e.g. "enable-dawn-features=disable_robustness").
   const extra = typeof process !== 'undefined' ? process.env.ATTNPROF_DAWN_FLAGS : undefined;
@@ -179,7 +207,7 @@ export async function listAdapters(): Promise<AdapterSummary[]> {
     const adapter = await gpu.requestAdapter({ powerPreference: pref });
     keepAlive.push(gpu, adapter);
     if (adapter) {
-      const s = summarise(adapter, toggle);
+      const s = summarise(adapter, toggle, shaderChecksSetting());
       if (!found.some((f) => f.description === s.description && f.backend === s.backend)) found.push(s);
     }
   }
@@ -194,13 +222,22 @@ interface DawnAdapterInfo extends Omit<GPUAdapterInfo, 'isFallbackAdapter'> {
   subgroupMatrixConfigs?: SubgroupMatrixConfig[];
 }
 
-function summarise(adapter: GPUAdapter, toggle: boolean): AdapterSummary {
+/** A software adapter (Mesa lavapipe, SwiftShader): correct, but its timings are no GPU's. */
+function isSoftwareAdapter(adapter: GPUAdapter): boolean {
   const info = adapter.info as DawnAdapterInfo;
-  const l = adapter.limits;
-  const isFallback =
+  return (
     Boolean(info.isFallbackAdapter) ||
     Boolean((adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter) ||
-    /llvmpipe|lavapipe|swiftshader|software/i.test(`${info.device} ${info.description}`);
+    /llvmpipe|lavapipe|swiftshader|software/i.test(`${info.device} ${info.description}`)
+  );
+}
+
+/** `checks`: the shader-checks setting (`shaderChecksSetting`); undefined is the default, on only for a software adapter. */
+function summarise(adapter: GPUAdapter, toggle: boolean, checks: boolean | undefined): AdapterSummary {
+  const info = adapter.info as DawnAdapterInfo;
+  const l = adapter.limits;
+  const isFallback = isSoftwareAdapter(adapter);
+  const shaderChecks = checks ?? isFallback;
   // NVIDIA's Vulkan driver describes itself only by driver version ("NVIDIA: 580.159.04 …"); name the
   // device first so reports say which GPU it was.
   const driverOnly = /^\w+: [\d. ]+$/.test(info.description ?? '');
@@ -218,6 +255,7 @@ function summarise(adapter: GPUAdapter, toggle: boolean): AdapterSummary {
     description,
     backend: info.backendType ?? '',
     isFallback,
+    shaderChecks,
     features: [...adapter.features].sort(),
     subgroupMatrixConfigs: configs,
     ...(info.subgroupMinSize ? { subgroupSizes: [info.subgroupMinSize, info.subgroupMaxSize ?? info.subgroupMinSize] as [number, number] } : {}),
@@ -236,14 +274,21 @@ function summarise(adapter: GPUAdapter, toggle: boolean): AdapterSummary {
 
 export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
   const { create } = await loadDawn();
-  const flags = dawnFlags(options);
   const toggle = f16ToggleWanted(options);
+  const checks = shaderChecksSetting(options);
   let adapter: GPUAdapter | null = null;
-  try {
-    const gpu = create(flags);
+  const request = async (shaderChecks: boolean): Promise<GPUAdapter | null> => {
+    const gpu = create(dawnFlags({ ...options, shaderChecks }));
     keepAlive.push(gpu);
-    adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
-    keepAlive.push(adapter);
+    const found = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+    keepAlive.push(found);
+    return found;
+  };
+  try {
+    adapter = await request(checks ?? false);
+    // Dawn's toggles are the instance's, chosen before the adapter is known: a software adapter keeps the shader checks
+    // by default (`shaderChecksSetting`), so it is asked for again from an instance with them.
+    if (checks === undefined && adapter && isSoftwareAdapter(adapter)) adapter = await request(true);
   } catch (e) {
     throw new NoAdapterError(`no WebGPU adapter: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -254,7 +299,7 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
         : 'no WebGPU adapter found: install a Vulkan driver (on a machine without a GPU: Mesa lavapipe, see the README).',
     );
   }
-  const summary = summarise(adapter, toggle);
+  const summary = summarise(adapter, toggle, checks);
   if (options.maxStorageBufferBindingSize !== undefined) {
     summary.limits.maxStorageBufferBindingSize = Math.min(
       summary.limits.maxStorageBufferBindingSize,

@@ -135,6 +135,13 @@ export function describeWork(w: {
   return `Work: ${pct(w.visibleFraction)} of the score matrix is visible; ${tiles}: ${formatFlops(w.flopsDone)} done of ${formatFlops(w.flopsDense)} dense.`;
 }
 
+/** Whether Dawn's shader checks were compiled into our kernels (kernels/device.ts `shaderChecksWanted`), in a sentence. */
+export function describeShaderChecks(on: boolean): string {
+  return on
+    ? 'on: Dawn clamps every array index and zeroes workgroup memory, which native kernels do not (always on a software adapter; attnprof.shaderChecks, --shader-checks on a GPU)'
+    : 'off, as native kernels run: no index clamping nor zeroed workgroup memory; the kernels are tested not to need them (attnprof.shaderChecks / --shader-checks keeps them)';
+}
+
 /** A tensor-core shape the adapter offers WGSL: '16×16×16 f16→f32'. */
 export function formatMatrixConfig(c: { M: number; N: number; K: number; componentType: string; resultComponentType: string }): string {
   return `${c.M}×${c.N}×${c.K} ${c.componentType}→${c.resultComponentType}`;

@@ -10,7 +10,7 @@ import { profile } from '../engine/profile';
 import type { ProfileRequest } from '../protocol/worker';
 import { configRequest, shapeRequest } from '../engine/requests';
 import { measureCeilings } from '../../kernels/ceilings';
-import { formatBytes, formatMatrixConfig } from '../../kernels/units';
+import { describeShaderChecks, formatBytes, formatMatrixConfig } from '../../kernels/units';
 import { summaryTable } from '../report/summary';
 import { toChromeTrace } from '../report/trace';
 import { ParsedArgs, UsageError, intFlag, numberFlag, parseArgs, parseShape } from './args';
@@ -41,6 +41,8 @@ usage:
                [--dtype f32|f16] [--out-dtype f32|f16]   (default: f16 when Q, K, V are all '<f2', else f32;
                                                           the output in the inputs' dtype)
   --no-f16-toggle (any command): do not ask Dawn for f16 on NVIDIA drivers that gate it (before 615.71)
+  --shader-checks (any command): compile our kernels with Dawn's index clamping and zeroed workgroup memory
+                  (by default off on a GPU, as native kernels run; a software adapter always keeps them)
   attnprof adapters [--python PATH]
   attnprof ceilings [--json]
 ${PADDING_USAGE}
@@ -425,6 +427,7 @@ async function cmdAdapters(argv: string[], io: Io): Promise<number> {
     const f16 = a.features.includes('shader-f16') ? 'yes' : 'no';
     io.out(`  shader-f16: ${f16}${a.f16Note ? ` (${a.f16Note})` : ''}`);
     io.out(`  subgroups: ${a.features.includes('subgroups') ? `yes${a.subgroupSizes ? ` (${a.subgroupSizes[0]}–${a.subgroupSizes[1]} wide)` : ''}` : 'no'}`);
+    io.out(`  shader checks: ${describeShaderChecks(a.shaderChecks)}`);
     io.out(`  subgroupMatrixConfigs: ${a.subgroupMatrixConfigs.length ? a.subgroupMatrixConfigs.map(formatMatrixConfig).join(', ') : 'none (no tensor-core matrices from WGSL: flash-mma is unavailable)'}`);
   }
   // PyTorch: every candidate interpreter and what it has, then each backend's availability with the chosen one.
@@ -469,7 +472,9 @@ export async function main(argvIn: string[], io: Io): Promise<number> {
   const debug = argvIn.includes('--debug');
   // Any command: keep Dawn's f16 gate on NVIDIA drivers before 615.71 (the worker and bench read the same variable).
   if (argvIn.includes('--no-f16-toggle')) process.env.ATTNPROF_F16_TOGGLE = '0';
-  const argv = argvIn.filter((a) => a !== '--debug' && a !== '--no-f16-toggle');
+  // Any command: compile the kernels with Dawn's shader checks (kernels/device.ts shaderChecksWanted).
+  if (argvIn.includes('--shader-checks')) process.env.ATTNPROF_SHADER_CHECKS = '1';
+  const argv = argvIn.filter((a) => a !== '--debug' && a !== '--no-f16-toggle' && a !== '--shader-checks');
   const [command, ...rest] = argv;
   try {
     switch (command) {

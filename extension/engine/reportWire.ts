@@ -84,6 +84,7 @@ export function adapterJson(a: AdapterSummary): Measurements.ReportAdapter {
     isFallback: a.isFallback,
     subgroupMatrixConfigs: a.subgroupMatrixConfigs,
     ...(a.f16Note ? { f16Note: a.f16Note } : {}),
+    shaderChecks: a.shaderChecks,
   };
 }
 

@@ -176,4 +176,6 @@ export interface ReportAdapter {
   subgroupMatrixConfigs?: SubgroupMatrixConfig[];
   /** How shader-f16 came about or why it is missing, when that is not simply the driver's default. */
   f16Note?: string;
+  /** Whether Dawn's shader checks were compiled into our kernels (absent in reports from before the setting). */
+  shaderChecks?: boolean;
 }

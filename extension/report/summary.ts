@@ -1,6 +1,6 @@
 /** Text renderings of a report: the CLI's table, Markdown and CSV exports. Pure. */
 import type { KernelResult } from './measurements';
-import { describeWork, formatBytes, formatFlops, formatMatrixConfig, formatMs, formatRatio } from '../../kernels/units';
+import { describeShaderChecks, describeWork, formatBytes, formatFlops, formatMatrixConfig, formatMs, formatRatio } from '../../kernels/units';
 import type { ProfileReport, SpecJson, Workload } from './schema';
 
 /** Every mask option a spec ran with, as a user writes them: "causal, window=4096, softcap=30, kv-lens". */
@@ -162,6 +162,7 @@ function header(report: ProfileReport): string[] {
   const lines = [
     `adapter: ${a.description}${a.vendor ? ` (${a.vendor}${a.backend ? `, ${a.backend}` : ''})` : ''}${a.isFallback ? ' — SOFTWARE FALLBACK: timings are not representative of a GPU' : ''}`,
     ...(a.f16Note ? [`f16: ${a.f16Note}`] : []),
+    ...(a.shaderChecks !== undefined ? [`shader checks: ${describeShaderChecks(a.shaderChecks)}`] : []),
     ...(a.subgroupMatrixConfigs?.length ? [`tensor cores: ${a.subgroupMatrixConfigs.map(formatMatrixConfig).join(', ')}`] : []),
     `timestamps: ${report.timestamps.available ? (report.timestamps.quantized ? 'GPU, quantized' : 'GPU, not quantized') : 'unavailable (wall clock)'} · iterations: ${report.settings.iterations} (+${report.settings.warmup} warm-up)${report.settings.mode === 'train' ? ' · mode: train (forward + backward)' : ''}`,
     `shape: ${describeShape(report)}`,

@@ -111,6 +111,8 @@ async function occupancy(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // As the CLI: --shader-checks compiles our kernels with Dawn's shader checks (kernels/device.ts shaderChecksWanted).
+  if (process.argv.includes('--shader-checks')) process.env.ATTNPROF_SHADER_CHECKS = '1';
   if (process.argv.includes('--occupancy')) return occupancy();
   const ids = (flag('shapes') ?? DEFAULT_SHAPES.join(',')).split(',');
   const allKernels = (flag('kernels') ?? 'naive,flash').split(',');
@@ -142,7 +144,7 @@ async function main(): Promise<void> {
   let ceilings: Awaited<ReturnType<typeof measureCeilings>> | undefined;
   if (ctx && a) {
     const adapterLine = `${a.description} (${a.vendor}${a.backend ? `, ${a.backend}` : ''})${a.isFallback ? ' — software fallback' : ''}`;
-    console.error(`bench: ${adapterLine}; timestamps ${ctx.hasTimestamps ? 'GPU (not quantized)' : 'unavailable: wall clock'}`);
+    console.error(`bench: ${adapterLine}; timestamps ${ctx.hasTimestamps ? 'GPU (not quantized)' : 'unavailable: wall clock'}; shader checks ${a.shaderChecks ? 'on' : 'off'}`);
     // Ceilings first: they are worth recording, and their sustained load brings the GPU to its working clocks.
     ceilings = await measureCeilings(ctx, { maxBytes: a.isFallback ? 64 * 1024 * 1024 : undefined });
     console.error(`bench: ceilings ${ceilings.computeTflops.toFixed(1)} TFLOP/s FP32 (FMA chains), ${ceilings.bandwidthGBps.toFixed(0)} GB/s (copy)`);
@@ -250,7 +252,7 @@ async function main(): Promise<void> {
   if (md) {
     const mdRows = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...cells.map((c) => `| ${c.join(' | ')} |`)];
     const ceilingLine = ceilings
-      ? `Ceilings measured in the same run: ${ceilings.computeTflops.toFixed(1)} TFLOP/s FP32 (register FMA chains), ${ceilings.matmulTflops?.toFixed(1) ?? '–'} TFLOP/s attained by a ${ceilings.matmulSize ?? ''}² WGSL matmul, ${ceilings.bandwidthGBps.toFixed(0)} GB/s (vec4 copy of ${formatBytes(ceilings.bandwidthBySize?.at(-1)?.bytes ?? 0)}).`
+      ? `Shader checks ${a?.shaderChecks ? 'on' : 'off'}. Ceilings measured in the same run: ${ceilings.computeTflops.toFixed(1)} TFLOP/s FP32 (register FMA chains), ${ceilings.matmulTflops?.toFixed(1) ?? '–'} TFLOP/s attained by a ${ceilings.matmulSize ?? ''}² WGSL matmul, ${ceilings.bandwidthGBps.toFixed(0)} GB/s (vec4 copy of ${formatBytes(ceilings.bandwidthBySize?.at(-1)?.bytes ?? 0)}).`
       : `PyTorch only (${torchDevice}), mode ${mode}: no WebGPU ceilings.`;
     writeFileSync(md, [ceilingLine, '', ...mdRows, ...(versus.length ? ['', ...versus.map((l) => `${l}  `)] : [])].join('\n') + '\n');
   }

@@ -252,11 +252,14 @@ describe('flash-mma training host code', () => {
       }
     };
     const [dkvRows, dkvForm, dqRows, dqForm] = tiles();
-    // Measured on the H200 (BENCHMARKS.md, nineteenth session): both passes take 4 subgroups × 16-row tiles (12.5 KB at
-    // D = 64: 3 workgroups per SM at 48 KiB), their 64 rows staged in four rounds.
+    // Measured on the H200 (BENCHMARKS.md, nineteenth and twenty-second sessions): the dK/dV pass takes 4 subgroups ×
+    // 16-row tiles (12.5 KB at D = 64: 3 workgroups per SM at 48 KiB), its 64 rows staged in four rounds; the dQ pass
+    // 8 × 16 up to D = 64 (20.5 KB), 4 × 16 past it.
     const d64 = planMmaBackward({ headDim: 64, seqLenQ: 3136, seqLenK: 3136 }, ctx);
-    assert.deepEqual(d64 && [d64.dq.subgroups, d64.dq.tileRows, d64.dkv.subgroups, d64.dkv.tileRows], [4, 16, 4, 16]);
-    assert.deepEqual(d64 && [d64.dkv.workgroupBytes, d64.dq.workgroupBytes], [12800, 12800]);
+    assert.deepEqual(d64 && [d64.dq.subgroups, d64.dq.tileRows, d64.dkv.subgroups, d64.dkv.tileRows], [8, 16, 4, 16]);
+    assert.deepEqual(d64 && [d64.dkv.workgroupBytes, d64.dq.workgroupBytes], [12800, 20992]);
+    const d128 = planMmaBackward({ headDim: 128 }, ctx);
+    assert.deepEqual(d128 && [d128.dq.subgroups, d128.dq.tileRows, d128.dkv.subgroups, d128.dkv.tileRows], [4, 16, 4, 16]);
     assert.ok(Number(dkvRows) <= 64 && Number(dqRows) <= 64, 'no planned tile is wider than 64');
     assert.deepEqual([dkvForm, dqForm], ['unrolled', 'unrolled']);
     assert.deepEqual(tiles('1,64,1,80'), [64, 'unrolled', 80, 'reread']);

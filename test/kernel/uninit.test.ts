@@ -1,15 +1,18 @@
 /**
  * Kernel tier, workgroup memory never written and indices never clamped. Dawn zero-initialises `var<workgroup>`
- * memory and clamps every array index unless its toggles `disable_workgroup_init` and `disable_robustness` are set
- * (flash-mma runs 15–24 % faster on the H200 without them), and a browser or driver may do without either, so a
- * kernel must never read workgroup memory it did not write (every element of a 16×16 matrix load included) nor
- * index past an array. Here the device runs with those toggles, and every pipeline is built with
+ * memory and clamps every array index unless its toggles `disable_workgroup_init` and `disable_robustness` are set;
+ * attnprof sets both unless asked not to (kernels/device.ts `shaderChecksWanted`: native kernels run without such
+ * checks, and flash-mma's training step is 4 % faster on the H200 without them), so a kernel must never read
+ * workgroup memory it did not write (every element of a 16×16 matrix load included) nor index past an array. Here
+ * the device runs without the checks whatever the environment says, and every pipeline is built with
  * ATTNPROF_POISON_WORKGROUP=1 (shader.ts `poisonWorkgroupMemory`): its workgroup memory starts as all-ones bits
  * (NaN as f32 and f16), so a read of an element never written makes the result NaN or wrong — on any adapter,
  * lavapipe included. The canaries prove the poison reaches what a kernel reads (else these tests could not fail).
  * The cases are few and small (CI: 2 cores): naive, flash (its variants, split + combine, the decode path), the
  * flash-mma forward with head-dim padding, naive and flash training. flash-mma's training passes are not here: its
- * stand-in build did not finish within 400 s on lavapipe with these toggles (run backward_mma.test.js with them).
+ * stand-in build did not finish within 400 s on lavapipe with these toggles: on a GPU run backward_mma.test.js and
+ * mma.test.js with ATTNPROF_POISON_WORKGROUP=1 (on the H200, twenty-second session: this tier 4 of 4, those two
+ * 36 of 36, native builds).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,38 +21,33 @@ import { AttentionProblem } from '../../kernels/problem';
 import { runProblem } from '../../kernels/runner';
 import { PipelineCache, poisonWorkgroupMemory } from '../../kernels/shader';
 
-const TOGGLES = 'enable-dawn-features=disable_workgroup_init,disable_robustness';
 let ctx: GpuContext;
 let mma: string;
 const seed = Date.now() & 0xffffff;
 
-async function openWith(toggles: string): Promise<GpuContext> {
-  const saved = process.env.ATTNPROF_DAWN_FLAGS;
-  process.env.ATTNPROF_DAWN_FLAGS = [saved, toggles].filter(Boolean).join(' ');
-  try {
-    return await openGpu();
-  } finally {
-    if (saved === undefined) delete process.env.ATTNPROF_DAWN_FLAGS;
-    else process.env.ATTNPROF_DAWN_FLAGS = saved;
-  }
-}
-
 before(async () => {
   process.env.ATTNPROF_POISON_WORKGROUP = '1';
-  ctx = await openWith(TOGGLES);
-  if (ctx.hasSubgroupMatrix) {
-    // Measured on the H200 (driver 580.159.04, webgpu 0.6.2; BENCHMARKS.md): the native flash-mma build gives
-    // wrong results with `disable_robustness` alone and right ones with `disable_workgroup_init` alone, although by
-    // reading every index it computes is in bounds and the stand-in build passes here with both. Dawn's unchecked
-    // subgroup-matrix path is not trusted on that driver, so an adapter with native matrices keeps index clamping
-    // and runs this tier with uninitialised, poisoned workgroup memory only. (The likely cause — without clamping Tint
-    // hands the driver constant strides, whose ldmatrix needed 16-byte alignment that a 4-byte workgroup variable
-    // broke — was fixed in the twenty-first session; a forward and a training shape were then right with
-    // `disable_robustness` on the H200, but this tier has not run natively with it since.)
-    ctx.destroy();
-    ctx = await openWith('enable-dawn-features=disable_workgroup_init');
-  }
+  ctx = await openGpu({ shaderChecks: false });
+  assert.equal(ctx.adapter.shaderChecks, false, 'asked for without the checks, on any adapter');
   mma = ctx.hasSubgroupMatrix ? 'flash-mma' : 'flash-mma-emulated';
+});
+
+test('by default a GPU runs without the shader checks and a software adapter keeps them', async () => {
+  const saved = process.env.ATTNPROF_SHADER_CHECKS;
+  delete process.env.ATTNPROF_SHADER_CHECKS;
+  try {
+    const byDefault = await openGpu();
+    const kept = await openGpu({ shaderChecks: true });
+    try {
+      assert.equal(byDefault.adapter.shaderChecks, byDefault.adapter.isFallback);
+      assert.equal(kept.adapter.shaderChecks, true);
+    } finally {
+      byDefault.destroy();
+      kept.destroy();
+    }
+  } finally {
+    if (saved !== undefined) process.env.ATTNPROF_SHADER_CHECKS = saved;
+  }
 });
 after(() => {
   delete process.env.ATTNPROF_POISON_WORKGROUP;

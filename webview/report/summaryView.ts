@@ -1,7 +1,7 @@
 /** The summary table: one row per (workload, kernel), sortable by clicking (or Enter/Space on) a header. */
 import type { ProfileReport } from '../../extension/report/schema';
 import { describeShape, hasTorchRows, hasTrainSplit, splitCell, summaryRows, trainFlopsLine, type SummaryRow } from '../../extension/report/summary';
-import { formatBytes, formatMatrixConfig, formatMs, formatRate, formatRatio } from '../../kernels/units';
+import { describeShaderChecks, formatBytes, formatMatrixConfig, formatMs, formatRate, formatRatio } from '../../kernels/units';
 import { reportToolbar } from './components';
 import { h } from './dom';
 import type { Shell } from './shell';
@@ -120,6 +120,9 @@ export function renderRunFacts(report: ProfileReport): HTMLElement {
       'Subgroup-matrix configurations the adapter offers to WGSL (chromium-experimental-subgroup-matrix); flash-mma needs 16×16×16 f16→f32.',
     ),
     ...(a.f16Note ? [fact('f16', a.f16Note)] : []),
+    ...(a.shaderChecks !== undefined
+      ? [fact('Shader checks', a.shaderChecks ? 'on (Dawn\'s index clamping, zeroed workgroup memory)' : 'off, as native kernels run', `Shader checks ${describeShaderChecks(a.shaderChecks)}.`)]
+      : []),
     fact('Timing', t.available ? `GPU timestamps, ${t.quantized ? 'quantized (coarse: short passes are less exact)' : 'not quantized'}` : 'wall clock (no timestamp queries on this adapter)'),
     fact('Iterations', `${s.iterations} timed + ${s.warmup} warm-up`),
     fact('Seed', String(s.seed)),

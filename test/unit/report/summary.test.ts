@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { ReportFormatError, parseReport } from '../../../extension/report/schema';
 import { describeShape, summaryCsv, summaryMarkdown, summaryRows, summaryTable } from '../../../extension/report/summary';
 import { kernelResult, sampleReport, workload } from '../helpers';
+import { describeShaderChecks } from '../../../kernels/units';
 
 const naive = () => kernelResult('naive', [['QKᵀ', 0.4], ['softmax', 0.2], ['PV', 0.4]]);
 const flash = () => kernelResult('flash', [['fused', 0.25]]);
@@ -115,6 +116,16 @@ describe('summaryTable', () => {
     const text = summaryTable(report);
     assert.match(text, /SOFTWARE FALLBACK: timings are not representative of a GPU/);
     assert.match(text, /timestamps: unavailable \(wall clock\)/);
+  });
+
+  test('says whether Dawn\'s shader checks were compiled in, where the report knows', () => {
+    const report = sampleReport();
+    assert.doesNotMatch(summaryTable(report), /shader checks/, 'a report from before the setting says nothing');
+    report.adapter = { ...report.adapter, shaderChecks: false };
+    assert.equal(summaryTable(report).split('\n')[1], `shader checks: ${describeShaderChecks(false)}`);
+    assert.match(describeShaderChecks(false), /^off, as native kernels run/);
+    report.adapter = { ...report.adapter, shaderChecks: true };
+    assert.match(summaryTable(report).split('\n')[1], /^shader checks: on: Dawn clamps every array index and zeroes workgroup memory/);
   });
 
   test('a wrong kernel is flagged in the table', () => {

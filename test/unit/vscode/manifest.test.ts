@@ -76,6 +76,9 @@ test('settings: defaults agree with the host, numbers are bounded', () => {
   }
   assert.equal(p['attnprof.dtype'].default, DEFAULT_SETTINGS.dtype);
   assert.equal(p['attnprof.adapter'].default, DEFAULT_SETTINGS.adapter);
+  // Both reach the worker as environment variables (extension.ts), read by kernels/device.ts with these defaults.
+  assert.equal(p['attnprof.f16Toggle'].default, true);
+  assert.equal(p['attnprof.shaderChecks'].default, false);
   assert.equal(p['attnprof.codeLens.enabled'].default, DEFAULT_SETTINGS.codeLensEnabled);
   assert.equal(p['attnprof.padding.lengthsFile'].default, DEFAULT_SETTINGS.paddingLengthsFile);
 });
