@@ -18,7 +18,7 @@ export interface AdapterSummary {
   subgroupSizes?: [number, number];
   /** How shader-f16 came about or why it is missing, when that is not simply the driver's default. */
   f16Note?: string;
-  /** Whether Dawn's shader checks (index clamping, zeroed workgroup memory) are compiled into the kernels (`shaderChecksWanted`). */
+  /** Whether Dawn's shader checks (index clamping, zeroed workgroup memory) are compiled into the kernels (`shaderChecksSetting`: by default only on a software adapter). */
   shaderChecks: boolean;
   limits: {
     maxStorageBufferBindingSize: number;

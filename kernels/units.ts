@@ -135,7 +135,7 @@ export function describeWork(w: {
   return `Work: ${pct(w.visibleFraction)} of the score matrix is visible; ${tiles}: ${formatFlops(w.flopsDone)} done of ${formatFlops(w.flopsDense)} dense.`;
 }
 
-/** Whether Dawn's shader checks were compiled into our kernels (kernels/device.ts `shaderChecksWanted`), in a sentence. */
+/** Whether Dawn's shader checks were compiled into our kernels (kernels/device.ts `shaderChecksSetting`), in a sentence. */
 export function describeShaderChecks(on: boolean): string {
   return on
     ? 'on: Dawn clamps every array index and zeroes workgroup memory, which native kernels do not (always on a software adapter; attnprof.shaderChecks, --shader-checks on a GPU)'

@@ -472,7 +472,7 @@ export async function main(argvIn: string[], io: Io): Promise<number> {
   const debug = argvIn.includes('--debug');
   // Any command: keep Dawn's f16 gate on NVIDIA drivers before 615.71 (the worker and bench read the same variable).
   if (argvIn.includes('--no-f16-toggle')) process.env.ATTNPROF_F16_TOGGLE = '0';
-  // Any command: compile the kernels with Dawn's shader checks (kernels/device.ts shaderChecksWanted).
+  // Any command: compile the kernels with Dawn's shader checks (kernels/device.ts shaderChecksSetting).
   if (argvIn.includes('--shader-checks')) process.env.ATTNPROF_SHADER_CHECKS = '1';
   const argv = argvIn.filter((a) => a !== '--debug' && a !== '--no-f16-toggle' && a !== '--shader-checks');
   const [command, ...rest] = argv;

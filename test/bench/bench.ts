@@ -111,7 +111,7 @@ async function occupancy(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  // As the CLI: --shader-checks compiles our kernels with Dawn's shader checks (kernels/device.ts shaderChecksWanted).
+  // As the CLI: --shader-checks compiles our kernels with Dawn's shader checks (kernels/device.ts shaderChecksSetting).
   if (process.argv.includes('--shader-checks')) process.env.ATTNPROF_SHADER_CHECKS = '1';
   if (process.argv.includes('--occupancy')) return occupancy();
   const ids = (flag('shapes') ?? DEFAULT_SHAPES.join(',')).split(',');

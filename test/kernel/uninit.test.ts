@@ -1,8 +1,8 @@
 /**
  * Kernel tier, workgroup memory never written and indices never clamped. Dawn zero-initialises `var<workgroup>`
  * memory and clamps every array index unless its toggles `disable_workgroup_init` and `disable_robustness` are set;
- * attnprof sets both unless asked not to (kernels/device.ts `shaderChecksWanted`: native kernels run without such
- * checks, and flash-mma's training step is 4 % faster on the H200 without them), so a kernel must never read
+ * attnprof sets both on a GPU unless asked not to (kernels/device.ts `shaderChecksSetting`: native kernels run without
+ * such checks, and flash-mma's training step is 4 % faster on the H200 without them), so a kernel must never read
  * workgroup memory it did not write (every element of a 16×16 matrix load included) nor index past an array. Here
  * the device runs without the checks whatever the environment says, and every pipeline is built with
  * ATTNPROF_POISON_WORKGROUP=1 (shader.ts `poisonWorkgroupMemory`): its workgroup memory starts as all-ones bits
