@@ -138,7 +138,7 @@ export function describeWork(w: {
 /** Whether Dawn's shader checks were compiled into our kernels (kernels/device.ts `shaderChecksSetting`), in a sentence. */
 export function describeShaderChecks(on: boolean): string {
   return on
-    ? 'on: Dawn clamps every array index and zeroes workgroup memory, which native kernels do not (always on a software adapter; attnprof.shaderChecks, --shader-checks on a GPU)'
+    ? 'on: Dawn clamps every array index and zeroes workgroup memory, which native kernels do not (the default on a software adapter; attnprof.shaderChecks or --shader-checks on a GPU)'
     : 'off, as native kernels run: no index clamping nor zeroed workgroup memory; the kernels are tested not to need them (attnprof.shaderChecks / --shader-checks keeps them)';
 }
 
