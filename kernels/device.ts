@@ -91,6 +91,8 @@ let dawn: DawnModule | undefined;
  * error, intermittently, whenever a GC ran mid-run). Node still exits once the devices are destroyed.
  */
 const keepAlive: unknown[] = [];
+/** Adapter choices (name, power preference) that gave a software adapter in this process (openGpu). */
+const softwareChoices = new Set<string>();
 
 async function loadDawn(): Promise<DawnModule> {
   if (dawn) return dawn;
@@ -284,11 +286,16 @@ export async function openGpu(options: OpenOptions = {}): Promise<GpuContext> {
     keepAlive.push(found);
     return found;
   };
+  // Dawn's toggles are the instance's, chosen before the adapter is known: a software adapter keeps the shader checks by
+  // default (`shaderChecksSetting`), so it is asked for again from an instance with them — once per process and choice
+  // of adapter: later opens remember it.
+  const choice = `${options.adapterName ?? ''}|${options.powerPreference ?? 'high-performance'}`;
   try {
-    adapter = await request(checks ?? false);
-    // Dawn's toggles are the instance's, chosen before the adapter is known: a software adapter keeps the shader checks
-    // by default (`shaderChecksSetting`), so it is asked for again from an instance with them.
-    if (checks === undefined && adapter && isSoftwareAdapter(adapter)) adapter = await request(true);
+    adapter = await request(checks ?? softwareChoices.has(choice));
+    if (checks === undefined && adapter && isSoftwareAdapter(adapter) && !softwareChoices.has(choice)) {
+      softwareChoices.add(choice);
+      adapter = await request(true);
+    }
   } catch (e) {
     throw new NoAdapterError(`no WebGPU adapter: ${(e as Error).message.split('\n')[0]}`);
   }

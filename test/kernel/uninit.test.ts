@@ -37,12 +37,16 @@ test('by default a GPU runs without the shader checks and a software adapter kee
   delete process.env.ATTNPROF_SHADER_CHECKS;
   try {
     const byDefault = await openGpu();
+    // The second open remembers a software adapter (kernels/device.ts asks once without the checks per process).
+    const again = await openGpu();
     const kept = await openGpu({ shaderChecks: true });
     try {
       assert.equal(byDefault.adapter.shaderChecks, byDefault.adapter.isFallback);
+      assert.deepEqual([again.adapter.description, again.adapter.shaderChecks], [byDefault.adapter.description, byDefault.adapter.shaderChecks]);
       assert.equal(kept.adapter.shaderChecks, true);
     } finally {
       byDefault.destroy();
+      again.destroy();
       kept.destroy();
     }
   } finally {
