@@ -50,6 +50,8 @@ export interface MmaBackwardTiles {
   prefetch: boolean;
   /** How the element-wise steps between the products are built (see `elementwiseSteps`). */
   elementwise: MmaBwdElementwise;
+  /** How the tile loop is scheduled (see `MmaBwdPipe`). */
+  pipe: MmaBwdPipe;
 }
 
 export interface MmaBackwardPlan {
@@ -57,7 +59,7 @@ export interface MmaBackwardPlan {
   dq: MmaBackwardTiles;
 }
 
-function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassName): { bytes: number; consts: Record<string, number> } {
+function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassName, pipe: MmaBwdPipe = 'off'): { bytes: number; consts: Record<string, number> } {
   const as = dp + 8; // rows padded as the forward's: unpadded rows cost the matrix loads most of their speed
   const fr = 16 * nsg;
   // st's rows are padded by 4 f32 (banks); the dK/dV pass keeps its query columns' metadata (visible keys, lse, D:
@@ -66,9 +68,11 @@ function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassNam
   // past 16 KiB, where a pass runs far slower on the H200 (BENCHMARKS.md, seventeenth session).
   const ss = bt + (pass === 'dkv' ? 4 * Math.ceil(bt / fr) : 4);
   const ps = bt + 8;
-  // xa and xb (f16), st (f32), pt (f16). (The stand-in build needs nothing more: mma_bwd_emulated.wgsl.)
-  const bytes = 2 * bt * as * 2 + fr * ss * 4 + fr * ps * 2;
-  return { bytes, consts: { NSG: nsg, BT: bt, DP: dp, AS: as, SS: ss, PS: ps } };
+  // xa (one tile, two where the loop is pipelined) and xb (f16), st (f32), pt (f16). (The stand-in build needs nothing
+  // more: mma_bwd_emulated.wgsl.)
+  const xaTiles = pipe === 'off' ? 1 : 2;
+  const bytes = (xaTiles + 1) * bt * as * 2 + fr * ss * 4 + fr * ps * 2;
+  return { bytes, consts: { NSG: nsg, BT: bt, DP: dp, AS: as, SS: ss, PS: ps, XA_TILES: xaTiles, PIPE: PIPE_CODES[pipe] } };
 }
 
 /**
@@ -108,6 +112,30 @@ function elementwiseFor(bt: number): MmaBwdElementwise {
   return bt / 4 > PAIRS_MAX_REGS ? 'reread' : 'unrolled';
 }
 
+/**
+ * How a backward pass schedules its tile loop (flash_mma_bwd_dkv.wgsl, flash_mma_bwd_dq.wgsl):
+ *   off  — each tile stored at the top of its iteration between two barriers (every subgroup done with the previous
+ *          tile, then the new one published): six barriers per tile;
+ *   late — pipelined: two tiles of A (the tensor the first and the last product read), the next one's loads issued at
+ *          the top of this iteration and stored into the other tile after the P step; the next tile of B loaded and
+ *          stored after the barrier that ends this tile's reads of B (and, in the dK/dV pass, the next columns' metadata
+ *          after the one that ends the dS step): four barriers per tile, each store published by barriers the tile has
+ *          anyway.
+ * The dQ pass is pipelined, the dK/dV pass not: on the H200 (BENCHMARKS.md, twenty-third session) the pipelined dQ pass
+ * ran ViT-3136's in 3.18–3.19 against 3.20–3.22 ms, while the dK/dV pass lost (5.08 against 4.53 ms; 167 registers,
+ * its occupancy unchanged). `ATTNPROF_MMA_BWD_PIPE=off|late` forces one for both passes, `=dq` or `=dkv` pipelines
+ * only that one, for sweeps.
+ */
+export type MmaBwdPipe = 'off' | 'late';
+const PIPE_CODES: Record<MmaBwdPipe, number> = { off: 0, late: 1 };
+
+function pipeFor(pass: MmaBackwardPassName): MmaBwdPipe {
+  const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_BWD_PIPE : undefined;
+  if (env === 'off' || env === 'late') return env;
+  if (env === 'dq' || env === 'dkv') return env === pass ? 'late' : 'off';
+  return pass === 'dq' ? 'late' : 'off';
+}
+
 /** `ATTNPROF_MMA_BWD_TILES=NSG,BT[,NSG,BT]`: force the (dK/dV[, dQ]) tiles, for sweeps on a GPU. */
 function envTiles(): [number, number][] | undefined {
   const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_BWD_TILES : undefined;
@@ -135,8 +163,10 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced
   // BENCHMARKS.md, twenty-second session). Larger head dims keep 4 × 16 (not measured at 8 × 16).
   const preferred: [number, number][] = [...(pass === 'dq' && dp <= 64 ? [[8, 16] as [number, number]] : []), [4, 16], [4, 32], [2, 32], [4, 64]];
   const candidates: [number, number][] = forced ? [forced] : [...preferred, [2, 64], [1, 32], [1, 16]];
-  for (const [nsg, bt] of candidates) {
-    const { bytes, consts } = passBytes(dp, nsg, bt, pass);
+  // A pipelined pass needs a second tile of A; where that does not fit, the tiles run unpipelined.
+  const pipes: MmaBwdPipe[] = pipeFor(pass) === 'late' ? ['late', 'off'] : ['off'];
+  for (const [nsg, bt, pipe] of candidates.flatMap(([n, t]) => pipes.map((x) => [n, t, x] as const))) {
+    const { bytes, consts } = passBytes(dp, nsg, bt, pass, pipe);
     if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
       return {
         subgroups: nsg,
@@ -145,8 +175,9 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced
         threads: 32 * nsg,
         workgroupBytes: bytes,
         consts,
-        prefetch: prefetchFor(pass),
+        prefetch: pipe === 'off' && prefetchFor(pass),
         elementwise: elementwiseFor(bt),
+        pipe,
       };
     }
   }
@@ -250,11 +281,17 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
   // Tensors of the streamed tiles A and B (rowLoad's 0 q, 1 k, 2 v, 3 dO).
   const [wa, wb] = pass === 'dkv' ? [0, 3] : [1, 2];
   const dkv = pass === 'dkv';
+  // Pipelined (consts.PIPE = 1; `MmaBwdPipe`), A's fragments are read from the tile of xa at abuf.
+  const pipe: MmaBwdPipe = consts.PIPE === 1 ? 'late' : 'off';
+  // Pipelined, A's fragments are read from the tile of xa at abuf (0 or BT·AS), an offset added at run time: a branch on
+  // the tile with literal offsets on each side ran the dQ pass slower on the H200 (ViT-3136 3.50 against 3.18 ms;
+  // BENCHMARKS.md, twenty-third session).
+  const aBase = pipe === 'off' ? '' : 'abuf + ';
   const at = (j: number, c: number) => `${j * 16 * AS + c * 16}u`;
-  const products = (frag: string, right: string) =>
-    range(qc).map((j) => `    { var s = zeroAcc();${range(dc).map((c) => ` s = mma(${frag}${c}, ${right}(${at(j, c)}, AS), s);`).join('')} storeAcc(sgS + ${j * 16}u, s, SS); }`);
-  const accumulate = (acc: string, right: string) =>
-    range(qc).map((j) => `    { let pf = leftP(sgP + ${j * 16}u, PS);${range(dc).map((c) => ` ${acc}${c} = mma(pf, ${right}(${at(j, c)}, AS), ${acc}${c});`).join('')} }`);
+  const products = (frag: string, right: string, base: string) =>
+    range(qc).map((j) => `    { var s = zeroAcc();${range(dc).map((c) => ` s = mma(${frag}${c}, ${right}(${base}${at(j, c)}, AS), s);`).join('')} storeAcc(sgS + ${j * 16}u, s, SS); }`);
+  const accumulate = (acc: string, right: string, base: string) =>
+    range(qc).map((j) => `    { let pf = leftP(sgP + ${j * 16}u, PS);${range(dc).map((c) => ` ${acc}${c} = mma(pf, ${right}(${base}${at(j, c)}, AS), ${acc}${c});`).join('')} }`);
   const rounds = range(Math.ceil(dc / qc)).map((r) => range(qc).map((j) => r * qc + j).filter((c) => c < dc));
   const tail = dkv ? 'key, kvFirst' : 'rowLive, qRowAt';
   const output = (acc: string, isV: boolean) =>
@@ -306,6 +343,38 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
           ],
           FRAGS: [...roundFrags(stageRounds - 1), ...accumulators],
         };
+  // The stores of one streamed tile: both tensors at the top of the iteration (not pipelined), or each on its own into
+  // the tile the pipelined loop fills next (A into the other of xa's two tiles, at nbuf).
+  const storeTile = (a: string, b: string) => range(loads).map((u) => `    ${rowStore(item(u), `${a}${u}`, `${b}${u}`, 'BT')}`);
+  const storeOne = (arr: 'xa' | 'xb', v: string, base: string) =>
+    range(loads).map((u) => `      { let item = ${item(u)}; if (item < BT * D4) { ${f16x4Store(arr, `${base}(item / D4) * AS + (item % D4) * 4u`, '1u', `${v}${u}`)} } }`);
+  const loadsOf = (decl: string, which: number, v: string, first: string, valid: string, indent: string) =>
+    range(loads).map((u) => `${indent}${decl}${v}${u} = rowLoad(${which}u, ${first}, ${valid}, ${item(u)}, BT);`);
+  const colStore = (indent: string) =>
+    range(cols).map(
+      (u) =>
+        `${indent}{ let x = ${item(u)}; if (x < BT) { let at = colAt(x); st[at] = cm${u}.x; st[at + 1u] = cm${u}.y; st[at + 2u] = cm${u}.z; st[at + 3u] = cm${u}.w; } }`,
+    );
+  const piped: Record<string, string[]> = {
+    // The first tile's loads are issued before the rows are staged; stored after the fragments are loaded from the tiles.
+    PREFETCH: [...loadsOf('var ', wa, 'ar', 'first0', 'valid0', '  '), ...loadsOf('let ', wb, 'br', 'first0', 'valid0', '  ')],
+    PROLOGUE: [
+      '  workgroupBarrier();   // every subgroup has its fragments from the staged rows',
+      ...storeTile('ar', 'br').map((l) => l.slice(2)),
+      ...(dkv ? colStore('  ') : []),
+      '  workgroupBarrier();',
+      '  var abuf = 0u;         // the tile of xa this iteration reads (0 or BT·AS); the next is stored into the other',
+    ],
+    TOP: [],
+    NEXT: loadsOf('', wa, 'ar', 'first', 'valid', '      '),
+    // Every subgroup is past this tile's first barrier, so done with the tile before (the last reader of the other xa).
+    STOREA: ['    if (more) {', '      let nbuf = BT * AS - abuf;', ...storeOne('xa', 'ar', 'nbuf + '), '    }'],
+    // Every subgroup is done with this tile's B (its last product read it before the barrier above).
+    STOREB: ['    if (more) {', ...loadsOf('let ', wb, 'bn', 'first', 'valid', '      '), ...storeOne('xb', 'bn', ''), '    }'],
+    // Every subgroup is done with this tile's columns (the dS step read them before the barrier above).
+    STOREMETA: dkv ? ['    if (more) {', ...colStore('      '), '    }'] : [],
+    FLIP: ['    abuf = BT * AS - abuf;'],
+  };
   const parts: Record<string, string[]> = {
     ...staging,
     // With prefetch, every load of a tile is issued before its first store (global latency paid once per tile, and
@@ -316,14 +385,18 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
           `  var br${u} = rowLoad(${wb}u, first0, valid0, ${item(u)}, BT);`,
         ])
       : [],
-    STORE: [
+    PROLOGUE: [],
+    TOP: [
+      '    workgroupBarrier();   // every subgroup is done with the previous tile',
       ...(prefetch
         ? []
         : range(loads).flatMap((u) => [
             `    let ar${u} = rowLoad(${wa}u, firstNow, validNow, ${item(u)}, BT);`,
             `    let br${u} = rowLoad(${wb}u, firstNow, validNow, ${item(u)}, BT);`,
           ])),
-      ...range(loads).map((u) => `    ${rowStore(item(u), `ar${u}`, `br${u}`, 'BT')}`),
+      ...storeTile('ar', 'br'),
+      ...(dkv ? colStore('    ') : []),
+      '    workgroupBarrier();',
     ],
     NEXT: prefetch
       ? range(loads).flatMap((u) => [
@@ -331,20 +404,21 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
           `      br${u} = rowLoad(${wb}u, first, valid, ${item(u)}, BT);`,
         ])
       : [],
+    STOREA: [],
+    STOREB: [],
+    STOREMETA: [],
+    FLIP: [],
     // dK/dV: the next query tile's column metadata (colLoad: visible keys, lse, D), a tile ahead as Q and dO.
     COLPREFETCH: range(cols).map((u) => `  var cm${u} = colLoad(b, headRows + g * P.nq, qt * BT, g < group, ${item(u)});`),
-    COLSTORE: range(cols).map(
-      (u) =>
-        `    { let x = ${item(u)}; if (x < BT) { let at = colAt(x); st[at] = cm${u}.x; st[at + 1u] = cm${u}.y; st[at + 2u] = cm${u}.z; st[at + 3u] = cm${u}.w; } }`,
-    ),
     COLNEXT: range(cols).map((u) => `      cm${u} = colLoad(b, headRows + ng * P.nq, nqt * BT, true, ${item(u)});`),
-    SCORES: products('xf', 'rightAT'),
-    DP: products('yf', 'rightBT'),
-    DX: accumulate('accX', 'rightA'),
+    SCORES: products('xf', 'rightAT', aBase),
+    DP: products('yf', 'rightBT', ''),
+    DX: accumulate('accX', 'rightA', aBase),
     OUTPUT: [...output('accX', false), ...(dkv ? output('accY', true) : [])],
     ...elementwiseSteps(pass, BT / 2, elementwise, 16 * NSG >= BT),
+    ...(pipe === 'off' ? {} : piped),
   };
-  if (dkv) parts.DV = accumulate('accY', 'rightB');
+  if (dkv) parts.DV = accumulate('accY', 'rightB', '');
   return expandSections(body, parts);
 }
 
@@ -363,8 +437,10 @@ export function mmaBackwardPipeline(cache: PipelineCache, p: AttentionProblem, p
     prelude: native ? mmaBwdNativeWgsl : `${mmaStandInWgsl}\n${mmaBwdEmulatedWgsl}`,
   });
   const label = `${name} backward ${pass === 'dkv' ? 'dK dV' : 'dQ'}`;
-  return cache.get(`${name}-bwd-${pass}:${p.dtype}:${p.headDim}:${tiles.subgroups}:${tiles.tileRows}${tiles.prefetch ? ':prefetch' : ''}`, code, label);
+  return cache.get(`${name}-bwd-${pass}:${p.dtype}:${p.headDim}:${tiles.subgroups}:${tiles.tileRows}${tiles.prefetch ? ':prefetch' : ''}:${tiles.pipe}`, code, label);
 }
+
+const pipeNote = (pipe: MmaBwdPipe): string => (pipe === 'off' ? 'no' : 'yes');
 
 const lseBuffer = (p: AttentionProblem) => ({ label: 'LSE: row log-sum-exp (saved for backward)', role: 'saved' as const, bytes: p.batch * p.heads * p.seqLenQ * 4 });
 
@@ -385,7 +461,7 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
     check(ctx, p) {
       if (p.headDim % 8 !== 0) throw new ProblemError(`${name} needs a head dim that is a multiple of 8, got ${p.headDim}.`);
       const plan = planMmaBackward(p, ctx);
-      if (!planMma(p, ctx) || !plan) {
+      if (!planMma(p, ctx, build) || !plan) {
         throw new ProblemError(`head dim ${p.headDim} needs more workgroup memory than this adapter has for ${name} training.`);
       }
       const maxDim = ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
@@ -402,7 +478,7 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
 
     async prepare(ctx, alloc, cache, p, io) {
       const { dout, grads } = requireTraining(io);
-      const fwd = planMma(p, ctx);
+      const fwd = planMma(p, ctx, build);
       const bwd = planMmaBackward(p, ctx);
       if (!fwd || !bwd) throw new ProblemError(`head dim ${p.headDim} does not fit ${name} training on this adapter.`);
       const [forwardPipe, rowdot, dkvPipe, dqPipe] = await Promise.all([
@@ -447,6 +523,7 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
         `forward: ${fwd.subgroups} subgroups × 16 query rows, ${fwd.keys}-key tiles; saves the row log-sum-exp (${formatBytes(lseInfo.bytes)}).`,
         `backward on the ${kind}, head dim padded to ${bwd.dkv.paddedDim}: dK/dV ${16 * bwd.dkv.subgroups} keys × ${bwd.dkv.tileRows}-row query tiles (${formatBytes(bwd.dkv.workgroupBytes)} of workgroup memory); dQ ${16 * bwd.dq.subgroups} query slots × ${bwd.dq.tileRows}-key tiles (${formatBytes(bwd.dq.workgroupBytes)}); dQ in its own pass (no float atomics in WGSL).`,
         `next tile prefetched into registers: dK/dV ${bwd.dkv.prefetch ? 'yes' : 'no'}, dQ ${bwd.dq.prefetch ? 'yes' : 'no'}.`,
+        `tile loop pipelined (the next tile stored while this one computes, four barriers per tile): dK/dV ${pipeNote(bwd.dkv.pipe)}, dQ ${pipeNote(bwd.dq.pipe)}.`,
         `element-wise steps unrolled per lane; P kept in registers for the dS step: dK/dV ${bwd.dkv.elementwise === 'unrolled' ? 'yes' : 'no (read back)'}, dQ ${bwd.dq.elementwise === 'unrolled' ? 'yes' : 'no (read back)'}.`,
       ];
       if (p.dtype === 'f32') notes.push('f32 inputs enter the matrix products rounded to f16, P and dS too (checked at the f16 tolerance).');

@@ -39,7 +39,7 @@ export interface MmaPlan {
   consts: Record<string, number>;
 }
 
-export function mmaBytes(dp: number, nsg: number, bk: number, qViaK = false): { bytes: number; consts: Record<string, number> } {
+export function mmaBytes(dp: number, nsg: number, bk: number, qViaK = false, shuffle = false): { bytes: number; consts: Record<string, number> } {
   const ks = dp + 8; // K rows padded: unpadded rows cost the matrix loads most of their speed
   // V staged as it lies ([key][d], rows padded like K's); P·V loads it row-major, which the H200's driver reads with
   // transposing matrix loads (ldmatrix .trans).
@@ -48,8 +48,14 @@ export function mmaBytes(dp: number, nsg: number, bk: number, qViaK = false): { 
   // ps holds P (16 × BK per subgroup) and, unless Q is staged through the K tile (`qViaK`), Q (16 × DP) before the loop.
   const ps = (qViaK ? bk : Math.max(bk, dp)) + 8;
   const bq = 16 * nsg;
-  const bytes = bk * ks * 2 + bk * vs * 2 + bq * ss * 4 + bq * ps * 2 + bq * 2 * 4 + 16; // kt, vt, ss, ps, rowStat, rescale (16 bytes: flash_mma.wgsl)
-  return { bytes, consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs, ...(qViaK ? { QVIA_K: 1 } : {}) } };
+  // With the row maxima and sums exchanged by subgroup shuffles, rowStat shrinks to one 16-byte unit (every workgroup
+  // variable a multiple of 16 bytes: mma_native.wgsl).
+  const rowStat = shuffle ? 4 : bq * 2;
+  const bytes = bk * ks * 2 + bk * vs * 2 + bq * ss * 4 + bq * ps * 2 + rowStat * 4 + 16; // kt, vt, ss, ps, rowStat, rescale (16 bytes: flash_mma.wgsl)
+  return {
+    bytes,
+    consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs, ROWSTAT: rowStat, SHUFFLE: shuffle ? 1 : 0, ...(qViaK ? { QVIA_K: 1 } : {}) },
+  };
 }
 
 function envTiles(): [number, number] | undefined {
@@ -101,10 +107,22 @@ export interface MmaSchedule {
   splitKv: boolean;
   hullOnce: boolean;
   qViaK: boolean;
+  shuffle: boolean;
 }
 
-export function mmaSchedule(causal: boolean, keys: number, paddedDim: number): MmaSchedule {
+/**
+ * One more schedule choice, `shuffle` (`ATTNPROF_MMA_SHUFFLE`; native build only, whose subgroups are the matrices' 32
+ * invocations): the two lanes of a row exchange their halves' maxima (and, after the loop, sums) by subgroupShuffleXor
+ * instead of through workgroup memory and a barrier. On the H200, same call (BENCHMARKS.md, twenty-third session):
+ * ViT-196 409.8 / 408.7 against 418.9 / 416.0 µs, ViT-3136 2.548 / 2.562 against 2.610 / 2.629 ms, Qwen2-7B prefill
+ * 1.373 / 1.374 against 1.387 / 1.383 ms. (The stand-in build keeps rowStat: its subgroups need not be 32 consecutive
+ * invocations.) A loop with two K tiles, the next one stored after the scores' barrier instead of behind one of its own,
+ * was slower there (ViT-3136 3.05 against 2.54 ms, with the tile's offset added at run time or branched on) and was not
+ * kept.
+ */
+export function mmaSchedule(causal: boolean, keys: number, paddedDim: number, build: MmaBuild = 'native'): MmaSchedule {
   return {
+    shuffle: build === 'native' && (envFlag('ATTNPROF_MMA_SHUFFLE') ?? true),
     kvAhead: envFlag('ATTNPROF_MMA_KV_AHEAD') ?? false,
     heaviestFirst: envFlag('ATTNPROF_MMA_HEAVIEST_FIRST') ?? causal,
     splitKv: envFlag('ATTNPROF_MMA_SPLIT_KV') ?? keys === 16,
@@ -142,6 +160,7 @@ export function tileScore(workgroupBytes: number, nsg: number, slots?: number): 
 export function planMma(
   p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<AttentionProblem, 'batch' | 'heads' | 'kvHeads' | 'seqLenQ' | 'seqLenK' | 'causal'>>,
   ctx: GpuContext,
+  build: MmaBuild = 'native',
 ): MmaPlan | undefined {
   const dp = Math.ceil(p.headDim / 16) * 16;
   const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
@@ -150,8 +169,8 @@ export function planMma(
   const candidates: [number, number][] = forced ? [forced] : FORWARD_SUBGROUPS.map((nsg) => [nsg, 16]);
   let best: { plan: MmaPlan; score: number } | undefined;
   for (const [nsg, bk] of candidates) {
-    const schedule = mmaSchedule(p.causal === true, bk, dp);
-    const { bytes, consts } = mmaBytes(dp, nsg, bk, schedule.qViaK);
+    const schedule = mmaSchedule(p.causal === true, bk, dp, build);
+    const { bytes, consts } = mmaBytes(dp, nsg, bk, schedule.qViaK, schedule.shuffle);
     if (bytes > limit || 32 * nsg > ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) continue;
     const score = tileScore(bytes, nsg, slots);
     if (best && score <= best.score) continue;
@@ -197,6 +216,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   const { NSG: nsg, BK, DP, KS: ks, SS, PS, VS } = consts;
   const kvAhead = consts.KV_AHEAD !== 0;
   const splitKv = consts.SPLIT_KV === 1;
+  const shuffle = consts.SHUFFLE === 1;
   const dc = DP / 16;
   const kc = BK / 16;
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -323,6 +343,18 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
       `  if (rowLive) { writeRow(sBase, h, ${cols[0] * 16}u, orow, inv); }`,
       '  workgroupBarrier();',
     ]),
+    // The other halves of a row's tile maximum and (after the loop) sum: by subgroup shuffle (the row's two lanes are
+    // neighbours), or through rowStat and a barrier.
+    TILEMAX: shuffle
+      ? ['    let tileMax = max(mx, subgroupShuffleXor(mx, 1u));']
+      : [
+          '    rowStat[row * 2u + h] = mx;',
+          '    if (SUBGROUP_SYNC == 0u) { workgroupBarrier(); }',
+          '    let tileMax = max(rowStat[row * 2u], rowStat[row * 2u + 1u]);',
+        ],
+    ROWSUM: shuffle
+      ? ['  let total = l + subgroupShuffleXor(l, 1u);']
+      : ['  rowStat[row * 2u + h] = l;', '  workgroupBarrier();', '  let total = rowStat[row * 2u] + rowStat[row * 2u + 1u];'],
     // The training build writes each row's log-sum-exp (one f32 per row, in bhsd row order) to binding 7.
     SAVE_LSE: saveLse ? ['  if (rowLive && h == 0u) { lse[(b * P.heads + kvh * group) * P.nq + slot] = select(0.0, (m + log2(total)) * LN2, total > 0.0); }'] : [],
   };
@@ -339,14 +371,14 @@ export function mmaForwardPipeline(cache: PipelineCache, p: AttentionProblem, pl
     dtype: p.dtype,
     consts: { HEAD_DIM: p.headDim, ...plan.consts, SUBGROUP_SYNC: build === 'native' && process.env.ATTNPROF_MMA_SYNC === 'subgroup' ? 1 : 0 },
     mask: true,
-    enables: build === 'native' ? ['f16', 'chromium_experimental_subgroup_matrix'] : ['f16'],
+    enables: build === 'native' ? ['f16', ...(plan.consts.SHUFFLE === 1 ? ['subgroups'] : []), 'chromium_experimental_subgroup_matrix'] : ['f16'],
     // Each subgroup works on its own 16 rows, so matrix offsets depend on the subgroup index — uniform within
     // the subgroup (32-wide, consecutive invocations), which is all the matrix operations need, but not across
     // the workgroup, which is all WGSL's analysis can prove.
     directives: build === 'native' ? ['diagnostic(off, chromium.subgroup_matrix_uniformity)'] : [],
     prelude: build === 'native' ? mmaNativeWgsl : `${mmaStandInWgsl}\n${mmaEmulatedWgsl}`,
   });
-  return cache.get(`${name}${saveLse ? '+lse' : ''}:${p.dtype}:${p.headDim}:${plan.subgroups}:${plan.keys}`, code, saveLse ? `${name} (training forward)` : name);
+  return cache.get(`${name}${saveLse ? '+lse' : ''}:${p.dtype}:${p.headDim}:${plan.subgroups}:${plan.keys}:${plan.consts.SHUFFLE}`, code, saveLse ? `${name} (training forward)` : name);
 }
 
 /** Workgroups of the fused forward: BQ (GQA group × query) slots of one key/value head each. */
@@ -367,7 +399,7 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
     if (p.headDim % 8 !== 0) throw new ProblemError(`${name} needs a head dim that is a multiple of 8, got ${p.headDim}.`);
     const decode = decodePath(p, ctx);
     if (decode) return decode.check(ctx, p);
-    if (!planMma(p, ctx)) throw new ProblemError(`head dim ${p.headDim} needs more workgroup memory than this adapter has for ${name}.`);
+    if (!planMma(p, ctx, build)) throw new ProblemError(`head dim ${p.headDim} needs more workgroup memory than this adapter has for ${name}.`);
     const maxDim = ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
     if (p.batch * p.kvHeads > maxDim) throw new ProblemError(`batch × key/value heads is over what the adapter dispatches per dimension (${maxDim}) for ${name}.`);
   };
@@ -392,7 +424,7 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
         const prepared = await decode.prepare(ctx, alloc, cache, p, io);
         return { ...prepared, notes: ['decode shape: the key-parallel decode path (no matrix work in so few query rows).', ...prepared.notes] };
       }
-      const plan = planMma(p, ctx);
+      const plan = planMma(p, ctx, build);
       if (!plan) throw new ProblemError(`head dim ${p.headDim} does not fit ${name} on this adapter.`);
       const pipeline = await mmaForwardPipeline(cache, p, plan, build);
       const params = uniformBuffer(ctx, alloc, 'params', packParams(p, 0, p.batch * p.heads));

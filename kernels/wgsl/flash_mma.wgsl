@@ -45,7 +45,7 @@ var<workgroup> kt: array<f16, BK * KS>;          // K tile, [key][d], row stride
 var<workgroup> vt: array<f16, BK * VS>;          // V tile, [key][d], row stride VS
 var<workgroup> ss: array<f32, NSG * 16u * SS>;   // per subgroup: S (16 × BK), or O blocks when rescaling/writing
 var<workgroup> ps: array<f16, NSG * 16u * PS>;   // per subgroup: P (16 × BK); Q (16 × DP) before the loop
-var<workgroup> rowStat: array<f32, BQ * 2u>;     // the two halves' tile maxima (then sums) of each row
+var<workgroup> rowStat: array<f32, ROWSTAT>;     // the two halves' tile maxima (then sums) of each row (unused: SHUFFLE)
 // Some row's maximum grew past the reference this tile (element 0). 16 bytes: every workgroup variable is a multiple of
 // 16 bytes, so each lies 16-byte aligned, as the native build's ldmatrix loads need (mma_native.wgsl).
 var<workgroup> rescale: array<atomic<u32>, 4>;
@@ -139,9 +139,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
     let cb = h * HALF;
     let full = !holes && lo <= t0 && t0 + BK <= hi;
 //@SMAX
-    rowStat[row * 2u + h] = mx;
-    if (SUBGROUP_SYNC == 0u) { workgroupBarrier(); }
-    let tileMax = max(rowStat[row * 2u], rowStat[row * 2u + 1u]);
+//@TILEMAX
     var corr = 1.0;
     if (tileMax > MASKED && (m == MASKED || tileMax > m + RESCALE_LOG)) {
       if (m > MASKED) {
@@ -166,9 +164,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
 
   // Row sums of both halves, then O / l written BK columns at a time (a row that sees no key outputs 0).
   workgroupBarrier();
-  rowStat[row * 2u + h] = l;
-  workgroupBarrier();
-  let total = rowStat[row * 2u] + rowStat[row * 2u + 1u];
+//@ROWSUM
   let inv = select(0.0, 1.0 / total, total > 0.0);
 //@OUTPUT
   // Training builds only (kernels/backward_mma.ts): the row's natural log-sum-exp (m + log2 l)·ln 2 for the backward.

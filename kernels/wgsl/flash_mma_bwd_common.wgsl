@@ -24,17 +24,19 @@ const FR: u32 = 16u * NSG;      // fragment rows of the workgroup: 16 per subgro
 const HALF: u32 = BT / 2u;      // tile columns per invocation in the element-wise steps (two lanes per row)
 const QC: u32 = BT / 16u;
 
-var<workgroup> xa: array<f16, BT * AS>;   // tile of A, [row][d] (zero-padded to DP columns); X's rows before the loop (BT at a time)
+// xa holds XA_TILES tiles of A (2 where the loop is pipelined: the next tile is stored into the other while this one is
+// read; backward_mma.ts `pipe`), [row][d] (zero-padded to DP columns); X's rows before the loop (BT at a time).
+var<workgroup> xa: array<f16, XA_TILES * BT * AS>;
 var<workgroup> xb: array<f16, BT * AS>;   // tile of B; Y's rows before the loop
 var<workgroup> st: array<f32, FR * SS>;   // per subgroup: S', then dP' (16 × BT); the accumulators at the end
 var<workgroup> pt: array<f16, FR * PS>;   // per subgroup: P', then dS' (16 × BT)
 
 // Head-dim padding of xa and xb: zero once, never written again.
 fn padTiles(lid: u32) {
-  for (var item = lid; item < BT * DP; item += THREADS) {
+  for (var item = lid; item < XA_TILES * BT * DP; item += THREADS) {
     if (item % DP >= HEAD_DIM) {
       xa[(item / DP) * AS + item % DP] = f16(0.0);
-      xb[(item / DP) * AS + item % DP] = f16(0.0);
+      if (item < BT * DP) { xb[(item / DP) * AS + item % DP] = f16(0.0); }
     }
   }
 }

@@ -56,23 +56,22 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   workgroupBarrier();
 //@FRAGS
 
+//@PROLOGUE
   loop {
     if (g >= group) { break; }
     let i0 = qt * BT;
     let rows0 = headRows + g * P.nq;
     let firstNow = rows0 + i0;              // this tile's rows (read here when not prefetched)
     let validNow = min(BT, P.nq - i0);
-    workgroupBarrier();   // every subgroup is done with the previous tile
-//@STORE
-//@COLSTORE
-    workgroupBarrier();
+//@TOP
     // The next visible tile: further along this head, else the next head's first.
     var ng = g;
     var nqt = nextQt(b, t0, qTiles, qt + 1u);
     if (nqt >= qTiles) { ng = g + 1u; nqt = qtFirst; }
-    if (ng < group) {
-      let first = headRows + ng * P.nq + nqt * BT;
-      let valid = min(BT, P.nq - nqt * BT);
+    let more = ng < group;
+    let first = headRows + min(ng, group - 1u) * P.nq + nqt * BT;
+    let valid = select(0u, min(BT, P.nq - nqt * BT), more);
+    if (more) {
 //@NEXT
 //@COLNEXT
     }
@@ -86,16 +85,20 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let cl = colAt(cb + HALF - 1u);
     let full = !holes && key >= bitcast<u32>(st[cl]) && key < min(bitcast<u32>(st[colAt(cb) + 1u]), bitcast<u32>(st[cl + 1u]));
 //@PSTEP
+//@STOREA
     workgroupBarrier();
     // dV += Pᵀ·dO; dPᵀ = V·dOᵀ into st.
 //@DV
 //@DP
     workgroupBarrier();
+//@STOREB
     // dSᵀ = Pᵀ ⊙ (dPᵀ − D) ⊙ softcap slope, over P's f16 values (a masked element's P is 0, so is its dS).
 //@DSSTEP
     workgroupBarrier();
+//@STOREMETA
     // dK += dSᵀ·Q.
 //@DX
+//@FLIP
     g = ng;
     qt = nqt;
   }
@@ -121,7 +124,7 @@ fn nextQt(b: u32, t0: u32, qTiles: u32, start: u32) -> u32 {
 
 // Column x of the query tile from row i0 of the head whose first row is `rows` (live: there is such a tile): its visible
 // keys [lo, hi) as bits, log-sum-exp and D; a column past the rows (or of no tile) sees no key. Loaded into registers a
-// tile ahead (backward_mma.ts), stored by the COLSTORE section when the tile's turn comes.
+// tile ahead (backward_mma.ts), stored at the top of the tile's iteration (or, pipelined, after the previous tile's dS step).
 fn colLoad(b: u32, rows: u32, i0: u32, live0: bool, x: u32) -> vec4<f32> {
   let i = i0 + x;
   let live = live0 && i < P.nq;

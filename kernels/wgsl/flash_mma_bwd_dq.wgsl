@@ -5,9 +5,11 @@
 // As the forward (flash_mma.wgsl), a workgroup owns FR = 16·NSG consecutive (GQA group × query) slots of one
 // key/value head, so the query heads sharing K/V read each K/V tile once; each subgroup keeps 16 rows of Q and dO
 // as fragments and their dQ accumulators in registers, and walks the K/V tiles (BT keys) inside the workgroup's
-// visible key hull, the next tile loaded into registers while this one is computed (where that takes few
-// registers; see backward_mma.ts):
+// visible key hull:
 //   S = Q·Kᵀ → P → dP = dO·Vᵀ → dS → dQ += dS·K.
+// The loop is pipelined by default (backward_mma.ts MmaBwdPipe): two K tiles, the next one's loads issued at the top of
+// the iteration and stored into the other after the P step, the next V tile loaded and stored after the barrier that
+// ends the dP product: four barriers per tile instead of six.
 @group(0) @binding(9) var<storage, read_write> dq: array<vec4<elem>>;
 
 @compute @workgroup_size(THREADS, 1, 1)
@@ -63,15 +65,15 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   workgroupBarrier();
 //@FRAGS
 
+//@PROLOGUE
   for (; t0 < kEnd; t0 += BT) {
     let firstNow = kvFirst + t0;            // this tile's keys (read here when not prefetched)
     let validNow = min(BT, P.nk - t0);
-    workgroupBarrier();   // every subgroup is done with the previous tile
-//@STORE
-    workgroupBarrier();
-    if (t0 + BT < kEnd) {
-      let first = kvFirst + t0 + BT;
-      let valid = min(BT, P.nk - t0 - BT);
+//@TOP
+    let more = t0 + BT < kEnd;
+    let first = kvFirst + t0 + BT;
+    let valid = select(0u, min(BT, P.nk - min(t0 + BT, P.nk)), more);
+    if (more) {
 //@NEXT
     }
 
@@ -82,15 +84,18 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     // every key of my half (and the mask has no holes), no per-element mask.
     let full = !holes && lo <= t0 + cb && t0 + cb + HALF <= hi;
 //@PSTEP
+//@STOREA
     workgroupBarrier();
     // dP = dO·Vᵀ into st.
 //@DP
     workgroupBarrier();
+//@STOREB
     // dS = P ⊙ (dP − D) ⊙ softcap slope, over P's f16 values (a masked element's P is 0, so is its dS).
 //@DSSTEP
     workgroupBarrier();
     // dQ += dS·K.
 //@DX
+//@FLIP
   }
 
   // dQ = scale · accX, through st in rounds of QC column blocks (a row that sees no key writes 0).

@@ -74,11 +74,27 @@ describe('flash-mma training matches the float64 reference gradients', () => {
     for (const [name, over] of FEATURES) {
       const r = await expectGradients(base(64, 'f16', over), name);
       assert.match(r.notes.join(' '), /prefetched into registers: dK\/dV no, dQ no/);
+      assert.match(r.notes.join(' '), /tile loop pipelined \(.*\): dK\/dV no, dQ yes/);
+    }
+  });
+  // The dQ pass's pipelined loop is the default (above); here both passes pipelined (ATTNPROF_MMA_BWD_PIPE=late), the
+  // dK/dV pass's column metadata stored after its dS step, over several query tiles and heads of a group.
+  test('both passes pipelined (two tiles of A, four barriers per tile), D = 64 f16: odd N causal, GQA, key lengths, everything at once, the neighbourhood with a class token', async () => {
+    process.env.ATTNPROF_MMA_BWD_PIPE = 'late';
+    try {
+      for (const i of [1, 4, 10, 13, 15]) {
+        const [name, over] = FEATURES[i];
+        const r = await expectGradients(base(64, 'f16', over), `${name} (pipelined)`);
+        assert.match(r.notes.join(' '), /tile loop pipelined \(.*\): dK\/dV yes, dQ yes/);
+      }
+    } finally {
+      delete process.env.ATTNPROF_MMA_BWD_PIPE;
     }
   });
   // The other way of loading (ATTNPROF_MMA_BWD_PREFETCH=1): the next tile's loads in flight while this one computes.
   test('the next tile prefetched into registers, D = 64 f16: GQA causal, key lengths, softcap, everything at once', async () => {
     process.env.ATTNPROF_MMA_BWD_PREFETCH = '1';
+    process.env.ATTNPROF_MMA_BWD_PIPE = 'off';
     try {
       for (const i of [4, 10, 8, 13]) {
         const [name, over] = FEATURES[i];
@@ -87,6 +103,7 @@ describe('flash-mma training matches the float64 reference gradients', () => {
       }
     } finally {
       delete process.env.ATTNPROF_MMA_BWD_PREFETCH;
+      delete process.env.ATTNPROF_MMA_BWD_PIPE;
     }
   });
   // The default tiles (4 subgroups × 16 rows) stage each pass's 64 resident rows in four rounds through the tiles (the
@@ -100,7 +117,7 @@ describe('flash-mma training matches the float64 reference gradients', () => {
       for (const i of [1, 4, 5, 10, 13]) {
         const [name, over] = FEATURES[i];
         const r = await expectGradients(base(64, 'f16', over), `${name} (2 × 32, one round)`);
-        assert.match(r.notes.join(' '), /dK\/dV 32 keys × 32-row query tiles \(16 KiB of workgroup memory\); dQ 32 query slots × 32-key tiles \(16 KiB\)/);
+        assert.match(r.notes.join(' '), /dK\/dV 32 keys × 32-row query tiles \(16 KiB of workgroup memory\); dQ 32 query slots × 32-key tiles \(20.5 KiB\)/);
       }
     } finally {
       delete process.env.ATTNPROF_MMA_BWD_TILES;
@@ -204,7 +221,17 @@ describe('flash-mma training host code', () => {
       const direct = unrollMmaBackward(body, pass, consts, false);
       assert.doesNotMatch(direct, /var ar0|first0, valid0, lid/, `${pass}: no prefetch registers`);
       assert.match(direct, /let ar0 = rowLoad\(.*firstNow, validNow/, `${pass}: each tile loaded where it is stored`);
+      // Pipelined: no barrier at the loop's top, four in its body; A's products read the tile at abuf.
+      const piped = unrollMmaBackward(body, pass, { ...consts, PIPE: 1, XA_TILES: 2 }, false);
+      const loop = piped.slice(piped.indexOf(pass === 'dkv' ? '  loop {' : '  for (; t0 < kEnd'), piped.indexOf(pass === 'dkv' ? '  // dK = scale' : '  // dQ = scale'));
+      assert.equal(loop.match(/workgroupBarrier\(\)/g)?.length, 4, `${pass}: four barriers per tile`);
+      assert.match(loop, /\{ var s = zeroAcc\(\); s = mma\(xf0, rightAT\(abuf \+ 0u, AS\), s\);/, pass);
+      assert.match(loop, /accX0 = mma\(pf, rightA\(abuf \+ 0u, AS\), accX0\)/, pass);
+      assert.match(loop, /let nbuf = BT \* AS - abuf;/, pass);
+      assert.match(loop, /abuf = BT \* AS - abuf;/, pass);
+      assert.doesNotMatch(loop, /firstNow, validNow, lid/, `${pass}: no loads at the top`);
     }
+    assert.match(commonWgsl, /var<workgroup> xa: array<f16, XA_TILES \* BT \* AS>/);
   });
 
   // The H200's driver turned a select of four f16 halves into eight selects and byte permutes per vector; the stand-in
@@ -257,7 +284,9 @@ describe('flash-mma training host code', () => {
     // 8 × 16 up to D = 64 (20.5 KB), 4 × 16 past it.
     const d64 = planMmaBackward({ headDim: 64, seqLenQ: 3136, seqLenK: 3136 }, ctx);
     assert.deepEqual(d64 && [d64.dq.subgroups, d64.dq.tileRows, d64.dkv.subgroups, d64.dkv.tileRows], [8, 16, 4, 16]);
-    assert.deepEqual(d64 && [d64.dkv.workgroupBytes, d64.dq.workgroupBytes], [12800, 20992]);
+    // The dQ pass pipelined: a second tile of K (2304 bytes), still 2 workgroups per SM.
+    assert.deepEqual(d64 && [d64.dkv.workgroupBytes, d64.dq.workgroupBytes], [12800, 23296]);
+    assert.deepEqual(d64 && [d64.dkv.pipe, d64.dq.pipe], ['off', 'late']);
     const d128 = planMmaBackward({ headDim: 128 }, ctx);
     assert.deepEqual(d128 && [d128.dq.subgroups, d128.dq.tileRows, d128.dkv.subgroups, d128.dkv.tileRows], [4, 16, 4, 16]);
     assert.ok(Number(dkvRows) <= 64 && Number(dqRows) <= 64, 'no planned tile is wider than 64');
@@ -278,7 +307,8 @@ describe('flash-mma training host code', () => {
     process.env.ATTNPROF_MMA_BWD_TILES = '2,32';
     try {
       const plan = planMmaBackward({ headDim: 64 }, ctx);
-      assert.deepEqual([plan?.dkv.workgroupBytes, plan?.dq.workgroupBytes], [16384, 16384]);
+      // (The dQ pass, pipelined, adds a second 32-row tile of K.)
+      assert.deepEqual([plan?.dkv.workgroupBytes, plan?.dq.workgroupBytes], [16384, 16384 + 32 * 72 * 2]);
       assert.equal(plan?.dkv.consts.SS, 36);
     } finally {
       delete process.env.ATTNPROF_MMA_BWD_TILES;

@@ -82,7 +82,7 @@ describe('flash-mma matches the float64 reference', () => {
     const r = run.results[0];
     assert.deepEqual(r.passes.map((x) => x.name), ['fused']);
     assert.deepEqual(run.memory.filter((m) => m.kind === 'alloc' && m.role === 'scratch').map((m) => m.label), []);
-    const plan = planMma(p, ctx);
+    const plan = planMma(p, ctx, ctx.hasSubgroupMatrix ? 'native' : 'emulated');
     assert.ok(plan);
     // The note names the plan and its workgroup memory (what decides how many workgroups a multiprocessor holds).
     assert.ok(r.notes.some((n) => n.startsWith(`${plan.subgroups} subgroups × 16 query rows, 16-key tiles, head dim padded to 64, ${formatBytes(plan.workgroupBytes)} of workgroup memory per workgroup;`)), r.notes.join(' | '));
@@ -328,10 +328,10 @@ describe('flash-mma host code', () => {
       assert.ok(plan.workgroupBytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
       // 16-key tiles at every head dim, the subgroups of the highest score among those that fit.
       assert.equal(plan.keys, 16, `D=${d}`);
-      const fits = FORWARD_SUBGROUPS.filter((n) => mmaBytes(plan.paddedDim, n, 16, true).bytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
-      const best = Math.max(...fits.map((n) => tileScore(mmaBytes(plan.paddedDim, n, 16, true).bytes, n)));
+      const fits = FORWARD_SUBGROUPS.filter((n) => mmaBytes(plan.paddedDim, n, 16, true, true).bytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
+      const best = Math.max(...fits.map((n) => tileScore(mmaBytes(plan.paddedDim, n, 16, true, true).bytes, n)));
       assert.equal(tileScore(plan.workgroupBytes, plan.subgroups), best, `D=${d}`);
-      assert.equal(plan.subgroups, fits.find((n) => tileScore(mmaBytes(plan.paddedDim, n, 16, true).bytes, n) === best), `D=${d}: the fewest subgroups on a tie`);
+      assert.equal(plan.subgroups, fits.find((n) => tileScore(mmaBytes(plan.paddedDim, n, 16, true, true).bytes, n) === best), `D=${d}: the fewest subgroups on a tie`);
     }
   });
 
@@ -342,20 +342,21 @@ describe('flash-mma host code', () => {
     assert.equal(residentWorkgroups(1024, 256), 8, 'at most 2048 invocations');
     assert.equal(residentWorkgroups(60000, 32), 1, 'one, even past 48 KiB');
     const vit = (seqLenQ: number, heads: number) => ({ headDim: 64, heads, kvHeads: heads, seqLenQ, seqLenK: seqLenQ, batch: 8 });
-    // ViT-3136: 8 × 16 (22 KB: 2 per SM, 16 subgroups) over 4 × 16 (13.3 KB: 3 per SM, 12).
+    // ViT-3136: 8 × 16 (21 KB: 2 per SM, 16 subgroups) over 4 × 16 (12.8 KB: 3 per SM, 12). (Native plans: rowStat is one
+    // 16-byte unit where the row statistics go by subgroup shuffle.)
     const vit3136 = planMma(vit(3136, 12), ctx);
-    assert.deepEqual([vit3136?.subgroups, vit3136?.workgroupBytes], [8, mmaBytes(64, 8, 16, true).bytes]);
-    assert.equal(residentWorkgroups(mmaBytes(64, 8, 16, true).bytes, 256), 2);
-    assert.equal(residentWorkgroups(mmaBytes(64, 4, 16, true).bytes, 128), 3);
+    assert.deepEqual([vit3136?.subgroups, vit3136?.workgroupBytes], [8, mmaBytes(64, 8, 16, true, true).bytes]);
+    assert.equal(residentWorkgroups(mmaBytes(64, 8, 16, true, true).bytes, 256), 2);
+    assert.equal(residentWorkgroups(mmaBytes(64, 4, 16, true, true).bytes, 128), 3);
     // ViT-196: 196 slots in 256 rows with 8 subgroups, 224 with 2: 16 · 196/256 = 12.25 against 10 · 196/224 = 8.75.
     assert.equal(planMma(vit(196, 16), ctx)?.subgroups, 8);
-    assert.ok(Math.abs(tileScore(mmaBytes(64, 8, 16, true).bytes, 8, 196) - 12.25) < 1e-9);
-    // Qwen2-7B prefill (D = 128, 7 query heads per KV head): 4 × 16 (17.7 KB: 2 per SM) ties 8 × 16 (26 KB: 1) at 8
+    assert.ok(Math.abs(tileScore(mmaBytes(64, 8, 16, true, true).bytes, 8, 196) - 12.25) < 1e-9);
+    // Qwen2-7B prefill (D = 128, 7 query heads per KV head): 4 × 16 (17.2 KB: 2 per SM) ties 8 × 16 (25 KB: 1) at 8
     // subgroups and wins as the fewer; the 32-key tiles of earlier sessions (44.5 KB: 1 per SM, 4) are not planned.
     const qwen2 = planMma({ headDim: 128, heads: 28, kvHeads: 4, seqLenQ: 4096, seqLenK: 4096, batch: 1, causal: true }, ctx);
     assert.deepEqual([qwen2?.subgroups, qwen2?.keys], [4, 16]);
-    assert.equal(tileScore(mmaBytes(128, 8, 16, true).bytes, 8), tileScore(mmaBytes(128, 4, 16, true).bytes, 4));
-    assert.ok(tileScore(mmaBytes(128, 4, 32).bytes, 4) < tileScore(mmaBytes(128, 4, 16, true).bytes, 4));
+    assert.equal(tileScore(mmaBytes(128, 8, 16, true, true).bytes, 8), tileScore(mmaBytes(128, 4, 16, true, true).bytes, 4));
+    assert.ok(tileScore(mmaBytes(128, 4, 32).bytes, 4) < tileScore(mmaBytes(128, 4, 16, true, true).bytes, 4));
   });
 
   test('the schedule: K/V loaded per iteration for every plan, heaviest block first under a causal mask, K before the first barrier with 16-key tiles', () => {
@@ -390,6 +391,38 @@ describe('flash-mma host code', () => {
     }
     const perIteration = unrollMma(flashMmaWgsl, planMma(vit3136, ctx)?.consts ?? {});
     assert.doesNotMatch(perIteration.slice(0, perIteration.indexOf('while (t0 < kEnd)')), /var kr0 = kTileLoad/);
+  });
+
+  // The native build's subgroups are the matrices' 32 consecutive invocations, so a row's two lanes (2r, 2r + 1) are
+  // neighbours: they exchange their halves' maxima and sums by subgroupShuffleXor, with no rowStat traffic or barrier.
+  // The stand-in keeps rowStat (a software adapter's subgroups need not be laid out so).
+  test('row maxima and sums by subgroup shuffle in the native build, through rowStat in the stand-in', async () => {
+    const vit3136 = { headDim: 64, heads: 12, kvHeads: 12, seqLenQ: 3136 };
+    const native = planMma(vit3136, ctx, 'native');
+    const standIn = planMma(vit3136, ctx, 'emulated');
+    assert.ok(native && standIn);
+    assert.deepEqual([native.consts.SHUFFLE, native.consts.ROWSTAT, standIn.consts.SHUFFLE, standIn.consts.ROWSTAT], [1, 4, 0, 16 * standIn.subgroups * 2]);
+    assert.equal(native.workgroupBytes, mmaBytes(64, native.subgroups, 16, true, true).bytes);
+    // The key loop, up to the row sums after it.
+    const loop = (code: string) => code.slice(code.indexOf('while (t0 < kEnd)'), code.indexOf('// Row sums of both halves'));
+    const shuffled = unrollMma(flashMmaWgsl, native.consts, true, 'native');
+    assert.match(loop(shuffled), /let tileMax = max\(mx, subgroupShuffleXor\(mx, 1u\)\);/);
+    assert.match(shuffled, /let total = l \+ subgroupShuffleXor\(l, 1u\);/);
+    assert.doesNotMatch(shuffled, /rowStat\[/);
+    const plain = unrollMma(flashMmaWgsl, standIn.consts, true, 'emulated');
+    assert.doesNotMatch(plain, /subgroupShuffleXor/);
+    assert.match(plain, /rowStat\[row \* 2u \+ h\] = mx;\n {4}if \(SUBGROUP_SYNC == 0u\) \{ workgroupBarrier\(\); \}\n {4}let tileMax = max\(rowStat\[row \* 2u\], rowStat\[row \* 2u \+ 1u\]\);/);
+    // One barrier fewer per tile in the native build's loop.
+    const barriers = (code: string) => loop(code).match(/workgroupBarrier\(\)/g)?.length ?? 0;
+    assert.equal(barriers(plain) - barriers(shuffled), 1);
+    // The shader enables subgroups only where it shuffles.
+    const codes: string[] = [];
+    const capture = { get: async (_key: string, code: string) => (codes.push(code), {}) } as unknown as PipelineCache;
+    const p: AttentionProblem = { batch: 1, heads: 12, kvHeads: 12, seqLenQ: 3136, seqLenK: 3136, headDim: 64, dtype: 'f16', causal: false, window: 0, softcap: 0 };
+    await mmaForwardPipeline(capture, p, native, 'native');
+    await mmaForwardPipeline(capture, p, standIn, 'emulated');
+    assert.match(codes[0], /^enable subgroups;$/m);
+    assert.doesNotMatch(codes[1], /^enable subgroups;$/m);
   });
 
   test('O += P·V in both branches of the rescale test, and nowhere after it', () => {
