@@ -50,8 +50,8 @@ export interface MmaBackwardTiles {
   prefetch: boolean;
   /** How the element-wise steps between the products are built (see `elementwiseSteps`). */
   elementwise: MmaBwdElementwise;
-  /** How the tile loop is scheduled (see `MmaBwdPipe`). */
-  pipe: MmaBwdPipe;
+  /** The tile loop is pipelined (see `pipeFor`). */
+  pipe: boolean;
 }
 
 export interface MmaBackwardPlan {
@@ -59,7 +59,7 @@ export interface MmaBackwardPlan {
   dq: MmaBackwardTiles;
 }
 
-function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassName, pipe: MmaBwdPipe = 'off'): { bytes: number; consts: Record<string, number> } {
+function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassName, pipe = false): { bytes: number; consts: Record<string, number> } {
   const as = dp + 8; // rows padded as the forward's: unpadded rows cost the matrix loads most of their speed
   const fr = 16 * nsg;
   // st's rows are padded by 4 f32 (banks); the dK/dV pass keeps its query columns' metadata (visible keys, lse, D:
@@ -70,9 +70,9 @@ function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassNam
   const ps = bt + 8;
   // xa (one tile, two where the loop is pipelined) and xb (f16), st (f32), pt (f16). (The stand-in build needs nothing
   // more: mma_bwd_emulated.wgsl.)
-  const xaTiles = pipe === 'off' ? 1 : 2;
+  const xaTiles = pipe ? 2 : 1;
   const bytes = (xaTiles + 1) * bt * as * 2 + fr * ss * 4 + fr * ps * 2;
-  return { bytes, consts: { NSG: nsg, BT: bt, DP: dp, AS: as, SS: ss, PS: ps, XA_TILES: xaTiles, PIPE: PIPE_CODES[pipe] } };
+  return { bytes, consts: { NSG: nsg, BT: bt, DP: dp, AS: as, SS: ss, PS: ps, XA_TILES: xaTiles, PIPE: pipe ? 1 : 0 } };
 }
 
 /**
@@ -113,27 +113,24 @@ function elementwiseFor(bt: number): MmaBwdElementwise {
 }
 
 /**
- * How a backward pass schedules its tile loop (flash_mma_bwd_dkv.wgsl, flash_mma_bwd_dq.wgsl):
- *   off  — each tile stored at the top of its iteration between two barriers (every subgroup done with the previous
- *          tile, then the new one published): six barriers per tile;
- *   late — pipelined: two tiles of A (the tensor the first and the last product read), the next one's loads issued at
- *          the top of this iteration and stored into the other tile after the P step; the next tile of B loaded and
- *          stored after the barrier that ends this tile's reads of B (and, in the dK/dV pass, the next columns' metadata
- *          after the one that ends the dS step): four barriers per tile, each store published by barriers the tile has
- *          anyway.
+ * Whether a backward pass runs its tile loop pipelined (flash_mma_bwd_dkv.wgsl, flash_mma_bwd_dq.wgsl):
+ *   not pipelined — each tile stored at the top of its iteration between two barriers (every subgroup done with the
+ *                   previous tile, then the new one published): six barriers per tile;
+ *   pipelined     — two tiles of A (the tensor the first and the last product read), the next one's loads issued at the
+ *                   top of this iteration and stored into the other tile after the P step; the next tile of B loaded
+ *                   and stored after the barrier that ends this tile's reads of B (and, in the dK/dV pass, the next
+ *                   columns' metadata after the one that ends the dS step): four barriers per tile, each store
+ *                   published by barriers the tile has anyway.
  * The dQ pass is pipelined, the dK/dV pass not: on the H200 (BENCHMARKS.md, twenty-third session) the pipelined dQ pass
  * ran ViT-3136's in 3.18–3.19 against 3.20–3.22 ms, while the dK/dV pass lost (5.08 against 4.53 ms; 167 registers,
- * its occupancy unchanged). `ATTNPROF_MMA_BWD_PIPE=off|late` forces one for both passes, `=dq` or `=dkv` pipelines
- * only that one, for sweeps.
+ * its occupancy unchanged). `ATTNPROF_MMA_BWD_PIPE=0|1` forces it off or on for both passes, `=dq` or `=dkv` on for
+ * that one only, for sweeps.
  */
-export type MmaBwdPipe = 'off' | 'late';
-const PIPE_CODES: Record<MmaBwdPipe, number> = { off: 0, late: 1 };
-
-function pipeFor(pass: MmaBackwardPassName): MmaBwdPipe {
+function pipeFor(pass: MmaBackwardPassName): boolean {
   const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_BWD_PIPE : undefined;
-  if (env === 'off' || env === 'late') return env;
-  if (env === 'dq' || env === 'dkv') return env === pass ? 'late' : 'off';
-  return pass === 'dq' ? 'late' : 'off';
+  if (env === '0' || env === '1') return env === '1';
+  if (env === 'dq' || env === 'dkv') return env === pass;
+  return pass === 'dq';
 }
 
 /** `ATTNPROF_MMA_BWD_TILES=NSG,BT[,NSG,BT]`: force the (dK/dV[, dQ]) tiles, for sweeps on a GPU. */
@@ -164,7 +161,7 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced
   const preferred: [number, number][] = [...(pass === 'dq' && dp <= 64 ? [[8, 16] as [number, number]] : []), [4, 16], [4, 32], [2, 32], [4, 64]];
   const candidates: [number, number][] = forced ? [forced] : [...preferred, [2, 64], [1, 32], [1, 16]];
   // A pipelined pass needs a second tile of A; where that does not fit, the tiles run unpipelined.
-  const pipes: MmaBwdPipe[] = pipeFor(pass) === 'late' ? ['late', 'off'] : ['off'];
+  const pipes = pipeFor(pass) ? [true, false] : [false];
   for (const [nsg, bt, pipe] of candidates.flatMap(([n, t]) => pipes.map((x) => [n, t, x] as const))) {
     const { bytes, consts } = passBytes(dp, nsg, bt, pass, pipe);
     if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
@@ -175,7 +172,7 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced
         threads: 32 * nsg,
         workgroupBytes: bytes,
         consts,
-        prefetch: pipe === 'off' && prefetchFor(pass),
+        prefetch: !pipe && prefetchFor(pass),
         elementwise: elementwiseFor(bt),
         pipe,
       };
@@ -281,12 +278,11 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
   // Tensors of the streamed tiles A and B (rowLoad's 0 q, 1 k, 2 v, 3 dO).
   const [wa, wb] = pass === 'dkv' ? [0, 3] : [1, 2];
   const dkv = pass === 'dkv';
-  // Pipelined (consts.PIPE = 1; `MmaBwdPipe`), A's fragments are read from the tile of xa at abuf.
-  const pipe: MmaBwdPipe = consts.PIPE === 1 ? 'late' : 'off';
-  // Pipelined, A's fragments are read from the tile of xa at abuf (0 or BT·AS), an offset added at run time: a branch on
+  // Pipelined (consts.PIPE = 1; `pipeFor`), A's fragments are read from the tile of xa at abuf (0 or BT·AS), an offset added at run time: a branch on
   // the tile with literal offsets on each side ran the dQ pass slower on the H200 (ViT-3136 3.50 against 3.18 ms;
   // BENCHMARKS.md, twenty-third session).
-  const aBase = pipe === 'off' ? '' : 'abuf + ';
+  const pipe = consts.PIPE === 1;
+  const aBase = pipe ? 'abuf + ' : '';
   const at = (j: number, c: number) => `${j * 16 * AS + c * 16}u`;
   const products = (frag: string, right: string, base: string) =>
     range(qc).map((j) => `    { var s = zeroAcc();${range(dc).map((c) => ` s = mma(${frag}${c}, ${right}(${base}${at(j, c)}, AS), s);`).join('')} storeAcc(sgS + ${j * 16}u, s, SS); }`);
@@ -416,7 +412,7 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
     DX: accumulate('accX', 'rightA', aBase),
     OUTPUT: [...output('accX', false), ...(dkv ? output('accY', true) : [])],
     ...elementwiseSteps(pass, BT / 2, elementwise, 16 * NSG >= BT),
-    ...(pipe === 'off' ? {} : piped),
+    ...(pipe ? piped : {}),
   };
   if (dkv) parts.DV = accumulate('accY', 'rightB', '');
   return expandSections(body, parts);
@@ -437,10 +433,8 @@ export function mmaBackwardPipeline(cache: PipelineCache, p: AttentionProblem, p
     prelude: native ? mmaBwdNativeWgsl : `${mmaStandInWgsl}\n${mmaBwdEmulatedWgsl}`,
   });
   const label = `${name} backward ${pass === 'dkv' ? 'dK dV' : 'dQ'}`;
-  return cache.get(`${name}-bwd-${pass}:${p.dtype}:${p.headDim}:${tiles.subgroups}:${tiles.tileRows}${tiles.prefetch ? ':prefetch' : ''}:${tiles.pipe}`, code, label);
+  return cache.get(`${name}-bwd-${pass}:${p.dtype}:${p.headDim}:${tiles.subgroups}:${tiles.tileRows}${tiles.prefetch ? ':prefetch' : ''}${tiles.pipe ? ':pipe' : ''}`, code, label);
 }
-
-const pipeNote = (pipe: MmaBwdPipe): string => (pipe === 'off' ? 'no' : 'yes');
 
 const lseBuffer = (p: AttentionProblem) => ({ label: 'LSE: row log-sum-exp (saved for backward)', role: 'saved' as const, bytes: p.batch * p.heads * p.seqLenQ * 4 });
 
@@ -523,7 +517,7 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
         `forward: ${fwd.subgroups} subgroups × 16 query rows, ${fwd.keys}-key tiles; saves the row log-sum-exp (${formatBytes(lseInfo.bytes)}).`,
         `backward on the ${kind}, head dim padded to ${bwd.dkv.paddedDim}: dK/dV ${16 * bwd.dkv.subgroups} keys × ${bwd.dkv.tileRows}-row query tiles (${formatBytes(bwd.dkv.workgroupBytes)} of workgroup memory); dQ ${16 * bwd.dq.subgroups} query slots × ${bwd.dq.tileRows}-key tiles (${formatBytes(bwd.dq.workgroupBytes)}); dQ in its own pass (no float atomics in WGSL).`,
         `next tile prefetched into registers: dK/dV ${bwd.dkv.prefetch ? 'yes' : 'no'}, dQ ${bwd.dq.prefetch ? 'yes' : 'no'}.`,
-        `tile loop pipelined (the next tile stored while this one computes, four barriers per tile): dK/dV ${pipeNote(bwd.dkv.pipe)}, dQ ${pipeNote(bwd.dq.pipe)}.`,
+        `tile loop pipelined (the next tile stored while this one computes, four barriers per tile): dK/dV ${bwd.dkv.pipe ? 'yes' : 'no'}, dQ ${bwd.dq.pipe ? 'yes' : 'no'}.`,
         `element-wise steps unrolled per lane; P kept in registers for the dS step: dK/dV ${bwd.dkv.elementwise === 'unrolled' ? 'yes' : 'no (read back)'}, dQ ${bwd.dq.elementwise === 'unrolled' ? 'yes' : 'no (read back)'}.`,
       ];
       if (p.dtype === 'f32') notes.push('f32 inputs enter the matrix products rounded to f16, P and dS too (checked at the f16 tolerance).');

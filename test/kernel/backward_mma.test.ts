@@ -77,10 +77,10 @@ describe('flash-mma training matches the float64 reference gradients', () => {
       assert.match(r.notes.join(' '), /tile loop pipelined \(.*\): dK\/dV no, dQ yes/);
     }
   });
-  // The dQ pass's pipelined loop is the default (above); here both passes pipelined (ATTNPROF_MMA_BWD_PIPE=late), the
+  // The dQ pass's pipelined loop is the default (above); here both passes pipelined (ATTNPROF_MMA_BWD_PIPE=1), the
   // dK/dV pass's column metadata stored after its dS step, over several query tiles and heads of a group.
   test('both passes pipelined (two tiles of A, four barriers per tile), D = 64 f16: odd N causal, GQA, key lengths, everything at once, the neighbourhood with a class token', async () => {
-    process.env.ATTNPROF_MMA_BWD_PIPE = 'late';
+    process.env.ATTNPROF_MMA_BWD_PIPE = '1';
     try {
       for (const i of [1, 4, 10, 13, 15]) {
         const [name, over] = FEATURES[i];
@@ -94,7 +94,7 @@ describe('flash-mma training matches the float64 reference gradients', () => {
   // The other way of loading (ATTNPROF_MMA_BWD_PREFETCH=1): the next tile's loads in flight while this one computes.
   test('the next tile prefetched into registers, D = 64 f16: GQA causal, key lengths, softcap, everything at once', async () => {
     process.env.ATTNPROF_MMA_BWD_PREFETCH = '1';
-    process.env.ATTNPROF_MMA_BWD_PIPE = 'off';
+    process.env.ATTNPROF_MMA_BWD_PIPE = '0';
     try {
       for (const i of [4, 10, 8, 13]) {
         const [name, over] = FEATURES[i];
@@ -286,7 +286,7 @@ describe('flash-mma training host code', () => {
     assert.deepEqual(d64 && [d64.dq.subgroups, d64.dq.tileRows, d64.dkv.subgroups, d64.dkv.tileRows], [8, 16, 4, 16]);
     // The dQ pass pipelined: a second tile of K (2304 bytes), still 2 workgroups per SM.
     assert.deepEqual(d64 && [d64.dkv.workgroupBytes, d64.dq.workgroupBytes], [12800, 23296]);
-    assert.deepEqual(d64 && [d64.dkv.pipe, d64.dq.pipe], ['off', 'late']);
+    assert.deepEqual(d64 && [d64.dkv.pipe, d64.dq.pipe], [false, true]);
     const d128 = planMmaBackward({ headDim: 128 }, ctx);
     assert.deepEqual(d128 && [d128.dq.subgroups, d128.dq.tileRows, d128.dkv.subgroups, d128.dkv.tileRows], [4, 16, 4, 16]);
     assert.ok(Number(dkvRows) <= 64 && Number(dqRows) <= 64, 'no planned tile is wider than 64');
