@@ -82,7 +82,8 @@ function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassNam
  * against 9.72 ms, dQ 5.68 against 5.90 ms), ViT-196 3.180 / 3.186 against 3.294 / 3.296 ms: the registers the
  * prefetch holds (both passes run at 223–255 registers) cost more occupancy than its latency hiding gives back.
  * From head dim 128 (over 8 loads per thread and tensor) it never fitted without spills. `ATTNPROF_MMA_BWD_PREFETCH=1`
- * forces it on for both passes, `=dkv` or `=dq` for one, for sweeps.
+ * forces it on for both passes, `=dkv` or `=dq` for one, for sweeps; a pipelined pass (`pipeFor`: the dQ pass by default)
+ * already loads its next tile early and takes no prefetch.
  */
 function prefetchFor(pass: MmaBackwardPassName): boolean {
   const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_BWD_PREFETCH : undefined;
@@ -341,7 +342,7 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
         };
   // The stores of one streamed tile: both tensors at the top of the iteration (not pipelined), or each on its own into
   // the tile the pipelined loop fills next (A into the other of xa's two tiles, at nbuf).
-  const storeTile = (a: string, b: string) => range(loads).map((u) => `    ${rowStore(item(u), `${a}${u}`, `${b}${u}`, 'BT')}`);
+  const storeTile = (a: string, b: string, indent: string) => range(loads).map((u) => `${indent}${rowStore(item(u), `${a}${u}`, `${b}${u}`, 'BT')}`);
   const storeOne = (arr: 'xa' | 'xb', v: string, base: string) =>
     range(loads).map((u) => `      { let item = ${item(u)}; if (item < BT * D4) { ${f16x4Store(arr, `${base}(item / D4) * AS + (item % D4) * 4u`, '1u', `${v}${u}`)} } }`);
   const loadsOf = (decl: string, which: number, v: string, first: string, valid: string, indent: string) =>
@@ -356,7 +357,7 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
     PREFETCH: [...loadsOf('var ', wa, 'ar', 'first0', 'valid0', '  '), ...loadsOf('let ', wb, 'br', 'first0', 'valid0', '  ')],
     PROLOGUE: [
       '  workgroupBarrier();   // every subgroup has its fragments from the staged rows',
-      ...storeTile('ar', 'br').map((l) => l.slice(2)),
+      ...storeTile('ar', 'br', '  '),
       ...(dkv ? colStore('  ') : []),
       '  workgroupBarrier();',
       '  var abuf = 0u;         // the tile of xa this iteration reads (0 or BT·AS); the next is stored into the other',
@@ -390,7 +391,7 @@ export function unrollMmaBackward(body: string, pass: MmaBackwardPassName, const
             `    let ar${u} = rowLoad(${wa}u, firstNow, validNow, ${item(u)}, BT);`,
             `    let br${u} = rowLoad(${wb}u, firstNow, validNow, ${item(u)}, BT);`,
           ])),
-      ...storeTile('ar', 'br'),
+      ...storeTile('ar', 'br', '    '),
       ...(dkv ? colStore('    ') : []),
       '    workgroupBarrier();',
     ],

@@ -45,7 +45,7 @@ var<workgroup> kt: array<f16, BK * KS>;          // K tile, [key][d], row stride
 var<workgroup> vt: array<f16, BK * VS>;          // V tile, [key][d], row stride VS
 var<workgroup> ss: array<f32, NSG * 16u * SS>;   // per subgroup: S (16 × BK), or O blocks when rescaling/writing
 var<workgroup> ps: array<f16, NSG * 16u * PS>;   // per subgroup: P (16 × BK); Q (16 × DP) before the loop
-var<workgroup> rowStat: array<f32, ROWSTAT>;     // the two halves' tile maxima (then sums) of each row (unused: SHUFFLE)
+var<workgroup> rowStat: array<f32, ROWSTAT>;     // the two halves' tile maxima (then sums) of each row; 4 unused floats where SHUFFLE = 1
 // Some row's maximum grew past the reference this tile (element 0). 16 bytes: every workgroup variable is a multiple of
 // 16 bytes, so each lies 16-byte aligned, as the native build's ldmatrix loads need (mma_native.wgsl).
 var<workgroup> rescale: array<atomic<u32>, 4>;

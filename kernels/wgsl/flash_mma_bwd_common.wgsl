@@ -25,7 +25,7 @@ const HALF: u32 = BT / 2u;      // tile columns per invocation in the element-wi
 const QC: u32 = BT / 16u;
 
 // xa holds XA_TILES tiles of A (2 where the loop is pipelined: the next tile is stored into the other while this one is
-// read; backward_mma.ts `pipe`), [row][d] (zero-padded to DP columns); X's rows before the loop (BT at a time).
+// read; backward_mma.ts `pipeFor`), [row][d] (zero-padded to DP columns); X's rows before the loop (BT at a time).
 var<workgroup> xa: array<f16, XA_TILES * BT * AS>;
 var<workgroup> xb: array<f16, BT * AS>;   // tile of B; Y's rows before the loop
 var<workgroup> st: array<f32, FR * SS>;   // per subgroup: S', then dP' (16 × BT); the accumulators at the end

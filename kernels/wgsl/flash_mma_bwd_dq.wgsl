@@ -7,7 +7,7 @@
 // as fragments and their dQ accumulators in registers, and walks the K/V tiles (BT keys) inside the workgroup's
 // visible key hull:
 //   S = Q·Kᵀ → P → dP = dO·Vᵀ → dS → dQ += dS·K.
-// The loop is pipelined by default (backward_mma.ts MmaBwdPipe): two K tiles, the next one's loads issued at the top of
+// The loop is pipelined by default (backward_mma.ts pipeFor): two K tiles, the next one's loads issued at the top of
 // the iteration and stored into the other after the P step, the next V tile loaded and stored after the barrier that
 // ends the dP product: four barriers per tile instead of six.
 @group(0) @binding(9) var<storage, read_write> dq: array<vec4<elem>>;
