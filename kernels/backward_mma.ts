@@ -26,7 +26,8 @@ import mmaBwdEmulatedWgsl from './wgsl/mma_bwd_emulated.wgsl';
 import mmaStandInWgsl from './wgsl/mma_standin.wgsl';
 import type { GpuContext } from './device';
 import { TrainKernel, requireTraining, rowDBuffer, rowdotPass, rowdotPipeline } from './backward_shared';
-import { MmaBuild, f16x4Store, flashMmaEmulatedKernel, flashMmaKernel, mmaForwardPipeline, mmaForwardWorkgroups, planMma } from './flash_mma';
+import { MMA_ORDERS, MmaBuild, f16x4Store, flashMmaEmulatedKernel, flashMmaKernel, mmaForwardPipeline, mmaForwardWorkgroups, mmaOrder, orderNote, pRowPad, planMma } from './flash_mma';
+import mmaOrderWgsl from './wgsl/mma_order.wgsl';
 import { KernelPass, bindGroup, packParams, uniformBuffer } from './kernel';
 import { AttentionProblem, ProblemError } from './problem';
 import { PipelineCache, assembleShader, expandSections } from './shader';
@@ -59,7 +60,7 @@ export interface MmaBackwardPlan {
   dq: MmaBackwardTiles;
 }
 
-function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassName, pipe = false): { bytes: number; consts: Record<string, number> } {
+function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassName, pipe = false, pPad = 8): { bytes: number; consts: Record<string, number> } {
   const as = dp + 8; // rows padded as the forward's: unpadded rows cost the matrix loads most of their speed
   const fr = 16 * nsg;
   // st's rows are padded by 4 f32 (banks); the dK/dV pass keeps its query columns' metadata (visible keys, lse, D:
@@ -67,7 +68,7 @@ function passBytes(dp: number, nsg: number, bt: number, pass: MmaBackwardPassNam
   // columns than the workgroup has rows. Separate arrays cost 576 B and put the 2 × 32 tiles (16 384 B without them)
   // past 16 KiB, where a pass runs far slower on the H200 (BENCHMARKS.md, seventeenth session).
   const ss = bt + (pass === 'dkv' ? 4 * Math.ceil(bt / fr) : 4);
-  const ps = bt + 8;
+  const ps = bt + pPad; // pt's rows (P, then dS): flash_mma.ts pRowPad
   // xa (one tile, two where the loop is pipelined) and xb (f16), st (f32), pt (f16). (The stand-in build needs nothing
   // more: mma_bwd_emulated.wgsl.)
   const xaTiles = pipe ? 2 : 1;
@@ -122,8 +123,10 @@ function elementwiseFor(bt: number): MmaBwdElementwise {
  *                   and stored after the barrier that ends this tile's reads of B (and, in the dK/dV pass, the next
  *                   columns' metadata after the one that ends the dS step): four barriers per tile, each store
  *                   published by barriers the tile has anyway.
- * The dQ pass is pipelined, the dK/dV pass not: on the H200 (BENCHMARKS.md, twenty-third session) the pipelined dQ pass
- * ran ViT-3136's in 3.18–3.19 against 3.20–3.22 ms, while the dK/dV pass lost (5.08 against 4.53 ms; 167 registers,
+ * Neither pass is pipelined by default. On the H200 the pipelined dQ pass at 8 × 16 ran ViT-3136's in 3.18–3.19 against
+ * 3.20–3.22 ms unpipelined (BENCHMARKS.md, twenty-third session), but the 4 × 16 tiles with P's rows unpadded
+ * (`pRowPad`: 11 776 bytes, 4 workgroups per SM) ran it in 3.04 ms unpipelined, and pipelined (a second K tile: 14 080
+ * bytes, 3 per SM) in 4.0 ms (twenty-fourth session); the dK/dV pass lost too (5.08 against 4.53 ms; 167 registers,
  * its occupancy unchanged). `ATTNPROF_MMA_BWD_PIPE=0|1` forces it off or on for both passes, `=dq` or `=dkv` on for
  * that one only, for sweeps.
  */
@@ -131,7 +134,7 @@ function pipeFor(pass: MmaBackwardPassName): boolean {
   const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_BWD_PIPE : undefined;
   if (env === '0' || env === '1') return env === '1';
   if (env === 'dq' || env === 'dkv') return env === pass;
-  return pass === 'dq';
+  return false;
 }
 
 /** `ATTNPROF_MMA_BWD_TILES=NSG,BT[,NSG,BT]`: force the (dK/dV[, dQ]) tiles, for sweeps on a GPU. */
@@ -155,16 +158,17 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced
   // session). 4 × 32 took the eighteenth session's dK/dV from 6.50 ms (2 × 32, 16 KiB: 3 × 2 per SM) to 5.39 ms; a
   // single subgroup on 16-row tiles pays the same barriers per row for a quarter of the rows (1 × 16: dK/dV 7.85 ms),
   // and 4 × 64 (45 KB) runs one workgroup per SM (dK/dV 7.56 ms, seventeenth session).
-  // The dQ pass at head dims up to 64 takes 8 × 16 first: twice the query rows share each K/V tile, and with the fragments
-  // loaded by ldmatrix (twenty-first session) it ran ViT-3136's dQ in 3.20 against 3.28–3.32 ms at 4 × 16 (4 × 32
-  // 3.34, 2 × 32 4.41), while the dK/dV pass lost at 8 × 16 (6.80 against 4.51 ms; 4 × 32 4.58, 2 × 32 5.57;
-  // BENCHMARKS.md, twenty-second session). Larger head dims keep 4 × 16 (not measured at 8 × 16).
-  const preferred: [number, number][] = [...(pass === 'dq' && dp <= 64 ? [[8, 16] as [number, number]] : []), [4, 16], [4, 32], [2, 32], [4, 64]];
+  // The dQ pass at 8 × 16 (twice the query rows share each K/V tile) ran ViT-3136's dQ in 3.20 against 3.28–3.32 ms at
+  // 4 × 16 with the same padded P rows (BENCHMARKS.md, twenty-second session), but at head dims up to 64 its 4 × 16 tiles
+  // drop P's row pad (`pRowPad`) and run 4 workgroups per SM: 3.04 against 3.18 ms (twenty-fourth session). The
+  // dK/dV pass lost at 8 × 16 (6.80 against 4.51 ms; 4 × 32 4.58, 2 × 32 5.57; twenty-second session).
+  const preferred: [number, number][] = [[4, 16], [4, 32], [2, 32], [4, 64]];
   const candidates: [number, number][] = forced ? [forced] : [...preferred, [2, 64], [1, 32], [1, 16]];
   // A pipelined pass needs a second tile of A; where that does not fit, the tiles run unpipelined.
   const pipes = pipeFor(pass) ? [true, false] : [false];
   for (const [nsg, bt, pipe] of candidates.flatMap(([n, t]) => pipes.map((x) => [n, t, x] as const))) {
-    const { bytes, consts } = passBytes(dp, nsg, bt, pass, pipe);
+    const pad = pRowPad(pass, dp, 32 * nsg, (x) => passBytes(dp, nsg, bt, pass, pipe, x).bytes);
+    const { bytes, consts } = passBytes(dp, nsg, bt, pass, pipe, pad);
     if (bytes <= limit && 32 * nsg <= ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) {
       return {
         subgroups: nsg,
@@ -172,7 +176,7 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced
         paddedDim: dp,
         threads: 32 * nsg,
         workgroupBytes: bytes,
-        consts,
+        consts: { ...consts, ORDER: MMA_ORDERS.indexOf(mmaOrder()) },
         prefetch: !pipe && prefetchFor(pass),
         elementwise: elementwiseFor(bt),
         pipe,
@@ -431,10 +435,10 @@ export function mmaBackwardPipeline(cache: PipelineCache, p: AttentionProblem, p
     // Matrix offsets depend on the subgroup index: uniform within each (32-wide) subgroup, which is all the
     // matrix operations need, not across the workgroup, which is all WGSL's analysis can prove.
     directives: native ? ['diagnostic(off, chromium.subgroup_matrix_uniformity)'] : [],
-    prelude: native ? mmaBwdNativeWgsl : `${mmaStandInWgsl}\n${mmaBwdEmulatedWgsl}`,
+    prelude: `${native ? mmaBwdNativeWgsl : `${mmaStandInWgsl}\n${mmaBwdEmulatedWgsl}`}\n${mmaOrderWgsl}`,
   });
   const label = `${name} backward ${pass === 'dkv' ? 'dK dV' : 'dQ'}`;
-  return cache.get(`${name}-bwd-${pass}:${p.dtype}:${p.headDim}:${tiles.subgroups}:${tiles.tileRows}${tiles.prefetch ? ':prefetch' : ''}${tiles.pipe ? ':pipe' : ''}`, code, label);
+  return cache.get(`${name}-bwd-${pass}:${p.dtype}:${p.headDim}:${tiles.subgroups}:${tiles.tileRows}${tiles.prefetch ? ':prefetch' : ''}${tiles.pipe ? ':pipe' : ''}:o${tiles.consts.ORDER}`, code, label);
 }
 
 const lseBuffer = (p: AttentionProblem) => ({ label: 'LSE: row log-sum-exp (saved for backward)', role: 'saved' as const, bytes: p.batch * p.heads * p.seqLenQ * 4 });
@@ -517,6 +521,7 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
       const notes = [
         `forward: ${fwd.subgroups} subgroups × 16 query rows, ${fwd.keys}-key tiles; saves the row log-sum-exp (${formatBytes(lseInfo.bytes)}).`,
         `backward on the ${kind}, head dim padded to ${bwd.dkv.paddedDim}: dK/dV ${16 * bwd.dkv.subgroups} keys × ${bwd.dkv.tileRows}-row query tiles (${formatBytes(bwd.dkv.workgroupBytes)} of workgroup memory); dQ ${16 * bwd.dq.subgroups} query slots × ${bwd.dq.tileRows}-key tiles (${formatBytes(bwd.dq.workgroupBytes)}); dQ in its own pass (no float atomics in WGSL).`,
+        `workgroups of both passes: ${orderNote(bwd.dkv.consts.ORDER)}.`,
         `next tile prefetched into registers: dK/dV ${bwd.dkv.prefetch ? 'yes' : 'no'}, dQ ${bwd.dq.prefetch ? 'yes' : 'no'}.`,
         `tile loop pipelined (the next tile stored while this one computes, four barriers per tile): dK/dV ${bwd.dkv.pipe ? 'yes' : 'no'}, dQ ${bwd.dq.pipe ? 'yes' : 'no'}.`,
         `element-wise steps unrolled per lane; P kept in registers for the dS step: dK/dV ${bwd.dkv.elementwise === 'unrolled' ? 'yes' : 'no (read back)'}, dQ ${bwd.dq.elementwise === 'unrolled' ? 'yes' : 'no (read back)'}.`,

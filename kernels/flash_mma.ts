@@ -2,6 +2,7 @@ import flashMmaWgsl from './wgsl/flash_mma.wgsl';
 import mmaNativeWgsl from './wgsl/mma_native.wgsl';
 import mmaEmulatedWgsl from './wgsl/mma_emulated.wgsl';
 import mmaStandInWgsl from './wgsl/mma_standin.wgsl';
+import mmaOrderWgsl from './wgsl/mma_order.wgsl';
 import { AttentionKernel, bindGroup, packParams, uniformBuffer } from './kernel';
 import { formatBytes } from './units';
 import { AttentionProblem, ProblemError } from './problem';
@@ -39,14 +40,15 @@ export interface MmaPlan {
   consts: Record<string, number>;
 }
 
-export function mmaBytes(dp: number, nsg: number, bk: number, qViaK = false, shuffle = false): { bytes: number; consts: Record<string, number> } {
+export function mmaBytes(dp: number, nsg: number, bk: number, qViaK = false, shuffle = false, pPad = 8): { bytes: number; consts: Record<string, number> } {
   const ks = dp + 8; // K rows padded: unpadded rows cost the matrix loads most of their speed
   // V staged as it lies ([key][d], rows padded like K's); P·V loads it row-major, which the H200's driver reads with
   // transposing matrix loads (ldmatrix .trans).
   const vs = dp + 8;
   const ss = bk + 4;
-  // ps holds P (16 × BK per subgroup) and, unless Q is staged through the K tile (`qViaK`), Q (16 × DP) before the loop.
-  const ps = (qViaK ? bk : Math.max(bk, dp)) + 8;
+  // ps holds P (16 × BK per subgroup) and, unless Q is staged through the K tile (`qViaK`), Q (16 × DP) before the loop;
+  // its rows padded by pPad (`pRowPad`).
+  const ps = (qViaK ? bk : Math.max(bk, dp)) + pPad;
   const bq = 16 * nsg;
   // With the row maxima and sums exchanged by subgroup shuffles, rowStat shrinks to one 16-byte unit (every workgroup
   // variable a multiple of 16 bytes: mma_native.wgsl).
@@ -56,6 +58,24 @@ export function mmaBytes(dp: number, nsg: number, bk: number, qViaK = false, shu
     bytes,
     consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs, ROWSTAT: rowStat, SHUFFLE: shuffle ? 1 : 0, ...(qViaK ? { QVIA_K: 1 } : {}) },
   };
+}
+
+/**
+ * The pad (f16 elements) of P's rows in workgroup memory (the forward's ps, the backward passes' pt, which also holds
+ * dS): 8, which spreads the rows' matrix loads over the banks, unless dropping it lets a multiprocessor hold one
+ * workgroup more (by memory: kernels/residency.ts) in a pass whose registers allow that workgroup too — the forward
+ * and the dQ pass at head dims up to 64 (112 and 122 registers per invocation on the H200; the dK/dV pass's 165 keep it
+ * at 3 × 4 subgroups, and at D = 128 the forward's 170 keep it at 2 × 4). On the H200 (BENCHMARKS.md, twenty-fourth
+ * session) ViT-3136's 4 × 16 forward went from 12 832 to 11 808 bytes, 3 → 4 workgroups per SM, and ran in 2.32
+ * against 2.55 ms for the 8 × 16 plan (ViT-196 371 against 410 µs); its dQ pass at 4 × 16 (11 776 bytes) in 3.04
+ * against 3.18 ms; the Qwen2-7B prefill, whose residency does not change, lost (1.31 against 1.24 ms) and keeps it.
+ * `ATTNPROF_MMA_P_PAD=0|1` forces it off or on in every pass.
+ */
+export function pRowPad(pass: 'fwd' | 'dq' | 'dkv', dp: number, threads: number, bytesWith: (pad: number) => number): number {
+  const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_P_PAD : undefined;
+  if (env === '0' || env === '1') return env === '1' ? 8 : 0;
+  if (pass === 'dkv' || dp > 64) return 8;
+  return residentWorkgroups(bytesWith(0), threads) > residentWorkgroups(bytesWith(8), threads) ? 0 : 8;
 }
 
 function envTiles(): [number, number] | undefined {
@@ -70,6 +90,23 @@ function envFlag(name: string): boolean | undefined {
   return env === '1' ? true : env === '0' ? false : undefined;
 }
 
+/** Dispatch orders of the flash-mma workgroups (mma_order.wgsl's ORDER 0, 1, 2). */
+export const MMA_ORDERS = ['launch', 'head', 'global'] as const;
+export type MmaOrder = (typeof MMA_ORDERS)[number];
+
+/** `ATTNPROF_MMA_ORDER` (forward and backward passes alike), or the default: heaviest first over the whole dispatch. */
+export function mmaOrder(): MmaOrder {
+  const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_ORDER : undefined;
+  return MMA_ORDERS.find((o) => o === env) ?? 'global';
+}
+
+/** The report's words for a plan's ORDER constant. */
+export function orderNote(order: number | undefined): string {
+  if (order === 1) return "each head's blocks dispatched last first";
+  if (order === 2) return 'blocks dispatched heaviest first under a causal mask (by rank of work over the whole dispatch)';
+  return 'blocks dispatched in launch order';
+}
+
 /**
  * How the fused forward schedules its loads. The defaults are what measured fastest on the H200 (BENCHMARKS.md, tenth
  * and eleventh sessions); each is forced by an environment override for A/B runs on a device.
@@ -80,9 +117,14 @@ function envFlag(name: string): boolean | undefined {
  *   one 223 against 208 but runs faster (Qwen2-7B prefill 1.97 against 2.51 ms; ViT-3136 4.52 against 4.56 ms). With the
  *   forward at 118 registers a tile ahead still loses (fourteenth session: ViT-196 689 against 602 µs, ViT-3136 4.18
  *   against 4.15 ms, Qwen2-7B prefill 2.51 against 1.94 ms).
- * - `heaviestFirst` (`ATTNPROF_MMA_HEAVIEST_FIRST`): query blocks dispatched last block first. Under a causal mask the
- *   last blocks see the most keys; started first, the light ones fill the tail (Qwen2-7B prefill −1 to −2 %). Only
- *   under a causal mask, where the blocks' work differs.
+ * - `order` (`ATTNPROF_MMA_ORDER=launch|head|global`): which block each workgroup takes (mma_order.wgsl's
+ *   blockOrder; the backward passes take the same). `head` dispatches each pair's query blocks last first (under a
+ *   causal mask the last blocks see the most keys: Qwen2-7B prefill −1 to −2 % against launch order, tenth session);
+ *   `global`, the default, orders the whole dispatch heaviest first under a causal mask: by rank of work, every
+ *   pair's block of a rank together (Qwen2-7B prefill 1.257 / 1.253 against 1.375 ms `head`, 1.397 / 1.395 `launch`;
+ *   BENCHMARKS.md, twenty-fourth session). Without a causal mask it is the launch order: starting each pair's partial
+ *   last block after every full block (to fill the last wave) lost (ViT-3136 2.74 against 2.56 ms, ViT-196 439 against
+ *   410 µs — a pair's blocks apart in time read its K/V from memory twice).
  * - `splitKv` (`ATTNPROF_MMA_SPLIT_KV`): a tile's K is stored as soon as it is loaded and its V after the barrier that
  *   follows (the previous tile's P·V reads vt until then), so an iteration has no barrier at its top; or both after a
  *   barrier at the top (which then also waits out the loads). With 16-key tiles ViT-3136 4.52 → 4.50 ms; with the
@@ -103,7 +145,7 @@ function envFlag(name: string): boolean | undefined {
  */
 export interface MmaSchedule {
   kvAhead: boolean;
-  heaviestFirst: boolean;
+  order: MmaOrder;
   splitKv: boolean;
   hullOnce: boolean;
   qViaK: boolean;
@@ -120,11 +162,11 @@ export interface MmaSchedule {
  * was slower there (ViT-3136 3.05 against 2.54 ms, with the tile's offset added at run time or branched on) and was not
  * kept.
  */
-export function mmaSchedule(causal: boolean, keys: number, paddedDim: number, build: MmaBuild = 'native'): MmaSchedule {
+export function mmaSchedule(keys: number, paddedDim: number, build: MmaBuild = 'native'): MmaSchedule {
   return {
     shuffle: build === 'native' && (envFlag('ATTNPROF_MMA_SHUFFLE') ?? true),
     kvAhead: envFlag('ATTNPROF_MMA_KV_AHEAD') ?? false,
-    heaviestFirst: envFlag('ATTNPROF_MMA_HEAVIEST_FIRST') ?? causal,
+    order: mmaOrder(),
     splitKv: envFlag('ATTNPROF_MMA_SPLIT_KV') ?? keys === 16,
     hullOnce: envFlag('ATTNPROF_MMA_HULL_ONCE') ?? (keys === 16 && paddedDim < 128),
     qViaK: envFlag('ATTNPROF_MMA_Q_VIA_K') ?? keys === 16,
@@ -169,12 +211,13 @@ export function planMma(
   const candidates: [number, number][] = forced ? [forced] : FORWARD_SUBGROUPS.map((nsg) => [nsg, 16]);
   let best: { plan: MmaPlan; score: number } | undefined;
   for (const [nsg, bk] of candidates) {
-    const schedule = mmaSchedule(p.causal === true, bk, dp, build);
-    const { bytes, consts } = mmaBytes(dp, nsg, bk, schedule.qViaK, schedule.shuffle);
+    const schedule = mmaSchedule(bk, dp, build);
+    const pad = pRowPad('fwd', dp, 32 * nsg, (x) => mmaBytes(dp, nsg, bk, schedule.qViaK, schedule.shuffle, x).bytes);
+    const { bytes, consts } = mmaBytes(dp, nsg, bk, schedule.qViaK, schedule.shuffle, pad);
     if (bytes > limit || 32 * nsg > ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) continue;
     const score = tileScore(bytes, nsg, slots);
     if (best && score <= best.score) continue;
-    const flags = { KV_AHEAD: schedule.kvAhead ? 1 : 0, HEAVIEST_FIRST: schedule.heaviestFirst ? 1 : 0, SPLIT_KV: schedule.splitKv ? 1 : 0, HULL_ONCE: schedule.hullOnce ? 1 : 0 };
+    const flags = { KV_AHEAD: schedule.kvAhead ? 1 : 0, ORDER: MMA_ORDERS.indexOf(schedule.order), SPLIT_KV: schedule.splitKv ? 1 : 0, HULL_ONCE: schedule.hullOnce ? 1 : 0 };
     best = { plan: { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, consts: { ...consts, ...flags } }, score };
   }
   return best?.plan;
@@ -376,9 +419,9 @@ export function mmaForwardPipeline(cache: PipelineCache, p: AttentionProblem, pl
     // the subgroup (32-wide, consecutive invocations), which is all the matrix operations need, but not across
     // the workgroup, which is all WGSL's analysis can prove.
     directives: build === 'native' ? ['diagnostic(off, chromium.subgroup_matrix_uniformity)'] : [],
-    prelude: build === 'native' ? mmaNativeWgsl : `${mmaStandInWgsl}\n${mmaEmulatedWgsl}`,
+    prelude: `${build === 'native' ? mmaNativeWgsl : `${mmaStandInWgsl}\n${mmaEmulatedWgsl}`}\n${mmaOrderWgsl}`,
   });
-  return cache.get(`${name}${saveLse ? '+lse' : ''}:${p.dtype}:${p.headDim}:${plan.subgroups}:${plan.keys}:${plan.consts.SHUFFLE}`, code, saveLse ? `${name} (training forward)` : name);
+  return cache.get(`${name}${saveLse ? '+lse' : ''}:${p.dtype}:${p.headDim}:${plan.subgroups}:${plan.keys}:${plan.consts.SHUFFLE}:${plan.consts.ORDER}`, code, saveLse ? `${name} (training forward)` : name);
 }
 
 /** Workgroups of the fused forward: BQ (GQA group × query) slots of one key/value head each. */
@@ -438,7 +481,7 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
         },
       ]);
       const notes = [
-        `${plan.subgroups} subgroups × 16 query rows, ${plan.keys}-key tiles, head dim padded to ${plan.paddedDim}, ${formatBytes(plan.workgroupBytes)} of workgroup memory per workgroup; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}${plan.consts.HEAVIEST_FIRST ? '; heaviest query blocks first (causal)' : ''}.`,
+        `${plan.subgroups} subgroups × 16 query rows, ${plan.keys}-key tiles, head dim padded to ${plan.paddedDim}, ${formatBytes(plan.workgroupBytes)} of workgroup memory per workgroup; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}; ${orderNote(plan.consts.ORDER)}.`,
       ];
       if (p.dtype === 'f32') notes.push('f32 inputs enter the matrix products rounded to f16 (checked at the f16 tolerance).');
       return { passesFor: (set: number) => passesBySet[set % passesBySet.length], notes };

@@ -53,11 +53,12 @@ var<workgroup> rescale: array<atomic<u32>, 4>;
 @compute @workgroup_size(THREADS, 1, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   matrixInit(lid);
-  let bkv = wg.y;
-  let b = bkv / P.kvHeads;
-  let kvh = bkv % P.kvHeads;
   let group = P.heads / P.kvHeads;
   let slots = group * P.nq;
+  let blk = blockOrder(wg, nwg, BQ, P.nq, true);   // mma_order.wgsl
+  let bkv = blk.y;
+  let b = bkv / P.kvHeads;
+  let kvh = bkv % P.kvHeads;
   let kvBase = kvRow(b, kvh, 0u) * D4;
   let kvStep = P.kvStrideN * D4;
   let sg = lid / 32u;
@@ -65,8 +66,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let r = lane / 2u;              // my row within the subgroup's 16
   let h = lane % 2u;              // my half of the keys (interleaved: key c = 2t + h)
   let row = sg * 16u + r;         // my row within the workgroup
-  // HEAVIEST_FIRST: the last query block first (under a causal mask it sees the most keys).
-  let slot0 = select(wg.x, nwg.x - 1u - wg.x, HEAVIEST_FIRST == 1u) * BQ;
+  let slot0 = blk.x * BQ;
   let slot = slot0 + row;
   let rowLive = slot < slots;
   let mySlot = min(slot, slots - 1u);

@@ -14,14 +14,15 @@
 // Per row of the query tile (a column of Sᵀ): its visible keys [lo, hi) (as bits), log-sum-exp and D, one vec4 in the
 // padding of st's rows (st's products fill columns [0, BT) only), at colAt(x).
 @compute @workgroup_size(THREADS, 1, 1)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   matrixInit(lid);
-  let bkv = wg.y;
+  let blk = blockOrder(wg, nwg, FR, P.nk, false);   // mma_order.wgsl
+  let bkv = blk.y;
   let b = bkv / P.kvHeads;
   let kvh = bkv % P.kvHeads;
   let group = P.heads / P.kvHeads;
   let kvFirst = bkv * P.nk;          // K/V rows of this head
-  let t0 = wg.x * FR;
+  let t0 = blk.x * FR;
   let sg = lid / 32u;
   let lane = lid % 32u;
   let r = lane / 2u;                 // my key within the subgroup's 16

@@ -7,19 +7,20 @@
 // as fragments and their dQ accumulators in registers, and walks the K/V tiles (BT keys) inside the workgroup's
 // visible key hull:
 //   S = Q·Kᵀ → P → dP = dO·Vᵀ → dS → dQ += dS·K.
-// The loop is pipelined by default (backward_mma.ts pipeFor): two K tiles, the next one's loads issued at the top of
+// The loop can be pipelined (backward_mma.ts pipeFor; off by default): two K tiles, the next one's loads issued at the top of
 // the iteration and stored into the other after the P step, the next V tile loaded and stored after the barrier that
 // ends the dP product: four barriers per tile instead of six.
 @group(0) @binding(9) var<storage, read_write> dq: array<vec4<elem>>;
 
 @compute @workgroup_size(THREADS, 1, 1)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   matrixInit(lid);
-  let bkv = wg.y;
-  let b = bkv / P.kvHeads;
-  let kvh = bkv % P.kvHeads;
   let group = P.heads / P.kvHeads;
   let slots = group * P.nq;
+  let blk = blockOrder(wg, nwg, FR, P.nq, true);   // mma_order.wgsl
+  let bkv = blk.y;
+  let b = bkv / P.kvHeads;
+  let kvh = bkv % P.kvHeads;
   let kvFirst = bkv * P.nk;
   // Slots of one KV head are consecutive rows of [B, Hq, Nq, D]: the group's query heads are adjacent.
   let rowBase = (b * P.heads + kvh * group) * P.nq;
@@ -28,7 +29,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let r = lane / 2u;              // my row within the subgroup's 16
   let h = lane % 2u;              // my half of the tile's keys (see the element-wise steps in common)
   let cb = h * HALF;
-  let slot0 = wg.x * FR;
+  let slot0 = blk.x * FR;
   let slot = slot0 + sg * 16u + r;
   let rowLive = slot < slots;
   let qRowAt = rowBase + min(slot, slots - 1u);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType, docBoundsFor } from '../../kernels/problem';
 import { runProblem } from '../../kernels/runner';
-import { FORWARD_SUBGROUPS, mmaBytes, mmaForwardPipeline, mmaUnavailableReason, planMma, tileScore, unrollMma } from '../../kernels/flash_mma';
+import { FORWARD_SUBGROUPS, mmaBytes, mmaForwardPipeline, mmaUnavailableReason, pRowPad, planMma, tileScore, unrollMma } from '../../kernels/flash_mma';
 import { mmaBackwardPipeline, planMmaBackward, unrollMmaBackward } from '../../kernels/backward_mma';
 import type { PipelineCache } from '../../kernels/shader';
 import { residentWorkgroups } from '../../kernels/residency';
@@ -18,6 +18,8 @@ import flashMmaWgsl from '../../kernels/wgsl/flash_mma.wgsl';
 import mmaNativeWgsl from '../../kernels/wgsl/mma_native.wgsl';
 import mmaBwdNativeWgsl from '../../kernels/wgsl/mma_bwd_native.wgsl';
 import mmaStandInWgsl from '../../kernels/wgsl/mma_standin.wgsl';
+import mmaOrderWgsl from '../../kernels/wgsl/mma_order.wgsl';
+import { assembleShader } from '../../kernels/shader';
 import dkvWgsl from '../../kernels/wgsl/flash_mma_bwd_dkv.wgsl';
 import dqWgsl from '../../kernels/wgsl/flash_mma_bwd_dq.wgsl';
 import { lastArgsOf, workgroupVariableBytes } from '../unit/helpers';
@@ -89,12 +91,12 @@ describe('flash-mma matches the float64 reference', () => {
   });
   // The schedule's other choices (flash_mma.ts MmaSchedule), both at once: each tile's K/V loads issued a tile ahead
   // (the default loads them at the top of their own iteration), query blocks dispatched last first.
-  test('the other schedule: K/V loaded a tile ahead, heaviest block first (no mask too)', async () => {
-    const env = { ATTNPROF_MMA_KV_AHEAD: '1', ATTNPROF_MMA_HEAVIEST_FIRST: '1' };
+  test('the other schedule: K/V loaded a tile ahead, each head\'s blocks last first, P\'s rows unpadded (no mask too)', async () => {
+    const env = { ATTNPROF_MMA_KV_AHEAD: '1', ATTNPROF_MMA_ORDER: 'head', ATTNPROF_MMA_P_PAD: '0' };
     Object.assign(process.env, env);
     try {
       const plan = planMma(base(64, 'f16'), ctx);
-      assert.deepEqual([plan?.consts.KV_AHEAD, plan?.consts.HEAVIEST_FIRST], [1, 1]);
+      assert.deepEqual([plan?.consts.KV_AHEAD, plan?.consts.ORDER, plan?.consts.PS], [1, 1, 16]);
       for (const [name, over] of FEATURES.filter(([, o]) => o.seqLenQ !== 1)) await expectCorrect(base(64, 'f16', over), `${name} (schedule)`);
       await expectCorrect(base(128, 'f16', { causal: true, kvLens: Int32Array.from([30, 37]) }), 'D=128 causal, key lengths (schedule)');
       await expectCorrect(base(80, 'f32', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true }), 'D=80 f32 bshd causal (schedule)');
@@ -149,6 +151,83 @@ describe('flash-mma matches the float64 reference', () => {
       await expectCorrect(base(d, 'f16', { causal: true, kvLens: Int32Array.from([30, 37]) }), `D=${d}`);
     });
   }
+});
+
+/**
+ * mma_order.wgsl's blockOrder run on the adapter for a grid of `blocks` × `pairs` workgroups: the (block, pair) each
+ * workgroup takes, in launch order (x fastest).
+ */
+async function blockOrderOf(order: number, blocks: number, pairs: number, causal: boolean, shape: { block: number; period: number; rising: boolean }): Promise<[number, number][]> {
+  const { device } = ctx;
+  const body = `@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read_write> taken: array<vec2<u32>>;
+@compute @workgroup_size(1)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  taken[wg.y * nwg.x + wg.x] = blockOrder(wg, nwg, BLOCK, PERIOD, RISING == 1u);
+}`;
+  const code = assembleShader(body, { dtype: 'f32', consts: { ORDER: order, BLOCK: shape.block, PERIOD: shape.period, RISING: shape.rising ? 1 : 0 }, mask: false, prelude: mmaOrderWgsl });
+  const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } });
+  const params = new Uint32Array(24);
+  params[6] = causal ? 1 : 0; // Params.causal (params.wgsl)
+  const uniform = device.createBuffer({ size: params.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const size = blocks * pairs * 8;
+  const out = device.createBuffer({ size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+  const read = device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  try {
+    device.queue.writeBuffer(uniform, 0, params);
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: uniform } }, { binding: 1, resource: { buffer: out } }] }));
+    pass.dispatchWorkgroups(blocks, pairs);
+    pass.end();
+    encoder.copyBufferToBuffer(out, 0, read, 0, size);
+    device.queue.submit([encoder.finish()]);
+    await read.mapAsync(GPUMapMode.READ);
+    const words = new Uint32Array(read.getMappedRange().slice(0));
+    read.unmap();
+    return Array.from({ length: blocks * pairs }, (_, n) => [words[2 * n], words[2 * n + 1]]);
+  } finally {
+    for (const b of [uniform, out, read]) b.destroy();
+  }
+}
+
+describe('flash-mma dispatch order (mma_order.wgsl)', () => {
+  const everyBlockOnce = (taken: [number, number][], blocks: number, pairs: number, what: string) => {
+    const seen = new Set(taken.map(([j, pair]) => {
+      assert.ok(j < blocks && pair < pairs, `${what}: (${j}, ${pair}) outside the grid`);
+      return pair * blocks + j;
+    }));
+    assert.equal(seen.size, blocks * pairs, `${what}: every (block, pair) taken exactly once`);
+  };
+
+  test('as launched, and each pair last block first', async () => {
+    const shape = { block: 32, period: 100, rising: true };
+    assert.deepEqual(await blockOrderOf(0, 4, 2, true, shape), [[0, 0], [1, 0], [2, 0], [3, 0], [0, 1], [1, 1], [2, 1], [3, 1]]);
+    assert.deepEqual(await blockOrderOf(1, 4, 2, false, shape), [[3, 0], [2, 0], [1, 0], [0, 0], [3, 1], [2, 1], [1, 1], [0, 1]]);
+  });
+
+  test('heaviest first without a causal mask: as launched', async () => {
+    const taken = await blockOrderOf(2, 25, 3, false, { block: 128, period: 3136, rising: true });
+    assert.deepEqual(taken, Array.from({ length: 75 }, (_, n) => [n % 25, Math.floor(n / 25)]));
+  });
+
+  test('heaviest first under a causal mask: by rank of work, every pair together', async () => {
+    // Query blocks of a GQA pair: 7 heads × 256 positions in 64-row blocks; a block's work grows with its position.
+    const gqa = await blockOrderOf(2, 28, 3, true, { block: 64, period: 256, rising: true });
+    everyBlockOnce(gqa, 28, 3, 'GQA 7 × 256');
+    const position = gqa.map(([j]) => (j * 64) % 256);
+    for (let n = 1; n < position.length; n++) assert.ok(position[n] <= position[n - 1], `position rises at launch ${n}: ${position.slice(0, n + 1).join(', ')}`);
+    assert.deepEqual(gqa.slice(0, 4), [[3, 0], [3, 1], [3, 2], [7, 0]]);
+    assert.deepEqual(gqa.at(-1), [24, 2]);
+    // Positions that do not repeat every block: the blocks last first.
+    const odd = await blockOrderOf(2, 4, 2, true, { block: 64, period: 100, rising: true });
+    assert.deepEqual(odd, [[3, 0], [3, 1], [2, 0], [2, 1], [1, 0], [1, 1], [0, 0], [0, 1]]);
+    // Key blocks (the dK/dV pass): the first sees the most queries.
+    const keys = await blockOrderOf(2, 4, 3, true, { block: 64, period: 200, rising: false });
+    everyBlockOnce(keys, 4, 3, 'key blocks');
+    assert.deepEqual(keys.slice(0, 4), [[0, 0], [0, 1], [0, 2], [1, 0]]);
+  });
 });
 
 describe('flash-mma host code', () => {
@@ -320,6 +399,8 @@ describe('flash-mma host code', () => {
   });
 
   test('the plan fits the adapter and pads the head dim to the matrix tile', () => {
+    // A native plan's bytes at n subgroups, P's rows padded or not as pRowPad decides.
+    const bytesAt = (dp: number, n: number) => mmaBytes(dp, n, 16, true, true, pRowPad('fwd', dp, 32 * n, (x) => mmaBytes(dp, n, 16, true, true, x).bytes)).bytes;
     for (const d of [32, 40, 64, 72, 80, 96, 128, 160, 256]) {
       const plan = planMma({ headDim: d }, ctx);
       assert.ok(plan, `D=${d} fits`);
@@ -328,10 +409,11 @@ describe('flash-mma host code', () => {
       assert.ok(plan.workgroupBytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
       // 16-key tiles at every head dim, the subgroups of the highest score among those that fit.
       assert.equal(plan.keys, 16, `D=${d}`);
-      const fits = FORWARD_SUBGROUPS.filter((n) => mmaBytes(plan.paddedDim, n, 16, true, true).bytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
-      const best = Math.max(...fits.map((n) => tileScore(mmaBytes(plan.paddedDim, n, 16, true, true).bytes, n)));
+      const fits = FORWARD_SUBGROUPS.filter((n) => bytesAt(plan.paddedDim, n) <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
+      const best = Math.max(...fits.map((n) => tileScore(bytesAt(plan.paddedDim, n), n)));
       assert.equal(tileScore(plan.workgroupBytes, plan.subgroups), best, `D=${d}`);
-      assert.equal(plan.subgroups, fits.find((n) => tileScore(mmaBytes(plan.paddedDim, n, 16, true, true).bytes, n) === best), `D=${d}: the fewest subgroups on a tie`);
+      assert.equal(plan.subgroups, fits.find((n) => tileScore(bytesAt(plan.paddedDim, n), n) === best), `D=${d}: the fewest subgroups on a tie`);
+      assert.equal(plan.consts.PS, 16 + pRowPad('fwd', plan.paddedDim, plan.threads, (x) => mmaBytes(plan.paddedDim, plan.subgroups, 16, true, true, x).bytes), `D=${d}`);
     }
   });
 
@@ -342,24 +424,32 @@ describe('flash-mma host code', () => {
     assert.equal(residentWorkgroups(1024, 256), 8, 'at most 2048 invocations');
     assert.equal(residentWorkgroups(60000, 32), 1, 'one, even past 48 KiB');
     const vit = (seqLenQ: number, heads: number) => ({ headDim: 64, heads, kvHeads: heads, seqLenQ, seqLenK: seqLenQ, batch: 8 });
-    // ViT-3136: 8 × 16 (21 KB: 2 per SM, 16 subgroups) over 4 × 16 (12.8 KB: 3 per SM, 12). (Native plans: rowStat is one
-    // 16-byte unit where the row statistics go by subgroup shuffle.)
+    // ViT-3136: 4 × 16 with P's rows unpadded (11 808 B: 4 per SM, 16 subgroups; padded, 12 832 B would hold 3) over
+    // 8 × 16 (21 KB: 2 per SM, 16 subgroups, but 3136 rows in 3200). (Native plans: rowStat is one 16-byte unit where the
+    // row statistics go by subgroup shuffle.)
     const vit3136 = planMma(vit(3136, 12), ctx);
-    assert.deepEqual([vit3136?.subgroups, vit3136?.workgroupBytes], [8, mmaBytes(64, 8, 16, true, true).bytes]);
+    assert.deepEqual([vit3136?.subgroups, vit3136?.workgroupBytes, vit3136?.consts.PS], [4, 11808, 16]);
+    assert.equal(mmaBytes(64, 4, 16, true, true, 0).bytes, 11808);
+    assert.deepEqual([residentWorkgroups(11808, 128), residentWorkgroups(mmaBytes(64, 4, 16, true, true).bytes, 128)], [4, 3]);
     assert.equal(residentWorkgroups(mmaBytes(64, 8, 16, true, true).bytes, 256), 2);
-    assert.equal(residentWorkgroups(mmaBytes(64, 4, 16, true, true).bytes, 128), 3);
-    // ViT-196: 196 slots in 256 rows with 8 subgroups, 224 with 2: 16 · 196/256 = 12.25 against 10 · 196/224 = 8.75.
-    assert.equal(planMma(vit(196, 16), ctx)?.subgroups, 8);
+    // 8 × 16 keeps its pad: dropping it (20 000 B) still holds 2.
+    assert.equal(pRowPad('fwd', 64, 256, (x) => mmaBytes(64, 8, 16, true, true, x).bytes), 8);
+    // ViT-196: 196 slots in 256 rows with 4 or 8 subgroups, 224 with 2: 16 · 196/256 = 12.25 against 10 · 196/224 = 8.75,
+    // and 4 wins the tie as the fewer.
+    assert.equal(planMma(vit(196, 16), ctx)?.subgroups, 4);
     assert.ok(Math.abs(tileScore(mmaBytes(64, 8, 16, true, true).bytes, 8, 196) - 12.25) < 1e-9);
+    assert.ok(Math.abs(tileScore(11808, 4, 196) - 12.25) < 1e-9);
     // Qwen2-7B prefill (D = 128, 7 query heads per KV head): 4 × 16 (17.2 KB: 2 per SM) ties 8 × 16 (25 KB: 1) at 8
     // subgroups and wins as the fewer; the 32-key tiles of earlier sessions (44.5 KB: 1 per SM, 4) are not planned.
     const qwen2 = planMma({ headDim: 128, heads: 28, kvHeads: 4, seqLenQ: 4096, seqLenK: 4096, batch: 1, causal: true }, ctx);
-    assert.deepEqual([qwen2?.subgroups, qwen2?.keys], [4, 16]);
+    assert.deepEqual([qwen2?.subgroups, qwen2?.keys, qwen2?.consts.PS], [4, 16, 24]);
+    // At D = 128 P's rows keep their pad (the forward's registers hold it at 2 per SM whatever its memory).
+    assert.equal(pRowPad('fwd', 128, 128, (x) => mmaBytes(128, 4, 16, true, true, x).bytes), 8);
     assert.equal(tileScore(mmaBytes(128, 8, 16, true, true).bytes, 8), tileScore(mmaBytes(128, 4, 16, true, true).bytes, 4));
     assert.ok(tileScore(mmaBytes(128, 4, 32).bytes, 4) < tileScore(mmaBytes(128, 4, 16, true, true).bytes, 4));
   });
 
-  test('the schedule: K/V loaded per iteration for every plan, heaviest block first under a causal mask, K before the first barrier with 16-key tiles', () => {
+  test('the schedule: K/V loaded per iteration for every plan, blocks heaviest first over the whole dispatch, K before the first barrier with 16-key tiles', () => {
     const vit196 = { headDim: 64, heads: 16, kvHeads: 16, seqLenQ: 196 };
     const vit3136 = { headDim: 64, heads: 12, kvHeads: 12, seqLenQ: 3136 };
     const qwen2 = { headDim: 128, heads: 28, kvHeads: 4, seqLenQ: 4096, causal: true };
@@ -369,24 +459,24 @@ describe('flash-mma host code', () => {
       // once before the loop for head dims under 128.
       assert.equal(plan?.consts.SPLIT_KV, plan?.keys === 16 ? 1 : 0);
       assert.equal(plan?.consts.HULL_ONCE, plan?.keys === 16 && plan.paddedDim < 128 ? 1 : 0);
-      return [plan?.subgroups, plan?.consts.KV_AHEAD, plan?.consts.HEAVIEST_FIRST, plan?.consts.SPLIT_KV];
+      return [plan?.subgroups, plan?.consts.KV_AHEAD, plan?.consts.ORDER, plan?.consts.SPLIT_KV];
     };
-    assert.deepEqual(sched(vit196), [8, 0, 0, 1]);
-    assert.deepEqual(sched(vit3136), [8, 0, 0, 1]);
-    assert.deepEqual(sched({ ...vit3136, causal: true }), [8, 0, 1, 1]);
-    assert.deepEqual(sched(qwen2), [4, 0, 1, 1]);
+    assert.deepEqual(sched(vit196), [4, 0, 2, 1]);
+    assert.deepEqual(sched(vit3136), [4, 0, 2, 1]);
+    assert.deepEqual(sched({ ...vit3136, causal: true }), [4, 0, 2, 1]);
+    assert.deepEqual(sched(qwen2), [4, 0, 2, 1]);
     process.env.ATTNPROF_MMA_KV_AHEAD = '1';
-    process.env.ATTNPROF_MMA_HEAVIEST_FIRST = '0';
+    process.env.ATTNPROF_MMA_ORDER = 'launch';
     process.env.ATTNPROF_MMA_SPLIT_KV = '0';
     try {
       const forced = planMma({ ...vit196, causal: true }, ctx);
-      assert.deepEqual([forced?.subgroups, forced?.consts.KV_AHEAD, forced?.consts.HEAVIEST_FIRST, forced?.consts.SPLIT_KV], [8, 1, 0, 0], 'forced');
+      assert.deepEqual([forced?.subgroups, forced?.consts.KV_AHEAD, forced?.consts.ORDER, forced?.consts.SPLIT_KV], [4, 1, 0, 0], 'forced');
       // The WGSL follows: a tile ahead, the first tile's loads are declared before the loop.
       const ahead = unrollMma(flashMmaWgsl, planMma(vit3136, ctx)?.consts ?? {});
       assert.match(ahead.slice(0, ahead.indexOf('while (t0 < kEnd)')), /var kr0 = kTileLoad/);
     } finally {
       delete process.env.ATTNPROF_MMA_KV_AHEAD;
-      delete process.env.ATTNPROF_MMA_HEAVIEST_FIRST;
+      delete process.env.ATTNPROF_MMA_ORDER;
       delete process.env.ATTNPROF_MMA_SPLIT_KV;
     }
     const perIteration = unrollMma(flashMmaWgsl, planMma(vit3136, ctx)?.consts ?? {});
@@ -402,7 +492,7 @@ describe('flash-mma host code', () => {
     const standIn = planMma(vit3136, ctx, 'emulated');
     assert.ok(native && standIn);
     assert.deepEqual([native.consts.SHUFFLE, native.consts.ROWSTAT, standIn.consts.SHUFFLE, standIn.consts.ROWSTAT], [1, 4, 0, 16 * standIn.subgroups * 2]);
-    assert.equal(native.workgroupBytes, mmaBytes(64, native.subgroups, 16, true, true).bytes);
+    assert.equal(native.workgroupBytes, mmaBytes(64, native.subgroups, 16, true, true, native.consts.PS - 16).bytes);
     // The key loop, up to the row sums after it.
     const loop = (code: string) => code.slice(code.indexOf('while (t0 < kEnd)'), code.indexOf('// Row sums of both halves'));
     const shuffled = unrollMma(flashMmaWgsl, native.consts, true, 'native');

@@ -65,7 +65,7 @@ async function expectAllCorrect(c: GpuContext, p: AttentionProblem, what: string
     const kernel = kernelFor(name, p.headDim);
     if (!kernel) continue;
     if (variant) process.env.ATTNPROF_FLASH_VARIANT = variant;
-    if (kernel === 'flash-mma-emulated') process.env.ATTNPROF_MMA_HEAVIEST_FIRST = '0';
+    if (kernel === 'flash-mma-emulated') process.env.ATTNPROF_MMA_ORDER = 'launch';
     if (splits) process.env.ATTNPROF_FLASH_SPLITS = splits;
     const label = `${what} · ${kernel}${variant ? ` ${variant}` : ''}${splits ? ` splits=${splits}` : ''}`;
     try {
@@ -79,7 +79,7 @@ async function expectAllCorrect(c: GpuContext, p: AttentionProblem, what: string
     } finally {
       delete process.env.ATTNPROF_FLASH_VARIANT;
       delete process.env.ATTNPROF_FLASH_SPLITS;
-      delete process.env.ATTNPROF_MMA_HEAVIEST_FIRST;
+      delete process.env.ATTNPROF_MMA_ORDER;
     }
   }
 }
