@@ -185,7 +185,9 @@ export const FORWARD_SUBGROUPS = [1, 2, 4, 8];
  * head against the slots rounded up to the workgroup's 16·NSG). On the H200, same call (BENCHMARKS.md, eighteenth
  * session): ViT-3136 8 × 16 (22.0 KB, 2 × 8 subgroups per SM) 3.067 against 4 × 16 (13.3 KB, 3 × 4) 3.193 ms;
  * ViT-196 8 × 16 (196 slots in 256 rows) 478.8 against 2 × 16 (5 × 2, 224 rows) 500.5 µs; the Qwen2-7B prefill
- * (D = 128) 4 × 16 (17.7 KB, 2 × 4) 1.609 against 4 × 32 (44.5 KB, 1 × 4) 1.953 ms.
+ * (D = 128) 4 × 16 (17.7 KB, 2 × 4) 1.609 against 4 × 32 (44.5 KB, 1 × 4) 1.953 ms. With P's rows unpadded (`pRowPad`),
+ * 4 × 16 at D = 64 holds 4 × 4 and scores as 8 × 16 on ViT-196 (and above it on ViT-3136, 3136 rows in 49 whole blocks):
+ * ViT-3136 2.32 against 2.55 ms, ViT-196 371 against 410 µs (twenty-fourth session).
  */
 export function tileScore(workgroupBytes: number, nsg: number, slots?: number): number {
   const rows = 16 * nsg;
