@@ -377,15 +377,17 @@ async function pickTwo(store: ReportStore): Promise<string[]> {
     void vscode.window.showInformationMessage('Comparing needs two reports: profile again (another kernel set, adapter or shape) first.');
     return [];
   }
-  // Two picks in turn, so the baseline is the one picked first whatever the list order (newest first).
+  // Two picks in turn, so the baseline is the one picked first whatever the list order (newest first). Both stay open
+  // when the focus moves (a report that finishes loading, a notification): a two-step pick lost halfway is lost work.
   const base = await vscode.window.showQuickPick(entries.map(entryItem), {
     title: 'Compare Reports (1/2): the baseline A',
     placeHolder: 'Pick the report to compare against',
+    ignoreFocusOut: true,
   });
   if (!base) return [];
   const other = await vscode.window.showQuickPick(
     entries.filter((e) => e.id !== base.id).map(entryItem),
-    { title: `Compare Reports (2/2): B, set against A = ${base.label}`, placeHolder: 'Pick the report to compare with the baseline' },
+    { title: `Compare Reports (2/2): B, set against A = ${base.label}`, placeHolder: 'Pick the report to compare with the baseline', ignoreFocusOut: true },
   );
   return other ? [base.id, other.id] : [];
 }
