@@ -133,7 +133,16 @@ export function orderNote(order: number | undefined): string {
  *   before the loop instead of recomputing it (two visibleRange calls) for every tile. With 16-key tiles ViT-3136
  *   4.50 → 4.15 ms; at D = 128 (32-key tiles, 223 registers) it cost the Qwen2-7B prefill 1.95 → 2.18 ms
  *   (BENCHMARKS.md, thirteenth session), and with 16-key tiles at D = 128 (170 registers) 1.545 against 1.596 ms
- *   (eighteenth session): on for head dims under 128.
+ *   (eighteenth session). With the loop as it is since (twenty-fifth session) it pays at D = 128 too: 165 against 176
+ *   registers, Qwen2-7B prefill 1.113 / 1.113 against 1.211 / 1.210 ms (same call). On with 16-key tiles.
+ * - `clampKv` (`ATTNPROF_MMA_CLAMP_KV`): a tile's keys past the last read the last key again (their scores are masked,
+ *   their probabilities exactly 0) instead of zeros: one load per vec4 and no selects of its halves. Twenty-fifth
+ *   session, same call: ViT-196 360.4 / 360.1 against 370.7 / 370.3 µs, ViT-3136 2.237 / 2.230 against 2.309 / 2.300
+ *   ms, Qwen2-7B prefill 1.211 / 1.210 against 1.247 / 1.246 ms.
+ * - `fusedExp` (`ATTNPROF_MMA_FUSED_EXP`): with no softcap and a positive scale the scores stay unscaled through the
+ *   row maximum (which commutes with the scale) and P = exp2(fma(s, scale·log2 e, −m)), a masked score underflowing
+ *   to 0 with no select per probability. Twenty-fifth session, same call: ViT-196 347.4 / 349.5 against 360.4 / 360.5
+ *   µs, ViT-3136 2.136 / 2.163 against 2.217 / 2.214 ms, Qwen2-7B prefill 1.086 against 1.105 / 1.115 ms.
  * - `qViaK` (`ATTNPROF_MMA_Q_VIA_K`): Q is staged before the loop through the K tile, BK rows (BK/16 subgroups) at a
  *   time, instead of through a P buffer widened to the head dim, so the workgroup needs less memory (ViT-3136: 13.3
  *   instead of 19.5 KB; Qwen2-7B prefill 32.3 instead of 44.5 KB) for NSG/(BK/16) rounds of two barriers before the
@@ -150,6 +159,8 @@ export interface MmaSchedule {
   hullOnce: boolean;
   qViaK: boolean;
   shuffle: boolean;
+  clampKv: boolean;
+  fusedExp: boolean;
 }
 
 /**
@@ -162,14 +173,16 @@ export interface MmaSchedule {
  * was slower there (ViT-3136 3.05 against 2.54 ms, with the tile's offset added at run time or branched on) and was not
  * kept.
  */
-export function mmaSchedule(keys: number, paddedDim: number, build: MmaBuild = 'native'): MmaSchedule {
+export function mmaSchedule(keys: number, build: MmaBuild = 'native'): MmaSchedule {
   return {
     shuffle: build === 'native' && (envFlag('ATTNPROF_MMA_SHUFFLE') ?? true),
     kvAhead: envFlag('ATTNPROF_MMA_KV_AHEAD') ?? false,
     order: mmaOrder(),
     splitKv: envFlag('ATTNPROF_MMA_SPLIT_KV') ?? keys === 16,
-    hullOnce: envFlag('ATTNPROF_MMA_HULL_ONCE') ?? (keys === 16 && paddedDim < 128),
+    hullOnce: envFlag('ATTNPROF_MMA_HULL_ONCE') ?? keys === 16,
     qViaK: envFlag('ATTNPROF_MMA_Q_VIA_K') ?? keys === 16,
+    clampKv: envFlag('ATTNPROF_MMA_CLAMP_KV') ?? true,
+    fusedExp: envFlag('ATTNPROF_MMA_FUSED_EXP') ?? true,
   };
 }
 
@@ -213,13 +226,13 @@ export function planMma(
   const candidates: [number, number][] = forced ? [forced] : FORWARD_SUBGROUPS.map((nsg) => [nsg, 16]);
   let best: { plan: MmaPlan; score: number } | undefined;
   for (const [nsg, bk] of candidates) {
-    const schedule = mmaSchedule(bk, dp, build);
+    const schedule = mmaSchedule(bk, build);
     const pad = pRowPad('fwd', dp, 32 * nsg, (x) => mmaBytes(dp, nsg, bk, schedule.qViaK, schedule.shuffle, x).bytes);
     const { bytes, consts } = mmaBytes(dp, nsg, bk, schedule.qViaK, schedule.shuffle, pad);
     if (bytes > limit || 32 * nsg > ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) continue;
     const score = tileScore(bytes, nsg, slots);
     if (best && score <= best.score) continue;
-    const flags = { KV_AHEAD: schedule.kvAhead ? 1 : 0, ORDER: MMA_ORDERS.indexOf(schedule.order), SPLIT_KV: schedule.splitKv ? 1 : 0, HULL_ONCE: schedule.hullOnce ? 1 : 0 };
+    const flags = { KV_AHEAD: schedule.kvAhead ? 1 : 0, ORDER: MMA_ORDERS.indexOf(schedule.order), SPLIT_KV: schedule.splitKv ? 1 : 0, HULL_ONCE: schedule.hullOnce ? 1 : 0, CLAMP_KV: schedule.clampKv ? 1 : 0, FUSED_EXP: schedule.fusedExp ? 1 : 0 };
     best = { plan: { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, consts: { ...consts, ...flags } }, score };
   }
   return best?.plan;
@@ -262,6 +275,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   const kvAhead = consts.KV_AHEAD !== 0;
   const splitKv = consts.SPLIT_KV === 1;
   const shuffle = consts.SHUFFLE === 1;
+  const fusedExp = consts.FUSED_EXP === 1;
   const dc = DP / 16;
   const kc = BK / 16;
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -350,9 +364,11 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
       '    }',
     ]),
     // The softmax of my HALF = BK/2 keys of a tile, one register per key; one branch on the softcap for all of them.
+    // fusedExp (FUSED_EXP = 1; `rawScores` in flash_mma.wgsl): with no softcap and a positive scale the scores stay
+    // unscaled (the maximum commutes with the scale) and P = exp2(fma(s, scale2, −m)).
     SMAX: [
       ...range(kc * 8).map((t) => `    var sv${t}: f32;`),
-      '    if (P.softcap > 0.0) {',
+      ...(fusedExp ? ['    if (rawScores) {', ...scoreLines('      ', (t) => `ss[sBase + cb + ${t}u]`), '    } else if (P.softcap > 0.0) {'] : ['    if (P.softcap > 0.0) {']),
       ...scoreLines('      ', (t) => `LOG2E * cappedScore(ss[sBase + cb + ${t}u] * P.scale)`),
       '    } else {',
       ...scoreLines('      ', (t) => `ss[sBase + cb + ${t}u] * scale2`),
@@ -362,8 +378,12 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
       '    }',
       `    let mx = max(${range(kc * 8).reduce((acc, t) => (acc ? `max(${acc}, sv${t})` : `sv${t}`), '')}, MASKED);`,
     ],
+    // fusedExp: a masked score gives exp2(−∞) = 0 with no select — a row that has seen no key yet (m = MASKED) takes
+    // −MASKED as its reference, so its masked scores underflow too.
     SEXP: [
-      ...range(kc * 8).map((t) => `    let pv${t} = select(0.0, exp2(sv${t} - m), sv${t} > MASKED);`),
+      ...(fusedExp
+        ? ['    let mEff = select(m, -MASKED, m == MASKED);', ...range(kc * 8).map((t) => `    let pv${t} = exp2(fma(sv${t}, mul, -mEff));`)]
+        : range(kc * 8).map((t) => `    let pv${t} = select(0.0, exp2(sv${t} - m), sv${t} > MASKED);`)),
       `    l += ${range(kc * 8).map((t) => `pv${t}`).join(' + ')};`,
       ...range(kc * 8).map((t) => `    ps[pBase + cb + ${t}u] = f16(pv${t});`),
     ],
@@ -390,13 +410,16 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
     ]),
     // The other halves of a row's tile maximum and (after the loop) sum: by subgroup shuffle (the row's two lanes are
     // neighbours), or through rowStat and a barrier.
-    TILEMAX: shuffle
-      ? ['    let tileMax = max(mx, subgroupShuffleXor(mx, 1u));']
-      : [
-          '    rowStat[row * 2u + h] = mx;',
-          '    if (SUBGROUP_SYNC == 0u) { workgroupBarrier(); }',
-          '    let tileMax = max(rowStat[row * 2u], rowStat[row * 2u + 1u]);',
-        ],
+    TILEMAX: [
+      ...(shuffle
+        ? [`    let tileMax${fusedExp ? 'Raw' : ''} = max(mx, subgroupShuffleXor(mx, 1u));`]
+        : [
+            '    rowStat[row * 2u + h] = mx;',
+            '    if (SUBGROUP_SYNC == 0u) { workgroupBarrier(); }',
+            `    let tileMax${fusedExp ? 'Raw' : ''} = max(rowStat[row * 2u], rowStat[row * 2u + 1u]);`,
+          ]),
+      ...(fusedExp ? ['    let tileMax = select(tileMaxRaw, tileMaxRaw * mul, tileMaxRaw > MASKED);'] : []),
+    ],
     ROWSUM: shuffle
       ? ['  let total = l + subgroupShuffleXor(l, 1u);']
       : ['  rowStat[row * 2u + h] = l;', '  workgroupBarrier();', '  let total = rowStat[row * 2u] + rowStat[row * 2u + 1u];'],

@@ -77,6 +77,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let hi = select(range.x, range.y, rowLive);
   let holes = rangeHasHoles();
   let scale2 = P.scale * LOG2E;
+  // FUSED_EXP = 1 with no softcap and a positive scale: the tile keeps its scores unscaled and multiplies by `mul` in the
+  // exponent's fma (and once for the tile maximum); otherwise the scores are scaled as read and `mul` is 1.
+  let rawScores = FUSED_EXP == 1u && P.softcap <= 0.0 && P.scale > 1e-20;
+  let mul = select(1.0, scale2, rawScores);
 
   // Query rows of the workgroup (a block spanning two heads covers every query position) and their key hull.
   let slotLast = min(slot0 + BQ, slots) - 1u;
@@ -183,16 +187,21 @@ fn nextTile(b: u32, i0: u32, i1: u32, hull: vec2<u32>, t: u32, kEnd: u32) -> u32
   return n;
 }
 
-// One vec4 of the K tile at `item` = key·D4 + column/4; zero past the keys (a branch-free load).
+// One vec4 of the K tile at `item` = key·D4 + column/4. CLAMP_KV = 1: a key past the last reads the last key (its
+// scores are masked, so its probabilities are exactly 0 and its finite V row adds nothing) — one load and no selects;
+// 0: zero past the keys (a branch-free load and a select of each half). Items past the tile (BK·D4 ≤ item) are never
+// stored.
 fn kTileLoad(kvBase: u32, kvStep: u32, t0: u32, item: u32) -> vec4<f16> {
+  if (CLAMP_KV == 1u) { return vec4<f16>(k[kvBase + min(t0 + item / D4, P.nk - 1u) * kvStep + item % D4]); }
   let key = item / D4;
   let ok = item < BK * D4 && t0 + key < P.nk;
   let at = select(0u, kvBase + (t0 + key) * kvStep + item % D4, ok);
   return halvesIf(vec4<f16>(k[at]), ok);
 }
 
-// One vec4 of the V tile at `item` = key·D4 + column/4, from V as it lies in memory; zero past the keys.
+// One vec4 of the V tile at `item` = key·D4 + column/4, from V as it lies in memory; past the keys as kTileLoad.
 fn vTileLoad(kvBase: u32, kvStep: u32, t0: u32, item: u32) -> vec4<f16> {
+  if (CLAMP_KV == 1u) { return vec4<f16>(v[kvBase + min(t0 + item / D4, P.nk - 1u) * kvStep + item % D4]); }
   let key = item / D4;
   let ok = item < BK * D4 && t0 + key < P.nk;
   let at = select(0u, kvBase + (t0 + key) * kvStep + item % D4, ok);

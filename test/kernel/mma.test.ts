@@ -71,6 +71,13 @@ describe('flash-mma matches the float64 reference', () => {
   test('every feature, D = 64, f16', async () => {
     for (const [name, over] of FEATURES) await expectCorrect(base(64, 'f16', over), name);
   });
+  // The scale folded into the exponent needs a positive scale (the maximum of the unscaled scores is then the scaled
+  // maximum): a negative or zero scale takes the scores scaled as read, as does a softcap (above).
+  test('a negative and a zero scale (scores scaled before their maximum), D = 64, f16', async () => {
+    await expectCorrect(base(64, 'f16', { scale: -0.7 }), 'scale −0.7');
+    await expectCorrect(base(64, 'f16', { scale: -0.7, causal: true, seqLenQ: 45, seqLenK: 20 }), 'scale −0.7, Nq > Nk causal');
+    await expectCorrect(base(64, 'f16', { scale: 0, kvLens: Int32Array.from([23, 0]) }), 'scale 0, key lengths');
+  });
   // f32 storage differs only in how tiles are loaded and O is written (products are f16 either way).
   test('f32 inputs and output, D = 64: no mask, causal with key lengths, decode', async () => {
     for (const i of [0, 6, FEATURES.length - 1]) {
@@ -91,12 +98,14 @@ describe('flash-mma matches the float64 reference', () => {
   });
   // The schedule's other choices (flash_mma.ts MmaSchedule), both at once: each tile's K/V loads issued a tile ahead
   // (the default loads them at the top of their own iteration), query blocks dispatched last first.
-  test('the other schedule: K/V loaded a tile ahead, each head\'s blocks last first, P\'s rows unpadded (no mask too)', async () => {
-    const env = { ATTNPROF_MMA_KV_AHEAD: '1', ATTNPROF_MMA_ORDER: 'head', ATTNPROF_MMA_P_PAD: '0' };
+  // Also the tile loads that zero keys past the last (instead of reading the last key again) and the scores scaled as
+  // read with a select per probability (instead of unscaled, the scale folded into the exponent's fma).
+  test('the other schedule: K/V loaded a tile ahead, each head\'s blocks last first, P\'s rows unpadded, zeroed tails, scaled scores (no mask too)', async () => {
+    const env = { ATTNPROF_MMA_KV_AHEAD: '1', ATTNPROF_MMA_ORDER: 'head', ATTNPROF_MMA_P_PAD: '0', ATTNPROF_MMA_CLAMP_KV: '0', ATTNPROF_MMA_FUSED_EXP: '0' };
     Object.assign(process.env, env);
     try {
       const plan = planMma(base(64, 'f16'), ctx);
-      assert.deepEqual([plan?.consts.KV_AHEAD, plan?.consts.ORDER, plan?.consts.PS], [1, 1, 16]);
+      assert.deepEqual([plan?.consts.KV_AHEAD, plan?.consts.ORDER, plan?.consts.PS, plan?.consts.CLAMP_KV, plan?.consts.FUSED_EXP], [1, 1, 16, 0, 0]);
       for (const [name, over] of FEATURES.filter(([, o]) => o.seqLenQ !== 1)) await expectCorrect(base(64, 'f16', over), `${name} (schedule)`);
       await expectCorrect(base(128, 'f16', { causal: true, kvLens: Int32Array.from([30, 37]) }), 'D=128 causal, key lengths (schedule)');
       await expectCorrect(base(80, 'f32', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true }), 'D=80 f32 bshd causal (schedule)');
@@ -456,9 +465,10 @@ describe('flash-mma host code', () => {
     const sched = (p: Parameters<typeof planMma>[0]) => {
       const plan = planMma(p, ctx);
       // K before the first barrier and V after it with 16-key tiles (every default plan); the block's key hull taken
-      // once before the loop for head dims under 128.
+      // once before the loop; tails read the last key again; the scale folded into the exponent.
       assert.equal(plan?.consts.SPLIT_KV, plan?.keys === 16 ? 1 : 0);
-      assert.equal(plan?.consts.HULL_ONCE, plan?.keys === 16 && plan.paddedDim < 128 ? 1 : 0);
+      assert.equal(plan?.consts.HULL_ONCE, plan?.keys === 16 ? 1 : 0);
+      assert.deepEqual([plan?.consts.CLAMP_KV, plan?.consts.FUSED_EXP], [1, 1]);
       return [plan?.subgroups, plan?.consts.KV_AHEAD, plan?.consts.ORDER, plan?.consts.SPLIT_KV];
     };
     assert.deepEqual(sched(vit196), [4, 0, 2, 1]);
@@ -496,12 +506,12 @@ describe('flash-mma host code', () => {
     // The key loop, up to the row sums after it.
     const loop = (code: string) => code.slice(code.indexOf('while (t0 < kEnd)'), code.indexOf('// Row sums of both halves'));
     const shuffled = unrollMma(flashMmaWgsl, native.consts, true, 'native');
-    assert.match(loop(shuffled), /let tileMax = max\(mx, subgroupShuffleXor\(mx, 1u\)\);/);
+    assert.match(loop(shuffled), /let tileMax(Raw)? = max\(mx, subgroupShuffleXor\(mx, 1u\)\);/);
     assert.match(shuffled, /let total = l \+ subgroupShuffleXor\(l, 1u\);/);
     assert.doesNotMatch(shuffled, /rowStat\[/);
     const plain = unrollMma(flashMmaWgsl, standIn.consts, true, 'emulated');
     assert.doesNotMatch(plain, /subgroupShuffleXor/);
-    assert.match(plain, /rowStat\[row \* 2u \+ h\] = mx;\n {4}if \(SUBGROUP_SYNC == 0u\) \{ workgroupBarrier\(\); \}\n {4}let tileMax = max\(rowStat\[row \* 2u\], rowStat\[row \* 2u \+ 1u\]\);/);
+    assert.match(plain, /rowStat\[row \* 2u \+ h\] = mx;\n {4}if \(SUBGROUP_SYNC == 0u\) \{ workgroupBarrier\(\); \}\n {4}let tileMax(Raw)? = max\(rowStat\[row \* 2u\], rowStat\[row \* 2u \+ 1u\]\);/);
     // One barrier fewer per tile in the native build's loop.
     const barriers = (code: string) => loop(code).match(/workgroupBarrier\(\)/g)?.length ?? 0;
     assert.equal(barriers(plain) - barriers(shuffled), 1);
