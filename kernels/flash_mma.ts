@@ -65,7 +65,8 @@ export function mmaBytes(dp: number, nsg: number, bk: number, qViaK = false, shu
  * dS): 8, which spreads the rows' matrix loads over the banks, unless dropping it lets a multiprocessor hold one
  * workgroup more (by memory: kernels/residency.ts) in a pass whose registers allow that workgroup too — the forward
  * and the dQ pass at head dims up to 64 (112 and 122 registers per invocation on the H200; the dK/dV pass's 165 keep it
- * at 3 × 4 subgroups, and at D = 128 the forward's 170 keep it at 2 × 4). On the H200 (BENCHMARKS.md, twenty-fourth
+ * at 3 × 4 subgroups; at D = 128 the forward, at 159 registers unpadded, does run 3 × 4, but lost to the padded 2 × 4:
+ * Qwen2-7B prefill 1.240 / 1.240 against 1.184 ms, twenty-fifth session). On the H200 (BENCHMARKS.md, twenty-fourth
  * session) ViT-3136's 4 × 16 forward went from 12 832 to 11 808 bytes, 3 → 4 workgroups per SM, and ran in 2.32
  * against 2.55 ms for the 8 × 16 plan (ViT-196 371 against 410 µs); its dQ pass at 4 × 16 (11 776 bytes) in 3.04
  * against 3.18 ms; the Qwen2-7B prefill, whose residency does not change, lost (1.31 against 1.24 ms) and keeps it.

@@ -452,7 +452,7 @@ describe('flash-mma host code', () => {
     // subgroups and wins as the fewer; the 32-key tiles of earlier sessions (44.5 KB: 1 per SM, 4) are not planned.
     const qwen2 = planMma({ headDim: 128, heads: 28, kvHeads: 4, seqLenQ: 4096, seqLenK: 4096, batch: 1, causal: true }, ctx);
     assert.deepEqual([qwen2?.subgroups, qwen2?.keys, qwen2?.consts.PS], [4, 16, 24]);
-    // At D = 128 P's rows keep their pad (the forward's registers hold it at 2 per SM whatever its memory).
+    // At D = 128 P's rows keep their pad (unpadded, the forward runs 3 per SM on the H200 but slower: BENCHMARKS.md).
     assert.equal(pRowPad('fwd', 128, 128, (x) => mmaBytes(128, 4, 16, true, true, x).bytes), 8);
     assert.equal(tileScore(mmaBytes(128, 8, 16, true, true).bytes, 8), tileScore(mmaBytes(128, 4, 16, true, true).bytes, 4));
     assert.ok(tileScore(mmaBytes(128, 4, 32).bytes, 4) < tileScore(mmaBytes(128, 4, 16, true, true).bytes, 4));
