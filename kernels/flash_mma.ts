@@ -113,11 +113,18 @@ export function orderNote(order: number | undefined): string {
  * and eleventh sessions); each is forced by an environment override for A/B runs on a device.
  * - `kvAhead` (`ATTNPROF_MMA_KV_AHEAD`): the next K/V tile's loads are issued a tile ahead (in flight in registers
  *   while this tile computes), or at the top of the iteration that stores them (held only across its first barrier).
- *   Per iteration for every plan: since O += P·V sits in both branches of the rescale test (flash_mma.wgsl), the
- *   4-subgroup forward at D = 64 takes 127 registers (4 workgroups per SM) against 134 a tile ahead, and the D = 128
- *   one 223 against 208 but runs faster (Qwen2-7B prefill 1.97 against 2.51 ms; ViT-3136 4.52 against 4.56 ms). With the
- *   forward at 118 registers a tile ahead still loses (fourteenth session: ViT-196 689 against 602 µs, ViT-3136 4.18
- *   against 4.15 ms, Qwen2-7B prefill 2.51 against 1.94 ms).
+ *   A tile ahead with 16-key tiles at head dims up to 64: with the loop as it is since the twenty-fifth session the
+ *   D = 64 forward takes 113 registers a tile ahead against 114 (4 workgroups per SM either way), and the global loads'
+ *   latency no longer sits in front of every tile's K stores — twenty-sixth session, same call: ViT-196 323.6 / 324.1
+ *   against 353.1 / 353.2 µs, ViT-3136 1.987 / 1.986 against 2.160 / 2.167 ms. At D = 128 (179 against 166 registers)
+ *   it loses (Qwen2-7B prefill 1.104 / 1.100 against 1.085 / 1.083 ms), as it did everywhere in earlier loops
+ *   (fourteenth session, 118 registers: ViT-196 689 against 602 µs).
+ * - `vLate` (`ATTNPROF_MMA_V_LATE`; with `splitKv` and per-iteration loads): a tile's V, loaded at the top of its
+ *   iteration, is stored after the softmax instead of right after the first barrier, so its loads have the scores and
+ *   the softmax to arrive in, and the barrier before P·V publishes it with P. On at head dims over 64 — twenty-sixth
+ *   session, same call: Qwen2-7B prefill 1.043 / 1.050 against 1.085 / 1.083 ms (170 registers); at D = 64 it gains
+ *   less than `kvAhead` (ViT-3136 2.091 / 2.093 ms), and the two together took 121 registers (3 workgroups per SM):
+ *   ViT-3136 2.552 ms. Loading only K a tile ahead lost on every shape (ViT-3136 2.213 / 2.211 ms).
  * - `order` (`ATTNPROF_MMA_ORDER=launch|head|global`): which block each workgroup takes (mma_order.wgsl's
  *   blockOrder; the backward passes take the same). `head` dispatches each pair's query blocks last first (under a
  *   causal mask the last blocks see the most keys: Qwen2-7B prefill −1 to −2 % against launch order, tenth session);
@@ -162,6 +169,7 @@ export interface MmaSchedule {
   shuffle: boolean;
   clampKv: boolean;
   fusedExp: boolean;
+  vLate: boolean;
 }
 
 /**
@@ -174,16 +182,17 @@ export interface MmaSchedule {
  * was slower there (ViT-3136 3.05 against 2.54 ms, with the tile's offset added at run time or branched on) and was not
  * kept.
  */
-export function mmaSchedule(keys: number, build: MmaBuild = 'native'): MmaSchedule {
+export function mmaSchedule(keys: number, paddedDim: number, build: MmaBuild = 'native'): MmaSchedule {
   return {
     shuffle: build === 'native' && (envFlag('ATTNPROF_MMA_SHUFFLE') ?? true),
-    kvAhead: envFlag('ATTNPROF_MMA_KV_AHEAD') ?? false,
+    kvAhead: envFlag('ATTNPROF_MMA_KV_AHEAD') ?? (keys === 16 && paddedDim <= 64),
     order: mmaOrder(),
     splitKv: envFlag('ATTNPROF_MMA_SPLIT_KV') ?? keys === 16,
     hullOnce: envFlag('ATTNPROF_MMA_HULL_ONCE') ?? keys === 16,
     qViaK: envFlag('ATTNPROF_MMA_Q_VIA_K') ?? keys === 16,
     clampKv: envFlag('ATTNPROF_MMA_CLAMP_KV') ?? true,
     fusedExp: envFlag('ATTNPROF_MMA_FUSED_EXP') ?? true,
+    vLate: envFlag('ATTNPROF_MMA_V_LATE') ?? (keys === 16 && paddedDim > 64),
   };
 }
 
@@ -227,13 +236,13 @@ export function planMma(
   const candidates: [number, number][] = forced ? [forced] : FORWARD_SUBGROUPS.map((nsg) => [nsg, 16]);
   let best: { plan: MmaPlan; score: number } | undefined;
   for (const [nsg, bk] of candidates) {
-    const schedule = mmaSchedule(bk, build);
+    const schedule = mmaSchedule(bk, dp, build);
     const pad = pRowPad('fwd', dp, 32 * nsg, (x) => mmaBytes(dp, nsg, bk, schedule.qViaK, schedule.shuffle, x).bytes);
     const { bytes, consts } = mmaBytes(dp, nsg, bk, schedule.qViaK, schedule.shuffle, pad);
     if (bytes > limit || 32 * nsg > ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) continue;
     const score = tileScore(bytes, nsg, slots);
     if (best && score <= best.score) continue;
-    const flags = { KV_AHEAD: schedule.kvAhead ? 1 : 0, ORDER: MMA_ORDERS.indexOf(schedule.order), SPLIT_KV: schedule.splitKv ? 1 : 0, HULL_ONCE: schedule.hullOnce ? 1 : 0, CLAMP_KV: schedule.clampKv ? 1 : 0, FUSED_EXP: schedule.fusedExp ? 1 : 0 };
+    const flags = { KV_AHEAD: schedule.kvAhead ? 1 : 0, ORDER: MMA_ORDERS.indexOf(schedule.order), SPLIT_KV: schedule.splitKv ? 1 : 0, HULL_ONCE: schedule.hullOnce ? 1 : 0, CLAMP_KV: schedule.clampKv ? 1 : 0, FUSED_EXP: schedule.fusedExp ? 1 : 0, V_LATE: schedule.vLate && schedule.splitKv && !schedule.kvAhead ? 1 : 0 };
     best = { plan: { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, consts: { ...consts, ...flags } }, score };
   }
   return best?.plan;
@@ -277,6 +286,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   const splitKv = consts.SPLIT_KV === 1;
   const shuffle = consts.SHUFFLE === 1;
   const fusedExp = consts.FUSED_EXP === 1;
+  const vLate = splitKv && !kvAhead && consts.V_LATE === 1;
   const dc = DP / 16;
   const kc = BK / 16;
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -348,7 +358,9 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
       `    { let item = lid + ${u * threads}u; if (item < BK * D4) { ${f16x4Store('kt', '(item / D4) * KS + (item % D4) * 4u', '1u', `kr${u}`)} } }`,
       ...(splitKv ? [] : [vStore(u)]),
     ]),
-    STOREV: splitKv ? range(kvLoads).map(vStore) : [],
+    STOREV: splitKv && !vLate ? range(kvLoads).map(vStore) : [],
+    // vLate: V stored after the softmax, just before the barrier that publishes P (and now V) to P·V.
+    STOREV_LATE: vLate ? range(kvLoads).map(vStore) : [],
     NEXTKV: (kvAhead ? range(kvLoads) : []).flatMap((u) => [
       `      kr${u} = kTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
       `      vr${u} = vTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,

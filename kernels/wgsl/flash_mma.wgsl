@@ -122,7 +122,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
 //@LOADKV
     // SPLIT_KV = 1: K goes in first (every subgroup read the previous K tile before the last tile's barrier after its
     // scores) and V after the barrier below (the previous tile's P·V may read vt until then), so no barrier at the top
-    // of the iteration; the barriers before P·V publish V. (The last tile's workgroupUniformLoad is done with `rescale`
+    // of the iteration; the barriers before P·V publish V. With V_LATE (flash_mma.ts `vLate`) V is stored after the
+    // softmax instead (//@STOREV_LATE), its loads in flight through the scores. (The last tile's workgroupUniformLoad is done with `rescale`
     // before its second barrier.) SPLIT_KV = 0: a barrier at the top, then K and V.
 //@TOPSYNC
     if (lid == 0u) { atomicStore(&rescale[0], 0u); }
@@ -154,6 +155,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
     }
     l *= corr;
 //@SEXP
+//@STOREV_LATE
     if (workgroupUniformLoad(&rescale[0]) != 0u) {
       // Some row's maximum grew past the reference: O ← diag(corr)·O through ss, BK columns at a time (both lanes
       // of a row hold its corr), then O += P·V.

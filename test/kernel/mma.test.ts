@@ -100,12 +100,12 @@ describe('flash-mma matches the float64 reference', () => {
   // (the default loads them at the top of their own iteration), query blocks dispatched last first.
   // Also the tile loads that zero keys past the last (instead of reading the last key again) and the scores scaled as
   // read with a select per probability (instead of unscaled, the scale folded into the exponent's fma).
-  test('the other schedule: K/V loaded a tile ahead, each head\'s blocks last first, P\'s rows unpadded, zeroed tails, scaled scores (no mask too)', async () => {
-    const env = { ATTNPROF_MMA_KV_AHEAD: '1', ATTNPROF_MMA_ORDER: 'head', ATTNPROF_MMA_P_PAD: '0', ATTNPROF_MMA_CLAMP_KV: '0', ATTNPROF_MMA_FUSED_EXP: '0' };
+  test('the other schedule: K/V loaded per iteration with V stored early, each head\'s blocks last first, P\'s rows unpadded, zeroed tails, scaled scores (no mask too)', async () => {
+    const env = { ATTNPROF_MMA_KV_AHEAD: '0', ATTNPROF_MMA_V_LATE: '0', ATTNPROF_MMA_ORDER: 'head', ATTNPROF_MMA_P_PAD: '0', ATTNPROF_MMA_CLAMP_KV: '0', ATTNPROF_MMA_FUSED_EXP: '0' };
     Object.assign(process.env, env);
     try {
       const plan = planMma(base(64, 'f16'), ctx);
-      assert.deepEqual([plan?.consts.KV_AHEAD, plan?.consts.ORDER, plan?.consts.PS, plan?.consts.CLAMP_KV, plan?.consts.FUSED_EXP], [1, 1, 16, 0, 0]);
+      assert.deepEqual([plan?.consts.KV_AHEAD, plan?.consts.V_LATE, plan?.consts.ORDER, plan?.consts.PS, plan?.consts.CLAMP_KV, plan?.consts.FUSED_EXP], [0, 0, 1, 16, 0, 0]);
       for (const [name, over] of FEATURES.filter(([, o]) => o.seqLenQ !== 1)) await expectCorrect(base(64, 'f16', over), `${name} (schedule)`);
       await expectCorrect(base(128, 'f16', { causal: true, kvLens: Int32Array.from([30, 37]) }), 'D=128 causal, key lengths (schedule)');
       await expectCorrect(base(80, 'f32', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true }), 'D=80 f32 bshd causal (schedule)');
@@ -458,7 +458,7 @@ describe('flash-mma host code', () => {
     assert.ok(tileScore(mmaBytes(128, 4, 32).bytes, 4) < tileScore(mmaBytes(128, 4, 16, true, true).bytes, 4));
   });
 
-  test('the schedule: K/V loaded per iteration for every plan, blocks heaviest first over the whole dispatch, K before the first barrier with 16-key tiles', () => {
+  test('the schedule: K/V a tile ahead up to D = 64, V stored late above it, blocks heaviest first over the whole dispatch, K before the first barrier with 16-key tiles', () => {
     const vit196 = { headDim: 64, heads: 16, kvHeads: 16, seqLenQ: 196 };
     const vit3136 = { headDim: 64, heads: 12, kvHeads: 12, seqLenQ: 3136 };
     const qwen2 = { headDim: 128, heads: 28, kvHeads: 4, seqLenQ: 4096, causal: true };
@@ -469,12 +469,14 @@ describe('flash-mma host code', () => {
       assert.equal(plan?.consts.SPLIT_KV, plan?.keys === 16 ? 1 : 0);
       assert.equal(plan?.consts.HULL_ONCE, plan?.keys === 16 ? 1 : 0);
       assert.deepEqual([plan?.consts.CLAMP_KV, plan?.consts.FUSED_EXP], [1, 1]);
-      return [plan?.subgroups, plan?.consts.KV_AHEAD, plan?.consts.ORDER, plan?.consts.SPLIT_KV];
+      return [plan?.subgroups, plan?.consts.KV_AHEAD, plan?.consts.V_LATE, plan?.consts.ORDER, plan?.consts.SPLIT_KV];
     };
-    assert.deepEqual(sched(vit196), [4, 0, 2, 1]);
-    assert.deepEqual(sched(vit3136), [4, 0, 2, 1]);
-    assert.deepEqual(sched({ ...vit3136, causal: true }), [4, 0, 2, 1]);
-    assert.deepEqual(sched(qwen2), [4, 0, 2, 1]);
+    assert.deepEqual(sched(vit196), [4, 1, 0, 2, 1]);
+    assert.deepEqual(sched(vit3136), [4, 1, 0, 2, 1]);
+    assert.deepEqual(sched({ ...vit3136, causal: true }), [4, 1, 0, 2, 1]);
+    assert.deepEqual(sched(qwen2), [4, 0, 1, 2, 1]);
+    // D = 80 pads to 96: over 64, so V late.
+    assert.deepEqual(sched({ ...vit196, headDim: 80 }).slice(1, 3), [0, 1]);
     process.env.ATTNPROF_MMA_KV_AHEAD = '1';
     process.env.ATTNPROF_MMA_ORDER = 'launch';
     process.env.ATTNPROF_MMA_SPLIT_KV = '0';
@@ -489,8 +491,18 @@ describe('flash-mma host code', () => {
       delete process.env.ATTNPROF_MMA_ORDER;
       delete process.env.ATTNPROF_MMA_SPLIT_KV;
     }
-    const perIteration = unrollMma(flashMmaWgsl, planMma(vit3136, ctx)?.consts ?? {});
+    const perIteration = unrollMma(flashMmaWgsl, planMma(qwen2, ctx)?.consts ?? {});
     assert.doesNotMatch(perIteration.slice(0, perIteration.indexOf('while (t0 < kEnd)')), /var kr0 = kTileLoad/);
+    // V late: no V store between the first barrier and the scores; V's stores after P's, before the barrier that
+    // publishes both to P·V.
+    const loop = perIteration.slice(perIteration.indexOf('while (t0 < kEnd)'));
+    assert.doesNotMatch(loop.slice(0, loop.indexOf('S = Q·Kᵀ for my subgroup')), /vt\[/);
+    const pStore = loop.indexOf('ps[pBase');
+    assert.ok(pStore > 0 && loop.indexOf('vt[', pStore) > pStore && loop.indexOf('vt[', pStore) < loop.indexOf('workgroupUniformLoad(&rescale[0])'));
+    // A tile ahead (D = 64): the first tile's loads before the loop, the next tile's inside it.
+    const ahead = unrollMma(flashMmaWgsl, planMma(vit3136, ctx)?.consts ?? {});
+    assert.match(ahead.slice(0, ahead.indexOf('while (t0 < kEnd)')), /var kr0 = kTileLoad[\s\S]*var vr0 = vTileLoad/);
+    assert.match(ahead.slice(ahead.indexOf('while (t0 < kEnd)')), /\n\s*kr0 = kTileLoad[^\n]*\n\s*vr0 = vTileLoad/);
   });
 
   // The native build's subgroups are the matrices' 32 consecutive invocations, so a row's two lanes (2r, 2r + 1) are
