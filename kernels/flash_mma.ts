@@ -183,21 +183,37 @@ export interface MmaSchedule {
  * kept.
  */
 export function mmaSchedule(keys: number, paddedDim: number, build: MmaBuild = 'native'): MmaSchedule {
+  const kvAhead = envFlag('ATTNPROF_MMA_KV_AHEAD') ?? (keys === 16 && paddedDim <= 64);
+  const splitKv = envFlag('ATTNPROF_MMA_SPLIT_KV') ?? keys === 16;
   return {
     shuffle: build === 'native' && (envFlag('ATTNPROF_MMA_SHUFFLE') ?? true),
-    kvAhead: envFlag('ATTNPROF_MMA_KV_AHEAD') ?? (keys === 16 && paddedDim <= 64),
+    kvAhead,
     order: mmaOrder(),
-    splitKv: envFlag('ATTNPROF_MMA_SPLIT_KV') ?? keys === 16,
+    splitKv,
     hullOnce: envFlag('ATTNPROF_MMA_HULL_ONCE') ?? keys === 16,
     qViaK: envFlag('ATTNPROF_MMA_Q_VIA_K') ?? keys === 16,
     clampKv: envFlag('ATTNPROF_MMA_CLAMP_KV') ?? true,
     fusedExp: envFlag('ATTNPROF_MMA_FUSED_EXP') ?? true,
-    vLate: envFlag('ATTNPROF_MMA_V_LATE') ?? (keys === 16 && paddedDim > 64),
+    // Only with V stored apart from K (splitKv) and loaded in its own iteration (not kvAhead): the one place this is decided.
+    vLate: (envFlag('ATTNPROF_MMA_V_LATE') ?? (keys === 16 && paddedDim > 64)) && splitKv && !kvAhead,
   };
 }
 
 /** Rows a dimension of `n` takes in blocks of `block`. */
 export const paddedTo = (n: number, block: number): number => Math.ceil(n / block) * block;
+
+/**
+ * Whether a KV head's last block of 16·nsg query slots has subgroups that hold only padding rows: with SKIP_DEAD = 1
+ * (flash_mma.wgsl `sgLive`) such a subgroup skips the scores, the softmax and P·V — it still stages its share of each
+ * K/V tile and meets every barrier. The branches cost registers where no subgroup is ever dead, so the plan takes
+ * them only where one is (`ATTNPROF_MMA_SKIP_DEAD=0|1` forces it). On the H200, same call (BENCHMARKS.md, twenty-
+ * seventh session): ViT-196 (196 slots: the last of 4 blocks holds 4 live rows, 3 subgroups of padding) 312.8 / 312.7
+ * against 326.0 / 324.8 µs, 120 against 113 registers; on shapes without padding subgroups the branches cost ViT-3136
+ * 2.056 against 1.996 ms and the Qwen2-7B prefill 1.156 against 1.044 ms (174 against 170 registers).
+ */
+export function hasPaddingSubgroups(slots: number, nsg: number): boolean {
+  return paddedTo(slots, 16) < paddedTo(slots, 16 * nsg);
+}
 
 /** Subgroups per workgroup the forward plans from (16-key tiles), scored by `tileScore`. */
 export const FORWARD_SUBGROUPS = [1, 2, 4, 8];
@@ -242,7 +258,8 @@ export function planMma(
     if (bytes > limit || 32 * nsg > ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) continue;
     const score = tileScore(bytes, nsg, slots);
     if (best && score <= best.score) continue;
-    const flags = { KV_AHEAD: schedule.kvAhead ? 1 : 0, ORDER: MMA_ORDERS.indexOf(schedule.order), SPLIT_KV: schedule.splitKv ? 1 : 0, HULL_ONCE: schedule.hullOnce ? 1 : 0, CLAMP_KV: schedule.clampKv ? 1 : 0, FUSED_EXP: schedule.fusedExp ? 1 : 0, V_LATE: schedule.vLate && schedule.splitKv && !schedule.kvAhead ? 1 : 0 };
+    const skipDead = envFlag('ATTNPROF_MMA_SKIP_DEAD') ?? (slots !== undefined && hasPaddingSubgroups(slots, nsg));
+    const flags = { KV_AHEAD: schedule.kvAhead ? 1 : 0, ORDER: MMA_ORDERS.indexOf(schedule.order), SPLIT_KV: schedule.splitKv ? 1 : 0, HULL_ONCE: schedule.hullOnce ? 1 : 0, CLAMP_KV: schedule.clampKv ? 1 : 0, FUSED_EXP: schedule.fusedExp ? 1 : 0, V_LATE: schedule.vLate ? 1 : 0, SKIP_DEAD: skipDead ? 1 : 0 };
     best = { plan: { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, consts: { ...consts, ...flags } }, score };
   }
   return best?.plan;
@@ -286,7 +303,9 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   const splitKv = consts.SPLIT_KV === 1;
   const shuffle = consts.SHUFFLE === 1;
   const fusedExp = consts.FUSED_EXP === 1;
-  const vLate = splitKv && !kvAhead && consts.V_LATE === 1;
+  // V_LATE comes from mmaSchedule, which sets it only with SPLIT_KV = 1 and KV_AHEAD = 0.
+  const vLate = consts.V_LATE === 1;
+  if (vLate && (!splitKv || kvAhead)) throw new Error('flash-mma: V_LATE needs SPLIT_KV = 1 and KV_AHEAD = 0 (mmaSchedule)');
   const dc = DP / 16;
   const kc = BK / 16;
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -379,8 +398,8 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
     // The softmax of my HALF = BK/2 keys of a tile, one register per key; one branch on the softcap for all of them.
     // fusedExp (FUSED_EXP = 1; `rawScores` in flash_mma.wgsl): with no softcap and a positive scale the scores stay
     // unscaled (the maximum commutes with the scale) and P = exp2(fma(s, scale2, −m)).
+    SVARS: range(kc * 8).map((t) => `    var sv${t}: f32;`),
     SMAX: [
-      ...range(kc * 8).map((t) => `    var sv${t}: f32;`),
       ...(fusedExp ? ['    if (rawScores) {', ...scoreLines('      ', (t) => `ss[sBase + cb + ${t}u]`), '    } else if (P.softcap > 0.0) {'] : ['    if (P.softcap > 0.0) {']),
       ...scoreLines('      ', (t) => `LOG2E * cappedScore(ss[sBase + cb + ${t}u] * P.scale)`),
       '    } else {',
@@ -389,7 +408,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
       '    if (!full) {',
       ...range(kc * 8).map((t) => `      if (!(t0 + cb + ${t}u >= lo && t0 + cb + ${t}u < hi && (!holes || neighborVisible(i, t0 + cb + ${t}u)))) { sv${t} = MASKED; }`),
       '    }',
-      `    let mx = max(${range(kc * 8).reduce((acc, t) => (acc ? `max(${acc}, sv${t})` : `sv${t}`), '')}, MASKED);`,
+      `    mx = max(${range(kc * 8).reduce((acc, t) => (acc ? `max(${acc}, sv${t})` : `sv${t}`), '')}, MASKED);`,
     ],
     // fusedExp: a masked score gives exp2(−∞) = 0 with no select — a row that has seen no key yet (m = MASKED) takes
     // −MASKED as its reference, so its masked scores underflow too.
@@ -423,14 +442,14 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
     ]),
     // The other halves of a row's tile maximum and (after the loop) sum: by subgroup shuffle (the row's two lanes are
     // neighbours), or through rowStat and a barrier.
+    // Both between the live subgroups' branches (flash_mma.wgsl `sgLive`), outside them: the shuffle (a dead
+    // subgroup's mx is MASKED), or the barrier between rowStat's stores (in the first branch) and its loads.
+    TILESTORE: shuffle ? [] : ['    rowStat[row * 2u + h] = mx;'],
+    TILESYNC: shuffle
+      ? [`    let tileMax${fusedExp ? 'Raw' : ''} = max(mx, subgroupShuffleXor(mx, 1u));`]
+      : ['    if (SUBGROUP_SYNC == 0u) { workgroupBarrier(); }'],
     TILEMAX: [
-      ...(shuffle
-        ? [`    let tileMax${fusedExp ? 'Raw' : ''} = max(mx, subgroupShuffleXor(mx, 1u));`]
-        : [
-            '    rowStat[row * 2u + h] = mx;',
-            '    if (SUBGROUP_SYNC == 0u) { workgroupBarrier(); }',
-            `    let tileMax${fusedExp ? 'Raw' : ''} = max(rowStat[row * 2u], rowStat[row * 2u + 1u]);`,
-          ]),
+      ...(shuffle ? [] : [`    let tileMax${fusedExp ? 'Raw' : ''} = max(rowStat[row * 2u], rowStat[row * 2u + 1u]);`]),
       ...(fusedExp ? ['    let tileMax = select(tileMaxRaw, tileMaxRaw * mul, tileMaxRaw > MASKED);'] : []),
     ],
     ROWSUM: shuffle

@@ -20,8 +20,8 @@ import { randomNormal } from './random';
 import { maxRelativeError, referenceRows, sampleRows } from './reference';
 import { ReferenceGradients, referenceGradients, sampleGradients } from './reference-grad';
 import { PipelineCache } from './shader';
-import { describeWork, formatBytes } from './units';
-import { summarize, TimingStats } from './stats';
+import { describeWork, formatBytes, formatMs } from './units';
+import { SETTLE_WINDOW_MS, WarmupPace, stillSettling, summarize, TimingStats } from './stats';
 import { toBhsd } from './layout';
 import { rowStrides } from './kernel';
 import { BlockWork, blockWork } from './sparsity';
@@ -189,6 +189,8 @@ const MAX_TIMED_PASSES = 2048; // a query set holds at most 4096 timestamps
 const BATCH_TARGET_MS = 4;
 /** The most iterations one submission holds. */
 const MAX_BATCH = 64;
+/** The longest a warm-up goes on while the iterations are still getting faster (stats.ts stillSettling). */
+const SETTLE_BOUND_MS = 4000;
 
 /** Why a kernel cannot take this problem (a layout or mask it does not read yet), or undefined. */
 export function problemGap(kernel: Pick<AttentionKernel, 'name' | 'supports'>, p: AttentionProblem): string | undefined {
@@ -561,6 +563,10 @@ async function runKernel(
   const limit = timeLimit(options.maxSeconds, started, options.iterationEstimatesMs?.[kernel.name]);
 
   const warmupMs = options.warmupMs ?? (ctx.adapter.isFallback ? 0 : 500);
+  // With a warm-up on the clock, it lasts at least one settling window and goes on (within SETTLE_BOUND_MS) while the
+  // iterations are still getting faster (stats.ts stillSettling): each warm-up submission's GPU time per iteration.
+  const warmPace: WarmupPace[] = [];
+  const paceSpanMs = () => (warmPace.length > 1 ? warmPace[warmPace.length - 1].atMs - warmPace[0].atMs : 0);
   let warmIterations = 0;
   let warmupCut = false;
   // Iterations per submission: one until an iteration has been seen, then as many as fill BATCH_TARGET_MS.
@@ -569,8 +575,14 @@ async function runKernel(
   let widestTimed = 1;
   for (let it = -warmup; it < iterations; ) {
     throwIfCancelled(options.signal);
-    // Extend the warm-up (bounded) until the GPU has been busy for warmupMs, while a timed iteration still fits after it.
-    if (it === 0 && performance.now() - started < warmupMs && warmIterations < 1000 && limit.fits(3)) it = -batch;
+    // Extend the warm-up (bounded) until the GPU has been busy for warmupMs, and then while its iterations are still
+    // getting faster, as long as a timed iteration still fits after it.
+    if (it === 0 && limit.fits(3)) {
+      const warmedMs = performance.now() - started;
+      const busy = warmedMs < warmupMs;
+      const settling = warmupMs > 0 && warmedMs < SETTLE_BOUND_MS && (paceSpanMs() < SETTLE_WINDOW_MS || stillSettling(warmPace));
+      if (busy || settling) it = -batch;
+    }
     // Under a time limit, warm-up stops where one more would leave no room for a timed iteration (and a margin).
     if (it < 0 && !limit.fits(3)) {
       warmupCut = warmIterations < warmup;
@@ -608,6 +620,7 @@ async function runKernel(
     batch = Math.max(1, Math.min(maxBatch, Math.floor(BATCH_TARGET_MS / Math.max(gpuIterationMs, 1e-3))));
     let first = 0;
     if (it < 0) {
+      warmPace.push({ atMs: t1, perIterationMs: gpuIterationMs });
       it += count;
       // A warm-up after which no timed iteration fits is the one timed iteration: a measurement rather than none.
       if (limit.fits(2)) continue;
@@ -660,7 +673,16 @@ async function runKernel(
     if (Math.floor(it / 5) > Math.floor(before / 5) || it === iterations) progress(`${kernel.name}: iteration ${it}/${iterations}`);
   }
   if (warmupCut) notes.push(`warm-up: ${warmIterations} of ${warmup} iterations (the time limit, ${limit.seconds} s, left no room for more).`);
-  else if (warmIterations > warmup) notes.push(`warm-up: ${warmIterations} iterations (≥ ${warmupMs} ms of GPU load before timing).`);
+  else if (warmIterations > warmup) {
+    const warmedMs = paceSpanMs();
+    const settled = warmedMs > Math.max(warmupMs, SETTLE_WINDOW_MS) * 1.2 && warmPace.length > 1;
+    notes.push(
+      settled
+        ? `warm-up: ${warmIterations} iterations over ${(warmedMs / 1000).toFixed(1)} s: past ${warmupMs} ms the iterations were still getting faster ` +
+            `(${formatMs(warmPace[0].perIterationMs)} at first, ${formatMs(warmPace[warmPace.length - 1].perIterationMs)} at the end; a GPU can take a while to settle on new buffers).`
+        : `warm-up: ${warmIterations} iterations (≥ ${warmupMs} ms of GPU load before timing).`,
+    );
+  }
   if (widestTimed > 1) {
     notes.push(`timed up to ${widestTimed} iterations per submission, back to back (each under ${BATCH_TARGET_MS} ms: a GPU left idle between them lowers its clocks).`);
   }

@@ -27,3 +27,29 @@ export function summarize(samples: readonly number[]): TimingStats {
     samples: [...samples],
   };
 }
+
+/** One warm-up submission: when it finished (host clock, ms) and its GPU time per iteration (ms). */
+export interface WarmupPace {
+  atMs: number;
+  perIterationMs: number;
+}
+
+/** How far back `stillSettling` looks, and by how much the iterations must have got faster over it. */
+export const SETTLE_WINDOW_MS = 250;
+export const SETTLE_RATIO = 0.98;
+
+/**
+ * Whether a kernel's iterations are still getting faster: the last warm-up submission's time per iteration more than
+ * 2 % below that of the last submission at least SETTLE_WINDOW_MS before it (false without such a submission). On the
+ * H200 a pass over freshly allocated buffers starts slow and settles over about a second of use — the Qwen2-7B decode
+ * step at 152, then 94, 73, 63 and 61 µs per 1 000 iterations on the same buffers (BENCHMARKS.md, twenty-seventh
+ * session) — so the warm-up goes on while this holds, within its bound.
+ */
+export function stillSettling(pace: readonly WarmupPace[], windowMs = SETTLE_WINDOW_MS, ratio = SETTLE_RATIO): boolean {
+  const last = pace.at(-1);
+  if (!last) return false;
+  for (let i = pace.length - 2; i >= 0; i--) {
+    if (last.atMs - pace[i].atMs >= windowMs) return last.perIterationMs < ratio * pace[i].perIterationMs;
+  }
+  return false;
+}

@@ -125,9 +125,13 @@ export function planFirstRun<W extends PlannedWorkload>(workloads: readonly W[],
   return { workloads: planned, notes, estimates: estimateRun(planned, kernels, c, r) };
 }
 
-/** "about 40 s left" from the estimates, scaled by how the run has kept to them so far. */
+/**
+ * "about 40 s left" from the estimates, scaled by how the run has kept to them so far — once a tenth of the estimate is
+ * done: before that the pace would come from compiling and the first warm-up iterations alone (a 20 000-iteration
+ * decode profile read "about 1847 min left" after its first iteration).
+ */
 export function timeLeftText(estimatedTotalMs: number, estimatedDoneMs: number, elapsedMs: number): string {
-  if (!(estimatedTotalMs > 0) || !(estimatedDoneMs > 0) || !(elapsedMs > 0)) return `about ${fmtS(Math.max(0, estimatedTotalMs - estimatedDoneMs))} left (estimate)`;
+  if (!(estimatedTotalMs > 0) || !(estimatedDoneMs >= 0.1 * estimatedTotalMs) || !(elapsedMs > 0)) return `about ${fmtS(Math.max(0, estimatedTotalMs - estimatedDoneMs))} left (estimate)`;
   const pace = elapsedMs / estimatedDoneMs;
   return `about ${fmtS(Math.max(0, (estimatedTotalMs - estimatedDoneMs) * pace))} left`;
 }

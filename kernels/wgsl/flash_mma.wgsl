@@ -69,6 +69,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let slot0 = blk.x * BQ;
   let slot = slot0 + row;
   let rowLive = slot < slots;
+  // SKIP_DEAD = 1: whether any of my subgroup's 16 rows is live (a block's last subgroups may hold only padding).
+  let sgLive = SKIP_DEAD == 0u || slot0 + sg * 16u < slots;
   let mySlot = min(slot, slots - 1u);
   let i = mySlot % P.nq;
   let orow = qRow(b, kvh * group + mySlot / P.nq, i);
@@ -123,8 +125,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
     // SPLIT_KV = 1: K goes in first (every subgroup read the previous K tile before the last tile's barrier after its
     // scores) and V after the barrier below (the previous tile's P·V may read vt until then), so no barrier at the top
     // of the iteration; the barriers before P·V publish V. With V_LATE (flash_mma.ts `vLate`) V is stored after the
-    // softmax instead (//@STOREV_LATE), its loads in flight through the scores. (The last tile's workgroupUniformLoad is done with `rescale`
-    // before its second barrier.) SPLIT_KV = 0: a barrier at the top, then K and V.
+    // softmax instead (//@STOREV_LATE), its loads in flight through the scores. (The last tile's workgroupUniformLoad
+    // is done with `rescale` before its second barrier.) SPLIT_KV = 0: a barrier at the top, then K and V.
 //@TOPSYNC
     if (lid == 0u) { atomicStore(&rescale[0], 0u); }
 //@STOREK
@@ -135,33 +137,47 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
 //@NEXTKV
     }
 
-    // S = Q·Kᵀ for my subgroup's 16 rows, into ss.
+    // S = Q·Kᵀ for my subgroup's 16 rows, into ss. A subgroup none of whose rows is live (`sgLive`) skips the scores,
+    // the softmax and P·V (its rows are never written); it still loads and stores its share of the tiles and meets
+    // every barrier.
+    if (sgLive) {
 //@SCORES
+    }
     if (SUBGROUP_SYNC == 0u) { workgroupBarrier(); }
 
     // Mask, scale, softcap; my half's maximum. My HALF keys (cb = h·HALF onwards) stay in registers (sv0…, unrolled
     // by flash_mma.ts); a row that sees every key of the tile (no hole in its range) skips the per-key mask.
     let cb = h * HALF;
     let full = !holes && lo <= t0 && t0 + BK <= hi;
-//@SMAX
-//@TILEMAX
     var corr = 1.0;
-    if (tileMax > MASKED && (m == MASKED || tileMax > m + RESCALE_LOG)) {
-      if (m > MASKED) {
-        corr = exp2(m - tileMax);
-        atomicStore(&rescale[0], 1u);
-      }
-      m = tileMax;
+    var mx = MASKED;
+//@SVARS
+    if (sgLive) {
+//@SMAX
+//@TILESTORE
     }
-    l *= corr;
+//@TILESYNC
+    if (sgLive) {
+//@TILEMAX
+      if (tileMax > MASKED && (m == MASKED || tileMax > m + RESCALE_LOG)) {
+        if (m > MASKED) {
+          corr = exp2(m - tileMax);
+          atomicStore(&rescale[0], 1u);
+        }
+        m = tileMax;
+      }
+      l *= corr;
 //@SEXP
+    }
 //@STOREV_LATE
     if (workgroupUniformLoad(&rescale[0]) != 0u) {
       // Some row's maximum grew past the reference: O ← diag(corr)·O through ss, BK columns at a time (both lanes
       // of a row hold its corr), then O += P·V.
 //@RESCALE
+      if (sgLive) {
 //@PV
-    } else {
+      }
+    } else if (sgLive) {
       // O += P·V.
 //@PV
     }

@@ -100,17 +100,30 @@ describe('flash-mma matches the float64 reference', () => {
   // (the default loads them at the top of their own iteration), query blocks dispatched last first.
   // Also the tile loads that zero keys past the last (instead of reading the last key again) and the scores scaled as
   // read with a select per probability (instead of unscaled, the scale folded into the exponent's fma).
-  test('the other schedule: K/V loaded per iteration with V stored early, each head\'s blocks last first, P\'s rows unpadded, zeroed tails, scaled scores (no mask too)', async () => {
-    const env = { ATTNPROF_MMA_KV_AHEAD: '0', ATTNPROF_MMA_V_LATE: '0', ATTNPROF_MMA_ORDER: 'head', ATTNPROF_MMA_P_PAD: '0', ATTNPROF_MMA_CLAMP_KV: '0', ATTNPROF_MMA_FUSED_EXP: '0' };
+  test('the other schedule: K/V loaded per iteration with V stored early, each head\'s blocks last first, P\'s rows unpadded, zeroed tails, scaled scores, padding subgroups computing (no mask too)', async () => {
+    const env = { ATTNPROF_MMA_KV_AHEAD: '0', ATTNPROF_MMA_V_LATE: '0', ATTNPROF_MMA_ORDER: 'head', ATTNPROF_MMA_P_PAD: '0', ATTNPROF_MMA_CLAMP_KV: '0', ATTNPROF_MMA_FUSED_EXP: '0', ATTNPROF_MMA_SKIP_DEAD: '0' };
     Object.assign(process.env, env);
     try {
       const plan = planMma(base(64, 'f16'), ctx);
-      assert.deepEqual([plan?.consts.KV_AHEAD, plan?.consts.V_LATE, plan?.consts.ORDER, plan?.consts.PS, plan?.consts.CLAMP_KV, plan?.consts.FUSED_EXP], [0, 0, 1, 16, 0, 0]);
+      assert.deepEqual([plan?.consts.KV_AHEAD, plan?.consts.V_LATE, plan?.consts.ORDER, plan?.consts.PS, plan?.consts.CLAMP_KV, plan?.consts.FUSED_EXP, plan?.consts.SKIP_DEAD], [0, 0, 1, 16, 0, 0, 0]);
       for (const [name, over] of FEATURES.filter(([, o]) => o.seqLenQ !== 1)) await expectCorrect(base(64, 'f16', over), `${name} (schedule)`);
       await expectCorrect(base(128, 'f16', { causal: true, kvLens: Int32Array.from([30, 37]) }), 'D=128 causal, key lengths (schedule)');
       await expectCorrect(base(80, 'f32', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true }), 'D=80 f32 bshd causal (schedule)');
     } finally {
       for (const name of Object.keys(env)) delete process.env[name];
+    }
+  });
+  // A block's last subgroups may hold only padding rows (flash_mma.wgsl `sgLive`): they skip the scores, the softmax
+  // and P·V but still stage their share of each tile and meet every barrier. 4 subgroups × 16 rows over 2 · 37 = 74
+  // slots per KV head: the second block's subgroup 0 holds 10 live rows, subgroups 1–3 none.
+  test('subgroups holding only padding rows skip their products and softmax (4 × 16 tiles over 74 slots)', async () => {
+    process.env.ATTNPROF_MMA_TILES = '4,16';
+    try {
+      const plan = planMma(base(64, 'f16'), ctx, ctx.hasSubgroupMatrix ? 'native' : 'emulated');
+      assert.deepEqual([plan?.subgroups, plan?.consts.SKIP_DEAD], [4, 1]);
+      for (const i of [0, 1, 3, 6, 9, 10]) await expectCorrect(base(64, 'f16', FEATURES[i][1]), `${FEATURES[i][0]} (4 × 16)`);
+    } finally {
+      delete process.env.ATTNPROF_MMA_TILES;
     }
   });
   // Q staged through the K tile before the loop (flash_mma.ts MmaSchedule `qViaK`) is the default with 16-key tiles (the
@@ -330,6 +343,37 @@ describe('flash-mma host code', () => {
     assert.match(mmaStandInWgsl, /fn halvesIf\(v: vec4<f16>, ok: bool\) -> vec4<f16> \{\n {2}return select\(vec4<f16>\(0\.0\), v, ok\);/);
   });
 
+  // The branches of the subgroups that hold live rows (flash_mma.wgsl `sgLive`) hold every product, the softmax and
+  // P's stores, and no barrier: a subgroup of padding rows skips them and still meets each barrier of the tile.
+  test('the live subgroups\' branches: the products and the softmax inside, every barrier outside', () => {
+    for (const build of ['native', 'emulated'] as const) {
+      for (const shuffle of build === 'native' ? [1, 0] : [0]) {
+        const consts = { NSG: 4, BK: 16, DP: 64, KS: 72, SS: 20, PS: 72, VS: 72, SPLIT_KV: 1, SHUFFLE: shuffle, FUSED_EXP: 1 };
+        const code = unrollMma(flashMmaWgsl, consts, false, build);
+        const loop = code.slice(code.indexOf('while (t0 < kEnd)'), code.indexOf('// Row sums of both halves'));
+        const branches: string[] = [];
+        for (let at = loop.indexOf('if (sgLive) {'); at >= 0; at = loop.indexOf('if (sgLive) {', at + 1)) {
+          let depth = 0;
+          let end = loop.indexOf('{', at);
+          do {
+            if (loop[end] === '{') depth++;
+            if (loop[end] === '}') depth--;
+            end++;
+          } while (depth > 0);
+          branches.push(loop.slice(at, end));
+        }
+        const inside = branches.join('\n');
+        const what = `${build}, shuffle ${shuffle}`;
+        assert.equal(branches.length, 5, `${what}: scores, softmax (two parts), P·V in both branches of the rescale test`);
+        assert.doesNotMatch(inside, /workgroupBarrier|workgroupUniformLoad|subgroupShuffle/, what);
+        assert.equal(inside.match(/\bmma\(/g)?.length, 2 * 4 * 1 + 4, `${what}: every product (S once, P·V in both branches)`);
+        assert.equal(loop.match(/\bmma\(/g)?.length, 2 * 4 * 1 + 4, `${what}: no product outside them`);
+        assert.match(inside, /ps\[pBase \+ cb \+ 7u\] = f16\(pv7\);/, what);
+        assert.match(inside, /l \*= corr;/, what);
+      }
+    }
+  });
+
   // The stand-in build addresses a subgroup's blocks at computed offsets: a switch over the subgroup would repeat the
   // inlined matrix code once per subgroup for a software driver to compile.
   test('the stand-in build: no switch over the subgroup, the same matrix calls at computed offsets', () => {
@@ -469,12 +513,17 @@ describe('flash-mma host code', () => {
       assert.equal(plan?.consts.SPLIT_KV, plan?.keys === 16 ? 1 : 0);
       assert.equal(plan?.consts.HULL_ONCE, plan?.keys === 16 ? 1 : 0);
       assert.deepEqual([plan?.consts.CLAMP_KV, plan?.consts.FUSED_EXP], [1, 1]);
-      return [plan?.subgroups, plan?.consts.KV_AHEAD, plan?.consts.V_LATE, plan?.consts.ORDER, plan?.consts.SPLIT_KV];
+      return [plan?.subgroups, plan?.consts.KV_AHEAD, plan?.consts.V_LATE, plan?.consts.ORDER, plan?.consts.SPLIT_KV, plan?.consts.SKIP_DEAD];
     };
-    assert.deepEqual(sched(vit196), [4, 1, 0, 2, 1]);
-    assert.deepEqual(sched(vit3136), [4, 1, 0, 2, 1]);
-    assert.deepEqual(sched({ ...vit3136, causal: true }), [4, 1, 0, 2, 1]);
-    assert.deepEqual(sched(qwen2), [4, 0, 1, 2, 1]);
+    // Subgroups of padding rows skip their work only where a block has some: ViT-196's 196 slots leave 3 in its last
+    // block of 64; 3136 and 7 · 4096 slots fill every block.
+    assert.deepEqual(sched(vit196), [4, 1, 0, 2, 1, 1]);
+    assert.deepEqual(sched(vit3136), [4, 1, 0, 2, 1, 0]);
+    assert.deepEqual(sched({ ...vit3136, causal: true }), [4, 1, 0, 2, 1, 0]);
+    assert.deepEqual(sched(qwen2), [4, 0, 1, 2, 1, 0]);
+    assert.deepEqual(sched({ ...vit196, seqLenQ: 200 }).at(-1), 1);
+    // 197 slots: the last block's 5 rows are in its first subgroup (the other 3 hold padding); 246 = 3 · 64 + 54: none.
+    assert.deepEqual([sched({ ...vit196, seqLenQ: 197 }).at(-1), sched({ ...vit196, seqLenQ: 246 }).at(-1)], [1, 0]);
     // D = 80 pads to 96: over 64, so V late.
     assert.deepEqual(sched({ ...vit196, headDim: 80 }).slice(1, 3), [0, 1]);
     process.env.ATTNPROF_MMA_KV_AHEAD = '1';
@@ -523,7 +572,8 @@ describe('flash-mma host code', () => {
     assert.doesNotMatch(shuffled, /rowStat\[/);
     const plain = unrollMma(flashMmaWgsl, standIn.consts, true, 'emulated');
     assert.doesNotMatch(plain, /subgroupShuffleXor/);
-    assert.match(plain, /rowStat\[row \* 2u \+ h\] = mx;\n {4}if \(SUBGROUP_SYNC == 0u\) \{ workgroupBarrier\(\); \}\n {4}let tileMax(Raw)? = max\(rowStat\[row \* 2u\], rowStat\[row \* 2u \+ 1u\]\);/);
+    // Stored in the live subgroups' branch, read in the next one, the barrier between them outside both.
+    assert.match(plain, /rowStat\[row \* 2u \+ h\] = mx;\n {4}\}\n {4}if \(SUBGROUP_SYNC == 0u\) \{ workgroupBarrier\(\); \}\n {4}if \(sgLive\) \{\n {4}let tileMax(Raw)? = max\(rowStat\[row \* 2u\], rowStat\[row \* 2u \+ 1u\]\);/);
     // One barrier fewer per tile in the native build's loop.
     const barriers = (code: string) => loop(code).match(/workgroupBarrier\(\)/g)?.length ?? 0;
     assert.equal(barriers(plain) - barriers(shuffled), 1);
@@ -542,7 +592,7 @@ describe('flash-mma host code', () => {
     const test = code.indexOf('if (workgroupUniformLoad(&rescale[0]) != 0u)');
     const end = code.indexOf('t0 = nt;', test);
     const products = (from: number, to: number) => code.slice(from, to).match(/acc0 = mma\(pf, /g)?.length ?? 0;
-    const elseAt = code.indexOf('} else {', test);
+    const elseAt = code.indexOf('} else if (sgLive) {', test);
     assert.ok(test > 0 && elseAt > test && end > elseAt);
     // The rescale's reload comes before the rescale branch's product.
     assert.match(code.slice(test, elseAt), /acc0 = loadS\([\s\S]*acc0 = mma\(pf, /);

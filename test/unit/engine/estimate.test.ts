@@ -66,5 +66,9 @@ describe('first-run plan', () => {
     assert.equal(estimateIterationMs(p, 'flash', h100, 'train'), 3.5 * estimateIterationMs(p, 'flash', h100));
     assert.equal(timeLeftText(10_000, 5_000, 10_000), 'about 10 s left');
     assert.equal(timeLeftText(100_000, 0, 0), 'about 1.7 min left (estimate)');
+    // Until a tenth of the estimate is done, the estimate itself: compiling and a first iteration are no pace.
+    assert.equal(timeLeftText(100_000, 5, 1_600), 'about 1.7 min left (estimate)');
+    assert.equal(timeLeftText(100_000, 9_999, 60_000), 'about 1.5 min left (estimate)');
+    assert.equal(timeLeftText(100_000, 10_000, 20_000), 'about 3.0 min left');
   });
 });
