@@ -567,6 +567,8 @@ async function runKernel(
   // iterations are still getting faster (stats.ts stillSettling): each warm-up submission's GPU time per iteration.
   const warmPace: WarmupPace[] = [];
   const paceSpanMs = () => (warmPace.length > 1 ? warmPace[warmPace.length - 1].atMs - warmPace[0].atMs : 0);
+  // Whether the warm-up went on past warmupMs because the iterations were still getting faster (the report says so).
+  let settleExtended = false;
   let warmIterations = 0;
   let warmupCut = false;
   // Iterations per submission: one until an iteration has been seen, then as many as fill BATCH_TARGET_MS.
@@ -580,8 +582,12 @@ async function runKernel(
     if (it === 0 && limit.fits(3)) {
       const warmedMs = performance.now() - started;
       const busy = warmedMs < warmupMs;
-      const settling = warmupMs > 0 && warmedMs < SETTLE_BOUND_MS && (paceSpanMs() < SETTLE_WINDOW_MS || stillSettling(warmPace));
-      if (busy || settling) it = -batch;
+      const bounded = warmupMs > 0 && warmedMs < SETTLE_BOUND_MS;
+      // stillSettling needs a submission a window back: until there is one, the warm-up goes on.
+      const firstWindow = bounded && paceSpanMs() < SETTLE_WINDOW_MS;
+      const faster = bounded && !firstWindow && stillSettling(warmPace);
+      if (busy || firstWindow || faster) it = -batch;
+      if (!busy && faster) settleExtended = true;
     }
     // Under a time limit, warm-up stops where one more would leave no room for a timed iteration (and a margin).
     if (it < 0 && !limit.fits(3)) {
@@ -674,11 +680,9 @@ async function runKernel(
   }
   if (warmupCut) notes.push(`warm-up: ${warmIterations} of ${warmup} iterations (the time limit, ${limit.seconds} s, left no room for more).`);
   else if (warmIterations > warmup) {
-    const warmedMs = paceSpanMs();
-    const settled = warmedMs > Math.max(warmupMs, SETTLE_WINDOW_MS) * 1.2 && warmPace.length > 1;
     notes.push(
-      settled
-        ? `warm-up: ${warmIterations} iterations over ${(warmedMs / 1000).toFixed(1)} s: past ${warmupMs} ms the iterations were still getting faster ` +
+      settleExtended
+        ? `warm-up: ${warmIterations} iterations over ${(paceSpanMs() / 1000).toFixed(1)} s: past ${warmupMs} ms the iterations were still getting faster ` +
             `(${formatMs(warmPace[0].perIterationMs)} at first, ${formatMs(warmPace[warmPace.length - 1].perIterationMs)} at the end; a GPU can take a while to settle on new buffers).`
         : `warm-up: ${warmIterations} iterations (≥ ${warmupMs} ms of GPU load before timing).`,
     );
