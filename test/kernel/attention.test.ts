@@ -48,7 +48,7 @@ async function expectCorrect(p: AttentionProblem, kernels = testKernels()): Prom
     if (variant) process.env.ATTNPROF_FLASH_VARIANT = variant;
     if (splits) process.env.ATTNPROF_FLASH_SPLITS = splits;
     try {
-      const run = await runProblem(ctx, p, { kernels: ks, iterations: 1, warmup: 0, seed, checkBudget: 100000 });
+      const run = await runProblem(ctx, p, { kernels: ks, iterations: 1, warmup: 0, warmupMs: 0, seed, checkBudget: 100000 });
       assert.equal(run.results.length, ks.length);
       results.push(...run.results);
     } catch (e) {
@@ -109,7 +109,7 @@ describe('adapter limits', () => {
     const small = await openGpu({ maxStorageBufferBindingSize: 64 * 1024 });
     try {
       const p = problem({ batch: 2, heads: 3, kvHeads: 3, seqLenQ: 64, seqLenK: 64, headDim: 32, causal: true });
-      const run = await runProblem(small, p, { kernels: ['naive'], iterations: 1, warmup: 0, seed });
+      const run = await runProblem(small, p, { kernels: ['naive'], iterations: 1, warmup: 0, warmupMs: 0, seed });
       const r = run.results[0];
       assert.equal(r.status, 'ok', r.error);
       assert.ok(r.correct, `max rel error ${r.maxRelError}`);
@@ -152,7 +152,7 @@ describe('adapter limits', () => {
 });
 
 async function expectCorrectOn(c: GpuContext, p: AttentionProblem, kernels: string[]): Promise<void> {
-  const run = await runProblem(c, p, { kernels, iterations: 1, warmup: 0, seed });
+  const run = await runProblem(c, p, { kernels, iterations: 1, warmup: 0, warmupMs: 0, seed });
   for (const r of run.results) assert.ok(r.status === 'ok' && r.correct, `${r.kernel}: ${r.error ?? r.maxRelError}`);
 }
 
@@ -160,14 +160,14 @@ describe('decode split-K', () => {
   test('decode takes the key-parallel path: keys split over workgroups, then combined, matching the reference', async () => {
     // f16: flash's decode path (f32 decode keeps the split tiled kernel, checked by the decode cases above).
     const p = problem({ batch: 2, heads: 8, kvHeads: 2, seqLenQ: 1, seqLenK: 1000, headDim: 64, dtype: 'f16', causal: true, kvLens: Int32Array.from([1000, 333]) });
-    const run = await runProblem(ctx, p, { kernels: ['flash'], iterations: 2, warmup: 0, seed });
+    const run = await runProblem(ctx, p, { kernels: ['flash'], iterations: 2, warmup: 0, warmupMs: 0, seed });
     const r = run.results[0];
     assert.ok(r.correct, `max rel error ${r.maxRelError}`);
     assert.match(r.notes.join(' '), /key-parallel decode: 4 query rows per KV head.*keys split \d+ ways/);
     assert.deepEqual(r.passes.map((x) => x.name), ['partial', 'combine']);
     const partials = run.memory.find((m) => m.kind === 'alloc' && m.label.startsWith('split partials ('));
     assert.ok(partials && partials.bytes >= 2 * 2 * 8 * 64 * 4, 'the partial results are in the memory trace');
-    const f32 = await runProblem(ctx, { ...p, dtype: 'f32' }, { kernels: ['flash'], iterations: 1, warmup: 0, seed });
+    const f32 = await runProblem(ctx, { ...p, dtype: 'f32' }, { kernels: ['flash'], iterations: 1, warmup: 0, warmupMs: 0, seed });
     assert.ok(f32.results[0].correct, `f32: max rel error ${f32.results[0].maxRelError}`);
     assert.match(f32.results[0].notes.join(' '), /Keys split \d+ ways/, 'f32 decode: the split tiled kernel');
   });
@@ -271,7 +271,7 @@ describe('measurement', () => {
 
   test('the output buffer is cleared between kernels, so a kernel cannot pass on another one\'s result', async () => {
     const p = problem({ seqLenQ: 16, seqLenK: 16 });
-    const run = await runProblem(ctx, p, { kernels: ['flash', 'flash'], iterations: 1, warmup: 0, seed, keepOutput: true });
+    const run = await runProblem(ctx, p, { kernels: ['flash', 'flash'], iterations: 1, warmup: 0, warmupMs: 0, seed, keepOutput: true });
     assert.ok(run.results.every((r) => r.correct));
     assert.ok(run.output && run.output.some((x) => x !== 0));
   });

@@ -29,7 +29,7 @@ function problem(over: Partial<AttentionProblem>): AttentionProblem {
 }
 
 async function expectGradients(p: AttentionProblem, kernels = [...TRAINED]): Promise<void> {
-  const run = await runProblem(ctx, p, { kernels, mode: 'train', iterations: 1, warmup: 0, seed, checkBudget: 100000 });
+  const run = await runProblem(ctx, p, { kernels, mode: 'train', iterations: 1, warmup: 0, warmupMs: 0, seed, checkBudget: 100000 });
   assert.equal(run.results.length, kernels.length);
   for (const r of run.results) {
     assert.equal(r.status, 'ok', `${r.kernel}: ${r.error}`);
@@ -78,7 +78,7 @@ describe('training kernels match the float64 reference gradients', () => {
     const q = Float32Array.from({ length: n }, (_, x) => Math.cos(x));
     const kv = Float32Array.from({ length: 20 * 2 * 32 }, (_, x) => Math.sin(0.3 * x));
     for (const kernel of TRAINED) {
-      const run = await runProblem(ctx, p, { kernels: [kernel], mode: 'train', inputs: { q, k: kv, v: kv, dout }, keepOutput: true, iterations: 1, warmup: 0 });
+      const run = await runProblem(ctx, p, { kernels: [kernel], mode: 'train', inputs: { q, k: kv, v: kv, dout }, keepOutput: true, iterations: 1, warmup: 0, warmupMs: 0 });
       assert.ok(run.results[0].correct, `${kernel}: ${JSON.stringify(run.results[0].train?.errors)}`);
       const g = run.gradients;
       assert.ok(g, 'no gradients kept');
@@ -89,7 +89,7 @@ describe('training kernels match the float64 reference gradients', () => {
       // Different dO on the invisible rows changes nothing.
       const dout2 = Float32Array.from(dout);
       dout2.fill(50, 0, 25 * 32);
-      const run2 = await runProblem(ctx, p, { kernels: [kernel], mode: 'train', inputs: { q, k: kv, v: kv, dout: dout2 }, keepOutput: true, iterations: 1, warmup: 0 });
+      const run2 = await runProblem(ctx, p, { kernels: [kernel], mode: 'train', inputs: { q, k: kv, v: kv, dout: dout2 }, keepOutput: true, iterations: 1, warmup: 0, warmupMs: 0 });
       assert.deepEqual(run2.gradients?.dk, g.dk);
       assert.deepEqual(run2.gradients?.dv, g.dv);
     }
@@ -113,7 +113,7 @@ describe('training kernels match the float64 reference gradients', () => {
     const small = await openGpu({ maxStorageBufferBindingSize: 64 * 1024 });
     try {
       const p = problem({ batch: 1, heads: 6, kvHeads: 2, seqLenQ: 64, seqLenK: 64, headDim: 32, causal: true });
-      const run = await runProblem(small, p, { kernels: ['naive'], mode: 'train', iterations: 1, warmup: 0, seed });
+      const run = await runProblem(small, p, { kernels: ['naive'], mode: 'train', iterations: 1, warmup: 0, warmupMs: 0, seed });
       const r = run.results[0];
       assert.equal(r.status, 'ok', r.error);
       assert.ok(r.correct, JSON.stringify(r.train?.errors));

@@ -33,7 +33,7 @@ function decode(over: Partial<AttentionProblem>): AttentionProblem {
 /** Runs the decode path in `p.dtype` and checks every row against the float64 reference; returns the notes. */
 async function expectCorrect(p: AttentionProblem, what: string): Promise<string> {
   const kernel = p.dtype === 'f16' ? 'flash' : f32Kernel;
-  const run = await runProblem(ctx, p, { kernels: [kernel], iterations: 1, warmup: 0, seed, checkBudget: 100000 });
+  const run = await runProblem(ctx, p, { kernels: [kernel], iterations: 1, warmup: 0, warmupMs: 0, seed, checkBudget: 100000 });
   const r = run.results[0];
   const notes = r.notes.join(' ');
   assert.equal(r.status, 'ok', `${what}: ${r.error}`);
@@ -107,7 +107,7 @@ describe('key-parallel decode matches the float64 reference', () => {
   test('one workgroup per KV head when the keys fit (no split, no combine pass), a zero-length row', async () => {
     const p = decode({ batch: 2, seqLenK: 50, kvLens: Int32Array.from([0, 37]) });
     assert.equal(keyPlan(p).splits, 1);
-    const run = await runProblem(ctx, p, { kernels: ['flash'], iterations: 1, warmup: 0, seed });
+    const run = await runProblem(ctx, p, { kernels: ['flash'], iterations: 1, warmup: 0, warmupMs: 0, seed });
     assert.ok(run.results[0].correct, `max rel error ${run.results[0].maxRelError}`);
     assert.deepEqual(run.results[0].passes.map((x) => x.name), ['decode']);
   });

@@ -45,7 +45,7 @@ async function expectAllCorrect(p: AttentionProblem, what: string): Promise<void
     if (splits) process.env.ATTNPROF_FLASH_SPLITS = splits;
     const label = `${what} · ${kernel}${variant ? ` ${variant}` : ''}${splits ? ` splits=${splits}` : ''}`;
     try {
-      const run = await runProblem(ctx, p, { kernels: [kernel], iterations: 1, warmup: 0, seed, checkBudget: 100000 });
+      const run = await runProblem(ctx, p, { kernels: [kernel], iterations: 1, warmup: 0, warmupMs: 0, seed, checkBudget: 100000 });
       const r = run.results[0];
       assert.equal(r.status, 'ok', `${label}: ${r.error}`);
       assert.ok(r.correct, `${label} (${r.notes.join('; ')}): max relative error ${r.maxRelError} > ${r.tolerance} (seed ${seed})`);

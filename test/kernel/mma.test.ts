@@ -39,7 +39,7 @@ const base = (d: number, dtype: DType, over: Partial<AttentionProblem> = {}): At
 });
 
 async function expectCorrect(p: AttentionProblem, what: string): Promise<void> {
-  const run = await runProblem(ctx, p, { kernels: [kernel], iterations: 1, warmup: 0, seed, checkBudget: 100000 });
+  const run = await runProblem(ctx, p, { kernels: [kernel], iterations: 1, warmup: 0, warmupMs: 0, seed, checkBudget: 100000 });
   const r = run.results[0];
   assert.equal(r.status, 'ok', `${what}: ${r.error}`);
   assert.equal(r.checkedRows, p.batch * p.heads * p.seqLenQ, `${what}: every row is checked`);
@@ -87,7 +87,7 @@ describe('flash-mma matches the float64 reference', () => {
   });
   test('one pass over V as it lies, and a note naming the plan and its workgroup memory', async () => {
     const p = base(64, 'f16', { seqLenK: 45 });
-    const run = await runProblem(ctx, p, { kernels: [kernel], iterations: 1, warmup: 0, seed });
+    const run = await runProblem(ctx, p, { kernels: [kernel], iterations: 1, warmup: 0, warmupMs: 0, seed });
     const r = run.results[0];
     assert.deepEqual(r.passes.map((x) => x.name), ['fused']);
     assert.deepEqual(run.memory.filter((m) => m.kind === 'alloc' && m.role === 'scratch').map((m) => m.label), []);
@@ -606,7 +606,7 @@ describe('flash-mma host code', () => {
     if (ctx.hasSubgroupMatrix) return assert.equal(why, undefined);
     assert.match(why ?? '', /subgroup matrices|shader-f16/);
     // Picked with others (the default list), it is a skipped row with the reason; the others still run.
-    const run = await runProblem(ctx, base(64, 'f16'), { kernels: ['flash', 'flash-mma'], iterations: 1, warmup: 0 });
+    const run = await runProblem(ctx, base(64, 'f16'), { kernels: ['flash', 'flash-mma'], iterations: 1, warmup: 0, warmupMs: 0 });
     assert.deepEqual(run.results.map((r) => r.status), ['ok', 'skipped']);
     assert.match(run.results[1].error ?? '', /^flash-mma is unavailable: .*subgroup matrices/);
   });

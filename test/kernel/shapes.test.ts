@@ -69,7 +69,7 @@ async function expectAllCorrect(c: GpuContext, p: AttentionProblem, what: string
     if (splits) process.env.ATTNPROF_FLASH_SPLITS = splits;
     const label = `${what} · ${kernel}${variant ? ` ${variant}` : ''}${splits ? ` splits=${splits}` : ''}`;
     try {
-      const run = await runProblem(c, p, { kernels: [kernel], iterations: 1, warmup: 0, seed, checkBudget: 100000 });
+      const run = await runProblem(c, p, { kernels: [kernel], iterations: 1, warmup: 0, warmupMs: 0, seed, checkBudget: 100000 });
       const r = run.results[0];
       assert.equal(r.status, 'ok', `${label}: ${r.error}`);
       assert.equal(r.checkedRows, p.batch * p.heads * p.seqLenQ, `${label}: every row is checked`);
@@ -129,7 +129,7 @@ describe('block skipping as reported', () => {
     const p: AttentionProblem = { ...base(64, 'f32'), batch: 1, heads: 2, kvHeads: 2, seqLenQ: 256, seqLenK: 256, window: 8 };
     process.env.ATTNPROF_FLASH_VARIANT = 'rows';
     try {
-      const run = await runProblem(ctx, p, { kernels: ['flash', 'naive'], iterations: 1, warmup: 0, seed });
+      const run = await runProblem(ctx, p, { kernels: ['flash', 'naive'], iterations: 1, warmup: 0, warmupMs: 0, seed });
       const [flash, naive] = run.results;
       assert.ok(flash.correct && naive.correct, `${flash.maxRelError} ${naive.maxRelError}`);
       const want = blockWork(p, { rows: 64, keys: 8, groupSlots: false, splitKeys: 0 });

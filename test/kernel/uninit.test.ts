@@ -84,7 +84,7 @@ const base = (over: Partial<AttentionProblem>): AttentionProblem => ({
 });
 
 async function expectCorrect(p: AttentionProblem, kernels: string[], what: string, mode: 'fwd' | 'train' = 'fwd'): Promise<void> {
-  const run = await runProblem(ctx, p, { kernels, mode, iterations: 1, warmup: 0, seed, checkBudget: 100000 });
+  const run = await runProblem(ctx, p, { kernels, mode, iterations: 1, warmup: 0, warmupMs: 0, seed, checkBudget: 100000 });
   for (const r of run.results) {
     assert.equal(r.status, 'ok', `${r.kernel}, ${what}: ${r.error}`);
     assert.ok(r.checkedRows > 0, `${r.kernel}, ${what}: checked no rows`);

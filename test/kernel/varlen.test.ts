@@ -43,7 +43,7 @@ async function expectCorrect(p: AttentionProblem): Promise<void> {
     if (variant) process.env.ATTNPROF_FLASH_VARIANT = variant;
     if (splits) process.env.ATTNPROF_FLASH_SPLITS = splits;
     try {
-      const run = await runProblem(ctx, p, { kernels: [kernel], iterations: 1, warmup: 0, seed, checkBudget: 100000 });
+      const run = await runProblem(ctx, p, { kernels: [kernel], iterations: 1, warmup: 0, warmupMs: 0, seed, checkBudget: 100000 });
       const r = run.results[0];
       const what = `${kernel}${variant ? ` ${variant}` : ''}${splits ? ` splits=${splits}` : ''} (${r.notes.join('; ')})`;
       assert.equal(r.status, 'ok', `${what}: ${r.error}`);
