@@ -26,7 +26,7 @@ import mmaBwdEmulatedWgsl from './wgsl/mma_bwd_emulated.wgsl';
 import mmaStandInWgsl from './wgsl/mma_standin.wgsl';
 import type { GpuContext } from './device';
 import { TrainKernel, requireTraining, rowDBuffer, rowdotPass, rowdotPipeline } from './backward_shared';
-import { MMA_ORDERS, MmaBuild, f16x4Store, flashMmaEmulatedKernel, flashMmaKernel, hasPaddingSubgroups, mmaForwardPipeline, mmaForwardWorkgroups, mmaOrder, orderNote, paddingSubgroupsNote, pRowPad, planMma } from './flash_mma';
+import { MMA_ORDERS, MmaBuild, f16x4Store, flashMmaEmulatedKernel, flashMmaKernel, mmaForwardPipeline, mmaForwardWorkgroups, mmaOrder, orderNote, pRowPad, planMma } from './flash_mma';
 import mmaOrderWgsl from './wgsl/mma_order.wgsl';
 import { KernelPass, bindGroup, packParams, uniformBuffer } from './kernel';
 import { AttentionProblem, ProblemError } from './problem';
@@ -147,19 +147,7 @@ function envTiles(): [number, number][] | undefined {
   return pairs.length ? pairs : undefined;
 }
 
-/**
- * Whether a pass's subgroups that hold only padding rows (the last block of a head: query slots in the dQ pass, keys
- * in the dK/dV pass) skip the products and the element-wise steps (flash_mma_bwd_*.wgsl `sgLive`), as the forward's
- * do (flash_mma.ts `hasPaddingSubgroups`): where such subgroups exist for `rows` rows per head (unknown: no), or as
- * `ATTNPROF_MMA_SKIP_DEAD=0|1` forces for every pass.
- */
-function skipDeadFor(rows: number | undefined, nsg: number): boolean {
-  const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_SKIP_DEAD : undefined;
-  if (env === '0' || env === '1') return env === '1';
-  return rows !== undefined && hasPaddingSubgroups(rows, nsg);
-}
-
-function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced?: [number, number], rows?: number): MmaBackwardTiles | undefined {
+function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced?: [number, number]): MmaBackwardTiles | undefined {
   const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
   // Subgroups (rows that share each streamed tile) and tile lengths (barriers per row) that fit; the subgroups'
   // fragments are staged through the tiles, in rounds of BT rows where 16·NSG > BT (unrollMmaBackward). A
@@ -188,7 +176,7 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced
         paddedDim: dp,
         threads: 32 * nsg,
         workgroupBytes: bytes,
-        consts: { ...consts, ORDER: MMA_ORDERS.indexOf(mmaOrder()), SKIP_DEAD: skipDeadFor(rows, nsg) ? 1 : 0 },
+        consts: { ...consts, ORDER: MMA_ORDERS.indexOf(mmaOrder()) },
         prefetch: !pipe && prefetchFor(pass),
         elementwise: elementwiseFor(bt),
         pipe,
@@ -199,25 +187,20 @@ function planPass(dp: number, ctx: GpuContext, pass: MmaBackwardPassName, forced
 }
 
 /** Tiles of both backward passes within the adapter's workgroup storage (the same for both builds), or undefined where none fit. */
-export function planMmaBackward(
-  p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<AttentionProblem, 'seqLenQ' | 'seqLenK' | 'heads' | 'kvHeads'>>,
-  ctx: GpuContext,
-): MmaBackwardPlan | undefined {
+export function planMmaBackward(p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<AttentionProblem, 'seqLenQ' | 'seqLenK'>>, ctx: GpuContext): MmaBackwardPlan | undefined {
   const dp = Math.ceil(p.headDim / 16) * 16;
   const forced = envTiles();
-  // Rows per head of each pass: keys (dK/dV), the GQA group's query slots (dQ).
-  const slots = p.seqLenQ !== undefined && p.heads && p.kvHeads ? (p.heads / p.kvHeads) * p.seqLenQ : undefined;
-  const dkv = planPass(dp, ctx, 'dkv', forced?.[0], p.seqLenK);
-  const dq = planPass(dp, ctx, 'dq', forced?.[1] ?? forced?.[0], slots);
+  const dkv = planPass(dp, ctx, 'dkv', forced?.[0]);
+  const dq = planPass(dp, ctx, 'dq', forced?.[1] ?? forced?.[0]);
   return dkv && dq ? { dkv, dq } : undefined;
 }
 
 /**
- * The element-wise steps of a pass (sections PVARS, PSTEP and DSSTEP of its WGSL; see `MmaBwdElementwise`). The dK/dV
+ * The element-wise steps of a pass (sections PSTEP and DSSTEP of its WGSL; see `MmaBwdElementwise`). The dK/dV
  * pass's columns are query rows (their visible keys, lse and D from st's row padding), the dQ pass's are
  * keys of the lane's own query row (myLse, myD, lo, hi).
  */
-export function elementwiseSteps(pass: MmaBackwardPassName, half: number, mode: MmaBwdElementwise, metaInRows = true): { PVARS: string[]; PSTEP: string[]; DSSTEP: string[] } {
+export function elementwiseSteps(pass: MmaBackwardPassName, half: number, mode: MmaBwdElementwise, metaInRows = true): { PSTEP: string[]; DSSTEP: string[] } {
   const dkv = pass === 'dkv';
   const ts = Array.from({ length: half }, (_, t) => t);
   // Column metadata of the dK/dV pass (column cb + t's vec4 in st's row padding, flash_mma_bwd_dkv.wgsl colAt): where
@@ -255,12 +238,9 @@ export function elementwiseSteps(pass: MmaBackwardPassName, half: number, mode: 
       : ts.map((t) => `        pt[pBase + cb + ${t}u] = f16(${p(t, masked, capped)});`);
   const byMask = (capped: boolean) => ['      if (full) {', ...pStep(false, capped), '      } else {', ...pStep(true, capped), '      }'];
   return {
-    // Declared before the P step's branch on a live subgroup (flash_mma_bwd_*.wgsl `sgLive`): the dS step reads them.
-    PVARS: [
+    PSTEP: [
       ...(dkv && metaInRows ? ['    let mB = BT + h * (HALF + 1u) * SS;', '    let mL = BT + (HALF - 1u + h) * SS;'] : []),
       ...(pairs ? ts.filter((t) => t % 2 === 0).map((t) => `    var pp${t >> 1}: vec2<f16>;`) : []),
-    ],
-    PSTEP: [
       '    if (P.softcap > 0.0) {',
       ...byMask(true),
       '    } else {',
@@ -546,8 +526,6 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
         `tile loop pipelined (the next tile stored while this one computes, four barriers per tile): dK/dV ${bwd.dkv.pipe ? 'yes' : 'no'}, dQ ${bwd.dq.pipe ? 'yes' : 'no'}.`,
         `element-wise steps unrolled per lane; P kept in registers for the dS step: dK/dV ${bwd.dkv.elementwise === 'unrolled' ? 'yes' : 'no (read back)'}, dQ ${bwd.dq.elementwise === 'unrolled' ? 'yes' : 'no (read back)'}.`,
       ];
-      if (bwd.dkv.consts.SKIP_DEAD) notes.push(`dK/dV: ${paddingSubgroupsNote(bwd.dkv.subgroups, p.seqLenK, 'keys')}`);
-      if (bwd.dq.consts.SKIP_DEAD) notes.push(`dQ: ${paddingSubgroupsNote(bwd.dq.subgroups, slots, 'query slots')}`);
       if (p.dtype === 'f32') notes.push('f32 inputs enter the matrix products rounded to f16, P and dS too (checked at the f16 tolerance).');
       return { passesFor: (set) => passesBySet[set % passesBySet.length], notes };
     },

@@ -215,7 +215,7 @@ export function hasPaddingSubgroups(slots: number, nsg: number): boolean {
   return paddedTo(slots, 16) < paddedTo(slots, 16 * nsg);
 }
 
-/** The report's note on a pass whose subgroups of padding rows skip their work (SKIP_DEAD = 1), for `rows` rows per head. */
+/** The report's note on a forward plan whose subgroups of padding rows skip their work (SKIP_DEAD = 1), for `rows` query slots per head. */
 export function paddingSubgroupsNote(nsg: number, rows: number, what: string): string {
   const dead = Math.floor((paddedTo(rows, 16 * nsg) - paddedTo(rows, 16)) / 16);
   const tail = rows % (16 * nsg);

@@ -29,10 +29,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let h = lane % 2u;                 // my half of the tile's query columns (see the element-wise steps in common)
   let cb = h * HALF;
   let key = t0 + sg * 16u + r;
-  // SKIP_DEAD = 1 (backward_mma.ts `planPass`): whether any of my subgroup's 16 keys exists — a head's last block may
-  // have subgroups of padding keys only; such a subgroup skips the products and the element-wise steps (its dK, dV
-  // rows are never written), but still stages its share of each tile and meets every barrier.
-  let sgLive = SKIP_DEAD == 0u || t0 + sg * 16u < P.nk;
   let sBase = (sg * 16u + r) * SS;
   let pBase = (sg * 16u + r) * PS;
   let sgS = sg * 16u * SS;
@@ -82,38 +78,27 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
     }
 
     // Sᵀ = K·Qᵀ for my subgroup's 16 keys, into st.
-    if (sgLive) {
 //@SCORES
-    }
     workgroupBarrier();
     // Pᵀ = exp(softcap(scale·Sᵀ) − lse) of my key and HALF query columns (backward_mma.ts `elementwiseSteps`); when
     // every column of my half sees my key (without holes the bounds never decrease along the query rows, so its
     // first and last columns decide), no per-element mask.
     let cl = colAt(cb + HALF - 1u);
     let full = !holes && key >= bitcast<u32>(st[cl]) && key < min(bitcast<u32>(st[colAt(cb) + 1u]), bitcast<u32>(st[cl + 1u]));
-//@PVARS
-    if (sgLive) {
 //@PSTEP
-    }
 //@STOREA
     workgroupBarrier();
     // dV += Pᵀ·dO; dPᵀ = V·dOᵀ into st.
-    if (sgLive) {
 //@DV
 //@DP
-    }
     workgroupBarrier();
 //@STOREB
     // dSᵀ = Pᵀ ⊙ (dPᵀ − D) ⊙ softcap slope, over P's f16 values (a masked element's P is 0, so is its dS).
-    if (sgLive) {
 //@DSSTEP
-    }
     workgroupBarrier();
 //@STOREMETA
     // dK += dSᵀ·Q.
-    if (sgLive) {
 //@DX
-    }
 //@FLIP
     g = ng;
     qt = nqt;

@@ -32,10 +32,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let slot0 = blk.x * FR;
   let slot = slot0 + sg * 16u + r;
   let rowLive = slot < slots;
-  // SKIP_DEAD = 1 (backward_mma.ts `planPass`): whether any of my subgroup's 16 rows is live — a block's last subgroups
-  // may hold only padding slots; such a subgroup skips the products and the element-wise steps (its dQ rows are never
-  // written), but still stages its share of each tile and meets every barrier.
-  let sgLive = SKIP_DEAD == 0u || slot0 + sg * 16u < slots;
   let qRowAt = rowBase + min(slot, slots - 1u);
   let qi = min(slot, slots - 1u) % P.nq;     // my query row
   let range = visibleRange(b, qi);
@@ -83,34 +79,23 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
     }
 
     // S = Q·Kᵀ for my subgroup's 16 rows, into st.
-    if (sgLive) {
 //@SCORES
-    }
     workgroupBarrier();
     // P = exp(softcap(scale·S) − lse) of my row and HALF keys (backward_mma.ts `elementwiseSteps`); when my row sees
     // every key of my half (and the mask has no holes), no per-element mask.
     let full = !holes && lo <= t0 + cb && t0 + cb + HALF <= hi;
-//@PVARS
-    if (sgLive) {
 //@PSTEP
-    }
 //@STOREA
     workgroupBarrier();
     // dP = dO·Vᵀ into st.
-    if (sgLive) {
 //@DP
-    }
     workgroupBarrier();
 //@STOREB
     // dS = P ⊙ (dP − D) ⊙ softcap slope, over P's f16 values (a masked element's P is 0, so is its dS).
-    if (sgLive) {
 //@DSSTEP
-    }
     workgroupBarrier();
     // dQ += dS·K.
-    if (sgLive) {
 //@DX
-    }
 //@FLIP
   }
 

@@ -80,33 +80,6 @@ describe('flash-mma training matches the float64 reference gradients', () => {
       assert.match(r.notes.join(' '), /dQ 64 query slots × 16-key tiles \(12 KiB\)/);
     }
   });
-  // A head's last block may hold subgroups of padding rows only (flash_mma_bwd_*.wgsl `sgLive`): the every-feature test
-  // above runs with them skipping their products (N = 37 keys and slots: the 4 × 16 tiles' last subgroup holds none);
-  // here the plan takes the skip only where such subgroups are, and the same shapes run with it forced off.
-  test('subgroups holding only padding rows skip their work where the plan finds them, and compute when forced (D = 64 f16)', async () => {
-    const skips = (over: Partial<AttentionProblem>) => {
-      const plan = planMmaBackward(base(64, 'f16', over), ctx);
-      return plan && [plan.dkv.subgroups, plan.dkv.consts.SKIP_DEAD, plan.dq.subgroups, plan.dq.consts.SKIP_DEAD];
-    };
-    assert.deepEqual(skips({}), [4, 1, 4, 1], '37 keys and slots per head');
-    assert.deepEqual(skips({ seqLenQ: 64, seqLenK: 64 }), [4, 0, 4, 0], 'whole blocks');
-    assert.deepEqual(skips({ heads: 4, kvHeads: 1, seqLenQ: 16, seqLenK: 16 }), [4, 1, 4, 0], '16 keys; 4 · 16 = 64 slots');
-    assert.deepEqual(skips({ seqLenQ: 33, seqLenK: 50 }), [4, 0, 4, 1], '50 keys (3 full subgroups and 2 keys); 33 slots');
-    const r = await expectGradients(base(64, 'f16', FEATURES[1][1]), `${FEATURES[1][0]} (skipping)`);
-    assert.match(r.notes.join(' '), /dK\/dV: 77 keys per head: the last block of 64 holds 13, and its 3 subgroups of padding rows skip/);
-    assert.match(r.notes.join(' '), /dQ: 77 query slots per head: the last block of 64 holds 13, and its 3 subgroups/);
-    process.env.ATTNPROF_MMA_SKIP_DEAD = '0';
-    try {
-      assert.deepEqual(skips({}), [4, 0, 4, 0]);
-      for (const i of [1, 3, 5, 13]) {
-        const [name, over] = FEATURES[i];
-        const r = await expectGradients(base(64, 'f16', over), `${name} (padding subgroups computing)`);
-        assert.doesNotMatch(r.notes.join(' '), /subgroups? of padding rows skip/);
-      }
-    } finally {
-      delete process.env.ATTNPROF_MMA_SKIP_DEAD;
-    }
-  });
   // Neither pass's loop is pipelined by default (above); here both passes pipelined (ATTNPROF_MMA_BWD_PIPE=1), the
   // dK/dV pass's column metadata stored after its dS step, over several query tiles and heads of a group.
   test('both passes pipelined (two tiles of A, four barriers per tile), D = 64 f16: odd N causal, GQA, key lengths, everything at once, the neighbourhood with a class token', async () => {
@@ -262,40 +235,6 @@ describe('flash-mma training host code', () => {
       assert.doesNotMatch(loop, /firstNow, validNow, lid/, `${pass}: no loads at the top`);
     }
     assert.match(commonWgsl, /var<workgroup> xa: array<f16, XA_TILES \* BT \* AS>/);
-  });
-
-  // The branches of the subgroups that hold live rows (flash_mma_bwd_*.wgsl `sgLive`) hold every product and both
-  // element-wise steps, and no barrier and no tile staging: a subgroup of padding rows skips them and still stages its
-  // share of each tile and meets every barrier (plain and pipelined loops).
-  test('the live subgroups\' branches: the products and the element-wise steps inside, every barrier and tile store outside', () => {
-    const consts = { NSG: 4, BT: 16, DP: 64, AS: 72, SS: 20, PS: 24, SKIP_DEAD: 1 };
-    for (const [pass, body] of [['dkv', dkvWgsl], ['dq', dqWgsl]] as const) {
-      for (const pipe of [0, 1]) {
-        const code = unrollMmaBackward(body, pass, { ...consts, PIPE: pipe, XA_TILES: 1 + pipe }, false);
-        const loop = code.slice(code.indexOf(pass === 'dkv' ? '  loop {' : '  for (; t0 < kEnd'), code.indexOf(pass === 'dkv' ? '  // dK = scale' : '  // dQ = scale'));
-        const branches: string[] = [];
-        for (let at = loop.indexOf('if (sgLive) {'); at >= 0; at = loop.indexOf('if (sgLive) {', at + 1)) {
-          let depth = 0;
-          let end = loop.indexOf('{', at);
-          do {
-            if (loop[end] === '{') depth++;
-            if (loop[end] === '}') depth--;
-            end++;
-          } while (depth > 0);
-          branches.push(loop.slice(at, end));
-        }
-        const inside = branches.join('\n');
-        const what = `${pass}, pipelined ${pipe}`;
-        assert.equal(branches.length, 5, `${what}: scores, P step, dP (and dV), dS step, dX`);
-        assert.doesNotMatch(inside, /workgroupBarrier|rowLoad|colLoad|xa\[|xb\[|var pp/, what);
-        // S, dP and dX: 4 head-dim blocks each, and dV's 4 in the dK/dV pass.
-        const products = (pass === 'dkv' ? 4 : 3) * 4;
-        assert.equal(inside.match(/\bmma\(/g)?.length, products, `${what}: every product inside`);
-        assert.equal(loop.match(/\bmma\(/g)?.length, products, `${what}: no product outside`);
-        assert.match(inside, /pt\[pBase \+ cb \+ 7u\]/, `${what}: P's and dS's stores inside`);
-        assert.match(loop, /var pp3: vec2<f16>;\n {4}if \(sgLive\) \{/, `${what}: P's registers (HALF / 2 = 4 pairs) declared before the branch`);
-      }
-    }
   });
 
   // The H200's driver turned a select of four f16 halves into eight selects and byte permutes per vector; the stand-in

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType, docBoundsFor } from '../../kernels/problem';
-import { runProblem } from '../../kernels/runner';
+import { KernelResult, runProblem } from '../../kernels/runner';
 import { FORWARD_SUBGROUPS, mmaBytes, mmaForwardPipeline, mmaUnavailableReason, pRowPad, planMma, tileScore, unrollMma } from '../../kernels/flash_mma';
 import { mmaBackwardPipeline, planMmaBackward, unrollMmaBackward } from '../../kernels/backward_mma';
 import type { PipelineCache } from '../../kernels/shader';
@@ -38,13 +38,14 @@ const base = (d: number, dtype: DType, over: Partial<AttentionProblem> = {}): At
   batch: 2, heads: 4, kvHeads: 2, seqLenQ: 37, seqLenK: 37, headDim: d, dtype, causal: false, window: 0, softcap: 0, ...over,
 });
 
-async function expectCorrect(p: AttentionProblem, what: string): Promise<void> {
+async function expectCorrect(p: AttentionProblem, what: string): Promise<KernelResult> {
   const run = await runProblem(ctx, p, { kernels: [kernel], iterations: 1, warmup: 0, warmupMs: 0, seed, checkBudget: 100000 });
   const r = run.results[0];
   assert.equal(r.status, 'ok', `${what}: ${r.error}`);
   assert.equal(r.checkedRows, p.batch * p.heads * p.seqLenQ, `${what}: every row is checked`);
   assert.equal(r.tolerance, 8e-3, `${what}: checked at the f16 tolerance (its products are f16)`);
   assert.ok(r.correct, `${what} (${r.notes.join('; ')}): max relative error ${r.maxRelError} > ${r.tolerance} (seed ${seed})`);
+  return r;
 }
 
 const FEATURES: [string, Partial<AttentionProblem>][] = [
@@ -121,7 +122,15 @@ describe('flash-mma matches the float64 reference', () => {
     try {
       const plan = planMma(base(64, 'f16'), ctx, ctx.hasSubgroupMatrix ? 'native' : 'emulated');
       assert.deepEqual([plan?.subgroups, plan?.consts.SKIP_DEAD], [4, 1]);
-      for (const i of [0, 1, 3, 6, 9, 10]) await expectCorrect(base(64, 'f16', FEATURES[i][1]), `${FEATURES[i][0]} (4 × 16)`);
+      for (const i of [0, 1, 3, 6, 9, 10]) {
+        const p = base(64, 'f16', FEATURES[i][1]);
+        const r = await expectCorrect(p, `${FEATURES[i][0]} (4 × 16)`);
+        // The report says which subgroups skip: e.g. 74 slots, the last block's 10 live rows in its first subgroup.
+        const slots = (p.heads / p.kvHeads) * p.seqLenQ;
+        const dead = (Math.ceil(slots / 64) * 64 - Math.ceil(slots / 16) * 16) / 16;
+        assert.ok(dead > 0, FEATURES[i][0]);
+        assert.match(r.notes.join(' '), new RegExp(`${slots} query slots per head: the last block of 64 holds ${slots % 64}, and its ${dead} subgroups? of padding rows skips? the products`), FEATURES[i][0]);
+      }
     } finally {
       delete process.env.ATTNPROF_MMA_TILES;
     }
