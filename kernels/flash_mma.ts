@@ -215,12 +215,11 @@ export function hasPaddingSubgroups(slots: number, nsg: number): boolean {
   return paddedTo(slots, 16) < paddedTo(slots, 16 * nsg);
 }
 
-/** The report's note on a forward plan whose subgroups of padding rows skip their work (SKIP_DEAD = 1), for `rows` query slots per head. */
-export function paddingSubgroupsNote(nsg: number, rows: number, what: string): string {
-  const dead = Math.floor((paddedTo(rows, 16 * nsg) - paddedTo(rows, 16)) / 16);
-  const tail = rows % (16 * nsg);
+/** The report's note on a forward plan whose subgroups of padding rows skip their work (SKIP_DEAD = 1), for `slots` query slots per KV head. */
+export function paddingSubgroupsNote(nsg: number, slots: number): string {
+  const dead = (paddedTo(slots, 16 * nsg) - paddedTo(slots, 16)) / 16;
   return dead > 0
-    ? `${rows} ${what} per head: the last block of ${16 * nsg} holds ${tail}, and its ${dead} subgroup${dead === 1 ? '' : 's'} of padding rows skip${dead === 1 ? 's' : ''} the products and the softmax.`
+    ? `${slots} query slots per head: the last block of ${16 * nsg} holds ${slots % (16 * nsg)}, and its ${dead} subgroup${dead === 1 ? '' : 's'} of padding rows skip${dead === 1 ? 's' : ''} the products and the softmax.`
     : 'subgroups of padding rows skip the products and the softmax (forced on).';
 }
 
@@ -549,7 +548,7 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
       const notes = [
         `${plan.subgroups} subgroups × 16 query rows, ${plan.keys}-key tiles, head dim padded to ${plan.paddedDim}, ${formatBytes(plan.workgroupBytes)} of workgroup memory per workgroup; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}; ${orderNote(plan.consts.ORDER)}.`,
       ];
-      if (plan.consts.SKIP_DEAD) notes.push(paddingSubgroupsNote(plan.subgroups, (p.heads / p.kvHeads) * p.seqLenQ, 'query slots'));
+      if (plan.consts.SKIP_DEAD) notes.push(paddingSubgroupsNote(plan.subgroups, (p.heads / p.kvHeads) * p.seqLenQ));
       if (p.dtype === 'f32') notes.push('f32 inputs enter the matrix products rounded to f16 (checked at the f16 tolerance).');
       return { passesFor: (set: number) => passesBySet[set % passesBySet.length], notes };
     },
