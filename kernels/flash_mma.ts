@@ -220,7 +220,7 @@ export function paddingSubgroupsNote(nsg: number, slots: number): string {
   const dead = (paddedTo(slots, 16 * nsg) - paddedTo(slots, 16)) / 16;
   return dead > 0
     ? `${slots} query slots per head: the last block of ${16 * nsg} holds ${slots % (16 * nsg)}, and its ${dead} subgroup${dead === 1 ? '' : 's'} of padding rows skip${dead === 1 ? 's' : ''} the products and the softmax.`
-    : 'subgroups of padding rows skip the products and the softmax (forced on).';
+    : `${slots} query slots per head fill their blocks of ${16 * nsg} to the last subgroup: the padding-row skip, forced on (ATTNPROF_MMA_SKIP_DEAD=1), has nothing to skip.`;
 }
 
 /** Subgroups per workgroup the forward plans from (16-key tiles), scored by `tileScore`. */
