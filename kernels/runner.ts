@@ -54,7 +54,10 @@ export interface PassStats extends TimingStats {
 export interface IterationTrace {
   startMs: number;
   durationMs: number;
+  /** Each pass from its start to the next pass's (the last to the next iteration's); empty in a timed iteration of several passes. */
   passes: { name: string; startMs: number; durationMs: number; step?: 'forward' | 'backward' }[];
+  /** A per-pass iteration (a timestamp at every pass, ~2 µs each): the breakdown, not in the kernel's timings. */
+  perPass?: true;
 }
 
 /** What a training run adds to a kernel's result. */
@@ -178,7 +181,15 @@ export class TimeLimitError extends Error {
 const TOLERANCE = { f32: 2e-4, f16: 8e-3 } as const;
 /** Inputs smaller than this are copied so iterations rotate through them and no cache serves a repeat. */
 const ROTATE_BELOW_BYTES = 128 * 1024 * 1024;
-const MAX_TIMED_PASSES = 2048; // a query set holds at most 4096 timestamps
+/**
+ * Timestamps (measured on the H200, BENCHMARKS.md twenty-ninth session): every timestamp a pass writes costs about
+ * 2.3 µs of GPU time (a trivial dispatch: 1.9 µs back to back, 6.6 µs with one stamp, 8.5 µs with a begin and an end
+ * stamp). So an iteration is timed by one stamp, at its first pass's start, to the next iteration's (the last of a
+ * submission to an end stamp), and a kernel of several passes gets its breakdown from separate per-pass iterations
+ * (`IterationTrace.perPass`) with a stamp at each pass's start: the Qwen2-7B decode step (2 passes) measured 54.1 µs
+ * that way against 61.4 µs with a begin and an end stamp per pass. A kernel of more passes than this is timed by wall clock.
+ */
+const MAX_TIMED_PASSES = 2048;
 /**
  * Iterations shorter than this are submitted several at a time, back to back (each with its own timestamps), so the
  * GPU is not left idle between them while the host reads the last one back: a GPU idle most of the time lowers its
@@ -191,6 +202,11 @@ const BATCH_TARGET_MS = 4;
 const MAX_BATCH = 64;
 /** The longest a warm-up goes on while the iterations are still getting faster (stats.ts stillSettling). */
 const SETTLE_BOUND_MS = 4000;
+
+/** A query set holds at most this many timestamps. */
+const MAX_STAMPS = 4096;
+/** Per-pass iterations: about one for every PASS_TIMING_EVERY timed iterations of a kernel with several passes. */
+const PASS_TIMING_EVERY = 2;
 
 /** Why a kernel cannot take this problem (a layout or mask it does not read yet), or undefined. */
 export function problemGap(kernel: Pick<AttentionKernel, 'name' | 'supports'>, p: AttentionProblem): string | undefined {
@@ -514,29 +530,37 @@ async function runKernel(
   const prepared = await kernel.prepare(ctx, alloc, cache, p, io);
   const passCount = prepared.passesFor(0).length;
   const useTimestamps = ctx.hasTimestamps && passCount <= MAX_TIMED_PASSES;
-  const maxBatch = useTimestamps ? Math.max(1, Math.min(MAX_BATCH, Math.floor(MAX_TIMED_PASSES / passCount))) : MAX_BATCH;
+  // A submission: up to maxBatch timed iterations (a stamp each), then up to maxPerPass per-pass ones, and an end stamp.
+  const maxBatch = useTimestamps ? Math.max(1, Math.min(MAX_BATCH, MAX_STAMPS - 1 - passCount)) : MAX_BATCH;
+  const maxPerPass = passCount > 1 ? Math.min(Math.ceil(maxBatch / PASS_TIMING_EVERY) + 1, Math.floor((MAX_STAMPS - 1 - maxBatch) / passCount)) : 0;
+  const stampsOf = (count: number, perPass: number): number => count + perPass * passCount + 1;
   const notes = [...prepared.notes];
   if (ctx.hasTimestamps && !useTimestamps) notes.push(`${passCount} passes per iteration: timed by wall clock only.`);
   let querySet: GPUQuerySet | undefined;
   let resolveBuffer: GPUBuffer | undefined;
   let readBuffer: GPUBuffer | undefined;
   if (useTimestamps) {
-    const stamps = 2 * passCount * maxBatch;
+    const stamps = stampsOf(maxBatch, maxPerPass);
     querySet = device.createQuerySet({ label: `${kernel.name} timestamps`, type: 'timestamp', count: stamps });
     resolveBuffer = alloc.create('timestamps', 'profiler', 8 * stamps, GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC);
     readBuffer = alloc.create('timestamps readback', 'profiler', 8 * stamps, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
   }
 
-  // One submission: the iterations' passes back to back, iteration j's timestamps at 2·passCount·j onwards.
-  const encodeBatch = (batchPasses: KernelPass[][]): GPUCommandBuffer => {
+  // One submission: `count` timed iterations, each stamped at its first pass's start (stamp j), then `perPass` per-pass
+  // iterations stamped at every pass's start (count + b·passCount + i), then one end stamp: every interval runs from a
+  // stamp to the next, the GPU never waiting on the host between them.
+  const encodeBatch = (batchPasses: KernelPass[][], count: number): GPUCommandBuffer => {
     const encoder = device.createCommandEncoder({ label: kernel.name });
+    const perPass = batchPasses.length - count;
+    const endAt = count + perPass * passCount;
     batchPasses.forEach((passes, j) => {
       passes.forEach((pass, i) => {
-        const at = 2 * passCount * j + 2 * i;
-        const cp = encoder.beginComputePass({
-          label: pass.name,
-          timestampWrites: querySet ? { querySet, beginningOfPassWriteIndex: at, endOfPassWriteIndex: at + 1 } : undefined,
-        });
+        const at = j < count ? (i === 0 ? j : undefined) : count + (j - count) * passCount + i;
+        const last = j === batchPasses.length - 1 && i === passes.length - 1;
+        const writes = querySet && (at !== undefined || last)
+          ? { querySet, ...(at !== undefined ? { beginningOfPassWriteIndex: at } : {}), ...(last ? { endOfPassWriteIndex: endAt } : {}) }
+          : undefined;
+        const cp = encoder.beginComputePass({ label: pass.name, ...(writes ? { timestampWrites: writes } : {}) });
         cp.setPipeline(pass.pipeline);
         cp.setBindGroup(0, pass.bindGroup);
         cp.dispatchWorkgroups(...pass.workgroups);
@@ -544,9 +568,9 @@ async function runKernel(
       });
     });
     if (querySet && resolveBuffer && readBuffer) {
-      const count = 2 * passCount * batchPasses.length;
-      encoder.resolveQuerySet(querySet, 0, count, resolveBuffer, 0);
-      encoder.copyBufferToBuffer(resolveBuffer, 0, readBuffer, 0, 8 * count);
+      const stamps = endAt + 1;
+      encoder.resolveQuerySet(querySet, 0, stamps, resolveBuffer, 0);
+      encoder.copyBufferToBuffer(resolveBuffer, 0, readBuffer, 0, 8 * stamps);
     }
     return encoder.finish();
   };
@@ -575,6 +599,25 @@ async function runKernel(
   let batch = 1;
   let submitted = 0;
   let widestTimed = 1;
+  let perPassDone = 0;
+  const perPassMs: number[] = [];
+  // A trace's passes into the per-pass statistics (and a training step's forward and backward parts).
+  const addPassSample = (trace: IterationTrace): void => {
+    const perName = new Map<string, { ms: number; count: number; step?: KernelPass['step'] }>();
+    for (const x of trace.passes) {
+      const seen = perName.get(x.name);
+      perName.set(x.name, { ms: (seen?.ms ?? 0) + x.durationMs, count: (seen?.count ?? 0) + 1, ...(x.step ? { step: x.step } : {}) });
+    }
+    for (const [name, { ms, count, step }] of perName) {
+      const entry = passSamples.get(name) ?? { ms: [], perIteration: count, ...(step ? { step } : {}) };
+      entry.ms.push(ms);
+      passSamples.set(name, entry);
+    }
+    for (const step of ['forward', 'backward'] as const) {
+      const of = trace.passes.filter((x) => x.step === step);
+      if (of.length) stepMs[step].push(Math.max(...of.map((x) => x.startMs + x.durationMs)) - of[0].startMs);
+    }
+  };
   for (let it = -warmup; it < iterations; ) {
     throwIfCancelled(options.signal);
     // Extend the warm-up (bounded) until the GPU has been busy for warmupMs, and then while its iterations are still
@@ -601,17 +644,21 @@ async function runKernel(
     // A submission holds only warm-ups or only timed iterations, and no more than the time limit leaves room for.
     let count = Math.min(batch, it < 0 ? -it : iterations - it);
     while (count > 1 && !limit.fits(count + 1)) count--;
+    // Timed submissions of a kernel with several passes end with per-pass iterations, about one for every
+    // PASS_TIMING_EVERY timed ones (the first submission has one), where the time limit leaves room for them.
+    let perPass = it >= 0 && useTimestamps ? Math.min(maxPerPass, Math.ceil((it + count) / PASS_TIMING_EVERY) - perPassDone) : 0;
+    while (perPass > 0 && !limit.fits(count + perPass + 1)) perPass--;
     if (it < 0) warmIterations += count;
     options.onStep?.(kernel.name, warmIterations + Math.max(it, 0), warmIterations + iterations);
-    const batchPasses = Array.from({ length: count }, (_, j) => prepared.passesFor(submitted + j));
-    submitted += count;
-    const commands = await checked(ctx, `${kernel.name}: encoding`, () => encodeBatch(batchPasses));
+    const batchPasses = Array.from({ length: count + perPass }, (_, j) => prepared.passesFor(submitted + j));
+    submitted += count + perPass;
+    const commands = await checked(ctx, `${kernel.name}: encoding`, () => encodeBatch(batchPasses, count));
     const t0 = performance.now();
     device.queue.submit([commands]);
     const what = it < 0 ? 'a warm-up iteration' : it === 0 ? 'its first timed iteration' : count > 1 ? `timed iterations ${it + 1}–${it + count}` : `timed iteration ${it + 1}`;
-    await limit.wait(device.queue.onSubmittedWorkDone(), what, count);
+    await limit.wait(device.queue.onSubmittedWorkDone(), what, count + perPass);
     const t1 = performance.now();
-    const perIterationMs = (t1 - t0) / count;
+    const perIterationMs = (t1 - t0) / (count + perPass);
     limit.observed(perIterationMs);
     const failure = ctx.lost() ?? ctx.takeError();
     if (failure) throw new GpuError(failure);
@@ -622,7 +669,7 @@ async function runKernel(
       readBuffer.unmap();
     }
     // The GPU time of one iteration (wall clock without timestamps) sizes the next submission.
-    const gpuIterationMs = stamps ? Number(stamps[2 * passCount * count - 1] - stamps[0]) / 1e6 / count : perIterationMs;
+    const gpuIterationMs = stamps ? Number(stamps[count] - stamps[0]) / 1e6 / count : perIterationMs;
     batch = Math.max(1, Math.min(maxBatch, Math.floor(BATCH_TARGET_MS / Math.max(gpuIterationMs, 1e-3))));
     let first = 0;
     if (it < 0) {
@@ -635,44 +682,30 @@ async function runKernel(
       first = count - 1;
       notes.push(`timed 1 iteration without warm-up: one iteration takes about ${perIterationMs.toFixed(0)} ms, the time limit is ${limit.seconds} s.`);
     }
-    for (let j = first; j < count; j++) {
-      const passes = batchPasses[j];
-      // Wall time per iteration: the submission's, shared evenly by its iterations.
-      wallMs.push(perIterationMs);
-      if (stamps) {
-        const at = 2 * passCount * j;
-        firstNs ??= stamps[at];
-        const begin = stamps[at];
-        const end = stamps[at + 2 * passes.length - 1];
-        const trace: IterationTrace = {
-          startMs: Number(begin - firstNs) / 1e6,
-          durationMs: Number(end - begin) / 1e6,
-          passes: [],
-        };
-        const perName = new Map<string, number>();
-        for (let i = 0; i < passes.length; i++) {
-          const s = stamps[at + 2 * i];
-          const e = stamps[at + 2 * i + 1];
-          // Some drivers report an end before its begin for very short passes; such an interval is dropped.
-          const dur = e >= s ? Number(e - s) / 1e6 : 0;
-          const step = passes[i].step;
-          trace.passes.push({ name: passes[i].name, startMs: Number(s - firstNs) / 1e6, durationMs: dur, ...(step ? { step } : {}) });
-          perName.set(passes[i].name, (perName.get(passes[i].name) ?? 0) + dur);
-        }
-        for (const [name, ms] of perName) {
-          const same = passes.filter((x) => x.name === name);
-          const entry = passSamples.get(name) ?? { ms: [], perIteration: same.length, ...(same[0].step ? { step: same[0].step } : {}) };
-          entry.ms.push(ms);
-          passSamples.set(name, entry);
-        }
+    // Wall time per timed iteration: the submission's, shared evenly by its iterations.
+    for (let j = first; j < count; j++) wallMs.push(perIterationMs);
+    if (stamps) {
+      const ms = (from: number, to: number): number => (stamps[to] >= stamps[from] ? Number(stamps[to] - stamps[from]) / 1e6 : 0);
+      firstNs ??= stamps[first];
+      const startOf = (at: number): number => Number(stamps[at] - (firstNs ?? stamps[at])) / 1e6;
+      const passTrace = (pass: KernelPass, at: number) => ({ name: pass.name, startMs: startOf(at), durationMs: ms(at, at + 1), ...(pass.step ? { step: pass.step } : {}) });
+      // A timed iteration: its stamp to the next. With one pass, that pass is the iteration.
+      for (let j = first; j < count; j++) {
+        const trace: IterationTrace = { startMs: startOf(j), durationMs: ms(j, j + 1), passes: passCount === 1 ? [passTrace(batchPasses[j][0], j)] : [] };
         gpuMs.push(trace.durationMs);
         traces.push(trace);
-        for (const step of ['forward', 'backward'] as const) {
-          const of = trace.passes.filter((x) => x.step === step);
-          if (of.length) stepMs[step].push(Math.max(...of.map((x) => x.startMs + x.durationMs)) - of[0].startMs);
-        }
+        if (passCount === 1) addPassSample(trace);
+      }
+      // A per-pass iteration: each pass from its stamp to the next.
+      for (let b = 0; b < perPass; b++) {
+        const at = count + b * passCount;
+        const trace: IterationTrace = { startMs: startOf(at), durationMs: ms(at, at + passCount), passes: batchPasses[count + b].map((pass, i) => passTrace(pass, at + i)), perPass: true };
+        perPassMs.push(trace.durationMs);
+        traces.push(trace);
+        addPassSample(trace);
       }
     }
+    perPassDone += perPass;
     widestTimed = Math.max(widestTimed, count - first);
     const before = it;
     it += count - first;
@@ -689,6 +722,16 @@ async function runKernel(
   }
   if (widestTimed > 1) {
     notes.push(`timed up to ${widestTimed} iterations per submission, back to back (each under ${BATCH_TARGET_MS} ms: a GPU left idle between them lowers its clocks).`);
+  }
+  if (perPassMs.length && gpuMs.length) {
+    const each = summarize(perPassMs).medianMs;
+    const timed = summarize(gpuMs).medianMs;
+    notes.push(
+      `${passCount} passes: each timed iteration has one GPU timestamp (at its first pass); the passes come from ${perPassMs.length} more iteration${perPassMs.length === 1 ? '' : 's'} ` +
+        `with a timestamp at every pass, which adds to what they measure (median ${formatMs(each)} against ${formatMs(timed)}).`,
+    );
+  } else if (passCount > 1 && gpuMs.length) {
+    notes.push(`${passCount} passes: the time limit left no room for the iterations that time each pass.`);
   }
   const peakBytes = alloc.workingPeakBytes;
   const overheadBytes = alloc.overheadPeakBytes;

@@ -101,7 +101,7 @@ export function noiseHalfWidth(interval: [number, number]): number {
   return Math.max(Math.abs(interval[0] - 1), Math.abs(interval[1] - 1));
 }
 
-const samplesOf = (r: KernelResult): number[] => r.timings?.samples ?? r.iterations.map((it) => it.durationMs);
+const samplesOf = (r: KernelResult): number[] => r.timings?.samples ?? r.iterations.filter((it) => !it.perPass).map((it) => it.durationMs);
 
 /**
  * Pairs A's and B's workloads: by name first; what is left, by layer kind (local/global) when that kind is unique on

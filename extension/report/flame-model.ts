@@ -155,12 +155,14 @@ function layerSlots(report: ProfileReport): LayerSlot[] {
   return slots.sort((a, b) => (a.layer ?? -1) - (b.layer ?? -1));
 }
 
-function timedResults(w: Workload): { result: KernelResult; iteration: IterationTrace; index: number }[] {
+function timedResults(w: Workload): { result: KernelResult; iteration: IterationTrace; index: number; of: number; perPass: boolean }[] {
   const out = [];
   for (const result of w.results) {
     if (result.status !== 'ok') continue;
-    const m = medianIteration(result.iterations);
-    if (m) out.push({ result, ...m });
+    // A kernel of several passes: the breakdown from its per-pass iterations (its timed ones hold no passes).
+    const perPass = result.iterations.filter((it) => it.perPass);
+    const m = medianIteration(perPass.length ? perPass : result.iterations);
+    if (m) out.push({ result, ...m, of: perPass.length ? perPass.length : result.iterations.length, perPass: perPass.length > 0 });
   }
   return out;
 }
@@ -180,7 +182,7 @@ export function buildFlameModel(report: ProfileReport): FlameModel {
     const w = slot.workload;
     const layerKey = `${w.name}|L${slot.layer ?? '-'}`;
     const layerStart = cursor;
-    for (const { result: r, iteration: it, index } of timedResults(w)) {
+    for (const { result: r, iteration: it, index, of: count, perPass } of timedResults(w)) {
       const kernelKey = `${layerKey}|${r.kernel}`;
       const t = r.timings;
       // One lane per engine: ours in rows 2–3 (2–4 with the forward/backward row of train mode), PyTorch's after
@@ -188,7 +190,12 @@ export function buildFlameModel(report: ProfileReport): FlameModel {
       const lane = r.engine === 'pytorch' ? torchRow : 2;
       const steps = r.engine !== 'pytorch' && train;
       const passRow = steps ? lane + 2 : lane + 1;
-      const which = r.engine === 'pytorch' ? `profiled iteration ${index + 1} of ${r.iterations.length} (the median; torch.profiler)` : `iteration ${index + 1} of ${r.iterations.length} (the median)`;
+      const which =
+        r.engine === 'pytorch'
+          ? `profiled iteration ${index + 1} of ${count} (the median; torch.profiler)`
+          : perPass
+            ? `per-pass iteration ${index + 1} of ${count} (the median; its timestamp at every pass adds to it)`
+            : `iteration ${index + 1} of ${count} (the median)`;
       kernelBoxes.push({
         row: lane,
         startMs: cursor,

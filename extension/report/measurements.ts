@@ -32,7 +32,10 @@ export interface PassStats extends TimingStats {
 export interface IterationTrace {
   startMs: number;
   durationMs: number;
+  /** Each pass from its start to the next pass's; empty in a timed iteration of several passes (see perPass). */
   passes: { name: string; startMs: number; durationMs: number; step?: 'forward' | 'backward' }[];
+  /** A per-pass iteration (a GPU timestamp at every pass, ~2 µs each): the pass breakdown, not in the kernel's timings. */
+  perPass?: true;
 }
 
 /** What a training run adds to a kernel's row. */

@@ -63,7 +63,8 @@ export function toChromeTrace(report: ProfileReport): ChromeTrace {
           dur: it.durationMs * 1000,
           pid,
           tid,
-          args: { iteration: i, workload: w.name, flops: r.flops, 'duration (µs)': it.durationMs * 1000 },
+          // A per-pass iteration (the breakdown) has a timestamp at every pass, each adding to its duration.
+          args: { iteration: i, workload: w.name, flops: r.flops, 'duration (µs)': it.durationMs * 1000, ...(it.perPass ? { 'per-pass timing': true } : {}) },
         });
         // A training step: its forward and backward as slices between the step and its passes.
         for (const step of ['forward', 'backward'] as const) {

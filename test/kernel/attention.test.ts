@@ -185,7 +185,9 @@ describe('measurement', () => {
       assert.ok(t);
       assert.equal(t.samples.length, 4);
       assert.ok(t.p10Ms <= t.medianMs && t.medianMs <= t.p90Ms);
-      assert.equal(r.iterations.length, ctx.hasTimestamps ? 4 : 0);
+      // Timed iterations (one timestamp each) and, for naive's three passes, one per-pass iteration for every two.
+      assert.equal(r.iterations.filter((it) => !it.perPass).length, ctx.hasTimestamps ? 4 : 0);
+      assert.equal(r.iterations.filter((it) => it.perPass).length, ctx.hasTimestamps && r.kernel === 'naive' ? 2 : 0);
       assert.ok(r.tflops > 0 && r.gbps > 0);
       // The tracked allocator and the analytic model agree on what this kernel allocated.
       assert.ok(Math.abs(r.peakBytes - r.analyticPeakBytes) / r.analyticPeakBytes < 0.02, `${r.kernel}: measured ${r.peakBytes} vs analytic ${r.analyticPeakBytes}`);
@@ -216,20 +218,27 @@ describe('measurement', () => {
 
   test('short iterations are submitted back to back, each still timed on its own', async () => {
     const p = problem({ seqLenQ: 16, seqLenK: 16, headDim: 16 });
-    const run = await runProblem(ctx, p, { kernels: ['flash'], iterations: 12, warmup: 2, warmupMs: 0, seed });
-    const r = run.results[0];
-    assert.equal(r.status, 'ok', r.error);
-    assert.ok(r.correct);
-    assert.equal(r.timings?.samples.length, 12);
-    assert.equal(r.wallTimings?.samples.length, 12);
-    const note = r.notes.find((n) => n.startsWith('timed up to '));
-    assert.match(note ?? '', /^timed up to \d+ iterations per submission, back to back \(each under 4 ms: a GPU left idle between them lowers its clocks\)\.$/, r.notes.join(' | '));
-    if (ctx.hasTimestamps) {
-      assert.equal(r.iterations.length, 12);
-      // One trace per iteration, in submission order, none overlapping the next.
-      for (let i = 1; i < r.iterations.length; i++) {
-        const prev = r.iterations[i - 1];
-        assert.ok(r.iterations[i].startMs >= prev.startMs + prev.durationMs - 1e-6, `iteration ${i} starts after ${i - 1} ends`);
+    const run = await runProblem(ctx, p, { kernels: ['flash', 'naive'], iterations: 12, warmup: 2, warmupMs: 0, seed });
+    for (const r of run.results) {
+      assert.equal(r.status, 'ok', r.error);
+      assert.ok(r.correct);
+      assert.equal(r.timings?.samples.length, 12);
+      assert.equal(r.wallTimings?.samples.length, 12);
+      const note = r.notes.find((n) => n.startsWith('timed up to '));
+      assert.match(note ?? '', /^timed up to \d+ iterations per submission, back to back \(each under 4 ms: a GPU left idle between them lowers its clocks\)\.$/, r.notes.join(' | '));
+      if (ctx.hasTimestamps) {
+        // flash: 12 timed iterations; naive (3 passes): 12 timed and 6 per-pass ones, in the same submissions.
+        assert.equal(r.iterations.length, r.kernel === 'naive' ? 18 : 12, r.kernel);
+        assert.deepEqual(r.timings?.samples, r.iterations.filter((it) => !it.perPass).map((it) => it.durationMs));
+        // One trace per iteration, in submission order, none overlapping the next; a per-pass iteration's passes tile it.
+        for (let i = 1; i < r.iterations.length; i++) {
+          const prev = r.iterations[i - 1];
+          assert.ok(r.iterations[i].startMs >= prev.startMs + prev.durationMs - 1e-6, `${r.kernel}: iteration ${i} starts after ${i - 1} ends`);
+        }
+        for (const it of r.iterations.filter((x) => x.perPass)) {
+          assert.equal(it.passes.length, 3);
+          assert.ok(Math.abs(it.passes[0].startMs - it.startMs) < 1e-9 && Math.abs(it.passes.reduce((a, x) => a + x.durationMs, 0) - it.durationMs) < 1e-6);
+        }
       }
     }
   });

@@ -90,8 +90,24 @@ describe('attnprof profile --shape on the real adapter', () => {
     assert.deepEqual(validateChromeTrace(trace), []);
     assert.equal(trace.traceEvents.filter((e) => e.ph === 'C').length, report.memory.length);
     if (report.timestamps.available) {
-      const expected = report.results.reduce((n, k) => n + (k.iterations.length ? k.iterations.length * (1 + k.iterations[0].passes.length) : 0), 0);
+      const expected = report.results.reduce((n, k) => n + k.iterations.reduce((m, it) => m + 1 + it.passes.length, 0), 0);
       assert.equal(trace.traceEvents.filter((e) => e.ph === 'X').length, expected);
+      // Timed iterations carry one timestamp each: naive's three passes come from a per-pass iteration after them,
+      // flash's one pass is its iteration.
+      const naive = report.results.find((k) => k.kernel === 'naive');
+      const flash = report.results.find((k) => k.kernel === 'flash');
+      assert.ok(naive && flash);
+      const timed = naive.iterations.filter((it) => !it.perPass);
+      const perPass = naive.iterations.filter((it) => it.perPass);
+      assert.equal(timed.length, 2);
+      assert.ok(timed.every((it) => it.passes.length === 0));
+      assert.equal(perPass.length, 1, 'one per-pass iteration for every two timed ones');
+      assert.deepEqual(perPass[0].passes.map((x) => x.name), ['QKᵀ', 'softmax', 'PV']);
+      const sum = perPass[0].passes.reduce((a, x) => a + x.durationMs, 0);
+      assert.ok(Math.abs(sum - perPass[0].durationMs) < 1e-6, 'the passes tile the iteration');
+      assert.equal(naive.timings?.samples?.length ?? timed.length, 2, 'per-pass iterations are not in the timings');
+      assert.ok(naive.notes.some((n) => /^3 passes: each timed iteration has one GPU timestamp/.test(n)));
+      assert.ok(flash.iterations.every((it) => !it.perPass && it.passes.length === 1 && it.passes[0].durationMs === it.durationMs));
     }
     assert.equal(trace.otherData.softwareAdapter, String(report.adapter.isFallback));
   });
