@@ -129,6 +129,27 @@ describe('buildFlameModel', () => {
     assert.match(model.warnings.join('\n'), /dropped fused: bad interval/);
   });
 
+  test('a kernel of several passes: its boxes come from the per-pass iterations, not the timed ones (which hold no passes)', () => {
+    const r = kernelResult('naive', [['QKᵀ', 0.4], ['softmax', 0.2], ['PV', 0.4]]);
+    const timed = [0.9, 0.8, 0.95].map((d, i) => ({ startMs: i * 3, durationMs: d, passes: [] }));
+    // Per-pass iterations of 1.0 and 1.2 ms (each stamp adds to them): the median is the first.
+    const perPass = [1.0, 1.2].map((d, i) => {
+      const at = 10 + i * 3;
+      const passes = [['QKᵀ', 0.4 * d], ['softmax', 0.2 * d], ['PV', 0.4 * d]] as const;
+      let t = at;
+      return { startMs: at, durationMs: d, perPass: true as const, passes: passes.map(([name, ms]) => ({ name, startMs: (t += ms) - ms, durationMs: ms })) };
+    });
+    r.iterations = [...timed, ...perPass];
+    const model = buildFlameModel(sampleReport([workload('w', [r])]));
+    assert.deepEqual(model.rows[2].boxes.map((b) => `${b.label} ${b.durationMs}`), ['naive 1']);
+    assert.match(model.rows[2].boxes[0].detail ?? '', /^per-pass iteration 1 of 2 \(the median; its timestamp at every pass adds to it\); timed median /);
+    assert.deepEqual(model.rows[3].boxes.map((b) => b.label), ['QKᵀ', 'softmax', 'PV']);
+    // Without per-pass iterations (a one-pass kernel), the timed iterations are the boxes.
+    const flash = kernelResult('flash', [['fused', 0.3]]);
+    const one = buildFlameModel(sampleReport([workload('w', [flash])]));
+    assert.match(one.rows[2].boxes[0].detail ?? '', /^iteration 2 of 3 \(the median\)/);
+  });
+
   test('overlapping passes are clamped (rows never overlap), a box that starts earlier is an error', () => {
     const b = new FlameModelBuilder(['r']);
     b.add({ row: 0, startMs: 0, durationMs: 2, label: 'a', kind: 'pass', key: 'a' });
