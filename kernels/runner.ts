@@ -21,7 +21,7 @@ import { maxRelativeError, referenceRows, sampleRows } from './reference';
 import { ReferenceGradients, referenceGradients, sampleGradients } from './reference-grad';
 import { PipelineCache } from './shader';
 import { describeWork, formatBytes, formatMs } from './units';
-import { SETTLE_WINDOW_MS, WarmupPace, stillSettling, summarize, TimingStats } from './stats';
+import { SETTLE_WINDOW_MS, WarmupPace, perPassIterations, stillSettling, summarize, TimingStats } from './stats';
 import { toBhsd } from './layout';
 import { rowStrides } from './kernel';
 import { BlockWork, blockWork } from './sparsity';
@@ -205,8 +205,6 @@ const SETTLE_BOUND_MS = 4000;
 
 /** A query set holds at most this many timestamps. */
 const MAX_STAMPS = 4096;
-/** Per-pass iterations: about one for every PASS_TIMING_EVERY timed iterations of a kernel with several passes. */
-const PASS_TIMING_EVERY = 2;
 
 /** Why a kernel cannot take this problem (a layout or mask it does not read yet), or undefined. */
 export function problemGap(kernel: Pick<AttentionKernel, 'name' | 'supports'>, p: AttentionProblem): string | undefined {
@@ -532,7 +530,7 @@ async function runKernel(
   const useTimestamps = ctx.hasTimestamps && passCount <= MAX_TIMED_PASSES;
   // A submission: up to maxBatch timed iterations (a stamp each), then up to maxPerPass per-pass ones, and an end stamp.
   const maxBatch = useTimestamps ? Math.max(1, Math.min(MAX_BATCH, MAX_STAMPS - 1 - passCount)) : MAX_BATCH;
-  const maxPerPass = passCount > 1 ? Math.min(Math.ceil(maxBatch / PASS_TIMING_EVERY) + 1, Math.floor((MAX_STAMPS - 1 - maxBatch) / passCount)) : 0;
+  const maxPerPass = Math.min(perPassIterations(maxBatch, passCount) + 1, Math.floor((MAX_STAMPS - 1 - maxBatch) / passCount));
   const stampsOf = (count: number, perPass: number): number => count + perPass * passCount + 1;
   const notes = [...prepared.notes];
   if (ctx.hasTimestamps && !useTimestamps) notes.push(`${passCount} passes per iteration: timed by wall clock only.`);
@@ -645,8 +643,8 @@ async function runKernel(
     let count = Math.min(batch, it < 0 ? -it : iterations - it);
     while (count > 1 && !limit.fits(count + 1)) count--;
     // Timed submissions of a kernel with several passes end with per-pass iterations, about one for every
-    // PASS_TIMING_EVERY timed ones (the first submission has one), where the time limit leaves room for them.
-    let perPass = it >= 0 && useTimestamps ? Math.min(maxPerPass, Math.ceil((it + count) / PASS_TIMING_EVERY) - perPassDone) : 0;
+    // PASS_TIMING_EVERY timed ones (stats.ts; the first submission has one), where the time limit leaves room for them.
+    let perPass = it >= 0 && useTimestamps ? Math.min(maxPerPass, perPassIterations(it + count, passCount) - perPassDone) : 0;
     while (perPass > 0 && !limit.fits(count + perPass + 1)) perPass--;
     if (it < 0) warmIterations += count;
     options.onStep?.(kernel.name, warmIterations + Math.max(it, 0), warmIterations + iterations);

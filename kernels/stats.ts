@@ -53,3 +53,14 @@ export function stillSettling(pace: readonly WarmupPace[], windowMs = SETTLE_WIN
   }
   return false;
 }
+
+/**
+ * Per-pass iterations (kernels/runner.ts): a kernel of several passes is timed with one GPU timestamp per iteration and
+ * gets its pass breakdown from about one more iteration, stamped at every pass, for every PASS_TIMING_EVERY timed ones.
+ */
+export const PASS_TIMING_EVERY = 2;
+
+/** The per-pass iterations that follow `timed` timed iterations of a kernel of `passes` passes. */
+export function perPassIterations(timed: number, passes: number): number {
+  return passes > 1 ? Math.ceil(timed / PASS_TIMING_EVERY) : 0;
+}

@@ -5,6 +5,7 @@
  * limit). Pure: the engine applies the plan, the tests check it.
  */
 import type { Ceilings } from '../../kernels/ceilings';
+import { perPassIterations } from '../../kernels/stats';
 import { attentionFlops, minimumBytes, scoreMatrixBytes, type AttentionProblem } from '../../kernels/problem';
 
 /** What the plan needs of a workload (the engine's WorkloadRequest has more; kept apart so profile.ts can import this). */
@@ -67,7 +68,9 @@ export function estimateRun(workloads: readonly PlannedWorkload[], kernels: read
     for (const kernel of kernels) {
       const iterationMs = estimateIterationMs(w.problem, kernel, c, r.mode);
       const limitMs = r.maxSeconds * 1000;
-      const run = iterationMs > limitMs ? 0 : Math.min((r.warmup + r.iterations) * iterationMs, Math.max(iterationMs, limitMs));
+      // naive and every training step run several passes: their breakdown takes per-pass iterations besides the timed ones.
+      const perPass = perPassIterations(r.iterations, kernel === 'naive' || r.mode === 'train' ? 2 : 1);
+      const run = iterationMs > limitMs ? 0 : Math.min((r.warmup + r.iterations + perPass) * iterationMs, Math.max(iterationMs, limitMs));
       out.push({ workload: w.name, kernel, iterationMs, totalMs: (r.software ? SETUP_MS.software : SETUP_MS.hardware) + run });
     }
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Ceilings } from '../../../kernels/ceilings';
-import { SOFTWARE_SEQ_LEN, estimateIterationMs, planFirstRun, timeLeftText } from '../../../extension/engine/estimate';
+import { SOFTWARE_SEQ_LEN, estimateIterationMs, estimateRun, planFirstRun, timeLeftText } from '../../../extension/engine/estimate';
 import type { WorkloadRequest } from '../../../extension/protocol/worker';
 import { limitGap } from '../../../extension/engine/profile';
 import { problem } from '../helpers';
@@ -71,4 +71,14 @@ describe('first-run plan', () => {
     assert.equal(timeLeftText(100_000, 9_999, 60_000), 'about 1.5 min left (estimate)');
     assert.equal(timeLeftText(100_000, 10_000, 20_000), 'about 3.0 min left');
   });
+});
+
+test('the estimate counts the per-pass iterations of naive and of a training step, none for a one-pass forward', () => {
+  const w = [{ name: 'w', problem: problem({ batch: 1, heads: 4, kvHeads: 4, seqLenQ: 1024, seqLenK: 1024 }) }];
+  const shape = { iterations: 20, warmup: 2, maxSeconds: 600, software: false };
+  const [naive, flash] = estimateRun(w, ['naive', 'flash'], h100, shape);
+  // 2 warm-up + 20 timed (+ 10 per-pass for naive's three passes) iterations after the same setup.
+  assert.ok(Math.abs((naive.totalMs - (flash.totalMs - 22 * flash.iterationMs)) - 32 * naive.iterationMs) < 1e-6);
+  const [train] = estimateRun(w, ['flash'], h100, { ...shape, mode: 'train' });
+  assert.ok(Math.abs(train.totalMs - (flash.totalMs - 22 * flash.iterationMs) - 32 * train.iterationMs) < 1e-6);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SETTLE_WINDOW_MS, WarmupPace, quantile, stillSettling, summarize } from '../../../kernels/stats';
+import { SETTLE_WINDOW_MS, WarmupPace, perPassIterations, quantile, stillSettling, summarize } from '../../../kernels/stats';
 
 /** Warm-up submissions every `stepMs` from t = 0 with these per-iteration times. */
 const paceOf = (times: number[], stepMs = 5): WarmupPace[] => times.map((perIterationMs, i) => ({ atMs: i * stepMs, perIterationMs }));
@@ -38,4 +38,9 @@ test('still settling: judged only against a submission at least one window back'
   // The custom window and ratio.
   assert.equal(stillSettling(paceOf([1, 0.95]), 5, 0.9), false);
   assert.equal(stillSettling(paceOf([1, 0.85]), 5, 0.9), true);
+});
+
+test('a kernel of several passes takes one per-pass iteration for every two timed ones; a one-pass kernel none', () => {
+  assert.deepEqual([1, 2, 3, 4, 20].map((n) => perPassIterations(n, 3)), [1, 1, 2, 2, 10]);
+  assert.equal(perPassIterations(20, 1), 0);
 });
