@@ -12,6 +12,7 @@ import { maxRelativeError, referenceRows, sampleRows } from '../../kernels/refer
 import { referenceGradients, sampleGradients } from '../../kernels/reference-grad';
 import { CancelledError, type KernelResult, type PassStats } from '../../kernels/runner';
 import { summarize } from '../../kernels/stats';
+import { formatMs } from '../../kernels/units';
 import { PythonError, deviceText, type PythonSession } from './pythonSession';
 import { memoryPeakText, torchMemoryEvents } from './torchMemory';
 import type { MemoryEvent } from '../../kernels/allocator';
@@ -167,6 +168,25 @@ function passStats(traces: readonly { passes: { name: string; durationMs: number
   return [...byName].map(([name, s]) => ({ name, perIteration: s.perIteration, ...summarize(s.ms) }));
 }
 
+/** A per-call time this many times its kernels' GPU time is said to be launch-bound. */
+const LAUNCH_BOUND_RATIO = 1.5;
+
+/**
+ * When PyTorch's timed calls (CUDA events around each call, one call after another from Python) take much longer than
+ * their kernels' GPU time under torch.profiler, the GPU waited on the host between kernels: the sentence that says so,
+ * else undefined. (The Qwen2-7B decode step on the H200: 76.5 µs per call, its two kernels 22.6 + 4.45 µs.)
+ */
+export function launchBoundNote(callMedianMs: number, traces: readonly { passes: readonly { durationMs: number }[] }[]): string | undefined {
+  const kernels = traces.map((t) => t.passes.reduce((a, x) => a + x.durationMs, 0)).filter((ms) => ms > 0);
+  if (!kernels.length || !(callMedianMs > 0)) return undefined;
+  const gpuMs = summarize(kernels).medianMs;
+  if (callMedianMs < LAUNCH_BOUND_RATIO * gpuMs) return undefined;
+  return (
+    `launch-bound: a timed call takes ${formatMs(callMedianMs)}, its kernels ${formatMs(gpuMs)} of GPU time under torch.profiler ` +
+    `(${(callMedianMs / gpuMs).toFixed(1)}×) — the GPU waits on Python and the dispatcher between calls; CUDA graphs or torch.compile remove most of that, so compare kernel times too.`
+  );
+}
+
 /**
  * Times `kernels` (ids `torch:NAME`) on `p` in the session's Python and returns one result per kernel, in order.
  * A backend that cannot express the problem is `skipped` with its reason; a Python that dies or runs past its
@@ -282,6 +302,9 @@ export async function runTorchKernels(session: PythonSession, p: AttentionProble
     const notes = [device, ...r.notes].map((n) => (/[.!?]$/.test(n) ? n : `${n}.`));
     if ((r.copies ?? 1) > 1) notes.push(`inputs rotated over ${r.copies} copies.`);
     if (traces.length) notes.push(`kernel breakdown: ${traces.length} iteration(s) under torch.profiler, timed separately from the ${samples.length} measured ones.`);
+    // Only CUDA events time the calls on a GPU; a wall clock around each synchronised call is another matter.
+    const launchBound = r.timingSource === 'cuda-events' ? launchBoundNote(stats.medianMs, traces) : undefined;
+    if (launchBound) notes.push(launchBound);
     if (r.memory) {
       try {
         const events = torchMemoryEvents(r.memory, k, { scoreElements: p.batch * p.heads * p.seqLenQ * p.seqLenK, elementBytes: elementBytesOf(o.dtype) });

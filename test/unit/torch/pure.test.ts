@@ -1,7 +1,7 @@
 /** The PyTorch bridge's pure parts: dtype from configs, bf16 rounding, the protocol parser, the report's two engines. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { gradientSample, roundToBf16, torchBytesMoved, torchFlops } from '../../../extension/engine/torchBridge';
+import { gradientSample, launchBoundNote, roundToBf16, torchBytesMoved, torchFlops } from '../../../extension/engine/torchBridge';
 import { configTorchDtype, parseTorchDtype } from '../../../extension/engine/torchDtype';
 import { parseFromTorch, torchBackendOf } from '../../../extension/protocol/python';
 import { entryOf, measuredText } from '../../../extension/hints/reportEntry';
@@ -132,4 +132,18 @@ test('train-mode gradient sample: dK/dV keys only while one head of keys is affo
   assert.ok(qwenPrefill.rows.length >= 16, 'dQ rows are still checked');
   const vit3136 = gradientSample(problem({ batch: 8, heads: 12, kvHeads: 12, seqLenQ: 3136, seqLenK: 3136, headDim: 64 }));
   assert.equal(vit3136.keysSkipped, false);
+});
+
+describe('launch-bound PyTorch calls', () => {
+  test('a per-call time well over its kernels\' GPU time says so; one close to it says nothing', () => {
+    // The Qwen2-7B decode step on the H200: 76.5 µs per call, its kernels 22.6 + 4.45 µs (three profiled iterations).
+    const traces = [27.05, 27.1, 26.9].map((ms) => ({ passes: [{ durationMs: ms * 0.835e-3 }, { durationMs: ms * 0.165e-3 }] }));
+    const note = launchBoundNote(0.0765, traces);
+    assert.match(note ?? '', /^launch-bound: a timed call takes 76\.5 µs, its kernels 27\.1 µs of GPU time under torch\.profiler \(2\.8×\)/);
+    // ViT-196 forward: 158.5 µs per call, its kernel 161.4 µs under the profiler.
+    assert.equal(launchBoundNote(0.1585, [{ passes: [{ durationMs: 0.1614 }] }]), undefined);
+    // No profiled kernels (the profiler failed or was off): nothing to compare with.
+    assert.equal(launchBoundNote(0.0765, []), undefined);
+    assert.equal(launchBoundNote(0.0765, [{ passes: [] }]), undefined);
+  });
 });
