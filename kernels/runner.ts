@@ -191,7 +191,7 @@ const ROTATE_BELOW_BYTES = 128 * 1024 * 1024;
  */
 const MAX_TIMED_PASSES = 2048;
 /**
- * Iterations shorter than this are submitted several at a time, back to back (each with its own timestamps), so the
+ * Iterations shorter than this are submitted several at a time, back to back (each still timed on its own), so the
  * GPU is not left idle between them while the host reads the last one back: a GPU idle most of the time lowers its
  * clocks, and a short kernel then measured slower than under load (the decode step on the H200: 187.3 µs against
  * 97.3 µs back to back in the same run, 2026-11-30).
@@ -530,7 +530,7 @@ async function runKernel(
   const useTimestamps = ctx.hasTimestamps && passCount <= MAX_TIMED_PASSES;
   // A submission: up to maxBatch timed iterations (a stamp each), then up to maxPerPass per-pass ones, and an end stamp.
   const maxBatch = useTimestamps ? Math.max(1, Math.min(MAX_BATCH, MAX_STAMPS - 1 - passCount)) : MAX_BATCH;
-  const maxPerPass = Math.min(perPassIterations(maxBatch, passCount) + 1, Math.floor((MAX_STAMPS - 1 - maxBatch) / passCount));
+  const maxPerPass = passCount > 1 ? Math.min(perPassIterations(maxBatch, passCount) + 1, Math.floor((MAX_STAMPS - 1 - maxBatch) / passCount)) : 0;
   const stampsOf = (count: number, perPass: number): number => count + perPass * passCount + 1;
   const notes = [...prepared.notes];
   if (ctx.hasTimestamps && !useTimestamps) notes.push(`${passCount} passes per iteration: timed by wall clock only.`);
@@ -683,6 +683,7 @@ async function runKernel(
     // Wall time per timed iteration: the submission's, shared evenly by its iterations.
     for (let j = first; j < count; j++) wallMs.push(perIterationMs);
     if (stamps) {
+      // Some drivers report a stamp before the one it follows for very short passes: such an interval counts 0.
       const ms = (from: number, to: number): number => (stamps[to] >= stamps[from] ? Number(stamps[to] - stamps[from]) / 1e6 : 0);
       firstNs ??= stamps[first];
       const startOf = (at: number): number => Number(stamps[at] - (firstNs ?? stamps[at])) / 1e6;
