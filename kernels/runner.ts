@@ -727,7 +727,7 @@ async function runKernel(
     const timed = summarize(gpuMs).medianMs;
     notes.push(
       `${passCount} passes: each timed iteration has one GPU timestamp (at its first pass); the passes come from ${perPassMs.length} more iteration${perPassMs.length === 1 ? '' : 's'} ` +
-        `with a timestamp at every pass, which adds to what they measure (median ${formatMs(each)} against ${formatMs(timed)}).`,
+        `timed with a timestamp at every pass (their median ${formatMs(each)}, the timed iterations' ${formatMs(timed)}; a timestamp costs about 2 µs of GPU time on an H200).`,
     );
   } else if (passCount > 1 && gpuMs.length) {
     notes.push(`${passCount} passes: the time limit left no room for the iterations that time each pass.`);
