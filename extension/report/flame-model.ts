@@ -52,6 +52,8 @@ export interface FlameModel {
    * end to end (one iteration was measured per workload, not one per layer). Said on the axis and in tooltips.
    */
   synthetic?: boolean;
+  /** Some kernel's boxes come from its per-pass iterations (a GPU timestamp at every pass), not its timed ones. */
+  perPass?: boolean;
 }
 
 export const FLAME_ROWS = ['run', 'layer', 'kernel', 'pass'] as const;
@@ -161,8 +163,9 @@ function timedResults(w: Workload): { result: KernelResult; iteration: Iteration
     if (result.status !== 'ok') continue;
     // A kernel of several passes: the breakdown from its per-pass iterations (its timed ones hold no passes).
     const perPass = result.iterations.filter((it) => it.perPass);
-    const m = medianIteration(perPass.length ? perPass : result.iterations);
-    if (m) out.push({ result, ...m, of: perPass.length ? perPass.length : result.iterations.length, perPass: perPass.length > 0 });
+    const drawn = perPass.length ? perPass : result.iterations;
+    const m = medianIteration(drawn);
+    if (m) out.push({ result, ...m, of: drawn.length, perPass: drawn === perPass });
   }
   return out;
 }
@@ -174,6 +177,7 @@ export function buildFlameModel(report: ProfileReport): FlameModel {
   // Our lane starts at row 2; PyTorch's follows ours (2 rows, 3 in train mode).
   const torchRow = train ? 5 : 4;
   let cursor = 0;
+  let drawnPerPass = false;
   const layerBoxes: Omit<FlameBox, 'id'>[] = [];
   const kernelBoxes: Omit<FlameBox, 'id'>[] = [];
   const stepBoxes: Omit<FlameBox, 'id'>[] = [];
@@ -183,6 +187,7 @@ export function buildFlameModel(report: ProfileReport): FlameModel {
     const layerKey = `${w.name}|L${slot.layer ?? '-'}`;
     const layerStart = cursor;
     for (const { result: r, iteration: it, index, of: count, perPass } of timedResults(w)) {
+      if (perPass) drawnPerPass = true;
       const kernelKey = `${layerKey}|${r.kernel}`;
       const t = r.timings;
       // One lane per engine: ours in rows 2–3 (2–4 with the forward/backward row of train mode), PyTorch's after
@@ -276,6 +281,7 @@ export function buildFlameModel(report: ProfileReport): FlameModel {
   const model = b.build();
   const slots = layerSlots(report);
   if (slots.length > report.workloads.length) model.synthetic = true;
+  if (drawnPerPass) model.perPass = true;
   return model;
 }
 

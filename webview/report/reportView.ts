@@ -72,8 +72,7 @@ export function renderReport(shell: Shell, report: ProfileReport): HTMLElement {
           ? [h('p', { class: 'note' }, `PyTorch lane: one iteration of each backend under torch.profiler (its GPU kernels, or its operators on a CPU), on ${torchEngine.label}; the summary's times are the timed iterations.`)]
           : [];
         // A kernel of several passes is drawn from its per-pass iterations (runner.ts): say so where one is drawn.
-        const perPass = report.workloads.some((w) => w.results.some((r) => r.iterations.some((it) => it.perPass)));
-        const perPassNote = perPass
+        const perPassNote = flameModel.perPass
           ? [h('p', { class: 'note' }, 'Kernels of several passes are drawn from their per-pass iterations, which have a GPU timestamp at every pass (about 2 µs each on an H200); the summary times one timestamp per iteration.')]
           : [];
         return h('div', {}, h('p', { class: 'note' }, desc), ...perPassNote, ...torchNote, chart.el, ...flameModel.warnings.slice(0, 5).map((w) => h('p', { class: 'note warning-text' }, w)));

@@ -144,10 +144,12 @@ describe('buildFlameModel', () => {
     assert.deepEqual(model.rows[2].boxes.map((b) => `${b.label} ${b.durationMs}`), ['naive 1']);
     assert.match(model.rows[2].boxes[0].detail ?? '', /^per-pass iteration 1 of 2 \(the median; its timestamp at every pass adds to it\); timed median /);
     assert.deepEqual(model.rows[3].boxes.map((b) => b.label), ['QKᵀ', 'softmax', 'PV']);
+    assert.equal(model.perPass, true, 'the view says the boxes come from per-pass iterations');
     // Without per-pass iterations (a one-pass kernel), the timed iterations are the boxes.
     const flash = kernelResult('flash', [['fused', 0.3]]);
     const one = buildFlameModel(sampleReport([workload('w', [flash])]));
     assert.match(one.rows[2].boxes[0].detail ?? '', /^iteration 2 of 3 \(the median\)/);
+    assert.equal(one.perPass, undefined);
   });
 
   test('overlapping passes are clamped (rows never overlap), a box that starts earlier is an error', () => {
