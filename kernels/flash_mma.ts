@@ -40,7 +40,7 @@ export interface MmaPlan {
   consts: Record<string, number>;
 }
 
-export function mmaBytes(dp: number, nsg: number, bk: number, qViaK = false, shuffle = false, pPad = 8): { bytes: number; consts: Record<string, number> } {
+export function mmaBytes(dp: number, nsg: number, bk: number, qViaK = false, shuffle = false, pPad = 8, kvShared = false): { bytes: number; consts: Record<string, number> } {
   const ks = dp + 8; // K rows padded: unpadded rows cost the matrix loads most of their speed
   // V staged as it lies ([key][d], rows padded like K's); P·V loads it row-major, which the H200's driver reads with
   // transposing matrix loads (ldmatrix .trans).
@@ -53,10 +53,11 @@ export function mmaBytes(dp: number, nsg: number, bk: number, qViaK = false, shu
   // With the row maxima and sums exchanged by subgroup shuffles, rowStat shrinks to one 16-byte unit (every workgroup
   // variable a multiple of 16 bytes: mma_native.wgsl).
   const rowStat = shuffle ? 4 : bq * 2;
-  const bytes = bk * ks * 2 + bk * vs * 2 + bq * ss * 4 + bq * ps * 2 + rowStat * 4 + 16; // kt, vt, ss, ps, rowStat, rescale (16 bytes: flash_mma.wgsl)
+  // kt, vt (none where V shares K's tile: `kvShared`), ss, ps, rowStat, rescale (16 bytes: flash_mma.wgsl)
+  const bytes = bk * ks * 2 + (kvShared ? 0 : bk * vs * 2) + bq * ss * 4 + bq * ps * 2 + rowStat * 4 + 16;
   return {
     bytes,
-    consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs, ROWSTAT: rowStat, SHUFFLE: shuffle ? 1 : 0, ...(qViaK ? { QVIA_K: 1 } : {}) },
+    consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs, ROWSTAT: rowStat, SHUFFLE: shuffle ? 1 : 0, ...(qViaK ? { QVIA_K: 1 } : {}), ...(kvShared ? { KV_SHARED: 1 } : {}) },
   };
 }
 
@@ -170,9 +171,20 @@ export interface MmaSchedule {
   clampKv: boolean;
   fusedExp: boolean;
   vLate: boolean;
+  kvShared: boolean;
 }
 
 /**
+ * `kvShared` (`ATTNPROF_MMA_KV_SHARED`; with `vLate`): K and V are staged through one workgroup tile. V, stored late,
+ * goes into K's tile after the barrier that ends the scores; the next tile's K waits at a barrier at the top of the
+ * iteration until every subgroup is done with P·V — four barriers per tile instead of three, for a tile's worth of
+ * workgroup memory less. On at padded head dims 80–128, where it is the memory that holds the forward to 2 workgroups
+ * per SM: the Qwen2-7B prefill's 4 × 16 plan goes from 16 928 to 12 576 bytes, 3 workgroups per SM (168 registers allow
+ * 3). On the H200, same call (BENCHMARKS.md, thirtieth session): Qwen2-7B prefill 922.6 / 949.5 against 1 043 / 1 044
+ * µs, the packed-documents prefill 670.7 against 765.1 µs, ViT-3136 at D = 80 (4 × 16 shared, 11.0 KB, against 8 × 16,
+ * 22.0 KB) 2.493 / 2.492 against 2.751 / 2.749 ms. With 8 × 16 tiles at D = 128 (20.8 KB, but one workgroup of 256 by
+ * registers) 1.177 ms: the plan counts registers (`forwardRegisters`).
+ *
  * One more schedule choice, `shuffle` (`ATTNPROF_MMA_SHUFFLE`; native build only, whose subgroups are the matrices' 32
  * invocations): the two lanes of a row exchange their halves' maxima (and, after the loop, sums) by subgroupShuffleXor
  * instead of through workgroup memory and a barrier. On the H200, same call (BENCHMARKS.md, twenty-third session):
@@ -185,6 +197,7 @@ export interface MmaSchedule {
 export function mmaSchedule(keys: number, paddedDim: number, build: MmaBuild = 'native'): MmaSchedule {
   const kvAhead = envFlag('ATTNPROF_MMA_KV_AHEAD') ?? (keys === 16 && paddedDim <= 64);
   const splitKv = envFlag('ATTNPROF_MMA_SPLIT_KV') ?? keys === 16;
+  const vLate = (envFlag('ATTNPROF_MMA_V_LATE') ?? (keys === 16 && paddedDim > 64)) && splitKv && !kvAhead;
   return {
     shuffle: build === 'native' && (envFlag('ATTNPROF_MMA_SHUFFLE') ?? true),
     kvAhead,
@@ -195,7 +208,8 @@ export function mmaSchedule(keys: number, paddedDim: number, build: MmaBuild = '
     clampKv: envFlag('ATTNPROF_MMA_CLAMP_KV') ?? true,
     fusedExp: envFlag('ATTNPROF_MMA_FUSED_EXP') ?? true,
     // Only with V stored apart from K (splitKv) and loaded in its own iteration (not kvAhead): the one place this is decided.
-    vLate: (envFlag('ATTNPROF_MMA_V_LATE') ?? (keys === 16 && paddedDim > 64)) && splitKv && !kvAhead,
+    vLate,
+    kvShared: vLate && (envFlag('ATTNPROF_MMA_KV_SHARED') ?? paddedDim <= 128),
   };
 }
 
@@ -236,14 +250,25 @@ export const FORWARD_SUBGROUPS = [1, 2, 4, 8];
  * 4 × 16 at D = 64 holds 4 × 4 and scores as 8 × 16 on ViT-196 (and above it on ViT-3136, 3136 rows in 49 whole blocks):
  * ViT-3136 2.32 against 2.55 ms, ViT-196 371 against 410 µs (twenty-fourth session).
  */
-export function tileScore(workgroupBytes: number, nsg: number, slots?: number): number {
+export function tileScore(workgroupBytes: number, nsg: number, slots?: number, registers?: number): number {
   const rows = 16 * nsg;
-  return residentWorkgroups(workgroupBytes, 32 * nsg) * nsg * (slots ? slots / paddedTo(slots, rows) : 1);
+  return residentWorkgroups(workgroupBytes, 32 * nsg, registers) * nsg * (slots ? slots / paddedTo(slots, rows) : 1);
+}
+
+/**
+ * Registers per invocation of the forward as the H200's driver compiles it (SASS, scripts/nvcache.py): 113–120 at
+ * padded head dims up to 64 (BENCHMARKS.md, twenty-sixth and twenty-seventh sessions), 163–170 above (168 at D = 128
+ * with K and V sharing a tile, thirtieth session) — three workgroups of 4 subgroups per SM at most, one of 8. Wider
+ * heads take more (and spill); the model takes 168 for them too. A model of one driver, like residency.ts's 48 KiB.
+ */
+export function forwardRegisters(paddedDim: number): number {
+  return paddedDim <= 64 ? 120 : 168;
 }
 
 /**
  * Tiles within the adapter's workgroup storage: 16-key tiles and the subgroups per workgroup (FORWARD_SUBGROUPS) of
- * the highest `tileScore`, the fewer subgroups on a tie (more workgroups to spread). 16-key tiles at every head dim:
+ * the highest `tileScore` (by workgroup memory and `forwardRegisters`), the fewer subgroups on a tie unless the
+ * registers bind (then the more: same subgroups resident, each K/V tile staged for more rows). 16-key tiles at every head dim:
  * with Q staged through the K tile they take half the workgroup memory of 32-key ones (whose products per barrier
  * won at D = 128 only while both ran one workgroup per SM; BENCHMARKS.md, seventh session). `ATTNPROF_MMA_TILES=NSG,BK`
  * forces a plan, for sweeps on a GPU.
@@ -261,11 +286,15 @@ export function planMma(
   let best: { plan: MmaPlan; score: number } | undefined;
   for (const [nsg, bk] of candidates) {
     const schedule = mmaSchedule(bk, dp, build);
-    const pad = pRowPad('fwd', dp, 32 * nsg, (x) => mmaBytes(dp, nsg, bk, schedule.qViaK, schedule.shuffle, x).bytes);
-    const { bytes, consts } = mmaBytes(dp, nsg, bk, schedule.qViaK, schedule.shuffle, pad);
+    const pad = pRowPad('fwd', dp, 32 * nsg, (x) => mmaBytes(dp, nsg, bk, schedule.qViaK, schedule.shuffle, x, schedule.kvShared).bytes);
+    const { bytes, consts } = mmaBytes(dp, nsg, bk, schedule.qViaK, schedule.shuffle, pad, schedule.kvShared);
     if (bytes > limit || 32 * nsg > ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) continue;
-    const score = tileScore(bytes, nsg, slots);
-    if (best && score <= best.score) continue;
+    const registers = forwardRegisters(dp);
+    const score = tileScore(bytes, nsg, slots, registers);
+    // On a tie the fewer subgroups (more workgroups to spread), unless the registers, not the memory, hold this plan
+    // back: then the same subgroups run either way, and more of them per workgroup stage each K/V tile once for more rows.
+    const registersBind = residentWorkgroups(bytes, 32 * nsg, registers) < residentWorkgroups(bytes, 32 * nsg);
+    if (best && (score < best.score || (score === best.score && !registersBind))) continue;
     const skipDead = envFlag('ATTNPROF_MMA_SKIP_DEAD') ?? (slots !== undefined && hasPaddingSubgroups(slots, nsg));
     const flags = { KV_AHEAD: schedule.kvAhead ? 1 : 0, ORDER: MMA_ORDERS.indexOf(schedule.order), SPLIT_KV: schedule.splitKv ? 1 : 0, HULL_ONCE: schedule.hullOnce ? 1 : 0, CLAMP_KV: schedule.clampKv ? 1 : 0, FUSED_EXP: schedule.fusedExp ? 1 : 0, V_LATE: schedule.vLate ? 1 : 0, SKIP_DEAD: skipDead ? 1 : 0 };
     best = { plan: { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, consts: { ...consts, ...flags } }, score };
@@ -314,6 +343,10 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   // V_LATE comes from mmaSchedule, which sets it only with SPLIT_KV = 1 and KV_AHEAD = 0.
   const vLate = consts.V_LATE === 1;
   if (vLate && (!splitKv || kvAhead)) throw new Error('flash-mma: V_LATE needs SPLIT_KV = 1 and KV_AHEAD = 0 (mmaSchedule)');
+  // KV_SHARED: V is stored into K's tile (mmaForwardPipeline renames vt to kt), so only after the scores' barrier (V_LATE),
+  // and the next tile's K only after a barrier at the top that ends this tile's P·V.
+  const kvShared = consts.KV_SHARED === 1;
+  if (kvShared && !vLate) throw new Error('flash-mma: KV_SHARED needs V_LATE = 1 (mmaSchedule)');
   const dc = DP / 16;
   const kc = BK / 16;
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -380,7 +413,11 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
     // twenty-first session, ldmatrix .trans: ViT-3136 2.65 ms against 2.72 ms for a transposed f16 copy of V made by a
     // pass of its own and loaded column-major, and 2.95 ms for that copy at rows the ldmatrix path cannot take).
     // splitKv: K stored before the barrier, V after it; otherwise a barrier at the top of the iteration, then both.
-    TOPSYNC: splitKv ? [] : ['    workgroupBarrier();   // every subgroup is done with the previous tiles'],
+    TOPSYNC: kvShared
+      ? ['    workgroupBarrier();   // every subgroup is done with the previous tile\'s V, which K\'s tile holds (KV_SHARED)']
+      : splitKv
+        ? []
+        : ['    workgroupBarrier();   // every subgroup is done with the previous tiles'],
     STOREK: range(kvLoads).flatMap((u) => [
       `    { let item = lid + ${u * threads}u; if (item < BK * D4) { ${f16x4Store('kt', '(item / D4) * KS + (item % D4) * 4u', '1u', `kr${u}`)} } }`,
       ...(splitKv ? [] : [vStore(u)]),
@@ -486,7 +523,22 @@ export function mmaForwardPipeline(cache: PipelineCache, p: AttentionProblem, pl
     directives: build === 'native' ? ['diagnostic(off, chromium.subgroup_matrix_uniformity)'] : [],
     prelude: `${build === 'native' ? mmaNativeWgsl : `${mmaStandInWgsl}\n${mmaEmulatedWgsl}`}\n${mmaOrderWgsl}`,
   });
-  return cache.get(`${name}${saveLse ? '+lse' : ''}:${p.dtype}:${p.headDim}:${plan.subgroups}:${plan.keys}:${plan.consts.SHUFFLE}:${plan.consts.ORDER}`, code, saveLse ? `${name} (training forward)` : name);
+  const shared = plan.consts.KV_SHARED === 1;
+  return cache.get(
+    `${name}${saveLse ? '+lse' : ''}:${p.dtype}:${p.headDim}:${plan.subgroups}:${plan.keys}:${plan.consts.SHUFFLE}:${plan.consts.ORDER}${shared ? ':kv-shared' : ''}`,
+    shared ? shareKvTile(code) : code,
+    saveLse ? `${name} (training forward)` : name,
+  );
+}
+
+/**
+ * The forward's WGSL with V staged in K's tile (KV_SHARED): the V tile's declaration dropped and every use of it (the
+ * V stores, the head-dim padding, both preludes' V loads) renamed to the K tile, whose rows have the same stride (KS = VS).
+ */
+export function shareKvTile(code: string): string {
+  const decl = /^var<workgroup> vt: array<f16, BK \* VS>;.*\n/m;
+  if (!decl.test(code)) throw new Error('flash-mma: no V tile to share');
+  return code.replace(decl, '').replace(/\bvt\b/g, 'kt');
 }
 
 /** Workgroups of the fused forward: BQ (GQA group × query) slots of one key/value head each. */
@@ -548,6 +600,7 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
       const notes = [
         `${plan.subgroups} subgroups × 16 query rows, ${plan.keys}-key tiles, head dim padded to ${plan.paddedDim}, ${formatBytes(plan.workgroupBytes)} of workgroup memory per workgroup; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}; ${orderNote(plan.consts.ORDER)}.`,
       ];
+      if (plan.consts.KV_SHARED) notes.push('K and V tiles share one workgroup buffer: V is stored after the scores, the next K after a barrier that ends P·V.');
       if (plan.consts.SKIP_DEAD) notes.push(paddingSubgroupsNote(plan.subgroups, (p.heads / p.kvHeads) * p.seqLenQ));
       if (p.dtype === 'f32') notes.push('f32 inputs enter the matrix products rounded to f16 (checked at the f16 tolerance).');
       return { passesFor: (set: number) => passesBySet[set % passesBySet.length], notes };

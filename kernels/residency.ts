@@ -15,8 +15,15 @@ export const WORKGROUP_MEMORY_PER_MULTIPROCESSOR = 48 * 1024;
 const MAX_WORKGROUPS_PER_MULTIPROCESSOR = 32;
 const MAX_INVOCATIONS_PER_MULTIPROCESSOR = 2048;
 
-/** Workgroups of `workgroupBytes` and `threads` invocations one multiprocessor holds at once (at least 1). */
-export function residentWorkgroups(workgroupBytes: number, threads: number): number {
+/** 32-bit registers of a multiprocessor (an H200 SM: 64 K), allocated per invocation in units of 8. */
+export const REGISTERS_PER_MULTIPROCESSOR = 64 * 1024;
+
+/**
+ * Workgroups of `workgroupBytes` and `threads` invocations one multiprocessor holds at once (at least 1); with
+ * `registers` (per invocation, as the driver compiled the pass: scripts/nvcache.py) the registers bound it too.
+ */
+export function residentWorkgroups(workgroupBytes: number, threads: number, registers?: number): number {
   const byMemory = Math.floor(WORKGROUP_MEMORY_PER_MULTIPROCESSOR / Math.max(1, workgroupBytes));
-  return Math.max(1, Math.min(byMemory, MAX_WORKGROUPS_PER_MULTIPROCESSOR, Math.floor(MAX_INVOCATIONS_PER_MULTIPROCESSOR / threads)));
+  const byRegisters = registers ? Math.floor(REGISTERS_PER_MULTIPROCESSOR / (Math.ceil(registers / 8) * 8 * threads)) : Infinity;
+  return Math.max(1, Math.min(byMemory, byRegisters, MAX_WORKGROUPS_PER_MULTIPROCESSOR, Math.floor(MAX_INVOCATIONS_PER_MULTIPROCESSOR / threads)));
 }

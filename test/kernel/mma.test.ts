@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType, docBoundsFor } from '../../kernels/problem';
 import { KernelResult, runProblem } from '../../kernels/runner';
-import { FORWARD_SUBGROUPS, mmaBytes, mmaForwardPipeline, mmaUnavailableReason, pRowPad, planMma, tileScore, unrollMma } from '../../kernels/flash_mma';
+import { FORWARD_SUBGROUPS, forwardRegisters, mmaBytes, mmaForwardPipeline, mmaUnavailableReason, pRowPad, planMma, shareKvTile, tileScore, unrollMma } from '../../kernels/flash_mma';
 import { mmaBackwardPipeline, planMmaBackward, unrollMmaBackward } from '../../kernels/backward_mma';
 import type { PipelineCache } from '../../kernels/shader';
 import { residentWorkgroups } from '../../kernels/residency';
@@ -110,6 +110,28 @@ describe('flash-mma matches the float64 reference', () => {
       for (const [name, over] of FEATURES.filter(([, o]) => o.seqLenQ !== 1)) await expectCorrect(base(64, 'f16', over), `${name} (schedule)`);
       await expectCorrect(base(128, 'f16', { causal: true, kvLens: Int32Array.from([30, 37]) }), 'D=128 causal, key lengths (schedule)');
       await expectCorrect(base(80, 'f32', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true }), 'D=80 f32 bshd causal (schedule)');
+    } finally {
+      for (const name of Object.keys(env)) delete process.env[name];
+    }
+  });
+  // K and V staged through one workgroup tile (flash_mma.ts MmaSchedule `kvShared`, forced on): V stored into K's tile
+  // after the scores' barrier, the next tile's K after a barrier at the top that ends P·V. Every feature at D = 64, the
+  // GQA causal prefill shape at D = 128 with key lengths, and D = 80 (the padding columns K and V share) in bshd.
+  test('K and V sharing one tile (every feature, D = 64 f16; D = 128 causal GQA; D = 80 bshd neighbourhood, f32)', async () => {
+    const env = { ATTNPROF_MMA_KV_AHEAD: '0', ATTNPROF_MMA_V_LATE: '1', ATTNPROF_MMA_KV_SHARED: '1' };
+    Object.assign(process.env, env);
+    try {
+      const plan = planMma(base(128, 'f16'), ctx);
+      assert.ok(plan);
+      assert.deepEqual([plan.consts.V_LATE, plan.consts.KV_SHARED], [1, 1]);
+      const { QVIA_K: qViaK, SHUFFLE: shuffle, PS: ps } = plan.consts;
+      const apart = mmaBytes(plan.paddedDim, plan.subgroups, plan.keys, qViaK === 1, shuffle === 1, ps - plan.keys).bytes;
+      assert.equal(apart - plan.workgroupBytes, plan.keys * plan.consts.VS * 2, 'the V tile is not allocated');
+      const wgsl = shareKvTile(unrollMma(flashMmaWgsl, plan.consts));
+      assert.doesNotMatch(wgsl, /\bvt\b/);
+      for (const [name, over] of FEATURES.filter(([, o]) => o.seqLenQ !== 1)) await expectCorrect(base(64, 'f16', over), `${name} (K and V share a tile)`);
+      await expectCorrect(base(128, 'f16', { heads: 8, kvHeads: 2, seqLenQ: 45, seqLenK: 45, causal: true, kvLens: Int32Array.from([40, 45]) }), 'D=128 causal GQA, key lengths (K and V share a tile)');
+      await expectCorrect(base(80, 'f32', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true, neighborhood: { radius: 3, rows: 3, cols: 13 } }), 'D=80 f32 bshd neighbourhood (K and V share a tile)');
     } finally {
       for (const name of Object.keys(env)) delete process.env[name];
     }
@@ -461,8 +483,13 @@ describe('flash-mma host code', () => {
   });
 
   test('the plan fits the adapter and pads the head dim to the matrix tile', () => {
-    // A native plan's bytes at n subgroups, P's rows padded or not as pRowPad decides.
-    const bytesAt = (dp: number, n: number) => mmaBytes(dp, n, 16, true, true, pRowPad('fwd', dp, 32 * n, (x) => mmaBytes(dp, n, 16, true, true, x).bytes)).bytes;
+    // A native plan's bytes at n subgroups, P's rows padded or not as pRowPad decides, K and V sharing a tile at padded
+    // head dims 80–128.
+    const shared = (dp: number) => dp > 64 && dp <= 128;
+    const bytesAt = (dp: number, n: number) =>
+      mmaBytes(dp, n, 16, true, true, pRowPad('fwd', dp, 32 * n, (x) => mmaBytes(dp, n, 16, true, true, x, shared(dp)).bytes), shared(dp)).bytes;
+    const scoreAt = (dp: number, n: number) => tileScore(bytesAt(dp, n), n, undefined, forwardRegisters(dp));
+    const registersBind = (dp: number, n: number) => residentWorkgroups(bytesAt(dp, n), 32 * n, forwardRegisters(dp)) < residentWorkgroups(bytesAt(dp, n), 32 * n);
     for (const d of [32, 40, 64, 72, 80, 96, 128, 160, 256]) {
       const plan = planMma({ headDim: d }, ctx);
       assert.ok(plan, `D=${d} fits`);
@@ -472,10 +499,15 @@ describe('flash-mma host code', () => {
       // 16-key tiles at every head dim, the subgroups of the highest score among those that fit.
       assert.equal(plan.keys, 16, `D=${d}`);
       const fits = FORWARD_SUBGROUPS.filter((n) => bytesAt(plan.paddedDim, n) <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
-      const best = Math.max(...fits.map((n) => tileScore(bytesAt(plan.paddedDim, n), n)));
-      assert.equal(tileScore(plan.workgroupBytes, plan.subgroups), best, `D=${d}`);
-      assert.equal(plan.subgroups, fits.find((n) => tileScore(bytesAt(plan.paddedDim, n), n) === best), `D=${d}: the fewest subgroups on a tie`);
-      assert.equal(plan.consts.PS, 16 + pRowPad('fwd', plan.paddedDim, plan.threads, (x) => mmaBytes(plan.paddedDim, plan.subgroups, 16, true, true, x).bytes), `D=${d}`);
+      const best = Math.max(...fits.map((n) => scoreAt(plan.paddedDim, n)));
+      assert.equal(plan.consts.KV_SHARED ?? 0, shared(plan.paddedDim) ? 1 : 0, `D=${d}`);
+      assert.equal(plan.workgroupBytes, bytesAt(plan.paddedDim, plan.subgroups), `D=${d}`);
+      assert.equal(scoreAt(plan.paddedDim, plan.subgroups), best, `D=${d}`);
+      // The fewest subgroups of the best score, or the most where the registers hold them back.
+      const tied = fits.filter((n) => scoreAt(plan.paddedDim, n) === best);
+      const pick = tied.filter((n) => registersBind(plan.paddedDim, n)).pop() ?? tied[0];
+      assert.equal(plan.subgroups, pick, `D=${d}: the tie`);
+      assert.equal(plan.consts.PS, 16 + pRowPad('fwd', plan.paddedDim, plan.threads, (x) => mmaBytes(plan.paddedDim, plan.subgroups, 16, true, true, x, shared(plan.paddedDim)).bytes), `D=${d}`);
     }
   });
 
@@ -503,12 +535,24 @@ describe('flash-mma host code', () => {
     assert.ok(Math.abs(tileScore(11808, 4, 196) - 12.25) < 1e-9);
     // Qwen2-7B prefill (D = 128, 7 query heads per KV head): 4 × 16 (17.2 KB: 2 per SM) ties 8 × 16 (25 KB: 1) at 8
     // subgroups and wins as the fewer; the 32-key tiles of earlier sessions (44.5 KB: 1 per SM, 4) are not planned.
+    // With K and V sharing one tile (the default at padded head dims 80–128), 4 × 16 takes 12 576 bytes: 3 per SM by memory
+    // and by its 168 registers, 12 subgroups; 8 × 16 (20 768 bytes: 2 by memory) holds one workgroup of 256 by registers.
     const qwen2 = planMma({ headDim: 128, heads: 28, kvHeads: 4, seqLenQ: 4096, seqLenK: 4096, batch: 1, causal: true }, ctx);
-    assert.deepEqual([qwen2?.subgroups, qwen2?.keys, qwen2?.consts.PS], [4, 16, 24]);
-    // At D = 128 P's rows keep their pad (unpadded, the forward runs 3 per SM on the H200 but slower: BENCHMARKS.md).
+    assert.deepEqual([qwen2?.subgroups, qwen2?.keys, qwen2?.consts.PS, qwen2?.consts.KV_SHARED, qwen2?.workgroupBytes], [4, 16, 24, 1, 12576]);
+    assert.deepEqual([residentWorkgroups(12576, 128), residentWorkgroups(12576, 128, forwardRegisters(128))], [3, 3]);
+    assert.deepEqual([residentWorkgroups(20768, 256), residentWorkgroups(20768, 256, forwardRegisters(128))], [2, 1]);
+    assert.equal(tileScore(mmaBytes(128, 8, 16, true, true, 8, true).bytes, 8, undefined, 168), 8);
+    assert.equal(tileScore(12576, 4, undefined, 168), 12);
+    // At D = 128 P's rows keep their pad (unpadded, the forward ran 3 per SM on the H200 but slower: BENCHMARKS.md).
     assert.equal(pRowPad('fwd', 128, 128, (x) => mmaBytes(128, 4, 16, true, true, x).bytes), 8);
-    assert.equal(tileScore(mmaBytes(128, 8, 16, true, true).bytes, 8), tileScore(mmaBytes(128, 4, 16, true, true).bytes, 4));
     assert.ok(tileScore(mmaBytes(128, 4, 32).bytes, 4) < tileScore(mmaBytes(128, 4, 16, true, true).bytes, 4));
+    // D = 80 (padded to 96): 4 × 16 shared (11 040 bytes, 4 by memory, 3 by registers) ties 2 × 16 (6 by both) at 12
+    // subgroups and wins the tie: the registers, not the memory, hold it back.
+    const d80 = planMma({ headDim: 80, heads: 12, kvHeads: 12, seqLenQ: 3136, seqLenK: 3136, batch: 8 }, ctx);
+    assert.deepEqual([d80?.subgroups, d80?.consts.KV_SHARED, d80?.workgroupBytes], [4, 1, 11040]);
+    // Registers in units of 8 per invocation: 163 take 168.
+    assert.equal(residentWorkgroups(1024, 128, 163), residentWorkgroups(1024, 128, 168));
+    assert.equal(residentWorkgroups(1024, 128, 169), 2);
   });
 
   test('the schedule: K/V a tile ahead up to D = 64, V stored late above it, blocks heaviest first over the whole dispatch, K before the first barrier with 16-key tiles', () => {
