@@ -172,6 +172,7 @@ export interface MmaSchedule {
   fusedExp: boolean;
   vLate: boolean;
   kvShared: boolean;
+  vMid: boolean;
 }
 
 /**
@@ -183,7 +184,9 @@ export interface MmaSchedule {
  * 3). On the H200, same call (BENCHMARKS.md, thirtieth session): Qwen2-7B prefill 922.6 / 949.5 against 1 043 / 1 044
  * µs, the packed-documents prefill 670.7 against 765.1 µs, ViT-3136 at D = 80 (4 × 16 shared, 11.0 KB, against 8 × 16,
  * 22.0 KB) 2.493 / 2.492 against 2.751 / 2.749 ms. With 8 × 16 tiles at D = 128 (20.8 KB, but one workgroup of 256 by
- * registers) 1.177 ms: the plan counts registers (`forwardRegisters`).
+ * registers) 1.177 ms: the plan counts registers (`forwardRegisters`). With the shared tile V is stored right after the
+ * scores' barrier rather than after the softmax (`vMid`, `ATTNPROF_MMA_V_MID=0|1`): Qwen2-7B prefill 928.5 / 928.1
+ * against 946.7 / 949.3 µs, same call.
  *
  * One more schedule choice, `shuffle` (`ATTNPROF_MMA_SHUFFLE`; native build only, whose subgroups are the matrices' 32
  * invocations): the two lanes of a row exchange their halves' maxima (and, after the loop, sums) by subgroupShuffleXor
@@ -198,6 +201,7 @@ export function mmaSchedule(keys: number, paddedDim: number, build: MmaBuild = '
   const kvAhead = envFlag('ATTNPROF_MMA_KV_AHEAD') ?? (keys === 16 && paddedDim <= 64);
   const splitKv = envFlag('ATTNPROF_MMA_SPLIT_KV') ?? keys === 16;
   const vLate = (envFlag('ATTNPROF_MMA_V_LATE') ?? (keys === 16 && paddedDim > 64)) && splitKv && !kvAhead;
+  const kvShared = vLate && (envFlag('ATTNPROF_MMA_KV_SHARED') ?? paddedDim <= 128);
   return {
     shuffle: build === 'native' && (envFlag('ATTNPROF_MMA_SHUFFLE') ?? true),
     kvAhead,
@@ -209,7 +213,8 @@ export function mmaSchedule(keys: number, paddedDim: number, build: MmaBuild = '
     fusedExp: envFlag('ATTNPROF_MMA_FUSED_EXP') ?? true,
     // Only with V stored apart from K (splitKv) and loaded in its own iteration (not kvAhead): the one place this is decided.
     vLate,
-    kvShared: vLate && (envFlag('ATTNPROF_MMA_KV_SHARED') ?? paddedDim <= 128),
+    kvShared,
+    vMid: vLate && (envFlag('ATTNPROF_MMA_V_MID') ?? kvShared),
   };
 }
 
@@ -257,12 +262,13 @@ export function tileScore(workgroupBytes: number, nsg: number, slots?: number, r
 
 /**
  * Registers per invocation of the forward as the H200's driver compiles it (SASS, scripts/nvcache.py): 113–120 at
- * padded head dims up to 64 (BENCHMARKS.md, twenty-sixth and twenty-seventh sessions), 163–170 above (168 at D = 128
- * with K and V sharing a tile, thirtieth session) — three workgroups of 4 subgroups per SM at most, one of 8. Wider
- * heads take more (and spill); the model takes 168 for them too. A model of one driver, like residency.ts's 48 KiB.
+ * padded head dims up to 64 (BENCHMARKS.md, twenty-sixth and twenty-seventh sessions), 127 at 96 (D = 80) and 163–170
+ * at 128 (168 with K and V sharing a tile; thirtieth session) — there three workgroups of 4 subgroups per SM at most,
+ * one of 8. Wider heads take more (and spill); the model takes 168 for them too. A model of one driver, like
+ * residency.ts's 48 KiB.
  */
 export function forwardRegisters(paddedDim: number): number {
-  return paddedDim <= 64 ? 120 : 168;
+  return paddedDim <= 64 ? 120 : paddedDim <= 96 ? 128 : 168;
 }
 
 /**
@@ -296,7 +302,7 @@ export function planMma(
     const registersBind = residentWorkgroups(bytes, 32 * nsg, registers) < residentWorkgroups(bytes, 32 * nsg);
     if (best && (score < best.score || (score === best.score && !registersBind))) continue;
     const skipDead = envFlag('ATTNPROF_MMA_SKIP_DEAD') ?? (slots !== undefined && hasPaddingSubgroups(slots, nsg));
-    const flags = { KV_AHEAD: schedule.kvAhead ? 1 : 0, ORDER: MMA_ORDERS.indexOf(schedule.order), SPLIT_KV: schedule.splitKv ? 1 : 0, HULL_ONCE: schedule.hullOnce ? 1 : 0, CLAMP_KV: schedule.clampKv ? 1 : 0, FUSED_EXP: schedule.fusedExp ? 1 : 0, V_LATE: schedule.vLate ? 1 : 0, SKIP_DEAD: skipDead ? 1 : 0 };
+    const flags = { KV_AHEAD: schedule.kvAhead ? 1 : 0, ORDER: MMA_ORDERS.indexOf(schedule.order), SPLIT_KV: schedule.splitKv ? 1 : 0, HULL_ONCE: schedule.hullOnce ? 1 : 0, CLAMP_KV: schedule.clampKv ? 1 : 0, FUSED_EXP: schedule.fusedExp ? 1 : 0, V_LATE: schedule.vLate ? 1 : 0, V_MID: schedule.vMid ? 1 : 0, SKIP_DEAD: skipDead ? 1 : 0 };
     best = { plan: { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, consts: { ...consts, ...flags } }, score };
   }
   return best?.plan;
@@ -346,6 +352,8 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   // KV_SHARED: V is stored into K's tile (mmaForwardPipeline renames vt to kt), so only after the scores' barrier (V_LATE),
   // and the next tile's K only after a barrier at the top that ends this tile's P·V.
   const kvShared = consts.KV_SHARED === 1;
+  const vMid = consts.V_MID === 1;
+  if (vMid && !vLate) throw new Error('flash-mma: V_MID needs V_LATE = 1 (mmaSchedule)');
   if (kvShared && !vLate) throw new Error('flash-mma: KV_SHARED needs V_LATE = 1 (mmaSchedule)');
   const dc = DP / 16;
   const kc = BK / 16;
@@ -424,7 +432,9 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
     ]),
     STOREV: splitKv && !vLate ? range(kvLoads).map(vStore) : [],
     // vLate: V stored after the softmax, just before the barrier that publishes P (and now V) to P·V.
-    STOREV_LATE: vLate ? range(kvLoads).map(vStore) : [],
+    STOREV_LATE: vLate && !vMid ? range(kvLoads).map(vStore) : [],
+    // vMid: V stored right after the scores' barrier, before the softmax (with K and V in one tile).
+    STOREV_MID: vLate && vMid ? range(kvLoads).map(vStore) : [],
     NEXTKV: (kvAhead ? range(kvLoads) : []).flatMap((u) => [
       `      kr${u} = kTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
       `      vr${u} = vTileLoad(kvBase, kvStep, t0, lid + ${u * threads}u);`,
@@ -514,7 +524,8 @@ export function mmaForwardPipeline(cache: PipelineCache, p: AttentionProblem, pl
   const name = build === 'native' ? 'flash-mma' : 'flash-mma-emulated';
   const code = assembleShader(unrollMma(flashMmaWgsl, plan.consts, saveLse, build), {
     dtype: p.dtype,
-    consts: { HEAD_DIM: p.headDim, ...plan.consts, SUBGROUP_SYNC: build === 'native' && process.env.ATTNPROF_MMA_SYNC === 'subgroup' ? 1 : 0 },
+    // The barrier after the scores stays where K's tile takes V next (KV_SHARED): it is what ends every subgroup's reads of K.
+    consts: { HEAD_DIM: p.headDim, ...plan.consts, SUBGROUP_SYNC: build === 'native' && process.env.ATTNPROF_MMA_SYNC === 'subgroup' && !plan.consts.KV_SHARED ? 1 : 0 },
     mask: true,
     enables: build === 'native' ? ['f16', ...(plan.consts.SHUFFLE === 1 ? ['subgroups'] : []), 'chromium_experimental_subgroup_matrix'] : ['f16'],
     // Each subgroup works on its own 16 rows, so matrix offsets depend on the subgroup index — uniform within

@@ -144,6 +144,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
 //@SCORES
     }
     if (SUBGROUP_SYNC == 0u) { workgroupBarrier(); }
+//@STOREV_MID
 
     // Mask, scale, softcap; my half's maximum. My HALF keys (cb = h·HALF onwards) stay in registers (sv0…, unrolled
     // by flash_mma.ts); a row that sees every key of the tile (no hole in its range) skips the per-key mask.

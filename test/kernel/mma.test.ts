@@ -118,12 +118,12 @@ describe('flash-mma matches the float64 reference', () => {
   // after the scores' barrier, the next tile's K after a barrier at the top that ends P·V. Every feature at D = 64, the
   // GQA causal prefill shape at D = 128 with key lengths, and D = 80 (the padding columns K and V share) in bshd.
   test('K and V sharing one tile (every feature, D = 64 f16; D = 128 causal GQA; D = 80 bshd neighbourhood, f32)', async () => {
-    const env = { ATTNPROF_MMA_KV_AHEAD: '0', ATTNPROF_MMA_V_LATE: '1', ATTNPROF_MMA_KV_SHARED: '1' };
+    const env = { ATTNPROF_MMA_KV_AHEAD: '0', ATTNPROF_MMA_V_LATE: '1', ATTNPROF_MMA_KV_SHARED: '1', ATTNPROF_MMA_V_MID: '1' };
     Object.assign(process.env, env);
     try {
       const plan = planMma(base(128, 'f16'), ctx);
       assert.ok(plan);
-      assert.deepEqual([plan.consts.V_LATE, plan.consts.KV_SHARED], [1, 1]);
+      assert.deepEqual([plan.consts.V_LATE, plan.consts.KV_SHARED, plan.consts.V_MID], [1, 1, 1]);
       const { QVIA_K: qViaK, SHUFFLE: shuffle, PS: ps } = plan.consts;
       const apart = mmaBytes(plan.paddedDim, plan.subgroups, plan.keys, qViaK === 1, shuffle === 1, ps - plan.keys).bytes;
       assert.equal(apart - plan.workgroupBytes, plan.keys * plan.consts.VS * 2, 'the V tile is not allocated');
@@ -132,6 +132,10 @@ describe('flash-mma matches the float64 reference', () => {
       for (const [name, over] of FEATURES.filter(([, o]) => o.seqLenQ !== 1)) await expectCorrect(base(64, 'f16', over), `${name} (K and V share a tile)`);
       await expectCorrect(base(128, 'f16', { heads: 8, kvHeads: 2, seqLenQ: 45, seqLenK: 45, causal: true, kvLens: Int32Array.from([40, 45]) }), 'D=128 causal GQA, key lengths (K and V share a tile)');
       await expectCorrect(base(80, 'f32', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true, neighborhood: { radius: 3, rows: 3, cols: 13 } }), 'D=80 f32 bshd neighbourhood (K and V share a tile)');
+      // V stored after the softmax instead of right after the scores' barrier.
+      process.env.ATTNPROF_MMA_V_MID = '0';
+      assert.equal(planMma(base(128, 'f16'), ctx)?.consts.V_MID, 0);
+      await expectCorrect(base(128, 'f16', { heads: 8, kvHeads: 2, seqLenQ: 45, seqLenK: 45, causal: true, window: 9 }), 'D=128 causal window (K and V share a tile, V after the softmax)');
     } finally {
       for (const name of Object.keys(env)) delete process.env[name];
     }
@@ -546,10 +550,13 @@ describe('flash-mma host code', () => {
     // At D = 128 P's rows keep their pad (unpadded, the forward ran 3 per SM on the H200 but slower: BENCHMARKS.md).
     assert.equal(pRowPad('fwd', 128, 128, (x) => mmaBytes(128, 4, 16, true, true, x).bytes), 8);
     assert.ok(tileScore(mmaBytes(128, 4, 32).bytes, 4) < tileScore(mmaBytes(128, 4, 16, true, true).bytes, 4));
-    // D = 80 (padded to 96): 4 × 16 shared (11 040 bytes, 4 by memory, 3 by registers) ties 2 × 16 (6 by both) at 12
-    // subgroups and wins the tie: the registers, not the memory, hold it back.
+    // D = 80 (padded to 96, 127 registers): 4 × 16 shared (11 040 bytes, 4 per SM by memory and by registers) ties
+    // 8 × 16 (2 by both) at 16 subgroups and wins as the fewer.
     const d80 = planMma({ headDim: 80, heads: 12, kvHeads: 12, seqLenQ: 3136, seqLenK: 3136, batch: 8 }, ctx);
     assert.deepEqual([d80?.subgroups, d80?.consts.KV_SHARED, d80?.workgroupBytes], [4, 1, 11040]);
+    assert.equal(tileScore(11040, 4, undefined, forwardRegisters(96)), 16);
+    // Where the registers bind, a tie goes to the more subgroups: at 168 registers and 12 subgroups, 4 × 16 (3 per SM by
+    // registers, 4 by memory) over 2 × 16 (6 by both).
     // Registers in units of 8 per invocation: 163 take 168.
     assert.equal(residentWorkgroups(1024, 128, 163), residentWorkgroups(1024, 128, 168));
     assert.equal(residentWorkgroups(1024, 128, 169), 2);
@@ -595,12 +602,24 @@ describe('flash-mma host code', () => {
     }
     const perIteration = unrollMma(flashMmaWgsl, planMma(qwen2, ctx)?.consts ?? {});
     assert.doesNotMatch(perIteration.slice(0, perIteration.indexOf('while (t0 < kEnd)')), /var kr0 = kTileLoad/);
-    // V late: no V store between the first barrier and the scores; V's stores after P's, before the barrier that
-    // publishes both to P·V.
-    const loop = perIteration.slice(perIteration.indexOf('while (t0 < kEnd)'));
-    assert.doesNotMatch(loop.slice(0, loop.indexOf('S = Q·Kᵀ for my subgroup')), /vt\[/);
-    const pStore = loop.indexOf('ps[pBase');
-    assert.ok(pStore > 0 && loop.indexOf('vt[', pStore) > pStore && loop.indexOf('vt[', pStore) < loop.indexOf('workgroupUniformLoad(&rescale[0])'));
+    // V late: no V store between the first barrier and the scores. With K and V in one tile (the default at D = 128) V's
+    // stores follow the barrier after the scores and come before P's (V mid); with V_MID=0 they follow P's, before the
+    // barrier that publishes both to P·V.
+    const vPlace = (code: string) => {
+      const loop = code.slice(code.indexOf('while (t0 < kEnd)'));
+      assert.doesNotMatch(loop.slice(0, loop.indexOf('S = Q·Kᵀ for my subgroup')), /vt\[/);
+      const v = loop.indexOf('vt[', loop.indexOf('S = Q·Kᵀ for my subgroup'));
+      const scoresBarrier = loop.indexOf('if (SUBGROUP_SYNC == 0u) { workgroupBarrier(); }');
+      assert.ok(scoresBarrier > 0 && v > scoresBarrier && v < loop.indexOf('workgroupUniformLoad(&rescale[0])'));
+      return v < loop.indexOf('ps[pBase') ? 'mid' : 'late';
+    };
+    assert.equal(vPlace(perIteration), 'mid');
+    process.env.ATTNPROF_MMA_V_MID = '0';
+    try {
+      assert.equal(vPlace(unrollMma(flashMmaWgsl, planMma(qwen2, ctx)?.consts ?? {})), 'late');
+    } finally {
+      delete process.env.ATTNPROF_MMA_V_MID;
+    }
     // A tile ahead (D = 64): the first tile's loads before the loop, the next tile's inside it.
     const ahead = unrollMma(flashMmaWgsl, planMma(vit3136, ctx)?.consts ?? {});
     assert.match(ahead.slice(0, ahead.indexOf('while (t0 < kEnd)')), /var kr0 = kTileLoad[\s\S]*var vr0 = vTileLoad/);
