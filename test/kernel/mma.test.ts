@@ -557,6 +557,8 @@ describe('flash-mma host code', () => {
     assert.equal(tileScore(11040, 4, undefined, forwardRegisters(96)), 16);
     // Where the registers bind, a tie goes to the more subgroups: at 168 registers and 12 subgroups, 4 × 16 (3 per SM by
     // registers, 4 by memory) over 2 × 16 (6 by both).
+    assert.deepEqual([residentWorkgroups(11040, 128, 168), residentWorkgroups(11040, 128), residentWorkgroups(8000, 64, 168), residentWorkgroups(8000, 64)], [3, 4, 6, 6]);
+    assert.equal(tileScore(11040, 4, undefined, 168), tileScore(8000, 2, undefined, 168));
     // Registers in units of 8 per invocation: 163 take 168.
     assert.equal(residentWorkgroups(1024, 128, 163), residentWorkgroups(1024, 128, 168));
     assert.equal(residentWorkgroups(1024, 128, 169), 2);
