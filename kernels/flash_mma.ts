@@ -198,17 +198,20 @@ export interface MmaSchedule {
  * kept.
  */
 export function mmaSchedule(keys: number, paddedDim: number, build: MmaBuild = 'native'): MmaSchedule {
+  // The loop of 16-key tiles, which the 32-key tiles of padded head dims 112–128 (`forwardKeys`) take too; other 32-key
+  // tiles (forced by ATTNPROF_MMA_TILES) keep the loop they were measured with before (seventh to seventeenth sessions).
+  const loop16 = keys === 16 || (keys === 32 && wideTileDim(paddedDim));
   const kvAhead = envFlag('ATTNPROF_MMA_KV_AHEAD') ?? (keys === 16 && paddedDim <= 64);
-  const splitKv = envFlag('ATTNPROF_MMA_SPLIT_KV') ?? keys === 16;
-  const vLate = (envFlag('ATTNPROF_MMA_V_LATE') ?? (keys === 16 && paddedDim > 64)) && splitKv && !kvAhead;
+  const splitKv = envFlag('ATTNPROF_MMA_SPLIT_KV') ?? loop16;
+  const vLate = (envFlag('ATTNPROF_MMA_V_LATE') ?? (loop16 && paddedDim > 64)) && splitKv && !kvAhead;
   const kvShared = vLate && (envFlag('ATTNPROF_MMA_KV_SHARED') ?? paddedDim <= 128);
   return {
     shuffle: build === 'native' && (envFlag('ATTNPROF_MMA_SHUFFLE') ?? true),
     kvAhead,
     order: mmaOrder(),
     splitKv,
-    hullOnce: envFlag('ATTNPROF_MMA_HULL_ONCE') ?? keys === 16,
-    qViaK: envFlag('ATTNPROF_MMA_Q_VIA_K') ?? keys === 16,
+    hullOnce: envFlag('ATTNPROF_MMA_HULL_ONCE') ?? loop16,
+    qViaK: envFlag('ATTNPROF_MMA_Q_VIA_K') ?? loop16,
     clampKv: envFlag('ATTNPROF_MMA_CLAMP_KV') ?? true,
     fusedExp: envFlag('ATTNPROF_MMA_FUSED_EXP') ?? true,
     // Only with V stored apart from K (splitKv) and loaded in its own iteration (not kvAhead): the one place this is decided.
@@ -267,20 +270,38 @@ export function tileScore(workgroupBytes: number, nsg: number, slots?: number, r
  * one of 8. Wider heads take more (and spill); the model takes 168 for them too. A model of one driver, like
  * residency.ts's 48 KiB.
  */
-export function forwardRegisters(paddedDim: number): number {
+export function forwardRegisters(paddedDim: number, keys = 16): number {
+  if (keys === 32 && wideTileDim(paddedDim)) return 184;
   return paddedDim <= 64 ? 120 : paddedDim <= 96 ? 128 : 168;
 }
 
+/** Padded head dims whose forward takes 32-key tiles (`forwardKeys`): 112 and 128. */
+export const wideTileDim = (paddedDim: number): boolean => paddedDim > 96 && paddedDim <= 128;
+
 /**
- * Tiles within the adapter's workgroup storage: 16-key tiles and the subgroups per workgroup (FORWARD_SUBGROUPS) of
- * the highest `tileScore` (by workgroup memory and `forwardRegisters`), the fewer subgroups on a tie unless the
- * registers bind (then the more: same subgroups resident, each K/V tile staged for more rows). 16-key tiles at every head dim:
- * with Q staged through the K tile they take half the workgroup memory of 32-key ones (whose products per barrier
- * won at D = 128 only while both ran one workgroup per SM; BENCHMARKS.md, seventh session). `ATTNPROF_MMA_TILES=NSG,BK`
- * forces a plan, for sweeps on a GPU.
+ * Keys per K/V tile of the forward: 32 at padded head dims 112–128 (K and V in one tile: 23 072 bytes at 4 × 32, 2
+ * workgroups per SM by memory and by its 183 registers), 16 elsewhere and wherever documents are packed. At D = 128
+ * the wider tile halves the barriers, the loop's bookkeeping and the K/V staging per key, and that outweighs a third
+ * of the subgroups per SM (8 against 4 × 16's 12). On the H200, same calls (BENCHMARKS.md, thirty-first session):
+ * Qwen2-7B prefill 877.0 / 879.9 and 884.4 / 882.6 µs against 906.7 / 923.4 and 930.7 / 895.0 µs; 8 × 32 967 µs, 2 × 32
+ * 1.056 ms. Packed documents lose with it (665.1 / 666.1 against 655.1 / 655.6 µs: a tile straddling a document's
+ * bound is computed whole, and a 32-key tile straddles twice as many keys), and so does D = 80 (4 × 32 2.918 / 2.939
+ * against 2.524 / 2.525 ms: there 4 × 16 holds 4 workgroups per SM, not 3). `ATTNPROF_MMA_TILES` overrides it.
+ */
+export function forwardKeys(paddedDim: number, packed = false): number {
+  return wideTileDim(paddedDim) && !packed ? 32 : 16;
+}
+
+/**
+ * Tiles within the adapter's workgroup storage: the keys per tile `forwardKeys` takes and the subgroups per workgroup
+ * (FORWARD_SUBGROUPS) of the highest `tileScore` (by workgroup memory and `forwardRegisters`), the fewer subgroups on a
+ * tie unless the registers bind (then the more: same subgroups resident, each K/V tile staged for more rows). 16-key
+ * tiles but at padded head dims 112–128: with Q staged through the K tile they take half the workgroup memory of 32-key
+ * ones, and at D = 64 and 80 the workgroups per SM that this buys outweigh the products per barrier (BENCHMARKS.md,
+ * seventh, twenty-fifth and thirty-first sessions). `ATTNPROF_MMA_TILES=NSG,BK` forces a plan, for sweeps on a GPU.
  */
 export function planMma(
-  p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<AttentionProblem, 'batch' | 'heads' | 'kvHeads' | 'seqLenQ' | 'seqLenK' | 'causal'>>,
+  p: Pick<AttentionProblem, 'headDim'> & Partial<Pick<AttentionProblem, 'batch' | 'heads' | 'kvHeads' | 'seqLenQ' | 'seqLenK' | 'causal' | 'docBounds'>>,
   ctx: GpuContext,
   build: MmaBuild = 'native',
 ): MmaPlan | undefined {
@@ -288,14 +309,20 @@ export function planMma(
   const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
   const forced = envTiles();
   const slots = p.seqLenQ !== undefined && p.heads && p.kvHeads ? (p.heads / p.kvHeads) * p.seqLenQ : undefined;
-  const candidates: [number, number][] = forced ? [forced] : FORWARD_SUBGROUPS.map((nsg) => [nsg, 16]);
+  // 32-key tiles only where 4 subgroups of them fit the adapter's workgroup storage (fewer lost to 4 × 16: 2 × 32 1.056 ms).
+  const wideFits = (): boolean => {
+    const s = mmaSchedule(32, dp, build);
+    return mmaBytes(dp, 4, 32, s.qViaK, s.shuffle, 8, s.kvShared).bytes <= limit;
+  };
+  const keys = forwardKeys(dp, p.docBounds !== undefined) === 32 && wideFits() ? 32 : 16;
+  const candidates: [number, number][] = forced ? [forced] : FORWARD_SUBGROUPS.map((nsg) => [nsg, keys]);
   let best: { plan: MmaPlan; score: number } | undefined;
   for (const [nsg, bk] of candidates) {
     const schedule = mmaSchedule(bk, dp, build);
     const pad = pRowPad('fwd', dp, 32 * nsg, (x) => mmaBytes(dp, nsg, bk, schedule.qViaK, schedule.shuffle, x, schedule.kvShared).bytes);
     const { bytes, consts } = mmaBytes(dp, nsg, bk, schedule.qViaK, schedule.shuffle, pad, schedule.kvShared);
     if (bytes > limit || 32 * nsg > ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) continue;
-    const registers = forwardRegisters(dp);
+    const registers = forwardRegisters(dp, bk);
     const score = tileScore(bytes, nsg, slots, registers);
     // On a tie the fewer subgroups (more workgroups to spread), unless the registers, not the memory, hold this plan
     // back: then the same subgroups run either way, and more of them per workgroup stage each K/V tile once for more rows.

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType, docBoundsFor } from '../../kernels/problem';
 import { KernelResult, runProblem } from '../../kernels/runner';
-import { FORWARD_SUBGROUPS, forwardRegisters, mmaBytes, mmaForwardPipeline, mmaUnavailableReason, pRowPad, planMma, shareKvTile, tileScore, unrollMma } from '../../kernels/flash_mma';
+import { FORWARD_SUBGROUPS, forwardKeys, forwardRegisters, mmaBytes, mmaForwardPipeline, mmaUnavailableReason, pRowPad, planMma, shareKvTile, tileScore, unrollMma } from '../../kernels/flash_mma';
 import { mmaBackwardPipeline, planMmaBackward, unrollMmaBackward } from '../../kernels/backward_mma';
 import type { PipelineCache } from '../../kernels/shader';
 import { residentWorkgroups } from '../../kernels/residency';
@@ -488,20 +488,25 @@ describe('flash-mma host code', () => {
 
   test('the plan fits the adapter and pads the head dim to the matrix tile', () => {
     // A native plan's bytes at n subgroups, P's rows padded or not as pRowPad decides, K and V sharing a tile at padded
-    // head dims 80–128.
+    // head dims 80–128, 32-key tiles at 112–128 (where 4 × 32 fits the adapter).
     const shared = (dp: number) => dp > 64 && dp <= 128;
-    const bytesAt = (dp: number, n: number) =>
-      mmaBytes(dp, n, 16, true, true, pRowPad('fwd', dp, 32 * n, (x) => mmaBytes(dp, n, 16, true, true, x, shared(dp)).bytes), shared(dp)).bytes;
-    const scoreAt = (dp: number, n: number) => tileScore(bytesAt(dp, n), n, undefined, forwardRegisters(dp));
-    const registersBind = (dp: number, n: number) => residentWorkgroups(bytesAt(dp, n), 32 * n, forwardRegisters(dp)) < residentWorkgroups(bytesAt(dp, n), 32 * n);
+    const limit = ctx.adapter.limits.maxComputeWorkgroupStorageSize;
+    const keysAt = (dp: number) => (dp > 96 && dp <= 128 && mmaBytes(dp, 4, 32, true, true, 8, true).bytes <= limit ? 32 : 16);
+    const bytesAt = (dp: number, n: number) => {
+      const bk = keysAt(dp);
+      return mmaBytes(dp, n, bk, true, true, pRowPad('fwd', dp, 32 * n, (x) => mmaBytes(dp, n, bk, true, true, x, shared(dp)).bytes), shared(dp)).bytes;
+    };
+    const scoreAt = (dp: number, n: number) => tileScore(bytesAt(dp, n), n, undefined, forwardRegisters(dp, keysAt(dp)));
+    const registersBind = (dp: number, n: number) => residentWorkgroups(bytesAt(dp, n), 32 * n, forwardRegisters(dp, keysAt(dp))) < residentWorkgroups(bytesAt(dp, n), 32 * n);
     for (const d of [32, 40, 64, 72, 80, 96, 128, 160, 256]) {
       const plan = planMma({ headDim: d }, ctx);
       assert.ok(plan, `D=${d} fits`);
       assert.equal(plan.paddedDim % 16, 0);
       assert.ok(plan.paddedDim >= d && plan.paddedDim - d < 16);
       assert.ok(plan.workgroupBytes <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
-      // 16-key tiles at every head dim, the subgroups of the highest score among those that fit.
-      assert.equal(plan.keys, 16, `D=${d}`);
+      // 16-key tiles but at padded head dims 112–128 (32), the subgroups of the highest score among those that fit.
+      assert.equal(plan.keys, keysAt(plan.paddedDim), `D=${d}`);
+      assert.equal(forwardKeys(plan.paddedDim), plan.paddedDim === 128 || plan.paddedDim === 112 ? 32 : 16, `D=${d}`);
       const fits = FORWARD_SUBGROUPS.filter((n) => bytesAt(plan.paddedDim, n) <= ctx.adapter.limits.maxComputeWorkgroupStorageSize);
       const best = Math.max(...fits.map((n) => scoreAt(plan.paddedDim, n)));
       assert.equal(plan.consts.KV_SHARED ?? 0, shared(plan.paddedDim) ? 1 : 0, `D=${d}`);
@@ -511,7 +516,7 @@ describe('flash-mma host code', () => {
       const tied = fits.filter((n) => scoreAt(plan.paddedDim, n) === best);
       const pick = tied.filter((n) => registersBind(plan.paddedDim, n)).pop() ?? tied[0];
       assert.equal(plan.subgroups, pick, `D=${d}: the tie`);
-      assert.equal(plan.consts.PS, 16 + pRowPad('fwd', plan.paddedDim, plan.threads, (x) => mmaBytes(plan.paddedDim, plan.subgroups, 16, true, true, x, shared(plan.paddedDim)).bytes), `D=${d}`);
+      assert.equal(plan.consts.PS, plan.keys + pRowPad('fwd', plan.paddedDim, plan.threads, (x) => mmaBytes(plan.paddedDim, plan.subgroups, plan.keys, true, true, x, shared(plan.paddedDim)).bytes), `D=${d}`);
     }
   });
 
@@ -541,8 +546,16 @@ describe('flash-mma host code', () => {
     // subgroups and wins as the fewer; the 32-key tiles of earlier sessions (44.5 KB: 1 per SM, 4) are not planned.
     // With K and V sharing one tile (the default at padded head dims 80–128), 4 × 16 takes 12 576 bytes: 3 per SM by memory
     // and by its 168 registers, 12 subgroups; 8 × 16 (20 768 bytes: 2 by memory) holds one workgroup of 256 by registers.
-    const qwen2 = planMma({ headDim: 128, heads: 28, kvHeads: 4, seqLenQ: 4096, seqLenK: 4096, batch: 1, causal: true }, ctx);
-    assert.deepEqual([qwen2?.subgroups, qwen2?.keys, qwen2?.consts.PS, qwen2?.consts.KV_SHARED, qwen2?.workgroupBytes], [4, 16, 24, 1, 12576]);
+    // The plan takes 32-key tiles there (forwardKeys): 4 × 32 in 23 072 bytes, 2 per SM by memory and by its 184 registers
+    // (8 subgroups), ahead of 2 × 32 (15 904 bytes, 3 × 2) and tied with 8 × 32 (37 408 bytes, 1 × 8), which loses as the more.
+    const qwen2Shape = { headDim: 128, heads: 28, kvHeads: 4, seqLenQ: 4096, seqLenK: 4096, batch: 1, causal: true };
+    const qwen2 = planMma(qwen2Shape, ctx);
+    assert.deepEqual([qwen2?.subgroups, qwen2?.keys, qwen2?.consts.PS, qwen2?.consts.KV_SHARED, qwen2?.consts.V_MID, qwen2?.consts.QVIA_K, qwen2?.consts.HULL_ONCE, qwen2?.workgroupBytes], [4, 32, 40, 1, 1, 1, 1, 23072]);
+    assert.deepEqual([15904, 23072, 37408].map((b, i) => tileScore(b, [2, 4, 8][i], undefined, forwardRegisters(128, 32))), [6, 8, 8]);
+    assert.deepEqual([2, 8].map((n) => mmaBytes(128, n, 32, true, true, 8, true).bytes), [15904, 37408]);
+    // Packed documents keep 16-key tiles (a tile across a document's bound is computed whole): 4 × 16, 12 576 bytes.
+    const packed = planMma({ ...qwen2Shape, docBounds: new Int32Array(2 * 4096) }, ctx);
+    assert.deepEqual([packed?.subgroups, packed?.keys, packed?.workgroupBytes], [4, 16, 12576]);
     assert.deepEqual([residentWorkgroups(12576, 128), residentWorkgroups(12576, 128, forwardRegisters(128))], [3, 3]);
     assert.deepEqual([residentWorkgroups(20768, 256), residentWorkgroups(20768, 256, forwardRegisters(128))], [2, 1]);
     assert.equal(tileScore(mmaBytes(128, 8, 16, true, true, 8, true).bytes, 8, undefined, 168), 8);
@@ -564,16 +577,17 @@ describe('flash-mma host code', () => {
     assert.equal(residentWorkgroups(1024, 128, 169), 2);
   });
 
-  test('the schedule: K/V a tile ahead up to D = 64, V stored late above it, blocks heaviest first over the whole dispatch, K before the first barrier with 16-key tiles', () => {
+  test('the schedule: K/V a tile ahead up to D = 64, V stored late above it, blocks heaviest first over the whole dispatch, K before the first barrier in every default plan', () => {
     const vit196 = { headDim: 64, heads: 16, kvHeads: 16, seqLenQ: 196 };
     const vit3136 = { headDim: 64, heads: 12, kvHeads: 12, seqLenQ: 3136 };
     const qwen2 = { headDim: 128, heads: 28, kvHeads: 4, seqLenQ: 4096, causal: true };
     const sched = (p: Parameters<typeof planMma>[0]) => {
       const plan = planMma(p, ctx);
-      // K before the first barrier and V after it with 16-key tiles (every default plan); the block's key hull taken
-      // once before the loop; tails read the last key again; the scale folded into the exponent.
-      assert.equal(plan?.consts.SPLIT_KV, plan?.keys === 16 ? 1 : 0);
-      assert.equal(plan?.consts.HULL_ONCE, plan?.keys === 16 ? 1 : 0);
+      // K before the first barrier and V after it in every default plan (16-key tiles, and 32-key ones at D = 128); the
+      // block's key hull taken once before the loop; tails read the last key again; the scale folded into the exponent.
+      assert.equal(plan?.consts.SPLIT_KV, 1);
+      assert.equal(plan?.consts.HULL_ONCE, 1);
+      assert.equal(plan?.keys, p.headDim === 128 ? 32 : 16);
       assert.deepEqual([plan?.consts.CLAMP_KV, plan?.consts.FUSED_EXP], [1, 1]);
       return [plan?.subgroups, plan?.consts.KV_AHEAD, plan?.consts.V_LATE, plan?.consts.ORDER, plan?.consts.SPLIT_KV, plan?.consts.SKIP_DEAD];
     };
