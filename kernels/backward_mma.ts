@@ -519,7 +519,7 @@ function makeMmaTrain(build: MmaBuild): TrainKernel {
       ]);
       const kind = build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins';
       const notes = [
-        `forward: ${fwd.subgroups} subgroups × 16 query rows, ${fwd.keys}-key tiles; saves the row log-sum-exp (${formatBytes(lseInfo.bytes)}).`,
+        `forward: ${fwd.subgroups} subgroups × ${16 * fwd.rowBlocks} query rows, ${fwd.keys}-key tiles; saves the row log-sum-exp (${formatBytes(lseInfo.bytes)}).`,
         `backward on the ${kind}, head dim padded to ${bwd.dkv.paddedDim}: dK/dV ${16 * bwd.dkv.subgroups} keys × ${bwd.dkv.tileRows}-row query tiles (${formatBytes(bwd.dkv.workgroupBytes)} of workgroup memory); dQ ${16 * bwd.dq.subgroups} query slots × ${bwd.dq.tileRows}-key tiles (${formatBytes(bwd.dq.workgroupBytes)}); dQ in its own pass (no float atomics in WGSL).`,
         `workgroups of both passes: ${orderNote(bwd.dkv.consts.ORDER)}.`,
         `next tile prefetched into registers: dK/dV ${bwd.dkv.prefetch ? 'yes' : 'no'}, dQ ${bwd.dq.prefetch ? 'yes' : 'no'}.`,

@@ -29,8 +29,10 @@ import { residentWorkgroups } from './residency';
 export type MmaBuild = 'native' | 'emulated';
 
 export interface MmaPlan {
-  /** Subgroups per workgroup; each owns 16 query rows. */
+  /** Subgroups per workgroup; each owns 16 · rowBlocks query rows. */
   subgroups: number;
+  /** 16-row blocks of queries per subgroup (`rowBlocks`): 1, or 2 with each K/V fragment serving both. */
+  rowBlocks: number;
   /** Keys per K/V tile. */
   keys: number;
   /** Head dim padded to the 16-wide matrix tiles. */
@@ -40,7 +42,7 @@ export interface MmaPlan {
   consts: Record<string, number>;
 }
 
-export function mmaBytes(dp: number, nsg: number, bk: number, qViaK = false, shuffle = false, pPad = 8, kvShared = false): { bytes: number; consts: Record<string, number> } {
+export function mmaBytes(dp: number, nsg: number, bk: number, qViaK = false, shuffle = false, pPad = 8, kvShared = false, rb = 1): { bytes: number; consts: Record<string, number> } {
   const ks = dp + 8; // K rows padded: unpadded rows cost the matrix loads most of their speed
   // V staged as it lies ([key][d], rows padded like K's); P·V loads it row-major, which the H200's driver reads with
   // transposing matrix loads (ldmatrix .trans).
@@ -49,15 +51,15 @@ export function mmaBytes(dp: number, nsg: number, bk: number, qViaK = false, shu
   // ps holds P (16 × BK per subgroup) and, unless Q is staged through the K tile (`qViaK`), Q (16 × DP) before the loop;
   // its rows padded by pPad (`pRowPad`).
   const ps = (qViaK ? bk : Math.max(bk, dp)) + pPad;
-  const bq = 16 * nsg;
-  // With the row maxima and sums exchanged by subgroup shuffles, rowStat shrinks to one 16-byte unit (every workgroup
-  // variable a multiple of 16 bytes: mma_native.wgsl).
-  const rowStat = shuffle ? 4 : bq * 2;
+  const bq = 16 * rb * nsg;
+  // With the row maxima and sums exchanged by subgroup shuffles, or not exchanged at all (two row blocks: one lane per
+  // row), rowStat shrinks to one 16-byte unit (every workgroup variable a multiple of 16 bytes: mma_native.wgsl).
+  const rowStat = shuffle || rb === 2 ? 4 : bq * 2;
   // kt, vt (none where V shares K's tile: `kvShared`), ss, ps, rowStat, rescale (16 bytes: flash_mma.wgsl)
   const bytes = bk * ks * 2 + (kvShared ? 0 : bk * vs * 2) + bq * ss * 4 + bq * ps * 2 + rowStat * 4 + 16;
   return {
     bytes,
-    consts: { NSG: nsg, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs, ROWSTAT: rowStat, SHUFFLE: shuffle ? 1 : 0, ...(qViaK ? { QVIA_K: 1 } : {}), ...(kvShared ? { KV_SHARED: 1 } : {}) },
+    consts: { NSG: nsg, RB: rb, BK: bk, DP: dp, KS: ks, SS: ss, PS: ps, VS: vs, ROWSTAT: rowStat, SHUFFLE: shuffle ? 1 : 0, ...(qViaK ? { QVIA_K: 1 } : {}), ...(kvShared ? { KV_SHARED: 1 } : {}) },
   };
 }
 
@@ -233,16 +235,17 @@ export const paddedTo = (n: number, block: number): number => Math.ceil(n / bloc
  * against 326.0 / 324.8 µs, 120 against 113 registers; on shapes without padding subgroups the branches cost ViT-3136
  * 2.056 against 1.996 ms and the Qwen2-7B prefill 1.156 against 1.044 ms (174 against 170 registers).
  */
-export function hasPaddingSubgroups(slots: number, nsg: number): boolean {
-  return paddedTo(slots, 16) < paddedTo(slots, 16 * nsg);
+export function hasPaddingSubgroups(slots: number, nsg: number, rb = 1): boolean {
+  return paddedTo(slots, 16 * rb) < paddedTo(slots, 16 * rb * nsg);
 }
 
 /** The report's note on a forward plan whose subgroups of padding rows skip their work (SKIP_DEAD = 1), for `slots` query slots per KV head. */
-export function paddingSubgroupsNote(nsg: number, slots: number): string {
-  const dead = (paddedTo(slots, 16 * nsg) - paddedTo(slots, 16)) / 16;
+export function paddingSubgroupsNote(nsg: number, slots: number, rb = 1): string {
+  const rows = 16 * rb;
+  const dead = (paddedTo(slots, rows * nsg) - paddedTo(slots, rows)) / rows;
   return dead > 0
-    ? `${slots} query slots per head: the last block of ${16 * nsg} holds ${slots % (16 * nsg)}, and its ${dead} subgroup${dead === 1 ? '' : 's'} of padding rows skip${dead === 1 ? 's' : ''} the products and the softmax.`
-    : `${slots} query slots per head fill their blocks of ${16 * nsg} to the last subgroup: the padding-row skip, forced on (ATTNPROF_MMA_SKIP_DEAD=1), has nothing to skip.`;
+    ? `${slots} query slots per head: the last block of ${rows * nsg} holds ${slots % (rows * nsg)}, and its ${dead} subgroup${dead === 1 ? '' : 's'} of padding rows skip${dead === 1 ? 's' : ''} the products and the softmax.`
+    : `${slots} query slots per head fill their blocks of ${rows * nsg} to the last subgroup: the padding-row skip, forced on (ATTNPROF_MMA_SKIP_DEAD=1), has nothing to skip.`;
 }
 
 /** Subgroups per workgroup the forward plans from (16-key tiles), scored by `tileScore`. */
@@ -258,9 +261,9 @@ export const FORWARD_SUBGROUPS = [1, 2, 4, 8];
  * 4 × 16 at D = 64 holds 4 × 4 and scores as 8 × 16 on ViT-196 (and above it on ViT-3136, 3136 rows in 49 whole blocks):
  * ViT-3136 2.32 against 2.55 ms, ViT-196 371 against 410 µs (twenty-fourth session).
  */
-export function tileScore(workgroupBytes: number, nsg: number, slots?: number, registers?: number): number {
-  const rows = 16 * nsg;
-  return residentWorkgroups(workgroupBytes, 32 * nsg, registers) * nsg * (slots ? slots / paddedTo(slots, rows) : 1);
+export function tileScore(workgroupBytes: number, nsg: number, slots?: number, registers?: number, rb = 1): number {
+  const rows = 16 * rb * nsg;
+  return residentWorkgroups(workgroupBytes, 32 * nsg, registers) * nsg * rb * (slots ? slots / paddedTo(slots, rows) : 1);
 }
 
 /**
@@ -270,9 +273,20 @@ export function tileScore(workgroupBytes: number, nsg: number, slots?: number, r
  * one of 8. Wider heads take more (and spill); the model takes 168 for them too. A model of one driver, like
  * residency.ts's 48 KiB.
  */
-export function forwardRegisters(paddedDim: number, keys = 16): number {
+export function forwardRegisters(paddedDim: number, keys = 16, rb = 1): number {
+  // Two row blocks: twice the accumulators and Q fragments (an estimate until measured).
+  if (rb === 2) return paddedDim <= 64 ? 168 : 255;
   if (keys === 32 && wideTileDim(paddedDim)) return 184;
   return paddedDim <= 64 ? 120 : paddedDim <= 96 ? 128 : 168;
+}
+
+/**
+ * 16-row query blocks per subgroup: 1, or 2 (`ATTNPROF_MMA_ROW_BLOCKS=2`), where each K fragment the subgroup loads
+ * serves two score products and each V fragment two P·V products, and a row's softmax is one lane's (no exchange).
+ */
+export function forwardRowBlocks(): number {
+  const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_ROW_BLOCKS : undefined;
+  return env === '2' ? 2 : 1;
 }
 
 /** Padded head dims whose forward takes 32-key tiles (`forwardKeys`): 112 and 128. */
@@ -316,21 +330,22 @@ export function planMma(
   };
   const keys = forwardKeys(dp, p.docBounds !== undefined) === 32 && wideFits() ? 32 : 16;
   const candidates: [number, number][] = forced ? [forced] : FORWARD_SUBGROUPS.map((nsg) => [nsg, keys]);
+  const rb = forwardRowBlocks();
   let best: { plan: MmaPlan; score: number } | undefined;
   for (const [nsg, bk] of candidates) {
     const schedule = mmaSchedule(bk, dp, build);
-    const pad = pRowPad('fwd', dp, 32 * nsg, (x) => mmaBytes(dp, nsg, bk, schedule.qViaK, schedule.shuffle, x, schedule.kvShared).bytes);
-    const { bytes, consts } = mmaBytes(dp, nsg, bk, schedule.qViaK, schedule.shuffle, pad, schedule.kvShared);
+    const pad = pRowPad('fwd', dp, 32 * nsg, (x) => mmaBytes(dp, nsg, bk, schedule.qViaK, schedule.shuffle, x, schedule.kvShared, rb).bytes);
+    const { bytes, consts } = mmaBytes(dp, nsg, bk, schedule.qViaK, schedule.shuffle, pad, schedule.kvShared, rb);
     if (bytes > limit || 32 * nsg > ctx.adapter.limits.maxComputeInvocationsPerWorkgroup) continue;
-    const registers = forwardRegisters(dp, bk);
-    const score = tileScore(bytes, nsg, slots, registers);
+    const registers = forwardRegisters(dp, bk, rb);
+    const score = tileScore(bytes, nsg, slots, registers, rb);
     // On a tie the fewer subgroups (more workgroups to spread), unless the registers, not the memory, hold this plan
     // back: then the same subgroups run either way, and more of them per workgroup stage each K/V tile once for more rows.
     const registersBind = residentWorkgroups(bytes, 32 * nsg, registers) < residentWorkgroups(bytes, 32 * nsg);
     if (best && (score < best.score || (score === best.score && !registersBind))) continue;
-    const skipDead = envFlag('ATTNPROF_MMA_SKIP_DEAD') ?? (slots !== undefined && hasPaddingSubgroups(slots, nsg));
+    const skipDead = envFlag('ATTNPROF_MMA_SKIP_DEAD') ?? (slots !== undefined && hasPaddingSubgroups(slots, nsg, rb));
     const flags = { KV_AHEAD: schedule.kvAhead ? 1 : 0, ORDER: MMA_ORDERS.indexOf(schedule.order), SPLIT_KV: schedule.splitKv ? 1 : 0, HULL_ONCE: schedule.hullOnce ? 1 : 0, CLAMP_KV: schedule.clampKv ? 1 : 0, FUSED_EXP: schedule.fusedExp ? 1 : 0, V_LATE: schedule.vLate ? 1 : 0, V_MID: schedule.vMid ? 1 : 0, SKIP_DEAD: skipDead ? 1 : 0 };
-    best = { plan: { subgroups: nsg, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, consts: { ...consts, ...flags } }, score };
+    best = { plan: { subgroups: nsg, rowBlocks: rb, keys: bk, paddedDim: dp, threads: 32 * nsg, workgroupBytes: bytes, consts: { ...consts, ...flags } }, score };
   }
   return best?.plan;
 }
@@ -369,6 +384,12 @@ export function f16x4Store(arr: string, first: string, step: string, value: stri
  */
 export function unrollMma(body: string, consts: Record<string, number>, saveLse = false, build: MmaBuild = 'native'): string {
   const { NSG: nsg, BK, DP, KS: ks, SS, PS, VS } = consts;
+  // RB = 2: each subgroup owns two 16-row blocks (its fragments and accumulators qf…_1, acc…_1 beside qf…, acc…).
+  const rb = consts.RB ?? 1;
+  if (rb !== 1 && rb !== 2) throw new Error(`flash-mma: RB = ${rb} row blocks per subgroup (1 or 2)`);
+  const blocks = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const qn = (c: number, b: number) => (b ? `qf${c}_${b}` : `qf${c}`);
+  const an = (c: number, b: number) => (b ? `acc${c}_${b}` : `acc${c}`);
   const kvAhead = consts.KV_AHEAD !== 0;
   const splitKv = consts.SPLIT_KV === 1;
   const shuffle = consts.SHUFFLE === 1;
@@ -387,7 +408,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   const threads = 32 * nsg;
   const kvLoads = Math.ceil((kc * 16 * (dc * 16)) / 4 / threads); // K and V tiles: an upper bound (D4 ≤ DP/4)
-  const qLoads = Math.ceil((16 * nsg * dc * 4) / threads);
+  const qLoads = Math.ceil((16 * rb * nsg * dc * 4) / threads);
   const qViaK = consts.QVIA_K === 1;
   const rounds = range(Math.ceil(dc / kc)).map((r) => range(kc).map((j) => r * kc + j).filter((c) => c < dc));
   // `code(sgS, sgP)` once per subgroup, with that subgroup's offsets into ss and ps as literals (native), or once
@@ -395,18 +416,23 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   type SgOffset = number | string;
   const perSg = (indent: string, code: (sgS: SgOffset, sgP: SgOffset) => string[]): string[] =>
     build === 'emulated'
-      ? [`${indent}{`, `${indent}  let sgS = sg * (16u * SS);`, `${indent}  let sgP = sg * (16u * PS);`, ...code('sgS', 'sgP').map((l) => `${indent}  ${l}`), `${indent}}`]
+      ? [`${indent}{`, `${indent}  let sgS = sg * (${16 * rb}u * SS);`, `${indent}  let sgP = sg * (${16 * rb}u * PS);`, ...code('sgS', 'sgP').map((l) => `${indent}  ${l}`), `${indent}}`]
       : [
           `${indent}switch (sg) {`,
           ...range(nsg).flatMap((g) => [
             `${indent}  ${g === nsg - 1 ? `case ${g}u, default` : `case ${g}u`}: {`,
-            ...code(g * 16 * SS, g * 16 * PS).map((l) => `${indent}    ${l}`),
+            ...code(g * 16 * rb * SS, g * 16 * rb * PS).map((l) => `${indent}    ${l}`),
             `${indent}  }`,
           ]),
           `${indent}}`,
         ];
   const at = (base: SgOffset, off: number) => (typeof base === 'number' ? `${base + off}u` : `${base} + ${off}u`);
-  const scoreLines = (indent: string, expr: (t: number) => string) => range(kc * 8).map((t) => `${indent}sv${t} = ${expr(t)};`);
+  // Keys of a tile per lane in the softmax: half a row's BK with one row block (two lanes per row), all of them with two.
+  const kpl = kc * 8 * rb;
+  const scoreLines = (indent: string, expr: (t: number) => string) => range(kpl).map((t) => `${indent}sv${t} = ${expr(t)};`);
+  // Stores (or loads) of the accumulators of the columns `cols` to (from) a subgroup's block of ss, both row blocks.
+  const accRound = (indent: string, cols: number[], load: boolean) =>
+    perSg(indent, (sg) => blocks(rb).flatMap((b) => cols.map((c, i) => (load ? `${an(c, b)} = loadS(${at(sg, b * 16 * SS + i * 16)}, SS);` : `storeS(${at(sg, b * 16 * SS + i * 16)}, ${an(c, b)}, SS);`))));
   const vStore = (u: number): string =>
     `    { let item = lid + ${u * threads}u; if (item < BK * D4) { ${f16x4Store('vt', '(item / D4) * VS + (item % D4) * 4u', '1u', `vr${u}`)} } }`;
   const parts: Record<string, string[]> = {
@@ -416,13 +442,17 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
       ...range(qLoads).map((u) => `  let qv${u} = qLoad(b, kvh, group, slot0, slots, lid + ${u * threads}u);`),
       ...(qViaK
         ? [
-            ...range(dc).map((c) => `  var qf${c}: MatL;`),
-            ...range(Math.ceil(nsg / kc)).flatMap((r) => [
+            ...blocks(rb).flatMap((b) => range(dc).map((c) => `  var ${qn(c, b)}: MatL;`)),
+            // Round r stages the workgroup's 16-row blocks r·KC … r·KC + KC − 1; block n is subgroup n / RB's row block n % RB.
+            ...range(Math.ceil((nsg * rb) / kc)).flatMap((r) => [
               ...range(qLoads).map(
                 (u) => `  { let item = lid + ${u * threads}u; if (item < BQ * (DP / 4u) && item / (DP / 4u) / BK == ${r}u) { ${f16x4Store('kt', '(item / (DP / 4u) - ' + r + 'u * BK) * KS + (item % (DP / 4u)) * 4u', '1u', `qv${u}`)} } }`,
               ),
               '  workgroupBarrier();',
-              ...range(Math.min(kc, nsg - r * kc)).flatMap((j) => [`  if (sg == ${r * kc + j}u) {`, ...range(dc).map((c) => `    qf${c} = loadQk(${j * 16 * ks + c * 16}u, KS);`), '  }']),
+              ...range(Math.min(kc, nsg * rb - r * kc)).flatMap((j) => {
+                const n = r * kc + j;
+                return [`  if (sg == ${Math.floor(n / rb)}u) {`, ...range(dc).map((c) => `    ${qn(c, n % rb)} = loadQk(${j * 16 * ks + c * 16}u, KS);`), '  }'];
+              }),
               '  workgroupBarrier();',
             ]),
           ]
@@ -469,18 +499,32 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
     // Q: 16×DP per subgroup in registers for the whole key loop. (Reloaded from workgroup memory on every tile instead,
     // 12–28 fewer registers but no workgroup more per SM: ViT-3136 5.37 against 4.69 ms; BENCHMARKS.md, tenth session.)
     QLOAD: [
-      ...(qViaK ? [] : [...range(dc).map((c) => `  var qf${c}: MatL;`), ...perSg('  ', (_s, p) => range(dc).map((c) => `qf${c} = loadP(${at(p, c * 16)}, PS);`))]),
-      ...range(dc).map((c) => `  var acc${c} = zeroAcc();`),
+      ...(qViaK
+        ? []
+        : [
+            ...blocks(rb).flatMap((b) => range(dc).map((c) => `  var ${qn(c, b)}: MatL;`)),
+            ...perSg('  ', (_s, p) => blocks(rb).flatMap((b) => range(dc).map((c) => `${qn(c, b)} = loadP(${at(p, b * 16 * PS + c * 16)}, PS);`))),
+          ]),
+      ...blocks(rb).flatMap((b) => range(dc).map((c) => `  var ${an(c, b)} = zeroAcc();`)),
     ],
-    SCORES: range(kc).flatMap((j) => [
-      `    { var s = zeroAcc();${range(dc).map((c) => ` s = mma(qf${c}, loadKt(${j * 16 * ks + c * 16}u, KS), s);`).join('')}`,
-      ...perSg('      ', (sg) => [`storeS(${at(sg, j * 16)}, s, SS);`]),
-      '    }',
-    ]),
+    SCORES:
+      rb === 1
+        ? range(kc).flatMap((j) => [
+            `    { var s = zeroAcc();${range(dc).map((c) => ` s = mma(qf${c}, loadKt(${j * 16 * ks + c * 16}u, KS), s);`).join('')}`,
+            ...perSg('      ', (sg) => [`storeS(${at(sg, j * 16)}, s, SS);`]),
+            '    }',
+          ])
+        : // Each K fragment loaded once for both row blocks.
+          range(kc).flatMap((j) => [
+            '    { var s = zeroAcc(); var s1 = zeroAcc();',
+            ...range(dc).map((c) => `      { let kf = loadKt(${j * 16 * ks + c * 16}u, KS); s = mma(qf${c}, kf, s); s1 = mma(${qn(c, 1)}, kf, s1); }`),
+            ...perSg('      ', (sg) => [`storeS(${at(sg, j * 16)}, s, SS);`, `storeS(${at(sg, 16 * SS + j * 16)}, s1, SS);`]),
+            '    }',
+          ]),
     // The softmax of my HALF = BK/2 keys of a tile, one register per key; one branch on the softcap for all of them.
     // fusedExp (FUSED_EXP = 1; `rawScores` in flash_mma.wgsl): with no softcap and a positive scale the scores stay
     // unscaled (the maximum commutes with the scale) and P = exp2(fma(s, scale2, −m)).
-    SVARS: range(kc * 8).map((t) => `    var sv${t}: f32;`),
+    SVARS: range(kpl).map((t) => `    var sv${t}: f32;`),
     SMAX: [
       ...(fusedExp ? ['    if (rawScores) {', ...scoreLines('      ', (t) => `ss[sBase + cb + ${t}u]`), '    } else if (P.softcap > 0.0) {'] : ['    if (P.softcap > 0.0) {']),
       ...scoreLines('      ', (t) => `LOG2E * cappedScore(ss[sBase + cb + ${t}u] * P.scale)`),
@@ -488,36 +532,47 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
       ...scoreLines('      ', (t) => `ss[sBase + cb + ${t}u] * scale2`),
       '    }',
       '    if (!full) {',
-      ...range(kc * 8).map((t) => `      if (!(t0 + cb + ${t}u >= lo && t0 + cb + ${t}u < hi && (!holes || neighborVisible(i, t0 + cb + ${t}u)))) { sv${t} = MASKED; }`),
+      ...range(kpl).map((t) => `      if (!(t0 + cb + ${t}u >= lo && t0 + cb + ${t}u < hi && (!holes || neighborVisible(i, t0 + cb + ${t}u)))) { sv${t} = MASKED; }`),
       '    }',
-      `    mx = max(${range(kc * 8).reduce((acc, t) => (acc ? `max(${acc}, sv${t})` : `sv${t}`), '')}, MASKED);`,
+      `    mx = max(${range(kpl).reduce((acc, t) => (acc ? `max(${acc}, sv${t})` : `sv${t}`), '')}, MASKED);`,
     ],
     // fusedExp: a masked score gives exp2(−∞) = 0 with no select — a row that has seen no key yet (m = MASKED) takes
     // −MASKED as its reference, so its masked scores underflow too.
     SEXP: [
       ...(fusedExp
-        ? ['    let mEff = select(m, -MASKED, m == MASKED);', ...range(kc * 8).map((t) => `    let pv${t} = exp2(fma(sv${t}, mul, -mEff));`)]
-        : range(kc * 8).map((t) => `    let pv${t} = select(0.0, exp2(sv${t} - m), sv${t} > MASKED);`)),
-      `    l += ${range(kc * 8).map((t) => `pv${t}`).join(' + ')};`,
-      ...range(kc * 8).map((t) => `    ps[pBase + cb + ${t}u] = f16(pv${t});`),
+        ? ['    let mEff = select(m, -MASKED, m == MASKED);', ...range(kpl).map((t) => `    let pv${t} = exp2(fma(sv${t}, mul, -mEff));`)]
+        : range(kpl).map((t) => `    let pv${t} = select(0.0, exp2(sv${t} - m), sv${t} > MASKED);`)),
+      `    l += ${range(kpl).map((t) => `pv${t}`).join(' + ')};`,
+      ...range(kpl).map((t) => `    ps[pBase + cb + ${t}u] = f16(pv${t});`),
     ],
     RESCALE: rounds.flatMap((cols) => [
-      ...perSg('      ', (sg) => cols.map((c, i) => `storeS(${at(sg, i * 16)}, acc${c}, SS);`)),
+      ...accRound('      ', cols, false),
       '      workgroupBarrier();',
       '      scaleRow(sBase, h, corr);',
       '      workgroupBarrier();',
-      ...perSg('      ', (sg) => cols.map((c, i) => `acc${c} = loadS(${at(sg, i * 16)}, SS);`)),
+      ...accRound('      ', cols, true),
       '      workgroupBarrier();',
     ]),
-    PV: range(kc).flatMap((j) => [
-      '    {',
-      '      var pf: MatL;',
-      ...perSg('      ', (_s, p) => [`pf = loadP(${at(p, j * 16)}, PS);`]),
-      `     ${range(dc).map((c) => ` acc${c} = mma(pf, loadVrow(${j * 16 * VS + c * 16}u, VS), acc${c});`).join('')}`,
-      '    }',
-    ]),
+    PV:
+      rb === 1
+        ? range(kc).flatMap((j) => [
+            '    {',
+            '      var pf: MatL;',
+            ...perSg('      ', (_s, p) => [`pf = loadP(${at(p, j * 16)}, PS);`]),
+            `     ${range(dc).map((c) => ` acc${c} = mma(pf, loadVrow(${j * 16 * VS + c * 16}u, VS), acc${c});`).join('')}`,
+            '    }',
+          ])
+        : // Each V fragment loaded once for both row blocks.
+          range(kc).flatMap((j) => [
+            '    {',
+            '      var pf: MatL;',
+            '      var pf1: MatL;',
+            ...perSg('      ', (_s, p) => [`pf = loadP(${at(p, j * 16)}, PS);`, `pf1 = loadP(${at(p, 16 * PS + j * 16)}, PS);`]),
+            ...range(dc).map((c) => `      { let vf = loadVrow(${j * 16 * VS + c * 16}u, VS); ${an(c, 0)} = mma(pf, vf, ${an(c, 0)}); ${an(c, 1)} = mma(pf1, vf, ${an(c, 1)}); }`),
+            '    }',
+          ]),
     OUTPUT: rounds.flatMap((cols) => [
-      ...perSg('  ', (sg) => cols.map((c, i) => `storeS(${at(sg, i * 16)}, acc${c}, SS);`)),
+      ...accRound('  ', cols, false),
       '  workgroupBarrier();',
       `  if (rowLive) { writeRow(sBase, h, ${cols[0] * 16}u, orow, inv); }`,
       '  workgroupBarrier();',
@@ -526,17 +581,24 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
     // neighbours), or through rowStat and a barrier.
     // Both between the live subgroups' branches (flash_mma.wgsl `sgLive`), outside them: the shuffle (a dead
     // subgroup's mx is MASKED), or the barrier between rowStat's stores (in the first branch) and its loads.
-    TILESTORE: shuffle ? [] : ['    rowStat[row * 2u + h] = mx;'],
-    TILESYNC: shuffle
-      ? [`    let tileMax${fusedExp ? 'Raw' : ''} = max(mx, subgroupShuffleXor(mx, 1u));`]
-      : ['    if (SUBGROUP_SYNC == 0u) { workgroupBarrier(); }'],
+    // With two row blocks a row is one lane's: nothing to exchange.
+    TILESTORE: shuffle || rb === 2 ? [] : ['    rowStat[row * 2u + h] = mx;'],
+    TILESYNC:
+      rb === 2
+        ? [`    let tileMax${fusedExp ? 'Raw' : ''} = mx;`]
+        : shuffle
+          ? [`    let tileMax${fusedExp ? 'Raw' : ''} = max(mx, subgroupShuffleXor(mx, 1u));`]
+          : ['    if (SUBGROUP_SYNC == 0u) { workgroupBarrier(); }'],
     TILEMAX: [
-      ...(shuffle ? [] : [`    let tileMax${fusedExp ? 'Raw' : ''} = max(rowStat[row * 2u], rowStat[row * 2u + 1u]);`]),
+      ...(shuffle || rb === 2 ? [] : [`    let tileMax${fusedExp ? 'Raw' : ''} = max(rowStat[row * 2u], rowStat[row * 2u + 1u]);`]),
       ...(fusedExp ? ['    let tileMax = select(tileMaxRaw, tileMaxRaw * mul, tileMaxRaw > MASKED);'] : []),
     ],
-    ROWSUM: shuffle
-      ? ['  let total = l + subgroupShuffleXor(l, 1u);']
-      : ['  rowStat[row * 2u + h] = l;', '  workgroupBarrier();', '  let total = rowStat[row * 2u] + rowStat[row * 2u + 1u];'],
+    ROWSUM:
+      rb === 2
+        ? ['  let total = l;']
+        : shuffle
+          ? ['  let total = l + subgroupShuffleXor(l, 1u);']
+          : ['  rowStat[row * 2u + h] = l;', '  workgroupBarrier();', '  let total = rowStat[row * 2u] + rowStat[row * 2u + 1u];'],
     // The training build writes each row's log-sum-exp (one f32 per row, in bhsd row order) to binding 7.
     SAVE_LSE: saveLse ? ['  if (rowLive && h == 0u) { lse[(b * P.heads + kvh * group) * P.nq + slot] = select(0.0, (m + log2(total)) * LN2, total > 0.0); }'] : [],
   };
@@ -563,7 +625,7 @@ export function mmaForwardPipeline(cache: PipelineCache, p: AttentionProblem, pl
   });
   const shared = plan.consts.KV_SHARED === 1;
   return cache.get(
-    `${name}${saveLse ? '+lse' : ''}:${p.dtype}:${p.headDim}:${plan.subgroups}:${plan.keys}:${plan.consts.SHUFFLE}:${plan.consts.ORDER}${shared ? ':kv-shared' : ''}`,
+    `${name}${saveLse ? '+lse' : ''}:${p.dtype}:${p.headDim}:${plan.subgroups}${plan.rowBlocks === 2 ? 'x2' : ''}:${plan.keys}:${plan.consts.SHUFFLE}:${plan.consts.ORDER}${shared ? ':kv-shared' : ''}`,
     shared ? shareKvTile(code) : code,
     saveLse ? `${name} (training forward)` : name,
   );
@@ -582,7 +644,7 @@ export function shareKvTile(code: string): string {
 /** Workgroups of the fused forward: BQ (GQA group × query) slots of one key/value head each. */
 export function mmaForwardWorkgroups(p: AttentionProblem, plan: MmaPlan): [number, number, number] {
   const slots = (p.heads / p.kvHeads) * p.seqLenQ;
-  return [Math.ceil(slots / (16 * plan.subgroups)), p.batch * p.kvHeads, 1];
+  return [Math.ceil(slots / (16 * plan.rowBlocks * plan.subgroups)), p.batch * p.kvHeads, 1];
 }
 
 export function makeFlashMma(build: MmaBuild): AttentionKernel {
@@ -636,10 +698,10 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
         },
       ]);
       const notes = [
-        `${plan.subgroups} subgroups × 16 query rows, ${plan.keys}-key tiles, head dim padded to ${plan.paddedDim}, ${formatBytes(plan.workgroupBytes)} of workgroup memory per workgroup; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}; ${orderNote(plan.consts.ORDER)}.`,
+        `${plan.subgroups} subgroups × ${16 * plan.rowBlocks} query rows, ${plan.keys}-key tiles, head dim padded to ${plan.paddedDim}, ${formatBytes(plan.workgroupBytes)} of workgroup memory per workgroup; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}; ${orderNote(plan.consts.ORDER)}.`,
       ];
       if (plan.consts.KV_SHARED) notes.push('K and V tiles share one workgroup buffer: V is stored after the scores, the next K after a barrier that ends P·V.');
-      if (plan.consts.SKIP_DEAD) notes.push(paddingSubgroupsNote(plan.subgroups, (p.heads / p.kvHeads) * p.seqLenQ));
+      if (plan.consts.SKIP_DEAD) notes.push(paddingSubgroupsNote(plan.subgroups, (p.heads / p.kvHeads) * p.seqLenQ, plan.rowBlocks));
       if (p.dtype === 'f32') notes.push('f32 inputs enter the matrix products rounded to f16 (checked at the f16 tolerance).');
       return { passesFor: (set: number) => passesBySet[set % passesBySet.length], notes };
     },

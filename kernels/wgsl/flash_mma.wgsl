@@ -1,11 +1,13 @@
 // flash-mma: FlashAttention-2 on the matrix units. S = Q·Kᵀ and O += P·V are 16×16×16 f16 multiplies with f32
 // results (subgroup matrices); the online softmax runs on plain invocations between them.
 //
-// Work partitioning (FlashAttention-2): a workgroup owns BQ = 16·NSG consecutive (GQA group × query) slots of
-// one KV head, so the query heads sharing K/V read each K/V tile once; each subgroup owns 16 of those rows for
-// the whole key loop, keeping its Q fragments and its O accumulators in registers. Per K/V tile of BK keys:
+// Work partitioning (FlashAttention-2): a workgroup owns BQ = RPS·NSG consecutive (GQA group × query) slots of
+// one KV head, so the query heads sharing K/V read each K/V tile once; each subgroup owns RPS = 16·RB of those rows
+// (RB 16-row blocks, each K/V fragment it loads serving all of them) for the whole key loop, keeping its Q fragments
+// and its O accumulators in registers. Per K/V tile of BK keys:
 //   load K and V (f16, zero-padded to DP columns) → S = Q·Kᵀ per subgroup, stored to workgroup memory →
-//   mask, scale, softcap, row max (two invocations per row) → P = exp2(S·log2 e − m) as f16 → O += P·V.
+//   mask, scale, softcap, row max (two invocations per row; one with two row blocks) → P = exp2(S·log2 e − m) as
+//   f16 → O += P·V.
 // Whole tiles in which no (row, key) pair of the workgroup is visible (causal upper triangle, outside the window
 // or the 2-D neighbourhood, past the key length, other documents) are never loaded. Rows are addressed through
 // qRow/kvRow (params.wgsl): bhsd and bshd are the same kernel with other strides.
@@ -29,10 +31,12 @@
 
 const D4: u32 = HEAD_DIM / 4u;
 const THREADS: u32 = 32u * NSG;
-const BQ: u32 = 16u * NSG;
+const RPS: u32 = 16u * RB;         // query rows per subgroup: RB 16-row blocks (flash_mma.ts `rowBlocks`)
+const BQ: u32 = RPS * NSG;
+const LPR: u32 = 2u / RB;          // lanes per row in the softmax: 2 (each half the keys) with one row block, 1 with two
 const DC: u32 = DP / 16u;          // 16-wide column blocks of the head dim
 const KC: u32 = BK / 16u;          // 16-key blocks of a tile
-const HALF: u32 = BK / 2u;         // keys per invocation in the softmax (two per row)
+const HALF: u32 = BK / LPR;        // keys per invocation in the softmax
 // Scores, maxima and the reference max are kept in base 2 (score·scale·log2 e, one multiply where there is no
 // softcap), so P = exp2(s − m); the log-sum-exp saved for the backward is converted back to the natural log.
 const LOG2E: f32 = 1.4426950408889634;
@@ -43,8 +47,8 @@ const RESCALE_LOG: f32 = 8.0 * LOG2E;   // e^8 in base 2: P ≤ e^8 still fits f
 
 var<workgroup> kt: array<f16, BK * KS>;          // K tile, [key][d], row stride KS
 var<workgroup> vt: array<f16, BK * VS>;          // V tile, [key][d], row stride VS
-var<workgroup> ss: array<f32, NSG * 16u * SS>;   // per subgroup: S (16 × BK), or O blocks when rescaling/writing
-var<workgroup> ps: array<f16, NSG * 16u * PS>;   // per subgroup: P (16 × BK); Q (16 × DP) before the loop
+var<workgroup> ss: array<f32, BQ * SS>;   // per subgroup: S (RPS × BK), or O blocks when rescaling/writing
+var<workgroup> ps: array<f16, BQ * PS>;   // per subgroup: P (RPS × BK); Q (RPS × DP) before the loop
 var<workgroup> rowStat: array<f32, ROWSTAT>;     // the two halves' tile maxima (then sums) of each row; 4 unused floats where SHUFFLE = 1
 // Some row's maximum grew past the reference this tile (element 0). 16 bytes: every workgroup variable is a multiple of
 // 16 bytes, so each lies 16-byte aligned, as the native build's ldmatrix loads need (mma_native.wgsl).
@@ -63,14 +67,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let kvStep = P.kvStrideN * D4;
   let sg = lid / 32u;
   let lane = lid % 32u;
-  let r = lane / 2u;              // my row within the subgroup's 16
-  let h = lane % 2u;              // my half of the keys (interleaved: key c = 2t + h)
-  let row = sg * 16u + r;         // my row within the workgroup
+  let r = lane / LPR;             // my row within the subgroup's RPS
+  let h = lane % LPR;             // my half of the keys where a row has two lanes (0 where it has one)
+  let row = sg * RPS + r;         // my row within the workgroup
   let slot0 = blk.x * BQ;
   let slot = slot0 + row;
   let rowLive = slot < slots;
-  // SKIP_DEAD = 1: whether any of my subgroup's 16 rows is live (a block's last subgroups may hold only padding).
-  let sgLive = SKIP_DEAD == 0u || slot0 + sg * 16u < slots;
+  // SKIP_DEAD = 1: whether any of my subgroup's RPS rows is live (a block's last subgroups may hold only padding).
+  let sgLive = SKIP_DEAD == 0u || slot0 + sg * RPS < slots;
   let mySlot = min(slot, slots - 1u);
   let i = mySlot % P.nq;
   let orow = qRow(b, kvh * group + mySlot / P.nq, i);
@@ -137,7 +141,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
 //@NEXTKV
     }
 
-    // S = Q·Kᵀ for my subgroup's 16 rows, into ss. A subgroup none of whose rows is live (`sgLive`) skips the scores,
+    // S = Q·Kᵀ for my subgroup's RPS rows, into ss. A subgroup none of whose rows is live (`sgLive`) skips the scores,
     // the softmax and P·V (its rows are never written); it still loads and stores its share of the tiles and meets
     // every barrier.
     if (sgLive) {
@@ -239,7 +243,7 @@ fn qLoad(b: u32, kvh: u32, group: u32, slot0: u32, slots: u32, item: u32) -> vec
 
 // The scalar halves of a rescale round and an output round over the BK columns of ss that hold O.
 fn scaleRow(sBase: u32, h: u32, f: f32) {
-  for (var t = 0u; t < HALF; t++) { ss[sBase + 2u * t + h] *= f; }
+  for (var t = 0u; t < HALF; t++) { ss[sBase + LPR * t + h] *= f; }
 }
 
 fn writeRow(sBase: u32, h: u32, c0: u32, orow: u32, inv: f32) {

@@ -140,6 +140,38 @@ describe('flash-mma matches the float64 reference', () => {
       for (const name of Object.keys(env)) delete process.env[name];
     }
   });
+  // Two 16-row blocks per subgroup (flash_mma.ts `forwardRowBlocks`, forced on): each K and V fragment serves two
+  // products, a row's softmax is one lane's (no exchange), Q is staged two blocks per subgroup. Every feature at D = 64
+  // (4 × 32 rows: ViT-sized blocks of 128), 2 subgroups with the padding-row skip, the causal GQA shape at D = 128 (32-key
+  // tiles, K and V in one tile), D = 80 in f32 and bshd with the neighbourhood, and Q staged through ps.
+  test('two row blocks per subgroup (every feature, D = 64 f16; padding subgroups; D = 128 causal GQA; D = 80 bshd neighbourhood, f32; Q via ps)', async () => {
+    process.env.ATTNPROF_MMA_ROW_BLOCKS = '2';
+    try {
+      const plan = planMma(base(64, 'f16'), ctx, ctx.hasSubgroupMatrix ? 'native' : 'emulated');
+      assert.ok(plan);
+      assert.deepEqual([plan.rowBlocks, plan.consts.RB, plan.consts.ROWSTAT], [2, 2, 4]);
+      const wgsl = unrollMma(flashMmaWgsl, plan.consts);
+      assert.match(wgsl, /let kf = loadKt\(0u, KS\); s = mma\(qf0, kf, s\); s1 = mma\(qf0_1, kf, s1\);/);
+      assert.match(wgsl, /let tileMax(Raw)? = mx;/);
+      assert.doesNotMatch(wgsl, /subgroupShuffleXor/);
+      for (const [name, over] of FEATURES.filter(([, o]) => o.seqLenQ !== 1)) await expectCorrect(base(64, 'f16', over), `${name} (two row blocks)`);
+      process.env.ATTNPROF_MMA_TILES = '2,16';
+      const p = base(64, 'f16', { seqLenQ: 37, seqLenK: 37, causal: true });
+      const r = await expectCorrect(p, 'N=37 causal, 2 × 32 rows (two row blocks)');
+      // 2 · 37 = 74 slots per KV head in blocks of 64 rows: the second block's first subgroup holds 10 live rows, its second none.
+      assert.match(r.notes.join(' '), /74 query slots per head: the last block of 64 holds 10, and its 1 subgroup of padding rows skips the products/);
+      assert.ok(r.notes.some((n) => n.startsWith('2 subgroups × 32 query rows, 16-key tiles')), r.notes.join(' | '));
+      delete process.env.ATTNPROF_MMA_TILES;
+      await expectCorrect(base(128, 'f16', { heads: 8, kvHeads: 2, seqLenQ: 45, seqLenK: 45, causal: true, kvLens: Int32Array.from([40, 45]) }), 'D=128 causal GQA, key lengths (two row blocks)');
+      await expectCorrect(base(80, 'f32', { seqLenQ: 39, seqLenK: 39, layout: 'bshd', causal: true, neighborhood: { radius: 3, rows: 3, cols: 13 } }), 'D=80 f32 bshd neighbourhood (two row blocks)');
+      process.env.ATTNPROF_MMA_Q_VIA_K = '0';
+      await expectCorrect(base(64, 'f16', { scale: 3, window: 9 }), 'large scale, window 9, Q via ps (two row blocks)');
+    } finally {
+      delete process.env.ATTNPROF_MMA_ROW_BLOCKS;
+      delete process.env.ATTNPROF_MMA_TILES;
+      delete process.env.ATTNPROF_MMA_Q_VIA_K;
+    }
+  });
   // A block's last subgroups may hold only padding rows (flash_mma.wgsl `sgLive`): they skip the scores, the softmax
   // and P·V but still stage their share of each tile and meet every barrier. 4 subgroups × 16 rows over 2 · 37 = 74
   // slots per KV head: the second block's subgroup 0 holds 10 live rows, subgroups 1–3 none.
