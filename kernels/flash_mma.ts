@@ -274,15 +274,20 @@ export function tileScore(workgroupBytes: number, nsg: number, slots?: number, r
  * residency.ts's 48 KiB.
  */
 export function forwardRegisters(paddedDim: number, keys = 16, rb = 1): number {
-  // Two row blocks: twice the accumulators and Q fragments (an estimate until measured).
-  if (rb === 2) return paddedDim <= 64 ? 168 : 255;
+  // Two row blocks: twice the accumulators and Q fragments (the driver's counts: 185 at D = 64, 255 at D = 128 with 32-key tiles).
+  if (rb === 2) return paddedDim <= 64 ? 185 : 255;
   if (keys === 32 && wideTileDim(paddedDim)) return 184;
   return paddedDim <= 64 ? 120 : paddedDim <= 96 ? 128 : 168;
 }
 
 /**
- * 16-row query blocks per subgroup: 1, or 2 (`ATTNPROF_MMA_ROW_BLOCKS=2`), where each K fragment the subgroup loads
- * serves two score products and each V fragment two P·V products, and a row's softmax is one lane's (no exchange).
+ * 16-row query blocks per subgroup: 1, or 2 (`ATTNPROF_MMA_ROW_BLOCKS=2`, for A/B runs), where each K fragment the
+ * subgroup loads serves two score products and each V fragment two P·V products, and a row's softmax is one lane's (no
+ * exchange) — FlashAttention-2's 32 rows per warp. Slower on the H200 at every shape tried, same call (BENCHMARKS.md,
+ * thirty-first session): ViT-3136 2 × 32 rows (11.5 KiB, 4 per SM, 185 registers) 2.248 / 2.252 ms and 4 × 32 rows
+ * (21 KiB, 2 per SM) 2.376 / 2.376 ms against 1.980 / 1.983 ms; ViT-196 435.8 against 314.5 µs; the Qwen2-7B prefill
+ * 2 × 32 rows with 32-key tiles (255 registers) 1.218 / 1.215 ms against 881.5 / 880.3 µs. Half the warps per SM for the
+ * same rows: the loop's latency is no longer hidden, and the saved fragment loads do not make up for it.
  */
 export function forwardRowBlocks(): number {
   const env = typeof process !== 'undefined' ? process.env.ATTNPROF_MMA_ROW_BLOCKS : undefined;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType, docBoundsFor } from '../../kernels/problem';
 import { KernelResult, runProblem } from '../../kernels/runner';
-import { FORWARD_SUBGROUPS, forwardKeys, forwardRegisters, mmaBytes, mmaForwardPipeline, mmaUnavailableReason, pRowPad, planMma, shareKvTile, tileScore, unrollMma } from '../../kernels/flash_mma';
+import { FORWARD_SUBGROUPS, forwardKeys, forwardRegisters, mmaBytes, mmaForwardPipeline, mmaForwardWorkgroups, mmaUnavailableReason, pRowPad, planMma, shareKvTile, tileScore, unrollMma } from '../../kernels/flash_mma';
 import { mmaBackwardPipeline, planMmaBackward, unrollMmaBackward } from '../../kernels/backward_mma';
 import type { PipelineCache } from '../../kernels/shader';
 import { residentWorkgroups } from '../../kernels/residency';
@@ -150,6 +150,12 @@ describe('flash-mma matches the float64 reference', () => {
       const plan = planMma(base(64, 'f16'), ctx, ctx.hasSubgroupMatrix ? 'native' : 'emulated');
       assert.ok(plan);
       assert.deepEqual([plan.rowBlocks, plan.consts.RB, plan.consts.ROWSTAT], [2, 2, 4]);
+      // 2 × 32 rows take the bytes of 4 × 16 (11 808 at D = 64, P unpadded); the score counts rows, not subgroups: 4 per SM
+      // by memory and by 185 registers, 4 × 2 × 2 = 16 blocks of 16 rows, as 4 × 16 rows scores.
+      assert.equal(mmaBytes(64, 2, 16, true, true, 0, false, 2).bytes, 11808);
+      assert.equal(tileScore(11808, 2, undefined, forwardRegisters(64, 16, 2), 2), tileScore(11808, 4, undefined, forwardRegisters(64)));
+      // 2 · 70 slots per KV head in workgroups of 2 × 32 rows: 3 blocks, for each of 2 batches × 2 KV heads.
+      assert.deepEqual(mmaForwardWorkgroups(base(64, 'f16', { seqLenQ: 70 }), { ...plan, subgroups: 2 }), [3, 4, 1]);
       const wgsl = unrollMma(flashMmaWgsl, plan.consts);
       assert.match(wgsl, /let kf = loadKt\(0u, KS\); s = mma\(qf0, kf, s\); s1 = mma\(qf0_1, kf, s1\);/);
       assert.match(wgsl, /let tileMax(Raw)? = mx;/);
