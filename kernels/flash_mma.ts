@@ -392,7 +392,6 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   // RB = 2: each subgroup owns two 16-row blocks (its fragments and accumulators qf…_1, acc…_1 beside qf…, acc…).
   const rb = consts.RB ?? 1;
   if (rb !== 1 && rb !== 2) throw new Error(`flash-mma: RB = ${rb} row blocks per subgroup (1 or 2)`);
-  const blocks = (n: number) => Array.from({ length: n }, (_, i) => i);
   const qn = (c: number, b: number) => (b ? `qf${c}_${b}` : `qf${c}`);
   const an = (c: number, b: number) => (b ? `acc${c}_${b}` : `acc${c}`);
   const kvAhead = consts.KV_AHEAD !== 0;
@@ -437,7 +436,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
   const scoreLines = (indent: string, expr: (t: number) => string) => range(kpl).map((t) => `${indent}sv${t} = ${expr(t)};`);
   // Stores (or loads) of the accumulators of the columns `cols` to (from) a subgroup's block of ss, both row blocks.
   const accRound = (indent: string, cols: number[], load: boolean) =>
-    perSg(indent, (sg) => blocks(rb).flatMap((b) => cols.map((c, i) => (load ? `${an(c, b)} = loadS(${at(sg, b * 16 * SS + i * 16)}, SS);` : `storeS(${at(sg, b * 16 * SS + i * 16)}, ${an(c, b)}, SS);`))));
+    perSg(indent, (sg) => range(rb).flatMap((b) => cols.map((c, i) => (load ? `${an(c, b)} = loadS(${at(sg, b * 16 * SS + i * 16)}, SS);` : `storeS(${at(sg, b * 16 * SS + i * 16)}, ${an(c, b)}, SS);`))));
   const vStore = (u: number): string =>
     `    { let item = lid + ${u * threads}u; if (item < BK * D4) { ${f16x4Store('vt', '(item / D4) * VS + (item % D4) * 4u', '1u', `vr${u}`)} } }`;
   const parts: Record<string, string[]> = {
@@ -447,7 +446,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
       ...range(qLoads).map((u) => `  let qv${u} = qLoad(b, kvh, group, slot0, slots, lid + ${u * threads}u);`),
       ...(qViaK
         ? [
-            ...blocks(rb).flatMap((b) => range(dc).map((c) => `  var ${qn(c, b)}: MatL;`)),
+            ...range(rb).flatMap((b) => range(dc).map((c) => `  var ${qn(c, b)}: MatL;`)),
             // Round r stages the workgroup's 16-row blocks r·KC … r·KC + KC − 1; block n is subgroup n / RB's row block n % RB.
             ...range(Math.ceil((nsg * rb) / kc)).flatMap((r) => [
               ...range(qLoads).map(
@@ -507,10 +506,10 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
       ...(qViaK
         ? []
         : [
-            ...blocks(rb).flatMap((b) => range(dc).map((c) => `  var ${qn(c, b)}: MatL;`)),
-            ...perSg('  ', (_s, p) => blocks(rb).flatMap((b) => range(dc).map((c) => `${qn(c, b)} = loadP(${at(p, b * 16 * PS + c * 16)}, PS);`))),
+            ...range(rb).flatMap((b) => range(dc).map((c) => `  var ${qn(c, b)}: MatL;`)),
+            ...perSg('  ', (_s, p) => range(rb).flatMap((b) => range(dc).map((c) => `${qn(c, b)} = loadP(${at(p, b * 16 * PS + c * 16)}, PS);`))),
           ]),
-      ...blocks(rb).flatMap((b) => range(dc).map((c) => `  var ${an(c, b)} = zeroAcc();`)),
+      ...range(rb).flatMap((b) => range(dc).map((c) => `  var ${an(c, b)} = zeroAcc();`)),
     ],
     SCORES:
       rb === 1
@@ -526,7 +525,7 @@ export function unrollMma(body: string, consts: Record<string, number>, saveLse 
             ...perSg('      ', (sg) => [`storeS(${at(sg, j * 16)}, s, SS);`, `storeS(${at(sg, 16 * SS + j * 16)}, s1, SS);`]),
             '    }',
           ]),
-    // The softmax of my HALF = BK/2 keys of a tile, one register per key; one branch on the softcap for all of them.
+    // The softmax of my HALF = BK/LPR keys of a tile (`kpl`), one register per key; one branch on the softcap for all of them.
     // fusedExp (FUSED_EXP = 1; `rawScores` in flash_mma.wgsl): with no softcap and a positive scale the scores stay
     // unscaled (the maximum commutes with the scale) and P = exp2(fma(s, scale2, −m)).
     SVARS: range(kpl).map((t) => `    var sv${t}: f32;`),
