@@ -9,6 +9,7 @@ import { AttentionProblem, ProblemError } from './problem';
 import type { GpuContext } from './device';
 import { PipelineCache, assembleShader, expandSections } from './shader';
 import { decodePath } from './decode';
+import { decodeMmaPath } from './decode_mma';
 import { residentWorkgroups } from './residency';
 
 /**
@@ -24,7 +25,9 @@ import { residentWorkgroups } from './residency';
  * work to speak of in one query row per head. (A decode pass on the matrix units was built twice and measured slower
  * on the H200 — 72–90 µs against ~51 µs for the Qwen2-7B step's partial pass: the driver loads matrix operands from
  * storage one 16-bit element at a time, and staging them costs more than the CUDA-core pass; BENCHMARKS.md, twelfth
- * and twentieth sessions.)
+ * and twentieth sessions. Staged from 16-byte loads by persistent workgroups in one wave, a prototype took the step
+ * in 41.4–41.8 µs against 54–56; that pass, decode_mma.ts, is opt-in (`ATTNPROF_DECODE_MMA=1`) until measured in the
+ * product.)
  */
 export type MmaBuild = 'native' | 'emulated';
 
@@ -661,7 +664,7 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
     const why = unavailable(ctx);
     if (why) throw new ProblemError(why);
     if (p.headDim % 8 !== 0) throw new ProblemError(`${name} needs a head dim that is a multiple of 8, got ${p.headDim}.`);
-    const decode = decodePath(p, ctx);
+    const decode = decodeMmaPath(p, ctx, build) ?? decodePath(p, ctx);
     if (decode) return decode.check(ctx, p);
     if (!planMma(p, ctx, build)) throw new ProblemError(`head dim ${p.headDim} needs more workgroup memory than this adapter has for ${name}.`);
     const maxDim = ctx.adapter.limits.maxComputeWorkgroupsPerDimension;
@@ -679,10 +682,12 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
         : 'flash-mma with a plain-f16 stand-in for the matrix builtins (checks tiling and masking where there are no matrix units)',
     check,
     analyticScratch(ctx, p) {
-      const decode = decodePath(p, ctx);
+      const decode = decodeMmaPath(p, ctx, build) ?? decodePath(p, ctx);
       return decode ? decode.analyticScratch(ctx, p) : [];
     },
     async prepare(ctx, alloc, cache, p, io) {
+      const onMatrixUnits = decodeMmaPath(p, ctx, build);
+      if (onMatrixUnits) return onMatrixUnits.prepare(ctx, alloc, cache, p, io);
       const decode = decodePath(p, ctx);
       if (decode) {
         const prepared = await decode.prepare(ctx, alloc, cache, p, io);

@@ -1,0 +1,126 @@
+/**
+ * Kernel tier for flash-mma's decode path on the matrix units (kernels/decode_mma.ts; wgsl/flash_decode_mma.wgsl),
+ * opt-in through ATTNPROF_DECODE_MMA=1, against the float64 reference on the real adapter: the native build where the
+ * adapter has subgroup matrices (the H200), else its plain-f16 stand-in build (CI's lavapipe), at the f16 tolerance.
+ * Every mask kind, 1 to 16 rows per KV head, head dims 64, 80 (a ragged last load and blocks owned unevenly) and 128,
+ * a chunk past the keys, and a score that jumps by more than the lazy threshold (O rescaled mid-walk).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GpuContext, openGpu } from '../../kernels/device';
+import { AttentionProblem } from '../../kernels/problem';
+import { runProblem } from '../../kernels/runner';
+import { DECODE_MMA_STEP, decodeMmaSections, planDecodeMma } from '../../kernels/decode_mma';
+import decodeMmaWgsl from '../../kernels/wgsl/flash_decode_mma.wgsl';
+
+let ctx: GpuContext;
+let kernel: string;
+const seed = Date.now() & 0xffffff;
+const F16_TOLERANCE = 8e-3;
+const saved = process.env.ATTNPROF_DECODE_MMA;
+
+before(async () => {
+  ctx = await openGpu();
+  kernel = ctx.hasSubgroupMatrix ? 'flash-mma' : 'flash-mma-emulated';
+  process.env.ATTNPROF_DECODE_MMA = '1';
+});
+after(() => {
+  if (saved === undefined) delete process.env.ATTNPROF_DECODE_MMA;
+  else process.env.ATTNPROF_DECODE_MMA = saved;
+  ctx?.destroy();
+});
+
+function decode(over: Partial<AttentionProblem>): AttentionProblem {
+  return {
+    batch: 2, heads: 28, kvHeads: 4, seqLenQ: 1, seqLenK: 1000, headDim: 128, dtype: 'f16',
+    causal: true, window: 0, softcap: 0, ...over,
+  };
+}
+
+async function expectCorrect(p: AttentionProblem, what: string): Promise<string> {
+  const run = await runProblem(ctx, p, { kernels: [kernel], iterations: 1, warmup: 0, warmupMs: 0, seed, checkBudget: 100000 });
+  const r = run.results[0];
+  const notes = r.notes.join(' ');
+  assert.equal(r.status, 'ok', `${what}: ${r.error}`);
+  assert.match(notes, /decode shape on the matrix units/, `${what}: the matrix-unit decode ran (${notes})`);
+  assert.equal(r.checkedRows, p.batch * p.heads * p.seqLenQ, `${what}: every row is checked`);
+  assert.ok(r.maxRelError <= F16_TOLERANCE, `${what} (${notes}): max relative error ${r.maxRelError} > ${F16_TOLERANCE} (seed ${seed})`);
+  assert.deepEqual(r.passes.map((x) => x.name), ['partial', 'combine'], `${what}: a partial and a combine pass`);
+  return notes;
+}
+
+const CASES: [string, Partial<AttentionProblem>][] = [
+  ['1 row per KV head (MHA)', { heads: 4, kvHeads: 4 }],
+  ['7 rows per KV head (GQA 28:4, the Qwen2-7B group)', {}],
+  ['16 rows per KV head (MQA 16:1)', { heads: 16, kvHeads: 1 }],
+  ['key lengths with a zero-length row', { batch: 3, kvLens: Int32Array.from([1000, 0, 333]) }],
+  ['sliding window 100, causal', { window: 100 }],
+  ['softcap 20 and scale 0.2', { softcap: 20, scale: 0.2, causal: false }],
+  // Scores spread over ±60: a later step's max passes the running max by more than LAZY, and O is rescaled mid-walk.
+  ['scores far apart (scale 5)', { scale: 5, causal: false }],
+  ['packed documents', { causal: false, docBounds: Int32Array.from([150, 610, 700, 1000]) }],
+  ['Nq = 2 causal (a speculative row), MQA 8:1: 16 rows per KV head', { heads: 8, kvHeads: 1, seqLenQ: 2 }],
+  [
+    'Nq = 2 causal with key lengths and documents, 1 KV head',
+    { heads: 8, kvHeads: 1, seqLenQ: 2, kvLens: Int32Array.from([999, 500]), docBounds: Int32Array.from([0, 999, 0, 999, 120, 500, 120, 500]) },
+  ],
+];
+
+describe('decode on the matrix units matches the float64 reference (f16)', () => {
+  test('every row count and mask kind, head dim 128', async () => {
+    for (const [name, over] of CASES) {
+      const p = decode(over);
+      const plan = planDecodeMma(p, ctx);
+      assert.ok(plan, `${name}: a matrix-unit decode plan`);
+      assert.equal(plan.rows, (p.heads / p.kvHeads) * p.seqLenQ, `${name}: rows per KV head`);
+      assert.ok(plan.chunks > 1 && p.seqLenK % plan.chunkKeys !== 0, `${name}: Nk is chunked, not a multiple of the chunk (${plan.chunkKeys})`);
+      const notes = await expectCorrect(p, name);
+      assert.match(notes, new RegExp(`${plan.rows} query rows per KV head.*${plan.chunks} workgroups per KV head.*${plan.chunkKeys} keys`), name);
+    }
+  });
+
+  test('head dims 64 and 80 (a ragged last load, column blocks owned unevenly), a chunk past the keys', async () => {
+    for (const [d, nk] of [[64, 700], [80, 333], [128, 30]] as const) {
+      const p = decode({ heads: 4, kvHeads: 2, headDim: d, seqLenK: nk, kvLens: Int32Array.from([nk, Math.floor(nk / 2)]) });
+      const plan = planDecodeMma(p, ctx);
+      assert.ok(plan, `D = ${d}: a plan`);
+      if (nk <= DECODE_MMA_STEP * 2) assert.ok(plan.chunks * plan.chunkKeys - nk >= plan.chunkKeys, `Nk = ${nk}: a chunk lies past the keys`);
+      await expectCorrect(p, `D = ${d}, Nk = ${nk}`);
+    }
+  });
+});
+
+describe('where the matrix-unit decode applies', () => {
+  test('opt-in, f16, head dims a multiple of 16 up to 128, the decode shapes; the rest take the key-parallel pass', () => {
+    assert.ok(planDecodeMma(decode({}), ctx));
+    assert.equal(planDecodeMma(decode({ dtype: 'f32' }), ctx), undefined, 'f32');
+    assert.equal(planDecodeMma(decode({ headDim: 72 }), ctx), undefined, 'D = 72');
+    assert.equal(planDecodeMma(decode({ headDim: 256 }), ctx), undefined, 'D = 256');
+    assert.equal(planDecodeMma(decode({ seqLenQ: 64, causal: false }), ctx), undefined, 'a prefill');
+    assert.equal(planDecodeMma(decode({ layout: 'bshd' }), ctx), undefined, 'bshd');
+    process.env.ATTNPROF_DECODE_MMA = '0';
+    try {
+      assert.equal(planDecodeMma(decode({}), ctx), undefined, 'not opted in');
+    } finally {
+      process.env.ATTNPROF_DECODE_MMA = '1';
+    }
+  });
+
+  test('the Qwen2-7B decode step b8 4k: 12 chunks of 352 keys, one wave of 384 workgroups', () => {
+    const plan = planDecodeMma(decode({ batch: 8, seqLenK: 4096 }), ctx);
+    assert.ok(plan);
+    assert.deepEqual([plan.chunks, plan.chunkKeys, plan.loads, plan.chunks * 8 * 4], [12, 352, 4, 384]);
+    assert.ok(plan.workgroupBytes <= 16 * 1024, `${plan.workgroupBytes} bytes: three workgroups in an H200 multiprocessor's 48 KiB`);
+  });
+
+  test('the native build reduces rows by subgroup shuffles, the stand-in through workgroup memory', () => {
+    const native = decodeMmaSections(decodeMmaWgsl, 128, 'native');
+    const standIn = decodeMmaSections(decodeMmaWgsl, 128, 'emulated');
+    assert.match(native, /subgroupShuffleXor\(mx, 4u\)/);
+    assert.doesNotMatch(standIn, /subgroupShuffle/);
+    assert.match(standIn, /red\[lid\] = mx;/);
+    // Two register buffers of 4 words per tensor, each refilled right after it is staged.
+    assert.equal((native.match(/var kb[01]_[0-3] = /g) ?? []).length, 8);
+    assert.match(native, /stage\([^;]*kb0_3\); kb0_3 = k\[kvWord\(b, kvh, t0 \+ 2u \* STEP/);
+  });
+});
