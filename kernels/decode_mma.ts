@@ -215,15 +215,37 @@ export function decodeMmaPath(
       const notes = [
         `decode shape on the matrix units: ${plan.rows} query rows per KV head as one 16-row operand; ${plan.chunks} workgroups per KV head, ` +
           `each walking ${plan.chunkKeys} keys in ${DECODE_MMA_STEP}-key steps with the next two steps' K/V in flight (${plan.loads} 16-byte loads per thread and tensor each), ` +
-          `online softmax; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}; chunks merged by the split-parallel combine pass.`,
+          `online softmax${decodeMmaKvAccess() === 'read_write' ? ' (K and V bound read-write)' : ''}; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}; chunks merged by the split-parallel combine pass.`,
       ];
       return { passesFor: (set: number) => passesBySet[set % passesBySet.length], notes };
     },
   };
 }
 
+/**
+ * K and V bound read-write instead of read-only (`ATTNPROF_DECODE_MMA_KV=rw`), for measuring on a GPU: the H200's
+ * driver moved the read-only (`.CONSTANT`) refill loads of the pass's prototype from after each step's staging to the
+ * end of the loop, where every trip then waits for them (SASS, BENCHMARKS.md thirty-third session); loads that are
+ * not read-only may not cross the barriers between. Nothing writes K or V either way.
+ */
+export function decodeMmaKvAccess(): 'read' | 'read_write' {
+  return envOf('ATTNPROF_DECODE_MMA_KV') === 'rw' ? 'read_write' : 'read';
+}
+
+/** flash_decode_mma.wgsl with K and V declared with `access`. */
+export function withKvAccess(body: string, access: 'read' | 'read_write'): string {
+  let out = body;
+  for (const name of ['k', 'v']) {
+    const decl = `var<storage, read> ${name}: array<vec4<u32>>;`;
+    if (!out.includes(decl)) throw new Error(`decode-mma: no declaration of ${name}`);
+    out = out.replace(decl, `var<storage, ${access}> ${name}: array<vec4<u32>>;`);
+  }
+  return out;
+}
+
 function decodeMmaPipeline(cache: PipelineCache, p: AttentionProblem, build: DecodeMmaBuild): Promise<GPUComputePipeline> {
-  const code = assembleShader(decodeMmaSections(decodeMmaWgsl, p.headDim, build), {
+  const access = decodeMmaKvAccess();
+  const code = assembleShader(decodeMmaSections(withKvAccess(decodeMmaWgsl, access), p.headDim, build), {
     dtype: 'f16',
     consts: { HEAD_DIM: p.headDim },
     mask: true,
@@ -232,5 +254,5 @@ function decodeMmaPipeline(cache: PipelineCache, p: AttentionProblem, build: Dec
     directives: build === 'native' ? ['diagnostic(off, chromium.subgroup_matrix_uniformity)'] : [],
     prelude: build === 'native' ? decodeMmaNativeWgsl : `${mmaStandInWgsl}\n${decodeMmaEmulatedWgsl}`,
   });
-  return cache.get(`decode-mma:${build}:${p.headDim}`, code, build === 'native' ? 'decode (matrix units)' : 'decode (matrix units, stand-in)');
+  return cache.get(`decode-mma:${build}:${p.headDim}:${access}`, code, build === 'native' ? 'decode (matrix units)' : 'decode (matrix units, stand-in)');
 }

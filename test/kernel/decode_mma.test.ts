@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem } from '../../kernels/problem';
 import { runProblem } from '../../kernels/runner';
-import { DECODE_MMA_STEP, decodeMmaSections, planDecodeMma } from '../../kernels/decode_mma';
+import { DECODE_MMA_STEP, decodeMmaSections, planDecodeMma, withKvAccess } from '../../kernels/decode_mma';
 import decodeMmaWgsl from '../../kernels/wgsl/flash_decode_mma.wgsl';
 
 let ctx: GpuContext;
@@ -88,6 +88,16 @@ describe('decode on the matrix units matches the float64 reference (f16)', () =>
       await expectCorrect(p, `D = ${d}, Nk = ${nk}`);
     }
   });
+
+  test('K and V bound read-write (ATTNPROF_DECODE_MMA_KV=rw)', async () => {
+    process.env.ATTNPROF_DECODE_MMA_KV = 'rw';
+    try {
+      const notes = await expectCorrect(decode({ window: 300 }), 'read-write K/V');
+      assert.match(notes, /K and V bound read-write/);
+    } finally {
+      delete process.env.ATTNPROF_DECODE_MMA_KV;
+    }
+  });
 });
 
 describe('where the matrix-unit decode applies', () => {
@@ -122,5 +132,9 @@ describe('where the matrix-unit decode applies', () => {
     // Two register buffers of 4 words per tensor, each refilled right after it is staged.
     assert.equal((native.match(/var kb[01]_[0-3] = /g) ?? []).length, 8);
     assert.match(native, /stage\([^;]*kb0_3\); kb0_3 = k\[kvWord\(b, kvh, t0 \+ 2u \* STEP/);
+    const rw = withKvAccess(decodeMmaWgsl, 'read_write');
+    assert.match(rw, /var<storage, read_write> k: array<vec4<u32>>;/);
+    assert.match(rw, /var<storage, read_write> v: array<vec4<u32>>;/);
+    assert.match(rw, /var<storage, read> q: array<vec4<u32>>;/);
   });
 });
