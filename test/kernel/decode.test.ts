@@ -11,6 +11,7 @@ import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType } from '../../kernels/problem';
 import { runProblem } from '../../kernels/runner';
 import { keyParallelShape, planDecode, splitCombineShape } from '../../kernels/decode';
+import { DECODE_CASES, decodeProblem } from './decodeCases';
 
 let ctx: GpuContext;
 let f32Kernel: string;
@@ -23,12 +24,7 @@ before(async () => {
 });
 after(() => ctx?.destroy());
 
-function decode(over: Partial<AttentionProblem>): AttentionProblem {
-  return {
-    batch: 2, heads: 28, kvHeads: 4, seqLenQ: 1, seqLenK: 1000, headDim: 128, dtype: 'f16',
-    causal: true, window: 0, softcap: 0, ...over,
-  };
-}
+const decode = decodeProblem;
 
 /** Runs the decode path in `p.dtype` and checks every row against the float64 reference; returns the notes. */
 async function expectCorrect(p: AttentionProblem, what: string): Promise<string> {
@@ -69,21 +65,7 @@ function keyPlan(p: AttentionProblem) {
 }
 
 // Row counts 1, 7 and 16 (one pipeline each per dtype: lavapipe compiles the unrolled pass slowly); masks vary freely.
-const CASES: [string, Partial<AttentionProblem>][] = [
-  ['1 row per KV head (MHA)', { heads: 4, kvHeads: 4 }],
-  ['7 rows per KV head (GQA 28:4, the Qwen2-7B group)', {}],
-  ['16 rows per KV head (MQA 16:1)', { heads: 16, kvHeads: 1 }],
-  ['key lengths with a zero-length row', { batch: 3, kvLens: Int32Array.from([1000, 0, 333]) }],
-  ['sliding window 100, causal', { window: 100 }],
-  ['softcap 20 and scale 0.2', { softcap: 20, scale: 0.2, causal: false }],
-  // Batch 0's query sees its document [150, 610); batch 1's query the last document [700, 1000).
-  ['packed documents', { causal: false, docBounds: Int32Array.from([150, 610, 700, 1000]) }],
-  ['Nq = 2 causal (a speculative row), MQA 8:1: 16 rows per KV head', { heads: 8, kvHeads: 1, seqLenQ: 2 }],
-  [
-    'Nq = 2 causal with key lengths and documents, 1 KV head',
-    { heads: 8, kvHeads: 1, seqLenQ: 2, kvLens: Int32Array.from([999, 500]), docBounds: Int32Array.from([0, 999, 0, 999, 120, 500, 120, 500]) },
-  ],
-];
+const CASES = DECODE_CASES;
 
 describe('key-parallel decode matches the float64 reference', () => {
   for (const dtype of ['f16', 'f32'] as const) {

@@ -12,6 +12,7 @@ import { AttentionProblem } from '../../kernels/problem';
 import { runProblem } from '../../kernels/runner';
 import { DECODE_MMA_STEP, decodeMmaSections, planDecodeMma, withKvAccess } from '../../kernels/decode_mma';
 import decodeMmaWgsl from '../../kernels/wgsl/flash_decode_mma.wgsl';
+import { DECODE_CASES, decodeProblem } from './decodeCases';
 
 let ctx: GpuContext;
 let kernel: string;
@@ -30,12 +31,7 @@ after(() => {
   ctx?.destroy();
 });
 
-function decode(over: Partial<AttentionProblem>): AttentionProblem {
-  return {
-    batch: 2, heads: 28, kvHeads: 4, seqLenQ: 1, seqLenK: 1000, headDim: 128, dtype: 'f16',
-    causal: true, window: 0, softcap: 0, ...over,
-  };
-}
+const decode = decodeProblem;
 
 async function expectCorrect(p: AttentionProblem, what: string): Promise<string> {
   const run = await runProblem(ctx, p, { kernels: [kernel], iterations: 1, warmup: 0, warmupMs: 0, seed, checkBudget: 100000 });
@@ -50,20 +46,9 @@ async function expectCorrect(p: AttentionProblem, what: string): Promise<string>
 }
 
 const CASES: [string, Partial<AttentionProblem>][] = [
-  ['1 row per KV head (MHA)', { heads: 4, kvHeads: 4 }],
-  ['7 rows per KV head (GQA 28:4, the Qwen2-7B group)', {}],
-  ['16 rows per KV head (MQA 16:1)', { heads: 16, kvHeads: 1 }],
-  ['key lengths with a zero-length row', { batch: 3, kvLens: Int32Array.from([1000, 0, 333]) }],
-  ['sliding window 100, causal', { window: 100 }],
-  ['softcap 20 and scale 0.2', { softcap: 20, scale: 0.2, causal: false }],
-  // Scores spread over ±60: a later step's max passes the running max by more than LAZY, and O is rescaled mid-walk.
+  ...DECODE_CASES,
+  // Scores spread over tens (scale 5): a later step's max passes the running max by more than LAZY, and O is rescaled mid-walk.
   ['scores far apart (scale 5)', { scale: 5, causal: false }],
-  ['packed documents', { causal: false, docBounds: Int32Array.from([150, 610, 700, 1000]) }],
-  ['Nq = 2 causal (a speculative row), MQA 8:1: 16 rows per KV head', { heads: 8, kvHeads: 1, seqLenQ: 2 }],
-  [
-    'Nq = 2 causal with key lengths and documents, 1 KV head',
-    { heads: 8, kvHeads: 1, seqLenQ: 2, kvLens: Int32Array.from([999, 500]), docBounds: Int32Array.from([0, 999, 0, 999, 120, 500, 120, 500]) },
-  ],
 ];
 
 describe('decode on the matrix units matches the float64 reference (f16)', () => {
