@@ -62,7 +62,9 @@ export function planDecodeMma(p: AttentionProblem, ctx: GpuContext): DecodeMmaPl
   const workgroupBytes = decodeMmaWorkgroupBytes(p.headDim);
   if (workgroupBytes > ctx.adapter.limits.maxComputeWorkgroupStorageSize) return undefined;
   const pairs = p.batch * p.kvHeads;
-  const wanted = Math.max(2, Math.min(Math.floor(WAVE / pairs), Math.ceil(p.seqLenK / MIN_CHUNK_KEYS)));
+  // ATTNPROF_DECODE_MMA_CHUNKS=N forces the chunks per KV head (for tuning on a GPU).
+  const forced = Math.floor(Number(envOf('ATTNPROF_DECODE_MMA_CHUNKS')));
+  const wanted = forced >= 2 ? forced : Math.max(2, Math.min(Math.floor(WAVE / pairs), Math.ceil(p.seqLenK / MIN_CHUNK_KEYS)));
   const chunkKeys = Math.ceil(Math.ceil(p.seqLenK / wanted) / DECODE_MMA_STEP) * DECODE_MMA_STEP;
   // At least two chunks (a second one past the keys is skipped): the combine pass then normalises.
   const chunks = Math.max(2, Math.ceil(p.seqLenK / chunkKeys));

@@ -106,6 +106,13 @@ describe('where the matrix-unit decode applies', () => {
     assert.ok(plan);
     assert.deepEqual([plan.chunks, plan.chunkKeys, plan.loads, plan.chunks * 8 * 4], [12, 352, 4, 384]);
     assert.ok(plan.workgroupBytes <= 16 * 1024, `${plan.workgroupBytes} bytes: three workgroups in an H200 multiprocessor's 48 KiB`);
+    process.env.ATTNPROF_DECODE_MMA_CHUNKS = '8';
+    try {
+      const forced = planDecodeMma(decode({ batch: 8, seqLenK: 4096 }), ctx);
+      assert.deepEqual([forced?.chunks, forced?.chunkKeys], [8, 512], 'ATTNPROF_DECODE_MMA_CHUNKS=8');
+    } finally {
+      delete process.env.ATTNPROF_DECODE_MMA_CHUNKS;
+    }
   });
 
   test('the native build reduces rows by subgroup shuffles, the stand-in through workgroup memory', () => {
