@@ -38,7 +38,7 @@ const MIN_SPLIT_KEYS = 64;
 /** Invocations per workgroup of the key-parallel pass. */
 const KP_THREADS = 256;
 
-const envOf = (name: string): string | undefined => (typeof process !== 'undefined' ? process.env[name] : undefined);
+export const envOf = (name: string): string | undefined => (typeof process !== 'undefined' ? process.env[name] : undefined);
 
 /** The key-parallel pass's sizes (the compile-time constants of flash_decode.wgsl). */
 export interface KeyParallelShape {

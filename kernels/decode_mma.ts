@@ -2,7 +2,7 @@ import decodeMmaWgsl from './wgsl/flash_decode_mma.wgsl';
 import decodeMmaNativeWgsl from './wgsl/decode_mma_native.wgsl';
 import decodeMmaEmulatedWgsl from './wgsl/decode_mma_emulated.wgsl';
 import mmaStandInWgsl from './wgsl/mma_standin.wgsl';
-import { combinePass, planDecode, splitScratch } from './decode';
+import { combinePass, envOf, planDecode, splitScratch } from './decode';
 import { AttentionKernel, KernelPass, packParams, uniformBuffer } from './kernel';
 import { AttentionProblem, ProblemError } from './problem';
 import type { GpuContext } from './device';
@@ -42,8 +42,6 @@ export interface DecodeMmaPlan {
   loads: number;
   workgroupBytes: number;
 }
-
-const envOf = (name: string): string | undefined => (typeof process !== 'undefined' ? process.env[name] : undefined);
 
 /** Bytes of flash_decode_mma.wgsl's workgroup variables, declaration for declaration. */
 export function decodeMmaWorkgroupBytes(d: number): number {
