@@ -43,27 +43,31 @@ export interface DecodeMmaPlan {
   workgroupBytes: number;
 }
 
-/** Bytes of flash_decode_mma.wgsl's workgroup variables, declaration for declaration. */
-export function decodeMmaWorkgroupBytes(d: number): number {
+/** Bytes of flash_decode_mma.wgsl's workgroup variables, declaration for declaration (`red`: the stand-in prelude's). */
+export function decodeMmaWorkgroupBytes(d: number, build: DecodeMmaBuild): number {
   const kt = DECODE_MMA_STEP * (d + 8) * 2;
   const ss = 16 * 68 * 4;
   const ps = 16 * 40 * 2;
-  return kt + ss + ps + 16 * 4 + 128 * 4 + 16 * 8 + 4 * 4;
+  const red = build === 'emulated' ? 128 * 4 : 0;
+  return kt + ss + ps + 16 * 4 + red + 16 * 8 + 4 * 4;
 }
 
 /** The matrix-unit decode's plan for `p`, or undefined where it does not apply (then the key-parallel pass runs). */
-export function planDecodeMma(p: AttentionProblem, ctx: GpuContext): DecodeMmaPlan | undefined {
+export function planDecodeMma(p: AttentionProblem, ctx: GpuContext, build: DecodeMmaBuild): DecodeMmaPlan | undefined {
   if (envOf('ATTNPROF_DECODE_MMA') !== '1') return undefined;
   if (p.dtype !== 'f16' || p.headDim % 16 !== 0 || p.headDim > 128) return undefined;
   const base = planDecode(p, ctx);
   if (!base) return undefined;
-  const workgroupBytes = decodeMmaWorkgroupBytes(p.headDim);
+  const workgroupBytes = decodeMmaWorkgroupBytes(p.headDim, build);
   if (workgroupBytes > ctx.adapter.limits.maxComputeWorkgroupStorageSize) return undefined;
   const pairs = p.batch * p.kvHeads;
   // ATTNPROF_DECODE_MMA_CHUNKS=N forces the chunks per KV head (for tuning on a GPU).
   const forced = Math.floor(Number(envOf('ATTNPROF_DECODE_MMA_CHUNKS')));
   const wanted = forced >= 2 ? forced : Math.max(2, Math.min(Math.floor(WAVE / pairs), Math.ceil(p.seqLenK / MIN_CHUNK_KEYS)));
-  const chunkKeys = Math.ceil(Math.ceil(p.seqLenK / wanted) / DECODE_MMA_STEP) * DECODE_MMA_STEP;
+  // Whole loop trips (a step per register buffer): no step of a trip is guarded, so that no register buffer or
+  // accumulator merges two values at a step's end (the driver copies such merges, and a copy waits for its load).
+  const trip = decodeMmaDepth() * DECODE_MMA_STEP;
+  const chunkKeys = Math.ceil(Math.ceil(p.seqLenK / wanted) / trip) * trip;
   // At least two chunks (a second one past the keys is skipped): the combine pass then normalises.
   const chunks = Math.max(2, Math.ceil(p.seqLenK / chunkKeys));
   const loads = Math.ceil((DECODE_MMA_STEP * (p.headDim / 8)) / THREADS);
@@ -75,7 +79,7 @@ export function planDecodeMma(p: AttentionProblem, ctx: GpuContext): DecodeMmaPl
  * words each), both steps of a loop trip, the row reductions (subgroup shuffles natively, workgroup memory in the
  * stand-in build, whose subgroups may be narrower than a row's 8 invocations) and the output rounds.
  */
-export function decodeMmaSections(body: string, d: number, build: DecodeMmaBuild): string {
+export function decodeMmaSections(body: string, d: number, build: DecodeMmaBuild, depth: 1 | 2 = 2): string {
   const db = d / 16;
   const nb = Math.ceil(db / 4);
   const words = DECODE_MMA_STEP * (d / 8);
@@ -96,7 +100,7 @@ export function decodeMmaSections(body: string, d: number, build: DecodeMmaBuild
   const stageRefill = (x: 'k' | 'v', buf: number, key0: string): string[] =>
     us.map((u) => {
       const st = `stage(((lid + ${u * THREADS}u) / D8) * KS + ((lid + ${u * THREADS}u) % D8) * 8u, ${x}b${buf}_${u});`;
-      return `    ${ragged(u) ? `if (lid + ${u * THREADS}u < WORDS) { ${st} }` : st} ${x}b${buf}_${u} = ${x}[kvWord(b, kvh, ${key0} + 2u * STEP, ${item(u)}, last)];`;
+      return `    ${ragged(u) ? `if (lid + ${u * THREADS}u < WORDS) { ${st} }` : st} ${x}b${buf}_${u} = ${x}[kvWord(b, kvh, ${key0} + ${depth}u * STEP, ${item(u)}, last)];`;
     });
   const rowMax =
     build === 'native'
@@ -175,8 +179,10 @@ export function decodeMmaSections(body: string, d: number, build: DecodeMmaBuild
   return expandSections(body, {
     QFRAGS: Array.from({ length: db }, (_, c) => `  let qf${c} = loadQ(${16 * c}u);`),
     ACC: blocks.map((a) => `  var acc${a} = zeroAcc();`),
-    LOADS: [...loadsOf(0, 'kStart'), ...loadsOf(1, 'kStart + STEP')],
-    STEPS: ['  {', ...step(0, 't0'), '  }', '  if (t0 + STEP < kEnd) {', ...step(1, '(t0 + STEP)'), '  }'],
+    LOADS: depth === 2 ? [...loadsOf(0, 'kStart'), ...loadsOf(1, 'kStart + STEP')] : loadsOf(0, 'kStart'),
+    // No step of a trip guarded: keys past kEnd read the chunk's last visible key and are masked.
+    STEPS: depth === 2 ? ['  {', ...step(0, 't0'), '  }', '  {', ...step(1, '(t0 + STEP)'), '  }'] : ['  {', ...step(0, 't0'), '  }'],
+    TRIP: [`const TRIP: u32 = ${depth}u * STEP;`],
     ROWSUM: rowSum,
     OUT: out,
   });
@@ -188,7 +194,7 @@ export function decodeMmaPath(
   ctx: GpuContext,
   build: DecodeMmaBuild,
 ): Pick<AttentionKernel, 'check' | 'analyticScratch' | 'prepare'> | undefined {
-  const plan = planDecodeMma(p, ctx);
+  const plan = planDecodeMma(p, ctx, build);
   if (!plan) return undefined;
   return {
     check(c) {
@@ -214,8 +220,8 @@ export function decodeMmaPath(
       });
       const notes = [
         `decode shape on the matrix units: ${plan.rows} query rows per KV head as one 16-row operand; ${plan.chunks} workgroups per KV head, ` +
-          `each walking ${plan.chunkKeys} keys in ${DECODE_MMA_STEP}-key steps with the next two steps' K/V in flight (${plan.loads} 16-byte loads per thread and tensor each), ` +
-          `online softmax${decodeMmaKvAccess() === 'read_write' ? ' (K and V bound read-write)' : ''}; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}; chunks merged by the split-parallel combine pass.`,
+          `each walking ${plan.chunkKeys} keys in ${DECODE_MMA_STEP}-key steps with the next ${decodeMmaDepth() === 2 ? "two steps'" : "step's"} K/V in flight (${plan.loads} 16-byte loads per thread and tensor each), ` +
+          `online softmax${decodeMmaKvAccess() === 'read' ? ' (K and V bound read-only)' : ''}; ${build === 'native' ? 'tensor cores (16×16×16 f16→f32)' : 'plain-f16 stand-in for the matrix builtins'}; chunks merged by the split-parallel combine pass.`,
       ];
       return { passesFor: (set: number) => passesBySet[set % passesBySet.length], notes };
     },
@@ -223,13 +229,22 @@ export function decodeMmaPath(
 }
 
 /**
- * K and V bound read-write instead of read-only (`ATTNPROF_DECODE_MMA_KV=rw`), for measuring on a GPU: the H200's
- * driver moved the read-only (`.CONSTANT`) refill loads of the pass's prototype from after each step's staging to the
- * end of the loop, where every trip then waits for them (SASS, BENCHMARKS.md thirty-third session); loads that are
- * not read-only may not cross the barriers between. Nothing writes K or V either way.
+ * How K and V are bound: read-write (the default; nothing writes them), or read-only where
+ * `ATTNPROF_DECODE_MMA_KV=read` (for measuring on a GPU). The H200's driver moves read-only (`.CONSTANT`) loads across
+ * barriers: it sank each step's refill loads from right after the step's staging to the end of the loop, where the
+ * next trip then waits for them (SASS, BENCHMARKS.md thirty-third session); loads of a read-write binding stay where
+ * the WGSL issues them. The runner gives K and V buffers of their own, so the binding aliases nothing.
  */
 export function decodeMmaKvAccess(): 'read' | 'read_write' {
-  return envOf('ATTNPROF_DECODE_MMA_KV') === 'rw' ? 'read_write' : 'read';
+  return envOf('ATTNPROF_DECODE_MMA_KV') === 'read' ? 'read' : 'read_write';
+}
+
+/**
+ * Register buffers per tensor (steps of K/V in flight): 2, or 1 where `ATTNPROF_DECODE_MMA_DEPTH=1` (for measuring:
+ * 32 fewer registers per invocation).
+ */
+export function decodeMmaDepth(): 1 | 2 {
+  return envOf('ATTNPROF_DECODE_MMA_DEPTH') === '1' ? 1 : 2;
 }
 
 /** flash_decode_mma.wgsl with K and V declared with `access`. */
@@ -245,7 +260,8 @@ export function withKvAccess(body: string, access: 'read' | 'read_write'): strin
 
 function decodeMmaPipeline(cache: PipelineCache, p: AttentionProblem, build: DecodeMmaBuild): Promise<GPUComputePipeline> {
   const access = decodeMmaKvAccess();
-  const code = assembleShader(decodeMmaSections(withKvAccess(decodeMmaWgsl, access), p.headDim, build), {
+  const depth = decodeMmaDepth();
+  const code = assembleShader(decodeMmaSections(withKvAccess(decodeMmaWgsl, access), p.headDim, build, depth), {
     dtype: 'f16',
     consts: { HEAD_DIM: p.headDim },
     mask: true,
@@ -254,5 +270,5 @@ function decodeMmaPipeline(cache: PipelineCache, p: AttentionProblem, build: Dec
     directives: build === 'native' ? ['diagnostic(off, chromium.subgroup_matrix_uniformity)'] : [],
     prelude: build === 'native' ? decodeMmaNativeWgsl : `${mmaStandInWgsl}\n${decodeMmaEmulatedWgsl}`,
   });
-  return cache.get(`decode-mma:${build}:${p.headDim}:${access}`, code, build === 'native' ? 'decode (matrix units)' : 'decode (matrix units, stand-in)');
+  return cache.get(`decode-mma:${build}:${p.headDim}:${access}:${depth}`, code, build === 'native' ? 'decode (matrix units)' : 'decode (matrix units, stand-in)');
 }

@@ -1,5 +1,7 @@
 // Matrix-unit decode prelude, stand-in build (after mma_standin.wgsl, the matrix core the flash-mma stand-ins share):
 // the names of decode_mma_native.wgsl with the same meaning. Every right operand lies in kt.
+// The row reductions go through workgroup memory here (a subgroup may be narrower than a row's 8 invocations).
+var<workgroup> red: array<f32, 128>;
 fn rightAt(b: MatR, k: u32, n: u32) -> f16 { return kt[b.off + k * b.rs + n * b.cs]; }
 fn loadQ(off: u32) -> MatL {
   var m: MatL;

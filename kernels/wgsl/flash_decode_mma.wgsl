@@ -18,7 +18,8 @@
 // documents, softcap, scale) come from mask.wgsl's visibleRange and params.wgsl's capScore, as in every kernel.
 // One source, two builds (flash_mma.ts): the subgroup-matrix builtins (decode_mma_native.wgsl) or the plain-f16
 // stand-in (mma_standin.wgsl + decode_mma_emulated.wgsl) where the adapter has no matrix units.
-// Host-generated sections (decode_mma.ts decodeMmaSections): //@LOADS, //@STEPS, //@ROWMAX, //@ROWSUM, //@QFRAGS, //@ACC, //@OUT.
+// Host-generated sections (decode_mma.ts decodeMmaSections): //@LOADS, //@STEPS, //@ROWMAX, //@ROWSUM, //@QFRAGS, //@ACC, //@OUT,
+// //@TRIP (keys per loop trip: a step per register buffer).
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read> k: array<vec4<u32>>;
@@ -35,6 +36,7 @@ const WORDS: u32 = STEP * D8;       // 16-byte words of one step's K (or V)
 const KS: u32 = HEAD_DIM + 8u;      // f16 row stride of kt (16-byte rows)
 const SS: u32 = 68u;                // f32 row stride of ss: a step's 32 scores, or 4 subgroups' 16 columns of O
 const PS: u32 = 40u;                // f16 row stride of ps
+//@TRIP
 const LAZY: f32 = 8.0;              // how far a row's max may pass the running max before O is rescaled
 
 // Every workgroup variable a multiple of 16 bytes (mma_native.wgsl: ldmatrix needs the tiles 16-byte aligned).
@@ -42,7 +44,6 @@ var<workgroup> kt: array<f16, STEP * KS>;       // Q's 16 rows before the loop, 
 var<workgroup> ss: array<f32, 16u * SS>;
 var<workgroup> ps: array<f16, 16u * PS>;
 var<workgroup> corr: array<f32, 16>;            // each row's rescale factor of the step
-var<workgroup> red: array<f32, 128>;            // the stand-in build's row reductions
 var<workgroup> rangeS: array<vec2<u32>, 16>;    // each row's visible keys
 var<workgroup> flag: array<atomic<u32>, 4>;     // [0]: some row rescales this step
 
@@ -101,7 +102,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var l = 0.0;      // this invocation's part of the row's running sum
 //@ACC
 //@LOADS
-  for (var t0 = kStart; t0 < kEnd; t0 += 2u * STEP) {
+  for (var t0 = kStart; t0 < kEnd; t0 += TRIP) {
 //@STEPS
   }
 //@ROWSUM

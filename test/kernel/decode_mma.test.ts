@@ -10,12 +10,13 @@ import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem } from '../../kernels/problem';
 import { runProblem } from '../../kernels/runner';
-import { DECODE_MMA_STEP, decodeMmaSections, planDecodeMma, withKvAccess } from '../../kernels/decode_mma';
+import { DECODE_MMA_STEP, DecodeMmaBuild, decodeMmaKvAccess, decodeMmaSections, planDecodeMma, withKvAccess } from '../../kernels/decode_mma';
 import decodeMmaWgsl from '../../kernels/wgsl/flash_decode_mma.wgsl';
 import { DECODE_CASES, decodeProblem } from './decodeCases';
 
 let ctx: GpuContext;
 let kernel: string;
+let build: DecodeMmaBuild;
 const seed = Date.now() & 0xffffff;
 const F16_TOLERANCE = 8e-3;
 const saved = process.env.ATTNPROF_DECODE_MMA;
@@ -23,6 +24,7 @@ const saved = process.env.ATTNPROF_DECODE_MMA;
 before(async () => {
   ctx = await openGpu();
   kernel = ctx.hasSubgroupMatrix ? 'flash-mma' : 'flash-mma-emulated';
+  build = ctx.hasSubgroupMatrix ? 'native' : 'emulated';
   process.env.ATTNPROF_DECODE_MMA = '1';
 });
 after(() => {
@@ -55,7 +57,7 @@ describe('decode on the matrix units matches the float64 reference (f16)', () =>
   test('every row count and mask kind, head dim 128', async () => {
     for (const [name, over] of CASES) {
       const p = decode(over);
-      const plan = planDecodeMma(p, ctx);
+      const plan = planDecodeMma(p, ctx, build);
       assert.ok(plan, `${name}: a matrix-unit decode plan`);
       assert.equal(plan.rows, (p.heads / p.kvHeads) * p.seqLenQ, `${name}: rows per KV head`);
       assert.ok(plan.chunks > 1 && p.seqLenK % plan.chunkKeys !== 0, `${name}: Nk is chunked, not a multiple of the chunk (${plan.chunkKeys})`);
@@ -67,18 +69,30 @@ describe('decode on the matrix units matches the float64 reference (f16)', () =>
   test('head dims 64 and 80 (a ragged last load, column blocks owned unevenly), a chunk past the keys', async () => {
     for (const [d, nk] of [[64, 700], [80, 333], [128, 30]] as const) {
       const p = decode({ heads: 4, kvHeads: 2, headDim: d, seqLenK: nk, kvLens: Int32Array.from([nk, Math.floor(nk / 2)]) });
-      const plan = planDecodeMma(p, ctx);
+      const plan = planDecodeMma(p, ctx, build);
       assert.ok(plan, `D = ${d}: a plan`);
       if (nk <= DECODE_MMA_STEP * 2) assert.ok(plan.chunks * plan.chunkKeys - nk >= plan.chunkKeys, `Nk = ${nk}: a chunk lies past the keys`);
       await expectCorrect(p, `D = ${d}, Nk = ${nk}`);
     }
   });
 
-  test('K and V bound read-write (ATTNPROF_DECODE_MMA_KV=rw)', async () => {
-    process.env.ATTNPROF_DECODE_MMA_KV = 'rw';
+  test('one register buffer per tensor (ATTNPROF_DECODE_MMA_DEPTH=1)', async () => {
+    process.env.ATTNPROF_DECODE_MMA_DEPTH = '1';
     try {
-      const notes = await expectCorrect(decode({ window: 300 }), 'read-write K/V');
-      assert.match(notes, /K and V bound read-write/);
+      for (const [name, over] of [['window', { window: 300 }], ['scores far apart (scale 5)', { scale: 5, causal: false }], ['D = 80, Nk = 333', { headDim: 80, seqLenK: 333 }]] as const) {
+        const notes = await expectCorrect(decode(over), `one buffer: ${name}`);
+        assert.match(notes, /the next step's K\/V in flight/);
+      }
+    } finally {
+      delete process.env.ATTNPROF_DECODE_MMA_DEPTH;
+    }
+  });
+
+  test('K and V bound read-only (ATTNPROF_DECODE_MMA_KV=read)', async () => {
+    process.env.ATTNPROF_DECODE_MMA_KV = 'read';
+    try {
+      const notes = await expectCorrect(decode({ window: 300 }), 'read-only K/V');
+      assert.match(notes, /K and V bound read-only/);
     } finally {
       delete process.env.ATTNPROF_DECODE_MMA_KV;
     }
@@ -87,28 +101,28 @@ describe('decode on the matrix units matches the float64 reference (f16)', () =>
 
 describe('where the matrix-unit decode applies', () => {
   test('opt-in, f16, head dims a multiple of 16 up to 128, the decode shapes; the rest take the key-parallel pass', () => {
-    assert.ok(planDecodeMma(decode({}), ctx));
-    assert.equal(planDecodeMma(decode({ dtype: 'f32' }), ctx), undefined, 'f32');
-    assert.equal(planDecodeMma(decode({ headDim: 72 }), ctx), undefined, 'D = 72');
-    assert.equal(planDecodeMma(decode({ headDim: 256 }), ctx), undefined, 'D = 256');
-    assert.equal(planDecodeMma(decode({ seqLenQ: 64, causal: false }), ctx), undefined, 'a prefill');
-    assert.equal(planDecodeMma(decode({ layout: 'bshd' }), ctx), undefined, 'bshd');
+    assert.ok(planDecodeMma(decode({}), ctx, build));
+    assert.equal(planDecodeMma(decode({ dtype: 'f32' }), ctx, build), undefined, 'f32');
+    assert.equal(planDecodeMma(decode({ headDim: 72 }), ctx, build), undefined, 'D = 72');
+    assert.equal(planDecodeMma(decode({ headDim: 256 }), ctx, build), undefined, 'D = 256');
+    assert.equal(planDecodeMma(decode({ seqLenQ: 64, causal: false }), ctx, build), undefined, 'a prefill');
+    assert.equal(planDecodeMma(decode({ layout: 'bshd' }), ctx, build), undefined, 'bshd');
     process.env.ATTNPROF_DECODE_MMA = '0';
     try {
-      assert.equal(planDecodeMma(decode({}), ctx), undefined, 'not opted in');
+      assert.equal(planDecodeMma(decode({}), ctx, build), undefined, 'not opted in');
     } finally {
       process.env.ATTNPROF_DECODE_MMA = '1';
     }
   });
 
-  test('the Qwen2-7B decode step b8 4k: 12 chunks of 352 keys, one wave of 384 workgroups', () => {
-    const plan = planDecodeMma(decode({ batch: 8, seqLenK: 4096 }), ctx);
+  test('the Qwen2-7B decode step b8 4k: 11 chunks of 384 keys (whole two-step trips), one wave of 352 workgroups', () => {
+    const plan = planDecodeMma(decode({ batch: 8, seqLenK: 4096 }), ctx, build);
     assert.ok(plan);
-    assert.deepEqual([plan.chunks, plan.chunkKeys, plan.loads, plan.chunks * 8 * 4], [12, 352, 4, 384]);
+    assert.deepEqual([plan.chunks, plan.chunkKeys, plan.loads, plan.chunks * 8 * 4], [11, 384, 4, 352]);
     assert.ok(plan.workgroupBytes <= 16 * 1024, `${plan.workgroupBytes} bytes: three workgroups in an H200 multiprocessor's 48 KiB`);
     process.env.ATTNPROF_DECODE_MMA_CHUNKS = '8';
     try {
-      const forced = planDecodeMma(decode({ batch: 8, seqLenK: 4096 }), ctx);
+      const forced = planDecodeMma(decode({ batch: 8, seqLenK: 4096 }), ctx, build);
       assert.deepEqual([forced?.chunks, forced?.chunkKeys], [8, 512], 'ATTNPROF_DECODE_MMA_CHUNKS=8');
     } finally {
       delete process.env.ATTNPROF_DECODE_MMA_CHUNKS;
@@ -124,6 +138,10 @@ describe('where the matrix-unit decode applies', () => {
     // Two register buffers of 4 words per tensor, each refilled right after it is staged.
     assert.equal((native.match(/var kb[01]_[0-3] = /g) ?? []).length, 8);
     assert.match(native, /stage\([^;]*kb0_3\); kb0_3 = k\[kvWord\(b, kvh, t0 \+ 2u \* STEP/);
+    // Both steps of a loop trip unguarded (no value merged at a step's end), chunks of whole trips.
+    assert.doesNotMatch(native, /if \(t0 \+ STEP < kEnd\)/);
+    assert.equal(planDecodeMma(decode({ batch: 8, seqLenK: 4096 }), ctx, build)!.chunkKeys % (2 * DECODE_MMA_STEP), 0);
+    assert.equal(decodeMmaKvAccess(), 'read_write', 'K and V bound read-write by default');
     const rw = withKvAccess(decodeMmaWgsl, 'read_write');
     assert.match(rw, /var<storage, read_write> k: array<vec4<u32>>;/);
     assert.match(rw, /var<storage, read_write> v: array<vec4<u32>>;/);
