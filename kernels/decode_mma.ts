@@ -9,12 +9,11 @@ import type { GpuContext } from './device';
 import { PipelineCache, assembleShader, expandSections } from './shader';
 
 /**
- * Decode on the matrix units (flash-mma's decode path where `ATTNPROF_DECODE_MMA=1`; wgsl/flash_decode_mma.wgsl):
+ * Decode on the matrix units (flash-mma's decode path; `ATTNPROF_DECODE_MMA=0` turns it off; wgsl/flash_decode_mma.wgsl):
  * persistent workgroups, one wave of them, each walking a chunk of one KV head's keys in 32-key steps with the next
- * two steps' K/V loads in flight in registers, S and P·V on the matrix units, an online softmax between; the
- * split-K combine pass merges the chunks. Opt-in until the native build is measured in the product: its prototype
- * took the Qwen2-7B decode step (b8, 4k) in 41.4–41.8 µs beside a bare read of K and V in 22.2 µs, where the
- * key-parallel pass (decode.ts) takes 54–56 µs (H200, BENCHMARKS.md, thirty-second and thirty-third sessions).
+ * step's K/V loads in flight in registers, S and P·V on the matrix units, an online softmax between; the split-K
+ * combine pass merges the chunks. On the H200 it takes the Qwen2-7B decode step (b8, 4k) in 36.1–36.4 µs where the
+ * key-parallel pass (decode.ts) takes 53.7–53.8 µs, in the same call (BENCHMARKS.md, thirty-fourth session).
  * f16 storage, head dims that are multiples of 16 up to 128, the decode shapes of planDecode (≤ 16 rows per KV head,
  * bhsd, no 2-D neighbourhood); anything else takes the key-parallel pass.
  */
@@ -25,9 +24,10 @@ export const DECODE_MMA_STEP = 32;
 /** Invocations per workgroup: 4 subgroups of 32. */
 const THREADS = 128;
 /**
- * Workgroups the grid wants in flight at once: 3 per multiprocessor (14.5 KB of workgroup memory and 158 registers
- * each at D = 128) on the H200's 132. The prototype's 512 workgroups (a second, partial wave) took 52.7–53.1 µs
- * against 41.4–41.8 µs for 384 (BENCHMARKS.md, thirty-third session).
+ * Workgroups the grid wants in flight at once: 3 per multiprocessor (14.2 KB of workgroup memory and 165 registers
+ * each at D = 128, one register buffer per tensor) on the H200's 132. 512 workgroups (a second, partial wave) took
+ * 52.7–53.1 µs against 41.4–41.8 µs for 384 in the prototype (BENCHMARKS.md, thirty-third session); in the product,
+ * 12 chunks per KV head (384) 36.1–36.4 µs against 39.6–39.7 µs for 8 (thirty-fourth session).
  */
 const WAVE = 384;
 /** Fewer keys per chunk than this cost more in partial results than they gain. */
@@ -54,7 +54,7 @@ export function decodeMmaWorkgroupBytes(d: number, build: DecodeMmaBuild): numbe
 
 /** The matrix-unit decode's plan for `p`, or undefined where it does not apply (then the key-parallel pass runs). */
 export function planDecodeMma(p: AttentionProblem, ctx: GpuContext, build: DecodeMmaBuild): DecodeMmaPlan | undefined {
-  if (envOf('ATTNPROF_DECODE_MMA') !== '1') return undefined;
+  if (envOf('ATTNPROF_DECODE_MMA') === '0') return undefined;
   if (p.dtype !== 'f16' || p.headDim % 16 !== 0 || p.headDim > 128) return undefined;
   const base = planDecode(p, ctx);
   if (!base) return undefined;
@@ -75,11 +75,11 @@ export function planDecodeMma(p: AttentionProblem, ctx: GpuContext, build: Decod
 }
 
 /**
- * flash_decode_mma.wgsl's host-generated sections for head dim `d`: the register buffers (two per tensor, `loads`
- * words each), both steps of a loop trip, the row reductions (subgroup shuffles natively, workgroup memory in the
+ * flash_decode_mma.wgsl's host-generated sections for head dim `d`: the register buffers (`depth` per tensor, `loads`
+ * words each), the steps of a loop trip (one per buffer), the row reductions (subgroup shuffles natively, workgroup memory in the
  * stand-in build, whose subgroups may be narrower than a row's 8 invocations) and the output rounds.
  */
-export function decodeMmaSections(body: string, d: number, build: DecodeMmaBuild, depth: 1 | 2 = 2): string {
+export function decodeMmaSections(body: string, d: number, build: DecodeMmaBuild, depth: 1 | 2 = 1): string {
   const db = d / 16;
   const nb = Math.ceil(db / 4);
   const words = DECODE_MMA_STEP * (d / 8);
@@ -96,7 +96,7 @@ export function decodeMmaSections(body: string, d: number, build: DecodeMmaBuild
       `  var kb${buf}_${u} = k[kvWord(b, kvh, ${key0}, ${item(u)}, last)];`,
       `  var vb${buf}_${u} = v[kvWord(b, kvh, ${key0}, ${item(u)}, last)];`,
     ]);
-  // Stage tensor x's buffer into kt and refill it with the keys two steps on.
+  // Stage tensor x's buffer into kt and refill it with the keys `depth` steps on.
   const stageRefill = (x: 'k' | 'v', buf: number, key0: string): string[] =>
     us.map((u) => {
       const st = `stage(((lid + ${u * THREADS}u) / D8) * KS + ((lid + ${u * THREADS}u) % D8) * 8u, ${x}b${buf}_${u});`;
@@ -240,11 +240,13 @@ export function decodeMmaKvAccess(): 'read' | 'read_write' {
 }
 
 /**
- * Register buffers per tensor (steps of K/V in flight): 2, or 1 where `ATTNPROF_DECODE_MMA_DEPTH=1` (for measuring:
- * 32 fewer registers per invocation).
+ * Register buffers per tensor (steps of K/V in flight): 1, or 2 where `ATTNPROF_DECODE_MMA_DEPTH=2` (for measuring).
+ * On the H200 one buffer holds the pass to 165 registers, three workgroups per multiprocessor, and the Qwen2-7B step
+ * took 36.1–36.4 µs; two took 200 registers, two per multiprocessor, 41.7–42.1 µs in a wave of 256 workgroups
+ * (BENCHMARKS.md, thirty-fourth session).
  */
 export function decodeMmaDepth(): 1 | 2 {
-  return envOf('ATTNPROF_DECODE_MMA_DEPTH') === '1' ? 1 : 2;
+  return envOf('ATTNPROF_DECODE_MMA_DEPTH') === '2' ? 2 : 1;
 }
 
 /** flash_decode_mma.wgsl with K and V declared with `access`. */

@@ -691,7 +691,7 @@ export function makeFlashMma(build: MmaBuild): AttentionKernel {
       const decode = decodePath(p, ctx);
       if (decode) {
         const prepared = await decode.prepare(ctx, alloc, cache, p, io);
-        return { ...prepared, notes: ['decode shape: the key-parallel decode path (no matrix work in so few query rows).', ...prepared.notes] };
+        return { ...prepared, notes: ['decode shape: the key-parallel decode path (the matrix units take decode with f16 storage and head dims a multiple of 16 up to 128).', ...prepared.notes] };
       }
       const plan = planMma(p, ctx, build);
       if (!plan) throw new ProblemError(`head dim ${p.headDim} does not fit ${name} on this adapter.`);

@@ -68,6 +68,11 @@ export function workgroupMemoryBound(table: OccupancyTable): { low: number; high
   return low > 0 && low < high ? { low, high } : undefined;
 }
 
+/** Workgroups the probe dispatches: far more than any GPU holds at once (a software adapter: a few CPU threads' worth). */
+export function probeGroups(ctx: GpuContext): number {
+  return ctx.adapter.isFallback ? 32 : Math.min(ctx.adapter.limits.maxComputeWorkgroupsPerDimension, 16384);
+}
+
 /** Resident workgroups of one configuration: the peak count of a dispatch far larger than any GPU holds at once. */
 export async function probeResident(ctx: GpuContext, workgroupBytes: number, threads: number): Promise<number> {
   const { device } = ctx;
@@ -75,7 +80,7 @@ export async function probeResident(ctx: GpuContext, workgroupBytes: number, thr
   // A spin of ~thousands of L2 round trips keeps every resident workgroup running while the others start; a software
   // adapter runs workgroups a few at a time on CPU threads and needs only a short spin to show that.
   const steps = soft ? 64 : 4096;
-  const groups = soft ? 32 : Math.min(ctx.adapter.limits.maxComputeWorkgroupsPerDimension, 16384);
+  const groups = probeGroups(ctx);
   const module = device.createShaderModule({ code: occupancyShader(workgroupBytes, threads, steps) });
   const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
   const counters = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });

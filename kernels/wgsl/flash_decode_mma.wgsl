@@ -1,11 +1,14 @@
 // Decode on the matrix units, persistent: few query rows per KV head (ROWS = GQA group × query length ≤ 16, taken as
 // one 16-row left operand), many keys. One workgroup of 4 subgroups per (key chunk wg.x, batch × KV head wg.y); the
 // host sizes the chunks so the whole grid is one wave of resident workgroups (decode_mma.ts). Each workgroup walks
-// its chunk in 32-key steps with an online softmax, the K and V of the next two steps in flight in registers:
-//   loads  16-byte words (8 halves) straight from K and V into two register buffers, host-unrolled into named
-//          registers (//@LOADS); step s stages buffer s % 2 into the tile `kt` and refills it with step s + 2 right
-//          after (no copies between buffers: a copy waits for the load it copies). Keys past the chunk's visible
-//          range read its last visible key and are masked in the softmax;
+// its chunk in 32-key steps with an online softmax, the K and V of the next step (or two) in flight in registers:
+//   loads  16-byte words (8 halves) straight from K and V into DEPTH register buffers per tensor (1, or 2 for
+//          measuring), host-unrolled into named registers (//@LOADS); step s stages buffer s % DEPTH into the tile
+//          `kt` and refills it with step s + DEPTH right after (no copies between buffers: a copy waits for the load
+//          it copies); a loop trip is DEPTH steps, none of them guarded (a guarded step would merge each buffer's
+//          two values at its end, a copy). Keys past the chunk's visible range read its last visible key and are
+//          masked in the softmax. K and V are bound read-write (decode_mma.ts decodeMmaKvAccess) so that the driver
+//          keeps each refill where it is issued;
 //   S      subgroups 0 and 1 each take 16 of the step's keys: S = Q·Kᵀ over the head dim's 16-wide blocks, stored
 //          to `ss`;
 //   soft   8 invocations per row, 4 keys each: scale, cap and mask the scores, the row's max (//@ROWMAX), the

@@ -1,6 +1,6 @@
 /**
  * Kernel tier for flash-mma's decode path on the matrix units (kernels/decode_mma.ts; wgsl/flash_decode_mma.wgsl),
- * opt-in through ATTNPROF_DECODE_MMA=1, against the float64 reference on the real adapter: the native build where the
+ * on by default (ATTNPROF_DECODE_MMA=0 turns it off), against the float64 reference on the real adapter: the native build where the
  * adapter has subgroup matrices (the H200), else its plain-f16 stand-in build (CI's lavapipe), at the f16 tolerance.
  * Every mask kind, 1 to 16 rows per KV head, head dims 64, 80 (a ragged last load and blocks owned unevenly) and 128,
  * a chunk past the keys, and a score that jumps by more than the lazy threshold (O rescaled mid-walk).
@@ -76,12 +76,12 @@ describe('decode on the matrix units matches the float64 reference (f16)', () =>
     }
   });
 
-  test('one register buffer per tensor (ATTNPROF_DECODE_MMA_DEPTH=1)', async () => {
-    process.env.ATTNPROF_DECODE_MMA_DEPTH = '1';
+  test('two register buffers per tensor (ATTNPROF_DECODE_MMA_DEPTH=2)', async () => {
+    process.env.ATTNPROF_DECODE_MMA_DEPTH = '2';
     try {
       for (const [name, over] of [['window', { window: 300 }], ['scores far apart (scale 5)', { scale: 5, causal: false }], ['D = 80, Nk = 333', { headDim: 80, seqLenK: 333 }]] as const) {
-        const notes = await expectCorrect(decode(over), `one buffer: ${name}`);
-        assert.match(notes, /the next step's K\/V in flight/);
+        const notes = await expectCorrect(decode(over), `two buffers: ${name}`);
+        assert.match(notes, /the next two steps' K\/V in flight/);
       }
     } finally {
       delete process.env.ATTNPROF_DECODE_MMA_DEPTH;
@@ -100,8 +100,13 @@ describe('decode on the matrix units matches the float64 reference (f16)', () =>
 });
 
 describe('where the matrix-unit decode applies', () => {
-  test('opt-in, f16, head dims a multiple of 16 up to 128, the decode shapes; the rest take the key-parallel pass', () => {
-    assert.ok(planDecodeMma(decode({}), ctx, build));
+  test('on by default: f16, head dims a multiple of 16 up to 128, the decode shapes; the rest take the key-parallel pass', () => {
+    delete process.env.ATTNPROF_DECODE_MMA;
+    try {
+      assert.ok(planDecodeMma(decode({}), ctx, build), 'on with ATTNPROF_DECODE_MMA unset');
+    } finally {
+      process.env.ATTNPROF_DECODE_MMA = '1';
+    }
     assert.equal(planDecodeMma(decode({ dtype: 'f32' }), ctx, build), undefined, 'f32');
     assert.equal(planDecodeMma(decode({ headDim: 72 }), ctx, build), undefined, 'D = 72');
     assert.equal(planDecodeMma(decode({ headDim: 256 }), ctx, build), undefined, 'D = 256');
@@ -109,16 +114,16 @@ describe('where the matrix-unit decode applies', () => {
     assert.equal(planDecodeMma(decode({ layout: 'bshd' }), ctx, build), undefined, 'bshd');
     process.env.ATTNPROF_DECODE_MMA = '0';
     try {
-      assert.equal(planDecodeMma(decode({}), ctx, build), undefined, 'not opted in');
+      assert.equal(planDecodeMma(decode({}), ctx, build), undefined, 'ATTNPROF_DECODE_MMA=0 turns it off');
     } finally {
       process.env.ATTNPROF_DECODE_MMA = '1';
     }
   });
 
-  test('the Qwen2-7B decode step b8 4k: 11 chunks of 384 keys (whole two-step trips), one wave of 352 workgroups', () => {
+  test('the Qwen2-7B decode step b8 4k: 12 chunks of 352 keys, one wave of 384 workgroups', () => {
     const plan = planDecodeMma(decode({ batch: 8, seqLenK: 4096 }), ctx, build);
     assert.ok(plan);
-    assert.deepEqual([plan.chunks, plan.chunkKeys, plan.loads, plan.chunks * 8 * 4], [11, 384, 4, 352]);
+    assert.deepEqual([plan.chunks, plan.chunkKeys, plan.loads, plan.chunks * 8 * 4], [12, 352, 4, 384]);
     assert.ok(plan.workgroupBytes <= 16 * 1024, `${plan.workgroupBytes} bytes: three workgroups in an H200 multiprocessor's 48 KiB`);
     process.env.ATTNPROF_DECODE_MMA_CHUNKS = '8';
     try {
@@ -135,12 +140,20 @@ describe('where the matrix-unit decode applies', () => {
     assert.match(native, /subgroupShuffleXor\(mx, 4u\)/);
     assert.doesNotMatch(standIn, /subgroupShuffle/);
     assert.match(standIn, /red\[lid\] = mx;/);
-    // Two register buffers of 4 words per tensor, each refilled right after it is staged.
-    assert.equal((native.match(/var kb[01]_[0-3] = /g) ?? []).length, 8);
-    assert.match(native, /stage\([^;]*kb0_3\); kb0_3 = k\[kvWord\(b, kvh, t0 \+ 2u \* STEP/);
-    // Both steps of a loop trip unguarded (no value merged at a step's end), chunks of whole trips.
-    assert.doesNotMatch(native, /if \(t0 \+ STEP < kEnd\)/);
-    assert.equal(planDecodeMma(decode({ batch: 8, seqLenK: 4096 }), ctx, build)!.chunkKeys % (2 * DECODE_MMA_STEP), 0);
+    // One register buffer of 4 words per tensor by default, refilled right after it is staged; with two, both steps of a loop trip unguarded (no value merged at
+    // a step's end) and chunks of whole trips.
+    assert.equal((native.match(/var kb[01]_[0-3] = /g) ?? []).length, 4);
+    assert.match(native, /stage\([^;]*kb0_3\); kb0_3 = k\[kvWord\(b, kvh, t0 \+ 1u \* STEP/);
+    const two = decodeMmaSections(decodeMmaWgsl, 128, 'native', 2);
+    assert.equal((two.match(/var kb[01]_[0-3] = /g) ?? []).length, 8);
+    assert.match(two, /stage\([^;]*kb0_3\); kb0_3 = k\[kvWord\(b, kvh, t0 \+ 2u \* STEP/);
+    assert.doesNotMatch(two, /if \(t0 \+ STEP < kEnd\)/);
+    process.env.ATTNPROF_DECODE_MMA_DEPTH = '2';
+    try {
+      assert.equal(planDecodeMma(decode({ batch: 8, seqLenK: 4096 }), ctx, build)!.chunkKeys % (2 * DECODE_MMA_STEP), 0);
+    } finally {
+      delete process.env.ATTNPROF_DECODE_MMA_DEPTH;
+    }
     assert.equal(decodeMmaKvAccess(), 'read_write', 'K and V bound read-write by default');
     const rw = withKvAccess(decodeMmaWgsl, 'read_write');
     assert.match(rw, /var<storage, read_write> k: array<vec4<u32>>;/);
