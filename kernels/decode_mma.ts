@@ -1,13 +1,3 @@
-import decodeMmaWgsl from './wgsl/flash_decode_mma.wgsl';
-import decodeMmaNativeWgsl from './wgsl/decode_mma_native.wgsl';
-import decodeMmaEmulatedWgsl from './wgsl/decode_mma_emulated.wgsl';
-import mmaStandInWgsl from './wgsl/mma_standin.wgsl';
-import { combinePass, envOf, planDecode, splitScratch } from './decode';
-import { AttentionKernel, KernelPass, packParams, uniformBuffer } from './kernel';
-import { AttentionProblem, ProblemError } from './problem';
-import type { GpuContext } from './device';
-import { PipelineCache, assembleShader, expandSections } from './shader';
-
 /**
  * Decode on the matrix units (flash-mma's decode path; `ATTNPROF_DECODE_MMA=0` turns it off; wgsl/flash_decode_mma.wgsl):
  * persistent workgroups, one wave of them, each walking a chunk of one KV head's keys in 32-key steps with the next
@@ -17,7 +7,16 @@ import { PipelineCache, assembleShader, expandSections } from './shader';
  * f16 storage, head dims that are multiples of 16 up to 128, the decode shapes of planDecode (≤ 16 rows per KV head,
  * bhsd, no 2-D neighbourhood); anything else takes the key-parallel pass.
  */
-export type DecodeMmaBuild = 'native' | 'emulated';
+import decodeMmaWgsl from './wgsl/flash_decode_mma.wgsl';
+import decodeMmaNativeWgsl from './wgsl/decode_mma_native.wgsl';
+import decodeMmaEmulatedWgsl from './wgsl/decode_mma_emulated.wgsl';
+import mmaStandInWgsl from './wgsl/mma_standin.wgsl';
+import { combinePass, envOf, planDecode, splitScratch } from './decode';
+import { AttentionKernel, KernelPass, packParams, uniformBuffer } from './kernel';
+import { AttentionProblem, ProblemError } from './problem';
+import type { GpuContext } from './device';
+import type { MmaBuild } from './mma_build';
+import { PipelineCache, assembleShader, expandSections } from './shader';
 
 /** Keys per step of the walk (flash_decode_mma.wgsl STEP). */
 export const DECODE_MMA_STEP = 32;
@@ -44,7 +43,7 @@ export interface DecodeMmaPlan {
 }
 
 /** Bytes of flash_decode_mma.wgsl's workgroup variables, declaration for declaration (`red`: the stand-in prelude's). */
-export function decodeMmaWorkgroupBytes(d: number, build: DecodeMmaBuild): number {
+export function decodeMmaWorkgroupBytes(d: number, build: MmaBuild): number {
   const kt = DECODE_MMA_STEP * (d + 8) * 2;
   const ss = 16 * 68 * 4;
   const ps = 16 * 40 * 2;
@@ -53,7 +52,7 @@ export function decodeMmaWorkgroupBytes(d: number, build: DecodeMmaBuild): numbe
 }
 
 /** The matrix-unit decode's plan for `p`, or undefined where it does not apply (then the key-parallel pass runs). */
-export function planDecodeMma(p: AttentionProblem, ctx: GpuContext, build: DecodeMmaBuild): DecodeMmaPlan | undefined {
+export function planDecodeMma(p: AttentionProblem, ctx: GpuContext, build: MmaBuild): DecodeMmaPlan | undefined {
   if (envOf('ATTNPROF_DECODE_MMA') === '0') return undefined;
   if (p.dtype !== 'f16' || p.headDim % 16 !== 0 || p.headDim > 128) return undefined;
   const base = planDecode(p, ctx);
@@ -79,7 +78,7 @@ export function planDecodeMma(p: AttentionProblem, ctx: GpuContext, build: Decod
  * words each), the steps of a loop trip (one per buffer), the row reductions (subgroup shuffles natively, workgroup memory in the
  * stand-in build, whose subgroups may be narrower than a row's 8 invocations) and the output rounds.
  */
-export function decodeMmaSections(body: string, d: number, build: DecodeMmaBuild, depth: 1 | 2 = 1): string {
+export function decodeMmaSections(body: string, d: number, build: MmaBuild, depth: 1 | 2 = 1): string {
   const db = d / 16;
   const nb = Math.ceil(db / 4);
   const words = DECODE_MMA_STEP * (d / 8);
@@ -192,7 +191,7 @@ export function decodeMmaSections(body: string, d: number, build: DecodeMmaBuild
 export function decodeMmaPath(
   p: AttentionProblem,
   ctx: GpuContext,
-  build: DecodeMmaBuild,
+  build: MmaBuild,
 ): Pick<AttentionKernel, 'check' | 'analyticScratch' | 'prepare'> | undefined {
   const plan = planDecodeMma(p, ctx, build);
   if (!plan) return undefined;
@@ -260,7 +259,7 @@ export function withKvAccess(body: string, access: 'read' | 'read_write'): strin
   return out;
 }
 
-function decodeMmaPipeline(cache: PipelineCache, p: AttentionProblem, build: DecodeMmaBuild): Promise<GPUComputePipeline> {
+function decodeMmaPipeline(cache: PipelineCache, p: AttentionProblem, build: MmaBuild): Promise<GPUComputePipeline> {
   const access = decodeMmaKvAccess();
   const depth = decodeMmaDepth();
   const code = assembleShader(decodeMmaSections(withKvAccess(decodeMmaWgsl, access), p.headDim, build, depth), {

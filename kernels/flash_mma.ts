@@ -11,6 +11,7 @@ import { PipelineCache, assembleShader, expandSections } from './shader';
 import { decodePath } from './decode';
 import { decodeMmaPath } from './decode_mma';
 import { residentWorkgroups } from './residency';
+import type { MmaBuild } from './mma_build';
 
 /**
  * flash-mma: FlashAttention-2 whose two matrix products run on the matrix units (tensor cores) through WGSL
@@ -21,15 +22,15 @@ import { residentWorkgroups } from './residency';
  * One WGSL source, two builds: `native` with the subgroup-matrix builtins, and `emulated`, where a plain-f16
  * stand-in of the same three operations lets adapters without matrix units (CI's lavapipe) check the tiling and
  * the masking. Only the native build is offered to users: on an adapter without matrix units the kernel is
- * refused with the reason. Short queries (decode) take the key-parallel decode path instead: there is no matrix
- * work to speak of in one query row per head. (A decode pass on the matrix units was built twice and measured slower
- * on the H200 — 72–90 µs against ~51 µs for the Qwen2-7B step's partial pass: the driver loads matrix operands from
- * storage one 16-bit element at a time, and staging them costs more than the CUDA-core pass; BENCHMARKS.md, twelfth
- * and twentieth sessions. Staged from 16-byte loads by persistent workgroups in one wave, a prototype took the step
- * in 41.4–41.8 µs against 54–56; that pass, decode_mma.ts, is opt-in (`ATTNPROF_DECODE_MMA=1`) until measured in the
- * product.)
+ * refused with the reason. Short queries (decode) take their own pass: with f16 storage and head dims a multiple of
+ * 16 up to 128, decode_mma.ts's pass on the matrix units (persistent workgroups in one wave walking their chunks of
+ * keys, the GQA group's rows as one 16-row operand, each step's K/V staged from 16-byte loads issued a step ahead:
+ * 36–38 µs on the H200's Qwen2-7B step, BENCHMARKS.md thirty-fourth session); otherwise, or with
+ * `ATTNPROF_DECODE_MMA=0`, the key-parallel decode pass (decode.ts, 54 µs there). (Earlier decode passes on the matrix
+ * units loaded their operands straight from storage, one 16-bit element at a time, and measured slower: twelfth and
+ * twentieth sessions.)
  */
-export type MmaBuild = 'native' | 'emulated';
+export type { MmaBuild };
 
 export interface MmaPlan {
   /** Subgroups per workgroup; each owns 16 · rowBlocks query rows. */

@@ -10,13 +10,14 @@ import assert from 'node:assert/strict';
 import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem } from '../../kernels/problem';
 import { runProblem } from '../../kernels/runner';
-import { DECODE_MMA_STEP, DecodeMmaBuild, decodeMmaKvAccess, decodeMmaSections, planDecodeMma, withKvAccess } from '../../kernels/decode_mma';
+import { DECODE_MMA_STEP, decodeMmaKvAccess, decodeMmaSections, planDecodeMma, withKvAccess } from '../../kernels/decode_mma';
 import decodeMmaWgsl from '../../kernels/wgsl/flash_decode_mma.wgsl';
 import { DECODE_CASES, decodeProblem } from './decodeCases';
+import type { MmaBuild } from '../../kernels/mma_build';
 
 let ctx: GpuContext;
 let kernel: string;
-let build: DecodeMmaBuild;
+let build: MmaBuild;
 const seed = Date.now() & 0xffffff;
 const F16_TOLERANCE = 8e-3;
 const saved = process.env.ATTNPROF_DECODE_MMA;
