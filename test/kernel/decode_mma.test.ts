@@ -77,14 +77,21 @@ describe('decode on the matrix units matches the float64 reference (f16)', () =>
     }
   });
 
-  test('two register buffers per tensor (ATTNPROF_DECODE_MMA_DEPTH=2)', async () => {
-    process.env.ATTNPROF_DECODE_MMA_DEPTH = '2';
+  test('long chunks (many steps per workgroup, every refill used) with one and with two register buffers per tensor', async () => {
+    // 3 chunks per KV head of the 1000 keys: 352 keys (11 steps) with one buffer, 384 (6 two-step trips) with two.
+    process.env.ATTNPROF_DECODE_MMA_CHUNKS = '3';
     try {
-      for (const [name, over] of [['window', { window: 300 }], ['scores far apart (scale 5)', { scale: 5, causal: false }], ['D = 80, Nk = 333', { headDim: 80, seqLenK: 333 }]] as const) {
-        const notes = await expectCorrect(decode(over), `two buffers: ${name}`);
-        assert.match(notes, /the next two steps' K\/V in flight/);
+      for (const depth of ['1', '2'] as const) {
+        process.env.ATTNPROF_DECODE_MMA_DEPTH = depth;
+        for (const [name, over] of [['window 300', { window: 300 }], ['scores far apart (scale 5)', { scale: 5, causal: false }], ['D = 80', { headDim: 80 }]] as const) {
+          const what = `${depth} buffer(s), ${name}`;
+          const notes = await expectCorrect(decode(over), what);
+          assert.match(notes, depth === '2' ? /the next two steps' K\/V in flight/ : /the next step's K\/V in flight/, what);
+          assert.match(notes, /3 workgroups per KV head, each walking (352|384) keys/, what);
+        }
       }
     } finally {
+      delete process.env.ATTNPROF_DECODE_MMA_CHUNKS;
       delete process.env.ATTNPROF_DECODE_MMA_DEPTH;
     }
   });
