@@ -11,7 +11,7 @@ import { GpuContext, openGpu } from '../../kernels/device';
 import { AttentionProblem, DType } from '../../kernels/problem';
 import { runProblem } from '../../kernels/runner';
 import { keyParallelShape, planDecode, splitCombineShape } from '../../kernels/decode';
-import { DECODE_CASES, decodeProblem } from './decodeCases';
+import { DECODE_CASES, decodeProblem, withEnv } from './decodeCases';
 
 let ctx: GpuContext;
 let f32Kernel: string;
@@ -40,22 +40,6 @@ async function expectCorrect(p: AttentionProblem, what: string): Promise<string>
   return notes;
 }
 
-/** Runs `fn` with the environment variables `vars` set (undefined: unset), restoring them afterwards. */
-async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T> | T): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  const apply = (v: Record<string, string | undefined>) => {
-    for (const [k, x] of Object.entries(v)) {
-      if (x === undefined) delete process.env[k];
-      else process.env[k] = x;
-    }
-  };
-  apply(vars);
-  try {
-    return await fn();
-  } finally {
-    apply(saved);
-  }
-}
 
 /** The plan the pass takes for `p` (asserting it is the key-parallel one). */
 function keyPlan(p: AttentionProblem) {

@@ -12,7 +12,7 @@ import { AttentionProblem } from '../../kernels/problem';
 import { runProblem } from '../../kernels/runner';
 import { DECODE_MMA_STEP, decodeMmaKvAccess, decodeMmaSections, planDecodeMma, withKvAccess } from '../../kernels/decode_mma';
 import decodeMmaWgsl from '../../kernels/wgsl/flash_decode_mma.wgsl';
-import { DECODE_CASES, decodeProblem } from './decodeCases';
+import { DECODE_CASES, decodeProblem, withEnv } from './decodeCases';
 import type { MmaBuild } from '../../kernels/mma_build';
 
 let ctx: GpuContext;
@@ -79,89 +79,65 @@ describe('decode on the matrix units matches the float64 reference (f16)', () =>
 
   test('long chunks (many steps per workgroup, every refill used) with one and with two register buffers per tensor', async () => {
     // 3 chunks per KV head of the 1000 keys: 352 keys (11 steps) with one buffer, 384 (6 two-step trips) with two.
-    process.env.ATTNPROF_DECODE_MMA_CHUNKS = '3';
-    try {
-      for (const depth of ['1', '2'] as const) {
-        process.env.ATTNPROF_DECODE_MMA_DEPTH = depth;
+    for (const depth of ['1', '2'] as const) {
+      await withEnv({ ATTNPROF_DECODE_MMA_CHUNKS: '3', ATTNPROF_DECODE_MMA_DEPTH: depth }, async () => {
         for (const [name, over] of [['window 300', { window: 300 }], ['scores far apart (scale 5)', { scale: 5, causal: false }], ['D = 80', { headDim: 80 }]] as const) {
           const what = `${depth} buffer(s), ${name}`;
           const notes = await expectCorrect(decode(over), what);
           assert.match(notes, depth === '2' ? /the next two steps' K\/V in flight/ : /the next step's K\/V in flight/, what);
           assert.match(notes, /3 workgroups per KV head, each walking (352|384) keys/, what);
         }
-      }
-    } finally {
-      delete process.env.ATTNPROF_DECODE_MMA_CHUNKS;
-      delete process.env.ATTNPROF_DECODE_MMA_DEPTH;
+      });
     }
   });
 
   test('K and V bound read-only (ATTNPROF_DECODE_MMA_KV=read)', async () => {
-    process.env.ATTNPROF_DECODE_MMA_KV = 'read';
-    try {
+    await withEnv({ ATTNPROF_DECODE_MMA_KV: 'read' }, async () => {
       const notes = await expectCorrect(decode({ window: 300 }), 'read-only K/V');
       assert.match(notes, /K and V bound read-only/);
-    } finally {
-      delete process.env.ATTNPROF_DECODE_MMA_KV;
-    }
+    });
   });
 });
 
 describe('where the matrix-unit decode applies', () => {
-  test('on by default: f16, head dims a multiple of 16 up to 128, the decode shapes; the rest take the key-parallel pass', () => {
-    delete process.env.ATTNPROF_DECODE_MMA;
-    try {
-      assert.ok(planDecodeMma(decode({}), ctx, build), 'on with ATTNPROF_DECODE_MMA unset');
-    } finally {
-      process.env.ATTNPROF_DECODE_MMA = '1';
-    }
+  test('on by default: f16, head dims a multiple of 16 up to 128, the decode shapes; the rest take the key-parallel pass', async () => {
+    await withEnv({ ATTNPROF_DECODE_MMA: undefined }, () => assert.ok(planDecodeMma(decode({}), ctx, build), 'on with ATTNPROF_DECODE_MMA unset'));
     assert.equal(planDecodeMma(decode({ dtype: 'f32' }), ctx, build), undefined, 'f32');
     assert.equal(planDecodeMma(decode({ headDim: 72 }), ctx, build), undefined, 'D = 72');
     assert.equal(planDecodeMma(decode({ headDim: 256 }), ctx, build), undefined, 'D = 256');
     assert.equal(planDecodeMma(decode({ seqLenQ: 64, causal: false }), ctx, build), undefined, 'a prefill');
     assert.equal(planDecodeMma(decode({ layout: 'bshd' }), ctx, build), undefined, 'bshd');
-    process.env.ATTNPROF_DECODE_MMA = '0';
-    try {
-      assert.equal(planDecodeMma(decode({}), ctx, build), undefined, 'ATTNPROF_DECODE_MMA=0 turns it off');
-    } finally {
-      process.env.ATTNPROF_DECODE_MMA = '1';
-    }
+    await withEnv({ ATTNPROF_DECODE_MMA: '0' }, () => assert.equal(planDecodeMma(decode({}), ctx, build), undefined, 'ATTNPROF_DECODE_MMA=0 turns it off'));
   });
 
-  test('the Qwen2-7B decode step b8 4k: 12 chunks of 352 keys, one wave of 384 workgroups', () => {
+  test('the Qwen2-7B decode step b8 4k: 12 chunks of 352 keys, one wave of 384 workgroups', async () => {
     const plan = planDecodeMma(decode({ batch: 8, seqLenK: 4096 }), ctx, build);
     assert.ok(plan);
     assert.deepEqual([plan.chunks, plan.chunkKeys, plan.loads, plan.chunks * 8 * 4], [12, 352, 4, 384]);
     assert.ok(plan.workgroupBytes <= 16 * 1024, `${plan.workgroupBytes} bytes: three workgroups in an H200 multiprocessor's 48 KiB`);
-    process.env.ATTNPROF_DECODE_MMA_CHUNKS = '8';
-    try {
+    await withEnv({ ATTNPROF_DECODE_MMA_CHUNKS: '8' }, () => {
       const forced = planDecodeMma(decode({ batch: 8, seqLenK: 4096 }), ctx, build);
       assert.deepEqual([forced?.chunks, forced?.chunkKeys], [8, 512], 'ATTNPROF_DECODE_MMA_CHUNKS=8');
-    } finally {
-      delete process.env.ATTNPROF_DECODE_MMA_CHUNKS;
-    }
+    });
   });
 
-  test('the native build reduces rows by subgroup shuffles, the stand-in through workgroup memory', () => {
+  test('the native build reduces rows by subgroup shuffles, the stand-in through workgroup memory', async () => {
     const native = decodeMmaSections(decodeMmaWgsl, 128, 'native');
     const standIn = decodeMmaSections(decodeMmaWgsl, 128, 'emulated');
     assert.match(native, /subgroupShuffleXor\(mx, 4u\)/);
     assert.doesNotMatch(standIn, /subgroupShuffle/);
     assert.match(standIn, /red\[lid\] = mx;/);
-    // One register buffer of 4 words per tensor by default, refilled right after it is staged; with two, both steps of a loop trip unguarded (no value merged at
-    // a step's end) and chunks of whole trips.
+    // One register buffer of 4 words per tensor by default, refilled right after it is staged; with two, both steps
+    // of a loop trip unguarded (no value merged at a step's end) and chunks of whole trips.
     assert.equal((native.match(/var kb[01]_[0-3] = /g) ?? []).length, 4);
     assert.match(native, /stage\([^;]*kb0_3\); kb0_3 = k\[kvWord\(b, kvh, t0 \+ 1u \* STEP/);
     const two = decodeMmaSections(decodeMmaWgsl, 128, 'native', 2);
     assert.equal((two.match(/var kb[01]_[0-3] = /g) ?? []).length, 8);
     assert.match(two, /stage\([^;]*kb0_3\); kb0_3 = k\[kvWord\(b, kvh, t0 \+ 2u \* STEP/);
     assert.doesNotMatch(two, /if \(t0 \+ STEP < kEnd\)/);
-    process.env.ATTNPROF_DECODE_MMA_DEPTH = '2';
-    try {
-      assert.equal(planDecodeMma(decode({ batch: 8, seqLenK: 4096 }), ctx, build)!.chunkKeys % (2 * DECODE_MMA_STEP), 0);
-    } finally {
-      delete process.env.ATTNPROF_DECODE_MMA_DEPTH;
-    }
+    await withEnv({ ATTNPROF_DECODE_MMA_DEPTH: '2' }, () =>
+      assert.equal(planDecodeMma(decode({ batch: 8, seqLenK: 4096 }), ctx, build)!.chunkKeys % (2 * DECODE_MMA_STEP), 0),
+    );
     assert.equal(decodeMmaKvAccess(), 'read_write', 'K and V bound read-write by default');
     const rw = withKvAccess(decodeMmaWgsl, 'read_write');
     assert.match(rw, /var<storage, read_write> k: array<vec4<u32>>;/);
