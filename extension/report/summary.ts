@@ -148,6 +148,11 @@ function rowOf(report: ProfileReport, w: Workload, r: KernelResult, naive: Kerne
   };
 }
 
+/** "1.1 ms – 1.3 ms": the 10th to 90th percentile of a row's iterations, or "–" for a row that did not run. */
+export function rangeCell(r: SummaryRow, sep = ' – '): string {
+  return Number.isFinite(r.p10Ms) && Number.isFinite(r.p90Ms) ? `${formatMs(r.p10Ms)}${sep}${formatMs(r.p90Ms)}` : '–';
+}
+
 /** "0.41 ms | 1.02 ms": the forward and backward parts of a training step. */
 export function splitCell(r: SummaryRow): string {
   return Number.isFinite(r.forwardMs) && Number.isFinite(r.backwardMs) ? `${formatMs(r.forwardMs)} | ${formatMs(r.backwardMs)}` : '–';
@@ -190,7 +195,7 @@ function displayCells(r: SummaryRow, engines: boolean, train = false): string[] 
     r.kernel,
     ...(engines ? [r.dtype] : []),
     formatMs(r.medianMs),
-    `${formatMs(r.p10Ms)}–${formatMs(r.p90Ms)}`,
+    rangeCell(r, '–'),
     ...(train ? [splitCell(r)] : []),
     fmt(r.tflops, 2),
     fmt(r.gbps, 1),

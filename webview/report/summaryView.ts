@@ -1,6 +1,6 @@
 /** The summary table: one row per (workload, kernel), sortable by clicking (or Enter/Space on) a header. */
 import type { ProfileReport } from '../../extension/report/schema';
-import { describeShape, hasTorchRows, hasTrainSplit, splitCell, summaryRows, trainFlopsLine, type SummaryRow } from '../../extension/report/summary';
+import { describeShape, hasTorchRows, hasTrainSplit, rangeCell, splitCell, summaryRows, trainFlopsLine, type SummaryRow } from '../../extension/report/summary';
 import { describeShaderChecks, formatBytes, formatMatrixConfig, formatMs, formatRate, formatRatio } from '../../kernels/units';
 import { reportToolbar } from './components';
 import { h } from './dom';
@@ -22,7 +22,7 @@ const COLUMNS: Column[] = [
   { key: 'kernel', label: 'Kernel', title: 'Attention kernel (torch:NAME: a PyTorch backend)', numeric: false, cell: (r) => r.kernel },
   { key: 'dtype', label: 'Dtype', title: 'Element type of Q, K, V and O in this row; fwd+bwd: a training step', numeric: false, cell: (r) => r.dtype },
   { key: 'medianMs', label: 'Median', title: 'Median GPU time per run of the kernel', numeric: true, cell: (r) => formatMs(r.medianMs) },
-  { key: 'p10Ms', label: 'p10–p90', title: '10th to 90th percentile of the iterations', numeric: true, cell: (r) => `${formatMs(r.p10Ms)} – ${formatMs(r.p90Ms)}` },
+  { key: 'p10Ms', label: 'p10–p90', title: '10th to 90th percentile of the iterations', numeric: true, cell: (r) => rangeCell(r) },
   {
     key: 'forwardMs',
     label: 'Forward | backward',
@@ -85,9 +85,17 @@ export function renderSummaryTable(report: ProfileReport, sort: SortState | unde
   const body = sorted.map((r) =>
     h(
       'tr',
-      { class: r.status === 'ok' ? undefined : 'bad' },
+      { class: r.status === 'ok' ? undefined : r.status.startsWith('skipped') ? 'skipped-row' : 'bad' },
       ...columns.map((c) => {
-        const cls = [c.numeric ? 'num' : '', c.key === 'status' ? 'status' : '', c.key === 'maxRelError' && !r.correct ? 'wrong' : '', c.key === 'status' && r.status !== 'ok' ? 'wrong' : '']
+        // A wrong result or a failure is an error; a kernel skipped (unavailable on this adapter, or not applicable to the
+        // shape) is not: its status is shown muted, and its empty error cell is not flagged.
+        const skipped = r.status.startsWith('skipped');
+        const cls = [
+          c.numeric ? 'num' : '',
+          c.key === 'status' ? 'status' : '',
+          c.key === 'maxRelError' && !r.correct && !skipped ? 'wrong' : '',
+          c.key === 'status' && r.status !== 'ok' ? (skipped ? 'skipped' : 'wrong') : '',
+        ]
           .filter(Boolean)
           .join(' ');
         const text = c.cell(r);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ReportFormatError, parseReport } from '../../../extension/report/schema';
-import { describeShape, summaryCsv, summaryMarkdown, summaryRows, summaryTable } from '../../../extension/report/summary';
+import { describeShape, rangeCell, summaryCsv, summaryMarkdown, summaryRows, summaryTable } from '../../../extension/report/summary';
 import { kernelResult, sampleReport, workload } from '../helpers';
 import { describeShaderChecks } from '../../../kernels/units';
 
@@ -68,6 +68,22 @@ describe('summaryRows', () => {
       workload('long', [kernelResult('naive', [['QKᵀ', 30]]), kernelResult('flash', [['fused', 3]])]),
     ]);
     assert.deepEqual(summaryRows(report).map((r) => r.speedupVsNaive), [1, 2, 1, 10]);
+  });
+});
+
+describe('rangeCell', () => {
+  test('p10 – p90 of a row that ran; one dash for a row that did not (not "– – –")', () => {
+    const report = sampleReport([
+      workload('w', [
+        kernelResult('flash', [['fused', 0.25]]),
+        kernelResult('flash-mma', [], { status: 'skipped', error: 'this adapter offers no subgroup matrices', timings: undefined, correct: false }),
+      ]),
+    ]);
+    const [ran, skipped] = summaryRows(report);
+    assert.match(rangeCell(ran), /^\S.* – \S.*$/);
+    assert.equal(rangeCell(skipped), '–');
+    const md = summaryMarkdown(report).split('\n').find((l) => l.includes('flash-mma')) ?? '';
+    assert.match(md, /\| flash-mma \| – \| – \|/, md);
   });
 });
 
