@@ -174,6 +174,12 @@ export function rooflineLegend(model: RooflineModel, t: ThemeColors): HTMLElemen
       select(sw).attr('width', 12).attr('height', 12).attr('aria-hidden', 'true').append('circle').attr('cx', 6).attr('cy', 6).attr('r', 5).attr('fill', kernelColor(k, kernels, t));
       return h('span', { class: 'legend-item' }, sw, k);
     }),
-    c ? h('span', { class: 'legend-item' }, `ceilings: ${c.method || 'measured'}${c.measuredAt ? `, ${c.measuredAt}` : ''}`) : '',
+    c ? h('span', { class: 'legend-item' }, `ceilings: ${c.method || 'measured'}${c.measuredAt ? `, measured ${measuredWhen(c.measuredAt)}` : ''}`) : '',
   );
+}
+
+/** When the ceilings were measured, as the report's header writes its own date (an unreadable stamp is shown as it is). */
+function measuredWhen(at: string): string {
+  const t = Date.parse(at);
+  return Number.isFinite(t) ? new Date(t).toLocaleString() : at;
 }
