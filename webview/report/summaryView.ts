@@ -82,14 +82,14 @@ export function renderSummaryTable(report: ProfileReport, sort: SortState | unde
       return h('th', { scope: 'col', class: c.numeric ? 'num' : undefined, 'aria-sort': active ? (sort.descending ? 'descending' : 'ascending') : 'none' }, button);
     }),
   );
-  const body = sorted.map((r) =>
-    h(
+  const body = sorted.map((r) => {
+    // A wrong result or a failure is an error; a kernel skipped (unavailable on this adapter, or not applicable to the
+    // shape) is not: its status is shown muted, and its empty error cell is not flagged.
+    const skipped = r.status.startsWith('skipped');
+    return h(
       'tr',
-      { class: r.status === 'ok' ? undefined : r.status.startsWith('skipped') ? 'skipped-row' : 'bad' },
+      { class: r.status === 'ok' || skipped ? undefined : 'bad' },
       ...columns.map((c) => {
-        // A wrong result or a failure is an error; a kernel skipped (unavailable on this adapter, or not applicable to the
-        // shape) is not: its status is shown muted, and its empty error cell is not flagged.
-        const skipped = r.status.startsWith('skipped');
         const cls = [
           c.numeric ? 'num' : '',
           c.key === 'status' ? 'status' : '',
@@ -107,8 +107,8 @@ export function renderSummaryTable(report: ProfileReport, sort: SortState | unde
               : undefined;
         return c.key === 'kernel' ? h('th', { scope: 'row', class: cls || undefined }, text) : h('td', { class: cls || undefined, title }, text);
       }),
-    ),
-  );
+    );
+  });
   return h('table', { class: 'summary' }, h('caption', { class: 'visually-hidden' }, 'Kernel timings, throughput, memory and accuracy'), h('thead', {}, head), h('tbody', {}, ...body));
 }
 
